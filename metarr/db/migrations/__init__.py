@@ -1,0 +1,1 @@
+"""Numbered schema migrations. Each `NNNN_name.py` defines `up(db)`; never edit a released one."""

@@ -1,0 +1,104 @@
+"""Start and stop the actors in an explicit order (Mopidy's pattern): start in parallel, wait on a
+ping barrier, stop in reverse. The one place that knows the whole shape of a running Metarr."""
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import pykka
+
+from metarr.config import Config
+from metarr.db.database import open_database
+from metarr.db.migrate import migrate
+from metarr.events import EventBus
+from metarr.jobs.registry import HandlerRegistry
+
+from .job_ledger import JobLedger
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Services:
+    """What handlers and web views reach through: no globals, one bag per running system."""
+    config: Config
+    db: Any
+    bus: EventBus
+    registry: HandlerRegistry
+    role: str = "serve"
+    actors: dict[str, Any] = field(default_factory=dict)   # name -> proxy
+    started_at: float = field(default_factory=time.time)
+
+    def actor(self, name: str):
+        return self.actors.get(name)
+
+
+def open_services(config: Config, role: str = "serve") -> Services:
+    config.data_dir.mkdir(parents=True, exist_ok=True)
+    db = open_database(config.database_url)
+    from metarr.db.database import db_proxy
+    db_proxy.initialize(db)
+    migrate(db)
+    return Services(config=config, db=db, bus=EventBus(), registry=HandlerRegistry(), role=role)
+
+
+class ActorSystem:
+    """Owns the actors of one process. `start()` blocks until every actor answered a ping."""
+
+    def __init__(self, services: Services, run_workers: bool = True) -> None:
+        self.services = services
+        self.run_workers = run_workers
+        self.order: list[tuple[str, pykka.ActorRef]] = []
+
+    def start(self) -> None:
+        from .handlers import register_all
+
+        s = self.services
+        register_all(s)
+        # phase actors first (handlers call them), then the ledger that dispatches, then producers
+        for name, factory in _phase_actor_factories(s):
+            ref = factory()
+            self.order.append((name, ref))
+            s.actors[name] = ref.proxy()
+        ledger = JobLedger.start(s.db, s.bus, s.registry, s, lease=s.config.lease_seconds,
+                                 run_workers=self.run_workers)
+        self.order.append(("ledger", ledger))
+        s.actors["ledger"] = ledger.proxy()
+        for name, factory in _producer_factories(s):
+            ref = factory()
+            self.order.append((name, ref))
+            s.actors[name] = ref.proxy()
+        # the barrier: every actor has run on_start and answers
+        for _name, ref in self.order:
+            ref.proxy().ping().get(timeout=60)
+        log.info("actors started: %s", ", ".join(n for n, _ in self.order))
+
+    def stop(self) -> None:
+        for name, ref in reversed(self.order):
+            try:
+                ref.stop(block=True, timeout=30)
+            except pykka.ActorDeadError:
+                pass
+            except Exception:
+                log.exception("stopping %s failed", name)
+        self.order.clear()
+        self.services.actors.clear()
+        left = [r for r in pykka.ActorRegistry.get_all()]
+        if left:
+            log.warning("actor threads still running after stop: %s", left)
+            pykka.ActorRegistry.stop_all(block=True, timeout=10)
+        real = getattr(self.services.db, "obj", self.services.db)
+        if not real.is_closed():
+            real.close()
+
+
+def _phase_actor_factories(s: Services):
+    """Long-lived phase actors (gateway, cache, publisher, syncer) are added here by their issues."""
+    return []
+
+
+def _producer_factories(s: Services):
+    """Actors that create jobs from outside events (LibraryWatcher)."""
+    return []

@@ -1,0 +1,48 @@
+"""JobWorker: runs one job type's handler on its own thread and tells the ledger the outcome."""
+from __future__ import annotations
+
+import logging
+import time
+
+from metarr.jobs.context import JobContext
+
+from metarr.jobs.model import ClaimedJob, JobResult, Outcome, PermanentError, RetryLater
+from metarr.jobs.registry import HandlerSpec
+
+from .base import MetarrActor, safe_handler
+
+log = logging.getLogger(__name__)
+
+
+def run_handler(spec: HandlerSpec, job: ClaimedJob, ctx: JobContext) -> Outcome:
+    """Call the handler and turn whatever happens into an Outcome (pure apart from the handler)."""
+    t0 = time.monotonic()
+    try:
+        res = spec.fn(ctx, job)
+        if res is not None and not isinstance(res, JobResult):
+            res = JobResult(data=res if isinstance(res, dict) else {"value": res})
+        return Outcome(job.id, job.lease_token, True, result=res, duration=time.monotonic() - t0)
+    except PermanentError as e:
+        return Outcome(job.id, job.lease_token, False, error=f"{e}", retryable=False, duration=time.monotonic() - t0)
+    except RetryLater as e:
+        return Outcome(job.id, job.lease_token, False, error=f"{e}", retry_delay=e.delay, duration=time.monotonic() - t0)
+    except Exception as e:
+        log.warning("job %s (%s) failed: %s", job.id, job.type, e, exc_info=True,
+                    extra={"job_id": job.id, "job_type": job.type})
+        return Outcome(job.id, job.lease_token, False, error=f"{type(e).__name__}: {e}",
+                       duration=time.monotonic() - t0)
+
+
+class JobWorker(MetarrActor):
+    def __init__(self, spec: HandlerSpec, ledger, services, db) -> None:
+        super().__init__()
+        self.spec = spec
+        self.ledger = ledger
+        self.services = services
+        self.db = db
+
+    @safe_handler
+    def run(self, job: ClaimedJob) -> None:
+        ctx = JobContext(job, self.services, report=self.ledger.progress.defer)
+        outcome = run_handler(self.spec, job, ctx)
+        self.ledger.finished.defer(outcome)

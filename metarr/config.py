@@ -1,0 +1,117 @@
+"""Configuration from the environment (SPEC §10). Everything else lives in the settings table."""
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PROVIDER_URL_VARS = {
+    "tmdb": ("METARR_TMDB_URL", "https://api.themoviedb.org/3"),
+    "tmdb_image": ("METARR_TMDB_IMAGE_URL", "https://image.tmdb.org/t/p"),
+    "tvdb": ("METARR_TVDB_URL", "https://api4.thetvdb.com/v4"),
+    "fanart": ("METARR_FANART_URL", "https://webservice.fanart.tv/v3"),
+    "musicbrainz": ("METARR_MUSICBRAINZ_URL", "https://musicbrainz.org/ws/2"),
+    "coverart": ("METARR_COVERART_URL", "https://coverartarchive.org"),
+    "omdb": ("METARR_OMDB_URL", "https://www.omdbapi.com"),
+}
+PROVIDER_KEY_VARS = {
+    "tmdb": "METARR_TMDB_API_KEY",
+    "tvdb": "METARR_TVDB_API_KEY",
+    "fanart": "METARR_FANART_API_KEY",
+    "omdb": "METARR_OMDB_API_KEY",
+}
+SECRET_ENV = ("METARR_API_KEY", *PROVIDER_KEY_VARS.values())
+
+
+@dataclass(frozen=True)
+class Config:
+    data_dir: Path
+    database_url: str
+    host: str = "127.0.0.1"
+    port: int = 3000
+    api_key_env: str | None = None
+    log_level: str = "INFO"
+    provider_urls: dict[str, str] = field(default_factory=dict)
+    provider_keys: dict[str, str] = field(default_factory=dict)
+    allow_hosts: tuple[str, ...] = ()
+    trusted_proxies: tuple[str, ...] = ()
+    lease_seconds: float = 30.0
+    test_jobs: bool = False
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def cache_dir(self) -> Path:
+        return self.data_dir / "cache"
+
+    @property
+    def recycle_dir(self) -> Path:
+        return self.data_dir / "recycle"
+
+    @property
+    def log_dir(self) -> Path:
+        return self.data_dir / "logs"
+
+    def secrets(self) -> list[str]:
+        """Values that must never appear in a log line."""
+        vals = [self.api_key_env or "", *self.provider_keys.values()]
+        return [v for v in vals if v and len(v) >= 4]
+
+
+def _csv(value: str | None) -> tuple[str, ...]:
+    return tuple(x.strip() for x in (value or "").split(",") if x.strip())
+
+
+def load_config(env: dict[str, str] | None = None) -> Config:
+    env = dict(os.environ if env is None else env)
+    data_dir = Path(env.get("METARR_DATA_DIR") or "./data").resolve()
+    db_url = env.get("METARR_DATABASE_URL") or f"sqlite:///{data_dir / 'metarr.sqlite'}"
+    return Config(
+        data_dir=data_dir,
+        database_url=db_url,
+        host=env.get("METARR_HOST") or "127.0.0.1",
+        port=int(env.get("METARR_PORT") or 3000),
+        api_key_env=env.get("METARR_API_KEY") or None,
+        log_level=(env.get("METARR_LOG_LEVEL") or "INFO").upper(),
+        provider_urls={name: (env.get(var) or default).rstrip("/") for name, (var, default) in PROVIDER_URL_VARS.items()},
+        provider_keys={name: env[var] for name, var in PROVIDER_KEY_VARS.items() if env.get(var)},
+        allow_hosts=_csv(env.get("METARR_ALLOW_HOSTS")),
+        trusted_proxies=_csv(env.get("METARR_TRUSTED_PROXIES")),
+        lease_seconds=float(env.get("METARR_LEASE_SECONDS") or 30),
+        test_jobs=env.get("METARR_TEST_JOBS") == "1",
+    )
+
+
+def ensure_api_key(config: Config) -> str:
+    """The env key wins; otherwise a key generated at first start and kept in the data dir."""
+    if config.api_key_env:
+        return config.api_key_env
+    path = config.data_dir / "api_key"
+    if path.exists():
+        key = path.read_text().strip()
+        if key:
+            return key
+    config.data_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(20)
+    tmp = path.with_suffix(".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(key + "\n")
+    os.replace(tmp, path)
+    return key
+
+
+def ensure_secret(config: Config, name: str) -> bytes:
+    """A random secret kept in the data dir (session signing)."""
+    path = config.data_dir / name
+    if path.exists():
+        return bytes.fromhex(path.read_text().strip())
+    config.data_dir.mkdir(parents=True, exist_ok=True)
+    value = secrets.token_bytes(32)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(value.hex())
+    return value

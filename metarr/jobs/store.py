@@ -1,0 +1,391 @@
+"""Every database operation of the job ledger, as plain functions over a peewee database.
+
+Claims are one `UPDATE … WHERE id IN (SELECT … FOR UPDATE SKIP LOCKED) RETURNING`; on SQLite the
+surrounding BEGIN IMMEDIATE makes the same statement atomic (one writer). A completion only counts
+if the row is still `running` under the same lease token, so a worker whose lease expired cannot
+finish a job someone else has claimed since (fencing).
+"""
+from __future__ import annotations
+
+import json
+import os
+import socket
+import time
+from collections.abc import Callable, Iterable
+
+import peewee as pw
+
+from ..db.database import is_sqlite, write_tx
+from .model import ACTIVE, ClaimedJob, JobSpec, Outcome, Progress, Stats
+from .retry import backoff_delay, next_state
+
+_COLS = "id, type, subject, payload, priority, attempts, max_attempts, lease_token, library_id, schedule"
+
+
+def _q(db: pw.Database, sql: str) -> str:
+    return sql.replace("%s", "?") if is_sqlite(db) else sql
+
+
+def _exec(db: pw.Database, sql: str, params: Iterable = ()):
+    return db.execute_sql(_q(db, sql), tuple(params))
+
+
+def new_worker_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{os.urandom(3).hex()}"
+
+
+# ---------------------------------------------------------------- enqueue
+
+def enqueue_in_tx(db: pw.Database, specs: Iterable[JobSpec], now: float, parent_id: int | None = None,
+                  parent_library: int | None = None) -> list[tuple[int, bool]]:
+    """Insert jobs (caller holds a write transaction). Returns (id, created) per spec; a duplicate
+    of an active job returns the existing one, raised in priority and pulled earlier if asked."""
+    out: list[tuple[int, bool]] = []
+    for spec in specs:
+        key = spec.idem_key
+        run_after = now + max(0.0, spec.delay)
+        lib = spec.library_id if spec.library_id is not None else parent_library
+        if key is not None:
+            row = _exec(db, "SELECT id, priority, run_after, status FROM jobs WHERE idem_key = %s "
+                            "AND status IN ('pending', 'running')", (key,)).fetchone()
+            if row:
+                jid, prio, ra, status = row
+                if status == "pending" and (spec.priority < prio or run_after < ra):
+                    _exec(db, "UPDATE jobs SET priority = %s, run_after = %s WHERE id = %s",
+                          (min(prio, spec.priority), min(ra, run_after), jid))
+                out.append((jid, False))
+                continue
+        params = (spec.type, spec.subject, key, "pending", spec.priority,
+                  json.dumps(spec.payload) if spec.payload is not None else None,
+                  spec.max_attempts, run_after, now, parent_id, spec.schedule, lib)
+        sql = ("INSERT INTO jobs (type, subject, idem_key, status, priority, payload, attempts, max_attempts, "
+               "run_after, created_at, lease_token, progress_current, progress_total, progress_message, failed, "
+               "parent_id, schedule, library_id) VALUES (%s, %s, %s, %s, %s, %s, 0, %s, %s, %s, 0, 0, 0, '', %s, %s, %s, %s) "
+               "RETURNING id")
+        params = params[:9] + (False,) + params[9:]
+        if key is not None and not is_sqlite(db):
+            # another process may insert the same key between our SELECT and INSERT
+            try:
+                with db.atomic():
+                    jid = _exec(db, sql, params).fetchone()[0]
+            except pw.IntegrityError:
+                jid = _exec(db, "SELECT id FROM jobs WHERE idem_key = %s AND status IN ('pending', 'running')",
+                            (key,)).fetchone()[0]
+                out.append((jid, False))
+                continue
+        else:
+            jid = _exec(db, sql, params).fetchone()[0]
+        out.append((jid, True))
+    return out
+
+
+def enqueue(db: pw.Database, specs: Iterable[JobSpec], now: float | None = None) -> list[tuple[int, bool]]:
+    with write_tx(db):
+        return enqueue_in_tx(db, list(specs), now or time.time())
+
+
+# ---------------------------------------------------------------- claim
+
+def claim(db: pw.Database, worker_id: str, capacity: dict[str, int], now: float, lease: float) -> list[ClaimedJob]:
+    """Claim due jobs, at most `capacity[type]` of each type, highest priority first."""
+    want = {t: n for t, n in capacity.items() if n > 0}
+    claimed: list[ClaimedJob] = []
+    lock = "" if is_sqlite(db) else " FOR UPDATE SKIP LOCKED"
+    with write_tx(db):
+        while want:
+            types = sorted(want)
+            window = min(500, sum(want.values()) * 2 + 8)
+            marks = ", ".join(["%s"] * len(types))
+            rows = _exec(db, f"SELECT id, type FROM jobs WHERE status = 'pending' AND run_after <= %s "
+                             f"AND type IN ({marks}) ORDER BY priority, run_after, id LIMIT %s{lock}",
+                         (now, *types, window)).fetchall()
+            if not rows:
+                break
+            picked: list[int] = []
+            for jid, jtype in rows:
+                if want.get(jtype, 0) > 0:
+                    picked.append(jid)
+                    want[jtype] -= 1
+            if picked:
+                marks = ", ".join(["%s"] * len(picked))
+                got = _exec(db, f"UPDATE jobs SET status = 'running', worker_id = %s, lease_until = %s, "
+                                f"lease_token = lease_token + 1, attempts = attempts + 1, started_at = %s "
+                                f"WHERE id IN ({marks}) AND status = 'pending' RETURNING {_COLS}",
+                            (worker_id, now + lease, now, *picked)).fetchall()
+                claimed.extend(_claimed(r) for r in got)
+            want = {t: n for t, n in want.items() if n > 0}
+            if len(rows) < window:
+                break  # no more due jobs of the types still wanted
+    claimed.sort(key=lambda j: (j.priority, j.id))
+    return claimed
+
+
+def _claimed(r) -> ClaimedJob:
+    payload = r[3]
+    if isinstance(payload, str):
+        payload = json.loads(payload)
+    return ClaimedJob(id=r[0], type=r[1], subject=r[2], payload=payload or {}, priority=r[4], attempts=r[5],
+                      max_attempts=r[6], lease_token=r[7], library_id=r[8], schedule=r[9])
+
+
+# ---------------------------------------------------------------- finish
+
+def finish(db: pw.Database, outcomes: list[Outcome], now: float,
+           chain_filter: Callable[[ClaimedJob | None, JobSpec], bool] | None = None,
+           delay_fn: Callable[[int], float] = backoff_delay) -> list[dict]:
+    """Record a batch of outcomes in one transaction, creating chained jobs with the completion.
+    Returns one change record per outcome that still held its lease."""
+    changes: list[dict] = []
+    if not outcomes:
+        return changes
+    with write_tx(db):
+        for o in outcomes:
+            row = _exec(db, "SELECT attempts, max_attempts, schedule, library_id, type, subject FROM jobs "
+                            "WHERE id = %s AND status = 'running' AND lease_token = %s", (o.job_id, o.lease_token)).fetchone()
+            if row is None:
+                continue  # lease lost: someone else owns this job now
+            attempts, max_attempts, schedule, library_id, jtype, subject = row
+            change = {"id": o.job_id, "type": jtype, "subject": subject, "attempts": attempts, "next": []}
+            if o.ok:
+                data = o.result.data if o.result else None
+                _exec(db, "UPDATE jobs SET status = 'succeeded', finished_at = %s, result = %s, lease_until = NULL, "
+                          "progress_current = CASE WHEN progress_total > 0 THEN progress_total ELSE progress_current END "
+                          "WHERE id = %s", (now, json.dumps(data) if data is not None else None, o.job_id))
+                change["status"] = "succeeded"
+                nxt = list(o.result.next) if o.result else []
+                if nxt:
+                    ids = enqueue_in_tx(db, nxt, now, parent_id=o.job_id, parent_library=library_id)
+                    change["next"] = [(jid, spec.type, created) for (jid, created), spec in zip(ids, nxt, strict=True)]
+            else:
+                state = next_state(attempts, max_attempts, o.retryable)
+                delay = o.retry_delay if o.retry_delay is not None else delay_fn(attempts)
+                if state == "pending":
+                    _exec(db, "UPDATE jobs SET status = 'pending', run_after = %s, last_error = %s, failed = %s, "
+                              "worker_id = NULL, lease_until = NULL WHERE id = %s",
+                          (now + delay, (o.error or "")[:4000], True, o.job_id))
+                else:
+                    _exec(db, "UPDATE jobs SET status = 'dead', finished_at = %s, last_error = %s, failed = %s, "
+                              "lease_until = NULL WHERE id = %s", (now, (o.error or "")[:4000], True, o.job_id))
+                _event(db, o.job_id, now, "failed" if state == "pending" else "dead", o.error or "")
+                change["status"] = "retrying" if state == "pending" else "dead"
+                change["error"] = o.error
+                change["run_after"] = now + delay if state == "pending" else None
+            if schedule and change["status"] in ("succeeded", "dead"):
+                reschedule(db, schedule, now)
+            changes.append(change)
+    return changes
+
+
+def _event(db: pw.Database, job_id: int, now: float, kind: str, message: str) -> None:
+    _exec(db, "INSERT INTO job_events (job_id, ts, kind, message) VALUES (%s, %s, %s, %s)",
+          (job_id, now, kind, message[:4000]))
+
+
+def reschedule(db: pw.Database, name: str, now: float) -> int | None:
+    row = _exec(db, "SELECT job_type, subject, interval_s, enabled, payload FROM schedules WHERE name = %s",
+                (name,)).fetchone()
+    if not row or not row[3]:
+        return None
+    jtype, subject, interval, _, payload = row
+    _exec(db, "UPDATE schedules SET last_run = %s WHERE name = %s", (now, name))
+    spec = JobSpec(type=jtype, subject=subject, payload=json.loads(payload) if payload else None,
+                   priority=9, delay=interval, schedule=name)
+    return enqueue_in_tx(db, [spec], now)[0][0]
+
+
+def ensure_schedules(db: pw.Database, now: float) -> None:
+    """Each enabled schedule has one pending job (created at start-up, kept by `reschedule`)."""
+    with write_tx(db):
+        rows = _exec(db, "SELECT name, job_type, subject, interval_s, payload, last_run FROM schedules "
+                         "WHERE enabled = %s", (True,)).fetchall()
+        for name, jtype, subject, interval, payload, last_run in rows:
+            active = _exec(db, "SELECT 1 FROM jobs WHERE schedule = %s AND status IN ('pending', 'running')",
+                           (name,)).fetchone()
+            if active:
+                continue
+            due = (last_run or now) + interval if last_run else now + min(interval, 60)
+            spec = JobSpec(type=jtype, subject=subject, payload=json.loads(payload) if payload else None,
+                           priority=9, delay=max(0.0, due - now), schedule=name)
+            enqueue_in_tx(db, [spec], now)
+
+
+# ---------------------------------------------------------------- leases and recovery
+
+def extend_leases(db: pw.Database, worker_id: str, now: float, lease: float) -> int:
+    with write_tx(db):
+        cur = _exec(db, "UPDATE jobs SET lease_until = %s WHERE worker_id = %s AND status = 'running'",
+                    (now + lease, worker_id))
+        return cur.rowcount
+
+
+def _owner_gone(worker_id: str | None, host: str, self_id: str, pid_alive: Callable[[int], bool]) -> bool:
+    """A job claimed by a process of this host that no longer exists can be taken back at once."""
+    if not worker_id or worker_id == self_id:
+        return False
+    parts = worker_id.split(":")
+    if len(parts) != 3 or parts[0] != host:
+        return False
+    try:
+        pid = int(parts[1])
+    except ValueError:
+        return False
+    if pid == os.getpid():
+        return True  # an earlier incarnation with our pid (container restarts reuse pids)
+    return not pid_alive(pid)
+
+
+def pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def recover(db: pw.Database, now: float, self_id: str, host: str | None = None,
+            alive: Callable[[int], bool] = pid_alive) -> list[tuple[int, str]]:
+    """Return jobs whose lease expired, or whose local owner process died, to pending (the try
+    counts); those out of attempts become dead. Returns (id, new status)."""
+    host = host or socket.gethostname()
+    out: list[tuple[int, str]] = []
+    with write_tx(db):
+        rows = _exec(db, "SELECT id, worker_id, lease_until, attempts, max_attempts, schedule FROM jobs "
+                         "WHERE status = 'running'").fetchall()
+        for jid, wid, lease_until, attempts, max_attempts, schedule in rows:
+            expired = lease_until is None or lease_until < now
+            if not (expired and wid != self_id) and not _owner_gone(wid, host, self_id, alive):
+                continue
+            if attempts >= max_attempts:
+                _exec(db, "UPDATE jobs SET status = 'dead', finished_at = %s, lease_until = NULL, "
+                          "last_error = %s WHERE id = %s", (now, "lease expired (worker lost) on last attempt", jid))
+                _event(db, jid, now, "dead", "worker lost on last attempt")
+                out.append((jid, "dead"))
+                if schedule:
+                    reschedule(db, schedule, now)
+            else:
+                _exec(db, "UPDATE jobs SET status = 'pending', run_after = %s, worker_id = NULL, lease_until = NULL "
+                          "WHERE id = %s", (now, jid))
+                _event(db, jid, now, "recovered", f"lease of {wid} expired or its process is gone")
+                out.append((jid, "pending"))
+    return out
+
+
+# ---------------------------------------------------------------- progress, user actions
+
+def save_progress(db: pw.Database, items: list[Progress]) -> None:
+    if not items:
+        return
+    with write_tx(db):
+        for p in items:
+            _exec(db, "UPDATE jobs SET progress_current = %s, progress_total = %s, progress_message = %s "
+                      "WHERE id = %s AND status = 'running'", (p.current, p.total, p.message[:500], p.job_id))
+
+
+def cancel(db: pw.Database, job_id: int, now: float) -> str | None:
+    """Cancel a pending job, or mark a running one cancelled (its outcome is then ignored)."""
+    with write_tx(db):
+        row = _exec(db, "SELECT status FROM jobs WHERE id = %s", (job_id,)).fetchone()
+        if row is None:
+            return None
+        if row[0] not in ACTIVE:
+            return row[0]
+        _exec(db, "UPDATE jobs SET status = 'cancelled', finished_at = %s, lease_token = lease_token + 1, "
+                  "lease_until = NULL WHERE id = %s", (now, job_id))
+        _event(db, job_id, now, "cancelled", "by user")
+        return "cancelled"
+
+
+def retry(db: pw.Database, job_id: int, now: float) -> tuple[str | None, int | None]:
+    """Put a dead, cancelled or retrying job back to run now with fresh attempts."""
+    with write_tx(db):
+        row = _exec(db, "SELECT status, idem_key FROM jobs WHERE id = %s", (job_id,)).fetchone()
+        if row is None:
+            return None, None
+        status, key = row
+        if status == "running" or status == "succeeded":
+            return status, job_id
+        if status in ("dead", "cancelled") and key is not None:
+            dup = _exec(db, "SELECT id FROM jobs WHERE idem_key = %s AND status IN ('pending', 'running')",
+                        (key,)).fetchone()
+            if dup:
+                return "duplicate", dup[0]
+        _exec(db, "UPDATE jobs SET status = 'pending', attempts = 0, run_after = %s, finished_at = NULL, "
+                  "failed = %s, worker_id = NULL, lease_until = NULL WHERE id = %s", (now, False, job_id))
+        _event(db, job_id, now, "retried", "by user")
+        return "pending", job_id
+
+
+def purge_history(db: pw.Database, older_than: float) -> int:
+    with write_tx(db):
+        _exec(db, "DELETE FROM job_events WHERE job_id IN (SELECT id FROM jobs WHERE status IN "
+                  "('succeeded', 'dead', 'cancelled') AND finished_at < %s)", (older_than,))
+        cur = _exec(db, "DELETE FROM jobs WHERE status IN ('succeeded', 'cancelled', 'dead') AND finished_at < %s",
+                    (older_than,))
+        return cur.rowcount
+
+
+# ---------------------------------------------------------------- reads
+
+def stats(db: pw.Database, now: float) -> Stats:
+    s = Stats()
+    rows = _exec(db, "SELECT type, status, "
+                     "CASE WHEN status = 'pending' AND run_after <= %s THEN 'due' "
+                     "WHEN status = 'pending' AND failed THEN 'retrying' "
+                     "WHEN status = 'pending' THEN 'scheduled' ELSE status END AS bucket, COUNT(*) "
+                     "FROM jobs GROUP BY type, status, bucket", (now,)).fetchall()
+    for jtype, _status, bucket, n in rows:
+        if hasattr(s, bucket):
+            setattr(s, bucket, getattr(s, bucket) + n)
+        s.by_type.setdefault(jtype, {})
+        s.by_type[jtype][bucket] = s.by_type[jtype].get(bucket, 0) + n
+    return s
+
+
+JOB_FIELDS = ("id", "type", "subject", "status", "priority", "attempts", "max_attempts", "run_after",
+              "created_at", "started_at", "finished_at", "worker_id", "progress_current", "progress_total",
+              "progress_message", "last_error", "parent_id", "schedule", "library_id", "payload", "result", "failed")
+
+
+def _row(r) -> dict:
+    d = dict(zip(JOB_FIELDS, r, strict=True))
+    for k in ("payload", "result"):
+        if isinstance(d[k], str):
+            d[k] = json.loads(d[k])
+    d["failed"] = bool(d["failed"])
+    return d
+
+
+SORTS = {"id": "id", "-id": "id DESC", "priority": "priority, id", "run_after": "run_after, id",
+         "-created_at": "created_at DESC, id DESC", "created_at": "created_at, id", "-finished_at": "finished_at DESC, id DESC"}
+
+
+def list_jobs(db: pw.Database, statuses: list[str] | None = None, types: list[str] | None = None,
+              limit: int = 50, offset: int = 0, sort: str = "-id", library_id: int | None = None) -> tuple[list[dict], int]:
+    where, params = [], []
+    if statuses:
+        where.append(f"status IN ({', '.join(['%s'] * len(statuses))})")
+        params += statuses
+    if types:
+        where.append(f"type IN ({', '.join(['%s'] * len(types))})")
+        params += types
+    if library_id is not None:
+        where.append("library_id = %s")
+        params.append(library_id)
+    clause = (" WHERE " + " AND ".join(where)) if where else ""
+    total = _exec(db, f"SELECT COUNT(*) FROM jobs{clause}", params).fetchone()[0]
+    order = SORTS.get(sort, "id DESC")
+    rows = _exec(db, f"SELECT {', '.join(JOB_FIELDS)} FROM jobs{clause} ORDER BY {order} LIMIT %s OFFSET %s",
+                 (*params, limit, offset)).fetchall()
+    return [_row(r) for r in rows], total
+
+
+def get_job(db: pw.Database, job_id: int) -> dict | None:
+    r = _exec(db, f"SELECT {', '.join(JOB_FIELDS)} FROM jobs WHERE id = %s", (job_id,)).fetchone()
+    if r is None:
+        return None
+    d = _row(r)
+    d["events"] = [dict(zip(("ts", "kind", "message"), e, strict=True)) for e in
+                   _exec(db, "SELECT ts, kind, message FROM job_events WHERE job_id = %s ORDER BY id", (job_id,)).fetchall()]
+    return d

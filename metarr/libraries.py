@@ -1,0 +1,99 @@
+"""Library rules: paths must exist and be directories; roots may not overlap."""
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from .db.database import write_tx
+from .db.models import Library
+
+KINDS = ("movie", "tv", "music")
+
+
+class LibraryError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class LibraryInput:
+    name: str
+    kind: str
+    path: str
+    watch: bool = True
+    auto_enrich: bool = True
+    auto_publish: bool = False
+    auto_sync: bool = True
+    language: str = "en"
+
+
+def normalise_root(path: str) -> Path:
+    p = Path(os.path.expanduser(path))
+    if not p.is_absolute():
+        raise LibraryError("path must be absolute")
+    if not p.exists():
+        raise LibraryError(f"path does not exist: {path}")
+    if not p.is_dir():
+        raise LibraryError(f"path is not a directory: {path}")
+    return p.resolve()
+
+
+def overlaps(a: Path, b: Path) -> bool:
+    return a == b or a in b.parents or b in a.parents
+
+
+def check_overlap(root: Path, others: list[tuple[int, str]], exclude_id: int | None = None) -> None:
+    for lid, other in others:
+        if lid != exclude_id and overlaps(root, Path(other)):
+            raise LibraryError(f"path overlaps library {lid} ({other})")
+
+
+def create(db, inp: LibraryInput) -> Library:
+    if inp.kind not in KINDS:
+        raise LibraryError(f"kind must be one of {', '.join(KINDS)}")
+    if not inp.name.strip():
+        raise LibraryError("name must not be empty")
+    root = normalise_root(inp.path)
+    now = time.time()
+    with write_tx(db):
+        check_overlap(root, [(lib.id, lib.path) for lib in Library.select(Library.id, Library.path)])
+        return Library.create(name=inp.name.strip(), kind=inp.kind, path=str(root), watch=inp.watch,
+                              auto_enrich=inp.auto_enrich, auto_publish=inp.auto_publish, auto_sync=inp.auto_sync,
+                              language=inp.language, created_at=now, updated_at=now)
+
+
+UPDATABLE = ("name", "enabled", "watch", "auto_enrich", "auto_publish", "auto_sync", "language", "ignore_patterns")
+
+
+def update(db, lib_id: int, changes: dict) -> Library | None:
+    with write_tx(db):
+        lib = Library.get_or_none(Library.id == lib_id)
+        if lib is None:
+            return None
+        for k, v in changes.items():
+            if k not in UPDATABLE:
+                raise LibraryError(f"'{k}' cannot be changed")
+            setattr(lib, k, v)
+        lib.updated_at = time.time()
+        lib.save()
+        return lib
+
+
+def to_dict(lib: Library) -> dict:
+    from .timefmt import iso
+    return {"id": lib.id, "name": lib.name, "kind": lib.kind, "path": lib.path, "enabled": lib.enabled,
+            "watch": lib.watch, "auto_enrich": lib.auto_enrich, "auto_publish": lib.auto_publish,
+            "auto_sync": lib.auto_sync, "language": lib.language, "ignore_patterns": lib.ignore_patterns or [],
+            "created_at": iso(lib.created_at), "updated_at": iso(lib.updated_at), "last_scan_at": iso(lib.last_scan_at)}
+
+
+def find_for_path(db, path: str) -> Library | None:
+    """The library whose root is the longest prefix of `path`."""
+    p = Path(path)
+    best = None
+    for lib in Library.select():
+        root = Path(lib.path)
+        if (p == root or root in p.parents) and (best is None or len(lib.path) > len(best.path)):
+            best = lib
+    return best

@@ -1,0 +1,69 @@
+"""Settings kept in the database, with typed defaults. Env-only values (keys, URLs) are in config."""
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from .db.database import write_tx
+from .db.models import Setting
+
+DEFAULTS: dict[str, Any] = {
+    "jobs.history_days": 7,
+    "recycle.retention_days": 30,
+    "scan.ignore_patterns": [],
+    "scan.probe_concurrency": 2,
+    "enrich.language": "en",
+    "enrich.auto_select": True,
+    "enrich.min_confidence": 0.75,
+    "publish.actors": True,
+    "verify.policy": "republish",
+    "sync.skip_when_playing": True,
+    "sync.debounce_seconds": 2.0,
+    "api.rate_limit_per_minute": 1200,
+    "ui.password": None,
+}
+
+
+def get(db, key: str) -> Any:
+    row = Setting.select(Setting.value).where(Setting.key == key).first()
+    return row.value if row is not None else DEFAULTS.get(key)
+
+
+def get_all(db) -> dict[str, Any]:
+    out = dict(DEFAULTS)
+    for row in Setting.select():
+        out[row.key] = row.value
+    return out
+
+
+def validate(key: str, value: Any) -> Any:
+    """Refuse unknown keys and values of the wrong type (clear message for the API)."""
+    if key not in DEFAULTS:
+        raise ValueError(f"unknown setting {key!r}")
+    default = DEFAULTS[key]
+    if default is None or value is None:
+        return value
+    if isinstance(default, bool):
+        if not isinstance(value, bool):
+            raise ValueError(f"{key} must be true or false")
+    elif isinstance(default, int | float):
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ValueError(f"{key} must be a number")
+        if value < 0:
+            raise ValueError(f"{key} must not be negative")
+    elif isinstance(default, list):
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise ValueError(f"{key} must be a list of strings")
+    elif isinstance(default, str) and not isinstance(value, str):
+        raise ValueError(f"{key} must be a string")
+    return value
+
+
+def put_many(db, values: dict[str, Any]) -> dict[str, Any]:
+    clean = {k: validate(k, v) for k, v in values.items()}
+    now = time.time()
+    with write_tx(db):
+        for k, v in clean.items():
+            Setting.insert(key=k, value=v, updated_at=now).on_conflict(
+                conflict_target=[Setting.key], update={Setting.value: v, Setting.updated_at: now}).execute()
+    return clean

@@ -1,0 +1,10 @@
+"""REST API routes under /api/v1. Each module adds its routes to the table in `setup`."""
+from __future__ import annotations
+
+from aiohttp import web
+
+
+def setup(app: web.Application) -> None:
+    from . import jobs, libraries, settings, system, ws
+    for module in (system, jobs, settings, libraries, ws):
+        app.router.add_routes(module.routes)

@@ -1,0 +1,87 @@
+"""Jobs: list/filter, stats, get, retry, cancel."""
+from __future__ import annotations
+
+import time
+
+from aiohttp import web
+
+from metarr.jobs import store
+from metarr.timefmt import iso
+
+from ..envelope import ApiError, not_found, ok
+from ..keys import bridge_key, services_key
+from ..validate import csv_param, paging, path_id
+
+routes = web.RouteTableDef()
+STATUSES = ("pending", "running", "succeeded", "dead", "cancelled")
+
+
+def job_json(d: dict, full: bool = False) -> dict:
+    out = {"id": d["id"], "type": d["type"], "status": d["status"], "priority": d["priority"],
+           "attempts": d["attempts"], "max_attempts": d["max_attempts"],
+           "progress": {"current": d["progress_current"], "total": d["progress_total"],
+                        "message": d["progress_message"]},
+           "subject": d["subject"], "run_after": iso(d["run_after"]), "created_at": iso(d["created_at"]),
+           "started_at": iso(d["started_at"]), "finished_at": iso(d["finished_at"]),
+           "last_error": d["last_error"], "library_id": d["library_id"], "parent_id": d["parent_id"],
+           "schedule": d["schedule"]}
+    if full:
+        out.update(payload=d["payload"], result=d["result"], worker_id=d["worker_id"],
+                   events=[{**e, "ts": iso(e["ts"])} for e in d.get("events", [])])
+    return out
+
+
+@routes.get("/api/v1/jobs")
+async def list_jobs(request: web.Request) -> web.Response:
+    limit, offset = paging(request)
+    statuses = csv_param(request, "status", STATUSES)
+    types = csv_param(request, "type")
+    sort = request.query.get("sort", "-id")
+    if sort not in store.SORTS:
+        raise ApiError(400, "bad_request", f"sort must be one of {', '.join(store.SORTS)}")
+    lib = request.query.get("library_id")
+    db = request.app[services_key].db
+    rows, total = await request.app[bridge_key].run(
+        store.list_jobs, db, statuses, types, limit, offset, sort, int(lib) if lib and lib.isdigit() else None)
+    return ok([job_json(r) for r in rows], {"total": total, "limit": limit, "offset": offset})
+
+
+@routes.get("/api/v1/jobs/stats")
+async def job_stats(request: web.Request) -> web.Response:
+    db = request.app[services_key].db
+    s = await request.app[bridge_key].run(store.stats, db, time.time())
+    return ok({"due": s.due, "running": s.running, "retrying": s.retrying, "scheduled": s.scheduled,
+               "dead": s.dead, "succeeded": s.succeeded, "cancelled": s.cancelled, "by_type": s.by_type})
+
+
+@routes.get("/api/v1/jobs/{id}")
+async def get_job(request: web.Request) -> web.Response:
+    jid = path_id(request)
+    d = await request.app[bridge_key].run(store.get_job, request.app[services_key].db, jid)
+    if d is None:
+        raise not_found(f"job {jid}")
+    return ok(job_json(d, full=True))
+
+
+@routes.post("/api/v1/jobs/{id}/retry")
+async def retry_job(request: web.Request) -> web.Response:
+    jid = path_id(request)
+    ledger = request.app[services_key].actor("ledger")
+    status, new_id = await request.app[bridge_key].ask(lambda: ledger.retry(jid))
+    if status is None:
+        raise not_found(f"job {jid}")
+    if status in ("running", "succeeded"):
+        raise ApiError(409, "conflict", f"job {jid} is {status} and cannot be retried")
+    return ok({"job_id": new_id, "status": "pending" if status != "duplicate" else "already queued"}, status=202)
+
+
+@routes.post("/api/v1/jobs/{id}/cancel")
+async def cancel_job(request: web.Request) -> web.Response:
+    jid = path_id(request)
+    ledger = request.app[services_key].actor("ledger")
+    status = await request.app[bridge_key].ask(lambda: ledger.cancel(jid))
+    if status is None:
+        raise not_found(f"job {jid}")
+    if status != "cancelled":
+        raise ApiError(409, "conflict", f"job {jid} is already {status}")
+    return ok({"job_id": jid, "status": "cancelled"})

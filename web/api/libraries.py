@@ -1,0 +1,115 @@
+"""Libraries: create, list, get, update, remove; trigger a whole-library phase."""
+from __future__ import annotations
+
+from aiohttp import web
+
+from metarr import libraries
+from metarr.db.database import write_tx
+from metarr.db.models import Library
+from metarr.jobs.model import PRIORITY, JobSpec
+
+from ..envelope import ApiError, bad_request, not_found, ok
+from ..keys import bridge_key, services_key
+from ..validate import field, json_body, paging, path_id
+
+routes = web.RouteTableDef()
+PHASES = ("scan", "enrich", "publish", "verify")
+
+
+@routes.get("/api/v1/libraries")
+async def list_libraries(request: web.Request) -> web.Response:
+    limit, offset = paging(request)
+
+    def q():
+        rows = list(Library.select().order_by(Library.id).limit(limit).offset(offset))
+        return [libraries.to_dict(r) for r in rows], Library.select().count()
+    rows, total = await request.app[bridge_key].run(q)
+    return ok(rows, {"total": total, "limit": limit, "offset": offset})
+
+
+@routes.post("/api/v1/libraries")
+async def create_library(request: web.Request) -> web.Response:
+    body = await json_body(request)
+    inp = libraries.LibraryInput(
+        name=field(body, "name", str, required=True, max_len=200),
+        kind=field(body, "kind", str, required=True, choices=libraries.KINDS),
+        path=field(body, "path", str, required=True, max_len=4096),
+        watch=field(body, "watch", bool, default=True),
+        auto_enrich=field(body, "auto_enrich", bool, default=True),
+        auto_publish=field(body, "auto_publish", bool, default=False),
+        auto_sync=field(body, "auto_sync", bool, default=True),
+        language=field(body, "language", str, default="en", max_len=16),
+    )
+    s = request.app[services_key]
+    try:
+        lib = await request.app[bridge_key].run(libraries.create, s.db, inp)
+    except libraries.LibraryError as e:
+        raise bad_request(str(e)) from None
+    s.bus.publish("entity.updated", entity="library", id=lib.id, action="created")
+    return ok(libraries.to_dict(lib), status=201)
+
+
+@routes.get("/api/v1/libraries/{id}")
+async def get_library(request: web.Request) -> web.Response:
+    lid = path_id(request)
+    lib = await request.app[bridge_key].run(lambda: Library.get_or_none(Library.id == lid))
+    if lib is None:
+        raise not_found(f"library {lid}")
+    return ok(libraries.to_dict(lib))
+
+
+@routes.route("PATCH", "/api/v1/libraries/{id}")
+async def update_library(request: web.Request) -> web.Response:
+    lid = path_id(request)
+    body = await json_body(request)
+    changes = {}
+    for k in libraries.UPDATABLE:
+        if k in body:
+            kind = list if k == "ignore_patterns" else (bool if k not in ("name", "language") else str)
+            changes[k] = field(body, k, kind)
+    unknown = set(body) - set(libraries.UPDATABLE)
+    if unknown:
+        raise bad_request(f"cannot change: {', '.join(sorted(unknown))}")
+    s = request.app[services_key]
+    try:
+        lib = await request.app[bridge_key].run(libraries.update, s.db, lid, changes)
+    except libraries.LibraryError as e:
+        raise bad_request(str(e)) from None
+    if lib is None:
+        raise not_found(f"library {lid}")
+    s.bus.publish("entity.updated", entity="library", id=lid, action="updated")
+    return ok(libraries.to_dict(lib))
+
+
+@routes.delete("/api/v1/libraries/{id}")
+async def delete_library(request: web.Request) -> web.Response:
+    """Forget a library. Files on disk are never touched."""
+    lid = path_id(request)
+    s = request.app[services_key]
+
+    def rm():
+        with write_tx(s.db):
+            return Library.delete().where(Library.id == lid).execute()
+    if not await request.app[bridge_key].run(rm):
+        raise not_found(f"library {lid}")
+    s.bus.publish("entity.updated", entity="library", id=lid, action="removed")
+    return ok({"id": lid, "removed": True})
+
+
+@routes.post("/api/v1/libraries/{id}/{phase}")
+async def run_phase(request: web.Request) -> web.Response:
+    lid = path_id(request)
+    phase = request.match_info["phase"]
+    if phase not in PHASES:
+        raise not_found(f"action {phase!r}")
+    s = request.app[services_key]
+    lib = await request.app[bridge_key].run(lambda: Library.get_or_none(Library.id == lid))
+    if lib is None:
+        raise not_found(f"library {lid}")
+    if s.registry.get(f"{phase}.library") is None:
+        raise ApiError(501, "not_implemented", f"the {phase} phase is not available")
+    spec = JobSpec(f"{phase}.library", subject=f"library:{lid}", payload={"library_id": lid},
+                   priority=PRIORITY["user"], library_id=lid)
+    ledger = s.actor("ledger")
+    ids = await request.app[bridge_key].ask(lambda: ledger.enqueue(spec))
+    return ok({"job_id": ids[0]}, status=202)

@@ -1,0 +1,39 @@
+"""Settings: read all, change some."""
+from __future__ import annotations
+
+from aiohttp import web
+
+from metarr import settings
+
+from ..envelope import bad_request, ok
+from ..keys import bridge_key, services_key
+from ..validate import json_body
+
+routes = web.RouteTableDef()
+
+
+def _public(values: dict) -> dict:
+    # the UI password is a secret: say whether one is set, never what it is
+    out = dict(values)
+    out["ui.password"] = bool(out.get("ui.password"))
+    return out
+
+
+@routes.get("/api/v1/settings")
+async def get_settings(request: web.Request) -> web.Response:
+    s = request.app[services_key]
+    values = await request.app[bridge_key].run(settings.get_all, s.db)
+    return ok(_public(values))
+
+
+@routes.route("PATCH", "/api/v1/settings")
+@routes.put("/api/v1/settings")
+async def put_settings(request: web.Request) -> web.Response:
+    s = request.app[services_key]
+    body = await json_body(request)
+    try:
+        await request.app[bridge_key].run(settings.put_many, s.db, body)
+    except ValueError as e:
+        raise bad_request(str(e)) from None
+    values = await request.app[bridge_key].run(settings.get_all, s.db)
+    return ok(_public(values))

@@ -1,0 +1,51 @@
+"""The aiohttp application factory and its lifecycle (actors start in a cleanup_ctx)."""
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from aiohttp import web
+
+from actors.system import ActorSystem, Services
+from metarr.config import ensure_api_key, ensure_secret
+
+from . import api
+from .bridge import Bridge
+from .hub import Hub
+from .keys import api_key_key, bridge_key, hub_key, services_key, session_secret_key
+from .middlewares import auth_middleware, error_middleware
+
+log = logging.getLogger(__name__)
+
+MAX_BODY = 1024 * 1024  # JSON bodies; uploads have their own limit
+
+
+def create_app(services: Services, *, start_actors: bool = True, run_workers: bool = True) -> web.Application:
+    app = web.Application(middlewares=[error_middleware, auth_middleware], client_max_size=MAX_BODY)
+    app[services_key] = services
+    app[api_key_key] = ensure_api_key(services.config)
+    app[session_secret_key] = ensure_secret(services.config, "session_secret")
+    app[hub_key] = Hub()
+    api.setup(app)
+    try:
+        from . import pages
+        pages.setup(app)
+    except ImportError:
+        pass
+
+    async def lifecycle(app: web.Application):
+        loop = asyncio.get_running_loop()
+        bridge = Bridge(loop, services.db)
+        app[bridge_key] = bridge
+        bridge.forward(services.bus, app[hub_key].publish_nowait)
+        system = ActorSystem(services, run_workers=run_workers)
+        if start_actors:
+            await loop.run_in_executor(None, system.start)
+        yield
+        await app[hub_key].close_all()
+        if start_actors:
+            await loop.run_in_executor(None, system.stop)
+        bridge.close()
+
+    app.cleanup_ctx.append(lifecycle)
+    return app

@@ -1,0 +1,81 @@
+"""API key, session cookie and CSRF checks (SPEC §6, §8). Keys are compared in constant time;
+there is no 'local network needs no auth' bypass."""
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import time
+
+from aiohttp import web
+
+SESSION_COOKIE = "metarr_session"
+SESSION_TTL = 30 * 86400
+PUBLIC_PATHS = ("/api/v1/health", "/login", "/logout", "/favicon.ico")
+PUBLIC_PREFIXES = ("/static/",)
+QUERY_KEY_PREFIXES = ("/api/v1/webhooks/", "/api/v1/ws")
+
+
+def same(a: str | None, b: str) -> bool:
+    return a is not None and hmac.compare_digest(a.encode(), b.encode())
+
+
+def make_session(secret: bytes, now: float | None = None) -> str:
+    exp = str(int((now or time.time()) + SESSION_TTL))
+    sig = hmac.new(secret, exp.encode(), hashlib.sha256).hexdigest()
+    return f"{exp}.{sig}"
+
+
+def session_valid(secret: bytes, value: str | None, now: float | None = None) -> bool:
+    if not value or "." not in value:
+        return False
+    exp, sig = value.split(".", 1)
+    good = hmac.new(secret, exp.encode(), hashlib.sha256).hexdigest()
+    if not hmac.compare_digest(sig.encode(), good.encode()):
+        return False
+    try:
+        return int(exp) > (now or time.time())
+    except ValueError:
+        return False
+
+
+def csrf_token(secret: bytes, session: str) -> str:
+    return hmac.new(secret, b"csrf:" + session.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def basic_password(header: str | None) -> str | None:
+    if not header or not header.lower().startswith("basic "):
+        return None
+    try:
+        raw = base64.b64decode(header[6:].strip(), validate=True).decode("utf-8", "replace")
+    except (ValueError, UnicodeDecodeError):
+        return None
+    return raw.split(":", 1)[1] if ":" in raw else None
+
+
+def is_public(path: str) -> bool:
+    return path in PUBLIC_PATHS or path.startswith(PUBLIC_PREFIXES)
+
+
+def authenticate(request: web.Request, api_key: str, secret: bytes) -> str | None:
+    """How the request proved itself: 'key', 'session', or None."""
+    path = request.path
+    if same(request.headers.get("X-Api-Key"), api_key):
+        return "key"
+    if path.startswith(QUERY_KEY_PREFIXES):
+        if same(request.query.get("apikey"), api_key):
+            return "key"
+        if path.startswith("/api/v1/webhooks/") and same(basic_password(request.headers.get("Authorization")), api_key):
+            return "key"
+    if session_valid(secret, request.cookies.get(SESSION_COOKIE)):
+        return "session"
+    return None
+
+
+def csrf_ok(request: web.Request, secret: bytes) -> bool:
+    """Cookie-authenticated writes need the per-session token in a header (or form field for pages)."""
+    if request.method in ("GET", "HEAD", "OPTIONS"):
+        return True
+    session = request.cookies.get(SESSION_COOKIE, "")
+    token = request.headers.get("X-CSRF-Token")
+    return token is not None and hmac.compare_digest(token.encode(), csrf_token(secret, session).encode())

@@ -1,0 +1,166 @@
+"""The `metarr` command. It lives in `web/` because it is the outermost layer: it composes the
+domain (metarr/), the actors (actors/) and the web application."""
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import shutil
+import signal
+import sys
+import threading
+import time
+
+from metarr.config import ensure_api_key, load_config
+from metarr.logsetup import setup_logging
+
+log = logging.getLogger("metarr")
+
+
+def _services(args, role: str, console: bool = True):
+    from actors.system import open_services
+    config = load_config()
+    setup_logging(config.log_dir, config.log_level, config.secrets(), console=console)
+    return open_services(config, role=role)
+
+
+def cmd_serve(args) -> int:
+    from aiohttp import web
+
+    from .app import create_app
+    s = _services(args, "serve")
+    app = create_app(s)
+    log.info("Metarr listening on http://%s:%d (data dir %s)", s.config.host, s.config.port, s.config.data_dir)
+    web.run_app(app, host=s.config.host, port=s.config.port, access_log=None, print=None, shutdown_timeout=10)
+    return 0
+
+
+def cmd_worker(args) -> int:
+    """Workers only (no web): for scale-out on PostgreSQL."""
+    from actors.system import ActorSystem
+    s = _services(args, "worker")
+    system = ActorSystem(s)
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    system.start()
+    log.info("worker %s started", s.actors["ledger"].worker_id.get())
+    stop.wait()
+    system.stop()
+    return 0
+
+
+def cmd_migrate(args) -> int:
+    from metarr.db.database import open_database
+    from metarr.db.migrate import migrate
+    config = load_config()
+    config.data_dir.mkdir(parents=True, exist_ok=True)
+    done = migrate(open_database(config.database_url))
+    print("applied: " + (", ".join(done) if done else "nothing (up to date)"))
+    return 0
+
+
+def cmd_apikey(args) -> int:
+    print(ensure_api_key(load_config()))
+    return 0
+
+
+def cmd_jobs(args) -> int:
+    from metarr.jobs import store
+    from metarr.timefmt import iso
+    s = _services(args, "cli", console=False)
+    if args.action == "list":
+        statuses = [x for x in (args.status or "").split(",") if x]
+        rows, total = store.list_jobs(s.db, statuses or None, None, args.limit, 0, "-id")
+        for r in rows:
+            prog = f"{r['progress_current']}/{r['progress_total']}" if r["progress_total"] else ""
+            print(f"{r['id']:>7} {r['status']:<10} p{r['priority']} {r['type']:<22} {r['subject']:<30} "
+                  f"tries={r['attempts']} {prog} {iso(r['run_after'])} {r['last_error'] or ''}")
+        print(f"{total} job(s)")
+    elif args.action == "retry":
+        if not args.id:
+            print("usage: metarr jobs retry ID [ID…] | --dead", file=sys.stderr)
+        ids = args.id
+        if args.dead:
+            rows, _ = store.list_jobs(s.db, ["dead"], None, 500, 0, "id")
+            ids = [r["id"] for r in rows]
+        for jid in ids:
+            status, new_id = store.retry(s.db, int(jid), time.time())
+            print(f"{jid}: {status or 'not found'}")
+    elif args.action == "stats":
+        st = store.stats(s.db, time.time())
+        print(json.dumps({k: v for k, v in vars(st).items()}, indent=2))
+    return 0
+
+
+def cmd_doctor(args) -> int:
+    from metarr.db.database import open_database, ping
+    config = load_config()
+    problems = 0
+
+    def line(ok: bool, what: str, detail: str = "") -> None:
+        nonlocal problems
+        problems += 0 if ok else 1
+        print(f"{'ok  ' if ok else 'FAIL'} {what}{(': ' + detail) if detail else ''}")
+    line(sys.version_info >= (3, 11), "python >= 3.11", sys.version.split()[0])
+    for tool in ("ffprobe", "ffmpeg"):
+        path = shutil.which(tool)
+        line(path is not None, f"{tool} on PATH", path or "not found (stream details need ffprobe)")
+    try:
+        config.data_dir.mkdir(parents=True, exist_ok=True)
+        probe = config.data_dir / ".doctor"
+        probe.write_text("x")
+        probe.unlink()
+        line(True, "data dir writable", str(config.data_dir))
+    except OSError as e:
+        line(False, "data dir writable", str(e))
+    try:
+        db = open_database(config.database_url)
+        line(ping(db), "database reachable", "sqlite" if config.is_sqlite else "postgresql")
+    except Exception as e:
+        line(False, "database reachable", str(e))
+    try:
+        with open("/proc/sys/fs/inotify/max_user_watches") as f:
+            watches = int(f.read())
+        line(watches >= 8192, "inotify watches", f"{watches} (raise fs.inotify.max_user_watches for big libraries)")
+    except OSError:
+        line(True, "inotify watches", "not Linux; the watcher polls")
+    for name in ("tmdb", "tvdb", "fanart", "omdb"):
+        has = name in config.provider_keys
+        print(f"{'ok  ' if has else 'info'} provider {name}: {'key set' if has else 'no key (provider disabled)'}")
+    return 1 if problems else 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="metarr", description="Metadata and artwork manager for media libraries")
+    sub = p.add_subparsers(dest="command", required=True)
+    sub.add_parser("serve", help="run the web service, actors and workers").set_defaults(fn=cmd_serve)
+    sub.add_parser("worker", help="run workers only (scale-out on PostgreSQL)").set_defaults(fn=cmd_worker)
+    sub.add_parser("migrate", help="apply database migrations").set_defaults(fn=cmd_migrate)
+    sub.add_parser("apikey", help="print the API key").set_defaults(fn=cmd_apikey)
+    sub.add_parser("doctor", help="check the environment").set_defaults(fn=cmd_doctor)
+    j = sub.add_parser("jobs", help="list or retry jobs")
+    j.add_argument("action", choices=("list", "retry", "stats"))
+    j.add_argument("id", nargs="*")
+    j.add_argument("--status", default="")
+    j.add_argument("--limit", type=int, default=50)
+    j.add_argument("--dead", action="store_true", help="retry every dead job")
+    j.set_defaults(fn=cmd_jobs)
+    for extra in _extra_commands():
+        extra(sub)
+    return p
+
+
+def _extra_commands():
+    """Commands added by later phases register here (scan, library, recycle, demo…)."""
+    from . import cli_more
+    return cli_more.COMMANDS
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.fn(args) or 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

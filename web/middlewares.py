@@ -1,0 +1,59 @@
+"""Middlewares: JSON errors for every failure (never an HTML page or a traceback), and auth."""
+from __future__ import annotations
+
+import logging
+
+from aiohttp import web
+
+from . import auth
+from .envelope import ApiError, error_body
+from .keys import api_key_key, session_secret_key
+
+log = logging.getLogger(__name__)
+
+_STATUS_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+                 405: "method_not_allowed", 409: "conflict", 413: "too_large", 415: "unsupported_media_type",
+                 422: "unprocessable", 429: "rate_limited", 503: "unavailable"}
+
+
+def _wants_html(request: web.Request) -> bool:
+    return not request.path.startswith("/api/") and request.path != "/metrics"
+
+
+@web.middleware
+async def error_middleware(request: web.Request, handler):
+    try:
+        return await handler(request)
+    except ApiError as e:
+        return error_body(e.status, e.code, e.message, e.details)
+    except web.HTTPException as e:
+        if e.status < 400:
+            raise
+        if _wants_html(request) and e.status == 404:
+            return web.Response(status=404, text="<h1>Not found</h1><p><a href='/'>Metarr</a></p>",
+                                content_type="text/html")
+        message = {404: "no such route", 405: "method not allowed", 413: "request body too large"}.get(e.status, e.reason)
+        resp = error_body(e.status, _STATUS_CODES.get(e.status, "error"), message)
+        for h in ("Allow", "Retry-After"):
+            if h in e.headers:
+                resp.headers[h] = e.headers[h]
+        return resp
+    except Exception:
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        return error_body(500, "internal", "internal error (see the server log)")
+
+
+@web.middleware
+async def auth_middleware(request: web.Request, handler):
+    if auth.is_public(request.path):
+        return await handler(request)
+    app = request.app
+    how = auth.authenticate(request, app[api_key_key], app[session_secret_key])
+    if how is None:
+        if _wants_html(request):
+            raise web.HTTPFound("/login?next=" + request.path_qs.replace("&", "%26"))
+        raise ApiError(401, "unauthorized", "missing or wrong API key (send it in the X-Api-Key header)")
+    if how == "session" and request.path.startswith("/api/") and not auth.csrf_ok(request, app[session_secret_key]):
+        raise ApiError(403, "csrf", "missing or wrong X-CSRF-Token for a cookie-authenticated write")
+    request["auth"] = how
+    return await handler(request)

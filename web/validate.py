@@ -1,0 +1,87 @@
+"""Reading and checking client input: every mistake is a 4xx with a clear message."""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from aiohttp import web
+
+from .envelope import ApiError, bad_request
+
+MAX_LIMIT = 500
+
+
+async def json_body(request: web.Request, *, required: bool = True) -> dict[str, Any]:
+    try:
+        raw = await request.read()
+    except web.HTTPRequestEntityTooLarge as e:
+        raise ApiError(413, "too_large", "request body too large") from e
+    if not raw:
+        if required:
+            raise bad_request("a JSON object body is required")
+        return {}
+    try:
+        body = json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as e:
+        raise bad_request(f"malformed JSON: {e}") from None
+    if not isinstance(body, dict):
+        raise bad_request("the JSON body must be an object")
+    return body
+
+
+def field(body: dict, name: str, kind: type | tuple, *, required: bool = False, default: Any = None,
+          choices: tuple | None = None, max_len: int | None = None) -> Any:
+    if name not in body or body[name] is None:
+        if required:
+            raise bad_request(f"'{name}' is required", {"field": name})
+        return default
+    value = body[name]
+    kinds = kind if isinstance(kind, tuple) else (kind,)
+    if bool not in kinds and isinstance(value, bool):
+        raise bad_request(f"'{name}' has the wrong type", {"field": name})
+    if not isinstance(value, kinds):
+        names = "/".join(k.__name__ for k in kinds)
+        raise bad_request(f"'{name}' must be {names}", {"field": name})
+    if choices is not None and value not in choices:
+        raise bad_request(f"'{name}' must be one of {', '.join(map(str, choices))}", {"field": name})
+    if max_len is not None and isinstance(value, str) and len(value) > max_len:
+        raise bad_request(f"'{name}' is too long (max {max_len})", {"field": name})
+    return value
+
+
+def int_param(request: web.Request, name: str, default: int, lo: int = 0, hi: int | None = None) -> int:
+    raw = request.query.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise bad_request(f"query parameter '{name}' must be an integer") from None
+    if value < lo or (hi is not None and value > hi):
+        raise bad_request(f"query parameter '{name}' must be between {lo} and {hi}")
+    return value
+
+
+def paging(request: web.Request) -> tuple[int, int]:
+    return int_param(request, "limit", 50, 1, MAX_LIMIT), int_param(request, "offset", 0, 0)
+
+
+def path_id(request: web.Request, name: str = "id") -> int:
+    raw = request.match_info.get(name, "")
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ApiError(404, "not_found", f"no such id {raw!r}") from None
+    if value < 1 or value > 2**62:
+        raise ApiError(404, "not_found", f"no such id {raw!r}")
+    return value
+
+
+def csv_param(request: web.Request, name: str, choices: tuple | None = None) -> list[str]:
+    raw = request.query.get(name, "")
+    items = [x.strip() for x in raw.split(",") if x.strip()]
+    if choices:
+        bad = [x for x in items if x not in choices]
+        if bad:
+            raise bad_request(f"'{name}' has unknown values: {', '.join(bad)}")
+    return items
