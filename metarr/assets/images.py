@@ -1,0 +1,185 @@
+"""Image verification and analysis: real format from magic bytes, Pillow decode, perceptual hashes.
+
+Rules (reference/reliability-performance.md D.2): trust magic bytes, never the served
+Content-Type or file extension; open only the sniffed format (Pillow's FITS/GIF bomb CVEs are
+in decoders we never need); check pixel count from the header before decoding; decode fully so
+a truncated file is refused (`ImageFile.LOAD_TRUNCATED_IMAGES` must stay False).
+"""
+from __future__ import annotations
+
+import os
+import warnings
+from dataclasses import dataclass
+from typing import BinaryIO
+
+from PIL import Image, ImageFile
+
+from metarr.assets.errors import ImageRejected
+
+DEFAULT_MAX_PIXELS = 64_000_000          # 64 MP: far above any real poster/fanart (4K = 8.3 MP)
+DEFAULT_MAX_BYTES = 50 * 1024 * 1024
+HASH_SIZE = 8                             # 8x8 -> 64-bit hashes
+
+# format -> (extension, mime)
+FORMATS: dict[str, tuple[str, str]] = {
+    "JPEG": ("jpg", "image/jpeg"),
+    "PNG": ("png", "image/png"),
+    "WEBP": ("webp", "image/webp"),
+    "GIF": ("gif", "image/gif"),
+}
+EXTENSIONS = frozenset(ext for ext, _ in FORMATS.values())
+
+
+@dataclass(frozen=True)
+class ImageInfo:
+    format: str         # JPEG | PNG | WEBP | GIF
+    ext: str            # jpg | png | webp | gif (what the store names the file)
+    mime: str
+    width: int
+    height: int
+    has_alpha: bool
+    phash: str          # 64-bit dHash, 16 lowercase hex chars
+    ahash: str          # 64-bit average hash, 16 lowercase hex chars
+
+
+def sniff_format(head: bytes) -> str | None:
+    """Format from the first bytes (>= 12 needed for WebP), or None (pure)."""
+    if head.startswith(b"\xff\xd8\xff"):
+        return "JPEG"
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "PNG"
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "WEBP"
+    if head[:6] in (b"GIF87a", b"GIF89a"):
+        return "GIF"
+    return None
+
+
+def describe_unknown(head: bytes) -> str:
+    """A short human description of non-image content, for error messages (pure)."""
+    text = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if text.startswith((b"<!doctype html", b"<html", b"<head", b"<body")):
+        return "HTML document"
+    if b"<svg" in text[:512] or (text.startswith(b"<?xml") and b"svg" in text[:1024]):
+        return "SVG (not accepted: scriptable, not raster)"
+    if text.startswith((b"<?xml", b"<")):
+        return "XML/markup"
+    if text.startswith((b"{", b"[")):
+        return "JSON/text"
+    if not head:
+        return "empty body"
+    if all(32 <= c < 127 or c in (9, 10, 13) for c in head[:256]):
+        return "plain text"
+    return "unknown binary format"
+
+
+def check_pillow_safety() -> None:
+    """Refuse to run if someone enabled truncated-image loading process-wide."""
+    if ImageFile.LOAD_TRUNCATED_IMAGES:
+        raise RuntimeError("PIL.ImageFile.LOAD_TRUNCATED_IMAGES is True; metarr requires False")
+
+
+def init_pillow(max_pixels: int = DEFAULT_MAX_PIXELS) -> None:
+    """Optional process-wide hardening; call once at start-up (idempotent).
+
+    `analyze` enforces `max_pixels` per call without this. Aligning Pillow's own global limit
+    adds defence in depth where Pillow checks sizes internally (GIF frames, ICO entries), and
+    turning `DecompressionBombWarning` into an error (D.2) stops decoding between 1x and 2x
+    of the limit instead of only warning. Both are process globals, hence one documented place.
+    """
+    Image.MAX_IMAGE_PIXELS = max_pixels
+    warnings.filterwarnings("error", category=Image.DecompressionBombWarning)
+    check_pillow_safety()
+
+
+def _has_alpha(im: Image.Image) -> bool:
+    return im.mode in ("RGBA", "LA", "PA", "RGBa", "La") or "transparency" in im.info
+
+
+def _bits_to_hex(bits: list[bool]) -> str:
+    value = 0
+    for b in bits:
+        value = (value << 1) | int(b)
+    return f"{value:0{len(bits) // 4}x}"
+
+
+def perceptual_hashes(im: Image.Image) -> tuple[str, str]:
+    """(dHash, aHash) of a loaded image; both 64-bit, 16 hex chars."""
+    if im.mode in ("RGBA", "LA", "PA") or "transparency" in im.info:
+        # flatten transparency onto mid-grey so hidden RGB under alpha=0 does not count
+        rgba = im.convert("RGBA")
+        bg = Image.new("RGBA", rgba.size, (128, 128, 128, 255))
+        gray = Image.alpha_composite(bg, rgba).convert("L")
+    else:
+        gray = im.convert("L")
+    d = gray.resize((HASH_SIZE + 1, HASH_SIZE), Image.Resampling.LANCZOS).tobytes()
+    dbits = [d[r * (HASH_SIZE + 1) + c] > d[r * (HASH_SIZE + 1) + c + 1]
+             for r in range(HASH_SIZE) for c in range(HASH_SIZE)]
+    a = gray.resize((HASH_SIZE, HASH_SIZE), Image.Resampling.LANCZOS).tobytes()
+    mean = sum(a) / len(a)
+    abits = [px > mean for px in a]
+    return _bits_to_hex(dbits), _bits_to_hex(abits)
+
+
+def analyze_stream(fh: BinaryIO, *, max_pixels: int = DEFAULT_MAX_PIXELS,
+                   formats: tuple[str, ...] = tuple(FORMATS)) -> ImageInfo:
+    """Verify and describe the image in `fh` (seekable). Raises ImageRejected."""
+    check_pillow_safety()
+    head = fh.read(32)
+    fh.seek(0)
+    fmt = sniff_format(head)
+    if fmt is None:
+        raise ImageRejected("not_image", describe_unknown(head))
+    if fmt not in formats:
+        raise ImageRejected("unsupported_format", f"{fmt} not accepted here")
+    try:
+        # Pillow's own global bomb check also runs here (and per GIF frame); our per-call
+        # limit below is the one that decides for the header size.
+        im = Image.open(fh, formats=[fmt])
+        with im:
+            width, height = im.size
+            if width <= 0 or height <= 0:
+                raise ImageRejected("corrupt", f"bad dimensions {width}x{height}")
+            if width * height > max_pixels:
+                raise ImageRejected("too_many_pixels",
+                                    f"{width}x{height} exceeds {max_pixels} pixels (decompression bomb?)")
+            alpha = _has_alpha(im)
+            if fmt == "JPEG":
+                # DCT-domain downscale: the decoder still consumes every byte (truncation is
+                # still detected) but skips most of the IDCT work.
+                im.draft("L", (64, 64))
+            im.load()  # full pass over the data: raises on truncation / corrupt streams
+            dhash, ahash = perceptual_hashes(im)
+    except ImageRejected:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise ImageRejected("too_many_pixels", str(exc)) from exc
+    except (OSError, SyntaxError, ValueError, EOFError, Image.UnidentifiedImageError) as exc:
+        msg = str(exc)
+        reason = "truncated" if "truncated" in msg or isinstance(exc, EOFError) else "corrupt"
+        raise ImageRejected(reason, msg or type(exc).__name__) from exc
+    ext, mime = FORMATS[fmt]
+    return ImageInfo(format=fmt, ext=ext, mime=mime, width=width, height=height,
+                     has_alpha=alpha, phash=dhash, ahash=ahash)
+
+
+def analyze(path: str | os.PathLike[str], *, max_pixels: int = DEFAULT_MAX_PIXELS,
+            max_bytes: int = DEFAULT_MAX_BYTES, formats: tuple[str, ...] = tuple(FORMATS)) -> ImageInfo:
+    """Verify and describe the image file at `path`. Raises ImageRejected."""
+    with open(path, "rb") as fh:
+        size = os.fstat(fh.fileno()).st_size
+        if size > max_bytes:
+            raise ImageRejected("too_large", f"{size} bytes exceeds {max_bytes}")
+        return analyze_stream(fh, max_pixels=max_pixels, formats=formats)
+
+
+def hamming(a: str, b: str) -> int:
+    """Number of differing bits between two hex hashes of equal length."""
+    if len(a) != len(b):
+        raise ValueError("hashes of different length")
+    return (int(a, 16) ^ int(b, 16)).bit_count()
+
+
+def is_near_duplicate(a: str, b: str, threshold: int = 6) -> bool:
+    """Two dHashes within `threshold` bits: likely the same artwork re-encoded/resized."""
+    return hamming(a, b) <= threshold

@@ -1,0 +1,204 @@
+"""File-safety primitives: atomic writes, path confinement, temp sweeping, hashing.
+
+Every file Metarr writes goes through `atomic_write`/`atomic_copy` (temp file in the same
+folder, fsync, `os.replace`, fsync of the folder), so a crash leaves either the old file or the
+new one, plus at worst a `.metarr-tmp-*` leftover that `sweep_temp_files` removes at start-up.
+"""
+from __future__ import annotations
+
+import contextlib
+import errno
+import hashlib
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import BinaryIO
+
+TMP_PREFIX = ".metarr-tmp-"
+CHUNK = 1 << 20
+
+Data = bytes | bytearray | memoryview | BinaryIO | Iterable[bytes]
+
+
+class PathEscape(ValueError):
+    """A path would leave its root (`..`, absolute path elsewhere, symlink, NUL byte)."""
+
+
+# --- durability -------------------------------------------------------------------------------
+
+def fsync_dir(path: str | os.PathLike[str]) -> None:
+    """Persist a rename/creation inside `path` (ext4 may otherwise reorder it before the data)."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    try:
+        os.fsync(fd)
+    except OSError as exc:  # some filesystems (e.g. certain FUSE/SMB) refuse dir fsync
+        if exc.errno not in (errno.EINVAL, errno.ENOTSUP, errno.EBADF):
+            raise
+    finally:
+        os.close(fd)
+
+
+def fsync_file(path: str | os.PathLike[str]) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def make_temp(directory: str | os.PathLike[str], suffix: str = "") -> tuple[int, Path]:
+    """Create a recognisable temp file in `directory` (same filesystem as the final name)."""
+    fd, name = tempfile.mkstemp(prefix=TMP_PREFIX, suffix=suffix, dir=directory)
+    return fd, Path(name)
+
+
+def _chunks(data: Data) -> Iterator[bytes]:
+    if isinstance(data, bytes | bytearray | memoryview):
+        yield data  # type: ignore[misc]
+        return
+    read = getattr(data, "read", None)
+    if read is not None:
+        while chunk := read(CHUNK):
+            yield chunk
+        return
+    yield from data  # type: ignore[misc]
+
+
+def atomic_write(path: str | os.PathLike[str], data: Data, *, mode: int = 0o644, fsync: bool = True) -> int:
+    """Write `data` (bytes, a binary stream, or an iterable of bytes) to `path` atomically.
+
+    Returns the number of bytes written. On any failure the temp file is removed and the
+    previous content of `path` (if any) is untouched.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = make_temp(path.parent)
+    size = 0
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            for chunk in _chunks(data):
+                fh.write(chunk)
+                size += len(chunk)
+            fh.flush()
+            if fsync:
+                os.fsync(fh.fileno())
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+        raise
+    if fsync:
+        fsync_dir(path.parent)
+    return size
+
+
+def atomic_copy(src: str | os.PathLike[str], dst: str | os.PathLike[str], *, fsync: bool = True) -> int:
+    """Copy `src` to `dst` atomically (uses the kernel copy fast path). Returns the size."""
+    dst = Path(dst)
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = make_temp(dst.parent)
+    os.close(fd)
+    try:
+        shutil.copyfile(src, tmp)  # sendfile/copy_file_range on Linux
+        with contextlib.suppress(OSError):
+            shutil.copymode(src, tmp)
+        if fsync:
+            fsync_file(tmp)
+        size = tmp.stat().st_size
+        os.replace(tmp, dst)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+        raise
+    if fsync:
+        fsync_dir(dst.parent)
+    return size
+
+
+def same_filesystem(a: str | os.PathLike[str], b: str | os.PathLike[str]) -> bool:
+    """True when a rename between the nearest existing ancestors of a and b cannot fail with EXDEV."""
+    return _nearest_existing(Path(a)).stat().st_dev == _nearest_existing(Path(b)).stat().st_dev
+
+
+# --- confinement ------------------------------------------------------------------------------
+
+def _nearest_existing(p: Path) -> Path:
+    while not os.path.lexists(p) and p != p.parent:
+        p = p.parent
+    return p
+
+
+def is_within(root: Path, candidate: Path) -> bool:
+    """Pure containment test on already-resolved absolute paths."""
+    return candidate == root or root in candidate.parents
+
+
+def confine(root: str | os.PathLike[str], rel_or_abs: str | os.PathLike[str]) -> Path:
+    """Return the path for `rel_or_abs` under `root`, or raise `PathEscape`.
+
+    Refuses NUL bytes, any `..` component (even one that would stay inside: provider titles
+    are attacker-controlled, so we never let them navigate), absolute paths outside `root`,
+    and symlinks (anywhere in the existing part of the path) that point outside `root`.
+    Works for paths that do not exist yet: symlinks are resolved up to the nearest existing
+    ancestor. The result is expressed under `root` as given (not its realpath), so callers
+    keep the user's spelling of the library root.
+    """
+    raw = os.fspath(rel_or_abs)
+    if "\x00" in raw:
+        raise PathEscape(f"NUL byte in path {raw!r}")
+    rel = Path(raw)
+    if ".." in rel.parts:
+        raise PathEscape(f"'..' in path {raw!r}")
+    root_p = Path(os.path.abspath(root))
+    candidate = rel if rel.is_absolute() else root_p / rel
+    candidate = Path(os.path.normpath(candidate))
+    real_root = root_p.resolve()
+    # Path.resolve(strict=False) follows every symlink that exists (dangling ones included)
+    # and keeps the non-existing tail verbatim: exactly "resolve the nearest existing parent".
+    real = candidate.resolve()
+    if not is_within(real_root, real):
+        raise PathEscape(f"{raw!r} resolves outside {root_p}")
+    return root_p / real.relative_to(real_root)
+
+
+# --- crash leftovers --------------------------------------------------------------------------
+
+def sweep_temp_files(directory: str | os.PathLike[str], *, recursive: bool = True,
+                     min_age_s: float = 0.0, now: float | None = None) -> list[Path]:
+    """Remove `.metarr-tmp-*` leftovers of interrupted writes under `directory`.
+
+    `min_age_s` protects temp files that another live process may still be writing (scale-out
+    workers share a data dir); at start-up of a single process 0 is right. Only files carrying
+    our prefix are ever touched.
+    """
+    directory = Path(directory)
+    if not directory.is_dir():
+        return []
+    now = time.time() if now is None else now
+    removed: list[Path] = []
+    walker = os.walk(directory) if recursive else [(str(directory), [], os.listdir(directory))]
+    for folder, _dirs, files in walker:
+        for name in files:
+            if not name.startswith(TMP_PREFIX):
+                continue
+            p = Path(folder) / name
+            try:
+                st = p.lstat()
+                if now - st.st_mtime < min_age_s:
+                    continue
+                p.unlink()
+                removed.append(p)
+            except FileNotFoundError:
+                continue
+    return removed
+
+
+# --- hashing ----------------------------------------------------------------------------------
+
+def sha256_file(path: str | os.PathLike[str]) -> str:
+    with open(path, "rb") as fh:
+        return hashlib.file_digest(fh, "sha256").hexdigest()
