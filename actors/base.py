@@ -10,8 +10,9 @@ log = logging.getLogger(__name__)
 
 
 def safe_handler(fn):
-    """Wrap a public actor method so one bad message is logged instead of killing the actor.
-    (pykka stops an actor when a tell/defer raises; an ask only hides the error in its future.)"""
+    """Wrap an actor method that is called by tell/defer, so one bad message is logged instead of
+    killing the actor (pykka stops an actor when a tell raises). Methods meant for ask stay
+    unwrapped: their exception reaches the caller's future and the actor lives on."""
 
     @functools.wraps(fn)
     def wrapper(self, *args, **kwargs):

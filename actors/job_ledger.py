@@ -90,8 +90,7 @@ class JobLedger(MetarrActor):
         self._flush()  # record what finished while stopping
         super().on_stop()
 
-    # ------------------------------------------------------------ requests
-    @safe_handler
+    # ------------------------------------------------------------ requests (asks: errors reach the caller's future)
     def enqueue(self, specs: list[JobSpec] | JobSpec) -> list[int]:
         if isinstance(specs, JobSpec):
             specs = [specs]
@@ -104,7 +103,6 @@ class JobLedger(MetarrActor):
         self._dispatch()
         return [jid for jid, _ in ids]
 
-    @safe_handler
     def cancel(self, job_id: int) -> str | None:
         with connection(self.db):
             status = store.cancel(self.db, job_id, time.time())
@@ -112,7 +110,6 @@ class JobLedger(MetarrActor):
             self.bus.publish("job.cancelled", id=job_id)
         return status
 
-    @safe_handler
     def retry(self, job_id: int) -> tuple[str | None, int | None]:
         with connection(self.db):
             res = store.retry(self.db, job_id, time.time())

@@ -56,6 +56,7 @@ class ActorSystem:
         from .handlers import register_all
 
         s = self.services
+        s.registry = HandlerRegistry()  # fresh per start: a restarted system registers again
         register_all(s)
         # phase actors first (handlers call them), then the ledger that dispatches, then producers
         for name, factory in _phase_actor_factories(s):

@@ -4,6 +4,8 @@ from __future__ import annotations
 import logging
 import time
 
+import pykka
+
 from metarr.jobs.context import JobContext
 
 from metarr.jobs.model import ClaimedJob, JobResult, Outcome, PermanentError, RetryLater
@@ -45,4 +47,8 @@ class JobWorker(MetarrActor):
     def run(self, job: ClaimedJob) -> None:
         ctx = JobContext(job, self.services, report=self.ledger.progress.defer)
         outcome = run_handler(self.spec, job, ctx)
-        self.ledger.finished.defer(outcome)
+        try:
+            self.ledger.finished.defer(outcome)
+        except pykka.ActorDeadError:
+            # the ledger stopped first (shutdown): the job's lease expires and it is recovered
+            log.info("ledger gone; job %s will be recovered on the next start", job.id)

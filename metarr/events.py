@@ -52,8 +52,8 @@ class EventBus:
                 self._subs = [s for s in self._subs if s is not fn]
         return unsubscribe
 
-    def publish(self, type: str, **data: Any) -> None:
-        self.emit(Event(type, data))
+    def publish(self, event_type: str, /, **data: Any) -> None:
+        self.emit(Event(event_type, data))
 
     def emit(self, event: Event) -> None:
         for fn in self._subs:  # copy-on-write list: no lock on the hot path

@@ -284,13 +284,14 @@ def save_progress(db: pw.Database, items: list[Progress]) -> None:
 
 
 def cancel(db: pw.Database, job_id: int, now: float) -> str | None:
-    """Cancel a pending job, or mark a running one cancelled (its outcome is then ignored)."""
+    """Cancel a pending job, or mark a running one cancelled (its outcome is then ignored).
+    Returns 'cancelled', 'already <status>' for a finished job, or None if there is no such job."""
     with write_tx(db):
         row = _exec(db, "SELECT status FROM jobs WHERE id = %s", (job_id,)).fetchone()
         if row is None:
             return None
         if row[0] not in ACTIVE:
-            return row[0]
+            return f"already {row[0]}"
         _exec(db, "UPDATE jobs SET status = 'cancelled', finished_at = %s, lease_token = lease_token + 1, "
                   "lease_until = NULL WHERE id = %s", (now, job_id))
         _event(db, job_id, now, "cancelled", "by user")

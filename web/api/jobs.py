@@ -83,5 +83,5 @@ async def cancel_job(request: web.Request) -> web.Response:
     if status is None:
         raise not_found(f"job {jid}")
     if status != "cancelled":
-        raise ApiError(409, "conflict", f"job {jid} is already {status}")
+        raise ApiError(409, "conflict", f"job {jid} is {status}")
     return ok({"job_id": jid, "status": "cancelled"})

@@ -1,0 +1,311 @@
+"""Frozen dataclasses describing Kodi NFO documents (movie, tvshow, episodedetails, artist, album).
+
+Pure data: no XML here. Lists are tuples and numbers that Kodi treats as decimals are `Decimal`
+(the original Metarr parsed them with parseInt and turned 8.2 into 8). Constructors accept lists,
+floats and plain dicts for convenience and normalise them, so equal content compares equal.
+"""
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Any, ClassVar, Literal
+
+NfoKind = Literal["movie", "tvshow", "episodedetails", "artist", "album"]
+NFO_KINDS: tuple[NfoKind, ...] = ("movie", "tvshow", "episodedetails", "artist", "album")
+
+
+class IdMap(Mapping[str, str]):
+    """Read-only, hashable {id type: value}; types lower-cased, sorted so output is deterministic."""
+
+    __slots__ = ("_items",)
+
+    def __init__(self, items: Mapping[str, Any] | Iterable[tuple[str, Any]] = ()) -> None:
+        pairs = items.items() if isinstance(items, Mapping) else items
+        clean: dict[str, str] = {}
+        for key, value in pairs:
+            k = str(key).strip().lower()
+            v = "" if value is None else str(value).strip()
+            if k and v:
+                clean[k] = v
+        self._items = dict(sorted(clean.items()))
+
+    def __getitem__(self, key: str) -> str:
+        return self._items[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._items)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __hash__(self) -> int:
+        return hash(tuple(self._items.items()))
+
+    def __repr__(self) -> str:
+        return f"IdMap({self._items!r})"
+
+
+def to_decimal(value: Any) -> Decimal | None:
+    """Decimal from int/float/str; floats go through str() so 8.2 stays 8.2, not 8.1999…"""
+    if value is None or isinstance(value, Decimal):
+        return value
+    if isinstance(value, bool):
+        raise TypeError("bool is not a number")
+    try:
+        result = Decimal(str(value).strip())
+    except InvalidOperation as exc:
+        raise ValueError(f"not a decimal: {value!r}") from exc
+    if not result.is_finite():
+        raise ValueError(f"not a finite decimal: {value!r}")
+    return result
+
+
+def _normalise(obj: Any) -> None:
+    """Shared __post_init__: lists → tuples, numbers → Decimal for Decimal-typed fields."""
+    for f in dataclasses.fields(obj):
+        value = getattr(obj, f.name)
+        if isinstance(value, list):
+            object.__setattr__(obj, f.name, tuple(value))
+        elif "Decimal" in str(f.type) and value is not None and not isinstance(value, Decimal):
+            object.__setattr__(obj, f.name, to_decimal(value))
+
+
+@dataclass(frozen=True, kw_only=True)
+class Rating:
+    """One `<ratings><rating name max default>` entry. Kodi names TMDB ratings `themoviedb`."""
+
+    name: str
+    value: Decimal
+    votes: int | None = None
+    max: int = 10
+    default: bool = False
+
+    def __post_init__(self) -> None:
+        _normalise(self)
+        name = self.name.strip().lower()
+        object.__setattr__(self, "name", "themoviedb" if name == "tmdb" else name)
+
+
+@dataclass(frozen=True, kw_only=True)
+class MovieSet:
+    name: str
+    overview: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Actor:
+    name: str
+    role: str | None = None
+    order: int | None = None
+    thumb: str | None = None  # URL or path relative to the NFO; never an absolute server path
+
+
+@dataclass(frozen=True, kw_only=True)
+class VideoStream:
+    codec: str | None = None
+    aspect: Decimal | None = None
+    width: int | None = None
+    height: int | None = None
+    durationinseconds: int | None = None
+    hdrtype: str | None = None  # Kodi v20+: hdr10, dolbyvision, hlg
+
+    def __post_init__(self) -> None:
+        _normalise(self)
+
+
+@dataclass(frozen=True, kw_only=True)
+class AudioStream:
+    codec: str | None = None
+    language: str | None = None
+    channels: int | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class SubtitleStream:
+    language: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class StreamDetails:
+    video: tuple[VideoStream, ...] = ()
+    audio: tuple[AudioStream, ...] = ()
+    subtitle: tuple[SubtitleStream, ...] = ()
+
+    def __post_init__(self) -> None:
+        _normalise(self)
+
+    def __bool__(self) -> bool:
+        return bool(self.video or self.audio or self.subtitle)
+
+
+@dataclass(frozen=True, kw_only=True)
+class NamedSeason:
+    number: int
+    name: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class _Doc:
+    kind: ClassVar[NfoKind]
+    # Raw XML of every top-level element we do not model, kept verbatim for round-trip.
+    unknown: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        _normalise(self)
+
+
+@dataclass(frozen=True, kw_only=True)
+class _VideoDoc(_Doc):
+    # Which uniqueid type becomes default when the caller does not say (Kodi/spec policy).
+    id_preference: ClassVar[tuple[str, ...]] = ("tmdb", "imdb")
+
+    uniqueids: IdMap = field(default_factory=IdMap)
+    default_id: str | None = None
+    title: str | None = None
+    originaltitle: str | None = None
+    sorttitle: str | None = None
+    ratings: tuple[Rating, ...] = ()
+    userrating: Decimal | None = None
+    outline: str | None = None
+    plot: str | None = None
+    runtime: int | None = None  # minutes
+    mpaa: str | None = None
+    genres: tuple[str, ...] = ()
+    credits: tuple[str, ...] = ()  # writers
+    directors: tuple[str, ...] = ()
+    studios: tuple[str, ...] = ()
+    year: int | None = None
+    actors: tuple[Actor, ...] = ()
+    dateadded: str | None = None  # "YYYY-MM-DD HH:MM:SS"
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        ids = self.uniqueids if isinstance(self.uniqueids, IdMap) else IdMap(self.uniqueids)
+        object.__setattr__(self, "uniqueids", ids)
+        object.__setattr__(self, "default_id", resolve_default_id(ids, self.default_id, self.id_preference))
+        object.__setattr__(self, "ratings", _single_default(self.ratings))
+
+
+def resolve_default_id(ids: Mapping[str, str], wanted: str | None, preference: Iterable[str]) -> str | None:
+    """The caller's default if it names a present id, else the first present preferred type."""
+    if not ids:
+        return None
+    if wanted and wanted.strip().lower() in ids:
+        return wanted.strip().lower()
+    for kind in preference:
+        if kind in ids:
+            return kind
+    return next(iter(ids))
+
+
+def _single_default(ratings: tuple[Rating, ...]) -> tuple[Rating, ...]:
+    """Kodi has one default rating; keep the first one flagged."""
+    seen = False
+    out = []
+    for rating in ratings:
+        if rating.default and seen:
+            rating = dataclasses.replace(rating, default=False)
+        seen = seen or rating.default
+        out.append(rating)
+    return tuple(out)
+
+
+@dataclass(frozen=True, kw_only=True)
+class MovieNfo(_VideoDoc):
+    kind: ClassVar[NfoKind] = "movie"
+
+    tagline: str | None = None
+    countries: tuple[str, ...] = ()
+    set: MovieSet | None = None
+    tags: tuple[str, ...] = ()
+    premiered: str | None = None  # YYYY-MM-DD
+    trailer: str | None = None
+    streamdetails: StreamDetails = field(default_factory=StreamDetails)
+
+
+@dataclass(frozen=True, kw_only=True)
+class TvShowNfo(_VideoDoc):
+    kind: ClassVar[NfoKind] = "tvshow"
+    id_preference: ClassVar[tuple[str, ...]] = ("tvdb", "tmdb", "imdb")
+
+    tagline: str | None = None
+    countries: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    premiered: str | None = None
+    status: str | None = None
+    trailer: str | None = None
+    namedseasons: tuple[NamedSeason, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class EpisodeNfo(_VideoDoc):
+    kind: ClassVar[NfoKind] = "episodedetails"
+    id_preference: ClassVar[tuple[str, ...]] = ("tvdb", "tmdb", "imdb")
+
+    showtitle: str | None = None
+    season: int | None = None
+    episode: int | None = None
+    displayseason: int | None = None
+    displayepisode: int | None = None
+    aired: str | None = None  # YYYY-MM-DD
+    streamdetails: StreamDetails = field(default_factory=StreamDetails)
+
+
+@dataclass(frozen=True, kw_only=True)
+class EpisodesNfo:
+    """One episode NFO file: one `<episodedetails>` per episode in the video (multi-episode files)."""
+
+    kind: ClassVar[NfoKind] = "episodedetails"
+    episodes: tuple[EpisodeNfo, ...]
+
+    def __post_init__(self) -> None:
+        _normalise(self)
+        if not self.episodes:
+            raise ValueError("an episode NFO needs at least one episode")
+
+
+@dataclass(frozen=True, kw_only=True)
+class ArtistNfo(_Doc):
+    kind: ClassVar[NfoKind] = "artist"
+
+    name: str | None = None
+    musicbrainzartistid: str | None = None
+    sortname: str | None = None
+    disambiguation: str | None = None
+    genres: tuple[str, ...] = ()
+    styles: tuple[str, ...] = ()
+    moods: tuple[str, ...] = ()
+    born: str | None = None
+    formed: str | None = None
+    biography: str | None = None
+    died: str | None = None
+    disbanded: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class AlbumArtist:
+    name: str
+    musicbrainzartistid: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class AlbumNfo(_Doc):
+    kind: ClassVar[NfoKind] = "album"
+
+    title: str | None = None
+    musicbrainzalbumid: str | None = None
+    musicbrainzreleasegroupid: str | None = None
+    artistdesc: str | None = None  # display string, e.g. "Simon & Garfunkel"
+    artists: tuple[AlbumArtist, ...] = ()
+    genres: tuple[str, ...] = ()
+    styles: tuple[str, ...] = ()
+    moods: tuple[str, ...] = ()
+    review: str | None = None
+    releasedate: str | None = None
+    year: int | None = None
+    label: str | None = None
+
+
+NfoDoc = MovieNfo | TvShowNfo | EpisodesNfo | ArtistNfo | AlbumNfo

@@ -1,0 +1,92 @@
+"""Shared fixtures: a fresh database per test (SQLite file, or a PostgreSQL schema when
+METARR_TEST_DATABASE_URL is set), config, services, a running actor system, an API client."""
+from __future__ import annotations
+
+import os
+import uuid
+
+import peewee
+import pykka
+import pytest
+
+from metarr.config import load_config
+
+PG_URL = os.environ.get("METARR_TEST_DATABASE_URL")
+API_KEY = "test-key-0123456789"
+
+
+@pytest.fixture
+def db_url(tmp_path):
+    if not PG_URL:
+        yield f"sqlite:///{tmp_path / 'metarr.sqlite'}"
+        return
+    schema = "t_" + uuid.uuid4().hex[:12]
+    sep = "&" if "?" in PG_URL else "?"
+    yield f"{PG_URL}{sep}schema={schema}"
+    from urllib.parse import urlparse
+    u = urlparse(PG_URL)
+    admin = peewee.PostgresqlDatabase(u.path.lstrip("/"), host=u.hostname, port=u.port or 5432,
+                                      user=u.username, password=u.password)
+    with admin.connection_context():
+        admin.execute_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+
+
+@pytest.fixture
+def env(tmp_path, db_url):
+    return {"METARR_DATA_DIR": str(tmp_path / "data"), "METARR_DATABASE_URL": db_url,
+            "METARR_API_KEY": API_KEY, "METARR_TEST_JOBS": "1", "METARR_LEASE_SECONDS": "30",
+            "METARR_ALLOW_HOSTS": "127.0.0.1,localhost", "PATH": os.environ.get("PATH", "")}
+
+
+@pytest.fixture
+def config(env):
+    return load_config(env)
+
+
+@pytest.fixture
+def services(config):
+    from actors.system import open_services
+    s = open_services(config)
+    yield s
+    real = getattr(s.db, "obj", s.db)
+    if not real.is_closed():
+        real.close()
+
+
+@pytest.fixture
+def system(services):
+    from actors.system import ActorSystem
+    sys_ = ActorSystem(services)
+    sys_.start()
+    yield sys_
+    sys_.stop()
+
+
+@pytest.fixture(autouse=True)
+def _no_leaked_actors():
+    yield
+    left = pykka.ActorRegistry.get_all()
+    pykka.ActorRegistry.stop_all(block=True, timeout=10)
+    assert not left, f"actors leaked by the test: {left}"
+
+
+@pytest.fixture
+async def api(aiohttp_client, services):
+    """An aiohttp test client of the real app (actors started), sending the API key."""
+    from web.app import create_app
+    app = create_app(services)
+    client = await aiohttp_client(app, headers={"X-Api-Key": API_KEY})
+    return client
+
+
+def wait_for(predicate, timeout: float = 10.0, interval: float = 0.05):
+    """Poll until `predicate()` is truthy; returns its value or fails."""
+    import time
+    end = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > end:
+            raise AssertionError(f"condition not met within {timeout}s")
+        time.sleep(interval)
