@@ -7,6 +7,7 @@ floats and plain dicts for convenience and normalise them, so equal content comp
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -62,14 +63,35 @@ def to_decimal(value: Any) -> Decimal | None:
     return result
 
 
+# Characters XML 1.0 cannot carry (and lone surrogates): an NFO can never hold them.
+_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def clean_text(value: str) -> str:
+    """Text as an NFO can hold it: no XML-illegal characters, newlines as an XML parser gives them."""
+    return _ILLEGAL.sub("", value.replace("\r\n", "\n").replace("\r", "\n"))
+
+
 def _normalise(obj: Any) -> None:
-    """Shared __post_init__: lists → tuples, numbers → Decimal for Decimal-typed fields."""
+    """Shared __post_init__ so equal content compares equal however it was built.
+
+    Lists become tuples, numbers in Decimal fields become Decimal, text is cleaned and stripped
+    (Kodi trims it too) and an empty optional text becomes None.
+    """
     for f in dataclasses.fields(obj):
         value = getattr(obj, f.name)
         if isinstance(value, list):
-            object.__setattr__(obj, f.name, tuple(value))
+            value = tuple(value)
+        if isinstance(value, tuple) and value and isinstance(value[0], str):
+            value = tuple(v for v in (clean_text(v).strip() for v in value) if v)
+        elif isinstance(value, str):
+            value = clean_text(value).strip()
+            if not value and f.default is None:
+                value = None
         elif "Decimal" in str(f.type) and value is not None and not isinstance(value, Decimal):
-            object.__setattr__(obj, f.name, to_decimal(value))
+            value = to_decimal(value)
+        if value is not getattr(obj, f.name):
+            object.__setattr__(obj, f.name, value)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -93,6 +115,9 @@ class MovieSet:
     name: str
     overview: str | None = None
 
+    def __post_init__(self) -> None:
+        _normalise(self)
+
 
 @dataclass(frozen=True, kw_only=True)
 class Actor:
@@ -100,6 +125,9 @@ class Actor:
     role: str | None = None
     order: int | None = None
     thumb: str | None = None  # URL or path relative to the NFO; never an absolute server path
+
+    def __post_init__(self) -> None:
+        _normalise(self)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -121,10 +149,16 @@ class AudioStream:
     language: str | None = None
     channels: int | None = None
 
+    def __post_init__(self) -> None:
+        _normalise(self)
+
 
 @dataclass(frozen=True, kw_only=True)
 class SubtitleStream:
     language: str | None = None
+
+    def __post_init__(self) -> None:
+        _normalise(self)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -144,6 +178,9 @@ class StreamDetails:
 class NamedSeason:
     number: int
     name: str
+
+    def __post_init__(self) -> None:
+        _normalise(self)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -288,6 +325,9 @@ class ArtistNfo(_Doc):
 class AlbumArtist:
     name: str
     musicbrainzartistid: str | None = None
+
+    def __post_init__(self) -> None:
+        _normalise(self)
 
 
 @dataclass(frozen=True, kw_only=True)
