@@ -1,0 +1,246 @@
+"""Field-level metadata: merge decisions (pure) and applying them with provenance and locks.
+
+Every scalar field, every list (`list:genres`), the cast and the ratings have a FieldState row
+saying who set the value and whether it is locked. A locked field never changes by automation;
+an empty value never erases; a value from a higher-priority source is not replaced by a lower one.
+"""
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from .db.database import write_tx
+from .db.media import ENTITY_MODELS, CastMember, EntityList, FieldState, Rating
+
+SCALARS: dict[str, tuple[str, ...]] = {
+    "movie": ("title", "original_title", "sort_title", "year", "premiered", "plot", "outline", "tagline", "runtime",
+              "content_rating", "set_name", "set_overview", "trailer", "tmdb_id", "imdb_id", "tvdb_id", "user_rating"),
+    "series": ("title", "original_title", "sort_title", "year", "premiered", "plot", "outline", "runtime",
+               "content_rating", "status", "tmdb_id", "imdb_id", "tvdb_id", "user_rating"),
+    "season": ("title", "plot", "premiered", "tmdb_id", "tvdb_id"),
+    "episode": ("title", "plot", "aired", "runtime", "tmdb_id", "tvdb_id", "imdb_id", "absolute", "user_rating"),
+    "artist": ("name", "sort_name", "biography", "formed", "musicbrainz_id"),
+    "album": ("title", "year", "plot", "label", "musicbrainz_id", "musicbrainz_release_id", "user_rating"),
+}
+LISTS: dict[str, tuple[str, ...]] = {
+    "movie": ("genres", "studios", "countries", "tags", "directors", "writers"),
+    "series": ("genres", "studios", "countries", "tags"),
+    "season": (),
+    "episode": ("directors", "writers"),
+    "artist": ("genres", "styles", "moods"),
+    "album": ("genres", "styles", "moods"),
+}
+HAS_CAST = {"movie", "series", "episode"}
+IDS = ("tmdb_id", "imdb_id", "tvdb_id", "musicbrainz_id", "musicbrainz_release_id")
+
+# rank of a source when deciding whether a new value may replace the current one
+SOURCE_RANK = {"user": 100, "webhook": 50, "nfo": 40, "local": 40}
+DEFAULT_PROVIDER_ORDER = ("tmdb", "tvdb", "musicbrainz", "omdb", "fanart")
+
+
+@dataclass(frozen=True)
+class CastEntry:
+    name: str
+    role: str | None = None
+    order: int = 0
+    thumb_url: str | None = None
+
+
+@dataclass(frozen=True)
+class RatingEntry:
+    source: str
+    value: float
+    votes: int = 0
+    max: float = 10.0
+    default: bool = False
+
+
+@dataclass(frozen=True)
+class Update:
+    """Values from one source. None / '' / [] mean 'no value' and never erase."""
+    source: str
+    scalars: dict[str, Any] = field(default_factory=dict)
+    lists: dict[str, list[str]] = field(default_factory=dict)
+    cast: tuple[CastEntry, ...] | None = None
+    ratings: tuple[RatingEntry, ...] | None = None
+    lock: bool = False   # user edits lock what they touch
+
+
+@dataclass(frozen=True)
+class State:
+    source: str
+    locked: bool
+
+
+def source_rank(source: str, provider_order: tuple[str, ...] = DEFAULT_PROVIDER_ORDER) -> int:
+    if source.startswith("provider:"):
+        name = source.split(":", 1)[1]
+        return 30 - (provider_order.index(name) if name in provider_order else len(provider_order))
+    return SOURCE_RANK.get(source, 0)
+
+
+def empty(value: Any) -> bool:
+    return value is None or value == "" or value == [] or value == ()
+
+
+def may_set(new_source: str, current: State | None, *, overwrite_nfo: bool = False,
+            provider_order: tuple[str, ...] = DEFAULT_PROVIDER_ORDER) -> bool:
+    """The merge rule for one field (pure)."""
+    if new_source == "user":
+        return True  # the user may always edit; the edit then locks
+    if current is None:
+        return True
+    if current.locked:
+        return False
+    if overwrite_nfo and current.source in ("nfo", "local") and new_source.startswith("provider:"):
+        return True
+    return source_rank(new_source, provider_order) >= source_rank(current.source, provider_order)
+
+
+def plan(entity_type: str, update: Update, current: dict[str, Any], states: dict[str, State],
+         **rules: Any) -> dict[str, Any]:
+    """Which keys to change: scalar names, `list:<name>`, `cast`, `ratings` → new value."""
+    out: dict[str, Any] = {}
+    for name, value in update.scalars.items():
+        if name not in SCALARS[entity_type] or empty(value):
+            continue
+        if value != current.get(name) and may_set(update.source, states.get(name), **rules):
+            out[name] = value
+        elif update.lock and update.source == "user":
+            out[name] = value  # same value, but the user asked for it: record the lock
+    for name, values in update.lists.items():
+        if name not in LISTS[entity_type] or empty(values):
+            continue
+        key = f"list:{name}"
+        clean = _dedupe(values)
+        if (clean != current.get(key) or update.lock) and may_set(update.source, states.get(key), **rules):
+            out[key] = clean
+    if update.cast and entity_type in HAS_CAST and may_set(update.source, states.get("cast"), **rules):
+        if list(update.cast) != current.get("cast") or update.lock:
+            out["cast"] = list(update.cast)
+    # each source owns its own rating row, so only a lock stops a rating update
+    rstate = states.get("ratings")
+    if update.ratings and (update.source == "user" or rstate is None or not rstate.locked):
+        out["ratings"] = list(update.ratings)
+    return out
+
+
+def _dedupe(values: Iterable[str]) -> list[str]:
+    seen, out = set(), []
+    for v in values:
+        v = str(v).strip()
+        if v and v.lower() not in seen:
+            seen.add(v.lower())
+            out.append(v)
+    return out
+
+
+# ------------------------------------------------------------------ database side
+
+def load_states(entity_type: str, entity_id: int) -> dict[str, State]:
+    rows = FieldState.select().where((FieldState.entity_type == entity_type) & (FieldState.entity_id == entity_id))
+    return {r.field: State(r.source, r.locked) for r in rows}
+
+
+def load_current(entity_type: str, entity_id: int) -> dict[str, Any]:
+    model = ENTITY_MODELS[entity_type]
+    row = model.get_by_id(entity_id)
+    cur = {name: getattr(row, name) for name in SCALARS[entity_type]}
+    lists = get_lists(entity_type, entity_id)
+    for name in LISTS[entity_type]:
+        cur[f"list:{name}"] = lists.get(name, [])
+    if entity_type in HAS_CAST:
+        cur["cast"] = [CastEntry(c.name, c.role, c.position, c.thumb_url) for c in get_cast(entity_type, entity_id)]
+    return cur
+
+
+def get_lists(entity_type: str, entity_id: int) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    q = (EntityList.select().where((EntityList.entity_type == entity_type) & (EntityList.entity_id == entity_id))
+         .order_by(EntityList.name, EntityList.position))
+    for r in q:
+        out.setdefault(r.name, []).append(r.value)
+    return out
+
+
+def get_cast(entity_type: str, entity_id: int) -> list[CastMember]:
+    return list(CastMember.select().where((CastMember.entity_type == entity_type) & (CastMember.entity_id == entity_id))
+                .order_by(CastMember.position, CastMember.id))
+
+
+def get_ratings(entity_type: str, entity_id: int) -> list[Rating]:
+    return list(Rating.select().where((Rating.entity_type == entity_type) & (Rating.entity_id == entity_id))
+                .order_by(Rating.is_default.desc(), Rating.source))
+
+
+def apply(db, entity_type: str, entity_id: int, update: Update, *, now: float | None = None, **rules: Any) -> list[str]:
+    """Plan and write an update in one transaction; returns the keys changed."""
+    now = now or time.time()
+    with write_tx(db):
+        changes = plan(entity_type, update, load_current(entity_type, entity_id),
+                       load_states(entity_type, entity_id), **rules)
+        if not changes:
+            return []
+        model = ENTITY_MODELS[entity_type]
+        scalars = {k: v for k, v in changes.items() if k in SCALARS[entity_type]}
+        if scalars:
+            model.update(**scalars, updated_at=now).where(model.id == entity_id).execute()
+        for key, value in changes.items():
+            if key.startswith("list:"):
+                name = key[5:]
+                EntityList.delete().where((EntityList.entity_type == entity_type) & (EntityList.entity_id == entity_id)
+                                          & (EntityList.name == name)).execute()
+                if value:
+                    EntityList.insert_many([dict(entity_type=entity_type, entity_id=entity_id, name=name, value=v,
+                                                 position=i) for i, v in enumerate(value)]).execute()
+            elif key == "cast":
+                CastMember.delete().where((CastMember.entity_type == entity_type)
+                                          & (CastMember.entity_id == entity_id)).execute()
+                if value:
+                    CastMember.insert_many([dict(entity_type=entity_type, entity_id=entity_id, name=c.name[:500],
+                                                 role=c.role, position=c.order if c.order is not None else i,
+                                                 thumb_url=c.thumb_url) for i, c in enumerate(value)]).execute()
+            elif key == "ratings":
+                for r in value:
+                    Rating.insert(entity_type=entity_type, entity_id=entity_id, source=r.source, value=r.value,
+                                  votes=r.votes or 0, max=r.max or 10, is_default=r.default).on_conflict(
+                        conflict_target=[Rating.entity_type, Rating.entity_id, Rating.source],
+                        update={Rating.value: r.value, Rating.votes: r.votes or 0, Rating.max: r.max or 10,
+                                Rating.is_default: r.default}).execute()
+            set_state(entity_type, entity_id, key, update.source, locked=True if update.lock else None, now=now)
+        return sorted(changes)
+
+
+def set_state(entity_type: str, entity_id: int, key: str, source: str, locked: bool | None = None,
+              now: float | None = None) -> None:
+    now = now or time.time()
+    values = {FieldState.source: source, FieldState.updated_at: now}
+    if locked is not None:
+        values[FieldState.locked] = locked
+    FieldState.insert(entity_type=entity_type, entity_id=entity_id, field=key, source=source,
+                      locked=bool(locked), updated_at=now).on_conflict(
+        conflict_target=[FieldState.entity_type, FieldState.entity_id, FieldState.field], update=values).execute()
+
+
+def set_lock(db, entity_type: str, entity_id: int, key: str, locked: bool) -> None:
+    now = time.time()
+    with write_tx(db):
+        row = FieldState.get_or_none((FieldState.entity_type == entity_type) & (FieldState.entity_id == entity_id)
+                                     & (FieldState.field == key))
+        if row is None:
+            set_state(entity_type, entity_id, key, "user", locked=locked, now=now)
+        else:
+            FieldState.update(locked=locked, updated_at=now).where(FieldState.id == row.id).execute()
+
+
+def locks_json(entity_type: str, entity_id: int) -> dict[str, dict]:
+    return {k: {"source": s.source, "locked": s.locked} for k, s in load_states(entity_type, entity_id).items()}
+
+
+def lockable_keys(entity_type: str) -> list[str]:
+    keys = list(SCALARS[entity_type]) + [f"list:{n}" for n in LISTS[entity_type]] + ["ratings"]
+    if entity_type in HAS_CAST:
+        keys.append("cast")
+    return keys
