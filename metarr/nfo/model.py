@@ -275,6 +275,12 @@ class TvShowNfo(_VideoDoc):
     trailer: str | None = None
     namedseasons: tuple[NamedSeason, ...] = ()
 
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        # One name per season, in season order: Kodi keys them by number.
+        by_number = {s.number: s for s in reversed(self.namedseasons)}
+        object.__setattr__(self, "namedseasons", tuple(by_number[n] for n in sorted(by_number)))
+
 
 @dataclass(frozen=True, kw_only=True)
 class EpisodeNfo(_VideoDoc):
