@@ -1,0 +1,176 @@
+"""Read models for the API: lists with paging/search/filters, and entity details."""
+from __future__ import annotations
+
+from typing import Any
+
+import peewee as pw
+
+from . import metadata as md
+from .db.media import (
+    Album,
+    Artist,
+    ArtworkSlot,
+    CacheFile,
+    EntityList,
+    Episode,
+    MediaFile,
+    Movie,
+    Season,
+    Series,
+)
+from .timefmt import iso
+
+SORTS = {
+    "movie": {"title": (Movie.sort_title, Movie.title), "year": (Movie.year,), "added": (Movie.date_added,),
+              "id": (Movie.id,)},
+    "series": {"title": (Series.sort_title, Series.title), "year": (Series.year,), "added": (Series.date_added,),
+               "id": (Series.id,)},
+    "artist": {"name": (Artist.sort_name, Artist.name), "added": (Artist.date_added,), "id": (Artist.id,)},
+    "album": {"title": (Album.title,), "year": (Album.year,), "added": (Album.date_added,), "id": (Album.id,)},
+}
+
+
+class BadQuery(ValueError):
+    pass
+
+
+def _order(kind: str, model, sort: str | None):
+    sort = sort or ("name" if kind == "artist" else "title")
+    desc = sort.startswith("-")
+    key = sort.lstrip("-")
+    if key not in SORTS[kind]:
+        raise BadQuery(f"sort must be one of {', '.join(sorted(SORTS[kind]))} (prefix - for descending)")
+    cols = [pw.fn.COALESCE(*SORTS[kind][key]) if len(SORTS[kind][key]) > 1 else SORTS[kind][key][0]]
+    return [c.desc() if desc else c.asc() for c in cols] + [model.id.desc() if desc else model.id.asc()]
+
+
+def _filtered(model, kind: str, q: str | None, filters: dict[str, Any]):
+    query = model.select().where(model.deleted_at.is_null(True) if not filters.get("deleted") else
+                                 model.deleted_at.is_null(False))
+    name_col = model.name if kind == "artist" else model.title
+    if q:
+        query = query.where(name_col.contains(q))
+    for f in ("library_id", "state", "year", "artist_id"):
+        if filters.get(f) is not None and hasattr(model, f):
+            query = query.where(getattr(model, f) == filters[f])
+    if filters.get("genre"):
+        sub = EntityList.select(EntityList.entity_id).where(
+            (EntityList.entity_type == kind) & (EntityList.name == "genres") & (EntityList.value == filters["genre"]))
+        query = query.where(model.id.in_(sub))
+    if filters.get("missing") == "poster":
+        sub = ArtworkSlot.select(ArtworkSlot.entity_id).where(
+            (ArtworkSlot.entity_type == kind) & (ArtworkSlot.slot == "poster"))
+        query = query.where(model.id.not_in(sub))
+    return query
+
+
+def _poster_map(kind: str, ids: list[int]) -> dict[int, str]:
+    if not ids:
+        return {}
+    rows = (ArtworkSlot.select(ArtworkSlot.entity_id, CacheFile.sha256)
+            .join(CacheFile, on=(CacheFile.id == ArtworkSlot.cache_file_id))
+            .where((ArtworkSlot.entity_type == kind) & (ArtworkSlot.entity_id.in_(ids))
+                   & (ArtworkSlot.slot == ("thumb" if kind == "episode" else "poster")) & (ArtworkSlot.rank == 0))
+            .tuples())
+    return {eid: sha for eid, sha in rows}
+
+
+def list_entities(kind: str, *, limit: int, offset: int, q: str | None = None, sort: str | None = None,
+                  **filters: Any) -> tuple[list[dict], int]:
+    model = md.ENTITY_MODELS[kind]
+    query = _filtered(model, kind, q, filters)
+    total = query.count()
+    rows = list(query.order_by(*_order(kind, model, sort)).limit(limit).offset(offset))
+    posters = _poster_map(kind, [r.id for r in rows])
+    return [summary(kind, r, posters.get(r.id)) for r in rows], total
+
+
+def summary(kind: str, r, poster_sha: str | None = None) -> dict:
+    base = {"id": r.id, "state": r.state, "library_id": r.library_id,
+            "poster": f"/api/v1/assets/{poster_sha}" if poster_sha else None}
+    if kind == "movie":
+        base.update(title=r.title, year=r.year, tmdb_id=r.tmdb_id, imdb_id=r.imdb_id, tvdb_id=r.tvdb_id)
+    elif kind == "series":
+        base.update(title=r.title, year=r.year, tmdb_id=r.tmdb_id, imdb_id=r.imdb_id, tvdb_id=r.tvdb_id,
+                    status=r.status)
+    elif kind == "artist":
+        base.update(name=r.name, title=r.name, musicbrainz_id=r.musicbrainz_id)
+    elif kind == "album":
+        base.update(title=r.title, year=r.year, artist_id=r.artist_id, musicbrainz_id=r.musicbrainz_id)
+    return base
+
+
+def files_of(kind: str, entity_id: int) -> list[dict]:
+    rows = (MediaFile.select().where((MediaFile.entity_type == kind) & (MediaFile.entity_id == entity_id)
+                                     & MediaFile.deleted_at.is_null(True)).order_by(MediaFile.path))
+    return [file_json(f) for f in rows]
+
+
+def file_json(f: MediaFile) -> dict:
+    return {"id": f.id, "path": f.path, "kind": f.kind, "role": f.role, "size": f.size,
+            "streams": f.streams, "probe_error": f.probe_error}
+
+
+def assets_of(kind: str, entity_id: int) -> dict[str, Any]:
+    rows = (ArtworkSlot.select(ArtworkSlot, CacheFile).join(CacheFile, on=(CacheFile.id == ArtworkSlot.cache_file_id))
+            .where((ArtworkSlot.entity_type == kind) & (ArtworkSlot.entity_id == entity_id))
+            .order_by(ArtworkSlot.slot, ArtworkSlot.season, ArtworkSlot.rank))
+    out: dict[str, Any] = {}
+    for s in rows:
+        cf = s.cachefile
+        key = s.slot if s.season is None else f"{s.slot}:{s.season}"
+        item = {"sha256": cf.sha256, "url": f"/api/v1/assets/{cf.sha256}", "width": cf.width, "height": cf.height,
+                "source": s.source, "rank": s.rank, "season": s.season}
+        out.setdefault(key, []).append(item)
+    # the main artwork per slot as an object; further ranks (extra fanart) under `<slot>_all`
+    return {k: v[0] for k, v in out.items()} | {f"{k}_all": v for k, v in out.items() if len(v) > 1}
+
+
+def detail(kind: str, entity_id: int) -> dict | None:
+    model = md.ENTITY_MODELS[kind]
+    r = model.get_or_none(model.id == entity_id)
+    if r is None:
+        return None
+    d = summary(kind, r)
+    for name in md.SCALARS[kind]:
+        d[name] = getattr(r, name)
+    lists = md.get_lists(kind, entity_id)
+    for name in md.LISTS[kind]:
+        d[name] = lists.get(name, [])
+    d["cast"] = [{"name": c.name, "role": c.role, "order": c.position, "thumb": c.thumb_url}
+                 for c in md.get_cast(kind, entity_id)] if kind in md.HAS_CAST else []
+    d["ratings"] = [{"source": x.source, "value": x.value, "votes": x.votes, "max": x.max, "default": x.is_default}
+                    for x in md.get_ratings(kind, entity_id)]
+    d["locks"] = md.locks_json(kind, entity_id)
+    d["assets"] = assets_of(kind, entity_id)
+    d["files"] = files_of(kind, entity_id)
+    d.update(date_added=iso(r.date_added), updated_at=iso(r.updated_at), deleted_at=iso(r.deleted_at),
+             enriched_at=iso(r.enriched_at), published_at=iso(r.published_at))
+    if kind in ("movie", "series"):
+        d["candidates"] = r.candidates or []
+    if kind == "series":
+        d["seasons"] = [{"id": s.id, "number": s.number, "title": s.title} for s in
+                        Season.select().where(Season.series_id == entity_id).order_by(Season.number)]
+        d["episode_count"] = Episode.select().where((Episode.series_id == entity_id)
+                                                    & Episode.deleted_at.is_null(True)).count()
+    if kind == "artist":
+        d["albums"] = [summary("album", a) for a in
+                       Album.select().where((Album.artist_id == entity_id) & Album.deleted_at.is_null(True))
+                       .order_by(Album.year, Album.title)]
+    if kind == "album":
+        from .db.media import Track
+        d["tracks"] = [{"number": t.number, "disc": t.disc, "title": t.title, "musicbrainz_id": t.musicbrainz_id}
+                       for t in Track.select().where(Track.album_id == entity_id).order_by(Track.disc, Track.number)]
+    return d
+
+
+def episodes_of(series_id: int, season: int | None = None) -> list[dict]:
+    q = Episode.select().where((Episode.series_id == series_id) & Episode.deleted_at.is_null(True))
+    if season is not None:
+        q = q.where(Episode.season == season)
+    eps = list(q.order_by(Episode.season, Episode.episode))
+    files = {f.id: f.path for f in MediaFile.select(MediaFile.id, MediaFile.path)
+             .where(MediaFile.id.in_([e.file_id for e in eps if e.file_id]))} if eps else {}
+    return [{"id": e.id, "season": e.season, "episode": e.episode, "title": e.title, "aired": e.aired,
+             "absolute": e.absolute, "state": e.state, "file": files.get(e.file_id), "file_id": e.file_id}
+            for e in eps]

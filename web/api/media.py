@@ -1,0 +1,203 @@
+"""Movies, series/seasons/episodes, artists/albums: browse, detail, edit (locks), phase triggers."""
+from __future__ import annotations
+
+import re
+
+from aiohttp import web
+
+from metarr import browse
+from metarr import metadata as md
+from metarr.jobs.model import PRIORITY, JobSpec
+
+from ..envelope import ApiError, bad_request, not_found, ok
+from ..keys import bridge_key, services_key
+from ..validate import int_param, json_body, paging, path_id
+
+routes = web.RouteTableDef()
+
+PLURAL = {"movies": "movie", "series": "series", "episodes": "episode", "artists": "artist", "albums": "album",
+          "seasons": "season"}
+INT_FIELDS = {"year", "runtime", "tmdb_id", "tvdb_id", "absolute"}
+FLOAT_FIELDS = {"user_rating"}
+DATE_FIELDS = {"premiered", "aired"}
+DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def _filters(request: web.Request) -> dict:
+    f = {}
+    for name in ("library_id", "year", "artist_id"):
+        if name in request.query:
+            f[name] = int_param(request, name, 0, 0)
+    if "state" in request.query:
+        state = request.query["state"]
+        if state not in ("discovered", "identified", "enriched", "published", "ambiguous", "unidentified"):
+            raise bad_request("unknown state")
+        f["state"] = state
+    if request.query.get("genre"):
+        f["genre"] = request.query["genre"][:100]
+    if request.query.get("missing") in ("poster",):
+        f["missing"] = request.query["missing"]
+    if request.query.get("deleted") in ("1", "true"):
+        f["deleted"] = True
+    return f
+
+
+async def _list(request: web.Request, kind: str) -> web.Response:
+    limit, offset = paging(request)
+    q = (request.query.get("q") or "").strip()[:200] or None
+    sort = request.query.get("sort")
+    try:
+        rows, total = await request.app[bridge_key].run(browse.list_entities, kind, limit=limit, offset=offset, q=q,
+                                                        sort=sort, **_filters(request))
+    except browse.BadQuery as e:
+        raise bad_request(str(e)) from None
+    return ok(rows, {"total": total, "limit": limit, "offset": offset})
+
+
+async def _detail(request: web.Request, kind: str) -> web.Response:
+    eid = path_id(request)
+    d = await request.app[bridge_key].run(browse.detail, kind, eid)
+    if d is None:
+        raise not_found(f"{kind} {eid}")
+    return ok(d)
+
+
+def parse_edit(kind: str, body: dict) -> md.Update:
+    """Turn a PATCH body into a user Update, refusing unknown fields and wrong types."""
+    scalars, lists, cast = {}, {}, None
+    for key, value in body.items():
+        if key in md.SCALARS[kind]:
+            if value is None or value == "":
+                raise bad_request(f"'{key}' cannot be emptied; lock it instead", {"field": key})
+            if key in INT_FIELDS:
+                if isinstance(value, bool) or not isinstance(value, int) or not (0 <= value < 2**31):
+                    raise bad_request(f"'{key}' must be a non-negative integer", {"field": key})
+            elif key in FLOAT_FIELDS:
+                if isinstance(value, bool) or not isinstance(value, int | float) or not (0 <= value <= 10):
+                    raise bad_request(f"'{key}' must be a number from 0 to 10", {"field": key})
+            elif not isinstance(value, str) or len(value) > 20000:
+                raise bad_request(f"'{key}' must be a string", {"field": key})
+            elif key in DATE_FIELDS and not DATE_RE.match(value):
+                raise bad_request(f"'{key}' must be YYYY-MM-DD", {"field": key})
+            elif key == "imdb_id" and not re.fullmatch(r"tt\d{5,10}", value):
+                raise bad_request("'imdb_id' must look like tt0063350", {"field": key})
+            scalars[key] = value
+        elif key in md.LISTS[kind]:
+            if not isinstance(value, list) or not all(isinstance(v, str) and len(v) <= 200 for v in value) \
+                    or len(value) > 200:
+                raise bad_request(f"'{key}' must be a list of strings", {"field": key})
+            lists[key] = value
+        elif key == "cast" and kind in md.HAS_CAST:
+            if not isinstance(value, list) or not all(isinstance(c, dict) and isinstance(c.get("name"), str)
+                                                      for c in value):
+                raise bad_request("'cast' must be a list of {name, role?, order?}", {"field": key})
+            cast = tuple(md.CastEntry(c["name"], c.get("role") if isinstance(c.get("role"), str) else None,
+                                      c.get("order") if isinstance(c.get("order"), int) else i,
+                                      c.get("thumb") if isinstance(c.get("thumb"), str) else None)
+                         for i, c in enumerate(value))
+        else:
+            raise bad_request(f"'{key}' is not an editable field of a {kind}", {"field": key})
+    if not (scalars or lists or cast is not None):
+        raise bad_request("nothing to change")
+    return md.Update("user", scalars, lists, cast=cast, lock=True)
+
+
+async def _patch(request: web.Request, kind: str) -> web.Response:
+    eid = path_id(request)
+    body = await json_body(request)
+    update = parse_edit(kind, body)
+    s = request.app[services_key]
+    model = md.ENTITY_MODELS[kind]
+    if await request.app[bridge_key].run(lambda: model.get_or_none(model.id == eid)) is None:
+        raise not_found(f"{kind} {eid}")
+    changed = await request.app[bridge_key].run(md.apply, s.db, kind, eid, update)
+    s.bus.publish("entity.updated", entity=kind, id=eid, fields=changed, source="user")
+    d = await request.app[bridge_key].run(browse.detail, kind, eid)
+    return ok(d)
+
+
+async def _lock(request: web.Request, kind: str) -> web.Response:
+    eid = path_id(request)
+    key = request.match_info["field"]
+    if key not in md.lockable_keys(kind) and not key.startswith("art:"):
+        raise bad_request(f"'{key}' is not a lockable field of a {kind}")
+    body = await json_body(request)
+    locked = body.get("locked")
+    if not isinstance(locked, bool):
+        raise bad_request("'locked' must be true or false")
+    s = request.app[services_key]
+    model = md.ENTITY_MODELS[kind]
+    if await request.app[bridge_key].run(lambda: model.get_or_none(model.id == eid)) is None:
+        raise not_found(f"{kind} {eid}")
+    await request.app[bridge_key].run(md.set_lock, s.db, kind, eid, key, locked)
+    return ok({"field": key, "locked": locked})
+
+
+async def _trigger(request: web.Request, kind: str) -> web.Response:
+    eid = path_id(request)
+    action = request.match_info["action"]
+    s = request.app[services_key]
+    model = md.ENTITY_MODELS[kind]
+    if await request.app[bridge_key].run(lambda: model.get_or_none(model.id == eid)) is None:
+        raise not_found(f"{kind} {eid}")
+    if action == "publish" and request.query.get("dry_run") in ("1", "true"):
+        planner = request.app.get("publish_planner")
+        if planner is None:
+            raise ApiError(501, "not_implemented", "publishing is not available")
+        return ok(await planner(request, kind, eid))
+    jtype = f"{action}.{kind}"
+    if s.registry.get(jtype) is None:
+        raise ApiError(501, "not_implemented", f"{action} is not available for a {kind}")
+    body = await json_body(request, required=False)
+    spec = JobSpec(jtype, subject=f"{kind}:{eid}", payload={"entity_type": kind, "entity_id": eid,
+                                                            "force": bool(body.get("force"))},
+                   priority=PRIORITY["user"])
+    ledger = s.actor("ledger")
+    ids = await request.app[bridge_key].ask(lambda: ledger.enqueue(spec))
+    return ok({"job_id": ids[0]}, status=202)
+
+
+def _register(plural: str, kind: str, actions: tuple[str, ...]) -> None:
+    async def list_view(request):
+        return await _list(request, kind)
+
+    async def detail_view(request):
+        return await _detail(request, kind)
+
+    async def patch_view(request):
+        return await _patch(request, kind)
+
+    async def lock_view(request):
+        return await _lock(request, kind)
+
+    async def trigger_view(request):
+        if request.match_info["action"] not in actions:
+            raise not_found(f"action {request.match_info['action']!r}")
+        return await _trigger(request, kind)
+
+    if kind in browse.SORTS:
+        routes.get(f"/api/v1/{plural}")(list_view)
+    routes.get(f"/api/v1/{plural}/{{id}}")(detail_view)
+    routes.route("PATCH", f"/api/v1/{plural}/{{id}}")(patch_view)
+    routes.put(f"/api/v1/{plural}/{{id}}/locks/{{field}}")(lock_view)
+    if actions:
+        routes.post(f"/api/v1/{plural}/{{id}}/{{action}}")(trigger_view)
+
+
+for _plural, _kind, _actions in (("movies", "movie", ("enrich", "publish", "identify")),
+                                 ("series", "series", ("enrich", "publish", "identify")),
+                                 ("episodes", "episode", ()), ("seasons", "season", ()),
+                                 ("artists", "artist", ("enrich", "publish", "identify")),
+                                 ("albums", "album", ("enrich", "publish"))):
+    _register(_plural, _kind, _actions)
+
+
+@routes.get("/api/v1/series/{id}/episodes")
+async def series_episodes(request: web.Request) -> web.Response:
+    sid = path_id(request)
+    season = int_param(request, "season", -1, -1) if "season" in request.query else None
+    from metarr.db.media import Series
+    if await request.app[bridge_key].run(lambda: Series.get_or_none(Series.id == sid)) is None:
+        raise not_found(f"series {sid}")
+    rows = await request.app[bridge_key].run(browse.episodes_of, sid, season)
+    return ok(rows, {"total": len(rows), "limit": len(rows), "offset": 0})
