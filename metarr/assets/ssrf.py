@@ -90,7 +90,9 @@ def _embedded_v4(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
 def is_public_ip(ip: IP) -> bool:
     """True only for globally routable unicast addresses (pure)."""
     if isinstance(ip, ipaddress.IPv6Address):
-        if ip.scope_id:
+        if ip.scope_id or ip.ipv4_mapped is not None:
+            # v4-mapped never comes from a sane AAAA answer; refusing it outright closes the
+            # "::ffff:10.0.0.1" bypass whatever the interpreter's tables say
             return False
         inner = _embedded_v4(ip)
         if inner is not None and not is_public_ip(inner):
