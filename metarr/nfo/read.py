@@ -5,6 +5,7 @@ could still be found (URLs, regex salvage of broken XML) are returned alongside.
 """
 from __future__ import annotations
 
+import dataclasses
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
@@ -49,7 +50,7 @@ _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>")
 _COMMENTS = re.compile(r"<!--.*?-->", re.S)
 _BAD_AMP = re.compile(r"&(?!(?:[A-Za-z_][\w.-]*|#\d+|#x[0-9A-Fa-f]+);)")
 _HTML_ENTITY = re.compile(r"&(?!(?:amp|lt|gt|quot|apos|#\d+|#x[0-9A-Fa-f]+);)")
-_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _WRAP = "metarr-nfo"
 _EXPAT_UNDEFINED_ENTITY = 11
 
@@ -83,6 +84,8 @@ def parse_nfo(data: bytes | bytearray | memoryview | str, kind_hint: NfoKind | N
         return _parse(data, kind_hint)
     except NfoError as exc:  # pragma: no cover - _parse reports its own errors
         return NfoResult(None, error=exc)
+    except RecursionError:
+        return NfoResult(None, error=NfoError("malformed", "elements nested too deeply"))
     except Exception as exc:  # noqa: BLE001 - the contract is "never raise"; report instead
         return NfoResult(None, error=NfoError("internal", f"unexpected {type(exc).__name__}: {exc}"))
 
@@ -257,12 +260,8 @@ def _build(roots: list[ET.Element], junk: list[str], kind_hint: NfoKind | None,
         # A combined NFO (XML + URL line): the URL's ids join the document so they round-trip.
         merged = dict(first.uniqueids)
         idlib.merge_ids(merged, url_ids.items(), "")
-        doc = type(first)(**{**_fields(first), "uniqueids": merged})
+        doc = dataclasses.replace(first, uniqueids=merged)
     return NfoResult(doc, IdMap(ids), tuple(warnings), kind=kind)  # type: ignore[arg-type]
-
-
-def _fields(doc: Any) -> dict[str, Any]:
-    return {name: getattr(doc, name) for name in doc.__dataclass_fields__}
 
 
 def _doc_ids(doc: Any) -> dict[str, str]:
