@@ -137,6 +137,7 @@ class VideoStream:
     width: int | None = None
     height: int | None = None
     durationinseconds: int | None = None
+    stereomode: str | None = None
     hdrtype: str | None = None  # Kodi v20+: hdr10, dolbyvision, hlg
 
     def __post_init__(self) -> None:

@@ -463,6 +463,7 @@ def _read_fileinfo(reader: _Reader, element: ET.Element) -> None:
                 width=_child_number(reader, stream, "width", _int),
                 height=_child_number(reader, stream, "height", _int),
                 durationinseconds=_child_number(reader, stream, "durationinseconds", _int),
+                stereomode=_child_text(reader, stream, "stereomode"),
                 hdrtype=_child_text(reader, stream, "hdrtype"),
             ))
         elif tag == "audio":

@@ -213,7 +213,7 @@ def _streamdetails(b: _Builder, details: StreamDetails) -> None:
     for v in details.video:
         streams.append(_group("video", (("codec", v.codec), ("aspect", v.aspect), ("width", v.width),
                                         ("height", v.height), ("durationinseconds", v.durationinseconds),
-                                        ("hdrtype", v.hdrtype))))
+                                        ("stereomode", v.stereomode), ("hdrtype", v.hdrtype))))
     for a in details.audio:
         streams.append(_group("audio", (("codec", a.codec), ("language", a.language),
                                         ("channels", a.channels))))
