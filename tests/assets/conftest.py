@@ -7,7 +7,10 @@ from __future__ import annotations
 
 import asyncio
 import io
+import shutil
+import ssl
 import struct
+import subprocess
 import threading
 import zlib
 from collections.abc import Iterator
@@ -51,6 +54,8 @@ class Server:
     base: str
     port: int
     raw_base: str
+    tls_port: int = 0            # 0 when openssl is unavailable
+    tls_ca: Path | None = None   # self-signed certificate for images.test
     data: dict[str, bytes] = field(default_factory=dict)
     hits: list[str] = field(default_factory=list)
 
@@ -134,7 +139,7 @@ def _build_app(srv: Server) -> web.Application:
 
     async def host_echo(request: web.Request) -> web.Response:
         # only answers the image when the Host header names the virtual host, not the IP
-        if request.host != f"images.test:{srv.port}":
+        if request.host.rsplit(":", 1)[0] != "images.test":
             return web.Response(status=421, text=f"wrong host {request.host}")
         return web.Response(body=good, content_type="image/jpeg")
 
@@ -182,9 +187,20 @@ async def _raw_handler(reader: asyncio.StreamReader, writer: asyncio.StreamWrite
         writer.close()
 
 
+def _self_signed(d: Path) -> tuple[Path, Path] | None:
+    if not shutil.which("openssl"):
+        return None
+    cert, key = d / "cert.pem", d / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+                    "-nodes", "-keyout", str(key), "-out", str(cert), "-days", "2", "-subj", "/CN=images.test",
+                    "-addext", "subjectAltName=DNS:images.test"], check=True, capture_output=True)
+    return cert, key
+
+
 @pytest.fixture(scope="session")
 def server(tmp_path_factory) -> Iterator[Server]:
     d = tmp_path_factory.mktemp("srvdata")
+    pem = _self_signed(d)
     data = {
         "good": jpeg_bytes(),
         "bomb": png_bomb(),
@@ -201,6 +217,12 @@ def server(tmp_path_factory) -> Iterator[Server]:
         site = web.TCPSite(runner, "127.0.0.1", 0)
         await site.start()
         port = runner.addresses[0][1]
+        if pem is not None:
+            ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+            ctx.load_cert_chain(*pem)
+            tls = web.TCPSite(runner, "127.0.0.1", 0, ssl_context=ctx)
+            await tls.start()
+            srv.tls_port, srv.tls_ca = runner.addresses[1][1], pem[0]
         raw = await asyncio.start_server(lambda r, w: _raw_handler(r, w, data["good"]), "127.0.0.1", 0)
         raw_port = raw.sockets[0].getsockname()[1]
         srv.base, srv.port, srv.raw_base = f"http://127.0.0.1:{port}", port, f"http://127.0.0.1:{raw_port}"

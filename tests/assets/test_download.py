@@ -209,3 +209,16 @@ def test_cap_just_above_image_size_ok(server, store, policy):
     with pytest.raises(DownloadError) as ei:
         fetch_to_store(store, server.url("/good.jpg"), replace(pol, max_bytes=CAP // 1000))
     assert ei.value.reason == "too_large"
+
+
+def test_https_sni_and_certificate_checked_against_name_not_ip(server, store, policy, connects):
+    if not server.tls_port:
+        pytest.skip("openssl not available to make a test certificate")
+    import ssl
+    ctx = ssl.create_default_context(cafile=str(server.tls_ca))
+    pol = replace(policy, ssl_context=ctx, resolver=lambda host, port: ["127.0.0.1"])
+    got = fetch_to_store(store, f"https://images.test:{server.tls_port}/host", pol)
+    assert got.asset.created and connects == [("127.0.0.1", server.tls_port)]
+    # same IP, other name: the certificate does not match, so the TLS handshake is refused
+    err = refused(type(store)(store.cache_root.parent / "c2"), pol, f"https://other.test:{server.tls_port}/host")
+    assert err.reason == "tls"
