@@ -5,25 +5,38 @@ import os
 import time
 from pathlib import Path
 
-from metarr.jobs import store
 from metarr.jobs.model import JobResult, JobSpec
 
 
 def register_all(s) -> None:
     reg = s.registry
-    reg.register("maintenance.purge_jobs", purge_jobs, concurrency=1)
+    from . import maintenance
+    maintenance.register(reg)
     if s.config.test_jobs:
-        reg.register("test.append", test_append, concurrency=2, prefetch=16)
+        # prefetch 1: test.append stands for a real (slow) phase. A claimed job is charged an attempt
+        # (SPEC §4), so prefetched jobs that never started are charged too when the process dies.
+        reg.register("test.append", test_append, concurrency=2, prefetch=1)
         reg.register("test.noop", test_noop, concurrency=4, prefetch=64)
-
-
-def purge_jobs(ctx, job):
-    days = float((job.payload or {}).get("retention_days", 7))
-    n = store.purge_history(ctx.services.db, time.time() - days * 86400)
-    return {"purged": n}
+        reg.register("test.record", test_record, concurrency=2, prefetch=2)
 
 
 def test_noop(ctx, job):
+    return None
+
+
+def test_record(ctx, job):
+    """Test-only: appends `<job id> <pid> <start> <end>` to a file, one write per run (O_APPEND, so
+    lines of several processes never interleave). Used by the scale-out test."""
+    p = job.payload
+    t0 = time.time()
+    if p.get("sleep"):
+        time.sleep(p["sleep"])
+    line = f"{job.id} {os.getpid()} {t0:.6f} {time.time():.6f}\n".encode()
+    fd = os.open(p["file"], os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    try:
+        os.write(fd, line)
+    finally:
+        os.close(fd)
     return None
 
 

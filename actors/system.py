@@ -58,6 +58,9 @@ class ActorSystem:
         s = self.services
         s.registry = HandlerRegistry()  # fresh per start: a restarted system registers again
         register_all(s)
+        from metarr import recyclebin, schedules
+        schedules.seed(s.db, set(s.registry.types()))
+        recyclebin.reconcile(s.db, s.config.recycle_dir)
         # phase actors first (handlers call them), then the ledger that dispatches, then producers
         for name, factory in _phase_actor_factories(s):
             ref = factory()

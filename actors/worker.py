@@ -7,7 +7,6 @@ import time
 import pykka
 
 from metarr.jobs.context import JobContext
-
 from metarr.jobs.model import ClaimedJob, JobResult, Outcome, PermanentError, RetryLater
 from metarr.jobs.registry import HandlerSpec
 

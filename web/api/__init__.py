@@ -5,6 +5,6 @@ from aiohttp import web
 
 
 def setup(app: web.Application) -> None:
-    from . import jobs, libraries, media, settings, system, ws
-    for module in (system, jobs, settings, libraries, media, ws):
+    from . import assets, jobs, libraries, media, recycle, settings, system, ws
+    for module in (system, jobs, settings, libraries, media, assets, recycle, ws):
         app.router.add_routes(module.routes)

@@ -1,0 +1,31 @@
+"""Maintenance job handlers: history retention, recycle-bin purge, orphaned cache files."""
+from __future__ import annotations
+
+import time
+
+from metarr import cache, recyclebin, settings
+from metarr.jobs import store
+
+
+def register(reg) -> None:
+    reg.register("maintenance.purge_jobs", purge_jobs)
+    reg.register("maintenance.recycle_purge", recycle_purge)
+    reg.register("maintenance.orphans", orphans)
+
+
+def purge_jobs(ctx, job):
+    db = ctx.services.db
+    days = float((job.payload or {}).get("retention_days") or settings.get(db, "jobs.history_days"))
+    return {"purged": store.purge_history(db, time.time() - days * 86400)}
+
+
+def recycle_purge(ctx, job):
+    s = ctx.services
+    days = int((job.payload or {}).get("older_than_days") or settings.get(s.db, "recycle.retention_days"))
+    return {"purged": recyclebin.purge(s.db, s.config.recycle_dir, days)}
+
+
+def orphans(ctx, job):
+    s = ctx.services
+    grace = float((job.payload or {}).get("grace_s", 7 * 86400))
+    return cache.orphan_sweep(s.db, s.config.data_dir, s.config.recycle_dir, grace)

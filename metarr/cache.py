@@ -1,0 +1,104 @@
+"""The protected cache with its rows: ingest (local file, URL, upload) into the content-addressed
+store and record a CacheFile; references; orphan cleanup; verification of stored files."""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import peewee as pw
+
+from .assets.download import DownloadPolicy
+from .assets.fetch import fetch_to_store
+from .assets.store import AssetStore, StoredAsset, StoredState, verify_stored
+from .db.database import write_tx
+from .db.media import ArtworkSlot, AssetCandidate, CacheFile, CastMember, LibraryFile
+
+
+def open_store(data_dir: Path) -> AssetStore:
+    return AssetStore(data_dir / "cache")
+
+
+def record(db, data_dir: Path, stored: StoredAsset, origin: str, origin_url: str | None = None) -> CacheFile:
+    """The row for a stored file (one per hash, however many items use it)."""
+    rel = str(stored.path.relative_to(data_dir)) if stored.path.is_relative_to(data_dir) else str(stored.path)
+    with write_tx(db):
+        row = CacheFile.get_or_none(CacheFile.sha256 == stored.sha256)
+        if row is not None:
+            if row.orphaned_at is not None or row.path != rel:
+                CacheFile.update(orphaned_at=None, path=rel).where(CacheFile.id == row.id).execute()
+                row.orphaned_at, row.path = None, rel
+            return row
+        try:
+            with db.atomic():
+                return CacheFile.create(sha256=stored.sha256, path=rel, kind=stored.kind, size=stored.size,
+                                        mime=stored.info.mime, width=stored.info.width, height=stored.info.height,
+                                        phash=stored.info.phash, origin=origin, origin_url=origin_url,
+                                        created_at=time.time())
+        except pw.IntegrityError:  # another worker recorded the same bytes just now
+            return CacheFile.get(CacheFile.sha256 == stored.sha256)
+
+
+def ingest_local(db, store: AssetStore, data_dir: Path, path: Path, kind: str = "assets") -> CacheFile:
+    """Copy a user's existing artwork into the cache (the original is never touched)."""
+    return record(db, data_dir, store.ingest_file(path, kind), "local", None)
+
+
+def ingest_url(db, store: AssetStore, data_dir: Path, url: str, policy: DownloadPolicy,
+               kind: str = "assets") -> CacheFile:
+    fetched = fetch_to_store(store, url, policy, kind)
+    return record(db, data_dir, fetched.asset, "provider", url)
+
+
+def ingest_upload(db, store: AssetStore, data_dir: Path, data: bytes, kind: str = "assets") -> CacheFile:
+    return record(db, data_dir, store.ingest_bytes(data, kind), "upload", None)
+
+
+def referenced_ids() -> pw.SelectQuery:
+    return (ArtworkSlot.select(ArtworkSlot.cache_file_id.alias("cid"))
+            | CastMember.select(CastMember.cache_file_id).where(CastMember.cache_file_id.is_null(False))
+            | LibraryFile.select(LibraryFile.cache_file_id).where(LibraryFile.cache_file_id.is_null(False))
+            | AssetCandidate.select(AssetCandidate.cache_file_id).where(
+                AssetCandidate.cache_file_id.is_null(False) & (AssetCandidate.rejected == False)))  # noqa: E712
+
+
+def absolute(data_dir: Path, row: CacheFile) -> Path:
+    p = Path(row.path)
+    return p if p.is_absolute() else data_dir / p
+
+
+def orphan_sweep(db, data_dir: Path, recycle_root: Path, grace_s: float, now: float | None = None) -> dict:
+    """Mark unreferenced cache files; those unreferenced for longer than the grace period go to the
+    recycle bin (never a plain delete) and lose their row."""
+    from .recyclebin import recycle_path
+    now = now or time.time()
+    refs = {r[0] for r in referenced_ids().tuples()}
+    marked = recycled = 0
+    with write_tx(db):
+        rows = list(CacheFile.select(CacheFile.id, CacheFile.orphaned_at))
+        for row in rows:
+            if row.id in refs:
+                if row.orphaned_at is not None:
+                    CacheFile.update(orphaned_at=None).where(CacheFile.id == row.id).execute()
+            elif row.orphaned_at is None:
+                CacheFile.update(orphaned_at=now).where(CacheFile.id == row.id).execute()
+                marked += 1
+    for row in CacheFile.select().where(CacheFile.orphaned_at.is_null(False) & (CacheFile.orphaned_at < now - grace_s)):
+        if row.id in refs:
+            continue
+        path = absolute(data_dir, row)
+        if path.exists():
+            recycle_path(db, recycle_root, path, "orphaned cache file", now=now)
+        with write_tx(db):
+            CacheFile.delete().where(CacheFile.id == row.id).execute()
+        recycled += 1
+    return {"marked": marked, "recycled": recycled}
+
+
+def verify_all(data_dir: Path) -> list[dict]:
+    """Every cache row whose file is missing or does not hash to its name."""
+    problems = []
+    for row in CacheFile.select():
+        state = verify_stored(absolute(data_dir, row), row.sha256)
+        if state != StoredState.OK:
+            problems.append({"cache_file_id": row.id, "sha256": row.sha256, "problem": f"cache {state.value}"})
+    return problems

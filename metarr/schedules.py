@@ -1,0 +1,25 @@
+"""Default recurring jobs (SPEC §4): created once, then editable (interval, enabled) via the API."""
+from __future__ import annotations
+
+from .db.database import write_tx
+from .db.models import Schedule
+
+DAY = 86400
+DEFAULTS = (
+    # name, job type, interval
+    ("purge-job-history", "maintenance.purge_jobs", DAY),
+    ("purge-recycle-bin", "maintenance.recycle_purge", DAY),
+    ("orphan-cleanup", "maintenance.orphans", DAY),
+    ("verify-libraries", "verify.all", DAY),
+    ("rescan-libraries", "scan.all", DAY),
+    ("refresh-stale-metadata", "enrich.stale", 7 * DAY),
+)
+
+
+def seed(db, known_types: set[str]) -> None:
+    """Insert missing default schedules whose job type has a handler in this build."""
+    with write_tx(db):
+        have = {s.name for s in Schedule.select(Schedule.name)}
+        for name, jtype, interval in DEFAULTS:
+            if name not in have and jtype in known_types:
+                Schedule.create(name=name, job_type=jtype, interval_s=interval, enabled=True)
