@@ -6,6 +6,7 @@ could still be found (URLs, regex salvage of broken XML) are returned alongside.
 from __future__ import annotations
 
 import dataclasses
+import html.entities
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
@@ -48,8 +49,7 @@ _ROOT_OPEN = re.compile(r"<\s*(movie|tvshow|episodedetails|artist|album|musicvid
 _DTD = re.compile(r"<!\s*(?:DOCTYPE|ENTITY)", re.I)
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>")
 _COMMENTS = re.compile(r"<!--.*?-->", re.S)
-_BAD_AMP = re.compile(r"&(?!(?:[A-Za-z_][\w.-]*|#\d+|#x[0-9A-Fa-f]+);)")
-_HTML_ENTITY = re.compile(r"&(?!(?:amp|lt|gt|quot|apos|#\d+|#x[0-9A-Fa-f]+);)")
+_HTML_ENTITY = re.compile(r"&(?!(?:amp|lt|gt|quot|apos|#\d+|#x[0-9A-Fa-f]+);)(?:([A-Za-z][A-Za-z0-9]*);)?")
 _ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _WRAP = "metarr-nfo"
 _EXPAT_UNDEFINED_ENTITY = 11
@@ -182,10 +182,19 @@ def _parse_xml(body: str, warnings: list[str]) -> ET.Element:
         # Kodi's TinyXML accepts them as text, so repair and retry once.
         if exc.code != "malformed" or not _HTML_ENTITY.search(body):
             raise
-        repaired = _HTML_ENTITY.sub("&amp;", body)
+        repaired = _HTML_ENTITY.sub(_repair_entity, body)
         wrapper = _fromstring(repaired)
         warnings.append("escaped stray '&' / undefined entities to read the file")
         return wrapper
+
+
+def _repair_entity(match: re.Match[str]) -> str:
+    """`&nbsp;` → its character (HTML entities are what people type); a bare `&` → `&amp;`."""
+    name = match.group(1)
+    if name and name in html.entities.name2codepoint:
+        char = chr(html.entities.name2codepoint[name])
+        return {"<": "&lt;", ">": "&gt;", "&": "&amp;"}.get(char, char)
+    return "&amp;" + (f"{name};" if name else "")
 
 
 def _fromstring(body: str) -> ET.Element:

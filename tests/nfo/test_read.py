@@ -117,10 +117,10 @@ def test_odd_inputs_never_raise(data: bytes | str) -> None:
 
 
 def test_undefined_entities_and_bare_ampersands_are_repaired() -> None:
-    result = parse_nfo(b"<movie><title>Fast & Furious&nbsp;6</title><tmdbid>82992</tmdbid></movie>")
+    result = parse_nfo(b"<movie><title>Fast & Furious&nbsp;6 &bogus; &lt;</title><tmdbid>82992</tmdbid></movie>")
     assert result.error is None
     assert isinstance(result.doc, MovieNfo)
-    assert result.doc.title == "Fast & Furious&nbsp;6"
+    assert result.doc.title == "Fast & Furious\xa06 &bogus; <"
     assert any("&" in w for w in result.warnings)
 
 
