@@ -105,13 +105,18 @@ def _bits_to_hex(bits: list[bool]) -> str:
 
 def perceptual_hashes(im: Image.Image) -> tuple[str, str]:
     """(dHash, aHash) of a loaded image; both 64-bit, 16 hex chars."""
-    if im.mode in ("RGBA", "LA", "PA") or "transparency" in im.info:
+    alpha = im.mode in ("RGBA", "LA", "PA") or "transparency" in im.info
+    work = im.convert("RGBA" if alpha else "L") if im.mode not in ("RGBA", "L") else im
+    # box-reduce to ~64 px first: the 9x8 result is the same, the per-pixel work is not
+    factor = max(1, min(work.size) // 64)
+    if factor > 1:
+        work = work.reduce(factor)
+    if alpha:
         # flatten transparency onto mid-grey so hidden RGB under alpha=0 does not count
-        rgba = im.convert("RGBA")
-        bg = Image.new("RGBA", rgba.size, (128, 128, 128, 255))
-        gray = Image.alpha_composite(bg, rgba).convert("L")
+        bg = Image.new("RGBA", work.size, (128, 128, 128, 255))
+        gray = Image.alpha_composite(bg, work.convert("RGBA")).convert("L")
     else:
-        gray = im.convert("L")
+        gray = work.convert("L")
     d = gray.resize((HASH_SIZE + 1, HASH_SIZE), Image.Resampling.LANCZOS).tobytes()
     dbits = [d[r * (HASH_SIZE + 1) + c] > d[r * (HASH_SIZE + 1) + c + 1]
              for r in range(HASH_SIZE) for c in range(HASH_SIZE)]

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from metarr.assets.errors import ImageRejected
 from metarr.assets.images import DEFAULT_MAX_BYTES, DEFAULT_MAX_PIXELS, EXTENSIONS, ImageInfo, analyze
-from metarr.fsutil import CHUNK, TMP_PREFIX, fsync_dir, make_temp, sha256_file, sweep_temp_files
+from metarr.fsutil import CHUNK, TMP_PREFIX, fsync_dir, fsync_file, make_temp, sha256_file, sweep_temp_files
 
 KINDS = ("assets", "actors")
 _SHA_RE = re.compile(r"^[0-9a-f]{64}$")
@@ -139,17 +139,13 @@ class AssetStore:
         try:
             with os.fdopen(fd, "wb") as fh:
                 fh.write(data)
-                self._flush(fh)
+                fh.flush()
             info = analyze(tmp, max_pixels=self.max_pixels, max_bytes=self.max_bytes)
             return self._place(tmp, hashlib.sha256(data).hexdigest(), info, kind)
         finally:
             with contextlib.suppress(FileNotFoundError):
                 tmp.unlink()
 
-    def _flush(self, fh) -> None:
-        fh.flush()
-        if self.fsync:
-            os.fsync(fh.fileno())
 
     def _ingest_copy(self, src: Path, kind: str) -> StoredAsset:
         fd, tmp = make_temp(self.staging_dir)
@@ -163,7 +159,7 @@ class AssetStore:
                         raise ImageRejected("too_large", f"more than {self.max_bytes} bytes")
                     digest.update(chunk)
                     fh.write(chunk)
-                self._flush(fh)
+                fh.flush()
             info = analyze(tmp, max_pixels=self.max_pixels, max_bytes=self.max_bytes)
             return self._place(tmp, digest.hexdigest(), info, kind)
         finally:
@@ -179,6 +175,8 @@ class AssetStore:
             return StoredAsset(sha, dest, size, info, created=False, kind=kind)
         # absent, or present but corrupt: the name defines the content, so the verified bytes
         # replace it (the corrupt file is not user data; its hash no longer names anything)
+        if self.fsync:
+            fsync_file(tmp)  # only now: a dedup hit never pays for a flush to disk
         created_dirs = not dest.parent.exists()
         dest.parent.mkdir(parents=True, exist_ok=True)
         os.chmod(tmp, FILE_MODE)
