@@ -36,7 +36,6 @@ _COMMENTS = re.compile(r"<!--.*?-->", re.S)
 _HTML_ENTITY = re.compile(r"&(?!(?:amp|lt|gt|quot|apos|#\d+|#x[0-9A-Fa-f]+);)(?:([A-Za-z][A-Za-z0-9]*);)?")
 _ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _WRAP = "metarr-nfo"
-_EXPAT_UNDEFINED_ENTITY = 11
 
 
 @dataclass(frozen=True)
