@@ -5,6 +5,6 @@ from aiohttp import web
 
 
 def setup(app: web.Application) -> None:
-    from . import assets, jobs, libraries, media, recycle, settings, system, ws
-    for module in (system, jobs, settings, libraries, media, assets, recycle, ws):
+    from . import activity, assets, jobs, libraries, media, recycle, settings, system, webhooks, ws
+    for module in (system, jobs, settings, libraries, media, assets, recycle, webhooks, activity, ws):
         app.router.add_routes(module.routes)
