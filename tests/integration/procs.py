@@ -1,0 +1,105 @@
+"""Subprocess helpers for the integration tests: start `metarr worker` with a given environment,
+wait until it is ready, kill it hard, stop it politely, and always clean up."""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+READY = " started"  # the worker logs "worker <id> started" once the actor system answered its barrier
+
+
+def child_env(env: dict[str, str]) -> dict[str, str]:
+    """The parent's environment without any METARR_* setting, plus the test's."""
+    base = {k: v for k, v in os.environ.items() if not k.startswith("METARR_")}
+    base.update(env)
+    base["PYTHONUNBUFFERED"] = "1"
+    base["PYTHONPATH"] = str(ROOT) + os.pathsep + base.get("PYTHONPATH", "")
+    return base
+
+
+class Worker:
+    """One `metarr worker` process; its console output goes to `log`."""
+
+    def __init__(self, env: dict[str, str], log: Path) -> None:
+        self.log = log
+        self._out = open(log, "ab")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-c", "import sys; from web.cli import main; sys.exit(main(['worker']))"],
+            cwd=ROOT, env=child_env(env), stdout=self._out, stderr=subprocess.STDOUT, start_new_session=True)
+        self.started_at = time.monotonic()
+
+    @property
+    def pid(self) -> int:
+        return self.proc.pid
+
+    def output(self) -> str:
+        try:
+            return self.log.read_text(errors="replace")
+        except FileNotFoundError:
+            return ""
+
+    def is_ready(self) -> bool:
+        return any("worker " in line and line.rstrip().endswith(READY) for line in self.output().splitlines())
+
+    def wait_ready(self, timeout: float = 60.0) -> None:
+        end = time.monotonic() + timeout
+        while not self.is_ready():
+            if self.proc.poll() is not None:
+                raise AssertionError(f"worker exited with {self.proc.returncode}:\n{self.output()[-4000:]}")
+            if time.monotonic() > end:
+                raise AssertionError(f"worker not ready within {timeout}s:\n{self.output()[-4000:]}")
+            time.sleep(0.05)
+
+    def kill9(self) -> None:
+        """SIGKILL: no handler, no flush, no clean-up runs in the child."""
+        if self.proc.poll() is None:
+            os.kill(self.proc.pid, signal.SIGKILL)
+        self.proc.wait(timeout=30)
+        self._out.close()
+
+    def stop(self, timeout: float = 30.0) -> int | None:
+        """SIGTERM and wait; SIGKILL if it does not exit in time. Safe to call twice."""
+        if self.proc.poll() is None:
+            try:
+                self.proc.send_signal(signal.SIGTERM)
+                self.proc.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=30)
+        if not self._out.closed:
+            self._out.close()
+        return self.proc.returncode
+
+
+def stop_all(workers: list[Worker]) -> None:
+    """For `finally`: no test leaves a process behind, whatever failed."""
+    for w in workers:
+        try:
+            if w.proc.poll() is None:
+                w.proc.kill()
+            w.proc.wait(timeout=30)
+        except Exception:
+            pass
+        finally:
+            if not w._out.closed:
+                w._out.close()
+
+
+def wait_until(predicate, timeout: float, interval: float = 0.1, what: str = "condition", workers=()):
+    """Poll with a deadline; a worker that died on its own fails the wait at once."""
+    end = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        for w in workers:
+            if w.proc.poll() is not None:
+                raise AssertionError(f"worker {w.pid} exited with {w.proc.returncode}:\n{w.output()[-4000:]}")
+        if time.monotonic() > end:
+            raise AssertionError(f"{what} not reached within {timeout}s")
+        time.sleep(interval)
