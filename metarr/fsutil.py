@@ -180,21 +180,34 @@ def sweep_temp_files(directory: str | os.PathLike[str], *, recursive: bool = Tru
         return []
     now = time.time() if now is None else now
     removed: list[Path] = []
-    walker = os.walk(directory) if recursive else [(str(directory), [], os.listdir(directory))]
-    for folder, _dirs, files in walker:
-        for name in files:
-            if not name.startswith(TMP_PREFIX):
-                continue
+    for folder, dirs, files in os.walk(directory):
+        # temp directories are partial cross-device copies (recycle bin); their source is
+        # only removed after the verified copy is renamed, so dropping them loses nothing
+        for name in [d for d in dirs if d.startswith(TMP_PREFIX)]:
+            dirs.remove(name)
             p = Path(folder) / name
-            try:
-                st = p.lstat()
-                if now - st.st_mtime < min_age_s:
-                    continue
-                p.unlink()
+            if _old_enough(p, now, min_age_s):
+                if p.is_symlink():
+                    p.unlink()
+                else:
+                    shutil.rmtree(p, ignore_errors=True)
                 removed.append(p)
-            except FileNotFoundError:
-                continue
+        for name in files:
+            p = Path(folder) / name
+            if name.startswith(TMP_PREFIX) and _old_enough(p, now, min_age_s):
+                with contextlib.suppress(FileNotFoundError):
+                    p.unlink()
+                    removed.append(p)
+        if not recursive:
+            break
     return removed
+
+
+def _old_enough(p: Path, now: float, min_age_s: float) -> bool:
+    try:
+        return now - p.lstat().st_mtime >= min_age_s
+    except FileNotFoundError:
+        return False
 
 
 # --- hashing ----------------------------------------------------------------------------------

@@ -62,8 +62,12 @@ def test_sweep_temp_files(tmp_path: Path):
     t2 = tmp_path / "d" / ".metarr-tmp-def.part"
     t1.write_bytes(b"")
     t2.write_bytes(b"")
+    t3 = tmp_path / "d" / ".metarr-tmp-copytree"
+    (t3 / "inner").mkdir(parents=True)
+    (t3 / "inner" / "f").write_bytes(b"partial copy")
     removed = sweep_temp_files(tmp_path)
-    assert sorted(removed) == sorted([t1, t2])
+    assert sorted(removed) == sorted([t1, t2, t3])
+    assert not t3.exists()
     assert keep.exists()
     fresh = tmp_path / ".metarr-tmp-new"
     fresh.write_bytes(b"")
