@@ -139,3 +139,17 @@ def test_perceptual_hash_near_duplicates(tmp_path: Path):
     assert hamming("ffffffffffffffff", "0000000000000000") == 64
     with pytest.raises(ValueError):
         hamming("ff", "ffff")
+
+
+def test_init_pillow_hardening(tmp_path: Path, monkeypatch):
+    import warnings
+
+    from metarr.assets.images import init_pillow
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", Image.MAX_IMAGE_PIXELS)  # restored after the test
+    with warnings.catch_warnings():
+        init_pillow(1_000_000)
+        assert Image.MAX_IMAGE_PIXELS == 1_000_000
+        # 1.5 MP: between Pillow's 1x and 2x, where it would normally only warn
+        with pytest.raises(ImageRejected) as ei:
+            analyze(write(tmp_path, "w.png", png_bomb(1500, 1000)), max_pixels=10_000_000)
+        assert ei.value.reason == "too_many_pixels"
