@@ -1,0 +1,203 @@
+"""NFO documents ↔ our entities: import an NFO as an `nfo`-provenance update, and build the NFO
+document to publish from what the database holds."""
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from typing import Any
+
+from . import metadata as md
+from .nfo.model import (
+    Actor,
+    AlbumNfo,
+    ArtistNfo,
+    AudioStream,
+    EpisodeNfo,
+    MovieNfo,
+    MovieSet,
+    Rating,
+    StreamDetails,
+    SubtitleStream,
+    TvShowNfo,
+    VideoStream,
+)
+
+DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def _int(v: Any) -> int | None:
+    try:
+        return int(v) if v is not None and str(v).strip() != "" else None
+    except (TypeError, ValueError):
+        return None
+
+
+def _imdb(v: str | None) -> str | None:
+    return v if v and re.fullmatch(r"tt\d{5,10}", v) else None
+
+
+def _date(v: str | None) -> str | None:
+    return v[:10] if v and DATE_RE.match(v[:10]) else None
+
+
+def _ratings(doc) -> tuple[md.RatingEntry, ...] | None:
+    out = []
+    for r in getattr(doc, "ratings", ()):
+        try:
+            out.append(md.RatingEntry(r.name, float(r.value), r.votes or 0, float(r.max or 10), r.default))
+        except (TypeError, ValueError):
+            continue
+    return tuple(out) or None
+
+
+def _cast(doc) -> tuple[md.CastEntry, ...] | None:
+    actors = getattr(doc, "actors", ())
+    if not actors:
+        return None
+    return tuple(md.CastEntry(a.name, a.role, a.order if a.order is not None else i, a.thumb)
+                 for i, a in enumerate(actors))
+
+
+def movie_update(doc: MovieNfo) -> md.Update:
+    ids = doc.uniqueids
+    scalars = {"title": doc.title, "original_title": doc.originaltitle, "sort_title": doc.sorttitle,
+               "year": doc.year or (_int(doc.premiered[:4]) if doc.premiered else None),
+               "premiered": _date(doc.premiered), "plot": doc.plot, "outline": doc.outline, "tagline": doc.tagline,
+               "runtime": doc.runtime, "content_rating": doc.mpaa, "trailer": doc.trailer,
+               "set_name": doc.set.name if doc.set else None, "set_overview": doc.set.overview if doc.set else None,
+               "tmdb_id": _int(ids.get("tmdb")), "imdb_id": _imdb(ids.get("imdb")), "tvdb_id": _int(ids.get("tvdb")),
+               "user_rating": float(doc.userrating) if doc.userrating is not None else None}
+    lists = {"genres": list(doc.genres), "studios": list(doc.studios), "countries": list(doc.countries),
+             "tags": list(doc.tags), "directors": list(doc.directors), "writers": list(doc.credits)}
+    return md.Update("nfo", scalars, lists, cast=_cast(doc), ratings=_ratings(doc))
+
+
+def series_update(doc: TvShowNfo) -> md.Update:
+    ids = doc.uniqueids
+    scalars = {"title": doc.title, "original_title": doc.originaltitle, "sort_title": doc.sorttitle,
+               "year": doc.year or (_int(doc.premiered[:4]) if doc.premiered else None),
+               "premiered": _date(doc.premiered), "plot": doc.plot, "outline": doc.outline, "runtime": doc.runtime,
+               "content_rating": doc.mpaa, "status": doc.status, "tmdb_id": _int(ids.get("tmdb")),
+               "imdb_id": _imdb(ids.get("imdb")), "tvdb_id": _int(ids.get("tvdb")),
+               "user_rating": float(doc.userrating) if doc.userrating is not None else None}
+    lists = {"genres": list(doc.genres), "studios": list(doc.studios), "countries": list(doc.countries),
+             "tags": list(doc.tags)}
+    return md.Update("nfo", scalars, lists, cast=_cast(doc), ratings=_ratings(doc))
+
+
+def episode_update(doc: EpisodeNfo) -> md.Update:
+    ids = doc.uniqueids
+    scalars = {"title": doc.title, "plot": doc.plot, "aired": _date(doc.aired), "runtime": doc.runtime,
+               "tmdb_id": _int(ids.get("tmdb")), "tvdb_id": _int(ids.get("tvdb")), "imdb_id": _imdb(ids.get("imdb")),
+               "user_rating": float(doc.userrating) if doc.userrating is not None else None}
+    lists = {"directors": list(doc.directors), "writers": list(doc.credits)}
+    return md.Update("nfo", scalars, lists, cast=_cast(doc), ratings=_ratings(doc))
+
+
+def artist_update(doc: ArtistNfo) -> md.Update:
+    return md.Update("nfo", {"name": doc.name, "sort_name": doc.sortname, "biography": doc.biography,
+                             "formed": doc.formed or doc.born, "musicbrainz_id": doc.musicbrainzartistid},
+                     {"genres": list(doc.genres), "styles": list(doc.styles), "moods": list(doc.moods)})
+
+
+def album_update(doc: AlbumNfo) -> md.Update:
+    return md.Update("nfo", {"title": doc.title, "year": doc.year or (_int((doc.releasedate or "")[:4])),
+                             "plot": doc.review, "label": doc.label,
+                             "musicbrainz_id": doc.musicbrainzreleasegroupid,
+                             "musicbrainz_release_id": doc.musicbrainzalbumid},
+                     {"genres": list(doc.genres), "styles": list(doc.styles), "moods": list(doc.moods)})
+
+
+# ------------------------------------------------------------------ database → NFO (publishing)
+
+def streamdetails(streams: dict | None) -> StreamDetails:
+    """Our stored ffprobe summary → NFO streamdetails."""
+    if not streams:
+        return StreamDetails()
+    dur = streams.get("duration_s")
+    video = tuple(VideoStream(codec=v.get("codec"), aspect=_aspect(v.get("aspect")), width=v.get("width"),
+                              height=v.get("height"), durationinseconds=int(dur) if dur else None,
+                              hdrtype=v.get("hdr_type") or None) for v in streams.get("video", ()))
+    audio = tuple(AudioStream(codec=a.get("codec"), language=a.get("language"), channels=a.get("channels"))
+                  for a in streams.get("audio", ()))
+    subs = tuple(SubtitleStream(language=s.get("language")) for s in streams.get("subtitles", ()) if s.get("language"))
+    return StreamDetails(video=video, audio=audio, subtitle=subs)
+
+
+def _aspect(v: Any) -> Decimal | None:
+    if v in (None, ""):
+        return None
+    try:
+        return Decimal(str(v))
+    except ArithmeticError:
+        return None
+
+
+def _nfo_ratings(ratings) -> tuple[Rating, ...]:
+    rs = sorted(ratings, key=lambda r: (not r.is_default, r.source))
+    has_default = any(r.is_default for r in rs)
+    return tuple(Rating(name=r.source, value=Decimal(str(round(r.value, 2))), votes=r.votes or None,
+                        max=int(r.max or 10), default=r.is_default or (not has_default and i == 0))
+                 for i, r in enumerate(rs))
+
+
+def _actors(kind: str, eid: int, thumbs: dict[str, str]) -> tuple[Actor, ...]:
+    return tuple(Actor(name=c.name, role=c.role, order=c.position, thumb=thumbs.get(c.name))
+                 for c in md.get_cast(kind, eid))
+
+
+def _ids(**pairs: Any) -> dict[str, str]:
+    return {k: str(v) for k, v in pairs.items() if v}
+
+
+def movie_nfo(m, streams: dict | None, actor_thumbs: dict[str, str], dateadded: str | None) -> MovieNfo:
+    lists = md.get_lists("movie", m.id)
+    return MovieNfo(
+        uniqueids=_ids(tmdb=m.tmdb_id, imdb=m.imdb_id, tvdb=m.tvdb_id), title=m.title, originaltitle=m.original_title,
+        sorttitle=m.sort_title, ratings=_nfo_ratings(md.get_ratings("movie", m.id)), userrating=m.user_rating,
+        outline=m.outline, plot=m.plot, runtime=m.runtime, mpaa=m.content_rating, genres=lists.get("genres", ()),
+        credits=lists.get("writers", ()), directors=lists.get("directors", ()), studios=lists.get("studios", ()),
+        year=m.year, actors=_actors("movie", m.id, actor_thumbs), dateadded=dateadded, tagline=m.tagline,
+        countries=lists.get("countries", ()), tags=lists.get("tags", ()),
+        set=MovieSet(name=m.set_name, overview=m.set_overview) if m.set_name else None,
+        premiered=m.premiered, trailer=m.trailer, streamdetails=streamdetails(streams),
+        unknown=tuple(m.nfo_unknown or ()))
+
+
+def series_nfo(s, actor_thumbs: dict[str, str], dateadded: str | None, named_seasons=()) -> TvShowNfo:
+    lists = md.get_lists("series", s.id)
+    return TvShowNfo(
+        uniqueids=_ids(tvdb=s.tvdb_id, tmdb=s.tmdb_id, imdb=s.imdb_id), title=s.title, originaltitle=s.original_title,
+        sorttitle=s.sort_title, ratings=_nfo_ratings(md.get_ratings("series", s.id)), userrating=s.user_rating,
+        outline=s.outline, plot=s.plot, runtime=s.runtime, mpaa=s.content_rating, genres=lists.get("genres", ()),
+        studios=lists.get("studios", ()), year=s.year, actors=_actors("series", s.id, actor_thumbs),
+        dateadded=dateadded, countries=lists.get("countries", ()), tags=lists.get("tags", ()), premiered=s.premiered,
+        status=s.status, namedseasons=tuple(named_seasons), unknown=tuple(s.nfo_unknown or ()))
+
+
+def episode_nfo(e, show_title: str | None, streams: dict | None, dateadded: str | None) -> EpisodeNfo:
+    lists = md.get_lists("episode", e.id)
+    return EpisodeNfo(
+        uniqueids=_ids(tvdb=e.tvdb_id, tmdb=e.tmdb_id, imdb=e.imdb_id), title=e.title, showtitle=show_title,
+        season=e.season, episode=e.episode, aired=e.aired, plot=e.plot, runtime=e.runtime,
+        ratings=_nfo_ratings(md.get_ratings("episode", e.id)), userrating=e.user_rating,
+        credits=lists.get("writers", ()), directors=lists.get("directors", ()),
+        actors=_actors("episode", e.id, {}), dateadded=dateadded, streamdetails=streamdetails(streams),
+        unknown=tuple(e.nfo_unknown or ()))
+
+
+def artist_nfo(a) -> ArtistNfo:
+    lists = md.get_lists("artist", a.id)
+    return ArtistNfo(name=a.name, musicbrainzartistid=a.musicbrainz_id, sortname=a.sort_name,
+                     genres=lists.get("genres", ()), styles=lists.get("styles", ()), moods=lists.get("moods", ()),
+                     biography=a.biography, formed=a.formed, unknown=tuple(a.nfo_unknown or ()))
+
+
+def album_nfo(al, artist) -> AlbumNfo:
+    from .nfo.model import AlbumArtist
+    lists = md.get_lists("album", al.id)
+    return AlbumNfo(title=al.title, musicbrainzalbumid=al.musicbrainz_release_id,
+                    musicbrainzreleasegroupid=al.musicbrainz_id, artistdesc=artist.name if artist else None,
+                    artists=(AlbumArtist(name=artist.name, musicbrainzartistid=artist.musicbrainz_id),) if artist else (),
+                    genres=lists.get("genres", ()), styles=lists.get("styles", ()), moods=lists.get("moods", ()),
+                    review=al.plot, year=al.year, label=al.label, unknown=tuple(al.nfo_unknown or ()))
