@@ -41,42 +41,55 @@ def enqueue_in_tx(db: pw.Database, specs: Iterable[JobSpec], now: float, parent_
     """Insert jobs (caller holds a write transaction). Returns (id, created) per spec; a duplicate
     of an active job returns the existing one, raised in priority and pulled earlier if asked."""
     out: list[tuple[int, bool]] = []
+    sqlite = is_sqlite(db)
     for spec in specs:
         key = spec.idem_key
         run_after = now + max(0.0, spec.delay)
         lib = spec.library_id if spec.library_id is not None else parent_library
-        if key is not None:
-            row = _exec(db, "SELECT id, priority, run_after, status FROM jobs WHERE idem_key = %s "
-                            "AND status IN ('pending', 'running')", (key,)).fetchone()
+        if key is not None and sqlite:
+            # one writer (BEGIN IMMEDIATE): nobody can insert the key between this SELECT and the INSERT
+            row = _exec(db, _ACTIVE_BY_KEY, (key,)).fetchone()
             if row:
-                jid, prio, ra, status = row
-                if status == "pending" and (spec.priority < prio or run_after < ra):
-                    _exec(db, "UPDATE jobs SET priority = %s, run_after = %s WHERE id = %s",
-                          (min(prio, spec.priority), min(ra, run_after), jid))
-                out.append((jid, False))
+                out.append((_raise_existing(db, row, spec, run_after), False))
                 continue
         params = (spec.type, spec.subject, key, "pending", spec.priority,
                   json.dumps(spec.payload) if spec.payload is not None else None,
-                  spec.max_attempts, run_after, now, parent_id, spec.schedule, lib)
-        sql = ("INSERT INTO jobs (type, subject, idem_key, status, priority, payload, attempts, max_attempts, "
-               "run_after, created_at, lease_token, progress_current, progress_total, progress_message, failed, "
-               "parent_id, schedule, library_id) VALUES (%s, %s, %s, %s, %s, %s, 0, %s, %s, %s, 0, 0, 0, '', %s, %s, %s, %s) "
-               "RETURNING id")
-        params = params[:9] + (False,) + params[9:]
-        if key is not None and not is_sqlite(db):
-            # another process may insert the same key between our SELECT and INSERT
-            try:
-                with db.atomic():
-                    jid = _exec(db, sql, params).fetchone()[0]
-            except pw.IntegrityError:
-                jid = _exec(db, "SELECT id FROM jobs WHERE idem_key = %s AND status IN ('pending', 'running')",
-                            (key,)).fetchone()[0]
-                out.append((jid, False))
-                continue
-        else:
-            jid = _exec(db, sql, params).fetchone()[0]
-        out.append((jid, True))
+                  spec.max_attempts, run_after, now, False, parent_id, spec.schedule, lib)
+        if key is not None and not sqlite:
+            # PostgreSQL: one round-trip; the partial unique index decides, also against a concurrent
+            # insert of the same key by another process (which makes this wait, then do nothing)
+            got = _exec(db, _INSERT + _ON_ACTIVE_KEY + " RETURNING id", params).fetchone()
+            if got is None:
+                row = _exec(db, _ACTIVE_BY_KEY, (key,)).fetchone()
+                if row is not None:
+                    out.append((_raise_existing(db, row, spec, run_after), False))
+                    continue
+                # the active duplicate finished in between: the key is free again
+                got = _exec(db, _INSERT + _ON_ACTIVE_KEY + " RETURNING id", params).fetchone()
+                if got is None:
+                    raise RuntimeError(f"could not enqueue {key!r}: key contended")
+            out.append((got[0], True))
+            continue
+        out.append((_exec(db, _INSERT + " RETURNING id", params).fetchone()[0], True))
     return out
+
+
+_ACTIVE_BY_KEY = "SELECT id, priority, run_after, status FROM jobs WHERE idem_key = %s AND status IN ('pending', 'running')"
+_INSERT = ("INSERT INTO jobs (type, subject, idem_key, status, priority, payload, attempts, max_attempts, "
+           "run_after, created_at, lease_token, progress_current, progress_total, progress_message, failed, "
+           "parent_id, schedule, library_id) VALUES (%s, %s, %s, %s, %s, %s, 0, %s, %s, %s, 0, 0, 0, '', %s, %s, %s, %s)")
+# must match the predicate of the jobs_active_idem index (migration 0001)
+_ON_ACTIVE_KEY = (" ON CONFLICT (idem_key) WHERE status IN ('pending', 'running') AND idem_key IS NOT NULL "
+                  "DO NOTHING")
+
+
+def _raise_existing(db: pw.Database, row, spec: JobSpec, run_after: float) -> int:
+    """A duplicate of an active job: raise its priority / pull it earlier if asked; returns its id."""
+    jid, prio, ra, status = row
+    if status == "pending" and (spec.priority < prio or run_after < ra):
+        _exec(db, "UPDATE jobs SET priority = %s, run_after = %s WHERE id = %s",
+              (min(prio, spec.priority), min(ra, run_after), jid))
+    return jid
 
 
 def enqueue(db: pw.Database, specs: Iterable[JobSpec], now: float | None = None) -> list[tuple[int, bool]]:
@@ -140,17 +153,23 @@ def finish(db: pw.Database, outcomes: list[Outcome], now: float,
         return changes
     with write_tx(db):
         for o in outcomes:
-            row = _exec(db, "SELECT attempts, max_attempts, schedule, library_id, type, subject FROM jobs "
-                            "WHERE id = %s AND status = 'running' AND lease_token = %s", (o.job_id, o.lease_token)).fetchone()
+            if o.ok:
+                # the success path is one statement: the fenced UPDATE returns what the change needs
+                data = o.result.data if o.result else None
+                row = _exec(db, "UPDATE jobs SET status = 'succeeded', finished_at = %s, result = %s, lease_until = NULL, "
+                                "progress_current = CASE WHEN progress_total > 0 THEN progress_total ELSE progress_current END "
+                                "WHERE id = %s AND status = 'running' AND lease_token = %s "
+                                "RETURNING attempts, max_attempts, schedule, library_id, type, subject",
+                            (now, json.dumps(data) if data is not None else None, o.job_id, o.lease_token)).fetchone()
+            else:
+                row = _exec(db, "SELECT attempts, max_attempts, schedule, library_id, type, subject FROM jobs "
+                                "WHERE id = %s AND status = 'running' AND lease_token = %s",
+                            (o.job_id, o.lease_token)).fetchone()
             if row is None:
                 continue  # lease lost: someone else owns this job now
             attempts, max_attempts, schedule, library_id, jtype, subject = row
             change = {"id": o.job_id, "type": jtype, "subject": subject, "attempts": attempts, "next": []}
             if o.ok:
-                data = o.result.data if o.result else None
-                _exec(db, "UPDATE jobs SET status = 'succeeded', finished_at = %s, result = %s, lease_until = NULL, "
-                          "progress_current = CASE WHEN progress_total > 0 THEN progress_total ELSE progress_current END "
-                          "WHERE id = %s", (now, json.dumps(data) if data is not None else None, o.job_id))
                 change["status"] = "succeeded"
                 nxt = list(o.result.next) if o.result else []
                 if nxt:

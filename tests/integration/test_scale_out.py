@@ -73,3 +73,34 @@ def test_two_workers_never_run_the_same_job(services, env, tmp_path):
     rows = db.execute_sql("SELECT attempts, worker_id FROM jobs WHERE type = %s", (TYPE,)).fetchall()
     assert all(attempts == 1 for attempts, _ in rows)
     assert {int(wid.split(":")[1]) for _, wid in rows} == set(per_pid)
+
+
+def test_concurrent_enqueues_of_one_key_make_one_job(services, db_url):
+    """Producers on two connections enqueue the same 200 keys at once: one active job per key, and
+    both producers get that job's id (INSERT … ON CONFLICT on the partial unique index)."""
+    import threading
+
+    from metarr.db.database import open_database
+
+    dbs = [services.db, open_database(db_url)]  # the fixture migrated the schema
+    specs = [JobSpec("test.noop", subject=f"k{i}") for i in range(200)]
+    results: list[list[int]] = [[], []]
+    barrier = threading.Barrier(2)
+
+    def produce(n: int) -> None:
+        db = dbs[n]
+        db.connect(reuse_if_open=True)
+        barrier.wait()
+        for spec in specs if n == 0 else reversed(specs):   # opposite orders: maximal contention
+            results[n].append(store.enqueue(db, [spec])[0][0])
+        db.close()
+
+    threads = [threading.Thread(target=produce, args=(n,)) for n in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert results[0] == list(reversed(results[1]))
+    services.db.connect(reuse_if_open=True)
+    rows = services.db.execute_sql("SELECT idem_key, COUNT(*) FROM jobs GROUP BY idem_key").fetchall()
+    assert len(rows) == 200 and all(n == 1 for _, n in rows)
