@@ -99,8 +99,9 @@ class ActorSystem:
 
 
 def _phase_actor_factories(s: Services):
-    """Long-lived phase actors (gateway, cache, publisher, syncer) are added here by their issues."""
-    return []
+    """Long-lived phase actors (gateway, cache, publisher, syncer), started before the ledger."""
+    from .publisher import Publisher
+    return [("publisher", lambda: Publisher.start(s))]
 
 
 def _producer_factories(s: Services):

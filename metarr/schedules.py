@@ -22,4 +22,5 @@ def seed(db, known_types: set[str]) -> None:
         have = {s.name for s in Schedule.select(Schedule.name)}
         for name, jtype, interval in DEFAULTS:
             if name not in have and jtype in known_types:
-                Schedule.create(name=name, job_type=jtype, interval_s=interval, enabled=True)
+                # two processes starting at once on a fresh database both get here
+                Schedule.insert(name=name, job_type=jtype, interval_s=interval, enabled=True).on_conflict_ignore().execute()

@@ -305,6 +305,7 @@ class LibraryFile(BaseModel):
     cache_file_id = pw.IntegerField(null=True)
     sha256 = pw.CharField(max_length=64)
     size = pw.BigIntegerField()
+    mtime_ns = pw.BigIntegerField(default=0)   # as written: a match means "still our bytes" without hashing
     published_at = pw.DoubleField()
 
     class Meta:

@@ -60,3 +60,15 @@ class _noop:
 
     def __exit__(self, *exc):
         return False
+
+
+def add_column_if_missing(db: pw.Database, model: type[pw.Model], field_name: str) -> None:
+    """For migrations that add a column to a table an earlier migration created from the models
+    (a fresh install already has the column)."""
+    from playhouse.migrate import PostgresqlMigrator, SqliteMigrator
+    from playhouse.migrate import migrate as run
+    table = model._meta.table_name
+    if field_name in {c.name for c in db.get_columns(table)}:
+        return
+    migrator = SqliteMigrator(db) if is_sqlite(db) else PostgresqlMigrator(db)
+    run(migrator.add_column(table, field_name, model._meta.fields[field_name]))

@@ -141,10 +141,12 @@ async def _trigger(request: web.Request, kind: str) -> web.Response:
     if await request.app[bridge_key].run(lambda: model.get_or_none(model.id == eid)) is None:
         raise not_found(f"{kind} {eid}")
     if action == "publish" and request.query.get("dry_run") in ("1", "true"):
-        planner = request.app.get("publish_planner")
-        if planner is None:
-            raise ApiError(501, "not_implemented", "publishing is not available")
-        return ok(await planner(request, kind, eid))
+        from metarr.publish import PublishError
+        publisher = s.actor("publisher")
+        try:
+            return ok(await request.app[bridge_key].ask(lambda: publisher.plan(kind, eid), timeout=120))
+        except PublishError as e:
+            raise ApiError(409, "cannot_publish", str(e)) from None
     jtype = f"{action}.{kind}"
     if s.registry.get(jtype) is None:
         raise ApiError(501, "not_implemented", f"{action} is not available for a {kind}")

@@ -1,0 +1,40 @@
+"""Publisher: the one actor that writes artwork and NFO files into libraries, so two publishes
+never race on the same folder. Job handlers ask it; it never asks anyone."""
+from __future__ import annotations
+
+import logging
+import time
+
+from metarr import publish, settings
+from metarr.db.database import connection, write_tx
+from metarr.db.media import ENTITY_MODELS
+
+from .base import MetarrActor
+
+log = logging.getLogger(__name__)
+
+
+class Publisher(MetarrActor):
+    def __init__(self, services) -> None:
+        super().__init__()
+        self.services = services
+        self.db = services.db
+
+    def plan(self, entity_type: str, entity_id: int) -> dict:
+        with connection(self.db):
+            return publish.make_plan(self.services.config.data_dir, entity_type, entity_id,
+                                     bool(settings.get(self.db, "publish.actors"))).to_json()
+
+    def publish(self, entity_type: str, entity_id: int) -> dict:
+        s = self.services
+        with connection(self.db):
+            plan = publish.make_plan(s.config.data_dir, entity_type, entity_id,
+                                     bool(settings.get(self.db, "publish.actors")))
+            counts = publish.apply_plan(self.db, plan, s.config.recycle_dir)
+            model = ENTITY_MODELS[entity_type]
+            with write_tx(self.db):
+                model.update(published_at=time.time(), state="published").where(model.id == entity_id).execute()
+        s.bus.publish("publish.completed", entity_type=entity_type, id=entity_id, library_id=plan.library_id,
+                      **counts)
+        return {"library_id": plan.library_id, **counts,
+                "paths": [a.rel for a in plan.changes]}

@@ -1,0 +1,351 @@
+"""Publishing: the library files an entity should have (Kodi-named artwork and NFO), the plan that
+turns disk into that, and applying the plan with atomic writes.
+
+Rules (SPEC §5.4): only the difference is written; a file Metarr did not write, or that changed
+since it wrote it, goes to the recycle bin before it is replaced; every path is confined to the
+library root; what was written is recorded with its hash, size and mtime so that publishing again
+with the same inputs touches nothing.
+"""
+from __future__ import annotations
+
+import difflib
+import hashlib
+import os
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path, PurePosixPath
+
+from . import naming
+from . import nfo_map as nm
+from .db.database import write_tx
+from .db.media import (
+    Album,
+    Artist,
+    ArtworkSlot,
+    CacheFile,
+    CastMember,
+    Episode,
+    LibraryFile,
+    MediaFile,
+    Movie,
+    Season,
+    Series,
+)
+from .db.models import Library
+from .fsutil import atomic_copy, atomic_write, confine, sha256_file
+from .nfo.write import render_nfo
+from .recyclebin import recycle_path
+
+
+@dataclass(frozen=True)
+class Desired:
+    rel: str                       # relative to the library root, posix separators
+    kind: str                      # nfo | artwork
+    entity_type: str
+    entity_id: int
+    sha256: str
+    slot: str | None = None
+    data: bytes | None = None      # NFO bytes
+    source: Path | None = None     # cache file for artwork
+    cache_file_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Action:
+    op: str                        # write | replace | recycle_replace | remove | keep
+    rel: str
+    reason: str
+    desired: Desired | None = None
+
+
+@dataclass
+class Plan:
+    entity_type: str
+    entity_id: int
+    library_id: int
+    root: str
+    actions: list[Action] = field(default_factory=list)
+    nfo_diffs: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def changes(self) -> list[Action]:
+        return [a for a in self.actions if a.op != "keep"]
+
+    def to_json(self) -> dict:
+        return {"entity_type": self.entity_type, "entity_id": self.entity_id, "library_id": self.library_id,
+                "changes": len(self.changes),
+                "actions": [{"op": a.op, "path": a.rel, "reason": a.reason, "kind": a.desired.kind if a.desired else None,
+                             "slot": a.desired.slot if a.desired else None} for a in self.actions],
+                "nfo_diff": self.nfo_diffs}
+
+
+class PublishError(Exception):
+    pass
+
+
+# ------------------------------------------------------------------ decisions (pure)
+
+def decide(desired_sha: str, disk_sha: str | None, ours: LibraryFile | None) -> tuple[str, str]:
+    """What to do with one target path. `disk_sha` None = nothing on disk."""
+    if disk_sha is None:
+        return "write", "missing on disk"
+    if disk_sha == desired_sha:
+        return "keep", "up to date"
+    if ours is not None and ours.sha256 == disk_sha:
+        return "replace", "new content for a file Metarr wrote"
+    return "recycle_replace", ("changed since Metarr wrote it" if ours is not None else "not written by Metarr")
+
+
+def rel_join(folder: str, name: str) -> str:
+    return str(PurePosixPath(folder) / name) if folder not in ("", ".") else name
+
+
+def _fmt(cf: CacheFile) -> str:
+    return {"image/png": "PNG", "image/webp": "WEBP", "image/gif": "GIF"}.get(cf.mime, "JPEG")
+
+
+def _dateadded(ts: float | None) -> str | None:
+    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%d %H:%M:%S") if ts else None
+
+
+# ------------------------------------------------------------------ what an entity should have
+
+def _slots(entity_type: str, entity_id: int) -> list[tuple[ArtworkSlot, CacheFile]]:
+    q = (ArtworkSlot.select(ArtworkSlot, CacheFile).join(CacheFile, on=(CacheFile.id == ArtworkSlot.cache_file_id))
+         .where((ArtworkSlot.entity_type == entity_type) & (ArtworkSlot.entity_id == entity_id)
+                & (ArtworkSlot.rank == 0)).order_by(ArtworkSlot.slot, ArtworkSlot.season))
+    return [(s, s.cachefile) for s in q]
+
+
+def _art(data_dir: Path, rel: str, entity_type: str, entity_id: int, slot: str, cf: CacheFile) -> Desired:
+    src = Path(cf.path) if Path(cf.path).is_absolute() else data_dir / cf.path
+    return Desired(rel, "artwork", entity_type, entity_id, cf.sha256, slot=slot, source=src, cache_file_id=cf.id)
+
+
+def _nfo(rel: str, entity_type: str, entity_id: int, doc) -> Desired:
+    data = render_nfo(doc)
+    return Desired(rel, "nfo", entity_type, entity_id, hashlib.sha256(data).hexdigest(), data=data)
+
+
+def _videos(entity_type: str, entity_id: int) -> list[MediaFile]:
+    return list(MediaFile.select().where((MediaFile.entity_type == entity_type) & (MediaFile.entity_id == entity_id)
+                                         & (MediaFile.kind == "video") & MediaFile.deleted_at.is_null(True))
+                .order_by(MediaFile.path))
+
+
+def _actor_files(data_dir: Path, folder: str, entity_type: str, entity_id: int,
+                 with_actors: bool) -> tuple[list[Desired], dict[str, str]]:
+    """`.actors/First_Last.jpg` for cast members whose image is cached; NFO thumbs point there."""
+    out, thumbs = [], {}
+    if not with_actors:
+        return out, thumbs
+    q = (CastMember.select(CastMember, CacheFile).join(CacheFile, on=(CacheFile.id == CastMember.cache_file_id))
+         .where((CastMember.entity_type == entity_type) & (CastMember.entity_id == entity_id)))
+    for c in q:
+        name = naming.actor_thumb(c.name, _fmt(c.cachefile))
+        out.append(_art(data_dir, rel_join(folder, name), entity_type, entity_id, f"actor:{c.name}", c.cachefile))
+        thumbs[c.name] = name
+    return out, thumbs
+
+
+def desired_movie(data_dir: Path, m: Movie, with_actors: bool = True) -> list[Desired]:
+    videos = _videos("movie", m.id)
+    if not videos:
+        raise PublishError(f"movie {m.id} has no video file")
+    stacked = len(videos) > 1 and not m.disc
+    main = videos[0]
+    video = str(PurePosixPath(main.path).relative_to(m.folder)) if m.folder not in ("", ".") else main.path
+    out, thumbs = _actor_files(data_dir, m.folder, "movie", m.id, with_actors)
+    for slot, cf in _slots("movie", m.id):
+        if slot.slot in naming.MOVIE_ART:
+            out.append(_art(data_dir, rel_join(m.folder, naming.movie_art(video, slot.slot, _fmt(cf), stacked=stacked)),
+                            "movie", m.id, slot.slot, cf))
+    doc = nm.movie_nfo(m, main.streams, thumbs, _dateadded(m.date_added))
+    out.append(_nfo(rel_join(m.folder, naming.movie_nfo(video, stacked=stacked)), "movie", m.id, doc))
+    return out
+
+
+def desired_series(data_dir: Path, s: Series, with_actors: bool = True) -> list[Desired]:
+    folder = s.key
+    out, thumbs = _actor_files(data_dir, folder, "series", s.id, with_actors)
+    for slot, cf in _slots("series", s.id):
+        if slot.slot in naming.TVSHOW_ART:
+            out.append(_art(data_dir, rel_join(folder, naming.tvshow_art(slot.slot, _fmt(cf))), "series", s.id,
+                            slot.slot, cf))
+    seasons = list(Season.select().where(Season.series_id == s.id))
+    for season in seasons:
+        for slot, cf in _slots("season", season.id):
+            if slot.slot in naming.SEASON_ART:
+                out.append(_art(data_dir, rel_join(folder, naming.season_art(season.number, slot.slot, _fmt(cf))),
+                                "season", season.id, slot.slot, cf))
+    from .nfo.model import NamedSeason
+    named = [NamedSeason(number=x.number, name=x.title) for x in seasons if x.title]
+    out.append(_nfo(rel_join(folder, naming.tvshow_nfo()), "series", s.id,
+                    nm.series_nfo(s, thumbs, _dateadded(s.date_added), named)))
+    eps = list(Episode.select().where((Episode.series_id == s.id) & Episode.deleted_at.is_null(True)
+                                      & Episode.file_id.is_null(False)).order_by(Episode.file_id, Episode.part,
+                                                                                 Episode.season, Episode.episode))
+    files = {f.id: f for f in MediaFile.select().where(MediaFile.id.in_({e.file_id for e in eps}))} if eps else {}
+    by_file: dict[int, list[Episode]] = {}
+    for e in eps:
+        by_file.setdefault(e.file_id, []).append(e)
+    from .nfo.model import EpisodesNfo
+    for fid, group in sorted(by_file.items()):
+        f = files.get(fid)
+        if f is None or f.deleted_at is not None:
+            continue
+        p = PurePosixPath(f.path)
+        ep_folder, video = str(p.parent), p.name
+        docs = tuple(nm.episode_nfo(e, s.title, f.streams, _dateadded(e.date_added)) for e in group)
+        out.append(_nfo(rel_join(ep_folder, naming.episode_nfo(video)), "episode", group[0].id,
+                        EpisodesNfo(episodes=docs)))
+        for slot, cf in _slots("episode", group[0].id):
+            if slot.slot in naming.EPISODE_ART:
+                out.append(_art(data_dir, rel_join(ep_folder, naming.episode_art(video, slot.slot, _fmt(cf))),
+                                "episode", group[0].id, slot.slot, cf))
+    return out
+
+
+def desired_artist(data_dir: Path, a: Artist) -> list[Desired]:
+    out = []
+    for slot, cf in _slots("artist", a.id):
+        if slot.slot in naming.ARTIST_ART:
+            out.append(_art(data_dir, rel_join(a.key, naming.artist_art(slot.slot, _fmt(cf))), "artist", a.id,
+                            slot.slot, cf))
+    out.append(_nfo(rel_join(a.key, naming.artist_nfo()), "artist", a.id, nm.artist_nfo(a)))
+    for al in Album.select().where((Album.artist_id == a.id) & Album.deleted_at.is_null(True)):
+        for slot, cf in _slots("album", al.id):
+            if slot.slot in naming.ALBUM_ART:
+                out.append(_art(data_dir, rel_join(al.key, naming.album_art(slot.slot, _fmt(cf))), "album", al.id,
+                                slot.slot, cf))
+        out.append(_nfo(rel_join(al.key, naming.album_nfo()), "album", al.id, nm.album_nfo(al, a)))
+    return out
+
+
+ROOT_ENTITIES = {"movie": Movie, "series": Series, "artist": Artist}
+
+
+def desired_for(data_dir: Path, entity_type: str, entity_id: int, with_actors: bool = True) -> tuple[object, list[Desired]]:
+    model = ROOT_ENTITIES.get(entity_type)
+    if model is None:
+        raise PublishError(f"publish a movie, series or artist, not a {entity_type}")
+    e = model.get_or_none(model.id == entity_id)
+    if e is None or e.deleted_at is not None:
+        raise PublishError(f"{entity_type} {entity_id} not found")
+    if entity_type == "movie":
+        return e, desired_movie(data_dir, e, with_actors)
+    if entity_type == "series":
+        return e, desired_series(data_dir, e, with_actors)
+    return e, desired_artist(data_dir, e)
+
+
+# ------------------------------------------------------------------ planning against disk
+
+def _disk_sha(path: Path, ours: LibraryFile | None) -> str | None:
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        return None
+    if ours is not None and st.st_size == ours.size and st.st_mtime_ns == ours.mtime_ns:
+        return ours.sha256  # unchanged since we wrote it: no need to read it
+    return sha256_file(path)
+
+
+def owned_rows(library_id: int, entity_type: str, entity_id: int) -> list[LibraryFile]:
+    """Files published for this root entity and its children (seasons, episodes, albums)."""
+    from .db.media import Album as Al
+    pairs = [(entity_type, [entity_id])]
+    if entity_type == "series":
+        pairs += [("season", [s.id for s in Season.select(Season.id).where(Season.series_id == entity_id)]),
+                  ("episode", [e.id for e in Episode.select(Episode.id).where(Episode.series_id == entity_id)])]
+    elif entity_type == "artist":
+        pairs.append(("album", [a.id for a in Al.select(Al.id).where(Al.artist_id == entity_id)]))
+    rows = []
+    for et, ids in pairs:
+        if ids:
+            rows += list(LibraryFile.select().where((LibraryFile.library_id == library_id)
+                                                    & (LibraryFile.entity_type == et) & LibraryFile.entity_id.in_(ids)))
+    return rows
+
+
+def make_plan(data_dir: Path, entity_type: str, entity_id: int, with_actors: bool = True) -> Plan:
+    try:
+        entity, desired = desired_for(data_dir, entity_type, entity_id, with_actors)
+    except ValueError as e:  # a name the naming rules refuse (separators, '..')
+        raise PublishError(f"cannot name the files of {entity_type} {entity_id}: {e}") from e
+    lib = Library.get_by_id(entity.library_id)
+    root = Path(lib.path)
+    plan = Plan(entity_type, entity_id, lib.id, str(root))
+    rows = owned_rows(lib.id, entity_type, entity_id)
+    ours = {r.path: r for r in rows}
+    wanted = set()
+    for d in desired:
+        try:
+            target = confine(root, d.rel)
+        except ValueError as e:  # PathEscape: a name that would leave the library
+            raise PublishError(f"refusing to write outside the library: {d.rel} ({e})") from e
+        wanted.add(d.rel)
+        row = ours.get(d.rel)
+        disk = _disk_sha(target, row)
+        op, reason = decide(d.sha256, disk, row)
+        plan.actions.append(Action(op, d.rel, reason, d))
+        if d.kind == "nfo" and op != "keep":
+            old = target.read_text("utf-8", "replace") if disk is not None else ""
+            plan.nfo_diffs[d.rel] = "".join(difflib.unified_diff(
+                old.splitlines(True), d.data.decode("utf-8").splitlines(True), f"a/{d.rel}", f"b/{d.rel}"))
+    for r in rows:
+        if r.path not in wanted:
+            plan.actions.append(Action("remove", r.path, "no longer wanted (slot cleared or renamed)"))
+    return plan
+
+
+def apply_plan(db, plan: Plan, recycle_root: Path, now: float | None = None) -> dict:
+    """Write the plan's changes. Each file is independent: a failure leaves earlier writes done and
+    recorded, later ones for the next run (the job retries)."""
+    now = now or time.time()
+    root = Path(plan.root)
+    counts = {"written": 0, "replaced": 0, "recycled": 0, "removed": 0, "kept": 0}
+    for a in plan.actions:
+        target = confine(root, a.rel)
+        if a.op == "keep":
+            counts["kept"] += 1
+            _record(db, plan, a.desired, target, now, only_if_missing=True)
+            continue
+        if a.op == "remove":
+            row = LibraryFile.get_or_none((LibraryFile.library_id == plan.library_id) & (LibraryFile.path == a.rel))
+            if target.exists():
+                recycle_path(db, recycle_root, target, "published file no longer wanted", plan.library_id, now)
+                counts["recycled"] += 1
+            if row is not None:
+                with write_tx(db):
+                    LibraryFile.delete().where(LibraryFile.id == row.id).execute()
+            counts["removed"] += 1
+            continue
+        if a.op == "recycle_replace" and target.exists():
+            recycle_path(db, recycle_root, target, f"replaced by publish ({a.reason})", plan.library_id, now)
+            counts["recycled"] += 1
+        target.parent.mkdir(parents=True, exist_ok=True)
+        d = a.desired
+        if d.kind == "nfo":
+            atomic_write(target, d.data)
+        else:
+            atomic_copy(d.source, target)
+        counts["replaced" if a.op != "write" else "written"] += 1
+        _record(db, plan, d, target, now)
+    return counts
+
+
+def _record(db, plan: Plan, d: Desired, target: Path, now: float, only_if_missing: bool = False) -> None:
+    st = os.stat(target)
+    with write_tx(db):
+        row = LibraryFile.get_or_none((LibraryFile.library_id == plan.library_id) & (LibraryFile.path == d.rel))
+        if row is not None and only_if_missing and row.sha256 == d.sha256 and row.mtime_ns == st.st_mtime_ns:
+            return
+        values = dict(kind=d.kind, entity_type=d.entity_type, entity_id=d.entity_id, slot=d.slot,
+                      cache_file_id=d.cache_file_id, sha256=d.sha256, size=st.st_size, mtime_ns=st.st_mtime_ns,
+                      published_at=now)
+        if row is None:
+            LibraryFile.create(library_id=plan.library_id, path=d.rel, **values)
+        else:
+            LibraryFile.update(**values).where(LibraryFile.id == row.id).execute()
