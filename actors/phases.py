@@ -15,6 +15,7 @@ def register(reg) -> None:
     for kind in ROOTS:
         reg.register(f"publish.{kind}", publish_entity, concurrency=2)
     reg.register("publish.library", publish_library)
+    register_verify(reg)
 
 
 def sync_spec(services, entity_type: str, entity_id: int, library_id: int, paths: list[str]) -> JobSpec | None:
@@ -50,3 +51,59 @@ def publish_library(ctx, job):
     specs = tuple(JobSpec(f"publish.{kind}", subject=f"{kind}:{i}", payload={"entity_type": kind, "entity_id": i},
                           priority=PRIORITY["bulk"], library_id=lib.id) for i in ids)
     return JobResult(data={"entities": len(ids)}, next=specs)
+
+
+# ------------------------------------------------------------------ verification
+
+def register_verify(reg) -> None:
+    reg.register("verify.library", verify_library)
+    reg.register("verify.all", verify_all)
+
+
+def verify_all(ctx, job):
+    ids = [lib.id for lib in Library.select(Library.id).where(Library.enabled == True)]  # noqa: E712
+    return JobResult(data={"libraries": len(ids)},
+                     next=tuple(JobSpec("verify.library", subject=f"library:{i}", payload={"library_id": i},
+                                        priority=PRIORITY["maintenance"], library_id=i) for i in ids))
+
+
+def verify_library(ctx, job):
+    from pathlib import Path
+
+    from metarr import activity, cache, settings, verify
+    from metarr.db.media import CacheFile
+    from metarr.fsutil import sha256_file
+    s = ctx.services
+    lib = Library.get_or_none(Library.id == int(job.payload["library_id"]))
+    if lib is None:
+        raise PermanentError("library not found")
+    policy = job.payload.get("policy") or settings.get(s.db, "verify.policy")
+    if policy not in verify.POLICIES:
+        raise PermanentError(f"unknown verify policy {policy!r}")
+    findings = verify.check_library(s.config.data_dir, lib.id)
+    republish: set[tuple[str, int]] = set()
+    outcomes = []
+    for f in findings:
+        done = "reported"
+        if f.problem.startswith("cache_"):
+            # the library copy may still hold the exact bytes: put them back into the cache
+            cf = CacheFile.get_or_none(CacheFile.sha256 == f.detail) if f.detail else None
+            path = Path(lib.path) / f.path
+            if cf and path.exists() and sha256_file(path) == cf.sha256:
+                cache.ingest_local(s.db, cache.open_store(s.config.data_dir), s.config.data_dir, path)
+                done = "restored from the library copy"
+        elif policy == "adopt" and f.problem == "modified":
+            done = verify.adopt(s.db, s.config.data_dir, Path(lib.path), f)
+        elif policy != "report" and f.problem in ("missing", "modified"):
+            root = verify.root_entity(f)
+            if root:
+                republish.add(root)
+                done = "republishing"
+        outcomes.append({**f.to_json(), "action": done})
+    if findings:
+        activity.record(s.db, "verify", f"{lib.name}: {len(findings)} problem(s) found", "warning",
+                        data={"library_id": lib.id}, bus=s.bus)
+    s.bus.publish("verify.result", library_id=lib.id, problems=len(findings), findings=outcomes[:200])
+    specs = tuple(JobSpec(f"publish.{et}", subject=f"{et}:{eid}", payload={"entity_type": et, "entity_id": eid},
+                          priority=PRIORITY["maintenance"], library_id=lib.id) for et, eid in sorted(republish))
+    return JobResult(data={"problems": len(findings), "findings": outcomes, "policy": policy}, next=specs)

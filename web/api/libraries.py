@@ -113,3 +113,20 @@ async def run_phase(request: web.Request) -> web.Response:
     ledger = s.actor("ledger")
     ids = await request.app[bridge_key].ask(lambda: ledger.enqueue(spec))
     return ok({"job_id": ids[0]}, status=202)
+
+
+@routes.get("/api/v1/libraries/{id}/verification")
+async def last_verification(request: web.Request) -> web.Response:
+    """The findings of the latest finished verification of this library."""
+    from metarr.jobs import store
+    lid = path_id(request)
+    s = request.app[services_key]
+
+    def q():
+        rows, _ = store.list_jobs(s.db, ["succeeded"], ["verify.library"], 1, 0, "-finished_at", lid)
+        return rows[0] if rows else None
+    row = await request.app[bridge_key].run(q)
+    if row is None:
+        raise not_found(f"a verification of library {lid}")
+    from metarr.timefmt import iso
+    return ok({"job_id": row["id"], "finished_at": iso(row["finished_at"]), **(row["result"] or {})})

@@ -1,0 +1,125 @@
+"""Verification (SPEC §5.6): do the published files, the disk and the cache agree?
+
+Findings per published file: `missing` (deleted from the library), `modified` (hash differs: a hand
+edit or another tool), `cache_missing` / `cache_corrupt` (the protected copy is gone or damaged),
+`orphan` (a published file whose entity is gone). The policy decides what happens: `republish`
+(put our version back from the cache; a modified file is recycled first), `adopt` (take the edit in:
+an NFO is imported as user-locked values, an image becomes the slot's user-locked artwork), or
+`report` only.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import cache
+from . import metadata as md
+from .assets.store import StoredState, verify_stored
+from .db.database import write_tx
+from .db.media import ENTITY_MODELS, ArtworkSlot, CacheFile, LibraryFile
+from .db.models import Library
+from .fsutil import sha256_file
+
+POLICIES = ("republish", "adopt", "report")
+
+
+@dataclass(frozen=True)
+class Finding:
+    library_id: int
+    path: str
+    problem: str
+    entity_type: str | None = None
+    entity_id: int | None = None
+    slot: str | None = None
+    detail: str = ""
+
+    def to_json(self) -> dict:
+        return {"library_id": self.library_id, "path": self.path, "problem": self.problem,
+                "entity_type": self.entity_type, "entity_id": self.entity_id, "slot": self.slot,
+                "detail": self.detail}
+
+
+def check_library(data_dir: Path, library_id: int) -> list[Finding]:
+    lib = Library.get_by_id(library_id)
+    root = Path(lib.path)
+    out: list[Finding] = []
+    cache_rows = {}
+    for r in LibraryFile.select().where(LibraryFile.library_id == library_id).order_by(LibraryFile.path):
+        f = dict(library_id=library_id, path=r.path, entity_type=r.entity_type, entity_id=r.entity_id, slot=r.slot)
+        model = ENTITY_MODELS.get(r.entity_type)
+        ent = model.get_or_none(model.id == r.entity_id) if model else None
+        if ent is None or ent.deleted_at is not None:
+            out.append(Finding(problem="orphan", detail="its item is gone", **f))
+            continue
+        target = root / r.path
+        try:
+            st = target.stat()
+        except FileNotFoundError:
+            out.append(Finding(problem="missing", **f))
+        else:
+            if not (st.st_size == r.size and st.st_mtime_ns == r.mtime_ns) and sha256_file(target) != r.sha256:
+                out.append(Finding(problem="modified", detail="content differs from what Metarr wrote", **f))
+        if r.cache_file_id:
+            if r.cache_file_id not in cache_rows:
+                cache_rows[r.cache_file_id] = CacheFile.get_or_none(CacheFile.id == r.cache_file_id)
+            cf = cache_rows[r.cache_file_id]
+            state = verify_stored(cache.absolute(data_dir, cf), cf.sha256) if cf else StoredState.MISSING
+            if state != StoredState.OK:
+                out.append(Finding(problem=f"cache_{state.value}", detail=cf.sha256 if cf else "", **f))
+    return out
+
+
+def adopt(db, data_dir: Path, root: Path, finding: Finding) -> str:
+    """Take an external edit in as the user's own, locked value."""
+    path = root / finding.path
+    if finding.problem != "modified":
+        return "nothing to adopt"
+    if finding.path.endswith(".nfo"):
+        from . import nfo_map
+        from .nfo.read import parse_nfo
+        res = parse_nfo(path.read_bytes())
+        if not res.ok:
+            return f"kept as is: the edited NFO does not parse ({res.error.reason})"
+        doc = res.doc
+        conv = {"movie": nfo_map.movie_update, "series": nfo_map.series_update, "artist": nfo_map.artist_update,
+                "album": nfo_map.album_update}.get(finding.entity_type)
+        if finding.entity_type == "episode":
+            doc, conv = doc.episodes[0], nfo_map.episode_update
+        if conv is None:
+            return "not adoptable"
+        u = conv(doc)
+        md.apply(db, finding.entity_type, finding.entity_id,
+                 md.Update("user", u.scalars, u.lists, u.cast, u.ratings, lock=True))
+    else:
+        store = cache.open_store(data_dir)
+        cf = cache.ingest_local(db, store, data_dir, path)
+        with write_tx(db):
+            ArtworkSlot.update(cache_file_id=cf.id, source="user", updated_at=time.time()).where(
+                (ArtworkSlot.entity_type == finding.entity_type) & (ArtworkSlot.entity_id == finding.entity_id)
+                & (ArtworkSlot.slot == finding.slot) & (ArtworkSlot.rank == 0)).execute()
+            md.set_state(finding.entity_type, finding.entity_id, f"art:{finding.slot}", "user", locked=True)
+    # the file on disk is now what we hold: record it as ours
+    st = path.stat()
+    with write_tx(db):
+        LibraryFile.update(sha256=sha256_file(path), size=st.st_size, mtime_ns=st.st_mtime_ns).where(
+            (LibraryFile.library_id == finding.library_id) & (LibraryFile.path == finding.path)).execute()
+    return "adopted"
+
+
+def root_entity(finding: Finding) -> tuple[str, int] | None:
+    """The entity a republish runs on (episodes and seasons publish with their series)."""
+    from .db.media import Album, Episode, Season
+    et, eid = finding.entity_type, finding.entity_id
+    if et in ("movie", "series", "artist"):
+        return et, eid
+    if et == "episode":
+        e = Episode.get_or_none(Episode.id == eid)
+        return ("series", e.series_id) if e else None
+    if et == "season":
+        s = Season.get_or_none(Season.id == eid)
+        return ("series", s.series_id) if s else None
+    if et == "album":
+        a = Album.get_or_none(Album.id == eid)
+        return ("artist", a.artist_id) if a else None
+    return None
