@@ -10,8 +10,9 @@ from metarr.jobs.model import JobResult, JobSpec
 
 def register_all(s) -> None:
     reg = s.registry
-    from . import maintenance, phases
+    from . import maintenance, phases, scanning
     maintenance.register(reg)
+    scanning.register(reg)
     phases.register(reg)
     if s.config.test_jobs:
         # prefetch 1: test.append stands for a real (slow) phase. A claimed job is charged an attempt

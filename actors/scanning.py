@@ -1,0 +1,70 @@
+"""Scan job handlers: whole library, one folder (watcher, webhooks), every library (schedule).
+Thin: the work is `metarr.scanner.scan`; this wires progress to the bus and chains the next phase."""
+from __future__ import annotations
+
+from metarr import activity, settings
+from metarr.db.models import Library
+from metarr.jobs.model import PRIORITY, JobResult, JobSpec, PermanentError
+from metarr.scanner import ScanContext, scan
+
+
+def register(reg) -> None:
+    reg.register("scan.library", scan_library, concurrency=1)
+    reg.register("scan.path", scan_path, concurrency=2)
+    reg.register("scan.all", scan_all)
+
+
+def next_phase(services, lib: Library, targets: list[tuple[str, int]], priority: int) -> tuple[JobSpec, ...]:
+    """The first enabled phase after scanning for each changed item."""
+    out = []
+    for et, eid in dict.fromkeys(targets):
+        for phase, enabled in (("enrich", lib.auto_enrich), ("publish", lib.auto_publish)):
+            if enabled and services.registry.get(f"{phase}.{et}") is not None:
+                out.append(JobSpec(f"{phase}.{et}", subject=f"{et}:{eid}", priority=priority, library_id=lib.id,
+                                   payload={"entity_type": et, "entity_id": eid}))
+                break
+    return tuple(out)
+
+
+def _run(ctx, job, sub: str, context: ScanContext) -> JobResult:
+    s = ctx.services
+    lib = Library.get_or_none(Library.id == int(job.payload["library_id"]))
+    if lib is None:
+        raise PermanentError(f"library {job.payload['library_id']} not found")
+    if not lib.enabled:
+        return JobResult(data={"skipped": "library disabled"})
+
+    def progress(phase: str, current: int, total: int, message: str) -> None:
+        s.bus.publish("scan.progress", library_id=lib.id, job_id=job.id, phase=phase, current=current, total=total,
+                      path=message)
+        ctx.progress(current, total, f"{phase} {message}".strip())
+
+    rep = scan(s.db, s.config.data_dir, lib, sub, progress, context,
+               probe_workers=int(settings.get(s.db, "scan.probe_concurrency")),
+               extra_ignore=settings.get(s.db, "scan.ignore_patterns"))
+    summary = (f"{lib.name}{'/' + sub if sub else ''}: {rep.files} files, {rep.new} new, {rep.changed} changed, "
+               f"{rep.moved} moved, {rep.deleted} deleted; {rep.created} items added, {rep.removed} removed")
+    level = "warning" if rep.problems else "info"
+    if rep.new or rep.changed or rep.deleted or rep.moved or rep.problems:
+        activity.record(s.db, "scan", summary + (f"; {len(rep.problems)} problem(s)" if rep.problems else ""), level,
+                        data={"library_id": lib.id, "problems": rep.to_json()["problems"][:50]}, bus=s.bus)
+    prio = PRIORITY["webhook"] if context.trigger == "webhook" else PRIORITY["enrich"]
+    return JobResult(data=rep.to_json(), next=next_phase(s, lib, rep.targets, prio))
+
+
+def scan_library(ctx, job):
+    return _run(ctx, job, "", ScanContext(trigger=job.payload.get("trigger", "scan")))
+
+
+def scan_path(ctx, job):
+    p = job.payload
+    context = ScanContext(ids={k: v for k, v in (p.get("ids") or {}).items() if v}, upgrade=bool(p.get("upgrade")),
+                          trigger=p.get("trigger", "watcher"))
+    return _run(ctx, job, p.get("path") or "", context)
+
+
+def scan_all(ctx, job):
+    ids = [lib.id for lib in Library.select(Library.id).where(Library.enabled == True)]  # noqa: E712
+    return JobResult(data={"libraries": len(ids)},
+                     next=tuple(JobSpec("scan.library", subject=f"library:{i}", payload={"library_id": i},
+                                        priority=PRIORITY["maintenance"], library_id=i) for i in ids))

@@ -1,0 +1,595 @@
+"""Applying a scan to the database: change detection, moves, soft deletes, items per unit,
+NFO import, local artwork into the cache, stream probing.
+
+Only units (top-level folders) with a new, changed, moved or deleted file are regrouped, so a
+rescan of an unchanged library costs the walk plus one read of the file rows.
+"""
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import cache, nfo_map
+from . import metadata as md
+from .db.database import is_sqlite, write_tx
+from .db.media import (
+    Album,
+    Artist,
+    ArtworkSlot,
+    CastMember,
+    Episode,
+    FieldState,
+    MediaFile,
+    Movie,
+    Season,
+    Series,
+    Track,
+)
+from .db.models import Library
+from .nfo.read import parse_nfo
+from .scanning.group import AlbumItem, ArtistItem, EpisodeItem, MovieItem, Owned, ShowItem, group_unit
+from .scanning.probe import ProbeError, probe
+from .scanning.tags import read_tags
+from .scanning.walk import DEFAULT_IGNORE, FileEntry, compile_ignore, unit_of, walk
+
+log = logging.getLogger(__name__)
+Progress = Callable[[str, int, int, str], None]
+ROOT_KIND = {"movie": "movie", "tv": "series", "music": "artist"}
+MEDIA_KINDS = ("video",)
+
+
+@dataclass
+class ScanReport:
+    library_id: int
+    files: int = 0
+    new: int = 0
+    changed: int = 0
+    moved: int = 0
+    deleted: int = 0
+    units: int = 0
+    created: int = 0
+    removed: int = 0
+    restored: int = 0
+    probes: int = 0
+    nfo_imported: int = 0
+    art_imported: int = 0
+    problems: list[tuple[str, str]] = field(default_factory=list)
+    targets: list[tuple[str, int]] = field(default_factory=list)   # root entities to enrich/publish
+    walk_s: float = 0.0
+    total_s: float = 0.0
+
+    def to_json(self) -> dict:
+        d = {k: v for k, v in self.__dict__.items() if k not in ("problems", "targets")}
+        d["problems"] = [{"path": p, "problem": m} for p, m in self.problems[:500]]
+        d["problem_count"] = len(self.problems)
+        d["targets"] = len(self.targets)
+        return d
+
+
+@dataclass(frozen=True)
+class ScanContext:
+    """Extra knowledge from a webhook: ids and whether the file replaced an older one."""
+    ids: dict[str, Any] = field(default_factory=dict)
+    upgrade: bool = False
+    trigger: str = "scan"
+
+
+def _noop(*_a) -> None:
+    pass
+
+
+def _under(db, column: str, prefix: str) -> tuple[str, list]:
+    """SQL for `column` inside folder `prefix` ('' = everything), without LIKE (names may hold % or _)."""
+    if not prefix:
+        return "", []
+    p = "?" if is_sqlite(db) else "%s"
+    return f" AND ({column} = {p} OR substr({column}, 1, {len(prefix) + 1}) = {p})", [prefix, prefix + "/"]
+
+
+def _unit_filter(db, unit: str) -> tuple[str, list]:
+    if unit == "":
+        return " AND path NOT LIKE '%%/%%'" if not is_sqlite(db) else " AND path NOT LIKE '%/%'", []
+    return _under(db, "path", unit)
+
+
+def scan(db, data_dir: Path, lib: Library, sub: str = "", progress: Progress = _noop,
+         context: ScanContext | None = None, probe_workers: int = 2, extra_ignore: list[str] | None = None,
+         do_probe: bool = True) -> ScanReport:
+    t0 = time.monotonic()
+    context = context or ScanContext()
+    rep = ScanReport(lib.id)
+    sub = sub.strip("/")
+    progress("walk", 0, 0, sub or lib.path)
+    ignore = compile_ignore(list(DEFAULT_IGNORE) + list(lib.ignore_patterns or []) + list(extra_ignore or []))
+    w = walk(lib.path, sub, ignore)
+    rep.walk_s = time.monotonic() - t0
+    rep.files = len(w.files)
+    rep.problems += [(i.path, i.reason) for i in w.issues]
+    seen = {f.path: f for f in w.files}
+    p = "?" if is_sqlite(db) else "%s"
+    cond, args = _under(db, "path", sub)
+    rows = db.execute_sql(f"SELECT id, path, size, mtime_ns, inode, deleted_at FROM media_files WHERE library_id = {p}"
+                          + cond, [lib.id, *args]).fetchall()
+    progress("diff", 0, len(rows), "")
+    existing = {r[1]: r for r in rows}
+    new = [f for f in w.files if f.path not in existing]
+    changed = [f for path, f in seen.items() if (r := existing.get(path)) is not None
+               and (r[2] != f.size or r[3] != f.mtime_ns or r[4] != f.inode or r[5] is not None)]
+    missing = [r for path, r in existing.items() if path not in seen and r[5] is None]
+    # a file that vanished while a file with its inode and size appeared was moved or renamed
+    by_inode = {(f.inode, f.size): f for f in new}
+    moves = [(r, by_inode.pop((r[4], r[2]))) for r in missing if (r[4], r[2]) in by_inode]
+    moved_ids = {r[0] for r, _ in moves}
+    missing = [r for r in missing if r[0] not in moved_ids]
+    new = [f for f in new if (f.inode, f.size) in by_inode and by_inode[(f.inode, f.size)] is f]
+    rep.new, rep.changed, rep.moved, rep.deleted = len(new), len(changed), len(moves), len(missing)
+    units = {unit_of(f.path) for f in new} | {unit_of(f.path) for f in changed} | {unit_of(r[1]) for r in missing}
+    units |= {unit_of(r[1]) for r, _ in moves} | {unit_of(f.path) for _, f in moves}
+    if context.upgrade and sub:
+        units.add(unit_of(sub))
+    now = time.time()
+    if new or changed or missing or moves:
+        _record_files(db, lib, new, changed, missing, moves, now)
+    units_sorted = sorted(units)
+    touched_files = {f.path for f in new} | {f.path for f in changed} | {f.path for _, f in moves}
+    for i, unit in enumerate(units_sorted):
+        progress("units", i, len(units_sorted), unit or "/")
+        try:
+            _apply_unit(db, data_dir, lib, unit, touched_files, context, rep, now)
+        except Exception as e:  # one broken folder must not stop the library
+            log.exception("scan of %s/%s failed", lib.path, unit)
+            rep.problems.append((unit or "/", f"could not be processed: {type(e).__name__}: {e}"))
+    rep.units = len(units_sorted)
+    if do_probe:
+        _probe_pending(db, lib, sub, probe_workers, rep, progress)
+    with write_tx(db):
+        Library.update(last_scan_at=time.time()).where(Library.id == lib.id).execute()
+    rep.total_s = time.monotonic() - t0
+    progress("done", 1, 1, "")
+    return rep
+
+
+# ------------------------------------------------------------------ files
+
+def _record_files(db, lib: Library, new: list[FileEntry], changed: list[FileEntry], missing: list, moves: list,
+                  now: float) -> None:
+    from .scanning.classify import classify
+    with write_tx(db):
+        for i in range(0, len(new), 500):
+            MediaFile.insert_many([dict(library_id=lib.id, path=f.path, size=f.size, mtime_ns=f.mtime_ns,
+                                        inode=f.inode, kind=classify(f.path, lib.kind).kind, first_seen=now,
+                                        updated_at=now) for f in new[i:i + 500]]).execute()
+        for f in changed:
+            # content changed: old stream details and hashes no longer hold
+            MediaFile.update(size=f.size, mtime_ns=f.mtime_ns, inode=f.inode, deleted_at=None, updated_at=now,
+                             probed_at=None, streams=None, probe_error=None, sha256=None).where(
+                (MediaFile.library_id == lib.id) & (MediaFile.path == f.path)).execute()
+        for r, f in moves:
+            MediaFile.update(path=f.path, mtime_ns=f.mtime_ns, updated_at=now, deleted_at=None).where(
+                MediaFile.id == r[0]).execute()
+        ids = [r[0] for r in missing]
+        for i in range(0, len(ids), 500):
+            MediaFile.update(deleted_at=now, updated_at=now).where(MediaFile.id.in_(ids[i:i + 500])).execute()
+
+
+def _unit_files(db, lib: Library, unit: str) -> dict[str, MediaFile]:
+    cond, args = _unit_filter(db, unit)
+    rows = MediaFile.raw(f"SELECT * FROM media_files WHERE library_id = {'?' if is_sqlite(db) else '%s'} "
+                         f"AND deleted_at IS NULL{cond}", lib.id, *args)
+    return {r.path: r for r in rows}
+
+
+def _link(db, files: dict[str, MediaFile], owned: list[Owned], entity_type: str, entity_id: int) -> None:
+    ids = [files[o.path].id for o in owned if o.path in files]
+    roles = {files[o.path].id: (o.kind, o.role) for o in owned if o.path in files}
+    for fid in ids:
+        kind, role = roles[fid]
+        MediaFile.update(entity_type=entity_type, entity_id=entity_id, kind=kind, role=role).where(
+            MediaFile.id == fid).execute()
+
+
+# ------------------------------------------------------------------ units
+
+def _apply_unit(db, data_dir: Path, lib: Library, unit: str, touched: set[str], ctx: ScanContext, rep: ScanReport,
+                now: float) -> None:
+    files = _unit_files(db, lib, unit)
+    plan = group_unit(lib.kind, list(files))
+    rep.problems += plan.notes
+    with write_tx(db):
+        for o in plan.unowned:
+            if o.path in files:
+                MediaFile.update(entity_type=None, entity_id=None, kind=o.kind, role=o.role).where(
+                    MediaFile.id == files[o.path].id).execute()
+        if lib.kind == "movie":
+            kept = [_apply_movie(db, lib, m, files, touched, ctx, rep, now) for m in plan.items]
+            _retire(Movie, lib, unit, kept, rep, now, db)
+        elif lib.kind == "tv":
+            kept = [_apply_show(db, lib, s, files, touched, ctx, rep, now) for s in plan.items]
+            _retire(Series, lib, unit, kept, rep, now, db)
+        else:
+            kept = [_apply_artist(db, lib, a, files, touched, ctx, rep, now) for a in plan.items]
+            _retire(Artist, lib, unit, kept, rep, now, db)
+    # slower work outside the unit's transaction: artwork into the cache
+    for item in plan.items:
+        _import_art(db, data_dir, lib, item, files, touched, rep)
+
+
+def _retire(model, lib: Library, unit: str, kept: list[int], rep: ScanReport, now: float, db) -> None:
+    """Entities of this unit that no longer have files are soft-deleted (restorable)."""
+    cond, args = _under(db, "key", unit) if unit else ("", [])
+    base = f"SELECT id, key FROM {model._meta.table_name} WHERE library_id = {'?' if is_sqlite(db) else '%s'} AND deleted_at IS NULL"
+    rows = db.execute_sql(base + cond, [lib.id, *args]).fetchall()
+    for eid, key in rows:
+        if unit == "" and "/" in key and model is Movie:
+            continue
+        if eid not in kept:
+            model.update(deleted_at=now, updated_at=now).where(model.id == eid).execute()
+            rep.removed += 1
+
+
+def _new_entity(model, **values):
+    now = time.time()
+    return model.create(date_added=now, created_at=now, updated_at=now, **values)
+
+
+def _fill(entity_type: str, eid: int, values: dict, source: str) -> None:
+    """Fill only empty, never-set fields: names, tags and webhook context are weak sources."""
+    states = md.load_states(entity_type, eid)
+    model = md.ENTITY_MODELS[entity_type]
+    row = model.get_by_id(eid)
+    changes = {k: v for k, v in values.items() if v not in (None, "") and k not in states and getattr(row, k) in (None, "")}
+    if changes:
+        model.update(**changes).where(model.id == eid).execute()
+        for k in changes:
+            md.set_state(entity_type, eid, k, source)
+
+
+def _ids_update(ids: dict[str, Any], kind: str) -> dict:
+    out = {}
+    if ids.get("tmdb"):
+        out["tmdb_id"] = int(ids["tmdb"])
+    if ids.get("imdb") and str(ids["imdb"]).startswith("tt"):
+        out["imdb_id"] = str(ids["imdb"])
+    if ids.get("tvdb") and kind != "artist":
+        out["tvdb_id"] = int(ids["tvdb"])
+    if ids.get("musicbrainz_artist") and kind == "artist":
+        out["musicbrainz_id"] = ids["musicbrainz_artist"]
+    return out
+
+
+def _identified(model, eid: int) -> None:
+    row = model.get_by_id(eid)
+    has = any(getattr(row, f, None) for f in ("tmdb_id", "imdb_id", "tvdb_id", "musicbrainz_id"))
+    if has and row.state in ("discovered", "unidentified"):
+        model.update(state="identified").where(model.id == eid).execute()
+
+
+def _import_nfo(db, entity_type: str, eid: int, path: str, lib: Library, rep: ScanReport, converter) -> Any:
+    full = Path(lib.path) / path
+    try:
+        data = full.read_bytes()
+    except OSError as e:
+        rep.problems.append((path, f"NFO unreadable: {e.strerror or e}"))
+        return None
+    res = parse_nfo(data)
+    for w in res.warnings:
+        rep.problems.append((path, f"NFO warning: {w}"))
+    if res.error is not None:
+        rep.problems.append((path, f"NFO {res.error.code}: {res.error.reason}"))
+    if res.doc is None:
+        if res.ids:  # a URL-only or broken NFO still names the item
+            _fill(entity_type, eid, _ids_update(dict(res.ids), entity_type), "nfo")
+        return None
+    doc = res.doc
+    if entity_type == "episode" and hasattr(doc, "episodes"):
+        return doc  # the caller picks the matching <episodedetails>
+    update = converter(doc)
+    md.apply(db, entity_type, eid, update)
+    model = md.ENTITY_MODELS[entity_type]
+    if getattr(doc, "unknown", None):
+        model.update(nfo_unknown=list(doc.unknown)).where(model.id == eid).execute()
+    rep.nfo_imported += 1
+    return doc
+
+
+def _apply_movie(db, lib: Library, m: MovieItem, files: dict[str, MediaFile], touched: set[str], ctx: ScanContext,
+                 rep: ScanReport, now: float) -> int:
+    row = Movie.get_or_none((Movie.library_id == lib.id) & (Movie.key == m.key))
+    if row is None:
+        # an upgrade or rename: a movie of this folder whose video is gone takes the new file
+        for cand in Movie.select().where((Movie.library_id == lib.id) & (Movie.folder == m.folder)):
+            old = MediaFile.get_or_none((MediaFile.library_id == lib.id) & (MediaFile.path == cand.key))
+            if old is None or old.deleted_at is not None:
+                Movie.update(key=m.key, updated_at=now, deleted_at=None).where(Movie.id == cand.id).execute()
+                row = Movie.get_by_id(cand.id)
+                break
+    created = row is None
+    if created:
+        row = _new_entity(Movie, library_id=lib.id, key=m.key, folder=m.folder, title=m.title.title, year=m.title.year,
+                          disc=m.disc, parsed={"title": m.title.title, "year": m.title.year, "source": m.title.source})
+        md.set_state("movie", row.id, "title", "name")
+        rep.created += 1
+    elif row.deleted_at is not None:
+        Movie.update(deleted_at=None, updated_at=now).where(Movie.id == row.id).execute()
+        rep.restored += 1
+    if row.folder != m.folder or row.disc != m.disc:
+        Movie.update(folder=m.folder, disc=m.disc).where(Movie.id == row.id).execute()
+    _link(db, files, m.files, "movie", row.id)
+    if m.nfo and (created or m.nfo in touched):
+        _import_nfo(db, "movie", row.id, m.nfo, lib, rep, nfo_map.movie_update)
+    _fill("movie", row.id, _ids_update(m.ids, "movie"), "name")
+    if ctx.ids:
+        _fill("movie", row.id, _ids_update(ctx.ids, "movie"), "webhook")
+    _identified(Movie, row.id)
+    if created or any(o.path in touched for o in m.files):
+        rep.targets.append(("movie", row.id))
+    return row.id
+
+
+def _apply_show(db, lib: Library, s: ShowItem, files: dict[str, MediaFile], touched: set[str], ctx: ScanContext,
+                rep: ScanReport, now: float) -> int:
+    row = Series.get_or_none((Series.library_id == lib.id) & (Series.key == s.key))
+    created = row is None
+    if created:
+        row = _new_entity(Series, library_id=lib.id, key=s.key, title=s.title.title, year=s.title.year,
+                          parsed={"title": s.title.title, "year": s.title.year, "source": s.title.source})
+        md.set_state("series", row.id, "title", "name")
+        rep.created += 1
+    elif row.deleted_at is not None:
+        Series.update(deleted_at=None, updated_at=now).where(Series.id == row.id).execute()
+        rep.restored += 1
+    _link(db, files, s.files, "series", row.id)
+    if s.nfo and (created or s.nfo in touched):
+        _import_nfo(db, "series", row.id, s.nfo, lib, rep, nfo_map.series_update)
+    _fill("series", row.id, _ids_update(s.ids, "series"), "name")
+    if ctx.ids:
+        _fill("series", row.id, _ids_update(ctx.ids, "series"), "webhook")
+    _identified(Series, row.id)
+    seasons = {x.number: x for x in Season.select().where(Season.series_id == row.id)}
+    present: set[int] = set()
+    changed = created or any(o.path in touched for o in s.files)
+    for e in s.episodes:
+        if e.season not in seasons:
+            seasons[e.season] = _new_entity(Season, series_id=row.id, number=e.season, library_id=lib.id)
+        present |= set(_apply_episodes(db, lib, row.id, e, files, touched, rep, now))
+        changed = changed or any(o.path in touched for o in e.files)
+    # episodes whose file is gone are soft-deleted
+    for ep in Episode.select(Episode.id).where((Episode.series_id == row.id) & Episode.deleted_at.is_null(True)):
+        if ep.id not in present:
+            Episode.update(deleted_at=now, updated_at=now).where(Episode.id == ep.id).execute()
+    if changed:
+        rep.targets.append(("series", row.id))
+    return row.id
+
+
+def _apply_episodes(db, lib: Library, series_id: int, e: EpisodeItem, files: dict[str, MediaFile], touched: set[str],
+                    rep: ScanReport, now: float) -> list[int]:
+    f = files.get(e.path)
+    ids = []
+    for part, number in enumerate(e.episodes):
+        ep = Episode.get_or_none((Episode.series_id == series_id) & (Episode.season == e.season)
+                                 & (Episode.episode == number))
+        if ep is None:
+            ep = _new_entity(Episode, series_id=series_id, season=e.season, episode=number, library_id=lib.id,
+                             absolute=e.absolute, aired=e.air_date, title=(e.title if len(e.episodes) == 1 else None) or "",
+                             file_id=f.id if f else None, part=part)
+            rep.created += 1
+        else:
+            Episode.update(file_id=f.id if f else None, part=part, deleted_at=None, updated_at=now).where(
+                Episode.id == ep.id).execute()
+        ids.append(ep.id)
+    if f is not None:
+        _link(db, files, e.files, "episode", ids[0])
+    if e.nfo and (e.nfo in touched or e.path in touched):
+        doc = _import_nfo(db, "episode", ids[0], e.nfo, lib, rep, nfo_map.episode_update)
+        for sub in getattr(doc, "episodes", ()) or ():
+            target = next((i for i, n in zip(ids, e.episodes, strict=True)
+                           if n == sub.episode and (sub.season is None or sub.season == e.season)), None)
+            if target:
+                md.apply(db, "episode", target, nfo_map.episode_update(sub))
+                rep.nfo_imported += 1
+    return ids
+
+
+def _apply_artist(db, lib: Library, a: ArtistItem, files: dict[str, MediaFile], touched: set[str], ctx: ScanContext,
+                  rep: ScanReport, now: float) -> int:
+    first_tags = None
+    for al in a.albums:
+        if al.tracks:
+            first_tags = read_tags(str(Path(lib.path) / al.tracks[0][0]))
+            break
+    row = Artist.get_or_none((Artist.library_id == lib.id) & (Artist.key == a.key))
+    created = row is None
+    if created:
+        name = (first_tags.album_artist or first_tags.artist) if first_tags and not first_tags.error else None
+        row = _new_entity(Artist, library_id=lib.id, key=a.key, name=name or a.name)
+        md.set_state("artist", row.id, "name", "name")
+        rep.created += 1
+    elif row.deleted_at is not None:
+        Artist.update(deleted_at=None, updated_at=now).where(Artist.id == row.id).execute()
+        rep.restored += 1
+    _link(db, files, a.files, "artist", row.id)
+    if a.nfo and (created or a.nfo in touched):
+        _import_nfo(db, "artist", row.id, a.nfo, lib, rep, nfo_map.artist_update)
+    if first_tags and first_tags.mb_artist_id:
+        _fill("artist", row.id, {"musicbrainz_id": first_tags.mb_artist_id}, "local")
+    if ctx.ids:
+        _fill("artist", row.id, _ids_update(ctx.ids, "artist"), "webhook")
+    _identified(Artist, row.id)
+    kept, changed = [], created
+    for al in a.albums:
+        kept.append(_apply_album(db, lib, row.id, al, files, touched, rep, now))
+        changed = changed or any(o.path in touched for o in al.files)
+    for old in Album.select(Album.id).where((Album.artist_id == row.id) & Album.deleted_at.is_null(True)):
+        if old.id not in kept:
+            Album.update(deleted_at=now, updated_at=now).where(Album.id == old.id).execute()
+    if changed:
+        rep.targets.append(("artist", row.id))
+    return row.id
+
+
+def _apply_album(db, lib: Library, artist_id: int, al: AlbumItem, files: dict[str, MediaFile], touched: set[str],
+                 rep: ScanReport, now: float) -> int:
+    row = Album.get_or_none((Album.library_id == lib.id) & (Album.key == al.key))
+    created = row is None
+    if created or any(t[0] in touched for t in al.tracks):
+        tags = read_tags(str(Path(lib.path) / al.tracks[0][0])) if al.tracks else None
+    else:
+        tags = None
+    if created:
+        title = (tags.album if tags and tags.album else None) or al.title.title or "Unknown album"
+        row = _new_entity(Album, library_id=lib.id, artist_id=artist_id, key=al.key, title=title,
+                          year=al.title.year or (tags.year if tags else None))
+        md.set_state("album", row.id, "title", "name")
+        rep.created += 1
+    elif row.deleted_at is not None:
+        Album.update(deleted_at=None, updated_at=now).where(Album.id == row.id).execute()
+    _link(db, files, al.files, "album", row.id)
+    if tags and not tags.error:
+        _fill("album", row.id, {"musicbrainz_id": tags.mb_release_group_id,
+                                "musicbrainz_release_id": tags.mb_release_id}, "local")
+    if al.nfo and (created or al.nfo in touched):
+        _import_nfo(db, "album", row.id, al.nfo, lib, rep, nfo_map.album_update)
+    if created or any(t[0] in touched for t in al.tracks):
+        Track.delete().where(Track.album_id == row.id).execute()
+        Track.insert_many([dict(album_id=row.id, file_id=files[p].id if p in files else None, number=n, disc=d,
+                                title=t) for p, d, n, t in al.tracks]).execute() if al.tracks else None
+    _identified(Album, row.id)
+    return row.id
+
+
+# ------------------------------------------------------------------ local artwork
+
+def _art_targets(lib: Library, item) -> list[tuple[str, int, str, int | None, str]]:
+    """(entity type, id, slot, season, path) for the artwork files an item owns."""
+    out = []
+    if isinstance(item, MovieItem):
+        row = Movie.get_or_none((Movie.library_id == lib.id) & (Movie.key == item.key))
+        if row:
+            out += [("movie", row.id, slot, None, p) for slot, p in item.art.items()]
+    elif isinstance(item, ShowItem):
+        row = Series.get_or_none((Series.library_id == lib.id) & (Series.key == item.key))
+        if row:
+            for slot, p in item.art.items():
+                if slot.startswith("season:"):
+                    _, number, art = slot.split(":")
+                    if number == "all":
+                        continue
+                    season = Season.get_or_none((Season.series_id == row.id) & (Season.number == int(number)))
+                    if season is None:
+                        season = _new_entity(Season, series_id=row.id, number=int(number), library_id=row.library_id)
+                    out.append(("season", season.id, art, None, p))
+                else:
+                    out.append(("series", row.id, slot, None, p))
+            for e in item.episodes:
+                ep = Episode.get_or_none((Episode.series_id == row.id) & (Episode.season == e.season)
+                                         & (Episode.episode == e.episodes[0]))
+                if ep:
+                    out += [("episode", ep.id, slot, None, p) for slot, p in e.art.items()]
+    elif isinstance(item, ArtistItem):
+        row = Artist.get_or_none((Artist.library_id == lib.id) & (Artist.key == item.key))
+        if row:
+            out += [("artist", row.id, slot, None, p) for slot, p in item.art.items()]
+            for al in item.albums:
+                arow = Album.get_or_none((Album.library_id == lib.id) & (Album.key == al.key))
+                if arow:
+                    out += [("album", arow.id, slot, None, p) for slot, p in al.art.items()]
+    return out
+
+
+def _import_art(db, data_dir: Path, lib: Library, item, files: dict[str, MediaFile], touched: set[str],
+                rep: ScanReport) -> None:
+    """Copy the user's own artwork into the cache before anything could replace it, and use it for
+    the slot unless the slot is locked or already holds a choice of the user's."""
+    store = None
+    for et, eid, slot, season, path in _art_targets(lib, item):
+        mf = files.get(path)
+        have = ArtworkSlot.get_or_none((ArtworkSlot.entity_type == et) & (ArtworkSlot.entity_id == eid)
+                                       & (ArtworkSlot.slot == slot) & (ArtworkSlot.rank == 0))
+        if path not in touched and have is not None:
+            continue
+        store = store or cache.open_store(data_dir)
+        try:
+            cf = cache.ingest_local(db, store, data_dir, Path(lib.path) / path)
+        except Exception as e:  # ImageRejected and I/O errors: reported, the file stays as it is
+            rep.problems.append((path, f"artwork not imported: {getattr(e, 'reason', None) or e}"))
+            continue
+        rep.art_imported += 1
+        if mf is not None:
+            with write_tx(db):
+                MediaFile.update(sha256=cf.sha256).where(MediaFile.id == mf.id).execute()
+        state = FieldState.get_or_none((FieldState.entity_type == et) & (FieldState.entity_id == eid)
+                                       & (FieldState.field == f"art:{slot}"))
+        if (state is not None and state.locked) or (have is not None and have.source in ("user", "upload")):
+            continue
+        with write_tx(db):
+            if have is None:
+                ArtworkSlot.create(entity_type=et, entity_id=eid, slot=slot, season=season, rank=0,
+                                   cache_file_id=cf.id, source="local", updated_at=time.time())
+            elif have.cache_file_id != cf.id and have.source == "local":
+                ArtworkSlot.update(cache_file_id=cf.id, updated_at=time.time()).where(ArtworkSlot.id == have.id).execute()
+            md.set_state(et, eid, f"art:{slot}", "local")
+    if isinstance(item, MovieItem | ShowItem):
+        _import_actor_images(db, data_dir, lib, item, files, touched, rep)
+
+
+def _import_actor_images(db, data_dir: Path, lib: Library, item, files, touched, rep: ScanReport) -> None:
+    et = "movie" if isinstance(item, MovieItem) else "series"
+    model = Movie if et == "movie" else Series
+    row = model.get_or_none((model.library_id == lib.id) & (model.key == item.key))
+    if row is None:
+        return
+    owned = [o for o in item.files if o.role == "actor" and o.path in touched]
+    if not owned:
+        return
+    cast = {c.name.lower(): c for c in md.get_cast(et, row.id)}
+    store = cache.open_store(data_dir)
+    for o in owned:
+        name = Path(o.path).stem.replace("_", " ").lower()
+        member = cast.get(name)
+        if member is None:
+            continue
+        try:
+            cf = cache.ingest_local(db, store, data_dir, Path(lib.path) / o.path, kind="actors")
+        except Exception as e:
+            rep.problems.append((o.path, f"actor image not imported: {getattr(e, 'reason', None) or e}"))
+            continue
+        with write_tx(db):
+            CastMember.update(cache_file_id=cf.id).where(CastMember.id == member.id).execute()
+
+
+# ------------------------------------------------------------------ probing
+
+def _probe_pending(db, lib: Library, sub: str, workers: int, rep: ScanReport, progress: Progress) -> None:
+    cond, args = _under(db, "path", sub)
+    p = "?" if is_sqlite(db) else "%s"
+    todo = db.execute_sql(f"SELECT id, path FROM media_files WHERE library_id = {p} AND kind = 'video' "
+                          f"AND deleted_at IS NULL AND probed_at IS NULL AND probe_error IS NULL" + cond,
+                          [lib.id, *args]).fetchall()
+    if not todo:
+        return
+    root = Path(lib.path)
+
+    def one(item):
+        fid, path = item
+        try:
+            return fid, probe(str(root / path)), None
+        except ProbeError as e:
+            return fid, None, str(e)
+
+    done = 0
+    with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="ffprobe") as pool:
+        for fid, streams, err in pool.map(one, todo):
+            done += 1
+            rep.probes += 1
+            progress("probe", done, len(todo), "")
+            with write_tx(db):
+                MediaFile.update(streams=streams, probe_error=err, probed_at=time.time()).where(
+                    MediaFile.id == fid).execute()
+            if err:
+                rep.problems.append((next(p for i, p in todo if i == fid), f"stream details: {err}"))

@@ -1,0 +1,118 @@
+"""A fast, safe walk of a library: an explicit os.scandir stack, one stat per file (which the
+change detection needs anyway), ignore patterns pruned early, directory symlinks followed but
+never in a loop, and every problem reported instead of raised."""
+from __future__ import annotations
+
+import fnmatch
+import os
+import re
+import stat
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+DEFAULT_IGNORE = (
+    ".DS_Store", "Thumbs.db", "desktop.ini", "@eaDir", "#recycle", "#snapshot", ".@__thumb", "$RECYCLE.BIN",
+    "System Volume Information", "lost+found", ".Trash-*", "*.part", "*.partial", "*.!ut", "*.!qb", "*.tmp",
+    "*.crdownload", "._*", ".metarr-tmp-*", ".stfolder", ".stversions",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class FileEntry:
+    path: str          # relative to the library root, posix separators
+    size: int
+    mtime_ns: int
+    inode: int
+
+
+@dataclass(frozen=True, slots=True)
+class WalkIssue:
+    path: str
+    reason: str
+
+
+@dataclass
+class WalkResult:
+    files: list[FileEntry] = field(default_factory=list)
+    issues: list[WalkIssue] = field(default_factory=list)
+    dirs: int = 0
+
+
+def compile_ignore(patterns: Iterable[str]) -> re.Pattern:
+    """One case-insensitive regex for all name patterns (fnmatch syntax)."""
+    parts = [fnmatch.translate(p) for p in patterns if p]
+    return re.compile("|".join(parts) if parts else r"(?!x)x", re.IGNORECASE)
+
+
+def walk(root: str, sub: str = "", ignore: re.Pattern | None = None, follow_symlinks: bool = True) -> WalkResult:
+    """Walk `root/sub` (sub = '' for the whole library); paths in the result are relative to root."""
+    ignore = ignore or compile_ignore(DEFAULT_IGNORE)
+    res = WalkResult()
+    root = os.path.abspath(root)
+    start = os.path.join(root, sub) if sub else root
+    seen: set[tuple[int, int]] = set()
+    try:
+        st = os.stat(start)
+    except OSError as e:
+        res.issues.append(WalkIssue(sub, f"cannot read: {e.strerror or e}"))
+        return res
+    seen.add((st.st_dev, st.st_ino))
+    stack = [(start, sub)]
+    match = ignore.fullmatch
+    files_append = res.files.append
+    while stack:
+        abs_dir, rel_dir = stack.pop()
+        res.dirs += 1
+        try:
+            it = os.scandir(abs_dir)
+        except OSError as e:
+            res.issues.append(WalkIssue(rel_dir, f"unreadable directory: {e.strerror or e}"))
+            continue
+        with it:
+            for entry in it:
+                name = entry.name
+                if match(name):
+                    continue
+                rel = f"{rel_dir}/{name}" if rel_dir else name
+                try:
+                    is_link = entry.is_symlink()
+                    if entry.is_dir(follow_symlinks=follow_symlinks):
+                        if is_link:
+                            st = entry.stat()
+                            key = (st.st_dev, st.st_ino)
+                            if key in seen:
+                                res.issues.append(WalkIssue(rel, "symlink loop (not followed)"))
+                                continue
+                            seen.add(key)
+                        stack.append((entry.path, rel))
+                        continue
+                    st = entry.stat(follow_symlinks=follow_symlinks)
+                except FileNotFoundError:
+                    res.issues.append(WalkIssue(rel, "broken symlink" if entry.is_symlink() else "vanished"))
+                    continue
+                except OSError as e:
+                    res.issues.append(WalkIssue(rel, f"cannot stat: {e.strerror or e}"))
+                    continue
+                if not stat.S_ISREG(st.st_mode):
+                    continue  # sockets, fifos, devices: never media
+                if "\udc80" <= max(name) and not _utf8(name):
+                    res.issues.append(WalkIssue(rel.encode("utf-8", "surrogateescape").decode("utf-8", "replace"),
+                                                "file name is not valid UTF-8 (listed, never touched)"))
+                    continue
+                files_append(FileEntry(rel, st.st_size, st.st_mtime_ns, st.st_ino))
+    return res
+
+
+def _utf8(name: str) -> bool:
+    try:
+        name.encode("utf-8")
+        return True
+    except UnicodeEncodeError:
+        return False
+
+
+def unit_of(path: str) -> str:
+    """The unit a scan regroups: the top-level folder (movie folder, show, artist), or '' for files
+    lying directly in the library root."""
+    i = path.find("/")
+    return path[:i] if i >= 0 else ""
