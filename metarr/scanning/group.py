@@ -151,7 +151,8 @@ def group_movies(classified: list[tuple[str, Classified]]) -> UnitPlan:
         if len(ms) == 1 and d:
             m = ms[0]
             folder_title = parse_title(_name(d))
-            if folder_title.title:
+            # the folder names the movie unless only the file carries a year ("Scene/Title.1920.mkv")
+            if folder_title.title and (folder_title.year is not None or m.title.year is None):
                 m.title = folder_title
             m.ids = {**ids_in_name(_name(m.key)), **ids_in_name(_name(d))}
     for m in (m for ms in movies_in.values() for m in ms):

@@ -1,0 +1,248 @@
+"""Scanning real trees (ffmpeg clips, Pillow images, tagged FLACs) into the database."""
+import os
+import time
+
+import pytest
+
+from metarr import browse
+from metarr.db.media import ArtworkSlot, CacheFile, Episode, MediaFile, Movie, Series
+from metarr.db.models import Library
+from metarr.scanner import ScanContext, scan
+from tests.media import make_clip, make_image, make_track
+
+XXE = b'<?xml version="1.0"?><!DOCTYPE m [<!ENTITY x SYSTEM "file:///etc/passwd">]><movie><title>&x;</title></movie>'
+LAUGHS = (b'<?xml version="1.0"?><!DOCTYPE l [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">'
+          b'<!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;">]><movie><title>&c;</title></movie>')
+
+
+def make_lib(tmp_path, kind, name="Lib"):
+    root = tmp_path / name
+    root.mkdir(exist_ok=True)
+    now = time.time()
+    return Library.create(name=name, kind=kind, path=str(root), created_at=now, updated_at=now), root
+
+
+def run(services, lib, sub="", **kw):
+    return scan(services.db, services.config.data_dir, Library.get_by_id(lib.id), sub, **kw)
+
+
+def titles(lib):
+    return sorted((m.title, m.year) for m in Movie.select().where((Movie.library_id == lib.id)
+                                                                   & Movie.deleted_at.is_null(True)))
+
+
+def test_movie_library_every_layout(services, tmp_path):
+    lib, root = make_lib(tmp_path, "movie")
+    d = root / "Night of the Living Dead (1968)"
+    make_clip(d / "Night of the Living Dead (1968).mkv")
+    (d / "Night of the Living Dead (1968).nfo").write_text(
+        '<movie><title>Night of the Living Dead</title><year>1968</year><plot>Ghouls.</plot>'
+        '<uniqueid type="tmdb" default="true">10331</uniqueid><genre>Horror</genre>'
+        '<actor><name>Duane Jones</name><role>Ben</role></actor><custom>kept</custom></movie>')
+    make_image(d / "poster.jpg", 200, 300)
+    make_image(d / "Night of the Living Dead (1968)-fanart.jpg", 320, 180, pattern=2)
+    make_image(d / ".actors" / "Duane_Jones.jpg", 100, 150, pattern=4)
+    (d / "Night of the Living Dead (1968).en.srt").write_text("1\n00:00:01,000 --> 00:00:02,000\nHi\n")
+    make_clip(d / "extras" / "Making of.mkv")
+    make_clip(d / "Night of the Living Dead (1968)-trailer.mkv")
+    make_clip(d / "sample.mkv")
+    (d / "notes.txt").write_text("mine")
+    # flat folder with several movies and their sidecars, one named by id, one URL-only NFO
+    make_clip(root / "Flat" / "The General (1926) {tmdb-961}.mkv")
+    make_image(root / "Flat" / "The General (1926) {tmdb-961}-poster.jpg", 200, 300, pattern=6)
+    make_clip(root / "Flat" / "Nosferatu (1922).mp4")
+    (root / "Flat" / "Nosferatu (1922).nfo").write_text("https://www.imdb.com/title/tt0013442/\n")
+    # stacked parts, a disc structure, a scene name
+    make_clip(root / "Metropolis (1927)" / "Metropolis (1927) cd1.mkv")
+    make_clip(root / "Metropolis (1927)" / "Metropolis (1927) cd2.mkv")
+    make_clip(root / "Disc Film (1990)" / "BDMV" / "index.bdmv")
+    make_clip(root / "Disc Film (1990)" / "BDMV" / "STREAM" / "00000.m2ts")
+    make_clip(root / "Scene" / "The.Cabinet.of.Dr.Caligari.1920.1080p.BluRay.x264-GRP.mkv")
+    rep = run(services, lib)
+    assert titles(lib) == [("Disc Film", 1990), ("Metropolis", 1927), ("Night of the Living Dead", 1968),
+                           ("Nosferatu", 1922), ("The Cabinet of Dr Caligari", 1920), ("The General", 1926)]
+    night = Movie.get(Movie.title == "Night of the Living Dead")
+    det = browse.detail("movie", night.id)
+    assert (det["plot"], det["tmdb_id"], det["genres"], det["state"]) == ("Ghouls.", 10331, ["Horror"], "identified")
+    assert det["locks"]["plot"]["source"] == "nfo" and night.nfo_unknown == ["<custom>kept</custom>"]
+    kinds = {f["path"].split("/")[-1]: (f["kind"], f["role"]) for f in det["files"]}
+    assert kinds["Night of the Living Dead (1968).en.srt"] == ("subtitle", "eng")
+    assert kinds["Making of.mkv"] == ("extra", None) and kinds["sample.mkv"] == ("sample", None)
+    assert kinds["Night of the Living Dead (1968)-trailer.mkv"] == ("trailer", None)
+    assert kinds["notes.txt"] == ("unknown", None)
+    video = next(f for f in det["files"] if f["kind"] == "video")
+    assert video["streams"]["video"][0]["codec"] == "h264" and video["streams"]["audio"][0]["language"] == "eng"
+    # the user's artwork is in the cache and used for the slots; the originals are untouched
+    assert set(det["assets"]) >= {"poster", "fanart"} and det["assets"]["poster"]["source"] == "local"
+    assert (d / "poster.jpg").exists() and CacheFile.select().count() >= 4
+    assert next(c for c in det["cast"] if c["name"] == "Duane Jones")
+    assert Movie.get(Movie.title == "The General").tmdb_id == 961
+    assert Movie.get(Movie.title == "Nosferatu").imdb_id == "tt0013442"
+    metro = Movie.get(Movie.title == "Metropolis")
+    assert MediaFile.select().where((MediaFile.entity_id == metro.id) & (MediaFile.kind == "video")).count() == 2
+    assert Movie.get(Movie.title == "Disc Film").disc
+    assert Movie.get(Movie.title == "The Cabinet of Dr Caligari").parsed["source"] == "guessit"
+    assert rep.probes == 7  # main videos, extras and trailers; never the disc stream parts
+    assert len(rep.targets) == 6
+
+
+def test_rescan_of_an_unchanged_library_touches_nothing_and_probes_nothing(services, tmp_path):
+    lib, root = make_lib(tmp_path, "movie")
+    for i in range(5):
+        make_clip(root / f"Film {i} (200{i})" / f"Film {i} (200{i}).mkv")
+    run(services, lib)
+    stamp = {m.id: m.updated_at for m in Movie.select()}
+    rep = run(services, lib)
+    assert (rep.new, rep.changed, rep.deleted, rep.units, rep.probes, rep.targets) == (0, 0, 0, 0, 0, [])
+    assert {m.id: m.updated_at for m in Movie.select()} == stamp
+
+
+def test_moves_deletions_and_upgrades_keep_identity(services, tmp_path):
+    lib, root = make_lib(tmp_path, "movie")
+    make_clip(root / "Old Name (1950)" / "Old Name (1950).mkv")
+    make_clip(root / "Gone (1960)" / "Gone (1960).mkv")
+    run(services, lib)
+    old = Movie.get(Movie.title == "Old Name")
+    added = old.date_added
+    # a rename of the file (same inode) is a move, not a new movie
+    os.rename(root / "Old Name (1950)" / "Old Name (1950).mkv", root / "Old Name (1950)" / "Old Name (1950) 1080p.mkv")
+    # a deleted folder soft-deletes its movie
+    for f in (root / "Gone (1960)").iterdir():
+        f.unlink()
+    (root / "Gone (1960)").rmdir()
+    rep = run(services, lib)
+    assert rep.moved == 1 and rep.deleted == 1
+    again = Movie.get_by_id(old.id)
+    assert again.deleted_at is None and again.date_added == added and again.key.endswith("1080p.mkv")
+    assert Movie.get(Movie.title == "Gone").deleted_at is not None
+    # an upgrade: a new file (new inode) replaces the old one in the same folder
+    (root / "Old Name (1950)" / "Old Name (1950) 1080p.mkv").unlink()
+    make_clip(root / "Old Name (1950)" / "Old Name (1950) 2160p.mkv")
+    run(services, lib, "Old Name (1950)", context=ScanContext(upgrade=True))
+    upgraded = Movie.get_by_id(old.id)
+    assert upgraded.key.endswith("2160p.mkv") and upgraded.date_added == added and upgraded.deleted_at is None
+    # the deleted one comes back when its folder does
+    make_clip(root / "Gone (1960)" / "Gone (1960).mkv")
+    run(services, lib)
+    assert Movie.get(Movie.title == "Gone").deleted_at is None
+
+
+def test_tv_library(services, tmp_path):
+    lib, root = make_lib(tmp_path, "tv")
+    show = root / "Sherlock Holmes (1954)"
+    make_clip(show / "Season 01" / "Sherlock Holmes (1954) - S01E01 - The Case of the Cunningham Heritage.mkv")
+    make_clip(show / "Season 01" / "Sherlock Holmes (1954) - S01E02E03.mkv")
+    (show / "Season 01" / "Sherlock Holmes (1954) - S01E02E03.nfo").write_text(
+        "<episodedetails><title>Lady Beryl</title><season>1</season><episode>2</episode></episodedetails>"
+        "<episodedetails><title>The Pennsylvania Gun</title><season>1</season><episode>3</episode></episodedetails>")
+    make_clip(show / "Specials" / "Sherlock Holmes (1954) - S00E01 - Pilot.mkv")
+    (show / "tvshow.nfo").write_text('<tvshow><title>Sherlock Holmes</title><uniqueid type="tvdb">75597</uniqueid>'
+                                     '</tvshow>')
+    make_image(show / "poster.jpg", 200, 300)
+    make_image(show / "season01-poster.jpg", 200, 300, pattern=3)
+    anime = root / "Anime Show"
+    make_clip(anime / "[Group] Anime Show - 07 [1080p].mkv")
+    daily = root / "Daily Show"
+    make_clip(daily / "Daily Show 2024-03-01.mkv")
+    run(services, lib)
+    s = Series.get(Series.title == "Sherlock Holmes")
+    assert s.tvdb_id == 75597 and s.state == "identified"
+    eps = browse.episodes_of(s.id)
+    assert [(e["season"], e["episode"], e["title"]) for e in eps] == [
+        (0, 1, "Pilot"), (1, 1, "The Case of the Cunningham Heritage"), (1, 2, "Lady Beryl"),
+        (1, 3, "The Pennsylvania Gun")]
+    assert eps[2]["file"] == eps[3]["file"]
+    assert ArtworkSlot.select().where(ArtworkSlot.entity_type == "season").count() == 1
+    a = Episode.get(Episode.series_id == Series.get(Series.title == "Anime Show").id)
+    assert (a.season, a.episode, a.absolute) == (1, 7, 7)
+    dly = Episode.get(Episode.series_id == Series.get(Series.title == "Daily Show").id)
+    assert dly.aired == "2024-03-01"
+    # removing one file of a multi-episode pair's neighbour soft-deletes only its episode
+    (show / "Season 01" / "Sherlock Holmes (1954) - S01E01 - The Case of the Cunningham Heritage.mkv").unlink()
+    run(services, lib)
+    assert [(e["season"], e["episode"]) for e in browse.episodes_of(s.id)] == [(0, 1), (1, 2), (1, 3)]
+
+
+def test_music_library(services, tmp_path):
+    lib, root = make_lib(tmp_path, "music")
+    album = root / "Scott Joplin" / "Ragtime (1902)"
+    make_track(album / "01 - The Entertainer.flac", "Scott Joplin", "Ragtime", "The Entertainer", 1,
+               mb_artist_id="3b5a2c86-0b11-4ea8-a5b5-6a2e6e8f9e1a")
+    make_track(album / "02 - Maple Leaf Rag.flac", "Scott Joplin", "Ragtime", "Maple Leaf Rag", 2)
+    make_image(album / "folder.jpg", 300, 300)
+    make_image(root / "Scott Joplin" / "artist.jpg", 300, 300, pattern=2)
+    run(services, lib)
+    artists, _ = browse.list_entities("artist", limit=10, offset=0)
+    assert [a["name"] for a in artists] == ["Scott Joplin"]
+    det = browse.detail("artist", artists[0]["id"])
+    assert det["musicbrainz_id"] == "3b5a2c86-0b11-4ea8-a5b5-6a2e6e8f9e1a" and "thumb" in det["assets"]
+    alb = browse.detail("album", det["albums"][0]["id"])
+    assert (alb["title"], alb["year"]) == ("Ragtime", 1902) and "thumb" in alb["assets"]
+    assert [(t["number"], t["title"]) for t in alb["tracks"]] == [(1, "The Entertainer"), (2, "Maple Leaf Rag")]
+
+
+def test_hostile_names_and_nfos_are_reported_never_fatal(services, tmp_path):
+    lib, root = make_lib(tmp_path, "movie")
+    make_clip(root / "Amélie (2001)" / "Amélie (2001).mkv")
+    make_clip(root / "Spaces   In   Name (1999)" / "Spaces   In   Name (1999).mkv")
+    long = "L" * 230 + " (2000)"
+    make_clip(root / long / (long + ".mkv"))
+    (root / "Loop").mkdir()
+    os.symlink(root / "Loop", root / "Loop" / "again")
+    os.symlink(root / "nowhere", root / "broken.mkv")
+    os.mkfifo(root / "fifo.mkv")
+    for name, body in (("XXE", XXE), ("Laughs", LAUGHS), ("Truncated", b"<movie><title>Half"),
+                       ("Latin1", "<movie><title>Caf\xe9</title></movie>".encode("latin-1")),
+                       ("Garbage", os.urandom(64))):
+        make_clip(root / f"{name} (2010)" / f"{name} (2010).mkv")
+        (root / f"{name} (2010)" / f"{name} (2010).nfo").write_bytes(body)
+    (root / "Bad Art (2011)").mkdir()
+    make_clip(root / "Bad Art (2011)" / "Bad Art (2011).mkv")
+    (root / "Bad Art (2011)" / "poster.jpg").write_bytes(b"<html>not an image</html>")
+    rep = run(services, lib)
+    problems = " | ".join(f"{p}: {m}" for p, m in rep.problems)
+    assert "symlink loop" in problems and "broken symlink" in problems
+    assert "dtd_forbidden" in problems and "XXE (2010)" in problems and "Laughs (2010)" in problems
+    assert "Truncated (2010)" in problems and "artwork not imported" in problems
+    got = dict(titles(lib))
+    assert {"Amélie", "Spaces In Name", "L" * 230, "XXE", "Laughs", "Truncated", "Bad Art"} <= set(got)
+    assert "passwd" not in str(Movie.get(Movie.title == "XXE").title)
+    assert Movie.get(Movie.title.startswith("Caf")).title == "Café"  # undeclared latin-1 decoded
+    assert (root / "Bad Art (2011)" / "poster.jpg").read_bytes() == b"<html>not an image</html>"
+
+
+async def test_scan_through_the_api_with_live_progress(api, services, tmp_path):
+    import asyncio
+
+    from tests.conftest import API_KEY
+    root = tmp_path / "Films"
+    make_clip(root / "The General (1926)" / "The General (1926).mkv")
+    ws = await api.ws_connect(f"/api/v1/ws?apikey={API_KEY}", headers={"X-Api-Key": ""})
+    await ws.receive_json(timeout=5)
+    r = await api.post("/api/v1/libraries", json={"name": "Films", "kind": "movie", "path": str(root), "watch": False,
+                                                  "auto_enrich": False})
+    lid = (await r.json())["data"]["id"]
+    r = await api.post(f"/api/v1/libraries/{lid}/scan")
+    assert r.status == 202
+    seen = set()
+    while "job.succeeded" not in seen:
+        msg = await ws.receive_json(timeout=10)
+        seen.add(msg["type"])
+    assert "scan.progress" in seen
+    r = await api.get("/api/v1/movies?q=General")
+    body = await r.json()
+    assert body["meta"]["total"] == 1 and body["data"][0]["year"] == 1926
+    await ws.close()
+    await asyncio.sleep(0)
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads everything: an unreadable directory cannot be made")
+def test_unreadable_directory_reported(services, tmp_path):
+    lib, root = make_lib(tmp_path, "movie")
+    make_clip(root / "Locked (2000)" / "Locked (2000).mkv")
+    os.chmod(root / "Locked (2000)", 0)
+    try:
+        rep = run(services, lib)
+    finally:
+        os.chmod(root / "Locked (2000)", 0o755)
+    assert any("unreadable" in m for _, m in rep.problems)
