@@ -105,5 +105,8 @@ def _phase_actor_factories(s: Services):
 
 
 def _producer_factories(s: Services):
-    """Actors that create jobs from outside events (LibraryWatcher)."""
-    return []
+    """Actors that create jobs from outside events; only the web service watches libraries."""
+    if s.role != "serve":
+        return []
+    from .library_watcher import LibraryWatcher
+    return [("watcher", lambda: LibraryWatcher.start(s))]

@@ -184,6 +184,21 @@ def _unit_files(db, lib: Library, unit: str) -> dict[str, MediaFile]:
     return {r.path: r for r in rows}
 
 
+def _our_own(lib: Library, files: dict[str, MediaFile]) -> set[str]:
+    """Files exactly as Metarr published them: seeing them is not a change of the item (else every
+    publish into a watched library would set off another round of the chain)."""
+    from .db.media import LibraryFile
+    paths = list(files)
+    out = set()
+    for i in range(0, len(paths), 500):
+        for r in LibraryFile.select(LibraryFile.path, LibraryFile.size, LibraryFile.mtime_ns).where(
+                (LibraryFile.library_id == lib.id) & LibraryFile.path.in_(paths[i:i + 500])):
+            f = files[r.path]
+            if f.size == r.size and f.mtime_ns == r.mtime_ns:
+                out.add(r.path)
+    return out
+
+
 def _link(db, files: dict[str, MediaFile], owned: list[Owned], entity_type: str, entity_id: int) -> None:
     ids = [files[o.path].id for o in owned if o.path in files]
     roles = {files[o.path].id: (o.kind, o.role) for o in owned if o.path in files}
@@ -198,6 +213,7 @@ def _link(db, files: dict[str, MediaFile], owned: list[Owned], entity_type: str,
 def _apply_unit(db, data_dir: Path, lib: Library, unit: str, touched: set[str], ctx: ScanContext, rep: ScanReport,
                 now: float) -> None:
     files = _unit_files(db, lib, unit)
+    touched = touched - _our_own(lib, files)
     plan = group_unit(lib.kind, list(files))
     rep.problems += plan.notes
     with write_tx(db):

@@ -12,6 +12,7 @@ DEFAULTS: dict[str, Any] = {
     "recycle.retention_days": 30,
     "scan.ignore_patterns": [],
     "scan.probe_concurrency": 2,
+    "scan.watch_settle_seconds": 2.0,
     "enrich.language": "en",
     "enrich.auto_select": True,
     "enrich.min_confidence": 0.75,

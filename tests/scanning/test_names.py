@@ -2,7 +2,14 @@
 import pytest
 
 from metarr.scanning.classify import classify
-from metarr.scanning.names import ids_in_name, parse_episode, parse_season_dir, parse_title, parse_track, stack_part
+from metarr.scanning.names import (
+    ids_in_name,
+    parse_episode,
+    parse_season_dir,
+    parse_title,
+    parse_track,
+    stack_part,
+)
 
 
 @pytest.mark.parametrize("name,title,year,source", [

@@ -35,10 +35,13 @@ async def status(request: web.Request) -> web.Response:
         "queue": {"status": "ok", **({k: v for k, v in vars(stats).items() if k != "by_type"} if stats else {})},
         "websocket": {"clients": len(request.app[hub_key].clients), "dropped": request.app[hub_key].dropped},
     }
-    for name, probe in request.app.get("status_probes", {}).items():
+    for name in ("watcher", "gateway", "syncer"):
+        actor = s.actor(name)
+        if actor is None or not hasattr(actor, "status"):
+            continue
         try:
-            components[name] = await probe(request.app)
-        except Exception as e:  # a broken probe must not break status
+            components[name] = await request.app[bridge_key].ask(lambda a=actor: a.status(), timeout=5)
+        except Exception as e:  # a slow or broken component must not break status
             components[name] = {"status": "error", "error": str(e)}
     return ok({"status": "ok" if db_ok else "degraded", "uptime_s": round(time.time() - s.started_at, 1),
                "role": s.role, "components": components})

@@ -1,0 +1,145 @@
+"""LibraryWatcher: a watchdog observer per watched library root. Events are debounced per unit
+(top-level folder) until they settle, then become one targeted scan job each. If inotify cannot
+be used (limit reached, network share), it falls back to polling and says so in the status."""
+from __future__ import annotations
+
+import logging
+import threading
+import time
+
+import pykka
+from watchdog.events import FileSystemEventHandler
+from watchdog.observers import Observer
+from watchdog.observers.polling import PollingObserver
+
+from metarr import settings
+from metarr.db.database import connection
+from metarr.db.models import Library
+from metarr.jobs.model import PRIORITY, JobSpec
+from metarr.watchplan import due, unit_for_event
+
+from .base import MetarrActor, safe_handler
+
+log = logging.getLogger(__name__)
+
+
+class _Forward(FileSystemEventHandler):
+    """Runs on the observer thread: only hands the event to the actor (a tell)."""
+
+    def __init__(self, proxy, library_id: int) -> None:
+        self.proxy = proxy
+        self.library_id = library_id
+
+    def on_any_event(self, event) -> None:
+        if event.event_type in ("opened", "closed_no_write"):
+            return
+        try:
+            self.proxy.on_fs_event.defer(self.library_id, event.src_path, event.is_directory)
+            if getattr(event, "dest_path", None):
+                self.proxy.on_fs_event.defer(self.library_id, event.dest_path, event.is_directory)
+        except pykka.ActorDeadError:
+            pass
+
+
+class LibraryWatcher(MetarrActor):
+    def __init__(self, services, settle: float | None = None, tick: float = 0.5) -> None:
+        super().__init__()
+        self.services = services
+        self.db = services.db
+        self.settle_override = settle
+        self.tick = tick
+        self.observers: dict[int, tuple[object, str, str]] = {}   # library id -> (observer, root, mode)
+        self.pending: dict[tuple[int, str], float] = {}
+        self.errors: dict[int, str] = {}
+        self._halt = threading.Event()
+
+    def on_start(self) -> None:
+        self._self = self.actor_ref.proxy()
+        self._unsub = self.services.bus.subscribe(self._on_bus)
+        self._ticker = threading.Thread(target=self._tick_loop, name="watcher-ticker", daemon=True)
+        self._ticker.start()
+        self.refresh()
+
+    def on_stop(self) -> None:
+        self._halt.set()
+        self._unsub()
+        for obs, _, _ in self.observers.values():
+            obs.stop()
+        for obs, _, _ in self.observers.values():
+            obs.join(timeout=5)
+        self.observers.clear()
+        super().on_stop()
+
+    def _tick_loop(self) -> None:
+        while not self._halt.wait(self.tick):
+            try:
+                self._self.flush.defer()
+            except pykka.ActorDeadError:
+                return
+
+    def _on_bus(self, event) -> None:
+        if event.type == "entity.updated" and event.data.get("entity") == "library":
+            try:
+                self._self.refresh.defer()
+            except pykka.ActorDeadError:
+                pass
+
+    @safe_handler
+    def refresh(self) -> None:
+        """Start observers for watched libraries, stop those no longer wanted."""
+        with connection(self.db):
+            wanted = {lib.id: lib.path for lib in Library.select().where((Library.enabled == True)  # noqa: E712
+                                                                          & (Library.watch == True))}  # noqa: E712
+        for lid in [x for x in self.observers if x not in wanted or self.observers[x][1] != wanted.get(x)]:
+            obs = self.observers.pop(lid)[0]
+            obs.stop()
+            obs.join(timeout=5)
+        for lid, root in wanted.items():
+            if lid not in self.observers:
+                self._start_observer(lid, root)
+
+    def _start_observer(self, lid: int, root: str) -> None:
+        handler = _Forward(self._self, lid)
+        for mode, cls in (("inotify", Observer), ("polling", PollingObserver)):
+            obs = cls(timeout=1) if mode == "polling" else cls()
+            try:
+                obs.schedule(handler, root, recursive=True)
+                obs.start()
+            except OSError as e:
+                self.errors[lid] = f"{mode} failed: {e}"
+                log.warning("watching %s with %s failed (%s); %s", root, mode, e,
+                            "falling back to polling" if mode == "inotify" else "not watched")
+                continue
+            self.observers[lid] = (obs, root, mode)
+            return
+
+    @safe_handler
+    def on_fs_event(self, library_id: int, path: str, is_dir: bool) -> None:
+        entry = self.observers.get(library_id)
+        if entry is None:
+            return
+        unit = unit_for_event(entry[1], path, is_dir)
+        if unit is not None:
+            self.pending[(library_id, unit)] = time.monotonic()
+
+    @safe_handler
+    def flush(self) -> None:
+        if not self.pending:
+            return
+        with connection(self.db):
+            settle = self.settle_override if self.settle_override is not None else float(
+                settings.get(self.db, "scan.watch_settle_seconds"))
+        ready = due(self.pending, time.monotonic(), settle)
+        if not ready:
+            return
+        specs = []
+        for lid, unit in ready:
+            del self.pending[(lid, unit)]
+            specs.append(JobSpec("scan.path", subject=f"library:{lid}:{unit}", priority=PRIORITY["scan"],
+                                 library_id=lid, payload={"library_id": lid, "path": unit, "trigger": "watcher"}))
+        self.services.actor("ledger").enqueue.defer(specs)
+
+    def status(self) -> dict:
+        return {"status": "ok" if not self.errors else "degraded",
+                "libraries": {str(lid): {"root": root, "mode": mode} for lid, (_, root, mode) in self.observers.items()},
+                "errors": {str(k): v for k, v in self.errors.items()}, "pending": len(self.pending)}
