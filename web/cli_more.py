@@ -1,4 +1,208 @@
-"""Further `metarr` sub-commands, one function each adding its parser."""
+"""Further `metarr` sub-commands: libraries, headless phases with a progress bar, recycle bin."""
 from __future__ import annotations
 
-COMMANDS: list = []
+import os
+import sys
+import threading
+import time
+
+from metarr.config import load_config
+from metarr.logsetup import setup_logging
+
+
+def _open(role: str = "cli"):
+    from actors.system import open_services
+    config = load_config()
+    setup_logging(config.log_dir, config.log_level, config.secrets(), console=False)
+    return open_services(config, role=role)
+
+
+def _find_library(name_or_id: str):
+    from metarr.db.models import Library
+    if name_or_id.isdigit():
+        return Library.get_or_none(Library.id == int(name_or_id))
+    return Library.get_or_none(Library.name == name_or_id)
+
+
+# ------------------------------------------------------------------ library
+
+def cmd_library(args) -> int:
+    from metarr import libraries
+    from metarr.db.database import write_tx
+    from metarr.db.models import Library
+    s = _open()
+    if args.action == "add":
+        if not (args.name and args.path):
+            print("usage: metarr library add NAME PATH --kind movie|tv|music", file=sys.stderr)
+            return 2
+        try:
+            lib = libraries.create(s.db, libraries.LibraryInput(args.name, args.kind, os.path.abspath(args.path),
+                                                                watch=not args.no_watch))
+        except libraries.LibraryError as e:
+            print(f"error: {e}", file=sys.stderr)
+            return 1
+        print(f"library {lib.id} '{lib.name}' ({lib.kind}) at {lib.path}")
+    elif args.action == "list":
+        for lib in Library.select().order_by(Library.id):
+            print(f"{lib.id:>4} {lib.kind:<6} {lib.name:<24} {lib.path}  watch={'on' if lib.watch else 'off'} "
+                  f"enrich={'on' if lib.auto_enrich else 'off'} publish={'on' if lib.auto_publish else 'off'}")
+    elif args.action == "remove":
+        lib = _find_library(args.name or "")
+        if lib is None:
+            print("no such library", file=sys.stderr)
+            return 1
+        with write_tx(s.db):
+            Library.delete().where(Library.id == lib.id).execute()
+        print(f"removed library {lib.id} (files on disk untouched)")
+    return 0
+
+
+# ------------------------------------------------------------------ headless phases
+
+class ProgressBar:
+    """One line on a terminal, updated from bus events (any thread)."""
+
+    def __init__(self, stream=sys.stderr) -> None:
+        self.stream = stream
+        self.lock = threading.Lock()
+        self.tty = stream.isatty()
+        self.last = ""
+
+    def show(self, label: str, current: int, total: int) -> None:
+        width = 30
+        frac = (current / total) if total else 0
+        bar = "#" * int(frac * width) + "-" * (width - int(frac * width))
+        line = f"\r{label[:40]:<40} [{bar}] {current}/{total}" if total else f"\r{label[:40]:<40} …"
+        with self.lock:
+            if self.tty:
+                self.stream.write(line)
+                self.stream.flush()
+            elif line != self.last and (not total or current == total):
+                self.stream.write(line.strip() + "\n")
+            self.last = line
+
+    def done(self) -> None:
+        if self.tty:
+            self.stream.write("\n")
+
+
+def run_phase_headless(phase: str, target: str | None, timeout: float = 24 * 3600) -> int:
+    """Enqueue a phase for a library (or a folder inside one) and run the actors until the chain
+    has drained, showing progress."""
+    from actors.system import ActorSystem
+    from metarr import libraries
+    from metarr.db.models import Library
+    from metarr.jobs import store
+    from metarr.jobs.model import PRIORITY, JobSpec
+    s = _open()
+    libs = []
+    sub = ""
+    if target:
+        lib = _find_library(target)
+        if lib is None and os.path.exists(target):
+            lib = libraries.find_for_path(s.db, os.path.abspath(target))
+            if lib is not None:
+                sub = os.path.relpath(os.path.abspath(target), lib.path)
+                sub = "" if sub == "." else sub
+        if lib is None:
+            print(f"no library named or containing {target!r} (see `metarr library list`)", file=sys.stderr)
+            return 1
+        libs = [lib]
+    else:
+        libs = list(Library.select().where(Library.enabled == True))  # noqa: E712
+    if not libs:
+        print("no libraries yet: metarr library add NAME PATH --kind movie", file=sys.stderr)
+        return 1
+    bar = ProgressBar()
+    s.bus.subscribe(lambda e: bar.show(f"{e.data.get('phase', '')} {e.data.get('path', '')}",
+                                       e.data.get("current", 0), e.data.get("total", 0))
+                    if e.type == "scan.progress" else None)
+    system = ActorSystem(s)
+    system.start()
+    try:
+        specs = []
+        for lib in libs:
+            if phase == "scan" and sub:
+                specs.append(JobSpec("scan.path", f"library:{lib.id}:{sub}", {"library_id": lib.id, "path": sub},
+                                     PRIORITY["user"], library_id=lib.id))
+            else:
+                specs.append(JobSpec(f"{phase}.library", f"library:{lib.id}", {"library_id": lib.id}, PRIORITY["user"],
+                                     library_id=lib.id))
+        s.actors["ledger"].enqueue(specs).get(timeout=30)
+        end = time.monotonic() + timeout
+        time.sleep(0.3)
+        while time.monotonic() < end:
+            st = store.stats(s.db, time.time())
+            if st.due == st.running == st.retrying == 0:
+                break
+            if not bar.tty and st.running:
+                pass
+            time.sleep(0.3)
+        bar.done()
+        st = store.stats(s.db, time.time())
+        print(f"{phase} finished: {st.succeeded} job(s) succeeded, {st.dead} dead in total")
+        return 0 if st.dead == 0 else 3
+    finally:
+        system.stop()
+
+
+def _phase_cmd(phase: str):
+    def run(args) -> int:
+        return run_phase_headless(phase, args.target)
+    return run
+
+
+# ------------------------------------------------------------------ recycle bin
+
+def cmd_recycle(args) -> int:
+    from metarr import recyclebin
+    s = _open()
+    if args.action == "list":
+        rows, total = recyclebin.list_entries(args.limit, 0, "present")
+        for r in rows:
+            print(f"{r['id']:>6} {r['deleted_at']} {r['size']:>10} {r['reason']:<40} {r['original_path']}")
+        print(f"{total} item(s) in the recycle bin")
+    elif args.action == "restore":
+        for eid in args.ids:
+            try:
+                e = recyclebin.restore_entry(s.db, s.config.recycle_dir, int(eid), overwrite=args.overwrite)
+            except recyclebin.RestoreRefused as r:
+                print(f"{eid}: refused: {r}")
+                continue
+            print(f"{eid}: {'restored to ' + e.original_path if e else 'not found'}")
+    elif args.action == "purge":
+        from metarr import settings
+        days = args.older_than if args.older_than is not None else int(settings.get(s.db, "recycle.retention_days"))
+        print(f"purged {recyclebin.purge(s.db, s.config.recycle_dir, days)} item(s) older than {days} days")
+    return 0
+
+
+def add_library(sub) -> None:
+    p = sub.add_parser("library", help="add, list or remove libraries")
+    p.add_argument("action", choices=("add", "list", "remove"))
+    p.add_argument("name", nargs="?")
+    p.add_argument("path", nargs="?")
+    p.add_argument("--kind", choices=("movie", "tv", "music"), default="movie")
+    p.add_argument("--no-watch", action="store_true")
+    p.set_defaults(fn=cmd_library)
+
+
+def add_phases(sub) -> None:
+    for phase, text in (("scan", "scan a library (or a folder inside one)"), ("enrich", "enrich a library"),
+                        ("publish", "publish a library"), ("verify", "verify a library")):
+        p = sub.add_parser(phase, help=f"{text}, headless with a progress bar; exits when the chain drains")
+        p.add_argument("target", nargs="?", help="library name or id, or a path inside a library (default: all)")
+        p.set_defaults(fn=_phase_cmd(phase))
+
+
+def add_recycle(sub) -> None:
+    p = sub.add_parser("recycle", help="list, restore or purge the recycle bin")
+    p.add_argument("action", choices=("list", "restore", "purge"))
+    p.add_argument("ids", nargs="*")
+    p.add_argument("--overwrite", action="store_true", help="restore over a newer file (which is recycled first)")
+    p.add_argument("--older-than", type=int, default=None)
+    p.add_argument("--limit", type=int, default=200)
+    p.set_defaults(fn=cmd_recycle)
+
+
+COMMANDS: list = [add_library, add_phases, add_recycle]
