@@ -5,6 +5,6 @@ from aiohttp import web
 
 
 def setup(app: web.Application) -> None:
-    from . import activity, assets, jobs, libraries, media, recycle, settings, system, webhooks, ws
-    for module in (system, jobs, settings, libraries, media, assets, recycle, webhooks, activity, ws):
+    from . import activity, assets, jobs, libraries, mappings, media, recycle, settings, system, webhooks, ws
+    for module in (system, jobs, settings, libraries, media, assets, recycle, webhooks, activity, mappings, ws):
         app.router.add_routes(module.routes)
