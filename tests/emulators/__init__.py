@@ -1,0 +1,98 @@
+"""Local emulators of the external services, used by the tests and by `metarr demo`.
+
+    emu = await start_emulators()           # inside a running loop
+    env = emu.env()                         # METARR_*_URL / *_API_KEY / METARR_ALLOW_HOSTS
+    ...
+    await emu.close()
+
+or, from synchronous code, `EmulatorThread().start()` runs them on a background loop.
+"""
+from __future__ import annotations
+
+import asyncio
+import threading
+from dataclasses import dataclass, field
+
+from aiohttp import web
+
+from . import servers
+from .servers import FANART_KEY, OMDB_KEY, TMDB_KEY, TVDB_KEY, Faults, Stats
+
+__all__ = ["Emulators", "EmulatorThread", "Faults", "start_emulators"]
+
+
+@dataclass
+class Emulators:
+    urls: dict[str, str] = field(default_factory=dict)
+    stats: dict[str, Stats] = field(default_factory=dict)
+    runners: list = field(default_factory=list)
+
+    def env(self) -> dict[str, str]:
+        return {"METARR_TMDB_URL": self.urls["tmdb"], "METARR_TMDB_IMAGE_URL": self.urls["images"] + "/t/p",
+                "METARR_TVDB_URL": self.urls["tvdb"], "METARR_FANART_URL": self.urls["fanart"],
+                "METARR_MUSICBRAINZ_URL": self.urls["musicbrainz"], "METARR_COVERART_URL": self.urls["coverart"],
+                "METARR_OMDB_URL": self.urls["omdb"], "METARR_TMDB_API_KEY": TMDB_KEY,
+                "METARR_TVDB_API_KEY": TVDB_KEY, "METARR_FANART_API_KEY": FANART_KEY,
+                "METARR_OMDB_API_KEY": OMDB_KEY, "METARR_ALLOW_HOSTS": "127.0.0.1,localhost"}
+
+    async def close(self) -> None:
+        for r in self.runners:
+            await r.cleanup()
+        self.runners.clear()
+
+
+async def _serve(app: web.Application, host: str) -> tuple[web.AppRunner, str]:
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, host, 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]
+    return runner, f"http://{host}:{port}"
+
+
+async def start_emulators(host: str = "127.0.0.1", faults: Faults | None = None, tmdb_rps: int = 40,
+                          mb_burst: int = 3, mb_per: float = 3.0) -> Emulators:
+    faults = faults or Faults()
+    emu = Emulators()
+    emu.stats = {n: Stats() for n in ("tmdb", "images", "tvdb", "fanart", "musicbrainz", "coverart", "omdb")}
+    img_runner, img_url = await _serve(servers.image_app(faults, emu.stats["images"]), host)
+    emu.runners.append(img_runner)
+    emu.urls["images"] = img_url
+    apps = {"tmdb": servers.tmdb_app(faults, emu.stats["tmdb"], tmdb_rps),
+            "tvdb": servers.tvdb_app(faults, emu.stats["tvdb"]),
+            "fanart": servers.fanart_app(faults, emu.stats["fanart"]),
+            "musicbrainz": servers.musicbrainz_app(faults, emu.stats["musicbrainz"], mb_burst, mb_per),
+            "coverart": servers.coverart_app(faults, emu.stats["coverart"]),
+            "omdb": servers.omdb_app(faults, emu.stats["omdb"])}
+    for name, app in apps.items():
+        app["art_host"] = img_url
+        runner = web.AppRunner(app, access_log=None)
+        await runner.setup()
+        site = web.TCPSite(runner, host, 0)
+        await site.start()
+        port = site._server.sockets[0].getsockname()[1]
+        app["self_url"] = f"http://{host}:{port}"
+        emu.urls[name] = app["self_url"]
+        emu.runners.append(runner)
+    return emu
+
+
+class EmulatorThread:
+    """The emulators on their own loop thread, for synchronous callers (demo, subprocess tests)."""
+
+    def __init__(self, **kw) -> None:
+        self.kw = kw
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, name="emulators", daemon=True)
+        self.emulators: Emulators | None = None
+
+    def start(self) -> Emulators:
+        self.thread.start()
+        self.emulators = asyncio.run_coroutine_threadsafe(start_emulators(**self.kw), self.loop).result(30)
+        return self.emulators
+
+    def stop(self) -> None:
+        if self.emulators:
+            asyncio.run_coroutine_threadsafe(self.emulators.close(), self.loop).result(30)
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(10)

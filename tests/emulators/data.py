@@ -1,0 +1,64 @@
+"""The emulated world: a handful of real public-domain-era titles, with the ids, fields and
+artwork the real services hold for them (values abridged)."""
+
+MOVIES = {
+    10331: {"imdb_id": "tt0063350", "title": "Night of the Living Dead", "original_title": "Night of the Living Dead",
+            "release_date": "1968-10-01", "runtime": 96, "overview": "A ragtag group barricade themselves in an old "
+            "Pennsylvania farmhouse to remain safe from a horde of flesh-eating ghouls.", "tagline": "They won't stay dead!",
+            "genres": ["Horror", "Thriller"], "popularity": 21.5, "vote_average": 7.5, "vote_count": 2100,
+            "companies": ["Image Ten"], "countries": [("US", "United States of America")], "certification": "NR",
+            "cast": [("Duane Jones", "Ben"), ("Judith O'Dea", "Barbra"), ("Karl Hardman", "Harry Cooper")],
+            "directors": ["George A. Romero"], "writers": ["John A. Russo", "George A. Romero"], "collection": None,
+            "keywords": ["zombie", "farmhouse"], "trailer": "H91BxkBXttE"},
+    961: {"imdb_id": "tt0017925", "title": "The General", "original_title": "The General", "release_date": "1926-12-31",
+          "runtime": 78, "overview": "During America's Civil War, Union spies steal engineer Johnny Gray's beloved "
+          "locomotive.", "tagline": "", "genres": ["Action", "Comedy"], "popularity": 15.2, "vote_average": 8.0,
+          "vote_count": 1200, "companies": ["Buster Keaton Productions"], "countries": [("US", "United States of America")],
+          "certification": "NR", "cast": [("Buster Keaton", "Johnnie Gray"), ("Marion Mack", "Annabelle Lee")],
+          "directors": ["Clyde Bruckman", "Buster Keaton"], "writers": ["Al Boasberg"], "collection": None,
+          "keywords": ["train"], "trailer": None},
+    653: {"imdb_id": "tt0013442", "title": "Nosferatu", "original_title": "Nosferatu, eine Symphonie des Grauens",
+          "release_date": "1922-02-16", "runtime": 94, "overview": "The mysterious Count Orlok summons Thomas Hutter to "
+          "his remote Transylvanian castle.", "tagline": "", "genres": ["Horror", "Fantasy"], "popularity": 18.0,
+          "vote_average": 7.7, "vote_count": 1800, "companies": ["Prana-Film"], "countries": [("DE", "Germany")],
+          "certification": "NR", "cast": [("Max Schreck", "Count Orlok")], "directors": ["F. W. Murnau"],
+          "writers": ["Henrik Galeen"], "collection": None, "keywords": ["vampire"], "trailer": None},
+    19: {"imdb_id": "tt0017136", "title": "Metropolis", "original_title": "Metropolis", "release_date": "1927-01-10",
+         "runtime": 153, "overview": "In a futuristic city sharply divided between the rich and the poor…",
+         "tagline": "", "genres": ["Drama", "Science Fiction"], "popularity": 20.0, "vote_average": 8.1,
+         "vote_count": 2600, "companies": ["UFA"], "countries": [("DE", "Germany")], "certification": "NR",
+         "cast": [("Brigitte Helm", "Maria")], "directors": ["Fritz Lang"], "writers": ["Thea von Harbou"],
+         "collection": None, "keywords": ["dystopia"], "trailer": None},
+    138: {"imdb_id": "tt0021814", "title": "Dracula", "original_title": "Dracula", "release_date": "1931-02-12",
+          "runtime": 75, "overview": "The ancient vampire Count Dracula arrives in England.", "tagline": "",
+          "genres": ["Horror"], "popularity": 14.0, "vote_average": 7.1, "vote_count": 900, "companies": ["Universal"],
+          "countries": [("US", "United States of America")], "certification": "NR",
+          "cast": [("Bela Lugosi", "Count Dracula")], "directors": ["Tod Browning"], "writers": ["Garrett Fort"],
+          "collection": (1000, "Universal Monsters Collection", "Classic monsters."), "keywords": [], "trailer": None},
+    11868: {"imdb_id": "tt0051554", "title": "Dracula", "original_title": "Dracula", "release_date": "1958-05-08",
+            "runtime": 82, "overview": "Jonathan Harker begins a job at the castle of Count Dracula.", "tagline": "",
+            "genres": ["Horror"], "popularity": 12.0, "vote_average": 7.0, "vote_count": 500, "companies": ["Hammer"],
+            "countries": [("GB", "United Kingdom")], "certification": "NR", "cast": [("Christopher Lee", "Dracula")],
+            "directors": ["Terence Fisher"], "writers": ["Jimmy Sangster"], "collection": None, "keywords": [],
+            "trailer": None},
+}
+
+SHOWS = {
+    75597: {"tmdb_id": 2957, "imdb_id": "tt0046659", "name": "Sherlock Holmes", "first_aired": "1954-10-18",
+            "overview": "The adventures of the detective Sherlock Holmes and Dr. Watson.", "status": "Ended",
+            "genres": ["Crime", "Mystery"], "runtime": 26, "network": "NBC",
+            "cast": [("Ronald Howard", "Sherlock Holmes"), ("H. Marion Crawford", "Dr. Watson")],
+            "episodes": {(0, 1): ("The Unaired Pilot", "1954-01-01"),
+                         (1, 1): ("The Case of the Cunningham Heritage", "1954-10-18"),
+                         (1, 2): ("The Case of Lady Beryl", "1954-10-25"),
+                         (1, 3): ("The Case of the Pennsylvania Gun", "1954-11-01"),
+                         (1, 4): ("The Case of the Texas Cowgirl", "1954-11-08")}},
+}
+
+ARTISTS = {
+    "3b5a2c86-0b11-4ea8-a5b5-6a2e6e8f9e1a": {
+        "name": "Scott Joplin", "sort_name": "Joplin, Scott", "type": "Person", "country": "US",
+        "begin": "1868-11-24", "end": "1917-04-01", "genres": ["ragtime", "classical"],
+        "release_groups": {"6a2b5c1d-1111-2222-3333-444455556666": ("Ragtime", "1902-01-01"),
+                           "7b3c6d2e-1111-2222-3333-444455556666": ("The Entertainer", "1902-06-01")}},
+}
