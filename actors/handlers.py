@@ -10,9 +10,10 @@ from metarr.jobs.model import JobResult, JobSpec
 
 def register_all(s) -> None:
     reg = s.registry
-    from . import maintenance, phases, scanning
+    from . import enrichment, maintenance, phases, scanning
     maintenance.register(reg)
     scanning.register(reg)
+    enrichment.register(reg)
     phases.register(reg)
     if s.config.test_jobs:
         # prefetch 1: test.append stands for a real (slow) phase. A claimed job is charged an attempt

@@ -82,7 +82,7 @@ def orphan_sweep(db, data_dir: Path, recycle_root: Path, grace_s: float, now: fl
             elif row.orphaned_at is None:
                 CacheFile.update(orphaned_at=now).where(CacheFile.id == row.id).execute()
                 marked += 1
-    for row in CacheFile.select().where(CacheFile.orphaned_at.is_null(False) & (CacheFile.orphaned_at < now - grace_s)):
+    for row in list(CacheFile.select().where(CacheFile.orphaned_at.is_null(False) & (CacheFile.orphaned_at < now - grace_s))):
         if row.id in refs:
             continue
         path = absolute(data_dir, row)

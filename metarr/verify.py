@@ -45,7 +45,7 @@ def check_library(data_dir: Path, library_id: int) -> list[Finding]:
     root = Path(lib.path)
     out: list[Finding] = []
     cache_rows = {}
-    for r in LibraryFile.select().where(LibraryFile.library_id == library_id).order_by(LibraryFile.path):
+    for r in list(LibraryFile.select().where(LibraryFile.library_id == library_id).order_by(LibraryFile.path)):
         f = dict(library_id=library_id, path=r.path, entity_type=r.entity_type, entity_id=r.entity_id, slot=r.slot)
         model = ENTITY_MODELS.get(r.entity_type)
         ent = model.get_or_none(model.id == r.entity_id) if model else None

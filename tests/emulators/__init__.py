@@ -65,14 +65,11 @@ async def start_emulators(host: str = "127.0.0.1", faults: Faults | None = None,
             "coverart": servers.coverart_app(faults, emu.stats["coverart"]),
             "omdb": servers.omdb_app(faults, emu.stats["omdb"])}
     for name, app in apps.items():
-        app["art_host"] = img_url
-        runner = web.AppRunner(app, access_log=None)
-        await runner.setup()
-        site = web.TCPSite(runner, host, 0)
-        await site.start()
-        port = site._server.sockets[0].getsockname()[1]
-        app["self_url"] = f"http://{host}:{port}"
-        emu.urls[name] = app["self_url"]
+        app[servers.ART_HOST] = img_url
+        app[servers.URLS] = {}   # filled once the port is known (the app is frozen by then)
+        runner, url = await _serve(app, host)
+        app[servers.URLS]["self"] = url
+        emu.urls[name] = url
         emu.runners.append(runner)
     return emu
 

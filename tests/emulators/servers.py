@@ -17,6 +17,8 @@ from PIL import Image
 
 from . import data
 
+ART_HOST = web.AppKey("art_host", str)
+URLS = web.AppKey("urls", dict)
 TMDB_KEY = "tmdb-test-key-0123456789abcdef01"
 TVDB_KEY = "tvdb-test-key"
 FANART_KEY = "fanart-test-key"
@@ -346,7 +348,7 @@ def tvdb_app(faults: Faults, stats: Stats, rps: int = 20) -> web.Application:
                                             "page_size": 50}})
 
     def art_base(request) -> str:
-        return f"{request.app['art_host']}/art"
+        return f"{request.app[ART_HOST]}/art"
 
     async def extended(request):
         if not authed(request):
@@ -402,7 +404,7 @@ def fanart_app(faults: Faults, stats: Stats, rps: int = 10) -> web.Application:
     app = web.Application(middlewares=[make_middleware("fanart", limiter, faults, stats)])
 
     def item(request, iid, name, lang="en", likes="3", **extra):
-        return {"id": str(iid), "url": f"{request.app['art_host']}/art/{name}", "lang": lang, "likes": likes, **extra}
+        return {"id": str(iid), "url": f"{request.app[ART_HOST]}/art/{name}", "lang": lang, "likes": likes, **extra}
 
     def check(request):
         return request.query.get("api_key") == FANART_KEY or request.headers.get("api-key") == FANART_KEY
@@ -529,7 +531,7 @@ def coverart_app(faults: Faults, stats: Stats) -> web.Application:
         ident = request.match_info["id"]
         if not any(ident in a["release_groups"] for a in data.ARTISTS.values()):
             return web.json_response({"error": "Not Found"}, status=404)
-        base = f"{request.app['self_url']}/release-group/{ident}"
+        base = f"{request.app[URLS]['self']}/release-group/{ident}"
         return web.json_response({"release": f"https://musicbrainz.org/release/{ident}",
                                   "images": [{"id": 1, "image": f"{base}/front", "front": True, "back": False,
                                               "types": ["Front"], "approved": True,
@@ -537,7 +539,7 @@ def coverart_app(faults: Faults, stats: Stats) -> web.Application:
 
     async def front(request):
         # the real archive answers with a 307 to archive.org
-        raise web.HTTPTemporaryRedirect(f"{request.app['art_host']}/art/x{request.match_info['id'][:4]}.jpg")
+        raise web.HTTPTemporaryRedirect(f"{request.app[ART_HOST]}/art/x{request.match_info['id'][:4]}.jpg")
 
     app.router.add_get("/release-group/{id}", rg)
     app.router.add_get("/release-group/{id}/{which}", front)

@@ -5,6 +5,20 @@ from aiohttp import web
 
 
 def setup(app: web.Application) -> None:
-    from . import activity, assets, jobs, libraries, mappings, media, recycle, settings, system, webhooks, ws
-    for module in (system, jobs, settings, libraries, media, assets, recycle, webhooks, activity, mappings, ws):
+    from . import (
+        activity,
+        artwork,
+        assets,
+        jobs,
+        libraries,
+        mappings,
+        media,
+        recycle,
+        settings,
+        system,
+        webhooks,
+        ws,
+    )
+    for module in (system, jobs, settings, libraries, media, artwork, assets, recycle, webhooks, activity, mappings,
+                   ws):
         app.router.add_routes(module.routes)

@@ -186,10 +186,10 @@ def _register(plural: str, kind: str, actions: tuple[str, ...]) -> None:
         routes.post(f"/api/v1/{plural}/{{id}}/{{action}}")(trigger_view)
 
 
-for _plural, _kind, _actions in (("movies", "movie", ("enrich", "publish", "identify")),
-                                 ("series", "series", ("enrich", "publish", "identify")),
+for _plural, _kind, _actions in (("movies", "movie", ("enrich", "publish")),
+                                 ("series", "series", ("enrich", "publish")),
                                  ("episodes", "episode", ()), ("seasons", "season", ()),
-                                 ("artists", "artist", ("enrich", "publish", "identify")),
+                                 ("artists", "artist", ("enrich", "publish")),
                                  ("albums", "album", ("enrich", "publish"))):
     _register(_plural, _kind, _actions)
 

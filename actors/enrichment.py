@@ -1,0 +1,103 @@
+"""Enrichment and artwork-caching job handlers (thin around metarr.enrich), and the gateway call
+they use: a worker thread submits to the ProviderGateway and waits on the returned future."""
+from __future__ import annotations
+
+import time
+
+from metarr import enrich, settings
+from metarr.assets.download import DownloadPolicy
+from metarr.db.media import ENTITY_MODELS
+from metarr.db.models import Library
+from metarr.jobs.model import PRIORITY, JobResult, JobSpec, PermanentError, RetryLater
+from metarr.providers.http import ProviderError, RateLimited
+
+ROOTS = ("movie", "series", "artist")
+LIBRARY_ROOT = {"movie": "movie", "tv": "series", "music": "artist"}
+
+
+def register(reg) -> None:
+    for kind in ROOTS:
+        reg.register(f"enrich.{kind}", enrich_entity, concurrency=4)
+        reg.register(f"cache.{kind}", cache_entity, concurrency=3)
+    reg.register("enrich.library", enrich_library)
+    reg.register("enrich.stale", enrich_stale)
+
+
+def gateway_call(services, timeout: float = 300.0):
+    gw = services.actor("gateway")
+
+    def call(req):
+        return gw.submit(req).get(timeout=10).result(timeout=timeout)
+    return call
+
+
+def _lib(entity_type: str, entity_id: int) -> Library | None:
+    model = ENTITY_MODELS[entity_type]
+    row = model.get_or_none(model.id == entity_id)
+    return Library.get_or_none(Library.id == row.library_id) if row else None
+
+
+def enrich_entity(ctx, job):
+    s = ctx.services
+    et, eid = job.payload["entity_type"], int(job.payload["entity_id"])
+    lib = _lib(et, eid)
+    if lib is None:
+        raise PermanentError(f"{et} {eid} not found")
+    configured = set(s.actor("gateway").configured().get(timeout=10))
+    ectx = enrich.make_ctx(s.db, gateway_call(s), s.config, configured, lib.language)
+    try:
+        res = enrich.ENRICHERS[et](s.db, ectx, eid)
+    except RateLimited as e:
+        raise RetryLater(str(e), delay=max(5.0, e.retry_after)) from e
+    except ProviderError as e:
+        if e.retryable:
+            raise
+        raise PermanentError(str(e)) from e
+    s.bus.publish("entity.updated", entity=et, id=eid, fields=res.changed, source="enrich", state=res.state)
+    nxt = ()
+    if res.state == "enriched":
+        nxt = (JobSpec(f"cache.{et}", subject=f"{et}:{eid}", priority=job.priority, library_id=lib.id,
+                       payload={"entity_type": et, "entity_id": eid}),)
+    return JobResult(data=res.to_json(), next=nxt)
+
+
+def cache_entity(ctx, job):
+    s = ctx.services
+    et, eid = job.payload["entity_type"], int(job.payload["entity_id"])
+    lib = _lib(et, eid)
+    if lib is None:
+        raise PermanentError(f"{et} {eid} not found")
+    policy = DownloadPolicy.from_allow_hosts(s.config.allow_hosts)
+    out = enrich.cache_selected(s.db, s.config.data_dir, policy, et, eid, bool(settings.get(s.db, "publish.actors")))
+    s.bus.publish("asset.selected", entity=et, id=eid, cached=out["cached"], failed=len(out["failed"]))
+    nxt = ()
+    if lib.auto_publish and s.registry.get(f"publish.{et}") is not None:
+        nxt = (JobSpec(f"publish.{et}", subject=f"{et}:{eid}", priority=job.priority, library_id=lib.id,
+                       payload={"entity_type": et, "entity_id": eid}),)
+    return JobResult(data=out, next=nxt)
+
+
+def enrich_library(ctx, job):
+    lib = Library.get_or_none(Library.id == int(job.payload["library_id"]))
+    if lib is None:
+        raise PermanentError("library not found")
+    et = LIBRARY_ROOT[lib.kind]
+    model = ENTITY_MODELS[et]
+    ids = [r.id for r in model.select(model.id).where((model.library_id == lib.id) & model.deleted_at.is_null(True))]
+    return JobResult(data={"entities": len(ids)},
+                     next=tuple(JobSpec(f"enrich.{et}", subject=f"{et}:{i}", priority=PRIORITY["bulk"],
+                                        library_id=lib.id, payload={"entity_type": et, "entity_id": i}) for i in ids))
+
+
+def enrich_stale(ctx, job):
+    """Weekly: refresh metadata enriched more than 30 days ago (the response cache keeps it cheap)."""
+    cutoff = time.time() - 30 * 86400
+    specs = []
+    for et in ROOTS:
+        model = ENTITY_MODELS[et]
+        for r in model.select(model.id, model.library_id).where(model.enriched_at.is_null(False)
+                                                                 & (model.enriched_at < cutoff)
+                                                                 & model.deleted_at.is_null(True)).limit(1000):
+            specs.append(JobSpec(f"enrich.{et}", subject=f"{et}:{r.id}", priority=PRIORITY["maintenance"],
+                                 library_id=r.library_id, payload={"entity_type": et, "entity_id": r.id}))
+    return JobResult(data={"stale": len(specs)}, next=tuple(specs))

@@ -1,0 +1,185 @@
+"""ProviderGateway: all provider HTTP traffic. One asyncio loop thread with one aiohttp session;
+per provider a rate limit shared through the database, a concurrency cap, Retry-After handling
+(pausing the whole provider), exponential backoff with jitter on 5xx/timeouts, a circuit breaker
+and a response cache with TTL.
+
+`submit(request)` answers at once with a concurrent future; the caller (a worker thread) waits on
+it. So the actor is never blocked by a slow provider, and a slow MusicBrainz never holds up TMDB."""
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import logging
+import random
+import threading
+import time
+from collections import defaultdict
+
+from metarr.db.database import connection
+from metarr.jobs.retry import backoff_delay
+from metarr.providers import shared
+from metarr.providers.http import (
+    AuthError,
+    Endpoint,
+    NotFound,
+    ProviderError,
+    RateLimited,
+    Request,
+    Unavailable,
+    fetch,
+)
+from metarr.providers.ratelimit import DEFAULT_LIMITS, CircuitBreaker
+
+from .base import MetarrActor
+
+log = logging.getLogger(__name__)
+MAX_TRIES = 4
+
+
+def endpoints_from_config(config) -> dict[str, Endpoint]:
+    u, k = config.provider_urls, config.provider_keys
+    eps: dict[str, Endpoint] = {
+        "musicbrainz": Endpoint(u["musicbrainz"], params={"fmt": "json"}, timeout=30.0, throttle_503=True),
+        "coverart": Endpoint(u["coverart"], timeout=30.0, throttle_503=True),
+    }
+    if "tmdb" in k:
+        eps["tmdb"] = Endpoint(u["tmdb"], params={"api_key": k["tmdb"]})   # v3 keys go in api_key=, not Bearer
+    if "tvdb" in k:
+        eps["tvdb"] = Endpoint(u["tvdb"])   # Bearer token from /login, added on first use
+    if "fanart" in k:
+        eps["fanart"] = Endpoint(u["fanart"], params={"api_key": k["fanart"]})
+    if "omdb" in k:
+        eps["omdb"] = Endpoint(u["omdb"], params={"apikey": k["omdb"]})
+    return eps
+
+
+class ProviderGateway(MetarrActor):
+    def __init__(self, services, limits=None) -> None:
+        super().__init__()
+        self.services = services
+        self.db = services.db
+        self.limits = dict(DEFAULT_LIMITS, **(limits or {}))
+        self.endpoints = endpoints_from_config(services.config)
+        self.breakers = defaultdict(CircuitBreaker)
+        self.counts = defaultdict(lambda: defaultdict(int))
+        self.last_error: dict[str, str] = {}
+        self.latency: dict[str, float] = {}
+
+    def on_start(self) -> None:
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, name="provider-loop", daemon=True)
+        self.thread.start()
+        self.session = asyncio.run_coroutine_threadsafe(self._open(), self.loop).result(10)
+
+    async def _open(self):
+        import aiohttp
+        self.sems = {p: asyncio.Semaphore(lim.concurrency) for p, lim in self.limits.items()}
+        self.tvdb_lock = asyncio.Lock()
+        return aiohttp.ClientSession()
+
+    def on_stop(self) -> None:
+        try:
+            asyncio.run_coroutine_threadsafe(self.session.close(), self.loop).result(5)
+        except Exception:
+            pass
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(5)
+        super().on_stop()
+
+    # ------------------------------------------------------------ asks
+    def submit(self, req: Request) -> concurrent.futures.Future:
+        return asyncio.run_coroutine_threadsafe(self._run(req), self.loop)
+
+    def configured(self) -> list[str]:
+        return sorted(self.endpoints)
+
+    def status(self) -> dict:
+        with connection(self.db):
+            db_state = shared.state(self.db)
+        out = {}
+        for p in sorted(set(self.endpoints) | set(DEFAULT_LIMITS)):
+            b = self.breakers[p]
+            st = db_state.get(p, {})
+            state = "unconfigured" if p not in self.endpoints else (
+                "circuit_open" if b.state == "open" else ("cooling_down" if st.get("paused_until") else "ok"))
+            out[p] = {"state": state, "cooling_down_until": st.get("paused_until"),
+                      "requests_today": st.get("requests_today", 0), **dict(self.counts[p]),
+                      "last_error": self.last_error.get(p), "latency_ms": self.latency.get(p)}
+        return {"status": "ok", "providers": out}
+
+    # ------------------------------------------------------------ the loop side
+    async def _db(self, fn, *args):
+        def call():
+            with connection(self.db):
+                return fn(*args)
+        return await self.loop.run_in_executor(None, call)
+
+    async def _run(self, req: Request):
+        ep = self.endpoints.get(req.provider)
+        if ep is None:
+            raise Unavailable(req.provider, "not configured (no API key)")
+        key = req.cache_key()
+        if req.cache_ttl:
+            value, hit = await self._db(shared.cache_get, key)
+            if hit:
+                self.counts[req.provider]["cache_hits"] += 1
+                return value
+        breaker = self.breakers[req.provider]
+        if not breaker.allow(time.time()):
+            raise Unavailable(req.provider, "circuit open after repeated failures")
+        lim = self.limits[req.provider]
+        relogged = False
+        for attempt in range(1, MAX_TRIES + 1):
+            if req.provider == "tvdb" and req.auth:
+                await self._tvdb_login(ep)
+            wait = await self._db(shared.reserve, self.db, req.provider, 1.0 / lim.rps, lim.burst)
+            if wait > 0:
+                await asyncio.sleep(wait)
+            t0 = time.monotonic()
+            try:
+                async with self.sems[req.provider]:
+                    self.counts[req.provider]["requests"] += 1
+                    value = await fetch(self.session, ep, req, time.time())
+            except NotFound:
+                breaker.record(True, time.time())
+                if req.not_found_ok:
+                    return None
+                raise
+            except RateLimited as e:
+                self.counts[req.provider]["rate_limited"] += 1
+                self.last_error[req.provider] = str(e)
+                await self._db(shared.pause, self.db, req.provider, time.time() + e.retry_after)
+                if attempt == MAX_TRIES:
+                    raise
+                continue  # the reservation after the pause spaces the retry
+            except AuthError as e:
+                self.last_error[req.provider] = str(e)
+                if req.provider == "tvdb" and not relogged:
+                    ep.headers.pop("Authorization", None)   # token expired: log in again once
+                    relogged = True
+                    continue
+                breaker.record(False, time.time())
+                raise
+            except ProviderError as e:
+                self.counts[req.provider]["errors"] += 1
+                self.last_error[req.provider] = str(e)
+                breaker.record(False, time.time())
+                if not e.retryable or attempt == MAX_TRIES or not breaker.allow(time.time()):
+                    raise
+                await asyncio.sleep(backoff_delay(attempt, base=0.5, cap=20.0, rng=random))
+                continue
+            self.latency[req.provider] = round((time.monotonic() - t0) * 1000, 1)
+            breaker.record(True, time.time())
+            if req.cache_ttl:
+                await self._db(shared.cache_put, self.db, key, req.provider, value, req.cache_ttl)
+            return value
+        raise Unavailable(req.provider, "gave up")
+
+    async def _tvdb_login(self, ep: Endpoint) -> None:
+        async with self.tvdb_lock:
+            if "Authorization" in ep.headers:
+                return
+            body = {"apikey": self.services.config.provider_keys["tvdb"]}
+            res = await fetch(self.session, ep, Request("tvdb", "/login", method="POST", body=body, auth=False,
+                                                        cache_ttl=0), time.time())
+            ep.headers["Authorization"] = f"Bearer {res['data']['token']}"

@@ -1,0 +1,49 @@
+"""Fanart.tv v3. Every field is a string (likes "5"); a 404 means "no art", not an error."""
+from __future__ import annotations
+
+from .http import Call, Request
+from .models import Art, to_int
+
+P = "fanart"
+MOVIE = {"movieposter": "poster", "moviebackground": "fanart", "hdmovielogo": "clearlogo", "movielogo": "clearlogo",
+         "hdmovieclearart": "clearart", "movieart": "clearart", "moviedisc": "discart", "moviebanner": "banner",
+         "moviethumb": "landscape"}
+TV = {"tvposter": "poster", "showbackground": "fanart", "hdtvlogo": "clearlogo", "clearlogo": "clearlogo",
+      "hdclearart": "clearart", "clearart": "clearart", "tvbanner": "banner", "tvthumb": "landscape",
+      "characterart": "characterart", "seasonposter": "poster", "seasonbanner": "banner", "seasonthumb": "landscape"}
+ARTIST = {"artistthumb": "thumb", "artistbackground": "fanart", "hdmusiclogo": "clearlogo", "musiclogo": "clearlogo",
+          "musicbanner": "banner"}
+ALBUM = {"albumcover": "thumb", "cdart": "discart"}
+
+
+def _lang(v: str | None) -> str | None:
+    return None if v in (None, "", "00") else v
+
+
+def _items(doc: dict, mapping: dict[str, str]) -> list[Art]:
+    out = []
+    for key, slot in mapping.items():
+        for i in doc.get(key) or []:
+            season = i.get("season")
+            out.append(Art(P, slot, i["url"], language=_lang(i.get("lang")), likes=to_int(i.get("likes")),
+                           season=(to_int(season) if season not in (None, "all") else None) if key.startswith("season")
+                           else None))
+    return out
+
+
+def movie_art(call: Call, tmdb_or_imdb: str) -> list[Art]:
+    doc = call(Request(P, f"/movies/{tmdb_or_imdb}", not_found_ok=True))
+    return _items(doc, MOVIE) if doc else []
+
+
+def tv_art(call: Call, tvdb_id: int) -> list[Art]:
+    doc = call(Request(P, f"/tv/{tvdb_id}", not_found_ok=True))
+    return _items(doc, TV) if doc else []
+
+
+def music_art(call: Call, artist_mbid: str) -> tuple[list[Art], dict[str, list[Art]]]:
+    doc = call(Request(P, f"/music/{artist_mbid}", not_found_ok=True))
+    if not doc:
+        return [], {}
+    albums = {rg: _items(a, ALBUM) for rg, a in (doc.get("albums") or {}).items()}
+    return _items(doc, ARTIST), albums

@@ -1,0 +1,78 @@
+"""The neutral model every provider maps into (field names are ours, see metarr/metadata.py)."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Art:
+    provider: str
+    slot: str                      # poster fanart banner clearlogo clearart discart landscape keyart characterart thumb
+    url: str
+    width: int | None = None
+    height: int | None = None
+    language: str | None = None    # None = no text
+    votes: int = 0
+    vote_average: float | None = None
+    likes: int = 0
+    season: int | None = None      # season artwork
+
+
+@dataclass(frozen=True)
+class Person:
+    name: str
+    role: str | None = None
+    order: int = 0
+    thumb_url: str | None = None
+
+
+@dataclass(frozen=True)
+class Rating:
+    source: str
+    value: float
+    votes: int = 0
+    max: float = 10.0
+    default: bool = False
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    provider: str
+    id: str
+    title: str
+    year: int | None = None
+    popularity: float = 0.0
+    original_title: str | None = None
+
+
+@dataclass(frozen=True)
+class EpisodeInfo:
+    season: int
+    episode: int
+    scalars: dict[str, Any] = field(default_factory=dict)
+    art: tuple[Art, ...] = ()
+
+
+@dataclass(frozen=True)
+class Metadata:
+    provider: str
+    ids: dict[str, Any] = field(default_factory=dict)
+    scalars: dict[str, Any] = field(default_factory=dict)
+    lists: dict[str, list[str]] = field(default_factory=dict)
+    cast: tuple[Person, ...] = ()
+    ratings: tuple[Rating, ...] = ()
+    art: tuple[Art, ...] = ()
+    episodes: tuple[EpisodeInfo, ...] = ()
+    seasons: dict[int, str] = field(default_factory=dict)   # number -> name
+
+
+def year_of(date: str | None) -> int | None:
+    return int(date[:4]) if date and len(date) >= 4 and date[:4].isdigit() else None
+
+
+def to_int(v: Any) -> int:
+    try:
+        return int(str(v).replace(",", ""))
+    except (TypeError, ValueError):
+        return 0

@@ -1,0 +1,64 @@
+"""Rate limiting and circuit breaking, as pure state machines with an injectable clock."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+def gcra_reserve(tat: float, now: float, interval: float, burst: int) -> tuple[float, float]:
+    """Generic cell rate algorithm as a reservation: returns (new theoretical arrival time, seconds
+    to wait before sending). Each caller reserves its slot, so N concurrent callers (threads or
+    processes sharing `tat` through the database) are spaced at `interval` after a burst of `burst`."""
+    new_tat = max(tat, now) + interval
+    wait = max(0.0, new_tat - burst * interval - now)
+    return new_tat, wait
+
+
+@dataclass
+class CircuitBreaker:
+    """Closed → open after `threshold` consecutive failures; half-open after `cooldown`; closed again
+    after `successes` good answers in a row."""
+    threshold: int = 5
+    cooldown: float = 300.0
+    successes: int = 2
+    state: str = "closed"
+    failures: int = 0
+    opened_at: float = 0.0
+    good: int = 0
+
+    def allow(self, now: float) -> bool:
+        if self.state == "open":
+            if now - self.opened_at >= self.cooldown:
+                self.state, self.good = "half_open", 0
+                return True
+            return False
+        return True
+
+    def record(self, ok: bool, now: float) -> None:
+        if ok:
+            self.failures = 0
+            if self.state == "half_open":
+                self.good += 1
+                if self.good >= self.successes:
+                    self.state = "closed"
+            return
+        self.failures += 1
+        if self.state == "half_open" or self.failures >= self.threshold:
+            self.state, self.opened_at = "open", now
+
+
+@dataclass(frozen=True)
+class Limits:
+    rps: float
+    burst: int
+    concurrency: int
+
+
+# documented or conservative defaults (reference/reliability-performance.md §B)
+DEFAULT_LIMITS = {
+    "tmdb": Limits(20.0, 20, 8),        # soft ceiling ~40-50 rps; stay well under
+    "tvdb": Limits(10.0, 10, 4),        # no published number
+    "fanart": Limits(5.0, 5, 4),        # no published number
+    "musicbrainz": Limits(1.0, 1, 1),   # 1 rps average, strict spacing
+    "coverart": Limits(1.0, 1, 1),      # hosted by MusicBrainz
+    "omdb": Limits(2.0, 2, 2),          # 1,000 requests per day on a free key
+}

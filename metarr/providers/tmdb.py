@@ -1,0 +1,118 @@
+"""TMDB v3: search, find by external id, details with append_to_response, images with
+include_image_language=<lang>,null, TV seasons."""
+from __future__ import annotations
+
+from .http import Call, Request
+from .models import Art, EpisodeInfo, Metadata, Person, Rating, SearchHit, year_of
+
+P = "tmdb"
+
+
+def _lang(language: str) -> str:
+    return language if "-" in language else {"en": "en-US"}.get(language, language)
+
+
+def search_movie(call: Call, title: str, year: int | None = None, language: str = "en") -> list[SearchHit]:
+    params = [("query", title), ("include_adult", "false"), ("page", "1"), ("language", _lang(language))]
+    if year:
+        params.append(("year", str(year)))
+    res = call(Request(P, "/search/movie", tuple(params), cache_ttl=86400)) or {}
+    return [SearchHit(P, str(r["id"]), r.get("title") or "", year_of(r.get("release_date")),
+                      float(r.get("popularity") or 0), r.get("original_title")) for r in res.get("results", [])]
+
+
+def search_tv(call: Call, title: str, language: str = "en") -> list[SearchHit]:
+    res = call(Request(P, "/search/tv", (("query", title), ("language", _lang(language))), cache_ttl=86400)) or {}
+    return [SearchHit(P, str(r["id"]), r.get("name") or "", year_of(r.get("first_air_date")),
+                      float(r.get("popularity") or 0), r.get("original_name")) for r in res.get("results", [])]
+
+
+def find(call: Call, external_id: str, source: str) -> dict:
+    return call(Request(P, f"/find/{external_id}", (("external_source", source),))) or {}
+
+
+def _art(images: dict, image_base: str) -> list[Art]:
+    out = []
+    for key, slot in (("posters", "poster"), ("backdrops", "fanart"), ("logos", "clearlogo")):
+        for i in images.get(key, []) or []:
+            out.append(Art(P, slot, f"{image_base}/original{i['file_path']}", i.get("width"), i.get("height"),
+                           i.get("iso_639_1") or None, int(i.get("vote_count") or 0), i.get("vote_average")))
+    return out
+
+
+def movie(call: Call, tmdb_id: int, image_base: str, language: str = "en") -> Metadata:
+    lang = language.split("-")[0]
+    m = call(Request(P, f"/movie/{tmdb_id}", (
+        ("language", _lang(language)),
+        ("append_to_response", "credits,images,videos,external_ids,release_dates,keywords"),
+        ("include_image_language", f"{lang},null")))) or {}
+    crew = (m.get("credits") or {}).get("crew", [])
+    cert = ""
+    for rel in (m.get("release_dates") or {}).get("results", []):
+        if rel.get("iso_3166_1") == "US":
+            for d in rel.get("release_dates", []):
+                if d.get("certification") and d.get("type") in (3, 2):
+                    cert = d["certification"]
+                    break
+    trailer = next((v for v in (m.get("videos") or {}).get("results", [])
+                    if v.get("site") == "YouTube" and v.get("type") == "Trailer"), None)
+    coll = m.get("belongs_to_collection") or {}
+    scalars = {"title": m.get("title"), "original_title": m.get("original_title"), "year": year_of(m.get("release_date")),
+               "premiered": m.get("release_date") or None, "plot": m.get("overview") or None,
+               "tagline": m.get("tagline") or None, "runtime": m.get("runtime") or None, "content_rating": cert or None,
+               "set_name": coll.get("name"), "tmdb_id": m.get("id"),
+               "imdb_id": m.get("imdb_id") or (m.get("external_ids") or {}).get("imdb_id"),
+               # Kodi plays trailers through its YouTube plugin
+               "trailer": f"plugin://plugin.video.youtube/play/?video_id={trailer['key']}" if trailer else None}
+    lists = {"genres": [g["name"] for g in m.get("genres", [])],
+             "studios": [c["name"] for c in m.get("production_companies", [])],
+             "countries": [c["name"] for c in m.get("production_countries", [])],
+             "tags": [k["name"] for k in (m.get("keywords") or {}).get("keywords", [])],
+             "directors": [c["name"] for c in crew if c.get("job") == "Director"],
+             "writers": [c["name"] for c in crew if c.get("job") in ("Screenplay", "Writer", "Story")]}
+    cast = tuple(Person(c["name"], c.get("character"), int(c.get("order", i)),
+                        f"{image_base}/w185{c['profile_path']}" if c.get("profile_path") else None)
+                 for i, c in enumerate((m.get("credits") or {}).get("cast", [])[:30]))
+    ratings = (Rating("themoviedb", float(m["vote_average"]), int(m.get("vote_count") or 0), 10.0, True),) \
+        if m.get("vote_average") else ()
+    return Metadata(P, {"tmdb": m.get("id"), "imdb": scalars["imdb_id"], "collection": coll.get("id")}, scalars, lists,
+                    cast, ratings, tuple(_art(m.get("images") or {}, image_base)))
+
+
+def collection_overview(call: Call, collection_id: int, language: str = "en") -> str | None:
+    c = call(Request(P, f"/collection/{collection_id}", (("language", _lang(language)),), not_found_ok=True)) or {}
+    return c.get("overview") or None
+
+
+def tv(call: Call, tmdb_id: int, image_base: str, language: str = "en") -> Metadata:
+    lang = language.split("-")[0]
+    s = call(Request(P, f"/tv/{tmdb_id}", (("language", _lang(language)),
+                                            ("append_to_response", "credits,images,external_ids,content_ratings"),
+                                            ("include_image_language", f"{lang},null")))) or {}
+    ext = s.get("external_ids") or {}
+    rating = next((r["rating"] for r in (s.get("content_ratings") or {}).get("results", [])
+                   if r.get("iso_3166_1") == "US"), None)
+    scalars = {"title": s.get("name"), "original_title": s.get("original_name"), "year": year_of(s.get("first_air_date")),
+               "premiered": s.get("first_air_date") or None, "plot": s.get("overview") or None, "status": s.get("status"),
+               "runtime": (s.get("episode_run_time") or [None])[0], "content_rating": rating, "tmdb_id": s.get("id"),
+               "imdb_id": ext.get("imdb_id"), "tvdb_id": ext.get("tvdb_id")}
+    lists = {"genres": [g["name"] for g in s.get("genres", [])], "studios": [n["name"] for n in s.get("networks", [])]}
+    cast = tuple(Person(c["name"], c.get("character"), int(c.get("order", i)),
+                        f"{image_base}/w185{c['profile_path']}" if c.get("profile_path") else None)
+                 for i, c in enumerate((s.get("credits") or {}).get("cast", [])[:30]))
+    ratings = (Rating("themoviedb", float(s["vote_average"]), int(s.get("vote_count") or 0), 10.0, True),) \
+        if s.get("vote_average") else ()
+    seasons = {x["season_number"]: x.get("name") for x in s.get("seasons", [])}
+    return Metadata(P, {"tmdb": s.get("id"), "imdb": ext.get("imdb_id"), "tvdb": ext.get("tvdb_id")}, scalars, lists,
+                    cast, ratings, tuple(_art(s.get("images") or {}, image_base)), seasons=seasons)
+
+
+def tv_season(call: Call, tmdb_id: int, season: int, image_base: str, language: str = "en") -> list[EpisodeInfo]:
+    res = call(Request(P, f"/tv/{tmdb_id}/season/{season}", (("language", _lang(language)),), not_found_ok=True)) or {}
+    out = []
+    for e in res.get("episodes", []):
+        art = (Art(P, "thumb", f"{image_base}/original{e['still_path']}"),) if e.get("still_path") else ()
+        out.append(EpisodeInfo(season, int(e["episode_number"]),
+                               {"title": e.get("name"), "plot": e.get("overview") or None, "aired": e.get("air_date"),
+                                "tmdb_id": e.get("id")}, art))
+    return out

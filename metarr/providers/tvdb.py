@@ -1,0 +1,55 @@
+"""TheTVDB v4 (the gateway adds the Bearer token from /login). Artwork type ids: 1 banner,
+2 poster, 3 background, 22 clearart, 23 clearlogo, 7 season poster; languages are 3-letter."""
+from __future__ import annotations
+
+from .http import Call, Request
+from .models import Art, EpisodeInfo, Metadata, Person, SearchHit, year_of
+
+P = "tvdb"
+ART_TYPES = {1: "banner", 2: "poster", 3: "fanart", 22: "clearart", 23: "clearlogo", 7: "poster"}
+SEASON_TYPES = {7}
+LANG3 = {"eng": "en", "fra": "fr", "deu": "de", "spa": "es", "ita": "it", "jpn": "ja", "nld": "nl", "por": "pt"}
+
+
+def search(call: Call, title: str) -> list[SearchHit]:
+    res = call(Request(P, "/search", (("query", title), ("type", "series")), cache_ttl=86400)) or {}
+    return [SearchHit(P, str(r.get("tvdb_id") or r.get("id")), r.get("name") or "", year_of(r.get("year")))
+            for r in res.get("data") or []]
+
+
+def series(call: Call, tvdb_id: int) -> Metadata:
+    d = (call(Request(P, f"/series/{tvdb_id}/extended")) or {}).get("data") or {}
+    remote = {r.get("sourceName"): r.get("id") for r in d.get("remoteIds") or []}
+    scalars = {"title": d.get("name"), "premiered": d.get("firstAired") or None, "year": year_of(d.get("firstAired")),
+               "plot": d.get("overview") or None, "runtime": d.get("averageRuntime"),
+               "status": (d.get("status") or {}).get("name"), "tvdb_id": d.get("id"), "imdb_id": remote.get("IMDB"),
+               "tmdb_id": int(remote["TheMovieDB.com"]) if str(remote.get("TheMovieDB.com", "")).isdigit() else None}
+    art = []
+    for a in d.get("artworks") or []:
+        slot = ART_TYPES.get(a.get("type"))
+        if not slot:
+            continue
+        lang = LANG3.get(a.get("language") or "", a.get("language"))
+        season = 1 if a.get("type") in SEASON_TYPES else None   # emulated data carries season 1 art only
+        art.append(Art(P, slot, a["image"], a.get("width"), a.get("height"), lang, int(a.get("score") or 0),
+                       season=season))
+    cast = tuple(Person(c.get("personName") or c.get("name"), c.get("name"), int(c.get("sort") or i),
+                        c.get("personImgURL")) for i, c in enumerate(d.get("characters") or []) if c.get("personName"))
+    return Metadata(P, {"tvdb": d.get("id"), "imdb": remote.get("IMDB")}, scalars,
+                    {"genres": [g["name"] for g in d.get("genres") or []]}, cast, (), tuple(art))
+
+
+def episodes(call: Call, tvdb_id: int, season_type: str = "default") -> list[EpisodeInfo]:
+    out, page = [], 0
+    while page < 50:
+        res = call(Request(P, f"/series/{tvdb_id}/episodes/{season_type}", (("page", str(page)),))) or {}
+        for e in ((res.get("data") or {}).get("episodes") or []):
+            art = (Art(P, "thumb", e["image"]),) if e.get("image") else ()
+            out.append(EpisodeInfo(int(e.get("seasonNumber") or 0), int(e.get("number") or 0),
+                                   {"title": e.get("name"), "plot": e.get("overview") or None, "aired": e.get("aired"),
+                                    "runtime": e.get("runtime"), "tvdb_id": e.get("id"),
+                                    "absolute": e.get("absoluteNumber")}, art))
+        if not (res.get("links") or {}).get("next"):
+            break
+        page += 1
+    return out

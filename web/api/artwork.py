@@ -1,0 +1,232 @@
+"""Artwork candidates (list with score breakdown, select, reject), uploads, and identification
+(search + pick) for ambiguous items."""
+from __future__ import annotations
+
+import time
+
+from aiohttp import web
+
+from metarr import cache
+from metarr import metadata as md
+from metarr.db.database import write_tx
+from metarr.db.media import ENTITY_MODELS, ArtworkSlot, AssetCandidate
+from metarr.jobs.model import PRIORITY, JobSpec
+from metarr.providers import musicbrainz, tmdb, tvdb
+from metarr.providers.http import ProviderError
+
+from ..envelope import ApiError, bad_request, not_found, ok
+from ..keys import bridge_key, services_key
+from ..validate import field, int_param, json_body, path_id
+
+routes = web.RouteTableDef()
+PLURALS = {"movies": "movie", "series": "series", "seasons": "season", "episodes": "episode", "artists": "artist",
+           "albums": "album"}
+ROOT_OF = {"movie": "movie", "series": "series", "season": "series", "episode": "series", "artist": "artist",
+           "album": "artist"}
+SLOTS = ("poster", "fanart", "banner", "clearlogo", "clearart", "discart", "landscape", "keyart", "characterart",
+         "thumb")
+MAX_UPLOAD = 50 * 1024 * 1024
+
+
+def _kind(request) -> str:
+    kind = PLURALS.get(request.match_info["kind"])
+    if kind is None:
+        raise not_found("resource")
+    return kind
+
+
+def cand_json(c: AssetCandidate) -> dict:
+    return {"id": c.id, "slot": c.slot, "season": c.season, "provider": c.provider, "url": c.url, "width": c.width,
+            "height": c.height, "language": c.language, "votes": c.votes, "likes": c.likes, "score": c.score,
+            "breakdown": c.breakdown, "selected": c.selected, "rejected": c.rejected, "selected_by": c.selected_by,
+            "cached": c.cache_file_id is not None}
+
+
+async def _entity(request, kind: str, eid: int):
+    model = ENTITY_MODELS[kind]
+    row = await request.app[bridge_key].run(lambda: model.get_or_none(model.id == eid))
+    if row is None:
+        raise not_found(f"{kind} {eid}")
+    return row
+
+
+def _root(kind: str, row) -> tuple[str, int]:
+    if kind in ("movie", "series", "artist"):
+        return kind, row.id
+    if kind in ("season", "episode"):
+        return "series", row.series_id
+    return "artist", row.artist_id
+
+
+@routes.get("/api/v1/{kind}/{id}/candidates")
+async def list_candidates(request: web.Request) -> web.Response:
+    kind, eid = _kind(request), path_id(request)
+    await _entity(request, kind, eid)
+    slot = request.query.get("slot")
+
+    def q():
+        query = AssetCandidate.select().where((AssetCandidate.entity_type == kind) & (AssetCandidate.entity_id == eid))
+        if slot:
+            query = query.where(AssetCandidate.slot == slot)
+        return [cand_json(c) for c in query.order_by(AssetCandidate.slot, AssetCandidate.score.desc())]
+    rows = await request.app[bridge_key].run(q)
+    return ok(rows, {"total": len(rows), "limit": len(rows), "offset": 0})
+
+
+async def _enqueue_cache(request, kind: str, row) -> int:
+    s = request.app[services_key]
+    rk, rid = _root(kind, row)
+    spec = JobSpec(f"cache.{rk}", subject=f"{rk}:{rid}", priority=PRIORITY["user"], library_id=row.library_id,
+                   payload={"entity_type": rk, "entity_id": rid})
+    ledger = s.actor("ledger")
+    return (await request.app[bridge_key].ask(lambda: ledger.enqueue(spec)))[0]
+
+
+@routes.post("/api/v1/{kind}/{id}/candidates/{cid}/{action}")
+async def candidate_action(request: web.Request) -> web.Response:
+    kind, eid = _kind(request), path_id(request)
+    cid = path_id(request, "cid")
+    action = request.match_info["action"]
+    if action not in ("select", "reject"):
+        raise not_found(f"action {action!r}")
+    row = await _entity(request, kind, eid)
+    s = request.app[services_key]
+
+    def apply():
+        c = AssetCandidate.get_or_none((AssetCandidate.id == cid) & (AssetCandidate.entity_type == kind)
+                                       & (AssetCandidate.entity_id == eid))
+        if c is None:
+            return None
+        with write_tx(s.db):
+            if action == "select":
+                # the user's choice replaces the slot's selection and locks the slot
+                AssetCandidate.update(selected=False, selected_by=None).where(
+                    (AssetCandidate.entity_type == kind) & (AssetCandidate.entity_id == eid)
+                    & (AssetCandidate.slot == c.slot) & (AssetCandidate.id != c.id)).execute()
+                AssetCandidate.update(selected=True, rejected=False, selected_by="user").where(
+                    AssetCandidate.id == c.id).execute()
+                md.set_state(kind, eid, f"art:{c.slot}", "user", locked=True)
+            else:
+                AssetCandidate.update(rejected=True, selected=False, selected_by=None).where(
+                    AssetCandidate.id == c.id).execute()
+        return AssetCandidate.get_by_id(c.id)
+    c = await request.app[bridge_key].run(apply)
+    if c is None:
+        raise not_found(f"candidate {cid}")
+    job_id = await _enqueue_cache(request, kind, row) if action == "select" else None
+    s.bus.publish("asset.selected", entity=kind, id=eid, slot=c.slot, candidate_id=c.id, action=action)
+    return ok({"candidate": cand_json(c), "job_id": job_id})
+
+
+@routes.post("/api/v1/{kind}/{id}/artwork/{slot}")
+async def upload(request: web.Request) -> web.Response:
+    """Raw image bytes (or multipart field `file`): verified like any download, then used for the
+    slot and locked."""
+    kind, eid = _kind(request), path_id(request)
+    slot = request.match_info["slot"]
+    if slot not in SLOTS:
+        raise bad_request(f"slot must be one of {', '.join(SLOTS)}")
+    await _entity(request, kind, eid)
+    if request.content_type.startswith("multipart/"):
+        reader = await request.multipart()
+        part = await reader.next()
+        while part is not None and part.name != "file":
+            part = await reader.next()
+        if part is None:
+            raise bad_request("multipart upload needs a 'file' field")
+        data = await part.read(decode=False)
+    else:
+        data = await request.content.read(MAX_UPLOAD + 1)
+    if len(data) > MAX_UPLOAD:
+        raise ApiError(413, "too_large", "image larger than 50 MB")
+    if not data:
+        raise bad_request("empty upload")
+    s = request.app[services_key]
+
+    def store():
+        from metarr.assets.errors import AssetError
+        try:
+            cf = cache.ingest_upload(s.db, cache.open_store(s.config.data_dir), s.config.data_dir, data)
+        except AssetError as e:
+            raise ApiError(422, e.reason, f"image refused: {e}") from None
+        with write_tx(s.db):
+            have = ArtworkSlot.get_or_none((ArtworkSlot.entity_type == kind) & (ArtworkSlot.entity_id == eid)
+                                           & (ArtworkSlot.slot == slot) & (ArtworkSlot.rank == 0))
+            if have is None:
+                ArtworkSlot.create(entity_type=kind, entity_id=eid, slot=slot, rank=0, cache_file_id=cf.id,
+                                   source="upload", updated_at=time.time())
+            else:
+                ArtworkSlot.update(cache_file_id=cf.id, source="upload", candidate_id=None,
+                                   updated_at=time.time()).where(ArtworkSlot.id == have.id).execute()
+            md.set_state(kind, eid, f"art:{slot}", "user", locked=True)
+        return cf
+    cf = await request.app[bridge_key].run(store)
+    s.bus.publish("asset.selected", entity=kind, id=eid, slot=slot, source="upload")
+    return ok({"slot": slot, "sha256": cf.sha256, "url": f"/api/v1/assets/{cf.sha256}", "width": cf.width,
+               "height": cf.height}, status=201)
+
+
+@routes.get("/api/v1/{kind}/{id}/identify")
+async def identify_search(request: web.Request) -> web.Response:
+    kind, eid = _kind(request), path_id(request)
+    if kind not in ("movie", "series", "artist"):
+        raise not_found("identify")
+    row = await _entity(request, kind, eid)
+    s = request.app[services_key]
+    q = (request.query.get("q") or getattr(row, "title", None) or getattr(row, "name", "")).strip()[:200]
+    year = int_param(request, "year", 0, 0, 3000) or None
+
+    def search():
+        from actors.enrichment import gateway_call
+        call = gateway_call(s, timeout=60)
+        if kind == "movie":
+            hits = tmdb.search_movie(call, q, year)
+        elif kind == "series":
+            try:
+                hits = tmdb.search_tv(call, q)
+            except ProviderError:
+                hits = tvdb.search(call, q)
+        else:
+            hits = musicbrainz.search_artist(call, q)
+        from metarr.scoring import match_score
+        return [{"provider": h.provider, "id": h.id, "title": h.title, "year": h.year,
+                 "score": match_score(q, year, h)[0]} for h in hits]
+    try:
+        rows = await request.app[bridge_key].run(search)
+    except ProviderError as e:
+        raise ApiError(502, "provider", str(e)) from None
+    return ok(rows, {"total": len(rows), "limit": len(rows), "offset": 0, "query": q})
+
+
+@routes.post("/api/v1/{kind}/{id}/identify")
+async def identify_pick(request: web.Request) -> web.Response:
+    """The user's pick: the id is set and locked, and enrichment runs with it."""
+    kind, eid = _kind(request), path_id(request)
+    if kind not in ("movie", "series", "artist"):
+        raise not_found("identify")
+    body = await json_body(request)
+    provider = field(body, "provider", str, required=True, choices=("tmdb", "tvdb", "musicbrainz"))
+    ident = field(body, "id", (str, int), required=True)
+    row = await _entity(request, kind, eid)
+    s = request.app[services_key]
+    column = {"tmdb": "tmdb_id", "tvdb": "tvdb_id", "musicbrainz": "musicbrainz_id"}[provider]
+    if column not in md.SCALARS[kind]:
+        raise bad_request(f"{provider} ids do not apply to a {kind}")
+    value = str(ident) if provider == "musicbrainz" else int(str(ident)) if str(ident).isdigit() else None
+    if value is None:
+        raise bad_request("'id' must be a number for this provider")
+
+    def apply():
+        model = ENTITY_MODELS[kind]
+        with write_tx(s.db):
+            model.update(state="identified", candidates=None).where(model.id == eid).execute()
+        md.apply(s.db, kind, eid, md.Update("user", {column: value}, lock=True))
+    await request.app[bridge_key].run(apply)
+    spec = JobSpec(f"enrich.{kind}", subject=f"{kind}:{eid}", priority=PRIORITY["user"], library_id=row.library_id,
+                   payload={"entity_type": kind, "entity_id": eid})
+    ledger = s.actor("ledger")
+    ids = await request.app[bridge_key].ask(lambda: ledger.enqueue(spec))
+    return ok({"job_id": ids[0], column: value}, status=202)
+
+
+
