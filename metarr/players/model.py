@@ -1,0 +1,85 @@
+"""Frozen values of player sync. They cross threads (job handler → PlayerSyncer → ledger) and are
+stored in job payloads, so each has a JSON form."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+KINDS = ("kodi", "jellyfin", "plex")
+# Entity types as Kodi sees them; "library" means the whole library root.
+ENTITY_TYPES = ("movie", "series", "season", "episode", "artist", "album", "library")
+
+
+@dataclass(frozen=True)
+class Change:
+    """One item Metarr published or changed, in Metarr's paths."""
+    library_id: int
+    library_kind: str            # movie | tv | music
+    root: str                    # library root
+    folder: str                  # the item's folder (the root itself for "library")
+    entity_type: str
+    file: str | None = None      # main media file (movie, episode) for looking the item up in Kodi
+    new: bool = False            # hint: never synced before (Scan) rather than changed (Refresh)
+    deep: bool = False           # files below the folder changed too (episode NFOs/thumbs of a show)
+
+    @property
+    def audio(self) -> bool:
+        return self.library_kind == "music"
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, d: dict[str, Any]) -> Change:
+        return cls(**{k: d[k] for k in cls.__dataclass_fields__ if k in d})
+
+
+@dataclass(frozen=True)
+class PlayerInfo:
+    """What planning needs of a player (no credentials: those stay in the DB row)."""
+    id: int
+    kind: str
+    name: str = ""
+    group_id: int | None = None
+    enabled: bool = True
+    order: int = 0               # try order inside a group (lower first)
+
+
+@dataclass(frozen=True)
+class PlayerCalls:
+    """The work for one player: the changes with paths already mapped for it."""
+    player_id: int
+    changes: tuple[Change, ...]
+    roots: tuple[str, ...] = ()  # mapped library roots touched (coalescing target for many folders)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"player_id": self.player_id, "changes": [c.to_json() for c in self.changes],
+                "roots": list(self.roots)}
+
+    @classmethod
+    def from_json(cls, d: dict[str, Any]) -> PlayerCalls:
+        return cls(int(d["player_id"]), tuple(Change.from_json(c) for c in d.get("changes", ())),
+                   tuple(d.get("roots", ())))
+
+
+@dataclass(frozen=True)
+class SyncCall:
+    """One sync job: a group (or an ungrouped player). `candidates` are tried in order and the first
+    player that is reachable (and not busy playing) does the work; the others share its database."""
+    target: str                  # "group:<id>" | "player:<id>" (the job subject)
+    kind: str
+    candidates: tuple[PlayerCalls, ...] = field(default_factory=tuple)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"target": self.target, "kind": self.kind, "candidates": [c.to_json() for c in self.candidates]}
+
+    @classmethod
+    def from_json(cls, d: dict[str, Any]) -> SyncCall:
+        return cls(d["target"], d["kind"], tuple(PlayerCalls.from_json(c) for c in d.get("candidates", ())))
+
+
+@dataclass(frozen=True)
+class SyncRequest:
+    """Tell → PlayerSyncer: these items changed; debounce and coalesce them."""
+    changes: tuple[Change, ...]
+    source: str = ""             # e.g. "sync.entity:movie:12" (for logs)

@@ -1,0 +1,116 @@
+"""The DB side of player sync: entities → folders (Changes), players, groups and mappings."""
+from __future__ import annotations
+
+import posixpath
+
+from metarr.db.database import write_tx
+from metarr.db.media import (
+    Album,
+    Artist,
+    Episode,
+    MediaFile,
+    Movie,
+    PathMapping,
+    Player,
+    PlayerGroup,
+    Season,
+    Series,
+)
+from metarr.db.models import Library
+from metarr.pathmap import Mapping
+
+from .model import Change, PlayerInfo
+from .run import PlayerConn
+
+
+class EntityGone(LookupError):
+    """The entity or library no longer exists: nothing to sync."""
+
+
+def _join(root: str, rel: str | None) -> str:
+    rel = (rel or "").strip("/")
+    return posixpath.join(root, rel) if rel else root
+
+
+def _library(library_id: int) -> Library:
+    lib = Library.get_or_none(Library.id == library_id)
+    if lib is None:
+        raise EntityGone(f"library {library_id} not found")
+    return lib
+
+
+def changes_for_library(library_id: int) -> list[Change]:
+    lib = _library(library_id)
+    return [Change(lib.id, lib.kind, lib.path, lib.path, "library", new=True)]
+
+
+def changes_for_entity(entity_type: str, entity_id: int, paths: list[str] | None = None,
+                       new: bool = False) -> list[Change]:
+    """The folder (and main file) of one entity. `paths` are the library-relative files the publish
+    changed: below a show folder they mean episodes changed (refresh them; Scan for new ones)."""
+    paths = paths or []
+    if entity_type == "movie":
+        m = Movie.get_or_none(Movie.id == entity_id)
+        if m is None:
+            raise EntityGone(f"movie {entity_id} not found")
+        lib = _library(m.library_id)
+        folder = _join(lib.path, m.folder)
+        file = None if m.disc else _join(lib.path, m.key)
+        return [Change(lib.id, lib.kind, lib.path, folder, "movie", file=file, new=new)]
+    if entity_type in ("series", "season", "episode"):
+        if entity_type == "series":
+            sid = entity_id
+        else:
+            model = Season if entity_type == "season" else Episode
+            row = model.get_or_none(model.id == entity_id)
+            if row is None:
+                raise EntityGone(f"{entity_type} {entity_id} not found")
+            sid = row.series_id
+        s = Series.get_or_none(Series.id == sid)
+        if s is None:
+            raise EntityGone(f"series {sid} not found")
+        lib = _library(s.library_id)
+        folder = _join(lib.path, s.key)
+        if entity_type == "episode":
+            ep = Episode.get_by_id(entity_id)
+            mf = MediaFile.get_or_none(MediaFile.id == ep.file_id) if ep.file_id else None
+            return [Change(lib.id, lib.kind, lib.path, folder, "episode",
+                           file=_join(lib.path, mf.path) if mf else None, new=new)]
+        show = (s.key or "").strip("/")
+        deep = entity_type == "season" or any(
+            posixpath.dirname(p.strip("/")) != show for p in paths if p)
+        # episode files changed under the show: likely new episodes (a Sonarr download); a Scan of
+        # the show folder adds them, a Refresh re-reads the show
+        return [Change(lib.id, lib.kind, lib.path, folder, "series", new=new or deep, deep=deep)]
+    if entity_type in ("artist", "album"):
+        model = Artist if entity_type == "artist" else Album
+        row = model.get_or_none(model.id == entity_id)
+        if row is None:
+            raise EntityGone(f"{entity_type} {entity_id} not found")
+        lib = _library(row.library_id)
+        return [Change(lib.id, lib.kind, lib.path, _join(lib.path, row.key), entity_type, new=new)]
+    raise ValueError(f"cannot sync entity type {entity_type!r}")
+
+
+def load_targets() -> tuple[list[PlayerInfo], list[int], list[Mapping]]:
+    players = [PlayerInfo(p.id, p.kind, p.name, p.group_id, p.enabled, int((p.options or {}).get("order") or 0))
+               for p in Player.select()]
+    groups = [g.id for g in PlayerGroup.select(PlayerGroup.id)]
+    maps = [Mapping(m.scope, m.from_prefix, m.to_prefix) for m in PathMapping.select()
+            if m.scope.startswith(("player:", "group:"))]
+    return players, groups, maps
+
+
+def conn_of(p: Player) -> PlayerConn:
+    return PlayerConn(p.id, p.kind, p.name, p.url, p.username, p.password, p.token, p.group_id, p.enabled,
+                      dict(p.options or {}))
+
+
+def load_conns(ids: list[int]) -> dict[int, PlayerConn]:
+    return {p.id: conn_of(p) for p in Player.select().where(Player.id.in_(ids))} if ids else {}
+
+
+def save_status(db, player_id: int, status: str) -> None:
+    with write_tx(db):
+        Player.update(last_status=status).where(Player.id == player_id).execute()
+
