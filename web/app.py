@@ -28,11 +28,11 @@ def create_app(services: Services, *, start_actors: bool = True, run_workers: bo
     app[hub_key] = Hub()
     api.setup(app)
     try:
-        from . import ui
+        from . import pages
     except ImportError:  # the UI module is optional in a headless build
-        ui = None
-    if ui is not None:
-        ui.setup(app)
+        pages = None
+    if pages is not None:
+        pages.setup(app)
 
     async def lifecycle(app: web.Application):
         loop = asyncio.get_running_loop()
