@@ -9,7 +9,7 @@ from metarr.assets.download import DownloadPolicy
 from metarr.db.media import ENTITY_MODELS
 from metarr.db.models import Library
 from metarr.jobs.model import PRIORITY, JobResult, JobSpec, PermanentError, RetryLater
-from metarr.providers.http import ProviderError, RateLimited
+from metarr.sources.http import ProviderError, RateLimited
 
 ROOTS = ("movie", "series", "artist")
 LIBRARY_ROOT = {"movie": "movie", "tv": "series", "music": "artist"}

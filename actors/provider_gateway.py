@@ -17,8 +17,8 @@ from collections import defaultdict
 
 from metarr.db.database import connection
 from metarr.jobs.retry import backoff_delay
-from metarr.providers import shared
-from metarr.providers.http import (
+from metarr.sources import shared
+from metarr.sources.http import (
     AuthError,
     Endpoint,
     NotFound,
@@ -28,7 +28,7 @@ from metarr.providers.http import (
     Unavailable,
     fetch,
 )
-from metarr.providers.ratelimit import DEFAULT_LIMITS, CircuitBreaker
+from metarr.sources.ratelimit import DEFAULT_LIMITS, CircuitBreaker
 
 from .base import MetarrActor
 

@@ -25,9 +25,9 @@ from .db.media import (
     Season,
     Series,
 )
-from .providers import fanart, musicbrainz, omdb, tmdb, tvdb
-from .providers.http import Call, NotFound, ProviderError, Unavailable
-from .providers.models import Art, Metadata
+from .sources import fanart, musicbrainz, omdb, tmdb, tvdb
+from .sources.http import Call, NotFound, ProviderError, Unavailable
+from .sources.models import Art, Metadata
 
 log = logging.getLogger(__name__)
 

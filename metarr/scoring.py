@@ -6,7 +6,7 @@ import difflib
 import re
 import unicodedata
 
-from .providers.models import Art, SearchHit
+from .sources.models import Art, SearchHit
 
 IDEAL = {  # slot: (width, height)
     "poster": (2000, 3000), "fanart": (1920, 1080), "landscape": (1920, 1080), "thumb": (1920, 1080),

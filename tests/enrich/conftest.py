@@ -1,7 +1,7 @@
 """Services configured against the emulators."""
 import pytest
 
-from tests.emulators import Faults, start_emulators
+from tests.emulation import Faults, start_emulators
 
 
 @pytest.fixture

@@ -11,8 +11,8 @@ from metarr import metadata as md
 from metarr.db.database import write_tx
 from metarr.db.media import ENTITY_MODELS, ArtworkSlot, AssetCandidate
 from metarr.jobs.model import PRIORITY, JobSpec
-from metarr.providers import musicbrainz, tmdb, tvdb
-from metarr.providers.http import ProviderError
+from metarr.sources import musicbrainz, tmdb, tvdb
+from metarr.sources.http import ProviderError
 
 from ..envelope import ApiError, bad_request, not_found, ok
 from ..keys import bridge_key, services_key
