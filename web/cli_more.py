@@ -206,3 +206,75 @@ def add_recycle(sub) -> None:
 
 
 COMMANDS: list = [add_library, add_phases, add_recycle]
+
+
+# ------------------------------------------------------------------ demo
+
+def cmd_demo(args) -> int:
+    """A sample library with real media, the provider emulators on loopback, and Metarr served
+    against them: the whole chain offline. Needs a source checkout (the emulators live in tests/)."""
+    import pathlib
+    repo = pathlib.Path(__file__).resolve().parent.parent
+    if not (repo / "tests" / "emulation").is_dir():
+        print("metarr demo needs a source checkout (tests/emulation holds the emulators)", file=sys.stderr)
+        return 1
+    sys.path.insert(0, str(repo))
+    from tests.emulation import EmulatorThread
+    from tests.media import make_clip, make_image, make_track
+
+    base = pathlib.Path(args.dir).resolve()
+    lib = base / "library"
+    movies = {"Night of the Living Dead (1968)": None, "The General (1926)": None, "Nosferatu (1922)": None,
+              "Metropolis (1927)": None, "Dracula": None}
+    for name in movies:
+        if not (lib / "Movies" / name).exists():
+            make_clip(lib / "Movies" / name / f"{name}.mkv")
+    make_image(lib / "Movies" / "Metropolis (1927)" / "poster.jpg", 300, 450)   # the user's own poster
+    show = lib / "TV" / "Sherlock Holmes (1954)"
+    for ep in ("Season 01/Sherlock Holmes (1954) - S01E01.mkv", "Season 01/Sherlock Holmes (1954) - S01E02E03.mkv",
+               "Specials/Sherlock Holmes (1954) - S00E01.mkv"):
+        if not (show / ep).exists():
+            make_clip(show / ep)
+    album = lib / "Music" / "Scott Joplin" / "Ragtime (1902)"
+    if not (album / "01 - The Entertainer.flac").exists():
+        make_track(album / "01 - The Entertainer.flac", "Scott Joplin", "Ragtime", "The Entertainer", 1)
+    emu = EmulatorThread().start()   # daemon thread: ends with the process
+    os.environ.update(emu.env())
+    os.environ.setdefault("METARR_DATA_DIR", str(base / "data"))
+    os.environ.setdefault("METARR_PORT", str(args.port))
+    from metarr import libraries
+    from metarr.db.models import Library
+    s = _open("serve")
+    for name, kind in (("Movies", "movie"), ("TV", "tv"), ("Music", "music")):
+        if Library.get_or_none(Library.name == name) is None:
+            libraries.create(s.db, libraries.LibraryInput(name, kind, str(lib / name), auto_publish=True))
+    from aiohttp import web as aioweb
+
+    from metarr.jobs.model import PRIORITY, JobSpec
+
+    from .app import create_app
+    from .keys import services_key
+    app = create_app(s)
+
+    async def kick(app):
+        ledger = app[services_key].actor("ledger")
+        libs = [x.id for x in Library.select(Library.id)]
+        ledger.enqueue.defer([JobSpec("scan.library", f"library:{i}", {"library_id": i}, PRIORITY["user"],
+                                      library_id=i) for i in libs])
+    app.on_startup.append(kick)
+    from .keys import api_key_key
+    key = app[api_key_key]
+    print(f"Metarr demo on http://{s.config.host}:{s.config.port}  (API key: {key})")
+    print(f"library: {lib}   data: {s.config.data_dir}")
+    aioweb.run_app(app, host=s.config.host, port=s.config.port, access_log=None, print=None)
+    return 0
+
+
+def add_demo(sub) -> None:
+    p = sub.add_parser("demo", help="sample library + provider emulators + Metarr, all offline")
+    p.add_argument("--dir", default="./metarr-demo")
+    p.add_argument("--port", type=int, default=3000)
+    p.set_defaults(fn=cmd_demo)
+
+
+COMMANDS.append(add_demo)
