@@ -66,7 +66,7 @@ def playing_policy(options: dict[str, Any], skip_when_playing: bool) -> str:
     return "skip" if options.get("when_playing") == "skip" else "defer"
 
 
-def test_connection(c: PlayerConn) -> dict[str, Any]:
+def check_connection(c: PlayerConn) -> dict[str, Any]:
     """A clear yes/no with a message for the UI."""
     try:
         client = client_for(c)

@@ -22,3 +22,5 @@ def setup(app: web.Application) -> None:
     for module in (system, jobs, settings, libraries, media, artwork, assets, recycle, webhooks, activity, mappings,
                    ws):
         app.router.add_routes(module.routes)
+    from . import players
+    app.router.add_routes(players.routes)

@@ -1,0 +1,336 @@
+"""Emulators of the media players Metarr syncs: Kodi (JSON-RPC over HTTP), Jellyfin and Plex.
+
+Each records every request (HTTP method, path, query, headers, body; for Kodi every JSON-RPC call,
+batched or not) for assertions, checks credentials like the real server (401 on a wrong one) and
+answers with real-shaped bodies. All run on one background loop, so synchronous tests (and actor
+threads) can call them while the test thread blocks:
+
+    with PlayerEmulators() as emu:
+        emu.kodi.add_movie("/mnt/movies/A (2001)/A.mkv")
+        ... emu.kodi.url, emu.kodi.rpc_methods() ...
+"""
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+
+@dataclass
+class Call:
+    method: str                  # HTTP method, or the JSON-RPC method for Kodi RPC records
+    path: str
+    query: dict[str, str] = field(default_factory=dict)
+    headers: dict[str, str] = field(default_factory=dict)
+    body: Any = None
+
+
+class _Server:
+    """One aiohttp app on 127.0.0.1 that can go down and come back on the same port."""
+
+    def __init__(self) -> None:
+        self.requests: list[Call] = []
+        self.runner: web.AppRunner | None = None
+        self.port = 0
+        self.loop: asyncio.AbstractEventLoop | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def app(self) -> web.Application:
+        raise NotImplementedError
+
+    async def _record(self, request: web.Request) -> Any:
+        raw = await request.read()
+        try:
+            body = json.loads(raw) if raw else None
+        except ValueError:
+            body = raw.decode("utf-8", "replace")
+        self.requests.append(Call(request.method, request.path, dict(request.query), dict(request.headers), body))
+        return body
+
+    async def start(self) -> None:
+        self.runner = web.AppRunner(self.app(), access_log=None)
+        await self.runner.setup()
+        site = web.TCPSite(self.runner, "127.0.0.1", self.port, reuse_address=True)
+        await site.start()
+        self.port = site._server.sockets[0].getsockname()[1]
+
+    async def stop(self) -> None:
+        if self.runner:
+            await self.runner.cleanup()
+            self.runner = None
+
+    # from the test thread
+    def go_down(self) -> None:
+        asyncio.run_coroutine_threadsafe(self.stop(), self.loop).result(10)
+
+    def come_back(self) -> None:
+        asyncio.run_coroutine_threadsafe(self.start(), self.loop).result(10)
+
+
+# ---------------------------------------------------------------------------- Kodi
+
+def _norm(p: str) -> str:
+    p = p.replace("\\", "/")
+    return p.rstrip("/") if len(p) > 1 else p
+
+
+class _RpcError(Exception):
+    def __init__(self, code: int, message: str) -> None:
+        super().__init__(message)
+        self.code, self.message = code, message
+
+
+def _match(path: str, flt: dict | None) -> bool:
+    """Kodi's `path` filter field compares the item's folder."""
+    if not flt or flt.get("field") != "path":
+        return True
+    value, op = str(flt.get("value", "")), flt.get("operator", "is")
+    folder = path if path.endswith("/") else path.rsplit("/", 1)[0] + "/"
+    if op == "startswith":
+        return folder.startswith(value)
+    if op == "contains":
+        return value in folder
+    return _norm(folder) == _norm(value)
+
+
+class KodiEmulator(_Server):
+    """Kodi 19+ JSON-RPC (API v12) over HTTP. The library holds movies, tvshows and episodes by
+    path; `put_on_disk` items are what a Scan of a directory finds and adds (Scan never re-reads
+    items it knows, like the real one)."""
+
+    VIDEO = {"movie": ("VideoLibrary.GetMovies", "movies", "movieid"),
+             "tvshow": ("VideoLibrary.GetTVShows", "tvshows", "tvshowid"),
+             "episode": ("VideoLibrary.GetEpisodes", "episodes", "episodeid")}
+    REFRESH = {"VideoLibrary.RefreshMovie": ("movie", "movieid"),
+               "VideoLibrary.RefreshTVShow": ("tvshow", "tvshowid"),
+               "VideoLibrary.RefreshEpisode": ("episode", "episodeid")}
+
+    def __init__(self, username: str | None = "kodi", password: str | None = "secret") -> None:
+        super().__init__()
+        self.username, self.password = username, password
+        self.rpc: list[Call] = []
+        self.items: dict[str, dict[int, str]] = {k: {} for k in self.VIDEO}
+        self.on_disk: list[tuple[str, str]] = []    # (kind, path) a scan would find
+        self.refreshed: list[tuple[str, int]] = []
+        self.playing = False
+        self.next_id = 1
+
+    # ---- test setup / inspection
+    def add(self, kind: str, path: str) -> int:
+        kid = self.next_id
+        self.next_id += 1
+        self.items[kind][kid] = path.rstrip("/") + "/" if kind == "tvshow" else path
+        return kid
+
+    def put_on_disk(self, kind: str, path: str) -> None:
+        self.on_disk.append((kind, path.rstrip("/") + "/" if kind == "tvshow" else path))
+
+    def rpc_methods(self) -> list[str]:
+        return [c.method for c in self.rpc]
+
+    def rpc_calls(self, method: str) -> list[Call]:
+        return [c for c in self.rpc if c.method == method]
+
+    def find(self, kind: str, path: str) -> int | None:
+        for kid, p in self.items[kind].items():
+            if _norm(p) == _norm(path):
+                return kid
+        return None
+
+    def reset(self) -> None:
+        self.requests.clear()
+        self.rpc.clear()
+        self.refreshed.clear()
+
+    # ---- server
+    def app(self) -> web.Application:
+        app = web.Application()
+        app.router.add_route("*", "/jsonrpc", self.handle)
+        return app
+
+    def _authorised(self, request: web.Request) -> bool:
+        if not self.username:
+            return True
+        want = "Basic " + base64.b64encode(f"{self.username}:{self.password or ''}".encode()).decode()
+        return request.headers.get("Authorization") == want
+
+    async def handle(self, request: web.Request) -> web.Response:
+        body = await self._record(request)
+        if not self._authorised(request):
+            return web.Response(status=401, text="401 Unauthorized",
+                                headers={"WWW-Authenticate": 'Basic realm="Kodi"'})
+        if request.method != "POST":
+            # since Leia, non-POST requests only get ReadData permission
+            return web.json_response({"jsonrpc": "2.0", "id": None,
+                                      "error": {"code": -32099, "message": "Bad client permission."}})
+        if isinstance(body, list):
+            return web.json_response([self._one(m, request) for m in body])
+        if not isinstance(body, dict):
+            return web.json_response({"jsonrpc": "2.0", "id": None, "error": {"code": -32700, "message": "Parse error."}})
+        return web.json_response(self._one(body, request))
+
+    def _one(self, msg: dict, request: web.Request) -> dict:
+        method, params, rid = msg.get("method", ""), msg.get("params") or {}, msg.get("id")
+        self.rpc.append(Call(method, "/jsonrpc", {}, dict(request.headers), params))
+        try:
+            return {"jsonrpc": "2.0", "id": rid, "result": self._dispatch(method, params)}
+        except _RpcError as e:
+            return {"jsonrpc": "2.0", "id": rid, "error": {"code": e.code, "message": e.message}}
+
+    def _dispatch(self, method: str, p: dict) -> Any:
+        if method == "JSONRPC.Ping":
+            return "pong"
+        if method == "JSONRPC.Version":
+            return {"version": {"major": 12, "minor": 0, "patch": 0}}
+        if method == "Player.GetActivePlayers":
+            return [{"playerid": 1, "playertype": "internal", "type": "video"}] if self.playing else []
+        if method == "XBMC.GetInfoBooleans":
+            return {b: False for b in p.get("booleans", [])}
+        if method in ("VideoLibrary.Scan", "AudioLibrary.Scan"):
+            directory = _norm(p.get("directory", ""))
+            if method == "VideoLibrary.Scan":
+                for kind, path in list(self.on_disk):
+                    inside = not directory or _norm(path) == directory or _norm(path).startswith(directory + "/")
+                    if inside and self.find(kind, path) is None:
+                        self.add(kind, path)
+            return "OK"
+        for kind, (name, key, idf) in self.VIDEO.items():
+            if method == name:
+                items = [{idf: kid, "label": path.rstrip("/").rsplit("/", 1)[-1], "file": path}
+                         for kid, path in sorted(self.items[kind].items()) if _match(path, p.get("filter"))]
+                return {"limits": {"start": 0, "end": len(items), "total": len(items)}, key: items}
+        if method in self.REFRESH:
+            kind, idf = self.REFRESH[method]
+            kid = p.get(idf)
+            if not isinstance(kid, int) or kid not in self.items[kind]:
+                raise _RpcError(-32602, "Invalid params.")
+            self.refreshed.append((kind, kid))
+            return "OK"
+        raise _RpcError(-32601, "Method not found.")
+
+
+# ---------------------------------------------------------------------------- Jellyfin
+
+class JellyfinEmulator(_Server):
+    def __init__(self, token: str = "jf-token-123", media_updated: bool = True) -> None:
+        super().__init__()
+        self.token = token
+        self.media_updated = media_updated   # False: a server without /Library/Media/Updated (404)
+
+    def _authorised(self, request: web.Request) -> bool:
+        auth = request.headers.get("Authorization", "")
+        if auth.startswith(("MediaBrowser ", "Emby ")) and f'Token="{self.token}"' in auth:
+            return True
+        return self.token in (request.headers.get("X-Emby-Token"), request.query.get("api_key"))
+
+    def app(self) -> web.Application:
+        app = web.Application()
+
+        async def any_route(request: web.Request) -> web.Response:
+            body = await self._record(request)
+            if not self._authorised(request):
+                return web.Response(status=401, text="")
+            path, m = request.path, request.method
+            if m == "GET" and path == "/System/Info":
+                return web.json_response({"ServerName": "jellyfin-emu", "Version": "10.9.11", "Id": "f00d",
+                                          "OperatingSystem": "Linux", "StartupWizardCompleted": True})
+            if m == "POST" and path == "/Library/Media/Updated" and self.media_updated:
+                if not isinstance(body, dict) or not isinstance(body.get("Updates"), list):
+                    return web.json_response({"title": "One or more validation errors occurred.", "status": 400},
+                                             status=400)
+                return web.Response(status=204)
+            if m == "POST" and path == "/Library/Refresh":
+                return web.Response(status=204)
+            return web.Response(status=404)
+
+        app.router.add_route("*", "/{tail:.*}", any_route)
+        return app
+
+    def updates(self) -> list[dict]:
+        return [u for c in self.requests if c.path == "/Library/Media/Updated" and isinstance(c.body, dict)
+                for u in c.body.get("Updates", [])]
+
+
+# ---------------------------------------------------------------------------- Plex
+
+class PlexEmulator(_Server):
+    def __init__(self, token: str = "plex-token-abc") -> None:
+        super().__init__()
+        self.token = token
+        self.sections: list[dict] = []
+
+    def add_section(self, key: str, type_: str, title: str, *paths: str) -> None:
+        self.sections.append({"allowSync": True, "art": f"/:/resources/{type_}-fanart.jpg", "key": key,
+                              "type": type_, "title": title, "agent": "tv.plex.agents.movie",
+                              "scanner": "Plex Movie", "language": "en-US",
+                              "Location": [{"id": int(key) * 10 + i, "path": p} for i, p in enumerate(paths)]})
+
+    def refreshes(self) -> list[tuple[str, str | None]]:
+        out = []
+        for c in self.requests:
+            parts = c.path.strip("/").split("/")
+            if len(parts) == 4 and parts[:2] == ["library", "sections"] and parts[3] == "refresh":
+                out.append((parts[2], c.query.get("path")))
+        return out
+
+    def app(self) -> web.Application:
+        app = web.Application()
+
+        async def any_route(request: web.Request) -> web.Response:
+            await self._record(request)
+            token = request.headers.get("X-Plex-Token") or request.query.get("X-Plex-Token")
+            if token != self.token:
+                return web.Response(status=401, text="<html><head><title>Unauthorized</title></head></html>",
+                                    content_type="text/html")
+            parts = request.path.strip("/").split("/")
+            if request.path == "/identity":
+                return web.json_response({"MediaContainer": {"size": 0, "claimed": True,
+                                                             "machineIdentifier": "emu", "version": "1.40.2.8395"}})
+            if request.path == "/library/sections":
+                return web.json_response({"MediaContainer": {"size": len(self.sections), "allowSync": False,
+                                                             "title1": "Plex Library", "Directory": self.sections}})
+            if len(parts) == 4 and parts[:2] == ["library", "sections"] and parts[3] == "refresh":
+                if not any(s["key"] == parts[2] for s in self.sections):
+                    return web.Response(status=404)
+                return web.Response(status=200)
+            return web.Response(status=404)
+
+        app.router.add_route("*", "/{tail:.*}", any_route)
+        return app
+
+
+# ---------------------------------------------------------------------------- runner
+
+class PlayerEmulators:
+    """Two Kodis (for groups), Jellyfin and Plex on one background loop thread."""
+
+    def __init__(self) -> None:
+        self.kodi = KodiEmulator()
+        self.kodi2 = KodiEmulator()
+        self.jellyfin = JellyfinEmulator()
+        self.plex = PlexEmulator()
+        self.servers: list[_Server] = [self.kodi, self.kodi2, self.jellyfin, self.plex]
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, name="player-emulators", daemon=True)
+
+    def __enter__(self) -> PlayerEmulators:
+        self.thread.start()
+        for s in self.servers:
+            s.loop = self.loop
+            asyncio.run_coroutine_threadsafe(s.start(), self.loop).result(10)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        for s in self.servers:
+            asyncio.run_coroutine_threadsafe(s.stop(), self.loop).result(10)
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(10)
+        self.loop.close()

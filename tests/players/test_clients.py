@@ -1,0 +1,137 @@
+"""The clients against the emulators: methods, auth headers, errors, group fallback."""
+from __future__ import annotations
+
+import base64
+
+import pytest
+
+from metarr.players.http import PlayerAuthError, PlayerUnreachable
+from metarr.players.jellyfin import JellyfinClient
+from metarr.players.kodi import KodiClient, KodiRpcError
+from metarr.players.model import Change, PlayerCalls, SyncCall
+from metarr.players.plex import PlexClient
+from metarr.players.run import PlayerConn, PlayersBusy, PlayersFailed, run_sync, check_connection
+
+ROOT = "/mnt/movies"
+
+
+def kodi_conn(server, pid=1, **kw) -> PlayerConn:
+    return PlayerConn(pid, "kodi", f"kodi{pid}", server.url, "kodi", kw.pop("password", "secret"), **kw)
+
+
+def movie(i: int) -> Change:
+    return Change(1, "movie", ROOT, f"{ROOT}/M{i}", "movie", file=f"{ROOT}/M{i}/M{i}.mkv")
+
+
+def test_kodi_basic_auth_rpc_and_errors(emu):
+    k = KodiClient(emu.kodi.url, "kodi", "secret")
+    assert k.ping()
+    call = emu.kodi.rpc[-1]
+    assert call.method == "JSONRPC.Ping"
+    assert call.headers["Authorization"] == "Basic " + base64.b64encode(b"kodi:secret").decode()
+    assert emu.kodi.requests[-1].method == "POST" and emu.kodi.requests[-1].path == "/jsonrpc"
+    with pytest.raises(KodiRpcError) as e:
+        k.call("VideoLibrary.RefreshMovie", {"movieid": 999})
+    assert e.value.code == -32602
+    with pytest.raises(PlayerAuthError):
+        KodiClient(emu.kodi.url, "kodi", "wrong").ping()
+
+
+def test_kodi_batch_is_one_http_request(emu):
+    ids = [emu.kodi.add("movie", f"{ROOT}/M{i}/M{i}.mkv") for i in range(3)]
+    k = KodiClient(emu.kodi.url, "kodi", "secret")
+    before = len(emu.kodi.requests)
+    assert k.batch([("VideoLibrary.RefreshMovie", {"movieid": i}) for i in ids]) == ["OK"] * 3
+    assert len(emu.kodi.requests) - before == 1 and len(emu.kodi.refreshed) == 3
+
+
+def test_kodi_list_paths_filters_by_root(emu):
+    a = emu.kodi.add("movie", f"{ROOT}/A/A.mkv")
+    emu.kodi.add("movie", "/mnt/other/B/B.mkv")
+    assert KodiClient(emu.kodi.url, "kodi", "secret").list_paths("movie", ROOT + "/") == {f"{ROOT}/A/A.mkv": a}
+    flt = emu.kodi.rpc_calls("VideoLibrary.GetMovies")[-1].body["filter"]
+    assert flt == {"field": "path", "operator": "startswith", "value": ROOT + "/"}
+
+
+def test_jellyfin_token_header_and_fallback_to_full_refresh(emu):
+    jf = JellyfinClient(emu.jellyfin.url, emu.jellyfin.token)
+    assert jf.media_updated([{"Path": "/m/A", "UpdateType": "Created"}]) == "media_updated"
+    req = emu.jellyfin.requests[-1]
+    assert req.headers["Authorization"] == f'MediaBrowser Token="{emu.jellyfin.token}"'
+    assert req.body == {"Updates": [{"Path": "/m/A", "UpdateType": "Created"}]}
+    emu.jellyfin.media_updated = False
+    assert jf.media_updated([{"Path": "/m/A", "UpdateType": "Modified"}]) == "refresh"
+    assert [(r.method, r.path) for r in emu.jellyfin.requests[-2:]] == [
+        ("POST", "/Library/Media/Updated"), ("POST", "/Library/Refresh")]
+    with pytest.raises(PlayerAuthError):
+        JellyfinClient(emu.jellyfin.url, "nope").info()
+
+
+def test_plex_token_sections_and_partial_refresh(emu):
+    emu.plex.add_section("3", "movie", "Movies", "/media/movies")
+    px = PlexClient(emu.plex.url, emu.plex.token)
+    (sec,) = px.sections()
+    assert sec.key == "3" and sec.locations == ("/media/movies",)
+    px.refresh("3", "/media/movies/A & B (2001)")
+    req = emu.plex.requests[-1]
+    assert req.headers["X-Plex-Token"] == emu.plex.token and req.headers["Accept"] == "application/json"
+    assert emu.plex.refreshes() == [("3", "/media/movies/A & B (2001)")]
+    with pytest.raises(PlayerAuthError):
+        PlexClient(emu.plex.url, "bad").sections()
+
+
+def test_connection_test_messages(emu):
+    ok = check_connection(kodi_conn(emu.kodi))
+    assert ok["ok"] and "Kodi answered" in ok["message"]
+    bad = check_connection(kodi_conn(emu.kodi, password="wrong"))
+    assert not bad["ok"] and bad["status"] == "auth_failed" and "credentials" in bad["message"]
+    emu.kodi.go_down()
+    down = check_connection(kodi_conn(emu.kodi))
+    assert not down["ok"] and down["status"] == "down" and "cannot connect" in down["message"]
+    emu.kodi.come_back()
+    assert check_connection(PlayerConn(2, "jellyfin", "jf", emu.jellyfin.url, token=emu.jellyfin.token))["ok"]
+    assert "library sections" in check_connection(PlayerConn(3, "plex", "px", emu.plex.url, token=emu.plex.token))["message"]
+
+
+def group_call(*ids) -> SyncCall:
+    return SyncCall("group:1", "kodi", tuple(PlayerCalls(i, (movie(1),), (ROOT,)) for i in ids))
+
+
+def test_group_first_down_second_does_the_work(emu):
+    conns = {1: kodi_conn(emu.kodi, 1), 2: kodi_conn(emu.kodi2, 2)}
+    emu.kodi.go_down()
+    seen = []
+    res = run_sync(group_call(1, 2), conns, confirm_timeout=0, on_status=lambda *a: seen.append(a[2]))
+    assert res["player_id"] == 2 and seen == ["down", "ok"]
+    assert "VideoLibrary.Scan" in emu.kodi2.rpc_methods()
+    emu.kodi2.go_down()
+    with pytest.raises(PlayersFailed) as e:
+        run_sync(group_call(1, 2), conns, confirm_timeout=0)
+    assert not e.value.permanent
+
+
+def test_group_playing_member_is_passed_over_then_deferred(emu):
+    conns = {1: kodi_conn(emu.kodi, 1), 2: kodi_conn(emu.kodi2, 2)}
+    emu.kodi.playing = True
+    assert run_sync(group_call(1, 2), conns, confirm_timeout=0)["player_id"] == 2
+    assert "VideoLibrary.Scan" not in emu.kodi.rpc_methods()
+    emu.kodi2.playing = True
+    with pytest.raises(PlayersBusy):
+        run_sync(group_call(1, 2), conns, confirm_timeout=0)
+    # per-player policy: sync anyway, or drop the sync
+    conns[1] = kodi_conn(emu.kodi, 1, options={"skip_when_playing": False})
+    assert run_sync(group_call(1, 2), conns, confirm_timeout=0)["player_id"] == 1
+    skip = {1: kodi_conn(emu.kodi, 1, options={"when_playing": "skip"})}
+    assert run_sync(group_call(1), skip, confirm_timeout=0)["skipped"] == "playing"
+
+
+def test_wrong_credentials_are_permanent(emu):
+    with pytest.raises(PlayersFailed) as e:
+        run_sync(group_call(1), {1: kodi_conn(emu.kodi, password="bad")}, confirm_timeout=0)
+    assert e.value.permanent and "authentication failed" in str(e.value)
+
+
+def test_unreachable_is_an_error_value_not_a_hang(emu):
+    emu.plex.go_down()
+    with pytest.raises(PlayerUnreachable):
+        PlexClient(emu.plex.url, emu.plex.token, timeout=1).identity()
