@@ -5,7 +5,6 @@ from __future__ import annotations
 import time
 
 from metarr import enrich, settings
-from metarr.assets.download import DownloadPolicy
 from metarr.db.media import ENTITY_MODELS
 from metarr.db.models import Library
 from metarr.jobs.model import PRIORITY, JobResult, JobSpec, PermanentError, RetryLater
@@ -67,8 +66,11 @@ def cache_entity(ctx, job):
     lib = _lib(et, eid)
     if lib is None:
         raise PermanentError(f"{et} {eid} not found")
-    policy = DownloadPolicy.from_allow_hosts(s.config.allow_hosts)
-    out = enrich.cache_selected(s.db, s.config.data_dir, policy, et, eid, bool(settings.get(s.db, "publish.actors")))
+    asset_cache = s.actor("asset_cache")
+
+    def fetch(url: str, kind: str):
+        return asset_cache.fetch(url, kind).get(timeout=10).result(timeout=300)
+    out = enrich.cache_selected(s.db, fetch, et, eid, bool(settings.get(s.db, "publish.actors")))
     s.bus.publish("asset.selected", entity=et, id=eid, cached=out["cached"], failed=len(out["failed"]))
     nxt = ()
     if lib.auto_publish and s.registry.get(f"publish.{et}") is not None:

@@ -369,13 +369,12 @@ def children(entity_type: str, entity_id: int) -> list[tuple[str, int]]:
     return out
 
 
-def cache_selected(db, data_dir, policy, entity_type: str, entity_id: int, with_actors: bool = True) -> dict[str, Any]:
+def cache_selected(db, fetch, entity_type: str, entity_id: int, with_actors: bool = True) -> dict[str, Any]:
     """Download every selected candidate (and cast images) into the cache and point the slots at
-    them. Refused downloads are reported and the candidate rejected; nothing else is touched."""
-    from . import cache
+    them. `fetch(url, kind)` returns the CacheFile row (the AssetCache actor). Refused downloads are
+    reported and the candidate rejected; nothing else is touched."""
     from .assets.errors import AssetError
     from .assets.images import is_near_duplicate
-    store = cache.open_store(data_dir)
     done, failed = 0, []
     for et, eid in children(entity_type, entity_id):
         chosen: list[str] = []
@@ -386,7 +385,7 @@ def cache_selected(db, data_dir, policy, entity_type: str, entity_id: int, with_
             if slot_locked(et, eid, c.slot) and c.selected_by != "user":
                 continue
             try:
-                cf = cache.ingest_url(db, store, data_dir, c.url, policy)
+                cf = fetch(c.url, "assets")
             except AssetError as e:
                 failed.append({"url": c.url, "reason": e.reason})
                 with write_tx(db):
@@ -415,7 +414,7 @@ def cache_selected(db, data_dir, policy, entity_type: str, entity_id: int, with_
                 if not cm.thumb_url.startswith("http"):
                     continue
                 try:
-                    cf = cache.ingest_url(db, store, data_dir, cm.thumb_url, policy, kind="actors")
+                    cf = fetch(cm.thumb_url, "actors")
                 except AssetError as e:
                     failed.append({"url": cm.thumb_url, "reason": e.reason})
                     continue

@@ -35,7 +35,7 @@ async def status(request: web.Request) -> web.Response:
         "queue": {"status": "ok", **({k: v for k, v in vars(stats).items() if k != "by_type"} if stats else {})},
         "websocket": {"clients": len(request.app[hub_key].clients), "dropped": request.app[hub_key].dropped},
     }
-    for name in ("watcher", "gateway", "syncer"):
+    for name in ("watcher", "gateway", "asset_cache", "syncer"):
         actor = s.actor(name)
         if actor is None or not hasattr(actor, "status"):
             continue
