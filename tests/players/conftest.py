@@ -32,9 +32,12 @@ class World:
         self.emu = emu
         now = time.time()
         with connection(services.db):
-            self.movies = Library.create(name="Movies", kind="movie", path=MOVIES_ROOT, created_at=now, updated_at=now)
-            self.tv = Library.create(name="TV", kind="tv", path=TV_ROOT, created_at=now, updated_at=now)
-            self.music = Library.create(name="Music", kind="music", path=MUSIC_ROOT, created_at=now, updated_at=now)
+            self.movies = Library.create(name="Movies", kind="movie", path=MOVIES_ROOT, created_at=now,
+                                         updated_at=now, watch=False)
+            self.tv = Library.create(name="TV", kind="tv", path=TV_ROOT, created_at=now,
+                                         updated_at=now, watch=False)
+            self.music = Library.create(name="Music", kind="music", path=MUSIC_ROOT, created_at=now,
+                                         updated_at=now, watch=False)
 
     def movie(self, i: int) -> Movie:
         with connection(self.s.db):

@@ -10,7 +10,7 @@ from metarr.players.jellyfin import JellyfinClient
 from metarr.players.kodi import KodiClient, KodiRpcError
 from metarr.players.model import Change, PlayerCalls, SyncCall
 from metarr.players.plex import PlexClient
-from metarr.players.run import PlayerConn, PlayersBusy, PlayersFailed, run_sync, check_connection
+from metarr.players.run import PlayerConn, PlayersBusy, PlayersFailed, check_connection, run_sync
 
 ROOT = "/mnt/movies"
 
