@@ -3,6 +3,7 @@ that answers (and is not busy playing), report each player's status. Blocking; w
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -15,6 +16,8 @@ from .plan import as_dir, kodi_lookup_key, kodi_lookups, norm, plan_jellyfin, pl
 from .plex import PlexClient
 
 log = logging.getLogger(__name__)
+
+CONFIRM_GRACE = 3.0   # seconds to keep looking for scanned items after Kodi says the scan ended
 
 StatusFn = Callable[[int, str, str, str], None]   # (player id, name, status, message)
 
@@ -110,14 +113,24 @@ def run_kodi(client: KodiClient, pc: PlayerCalls, confirm_timeout: float = 60.0)
     out: dict[str, Any] = {"lookups": len(lookups), "scans": [o.params["directory"] for o in scans],
                            "refreshed": len(refreshes)}
     if scanned and confirm_timeout > 0:
-        # over HTTP Kodi sends no OnScanFinished: poll until the scan ends, then look the items up
-        finished = client.wait_scan(confirm_timeout)
+        out.update(confirm_scanned(client, scanned, confirm_timeout))
+    return out
+
+
+def confirm_scanned(client: KodiClient, scanned: list, timeout: float) -> dict[str, Any]:
+    """Over HTTP Kodi sends no OnScanFinished: poll until the scan ends, then look the items up.
+    A scan may flag itself as running a moment after the call returned, so missing items are looked
+    up again for CONFIRM_GRACE seconds before they count as not confirmed."""
+    start = time.monotonic()
+    while True:
+        finished = client.wait_scan(max(0.0, timeout - (time.monotonic() - start)))
         found: set[tuple[str, str]] = set()
         for kind, root in kodi_lookups(scanned):
             found.update((kind, norm(p)) for p in client.list_paths(kind, as_dir(root)))
         missing = [c.file or c.folder for c in scanned if kodi_lookup_key(c) not in found]
-        out.update(confirmed=len(scanned) - len(missing), unconfirmed=missing, scan_finished=finished)
-    return out
+        if not missing or not finished or time.monotonic() - start >= CONFIRM_GRACE:
+            return {"confirmed": len(scanned) - len(missing), "unconfirmed": missing, "scan_finished": finished}
+        time.sleep(0.5)
 
 
 def run_jellyfin(client: JellyfinClient, pc: PlayerCalls) -> dict[str, Any]:

@@ -6,6 +6,7 @@ import pytest
 
 from actors import player_syncer
 from metarr.jobs.model import JobSpec
+from metarr.players import run
 from tests.conftest import wait_for
 
 from .conftest import JF_MOVIES, KODI_MOVIES, MOVIES_ROOT
@@ -14,6 +15,12 @@ from .conftest import JF_MOVIES, KODI_MOVIES, MOVIES_ROOT
 def entity_spec(kind: str, eid: int, **extra) -> JobSpec:
     return JobSpec("sync.entity", subject=f"{kind}:{eid}", priority=4,
                    payload={"entity_type": kind, "entity_id": eid, **extra})
+
+
+@pytest.fixture(autouse=True)
+def _short_confirm(monkeypatch):
+    # items the emulated Kodi cannot find on disk stay missing: look for them again only briefly
+    monkeypatch.setattr(run, "CONFIRM_GRACE", 0.3)
 
 
 @pytest.fixture
