@@ -95,3 +95,17 @@ async def test_path_mapping_test_endpoint_player_scope_beats_group(api, emu):
     assert res["mapped"] == "/elsewhere/x" and not res["changed"]
     assert (await api.post(url, json={})).status == 400
     assert (await api.post("/api/v1/players/999/test-path", json={"path": "/x"})).status == 404
+
+
+async def test_sync_now_enqueues_library_syncs(api, tmp_path):
+    (tmp_path / "movies").mkdir()
+    r = await api.post("/api/v1/libraries", json={"name": "M", "kind": "movie", "path": str(tmp_path / "movies"),
+                                                  "watch": False})
+    assert r.status == 201, await r.text()
+    lib = (await r.json())["data"]["id"]
+    r = await api.post("/api/v1/players/sync", json={"library_id": lib})
+    data = (await r.json())["data"]
+    assert r.status == 202 and data["libraries"] == [lib] and len(data["job_ids"]) == 1
+    job = (await (await api.get(f"/api/v1/jobs/{data['job_ids'][0]}")).json())["data"]
+    assert job["type"] == "sync.library"
+    assert (await api.post("/api/v1/players/sync", json={"library_id": 999})).status == 404

@@ -10,6 +10,8 @@ from aiohttp import web
 
 from metarr.db.database import write_tx
 from metarr.db.media import PathMapping, Player, PlayerGroup
+from metarr.db.models import Library
+from metarr.jobs.model import PRIORITY, JobSpec
 from metarr.pathmap import Mapping, map_path, scopes_for_player
 from metarr.players.model import KINDS
 from metarr.players.resolve import conn_of
@@ -210,6 +212,28 @@ async def test_path(request: web.Request) -> web.Response:
     if res is None:
         raise not_found(f"player {pid}")
     return ok({"id": pid, **res})
+
+
+@routes.post("/api/v1/players/sync")
+async def sync_now(request: web.Request) -> web.Response:
+    """Tell every player about a whole library (`{"library_id"}`) or all enabled libraries: one
+    `sync.library` job each, coalesced by the PlayerSyncer like any other sync."""
+    body = await json_body(request, required=False)
+    lib_id = field(body, "library_id", int)
+
+    def ids():
+        q = Library.select(Library.id).where(Library.enabled == True)  # noqa: E712
+        if lib_id is not None:
+            q = Library.select(Library.id).where(Library.id == lib_id)
+        return [lib.id for lib in q]
+    libs = await request.app[bridge_key].run(ids)
+    if lib_id is not None and not libs:
+        raise not_found(f"library {lib_id}")
+    specs = [JobSpec("sync.library", subject=f"library:{i}", payload={"library_id": i}, priority=PRIORITY["user"],
+                     library_id=i) for i in libs]
+    ledger = request.app[services_key].actor("ledger")
+    job_ids = await request.app[bridge_key].ask(lambda: ledger.enqueue(specs)) if specs else []
+    return ok({"job_ids": job_ids, "libraries": libs}, status=202)
 
 
 # ------------------------------------------------------------------ groups
