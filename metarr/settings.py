@@ -22,7 +22,27 @@ DEFAULTS: dict[str, Any] = {
     "sync.debounce_seconds": 2.0,
     "api.rate_limit_per_minute": 1200,
     "ui.password": None,
+    "ui.browse_roots": ["/"],
 }
+
+
+def hash_password(password: str) -> str:
+    import hashlib
+    import secrets as _secrets
+    salt = _secrets.token_hex(16)
+    digest = hashlib.pbkdf2_hmac("sha256", password.encode(), bytes.fromhex(salt), 200_000).hex()
+    return f"pbkdf2${salt}${digest}"
+
+
+def check_password(password: str, stored: str) -> bool:
+    import hashlib
+    import hmac
+    try:
+        _, salt, digest = stored.split("$", 2)
+    except ValueError:
+        return False
+    got = hashlib.pbkdf2_hmac("sha256", password.encode(), bytes.fromhex(salt), 200_000).hex()
+    return hmac.compare_digest(got, digest)
 
 
 def get(db, key: str) -> Any:
@@ -42,6 +62,10 @@ def validate(key: str, value: Any) -> Any:
     if key not in DEFAULTS:
         raise ValueError(f"unknown setting {key!r}")
     default = DEFAULTS[key]
+    if key == "ui.password":
+        if value is not None and not isinstance(value, str):
+            raise ValueError("ui.password must be a string")
+        return value
     if default is None or value is None:
         return value
     if isinstance(default, bool):
@@ -62,6 +86,10 @@ def validate(key: str, value: Any) -> Any:
 
 def put_many(db, values: dict[str, Any]) -> dict[str, Any]:
     clean = {k: validate(k, v) for k, v in values.items()}
+    if clean.get("ui.password"):
+        if len(clean["ui.password"]) < 8:
+            raise ValueError("ui.password must have at least 8 characters")
+        clean["ui.password"] = hash_password(clean["ui.password"])   # never stored in clear
     now = time.time()
     with write_tx(db):
         for k, v in clean.items():

@@ -27,12 +27,8 @@ def create_app(services: Services, *, start_actors: bool = True, run_workers: bo
     app[session_secret_key] = ensure_secret(services.config, "session_secret")
     app[hub_key] = Hub()
     api.setup(app)
-    try:
-        from . import pages
-    except ImportError:  # the UI module is optional in a headless build
-        pages = None
-    if pages is not None:
-        pages.setup(app)
+    from . import ui
+    ui.setup(app)
 
     async def lifecycle(app: web.Application):
         loop = asyncio.get_running_loop()

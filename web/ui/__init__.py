@@ -1,0 +1,306 @@
+"""The web UI: server-rendered pages (aiohttp-jinja2) over the same read models as the REST API;
+actions go through the REST API from a small script (session cookie + CSRF token)."""
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import aiohttp_jinja2
+import jinja2
+from aiohttp import web
+
+from metarr import activity, browse, recyclebin, settings
+from metarr import metadata as md
+from metarr.db.database import ping
+from metarr.db.media import Artist as ArtistRow
+from metarr.db.media import AssetCandidate, Movie, PathMapping, Player, Series
+from metarr.db.models import Library, Schedule
+from metarr.jobs import store
+from metarr.libraries import to_dict as library_json
+from metarr.timefmt import iso
+
+from .. import auth
+from ..keys import api_key_key, bridge_key, services_key, session_secret_key
+
+HERE = Path(__file__).parent
+NAV = [("/", "Dashboard"), ("/libraries", "Libraries"), ("/movies", "Movies"), ("/series", "TV"), ("/music", "Music"),
+       ("/jobs", "Jobs"), ("/players", "Players"), ("/settings", "Settings"), ("/recycle-bin", "Recycle bin"),
+       ("/activity", "Activity")]
+routes = web.RouteTableDef()
+LABELS = {"title": "Title", "original_title": "Original title", "sort_title": "Sort title", "year": "Year",
+          "premiered": "Premiered", "plot": "Plot", "outline": "Outline", "tagline": "Tagline", "runtime": "Runtime (min)",
+          "content_rating": "Rating (MPAA)", "set_name": "Collection", "set_overview": "Collection overview",
+          "trailer": "Trailer", "tmdb_id": "TMDB id", "imdb_id": "IMDb id", "tvdb_id": "TVDB id",
+          "user_rating": "Your rating", "status": "Status", "name": "Name", "sort_name": "Sort name",
+          "biography": "Biography", "formed": "Formed", "musicbrainz_id": "MusicBrainz id"}
+TEXT_FIELDS = {"plot", "outline", "biography", "set_overview"}
+INT_FIELDS = {"year", "runtime", "tmdb_id", "tvdb_id"}
+
+
+def setup(app: web.Application) -> None:
+    aiohttp_jinja2.setup(app, loader=jinja2.FileSystemLoader(str(HERE / "templates")), autoescape=True,
+                         context_processors=[_context])
+    app.router.add_routes(routes)
+    app.router.add_static("/static/", str(HERE / "static"), name="static")
+
+
+async def _context(request: web.Request) -> dict:
+    session = request.cookies.get(auth.SESSION_COOKIE, "")
+    secret = request.app[session_secret_key]
+    return {"nav": NAV, "csrf": auth.csrf_token(secret, session) if session else ""}
+
+
+def render(template: str, request: web.Request, active: str, **ctx) -> web.Response:
+    return aiohttp_jinja2.render_template(template, request, {"active": active, **ctx})
+
+
+async def run(request, fn, *args):
+    return await request.app[bridge_key].run(fn, *args)
+
+
+# ------------------------------------------------------------------ login
+
+@routes.get("/login")
+async def login_form(request: web.Request) -> web.Response:
+    nxt = request.query.get("next", "/")
+    return aiohttp_jinja2.render_template("login.html", request, {"next": nxt if nxt.startswith("/") else "/",
+                                                                  "error": None})
+
+
+@routes.post("/login")
+async def login(request: web.Request) -> web.Response:
+    form = await request.post()
+    secret = str(form.get("secret", ""))
+    nxt = str(form.get("next", "/"))
+    if not nxt.startswith("/") or nxt.startswith("//"):
+        nxt = "/"   # no open redirect
+    s = request.app[services_key]
+    stored = await run(request, settings.get, s.db, "ui.password")
+    ok = auth.same(secret, request.app[api_key_key]) or (bool(stored) and settings.check_password(secret, stored))
+    if not ok:
+        resp = aiohttp_jinja2.render_template("login.html", request, {"next": nxt, "error": "Wrong key or password."})
+        resp.set_status(401)
+        return resp
+    resp = web.HTTPFound(nxt)
+    resp.set_cookie(auth.SESSION_COOKIE, auth.make_session(request.app[session_secret_key]), httponly=True,
+                    samesite="Lax", max_age=auth.SESSION_TTL, path="/",
+                    secure=request.secure)
+    raise resp
+
+
+@routes.post("/logout")
+async def logout(request: web.Request) -> web.Response:
+    resp = web.HTTPFound("/login")
+    resp.del_cookie(auth.SESSION_COOKIE, path="/")
+    raise resp
+
+
+# ------------------------------------------------------------------ pages
+
+@routes.get("/")
+async def dashboard(request: web.Request) -> web.Response:
+    s = request.app[services_key]
+
+    def q():
+        st = store.stats(s.db, time.time())
+        acts, _ = activity.list_entries(15, 0)
+        counts = {"movies": Movie.select().where(Movie.deleted_at.is_null(True)).count(),
+                  "series": Series.select().where(Series.deleted_at.is_null(True)).count(),
+                  "artists": ArtistRow.select().where(ArtistRow.deleted_at.is_null(True)).count()}
+        return st, acts, counts, ping(s.db)
+    st, acts, counts, db_ok = await run(request, q)
+    components = {"database": {"status": "ok" if db_ok else "error", "detail": "sqlite" if s.config.is_sqlite else "postgresql"}}
+    for name in ("watcher", "gateway", "syncer"):
+        actor = s.actor(name)
+        if actor is None:
+            continue
+        try:
+            got = await request.app[bridge_key].ask(lambda a=actor: a.status(), timeout=5)
+            detail = ", ".join(f"{k}: {v.get('state', v.get('mode', ''))}" for k, v in
+                               (got.get("providers") or got.get("libraries") or {}).items())
+            components[name] = {"status": got.get("status", "ok"), "detail": detail}
+        except Exception as e:  # a slow component must not break the page
+            components[name] = {"status": "error", "detail": str(e)}
+    return render("dashboard.html", request, "/", title="Dashboard", stats=vars(st), activity=acts,
+                  counts=counts, components=components)
+
+
+@routes.get("/libraries")
+async def libraries_page(request: web.Request) -> web.Response:
+    s = request.app[services_key]
+    libs = await run(request, lambda: [library_json(x) for x in Library.select().order_by(Library.id)])
+    watcher = {}
+    if s.actor("watcher") is not None:
+        try:
+            watcher = (await request.app[bridge_key].ask(lambda: s.actor("watcher").status(), timeout=5))["libraries"]
+        except Exception:
+            watcher = {}
+    return render("libraries.html", request, "/libraries", title="Libraries", libraries=libs, watcher=watcher)
+
+
+LIST_PAGES = {"/movies": ("movie", "Movies"), "/series": ("series", "TV shows"), "/music": ("artist", "Music")}
+
+
+async def list_page(request: web.Request) -> web.Response:
+    path = request.path.rstrip("/") or "/"
+    kind, title = LIST_PAGES[path]
+    q = (request.query.get("q") or "")[:200]
+    state = request.query.get("state") or None
+    if state not in (None, "discovered", "identified", "enriched", "published", "ambiguous", "unidentified"):
+        state = None
+    default_sort = "name" if kind == "artist" else "title"
+    sort = request.query.get("sort") or default_sort
+    if sort.lstrip("-") not in browse.SORTS[kind]:
+        sort = default_sort
+    try:
+        offset = max(0, int(request.query.get("offset", "0")))
+    except ValueError:
+        offset = 0
+    limit = 48
+    filters = {"state": state} if state else {}
+    items, total = await run(request, lambda: browse.list_entities(kind, limit=limit, offset=offset, q=q or None,
+                                                                    sort=sort, **filters))
+    for it in items:
+        it.setdefault("title", it.get("name"))
+    sorts = [(k, k) for k in browse.SORTS[kind]] + [(f"-{k}", f"{k} (desc)") for k in browse.SORTS[kind]]
+    base = {"movie": "/movies", "series": "/series", "artist": "/artists"}[kind]
+    return render("media_list.html", request, path, title=title, items=items, total=total, q=q, state=state or "",
+                  sort=sort, sorts=sorts, offset=offset, limit=limit, base=base)
+
+
+for _p in LIST_PAGES:
+    routes.get(_p)(list_page)
+
+
+def _fields(kind: str, d: dict) -> list[dict]:
+    out = []
+    for name in md.SCALARS[kind]:
+        st = d["locks"].get(name, {})
+        out.append({"name": name, "key": name, "label": LABELS.get(name, name), "value": d.get(name),
+                    "kind": "text" if name in TEXT_FIELDS else ("int" if name in INT_FIELDS else "str"),
+                    "locked": st.get("locked", False), "source": st.get("source")})
+    for name in md.LISTS[kind]:
+        st = d["locks"].get(f"list:{name}", {})
+        out.append({"name": name, "key": f"list:{name}", "label": name.capitalize(), "value": d.get(name) or [],
+                    "kind": "list", "locked": st.get("locked", False), "source": st.get("source")})
+    return out
+
+
+SLOTS = {"movie": ("poster", "fanart", "clearlogo", "clearart", "banner", "discart", "landscape", "keyart"),
+         "series": ("poster", "fanart", "banner", "clearlogo", "clearart", "landscape", "characterart", "keyart"),
+         "artist": ("thumb", "fanart", "clearlogo", "banner")}
+
+
+async def entity_page(request: web.Request) -> web.Response:
+    plural = request.path.strip("/").split("/")[0]
+    kind = {"movies": "movie", "series": "series", "artists": "artist"}[plural]
+    try:
+        eid = int(request.match_info["id"])
+    except ValueError:
+        raise web.HTTPNotFound() from None
+    d = await run(request, browse.detail, kind, eid)
+    if d is None:
+        raise web.HTTPNotFound()
+
+    def cands():
+        rows = AssetCandidate.select().where((AssetCandidate.entity_type == kind) & (AssetCandidate.entity_id == eid)
+                                             & (AssetCandidate.rejected == False)).order_by(  # noqa: E712
+            AssetCandidate.score.desc())
+        by: dict[str, list] = {}
+        for c in rows:
+            by.setdefault(c.slot, []).append({"id": c.id, "url": c.url, "provider": c.provider, "width": c.width,
+                                              "height": c.height, "language": c.language, "score": c.score,
+                                              "breakdown": c.breakdown, "selected": c.selected})
+        return by
+    by_slot = await run(request, cands)
+    slots = []
+    for name in SLOTS[kind]:
+        a = d["assets"].get(name) or {}
+        slots.append({"name": name, "url": a.get("url"), "source": a.get("source"), "candidates": by_slot.get(name, [])})
+    episodes = await run(request, browse.episodes_of, eid) if kind == "series" else []
+    api = f"/api/v1/{plural}/{eid}"
+    return render("entity.html", request, "/" + ("music" if kind == "artist" else plural), title=d.get("title") or d.get("name"),
+                  d=d, fields=_fields(kind, d), slots=slots, api=api, publishable=True, episodes=episodes,
+                  entity_ref=f"{kind}:{eid}")
+
+
+for _p in ("/movies/{id}", "/series/{id}", "/artists/{id}"):
+    routes.get(_p)(entity_page)
+
+
+@routes.get("/jobs")
+async def jobs_page(request: web.Request) -> web.Response:
+    from ..api.jobs import job_json
+    s = request.app[services_key]
+    status = request.query.get("status") or ""
+    statuses = [status] if status in ("pending", "running", "succeeded", "dead", "cancelled") else None
+    rows, _ = await run(request, store.list_jobs, s.db, statuses, None, 100, 0, "-id")
+    return render("jobs.html", request, "/jobs", title="Jobs", jobs=[job_json(r) for r in rows], status=status)
+
+
+@routes.get("/players")
+async def players_page(request: web.Request) -> web.Response:
+    def q():
+        players = [{"id": p.id, "name": p.name, "kind": p.kind, "url": p.url, "last_status": p.last_status}
+                   for p in Player.select().order_by(Player.id)]
+        maps = [{"id": m.id, "scope": m.scope, "from": m.from_prefix, "to": m.to_prefix}
+                for m in PathMapping.select().order_by(PathMapping.scope)]
+        return players, maps
+    players, maps = await run(request, q)
+    return render("players.html", request, "/players", title="Players", players=players, mappings=maps)
+
+
+@routes.get("/settings")
+async def settings_page(request: web.Request) -> web.Response:
+    s = request.app[services_key]
+    values = await run(request, settings.get_all, s.db)
+    scheds = await run(request, lambda: [{"name": x.name, "job_type": x.job_type, "interval_s": x.interval_s,
+                                          "last_run": iso(x.last_run)} for x in Schedule.select().order_by(Schedule.name)])
+    providers = {}
+    if s.actor("gateway") is not None:
+        try:
+            providers = (await request.app[bridge_key].ask(lambda: s.actor("gateway").status(), timeout=5))["providers"]
+        except Exception:
+            providers = {}
+    return render("settings.html", request, "/settings", title="Settings", settings=values, schedules=scheds,
+                  providers=providers)
+
+
+@routes.get("/recycle-bin")
+async def recycle_page(request: web.Request) -> web.Response:
+    s = request.app[services_key]
+    rows, _ = await run(request, recyclebin.list_entries, 200, 0, "present")
+    retention = await run(request, settings.get, s.db, "recycle.retention_days")
+    return render("recycle.html", request, "/recycle-bin", title="Recycle bin", entries=rows, retention=retention)
+
+
+@routes.get("/activity")
+async def activity_page(request: web.Request) -> web.Response:
+    rows, _ = await run(request, activity.list_entries, 200, 0)
+    return render("activity.html", request, "/activity", title="Activity", entries=rows)
+
+
+# ------------------------------------------------------------------ folder browser
+
+@routes.get("/ui/browse")
+async def browse_dirs(request: web.Request) -> web.Response:
+    """Sub-directories of a folder, confined to the allowed roots (setting `ui.browse_roots`)."""
+    from ..envelope import ApiError, ok
+    s = request.app[services_key]
+    roots = [os.path.realpath(r) for r in (await run(request, settings.get, s.db, "ui.browse_roots") or ["/"])]
+    want = request.query.get("path") or roots[0]
+    real = os.path.realpath(want)
+    if not any(real == r or real.startswith(r.rstrip("/") + "/") for r in roots):
+        raise ApiError(403, "forbidden", "outside the folders you may browse")
+
+    def listing():
+        try:
+            with os.scandir(real) as it:
+                dirs = sorted((e.name for e in it if e.is_dir(follow_symlinks=False) and not e.name.startswith(".")),
+                              key=str.lower)
+        except OSError as e:
+            raise ApiError(400, "bad_request", f"cannot list {real}: {e.strerror}") from None
+        return [{"name": n, "path": os.path.join(real, n)} for n in dirs[:500]]
+    dirs = await request.app[bridge_key].run(listing)
+    return ok({"path": real, "parent": os.path.dirname(real) if real not in roots else None, "dirs": dirs})

@@ -1,0 +1,197 @@
+// Metarr UI: a small helper for API calls (session cookie + CSRF header), declarative buttons and
+// forms, and the websocket feed that keeps pages live. No build step.
+(function () {
+  "use strict";
+  const csrf = document.querySelector('meta[name="csrf-token"]')?.content || "";
+
+  function toast(text, kind) {
+    const box = document.getElementById("toasts");
+    if (!box) return;
+    const el = document.createElement("div");
+    el.className = "toast" + (kind ? " " + kind : "");
+    el.textContent = text;
+    box.appendChild(el);
+    setTimeout(() => el.remove(), 5000);
+  }
+
+  async function api(method, path, body) {
+    const opts = { method, headers: { "X-CSRF-Token": csrf }, credentials: "same-origin" };
+    if (body instanceof FormData || body instanceof Blob) {
+      opts.body = body;
+    } else if (body !== undefined) {
+      opts.headers["Content-Type"] = "application/json";
+      opts.body = JSON.stringify(body);
+    }
+    const resp = await fetch(path, opts);
+    let data = null;
+    try { data = await resp.json(); } catch (e) { data = null; }
+    if (!resp.ok || !data || data.success === false) {
+      const msg = (data && data.error && data.error.message) || ("HTTP " + resp.status);
+      toast(msg, "error");
+      throw new Error(msg);
+    }
+    return data;
+  }
+  window.metarr = { api, toast };
+
+  function formJSON(form) {
+    const out = {};
+    for (const el of form.elements) {
+      if (!el.name || el.disabled) continue;
+      if (el.type === "checkbox") out[el.name] = el.checked;
+      else if (el.type === "number") { if (el.value !== "") out[el.name] = Number(el.value); }
+      else if (el.dataset.list !== undefined) out[el.name] = el.value.split(",").map(s => s.trim()).filter(Boolean);
+      else if (el.value !== "" || el.dataset.keepEmpty !== undefined) out[el.name] = el.value;
+    }
+    return out;
+  }
+
+  document.addEventListener("click", async (ev) => {
+    const btn = ev.target.closest("[data-action]");
+    if (!btn) return;
+    ev.preventDefault();
+    if (btn.dataset.confirm && !confirm(btn.dataset.confirm)) return;
+    btn.disabled = true;
+    try {
+      const body = btn.dataset.body ? JSON.parse(btn.dataset.body) : undefined;
+      const res = await api(btn.dataset.method || "POST", btn.dataset.url, body);
+      toast(btn.dataset.done || "Done");
+      if (btn.dataset.show) {
+        const target = document.getElementById(btn.dataset.show);
+        if (target) target.textContent = typeof res.data === "string" ? res.data : JSON.stringify(res.data, null, 2);
+      }
+      if (btn.dataset.reload !== undefined) setTimeout(() => location.reload(), 400);
+    } catch (e) { /* toast already shown */ }
+    finally { btn.disabled = false; }
+  });
+
+  document.addEventListener("submit", async (ev) => {
+    const form = ev.target.closest("form[data-api]");
+    if (!form) return;
+    ev.preventDefault();
+    const [method, url] = form.dataset.api.split(" ");
+    try {
+      let body;
+      if (form.dataset.upload !== undefined) {
+        const file = form.querySelector('input[type="file"]').files[0];
+        if (!file) { toast("choose a file first", "error"); return; }
+        body = file;
+      } else {
+        body = formJSON(form);
+      }
+      const res = await api(method, url, body);
+      toast(form.dataset.done || "Saved");
+      if (form.dataset.show) {
+        document.getElementById(form.dataset.show).textContent = JSON.stringify(res.data, null, 2);
+      }
+      if (form.dataset.reload !== undefined) setTimeout(() => location.reload(), 400);
+    } catch (e) { /* shown */ }
+  });
+
+  // lock toggles: aria-pressed reflects the lock; PUT …/locks/{field}
+  document.addEventListener("click", async (ev) => {
+    const b = ev.target.closest("button.lock");
+    if (!b) return;
+    ev.preventDefault();
+    const locked = b.getAttribute("aria-pressed") !== "true";
+    try {
+      await api("PUT", b.dataset.url, { locked });
+      b.setAttribute("aria-pressed", String(locked));
+      b.textContent = locked ? "🔒 locked" : "🔓 unlocked";
+    } catch (e) { /* shown */ }
+  });
+
+  // live updates
+  let statsTimer = null;
+  function refreshStats() {
+    const box = document.querySelector("[data-live-stats]");
+    if (!box) return;
+    clearTimeout(statsTimer);
+    statsTimer = setTimeout(async () => {
+      try {
+        const res = await api("GET", "/api/v1/jobs/stats");
+        for (const [k, v] of Object.entries(res.data)) {
+          const el = box.querySelector(`[data-stat="${k}"]`);
+          if (el) el.textContent = v;
+        }
+      } catch (e) { /* ignore */ }
+    }, 250);
+  }
+
+  function onEvent(msg) {
+    const d = msg.data || {};
+    if (msg.type.startsWith("job.")) {
+      refreshStats();
+      const row = document.querySelector(`[data-job-id="${d.id}"]`);
+      if (row) {
+        const st = row.querySelector("[data-job-status]");
+        if (st) st.textContent = msg.type.split(".")[1];
+        if (msg.type === "job.progress") {
+          const bar = row.querySelector(".progress > span");
+          if (bar && d.total) bar.style.width = Math.round(100 * d.current / d.total) + "%";
+        }
+      } else if (msg.type === "job.created" && document.querySelector("[data-live-jobs]")) {
+        const tbody = document.querySelector("[data-live-jobs]");
+        const tr = document.createElement("tr");
+        tr.dataset.jobId = d.id;
+        tr.innerHTML = `<td>${d.id}</td><td></td><td data-job-status>pending</td><td></td><td><div class="progress"><span></span></div></td><td></td>`;
+        tr.children[1].textContent = d.type || "";
+        tr.children[3].textContent = d.subject || "";
+        tbody.prepend(tr);
+      }
+      if (msg.type === "job.dead") toast(`Job ${d.id} failed for good: ${d.error || ""}`, "error");
+    }
+    if (msg.type === "scan.progress") {
+      const el = document.querySelector(`[data-scan-progress="${d.library_id}"]`);
+      if (el) {
+        el.hidden = false;
+        const bar = el.querySelector(".progress > span");
+        const label = el.querySelector("[data-scan-label]");
+        if (bar) bar.style.width = d.total ? Math.round(100 * d.current / d.total) + "%" : "5%";
+        if (label) label.textContent = `${d.phase} ${d.current}/${d.total}`;
+      }
+    }
+    if (msg.type === "publish.completed") toast(`Published ${d.entity_type} ${d.id}: ${d.written || 0} written, ${d.replaced || 0} replaced`);
+    if (msg.type === "entity.updated" && d.id && document.body.dataset.entity === `${d.entity}:${d.id}` && d.source !== "user") {
+      toast("This item was updated — reload to see the changes.");
+    }
+    const feed = document.querySelector("[data-live-feed]");
+    if (feed && (msg.type === "activity" || msg.type === "job.succeeded" || msg.type === "job.dead")) {
+      const li = document.createElement("li");
+      li.textContent = msg.type === "activity" ? d.message : `${msg.type.replace("job.", "job ")} #${d.id} ${d.type || ""}`;
+      feed.prepend(li);
+      while (feed.children.length > 20) feed.lastChild.remove();
+    }
+  }
+
+  function connect(delay) {
+    if (!document.body.dataset.ws) return;
+    const proto = location.protocol === "https:" ? "wss:" : "ws:";
+    const ws = new WebSocket(`${proto}//${location.host}/api/v1/ws`);
+    ws.onmessage = (e) => { try { onEvent(JSON.parse(e.data)); } catch (err) { /* ignore */ } };
+    ws.onclose = () => setTimeout(() => connect(Math.min(30000, (delay || 1000) * 2)), delay || 1000);
+    window.metarrSocket = ws;
+  }
+  connect(1000);
+
+  // folder browser for the add-library form
+  document.addEventListener("click", async (ev) => {
+    const b = ev.target.closest("[data-browse]");
+    if (!b) return;
+    ev.preventDefault();
+    const input = document.getElementById(b.dataset.browse);
+    const list = document.getElementById(b.dataset.browse + "-list");
+    try {
+      const res = await api("GET", "/ui/browse?path=" + encodeURIComponent(input.value || ""));
+      list.innerHTML = "";
+      input.value = res.data.path;
+      for (const d of res.data.dirs) {
+        const li = document.createElement("li");
+        const a = document.createElement("a");
+        a.href = "#"; a.textContent = d.name + "/";
+        a.addEventListener("click", (e) => { e.preventDefault(); input.value = d.path; b.click(); });
+        li.appendChild(a); list.appendChild(li);
+      }
+    } catch (e) { /* shown */ }
+  });
+})();
