@@ -402,7 +402,7 @@ def cache_selected(db, fetch, entity_type: str, entity_id: int, with_actors: boo
                 if have is None:
                     ArtworkSlot.create(entity_type=et, entity_id=eid, slot=c.slot, season=None, rank=0,
                                        cache_file_id=cf.id, source=source, candidate_id=c.id, updated_at=time.time())
-                elif have.cache_file_id != cf.id:
+                elif have.cache_file_id != cf.id or have.source != source:
                     ArtworkSlot.update(cache_file_id=cf.id, source=source, candidate_id=c.id,
                                        updated_at=time.time()).where(ArtworkSlot.id == have.id).execute()
                 md.set_state(et, eid, f"art:{c.slot}", source, locked=True if source == "user" else None)

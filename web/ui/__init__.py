@@ -79,9 +79,8 @@ async def login(request: web.Request) -> web.Response:
     stored = await run(request, settings.get, s.db, "ui.password")
     ok = auth.same(secret, request.app[api_key_key]) or (bool(stored) and settings.check_password(secret, stored))
     if not ok:
-        resp = aiohttp_jinja2.render_template("login.html", request, {"next": nxt, "error": "Wrong key or password."})
-        resp.set_status(401)
-        return resp
+        # the form again with a message (a 401 here would only add a console error in the browser)
+        return aiohttp_jinja2.render_template("login.html", request, {"next": nxt, "error": "Wrong key or password."})
     resp = web.HTTPFound(nxt)
     resp.set_cookie(auth.SESSION_COOKIE, auth.make_session(request.app[session_secret_key]), httponly=True,
                     samesite="Lax", max_age=auth.SESSION_TTL, path="/",
@@ -113,7 +112,7 @@ async def dashboard(request: web.Request) -> web.Response:
     components = {"database": {"status": "ok" if db_ok else "error", "detail": "sqlite" if s.config.is_sqlite else "postgresql"}}
     for name in ("watcher", "gateway", "syncer"):
         actor = s.actor(name)
-        if actor is None:
+        if actor is None or not hasattr(actor, "status"):
             continue
         try:
             got = await request.app[bridge_key].ask(lambda a=actor: a.status(), timeout=5)

@@ -34,10 +34,18 @@
   }
   window.metarr = { api, toast };
 
+  function changed(el) {
+    if (el.type === "checkbox") return el.checked !== el.defaultChecked;
+    if (el.tagName === "SELECT") return [...el.options].some(o => o.selected !== o.defaultSelected);
+    return el.value !== el.defaultValue;
+  }
+
   function formJSON(form) {
     const out = {};
+    const onlyChanged = form.dataset.changedOnly !== undefined;  // edits lock what they touch, nothing else
     for (const el of form.elements) {
       if (!el.name || el.disabled) continue;
+      if (onlyChanged && !changed(el)) continue;
       if (el.type === "checkbox") out[el.name] = el.checked;
       else if (el.type === "number") { if (el.value !== "") out[el.name] = Number(el.value); }
       else if (el.dataset.list !== undefined) out[el.name] = el.value.split(",").map(s => s.trim()).filter(Boolean);
@@ -78,6 +86,7 @@
         body = file;
       } else {
         body = formJSON(form);
+        if (form.dataset.changedOnly !== undefined && Object.keys(body).length === 0) { toast("Nothing changed"); return; }
       }
       const res = await api(method, url, body);
       toast(form.dataset.done || "Saved");
@@ -97,7 +106,7 @@
     try {
       await api("PUT", b.dataset.url, { locked });
       b.setAttribute("aria-pressed", String(locked));
-      b.textContent = locked ? "🔒 locked" : "🔓 unlocked";
+      b.textContent = locked ? "Locked" : "Unlocked";
     } catch (e) { /* shown */ }
   });
 

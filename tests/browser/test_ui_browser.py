@@ -1,0 +1,188 @@
+"""The web UI in a real browser (Playwright driving Debian's chromium): log in, add a library,
+scan it and watch progress arrive live, open a movie, edit and lock a field, pick a different
+poster, publish, see the file on disk, restore something from the recycle bin. Screenshots of the
+main pages go to artifacts/screenshots/; the pages must log no console errors."""
+import hashlib
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.media import make_clip
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+pytestmark = [pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Debian's chromium is not installed"),
+              pytest.mark.timeout(240)]
+ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
+KEY = "browser-test-key-123"
+
+
+def free_port() -> int:
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def api(base, path, method="GET", body=None):
+    req = urllib.request.Request(base + path, method=method, headers={"X-Api-Key": KEY, "Content-Type": "application/json"},
+                                 data=json.dumps(body).encode() if body is not None else None)
+    with urllib.request.urlopen(req, timeout=10) as r:
+        return json.loads(r.read())
+
+
+def drain(base, timeout=90):
+    end = time.time() + timeout
+    while time.time() < end:
+        d = api(base, "/api/v1/jobs/stats")["data"]
+        if d["due"] == d["running"] == d["retrying"] == 0:
+            return d
+        time.sleep(0.3)
+    raise AssertionError("jobs did not drain")
+
+
+@pytest.fixture
+def server(tmp_path, db_url):
+    pytest.importorskip("playwright")
+    from tests.emulation import EmulatorThread
+    emu_thread = EmulatorThread()
+    emu = emu_thread.start()
+    port = free_port()
+    env = {**os.environ, **emu.env(), "METARR_DATA_DIR": str(tmp_path / "data"), "METARR_DATABASE_URL": db_url,
+           "METARR_API_KEY": KEY, "METARR_PORT": str(port), "METARR_HOST": "127.0.0.1"}
+    proc = subprocess.Popen([sys.executable, "-m", "web.cli", "serve"], env=env, stdout=subprocess.DEVNULL,
+                            stderr=open(tmp_path / "serve.log", "w"))
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(100):
+            try:
+                api(base, "/api/v1/health")
+                break
+            except OSError:
+                time.sleep(0.1)
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        emu_thread.stop()
+
+
+def test_ui_end_to_end(server, tmp_path):
+    from playwright.sync_api import sync_playwright
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    lib = tmp_path / "Films"
+    folder = lib / "Night of the Living Dead (1968)"
+    make_clip(folder / "Night of the Living Dead (1968).mkv")
+    own_nfo = b"<movie><title>Night of the Living Dead</title><plot>My own notes.</plot></movie>"
+    (folder / "Night of the Living Dead (1968).nfo").write_bytes(own_nfo)
+    errors: list[str] = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
+            "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+            "--disable-background-networking", "--disable-component-update", "--disable-sync"])
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: errors.append(str(e)))
+
+        # log in
+        page.goto(server + "/libraries")
+        assert "/login" in page.url
+        page.screenshot(path=str(ARTIFACTS / "login.png"))
+        page.fill("#secret", "wrong")
+        page.click("button[type=submit]")
+        assert page.locator("[role=alert]").is_visible()
+        page.fill("#secret", KEY)
+        page.click("button[type=submit]")
+        page.wait_for_url(server + "/libraries")
+
+        # add a library and scan it, watching the progress arrive
+        page.fill("#lib-name", "Films")
+        page.select_option("#lib-kind", "movie")
+        page.fill("#lib-path", str(lib))
+        page.uncheck("input[name=watch]")
+        page.click("form[data-api] button[type=submit]")
+        page.wait_for_selector("text=Films", timeout=10000)
+        page.wait_for_load_state("networkidle")
+        page.click("button:has-text('Scan')")
+        page.wait_for_selector("[data-scan-progress]:not([hidden])", timeout=20000)
+        page.screenshot(path=str(ARTIFACTS / "libraries.png"))
+        drain(server)
+
+        # the movie, enriched from the emulators
+        page.goto(server + "/movies")
+        page.wait_for_selector(".card")
+        page.screenshot(path=str(ARTIFACTS / "movies.png"))
+        page.click(".card")
+        page.wait_for_selector("h1")
+        movie_url = page.url
+        movie_id = int(movie_url.rsplit("/", 1)[1])
+
+        # edit and lock a field
+        page.fill("#f-tagline", "Edited in the browser")
+        page.click("button:has-text('Save (locks what you change)')")
+        page.wait_for_timeout(800)
+        page.goto(movie_url)
+        assert page.input_value("#f-tagline") == "Edited in the browser"
+        assert page.get_attribute("button[data-url$='/locks/tagline']", "aria-pressed") == "true"
+        d = api(server, f"/api/v1/movies/{movie_id}")["data"]
+        assert d["locks"]["tagline"] == {"source": "user", "locked": True}
+        assert d["locks"]["title"]["locked"] is False   # only what was changed gets locked
+
+        # pick a different poster
+        poster = page.locator(".slot", has_text="poster").first
+        poster.locator("summary").click()
+        use = poster.locator(".cand:not(.selected) button:has-text('Use')").first
+        use.click()
+        page.wait_for_timeout(800)
+        drain(server)
+        d = api(server, f"/api/v1/movies/{movie_id}")["data"]
+        assert d["assets"]["poster"]["source"] == "user"
+        chosen = d["assets"]["poster"]["sha256"]
+        page.goto(movie_url)
+        page.screenshot(path=str(ARTIFACTS / "movie.png"), full_page=True)
+
+        # dry run, then publish; the poster lands on disk
+        page.click("button:has-text('Preview (dry run)')")
+        page.wait_for_function("document.getElementById('plan').textContent.includes('nfo_diff')")
+        page.click("button:has-text('Publish')")
+        target = folder / "Night of the Living Dead (1968)-poster.jpg"
+        end = time.time() + 30
+        while not target.exists() and time.time() < end:
+            time.sleep(0.2)
+        drain(server)
+        assert hashlib.sha256(target.read_bytes()).hexdigest() == chosen
+        assert b"Edited in the browser" in (folder / "Night of the Living Dead (1968).nfo").read_bytes()
+
+        # the user's own NFO was replaced: it is in the recycle bin; restore it
+        page.goto(server + "/recycle-bin")
+        page.wait_for_selector("text=Night of the Living Dead (1968).nfo")
+        page.screenshot(path=str(ARTIFACTS / "recycle-bin.png"))
+        page.on("dialog", lambda dialog: dialog.accept())
+        row = page.locator("tr", has_text="Night of the Living Dead (1968).nfo")
+        row.locator("button:has-text('Restore over')").click()
+        end = time.time() + 10
+        while (folder / "Night of the Living Dead (1968).nfo").read_bytes() != own_nfo and time.time() < end:
+            time.sleep(0.2)
+        assert (folder / "Night of the Living Dead (1968).nfo").read_bytes() == own_nfo
+
+        for path, name in (("/", "dashboard"), ("/jobs", "jobs"), ("/series", "series"), ("/music", "music"),
+                           ("/players", "players"), ("/settings", "settings"), ("/activity", "activity")):
+            page.goto(server + path)
+            page.wait_for_load_state("networkidle")
+            page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+        page.set_viewport_size({"width": 390, "height": 844})
+        page.goto(movie_url)
+        page.screenshot(path=str(ARTIFACTS / "movie-phone.png"), full_page=True)
+        browser.close()
+    assert errors == [], errors
