@@ -42,7 +42,7 @@ def enrich_entity(ctx, job):
     lib = _lib(et, eid)
     if lib is None:
         raise PermanentError(f"{et} {eid} not found")
-    configured = set(s.actor("gateway").configured().get(timeout=10))
+    configured = set(s.actor("gateway").configured().get(timeout=10)) - set(settings.get(s.db, "providers.disabled") or [])
     ectx = enrich.make_ctx(s.db, gateway_call(s), s.config, configured, lib.language)
     try:
         res = enrich.ENRICHERS[et](s.db, ectx, eid)

@@ -54,12 +54,15 @@ def endpoints_from_config(config) -> dict[str, Endpoint]:
 
 
 class ProviderGateway(MetarrActor):
-    def __init__(self, services, limits=None) -> None:
+    def __init__(self, services, limits=None, timeouts: dict[str, float] | None = None) -> None:
         super().__init__()
         self.services = services
         self.db = services.db
         self.limits = dict(DEFAULT_LIMITS, **(limits or {}))
         self.endpoints = endpoints_from_config(services.config)
+        for name, seconds in (timeouts or {}).items():
+            if name in self.endpoints:
+                self.endpoints[name].timeout = seconds
         self.breakers = defaultdict(CircuitBreaker)
         self.counts = defaultdict(lambda: defaultdict(int))
         self.last_error: dict[str, str] = {}

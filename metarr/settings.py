@@ -23,6 +23,7 @@ DEFAULTS: dict[str, Any] = {
     "api.rate_limit_per_minute": 1200,
     "ui.password": None,
     "ui.browse_roots": ["/"],
+    "providers.disabled": [],
 }
 
 

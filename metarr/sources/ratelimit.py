@@ -55,7 +55,7 @@ class Limits:
 
 # documented or conservative defaults (reference/reliability-performance.md §B)
 DEFAULT_LIMITS = {
-    "tmdb": Limits(20.0, 20, 8),        # soft ceiling ~40-50 rps; stay well under
+    "tmdb": Limits(20.0, 10, 8),        # soft ceiling ~40-50 rps: at most 30 in any second
     "tvdb": Limits(10.0, 10, 4),        # no published number
     "fanart": Limits(5.0, 5, 4),        # no published number
     "musicbrainz": Limits(1.0, 1, 1),   # 1 rps average, strict spacing

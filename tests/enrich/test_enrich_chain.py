@@ -107,3 +107,33 @@ async def test_tv_and_music_enriched(aiohttp_client, emu_env, emulators, tmp_pat
     assert (artist_dir / "artist.nfo").exists() and (artist_dir / "Ragtime (1902)" / "folder.jpg").exists()
     assert emulators.stats["musicbrainz"].throttled == 0
     services.db.close()
+
+
+async def test_user_edits_survive_re_enrichment_and_providers_api(aiohttp_client, emu_env, emulators, tmp_path):
+    api, services = await make_api(aiohttp_client, emu_env)
+    root = tmp_path / "Movies"
+    make_clip(root / "Nosferatu (1922)" / "Nosferatu (1922).mkv")
+    r = await api.post("/api/v1/libraries", json={"name": "M", "kind": "movie", "path": str(root), "watch": False})
+    lid = (await r.json())["data"]["id"]
+    await api.post(f"/api/v1/libraries/{lid}/scan")
+    await drain(api)
+    (m,) = (await (await api.get("/api/v1/movies")).json())["data"]
+    assert m["tmdb_id"] == 653
+    r = await api.patch(f"/api/v1/movies/{m['id']}", json={"title": "Nosferatu (my cut)", "genres": ["Silent"]})
+    assert r.status == 200
+    r = await api.post(f"/api/v1/movies/{m['id']}/enrich")
+    assert r.status == 202
+    await drain(api)
+    d = (await (await api.get(f"/api/v1/movies/{m['id']}")).json())["data"]
+    assert (d["title"], d["genres"]) == ("Nosferatu (my cut)", ["Silent"])
+    assert d["locks"]["title"] == {"source": "user", "locked": True}
+    assert d["locks"]["list:genres"] == {"source": "user", "locked": True}
+    assert d["runtime"] == 94   # unlocked fields still come from the provider
+    # providers: state, connection test, disable
+    rows = {p["name"]: p for p in (await (await api.get("/api/v1/providers")).json())["data"]}
+    assert rows["tmdb"]["state"] == "ok" and rows["tmdb"]["enabled"]
+    r = await api.post("/api/v1/providers/tmdb/test")
+    assert (await r.json())["data"]["ok"] is True
+    r = await api.patch("/api/v1/providers/fanart", json={"enabled": False})
+    assert (await r.json())["data"]["enabled"] is False
+    services.db.close()

@@ -22,5 +22,6 @@ def setup(app: web.Application) -> None:
     for module in (system, jobs, settings, libraries, media, artwork, assets, recycle, webhooks, activity, mappings,
                    ws):
         app.router.add_routes(module.routes)
-    from . import players
+    from . import players, providers
     app.router.add_routes(players.routes)
+    app.router.add_routes(providers.routes)
