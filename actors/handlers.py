@@ -15,8 +15,9 @@ def register_all(s) -> None:
     scanning.register(reg)
     enrichment.register(reg)
     phases.register(reg)
-    from . import player_syncer
+    from . import notifier, player_syncer
     player_syncer.register(reg)
+    notifier.register(reg)
     if s.config.test_jobs:
         # prefetch 1: test.append stands for a real (slow) phase. A claimed job is charged an attempt
         # (SPEC §4), so prefetched jobs that never started are charged too when the process dies.

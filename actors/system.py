@@ -101,12 +101,13 @@ class ActorSystem:
 def _phase_actor_factories(s: Services):
     """Long-lived phase actors (gateway, cache, publisher, syncer), started before the ledger."""
     from .asset_cache import AssetCache
+    from .notifier import Notifier
     from .player_syncer import PlayerSyncer
     from .provider_gateway import ProviderGateway
     from .publisher import Publisher
     return [("gateway", lambda: ProviderGateway.start(s)), ("asset_cache", lambda: AssetCache.start(s)),
-            ("publisher", lambda: Publisher.start(s)),
-            ("syncer", lambda: PlayerSyncer.start(s))]
+            ("publisher", lambda: Publisher.start(s)), ("syncer", lambda: PlayerSyncer.start(s)),
+            ("notifier", lambda: Notifier.start(s))]
 
 
 def _producer_factories(s: Services):

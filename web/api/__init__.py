@@ -22,6 +22,7 @@ def setup(app: web.Application) -> None:
     for module in (system, jobs, settings, libraries, media, artwork, assets, recycle, webhooks, activity, mappings,
                    ws):
         app.router.add_routes(module.routes)
-    from . import players, providers
+    from . import notifications, players, providers
     app.router.add_routes(players.routes)
     app.router.add_routes(providers.routes)
+    app.router.add_routes(notifications.routes)

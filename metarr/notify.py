@@ -1,0 +1,69 @@
+"""Notifications: which channels want an event (pure), and sending one message (a generic JSON
+webhook, or any apprise URL when apprise is installed). Sending happens in retried jobs."""
+from __future__ import annotations
+
+import fnmatch
+import json
+import urllib.request
+from dataclasses import dataclass
+from typing import Any
+
+# what users can subscribe to; `*` patterns allowed (e.g. "job.*")
+EVENTS = ("scan.completed", "enrich.completed", "publish.completed", "sync.completed", "job.dead", "job.failed",
+          "webhook.received", "verify.result", "error")
+
+
+@dataclass(frozen=True)
+class Channel:
+    id: int
+    name: str
+    url: str
+    events: tuple[str, ...]
+    enabled: bool = True
+
+
+def wants(channel: Channel, event_type: str) -> bool:
+    return channel.enabled and any(fnmatch.fnmatchcase(event_type, pat) for pat in channel.events or ("*",))
+
+
+def event_name(event_type: str, data: dict[str, Any]) -> str | None:
+    """Map a bus event to a notification event (or None). Job completions become '<phase>.completed'."""
+    if event_type == "job.succeeded":
+        jtype = str(data.get("type") or "")
+        if jtype.startswith("notify."):
+            return None   # never notify about notifications
+        phase = jtype.split(".", 1)[0]
+        return f"{phase}.completed" if phase in ("scan", "enrich", "publish", "sync") else None
+    if event_type in ("job.dead", "job.failed"):
+        return None if str(data.get("type") or "").startswith("notify.") else event_type
+    if event_type in ("webhook.received", "verify.result", "publish.completed"):
+        return event_type
+    return None
+
+
+def message(event: str, data: dict[str, Any]) -> tuple[str, str]:
+    title = f"Metarr: {event}"
+    bits = [f"{k}={v}" for k, v in data.items() if k in ("type", "subject", "error", "source", "event", "problems",
+                                                         "entity_type", "id", "library_id") and v not in (None, "")]
+    return title, ", ".join(bits) or event
+
+
+def send(url: str, title: str, body: str, payload: dict[str, Any], timeout: float = 15.0) -> None:
+    """Deliver one notification; raises on failure (the job retries)."""
+    if url.startswith(("http://", "https://")):
+        req = urllib.request.Request(url, method="POST", data=json.dumps(
+            {"title": title, "message": body, "event": payload}).encode(), headers={"Content-Type": "application/json",
+                                                                                    "User-Agent": "Metarr/0.1"})
+        with urllib.request.urlopen(req, timeout=timeout) as r:
+            if r.status >= 300:
+                raise RuntimeError(f"webhook answered {r.status}")
+        return
+    try:
+        import apprise  # optional: Discord, Telegram, Pushover, Slack, email … by URL
+    except ImportError as e:
+        raise ValueError("only http(s) webhooks are available; install apprise for other services") from e
+    a = apprise.Apprise()
+    if not a.add(url):
+        raise ValueError("apprise does not understand this URL")
+    if not a.notify(title=title, body=body):
+        raise RuntimeError("apprise could not deliver the notification")
