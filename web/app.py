@@ -14,6 +14,8 @@ from .bridge import Bridge
 from .hub import Hub
 from .keys import api_key_key, bridge_key, hub_key, services_key, session_secret_key
 from .middlewares import auth_middleware, error_middleware
+from .ratelimit import RateLimiter, ratelimit_key
+from .ratelimit import middleware as rate_limit_middleware
 
 log = logging.getLogger(__name__)
 
@@ -21,12 +23,18 @@ MAX_BODY = 1024 * 1024  # JSON bodies; uploads have their own limit
 
 
 def create_app(services: Services, *, start_actors: bool = True, run_workers: bool = True) -> web.Application:
-    app = web.Application(middlewares=[error_middleware, auth_middleware], client_max_size=MAX_BODY)
+    limiter = RateLimiter(services.config.trusted_proxies)
+    app = web.Application(middlewares=[error_middleware, rate_limit_middleware(limiter), auth_middleware],
+                          client_max_size=MAX_BODY)
+    app[ratelimit_key] = limiter
     app[services_key] = services
     app[api_key_key] = ensure_api_key(services.config)
     app[session_secret_key] = ensure_secret(services.config, "session_secret")
     app[hub_key] = Hub()
     api.setup(app)
+    from . import metrics, openapi
+    app.router.add_routes(metrics.routes)
+    app.router.add_routes(openapi.routes)
     from . import ui
     ui.setup(app)
 

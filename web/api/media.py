@@ -183,7 +183,8 @@ def _register(plural: str, kind: str, actions: tuple[str, ...]) -> None:
     routes.route("PATCH", f"/api/v1/{plural}/{{id}}")(patch_view)
     routes.put(f"/api/v1/{plural}/{{id}}/locks/{{field}}")(lock_view)
     if actions:
-        routes.post(f"/api/v1/{plural}/{{id}}/{{action}}")(trigger_view)
+        # the actions are spelled out so that POST …/{id}/identify reaches the identify route
+        routes.post(f"/api/v1/{plural}/{{id}}/{{action:{'|'.join(actions)}}}")(trigger_view)
 
 
 for _plural, _kind, _actions in (("movies", "movie", ("enrich", "publish")),

@@ -35,5 +35,8 @@ async def put_settings(request: web.Request) -> web.Response:
         await request.app[bridge_key].run(settings.put_many, s.db, body)
     except ValueError as e:
         raise bad_request(str(e)) from None
+    from ..ratelimit import ratelimit_key
+    if ratelimit_key in request.app:
+        request.app[ratelimit_key].invalidate()   # a new api.rate_limit_per_minute applies at once
     values = await request.app[bridge_key].run(settings.get_all, s.db)
     return ok(_public(values))

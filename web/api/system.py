@@ -43,5 +43,10 @@ async def status(request: web.Request) -> web.Response:
             components[name] = await request.app[bridge_key].ask(lambda a=actor: a.status(), timeout=5)
         except Exception as e:  # a slow or broken component must not break status
             components[name] = {"status": "error", "error": str(e)}
+    from .. import metrics
+    try:
+        summary = metrics.summary(await metrics.collect(request.app)) if db_ok else None
+    except Exception as e:  # the numbers are a bonus: status must answer even if they fail
+        summary = {"error": str(e)}
     return ok({"status": "ok" if db_ok else "degraded", "uptime_s": round(time.time() - s.started_at, 1),
-               "role": s.role, "components": components})
+               "role": s.role, "components": components, "metrics": summary})
