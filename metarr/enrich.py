@@ -67,9 +67,7 @@ def _safe(res: EnrichResult, provider: str, fn, *args, default=None):
 
 def _update(source: str, meta: Metadata) -> md.Update:
     return md.Update(source, {k: v for k, v in meta.scalars.items() if v not in (None, "")}, meta.lists,
-                     cast=tuple(md.CastEntry(p.name, p.role, p.order, p.thumb_url) for p in meta.cast) or None,
-                     ratings=tuple(md.RatingEntry(r.source, r.value, r.votes, r.max, r.default) for r in meta.ratings)
-                     or None)
+                     cast=meta.cast or None, ratings=meta.ratings or None)
 
 
 # ------------------------------------------------------------------ candidates and selection

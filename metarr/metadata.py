@@ -13,6 +13,7 @@ from typing import Any
 
 from .db.database import write_tx
 from .db.media import ENTITY_MODELS, CastMember, EntityList, FieldState, Rating
+from .values import CastEntry, RatingEntry
 
 SCALARS: dict[str, tuple[str, ...]] = {
     "movie": ("title", "original_title", "sort_title", "year", "premiered", "plot", "outline", "tagline", "runtime",
@@ -38,23 +39,6 @@ IDS = ("tmdb_id", "imdb_id", "tvdb_id", "musicbrainz_id", "musicbrainz_release_i
 # rank of a source when deciding whether a new value may replace the current one
 SOURCE_RANK = {"user": 100, "webhook": 50, "nfo": 40, "local": 40}
 DEFAULT_PROVIDER_ORDER = ("tmdb", "tvdb", "musicbrainz", "omdb", "fanart")
-
-
-@dataclass(frozen=True)
-class CastEntry:
-    name: str
-    role: str | None = None
-    order: int = 0
-    thumb_url: str | None = None
-
-
-@dataclass(frozen=True)
-class RatingEntry:
-    source: str
-    value: float
-    votes: int = 0
-    max: float = 10.0
-    default: bool = False
 
 
 @dataclass(frozen=True)

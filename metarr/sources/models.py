@@ -4,6 +4,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..values import CastEntry as Person
+from ..values import RatingEntry as Rating
+
+__all__ = ["Art", "EpisodeInfo", "Metadata", "Person", "Rating", "SearchHit", "to_int", "year_of"]
+
 
 @dataclass(frozen=True)
 class Art:
@@ -17,23 +22,6 @@ class Art:
     vote_average: float | None = None
     likes: int = 0
     season: int | None = None      # season artwork
-
-
-@dataclass(frozen=True)
-class Person:
-    name: str
-    role: str | None = None
-    order: int = 0
-    thumb_url: str | None = None
-
-
-@dataclass(frozen=True)
-class Rating:
-    source: str
-    value: float
-    votes: int = 0
-    max: float = 10.0
-    default: bool = False
 
 
 @dataclass(frozen=True)
