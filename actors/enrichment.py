@@ -10,8 +10,9 @@ from metarr.db.models import Library
 from metarr.jobs.model import PRIORITY, JobResult, JobSpec, PermanentError, RetryLater
 from metarr.sources.http import ProviderError, RateLimited
 
+from .phases import entity_spec, fan_out
+
 ROOTS = ("movie", "series", "artist")
-LIBRARY_ROOT = {"movie": "movie", "tv": "series", "music": "artist"}
 
 
 def register(reg) -> None:
@@ -55,8 +56,7 @@ def enrich_entity(ctx, job):
     s.bus.publish("entity.updated", entity=et, id=eid, fields=res.changed, source="enrich", state=res.state)
     nxt = ()
     if res.state == "enriched":
-        nxt = (JobSpec(f"cache.{et}", subject=f"{et}:{eid}", priority=job.priority, library_id=lib.id,
-                       payload={"entity_type": et, "entity_id": eid}),)
+        nxt = (entity_spec("cache", et, eid, lib.id, job.priority),)
     return JobResult(data=res.to_json(), next=nxt)
 
 
@@ -74,21 +74,12 @@ def cache_entity(ctx, job):
     s.bus.publish("asset.selected", entity=et, id=eid, cached=out["cached"], failed=len(out["failed"]))
     nxt = ()
     if lib.auto_publish and s.registry.get(f"publish.{et}") is not None:
-        nxt = (JobSpec(f"publish.{et}", subject=f"{et}:{eid}", priority=job.priority, library_id=lib.id,
-                       payload={"entity_type": et, "entity_id": eid}),)
+        nxt = (entity_spec("publish", et, eid, lib.id, job.priority),)
     return JobResult(data=out, next=nxt)
 
 
 def enrich_library(ctx, job):
-    lib = Library.get_or_none(Library.id == int(job.payload["library_id"]))
-    if lib is None:
-        raise PermanentError("library not found")
-    et = LIBRARY_ROOT[lib.kind]
-    model = ENTITY_MODELS[et]
-    ids = [r.id for r in model.select(model.id).where((model.library_id == lib.id) & model.deleted_at.is_null(True))]
-    return JobResult(data={"entities": len(ids)},
-                     next=tuple(JobSpec(f"enrich.{et}", subject=f"{et}:{i}", priority=PRIORITY["bulk"],
-                                        library_id=lib.id, payload={"entity_type": et, "entity_id": i}) for i in ids))
+    return fan_out(job, "enrich")
 
 
 def enrich_stale(ctx, job):

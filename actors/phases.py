@@ -41,16 +41,25 @@ def publish_entity(ctx, job):
     return JobResult(data={k: v for k, v in res.items() if k != "paths"}, next=(nxt,) if nxt else ())
 
 
-def publish_library(ctx, job):
+def entity_spec(phase: str, et: str, eid: int, library_id: int, priority: int) -> JobSpec:
+    return JobSpec(f"{phase}.{et}", subject=f"{et}:{eid}", priority=priority, library_id=library_id,
+                   payload={"entity_type": et, "entity_id": eid})
+
+
+def fan_out(job, phase: str) -> JobResult:
+    """A whole-library phase becomes one job per item (each retried on its own)."""
     lib = Library.get_or_none(Library.id == int(job.payload["library_id"]))
     if lib is None:
         raise PermanentError("library not found")
-    kind = LIBRARY_ROOT[lib.kind]
-    model = ROOTS[kind]
+    et = LIBRARY_ROOT[lib.kind]
+    model = ROOTS[et]
     ids = [r.id for r in model.select(model.id).where((model.library_id == lib.id) & model.deleted_at.is_null(True))]
-    specs = tuple(JobSpec(f"publish.{kind}", subject=f"{kind}:{i}", payload={"entity_type": kind, "entity_id": i},
-                          priority=PRIORITY["bulk"], library_id=lib.id) for i in ids)
-    return JobResult(data={"entities": len(ids)}, next=specs)
+    return JobResult(data={"entities": len(ids)},
+                     next=tuple(entity_spec(phase, et, i, lib.id, PRIORITY["bulk"]) for i in ids))
+
+
+def publish_library(ctx, job):
+    return fan_out(job, "publish")
 
 
 # ------------------------------------------------------------------ verification
