@@ -76,7 +76,9 @@ def test_corrupt_jpeg_header(tmp_path: Path):
     assert ei.value.reason in ("corrupt", "truncated")
 
 
-def test_bombs_refused_by_per_call_limit(tmp_path: Path):
+def test_bombs_refused_by_per_call_limit(tmp_path: Path, monkeypatch):
+    # a running service calls init_pillow() (a process global); this test is about the per-call check
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 89_478_485)
     # 30000x30000: above Pillow's own hard limit too
     with pytest.raises(ImageRejected) as ei:
         analyze(write(tmp_path, "b.png", png_bomb()))
