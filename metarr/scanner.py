@@ -121,12 +121,11 @@ def scan(db, data_dir: Path, lib: Library, sub: str = "", progress: Progress = _
     changed = [f for path, f in seen.items() if (r := existing.get(path)) is not None
                and (r[2] != f.size or r[3] != f.mtime_ns or r[4] != f.inode or r[5] is not None)]
     missing = [r for path, r in existing.items() if path not in seen and r[5] is None]
-    # a file that vanished while a file with its inode and size appeared was moved or renamed
-    by_inode = {(f.inode, f.size): f for f in new}
-    moves = [(r, by_inode.pop((r[4], r[2]))) for r in missing if (r[4], r[2]) in by_inode]
-    moved_ids = {r[0] for r, _ in moves}
-    missing = [r for r in missing if r[0] not in moved_ids]
-    new = [f for f in new if (f.inode, f.size) in by_inode and by_inode[(f.inode, f.size)] is f]
+    moves = match_moves(missing, new)
+    moved_rows = {r[0] for r, _ in moves}
+    moved_new = {f.path for _, f in moves}
+    missing = [r for r in missing if r[0] not in moved_rows]
+    new = [f for f in new if f.path not in moved_new]
     rep.new, rep.changed, rep.moved, rep.deleted = len(new), len(changed), len(moves), len(missing)
     units = {unit_of(f.path) for f in new} | {unit_of(f.path) for f in changed} | {unit_of(r[1]) for r in missing}
     units |= {unit_of(r[1]) for r, _ in moves} | {unit_of(f.path) for _, f in moves}
@@ -155,6 +154,20 @@ def scan(db, data_dir: Path, lib: Library, sub: str = "", progress: Progress = _
 
 
 # ------------------------------------------------------------------ files
+
+def match_moves(missing: list, new: list[FileEntry]) -> list[tuple[Any, FileEntry]]:
+    """A file that vanished while one with its inode and size appeared was moved or renamed. Only
+    unambiguous pairs count: inode 0 (some network filesystems) or shared keys (hard links) never do."""
+    by_key: dict[tuple[int, int], list[FileEntry]] = {}
+    for f in new:
+        if f.inode:
+            by_key.setdefault((f.inode, f.size), []).append(f)
+    gone: dict[tuple[int, int], list] = {}
+    for r in missing:
+        if r[4]:
+            gone.setdefault((r[4], r[2]), []).append(r)
+    return [(rows[0], by_key[k][0]) for k, rows in gone.items() if len(rows) == 1 and len(by_key.get(k, ())) == 1]
+
 
 def _record_files(db, lib: Library, new: list[FileEntry], changed: list[FileEntry], missing: list, moves: list,
                   now: float) -> None:
@@ -239,9 +252,11 @@ def _retire(model, lib: Library, unit: str, kept: list[int], rep: ScanReport, no
     """Entities of this unit that no longer have files are soft-deleted (restorable)."""
     cond, args = _under(db, "key", unit) if unit else ("", [])
     base = f"SELECT id, key FROM {model._meta.table_name} WHERE library_id = {'?' if is_sqlite(db) else '%s'} AND deleted_at IS NULL"
+    if unit == "" and model is not Movie:
+        return   # shows and artists are folders: loose files in the root never hold one
     rows = db.execute_sql(base + cond, [lib.id, *args]).fetchall()
     for eid, key in rows:
-        if unit == "" and "/" in key and model is Movie:
+        if unit == "" and "/" in key:
             continue
         if eid not in kept:
             model.update(deleted_at=now, updated_at=now).where(model.id == eid).execute()

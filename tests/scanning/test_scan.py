@@ -246,3 +246,22 @@ def test_unreadable_directory_reported(services, tmp_path):
     finally:
         os.chmod(root / "Locked (2000)", 0o755)
     assert any("unreadable" in m for _, m in rep.problems)
+
+
+def test_loose_files_in_a_tv_root_do_not_retire_shows(services, tmp_path):
+    lib, root = make_lib(tmp_path, "tv")
+    make_clip(root / "Show (2000)" / "Season 01" / "Show - S01E01.mkv")
+    run(services, lib)
+    make_clip(root / "Loose - S01E01.mkv")
+    rep = run(services, lib)
+    assert Series.get(Series.title == "Show").deleted_at is None
+    assert any("outside a show folder" in m for _, m in rep.problems)
+
+
+def test_moves_need_an_unambiguous_inode():
+    from metarr.scanner import match_moves
+    from metarr.scanning.walk import FileEntry
+    gone = [(1, "a.mkv", 10, 0, 5, None), (2, "b.mkv", 10, 0, 0, None)]
+    new = [FileEntry("c.mkv", 10, 1, 5), FileEntry("d.mkv", 10, 1, 0), FileEntry("e.mkv", 20, 1, 7),
+           FileEntry("f.mkv", 20, 1, 7)]
+    assert [(r[1], f.path) for r, f in match_moves(gone, new)] == [("a.mkv", "c.mkv")]
