@@ -265,3 +265,16 @@ def test_moves_need_an_unambiguous_inode():
     new = [FileEntry("c.mkv", 10, 1, 5), FileEntry("d.mkv", 10, 1, 0), FileEntry("e.mkv", 20, 1, 7),
            FileEntry("f.mkv", 20, 1, 7)]
     assert [(r[1], f.path) for r, f in match_moves(gone, new)] == [("a.mkv", "c.mkv")]
+
+
+def test_a_new_film_in_a_shared_folder_does_not_inherit_a_deleted_neighbour(services, tmp_path):
+    lib, root = make_lib(tmp_path, "movie")
+    make_clip(root / "Flat" / "Nosferatu (1922).mkv")
+    make_clip(root / "Flat" / "Metropolis (1927).mkv")
+    run(services, lib)
+    old = Movie.get(Movie.title == "Nosferatu")
+    (root / "Flat" / "Nosferatu (1922).mkv").unlink()
+    make_clip(root / "Flat" / "The General (1926).mkv")
+    run(services, lib)
+    assert Movie.get_by_id(old.id).deleted_at is not None
+    assert Movie.get(Movie.title == "The General").id != old.id
