@@ -263,6 +263,29 @@ def _retire(model, lib: Library, unit: str, kept: list[int], rep: ScanReport, no
             rep.removed += 1
 
 
+def _retire_children(model, parent_col, parent_id: int, keep: set[int] | list[int], now: float) -> None:
+    """Children (episodes, albums) whose files are gone are soft-deleted (restorable)."""
+    for child in model.select(model.id).where((parent_col == parent_id) & model.deleted_at.is_null(True)):
+        if child.id not in keep:
+            model.update(deleted_at=now, updated_at=now).where(model.id == child.id).execute()
+
+
+def _get_or_create(model, entity_type: str, lib: Library, key: str, name_field: str, values: dict, rep: ScanReport,
+                   now: float):
+    """(row, created): an existing item by key (restored if it was soft-deleted) or a new one whose
+    name comes from the file system (provenance `name`)."""
+    row = model.get_or_none((model.library_id == lib.id) & (model.key == key))
+    if row is None:
+        row = _new_entity(model, library_id=lib.id, key=key, **values)
+        md.set_state(entity_type, row.id, name_field, "name")
+        rep.created += 1
+        return row, True
+    if row.deleted_at is not None:
+        model.update(deleted_at=None, updated_at=now).where(model.id == row.id).execute()
+        rep.restored += 1
+    return row, False
+
+
 def _new_entity(model, **values):
     now = time.time()
     return model.create(date_added=now, created_at=now, updated_at=now, **values)
@@ -367,16 +390,10 @@ def _apply_movie(db, lib: Library, m: MovieItem, files: dict[str, MediaFile], to
 
 def _apply_show(db, lib: Library, s: ShowItem, files: dict[str, MediaFile], touched: set[str], ctx: ScanContext,
                 rep: ScanReport, now: float) -> int:
-    row = Series.get_or_none((Series.library_id == lib.id) & (Series.key == s.key))
-    created = row is None
-    if created:
-        row = _new_entity(Series, library_id=lib.id, key=s.key, title=s.title.title, year=s.title.year,
-                          parsed={"title": s.title.title, "year": s.title.year, "source": s.title.source})
-        md.set_state("series", row.id, "title", "name")
-        rep.created += 1
-    elif row.deleted_at is not None:
-        Series.update(deleted_at=None, updated_at=now).where(Series.id == row.id).execute()
-        rep.restored += 1
+    row, created = _get_or_create(Series, "series", lib, s.key, "title",
+                                  {"title": s.title.title, "year": s.title.year,
+                                   "parsed": {"title": s.title.title, "year": s.title.year, "source": s.title.source}},
+                                  rep, now)
     _link(db, files, s.files, "series", row.id)
     if s.nfo and (created or s.nfo in touched):
         _import_nfo(db, "series", row.id, s.nfo, lib, rep, nfo_map.series_update)
@@ -392,10 +409,7 @@ def _apply_show(db, lib: Library, s: ShowItem, files: dict[str, MediaFile], touc
             seasons[e.season] = _new_entity(Season, series_id=row.id, number=e.season, library_id=lib.id)
         present |= set(_apply_episodes(db, lib, row.id, e, files, touched, rep, now))
         changed = changed or any(o.path in touched for o in e.files)
-    # episodes whose file is gone are soft-deleted
-    for ep in Episode.select(Episode.id).where((Episode.series_id == row.id) & Episode.deleted_at.is_null(True)):
-        if ep.id not in present:
-            Episode.update(deleted_at=now, updated_at=now).where(Episode.id == ep.id).execute()
+    _retire_children(Episode, Episode.series_id, row.id, present, now)
     if changed:
         rep.targets.append(("series", row.id))
     return row.id
@@ -437,16 +451,8 @@ def _apply_artist(db, lib: Library, a: ArtistItem, files: dict[str, MediaFile], 
         if al.tracks:
             first_tags = read_tags(str(Path(lib.path) / al.tracks[0][0]))
             break
-    row = Artist.get_or_none((Artist.library_id == lib.id) & (Artist.key == a.key))
-    created = row is None
-    if created:
-        name = (first_tags.album_artist or first_tags.artist) if first_tags and not first_tags.error else None
-        row = _new_entity(Artist, library_id=lib.id, key=a.key, name=name or a.name)
-        md.set_state("artist", row.id, "name", "name")
-        rep.created += 1
-    elif row.deleted_at is not None:
-        Artist.update(deleted_at=None, updated_at=now).where(Artist.id == row.id).execute()
-        rep.restored += 1
+    name = (first_tags.album_artist or first_tags.artist) if first_tags and not first_tags.error else None
+    row, created = _get_or_create(Artist, "artist", lib, a.key, "name", {"name": name or a.name}, rep, now)
     _link(db, files, a.files, "artist", row.id)
     if a.nfo and (created or a.nfo in touched):
         _import_nfo(db, "artist", row.id, a.nfo, lib, rep, nfo_map.artist_update)
@@ -459,9 +465,7 @@ def _apply_artist(db, lib: Library, a: ArtistItem, files: dict[str, MediaFile], 
     for al in a.albums:
         kept.append(_apply_album(db, lib, row.id, al, files, touched, rep, now))
         changed = changed or any(o.path in touched for o in al.files)
-    for old in Album.select(Album.id).where((Album.artist_id == row.id) & Album.deleted_at.is_null(True)):
-        if old.id not in kept:
-            Album.update(deleted_at=now, updated_at=now).where(Album.id == old.id).execute()
+    _retire_children(Album, Album.artist_id, row.id, set(kept), now)
     if changed:
         rep.targets.append(("artist", row.id))
     return row.id
@@ -469,20 +473,13 @@ def _apply_artist(db, lib: Library, a: ArtistItem, files: dict[str, MediaFile], 
 
 def _apply_album(db, lib: Library, artist_id: int, al: AlbumItem, files: dict[str, MediaFile], touched: set[str],
                  rep: ScanReport, now: float) -> int:
-    row = Album.get_or_none((Album.library_id == lib.id) & (Album.key == al.key))
-    created = row is None
-    if created or any(t[0] in touched for t in al.tracks):
-        tags = read_tags(str(Path(lib.path) / al.tracks[0][0])) if al.tracks else None
-    else:
-        tags = None
-    if created:
-        title = (tags.album if tags and tags.album else None) or al.title.title or "Unknown album"
-        row = _new_entity(Album, library_id=lib.id, artist_id=artist_id, key=al.key, title=title,
-                          year=al.title.year or (tags.year if tags else None))
-        md.set_state("album", row.id, "title", "name")
-        rep.created += 1
-    elif row.deleted_at is not None:
-        Album.update(deleted_at=None, updated_at=now).where(Album.id == row.id).execute()
+    existing = Album.get_or_none((Album.library_id == lib.id) & (Album.key == al.key))
+    touched_tracks = existing is None or any(t[0] in touched for t in al.tracks)
+    tags = read_tags(str(Path(lib.path) / al.tracks[0][0])) if touched_tracks and al.tracks else None
+    title = (tags.album if tags and tags.album else None) or al.title.title or "Unknown album"
+    row, created = _get_or_create(Album, "album", lib, al.key, "title",
+                                  {"artist_id": artist_id, "title": title,
+                                   "year": al.title.year or (tags.year if tags else None)}, rep, now)
     _link(db, files, al.files, "album", row.id)
     if tags and not tags.error:
         _fill("album", row.id, {"musicbrainz_id": tags.mb_release_group_id,
