@@ -9,6 +9,7 @@ from aiohttp import web
 from .envelope import ApiError, bad_request
 
 MAX_LIMIT = 500
+MAX_INT = 2**31 - 1   # ids and integer columns are 32-bit on PostgreSQL: a larger value is never a match
 
 
 async def json_body(request: web.Request, *, required: bool = True) -> dict[str, Any]:
@@ -42,6 +43,8 @@ def field(body: dict, name: str, kind: type | tuple, *, required: bool = False, 
     if not isinstance(value, kinds):
         names = "/".join(k.__name__ for k in kinds)
         raise bad_request(f"'{name}' must be {names}", {"field": name})
+    if isinstance(value, int) and not isinstance(value, bool) and not -MAX_INT - 1 <= value <= MAX_INT:
+        raise bad_request(f"'{name}' is out of range", {"field": name})
     if choices is not None and value not in choices:
         raise bad_request(f"'{name}' must be one of {', '.join(map(str, choices))}", {"field": name})
     if max_len is not None and isinstance(value, str) and len(value) > max_len:
@@ -57,7 +60,8 @@ def int_param(request: web.Request, name: str, default: int, lo: int = 0, hi: in
         value = int(raw)
     except ValueError:
         raise bad_request(f"query parameter '{name}' must be an integer") from None
-    if value < lo or (hi is not None and value > hi):
+    hi = MAX_INT if hi is None else hi
+    if value < lo or value > hi:
         raise bad_request(f"query parameter '{name}' must be between {lo} and {hi}")
     return value
 
@@ -72,7 +76,7 @@ def path_id(request: web.Request, name: str = "id") -> int:
         value = int(raw)
     except ValueError:
         raise ApiError(404, "not_found", f"no such id {raw!r}") from None
-    if value < 1 or value > 2**62:
+    if value < 1 or value > MAX_INT:
         raise ApiError(404, "not_found", f"no such id {raw!r}")
     return value
 

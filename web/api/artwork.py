@@ -212,7 +212,11 @@ async def identify_pick(request: web.Request) -> web.Response:
     column = {"tmdb": "tmdb_id", "tvdb": "tvdb_id", "musicbrainz": "musicbrainz_id"}[provider]
     if column not in md.SCALARS[kind]:
         raise bad_request(f"{provider} ids do not apply to a {kind}")
-    value = str(ident) if provider == "musicbrainz" else int(str(ident)) if str(ident).isdigit() else None
+    if provider == "musicbrainz":
+        value = str(ident)[:36]
+    else:
+        digits = str(ident)
+        value = int(digits) if digits.isascii() and digits.isdigit() and 0 < int(digits) < 2**31 else None
     if value is None:
         raise bad_request("'id' must be a number for this provider")
 

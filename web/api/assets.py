@@ -32,7 +32,7 @@ async def asset(request: web.Request) -> web.StreamResponse:
     size = request.query.get("size")
     mime = row.mime
     if size:
-        if not size.isdigit() or int(size) not in SIZES:
+        if size not in {str(n) for n in SIZES}:
             raise bad_request(f"size must be one of {', '.join(map(str, SIZES))}")
         try:
             path = await request.app[bridge_key].run(thumbs.thumbnail, path, int(size),

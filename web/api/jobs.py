@@ -10,7 +10,7 @@ from metarr.timefmt import iso
 
 from ..envelope import ApiError, not_found, ok
 from ..keys import bridge_key, services_key
-from ..validate import csv_param, paging, path_id
+from ..validate import csv_param, int_param, paging, path_id
 
 routes = web.RouteTableDef()
 STATUSES = ("pending", "running", "succeeded", "dead", "cancelled")
@@ -39,10 +39,10 @@ async def list_jobs(request: web.Request) -> web.Response:
     sort = request.query.get("sort", "-id")
     if sort not in store.SORTS:
         raise ApiError(400, "bad_request", f"sort must be one of {', '.join(store.SORTS)}")
-    lib = request.query.get("library_id")
+    lib = int_param(request, "library_id", 0, 1) if request.query.get("library_id") else None
     db = request.app[services_key].db
     rows, total = await request.app[bridge_key].run(
-        store.list_jobs, db, statuses, types, limit, offset, sort, int(lib) if lib and lib.isdigit() else None)
+        store.list_jobs, db, statuses, types, limit, offset, sort, lib)
     return ok([job_json(r) for r in rows], {"total": total, "limit": limit, "offset": offset})
 
 

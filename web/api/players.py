@@ -76,6 +76,8 @@ def _player_fields(body: dict, partial: bool) -> dict:
             out[name] = field(body, name, kind, required=req and name in ("name", "kind", "url"), **extra)
         elif req and name in ("name", "kind", "url"):
             field(body, name, kind, required=True)
+    if "enabled" in out and out["enabled"] is None:
+        raise bad_request("'enabled' must be true or false", {"field": "enabled"})
     if "name" in out and not out["name"].strip():
         raise bad_request("'name' must not be empty", {"field": "name"})
     if out.get("url") is not None:
