@@ -13,7 +13,7 @@ from . import api
 from .bridge import Bridge
 from .hub import Hub
 from .keys import api_key_key, bridge_key, hub_key, services_key, session_secret_key
-from .middlewares import auth_middleware, error_middleware
+from .middlewares import auth_middleware, body_limit_middleware, error_middleware
 from .ratelimit import RateLimiter, ratelimit_key
 from .ratelimit import middleware as rate_limit_middleware
 
@@ -24,7 +24,8 @@ MAX_BODY = 1024 * 1024  # JSON bodies; uploads have their own limit
 
 def create_app(services: Services, *, start_actors: bool = True, run_workers: bool = True) -> web.Application:
     limiter = RateLimiter(services.config.trusted_proxies)
-    app = web.Application(middlewares=[error_middleware, rate_limit_middleware(limiter), auth_middleware],
+    app = web.Application(middlewares=[error_middleware, rate_limit_middleware(limiter), auth_middleware,
+                                       body_limit_middleware],
                           client_max_size=MAX_BODY)
     app[ratelimit_key] = limiter
     app[services_key] = services

@@ -30,6 +30,20 @@ async def json_body(request: web.Request, *, required: bool = True) -> dict[str,
     return body
 
 
+async def read_limited(request: web.Request, limit: int) -> bytes:
+    """The whole body, or 413 once it passes `limit` (`content.read(n)` alone returns whatever part has
+    arrived, which truncates any body that comes in more than one piece)."""
+    chunks, size = [], 0
+    while True:
+        chunk = await request.content.read(1 << 16)
+        if not chunk:
+            return b"".join(chunks)
+        size += len(chunk)
+        if size > limit:
+            raise ApiError(413, "too_large", f"request body too large (limit {limit} bytes)")
+        chunks.append(chunk)
+
+
 def field(body: dict, name: str, kind: type | tuple, *, required: bool = False, default: Any = None,
           choices: tuple | None = None, max_len: int | None = None) -> Any:
     if name not in body or body[name] is None:

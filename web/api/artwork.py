@@ -16,7 +16,7 @@ from metarr.sources.http import ProviderError
 
 from ..envelope import ApiError, bad_request, not_found, ok
 from ..keys import bridge_key, services_key
-from ..validate import field, int_param, json_body, path_id
+from ..validate import field, int_param, json_body, path_id, read_limited
 
 routes = web.RouteTableDef()
 PLURALS = {"movies": "movie", "series": "series", "seasons": "season", "episodes": "episode", "artists": "artist",
@@ -134,9 +134,16 @@ async def upload(request: web.Request) -> web.Response:
             part = await reader.next()
         if part is None:
             raise bad_request("multipart upload needs a 'file' field")
-        data = await part.read(decode=False)
+        chunks, size = [], 0
+        while size <= MAX_UPLOAD:   # never more than the limit in memory, whatever the client sends
+            chunk = await part.read_chunk(1 << 20)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+        data = b"".join(chunks)
     else:
-        data = await request.content.read(MAX_UPLOAD + 1)
+        data = await read_limited(request, MAX_UPLOAD)
     if len(data) > MAX_UPLOAD:
         raise ApiError(413, "too_large", "image larger than 50 MB")
     if not data:

@@ -19,7 +19,7 @@ from metarr.timefmt import iso
 
 from ..envelope import ApiError, bad_request, ok
 from ..keys import bridge_key, services_key
-from ..validate import paging
+from ..validate import paging, read_limited
 
 log = logging.getLogger(__name__)
 routes = web.RouteTableDef()
@@ -62,9 +62,7 @@ async def receive(request: web.Request) -> web.Response:
         raise ApiError(405, "method_not_allowed", "webhooks are sent with POST or PUT")
     s = request.app[services_key]
     bridge = request.app[bridge_key]
-    raw = await request.content.read(MAX_WEBHOOK_BODY + 1)
-    if len(raw) > MAX_WEBHOOK_BODY:
-        raise ApiError(413, "too_large", "webhook body too large")
+    raw = await read_limited(request, MAX_WEBHOOK_BODY)
     body = None
     try:
         body = json.loads(raw) if raw else None
