@@ -67,6 +67,7 @@ class Plan:
     root: str
     actions: list[Action] = field(default_factory=list)
     nfo_diffs: dict[str, str] = field(default_factory=dict)
+    recorded: dict[str, tuple[str, int]] = field(default_factory=dict)  # path -> (sha, mtime) as published
 
     @property
     def changes(self) -> list[Action]:
@@ -279,6 +280,7 @@ def make_plan(data_dir: Path, entity_type: str, entity_id: int, with_actors: boo
     plan = Plan(entity_type, entity_id, lib.id, str(root))
     rows = owned_rows(lib.id, entity_type, entity_id)
     ours = {r.path: r for r in rows}
+    plan.recorded = {r.path: (r.sha256, r.mtime_ns) for r in rows}
     wanted = set()
     for d in desired:
         try:
@@ -338,6 +340,8 @@ def apply_plan(db, plan: Plan, recycle_root: Path, now: float | None = None) -> 
 
 def _record(db, plan: Plan, d: Desired, target: Path, now: float, only_if_missing: bool = False) -> None:
     st = os.stat(target)
+    if only_if_missing and plan.recorded.get(d.rel) == (d.sha256, st.st_mtime_ns):
+        return   # already recorded exactly so (known from planning: no query, no write)
     with write_tx(db):
         row = LibraryFile.get_or_none((LibraryFile.library_id == plan.library_id) & (LibraryFile.path == d.rel))
         if row is not None and only_if_missing and row.sha256 == d.sha256 and row.mtime_ns == st.st_mtime_ns:
