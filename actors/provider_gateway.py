@@ -58,7 +58,7 @@ class ProviderGateway(MetarrActor):
         super().__init__()
         self.services = services
         self.db = services.db
-        self.limits = dict(DEFAULT_LIMITS, **(limits or {}))
+        self.limits = dict(DEFAULT_LIMITS, **services.config.provider_limits, **(limits or {}))
         self.endpoints = endpoints_from_config(services.config)
         for name, seconds in (timeouts or {}).items():
             if name in self.endpoints:

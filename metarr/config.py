@@ -6,6 +6,8 @@ import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .sources.ratelimit import parse_limits
+
 PROVIDER_URL_VARS = {
     "tmdb": ("METARR_TMDB_URL", "https://api.themoviedb.org/3"),
     "tmdb_image": ("METARR_TMDB_IMAGE_URL", "https://image.tmdb.org/t/p"),
@@ -24,6 +26,10 @@ PROVIDER_KEY_VARS = {
 SECRET_ENV = ("METARR_API_KEY", *PROVIDER_KEY_VARS.values())
 
 
+class ConfigError(ValueError):
+    """A METARR_* environment value that cannot be used."""
+
+
 @dataclass(frozen=True)
 class Config:
     data_dir: Path
@@ -38,6 +44,7 @@ class Config:
     trusted_proxies: tuple[str, ...] = ()
     lease_seconds: float = 30.0
     test_jobs: bool = False
+    provider_limits: dict = field(default_factory=dict)   # provider -> sources.ratelimit.Limits
 
     @property
     def is_sqlite(self) -> bool:
@@ -65,23 +72,43 @@ def _csv(value: str | None) -> tuple[str, ...]:
     return tuple(x.strip() for x in (value or "").split(",") if x.strip())
 
 
+def _num(env: dict[str, str], var: str, kind: type, default):
+    raw = env.get(var)
+    if not raw:
+        return default
+    try:
+        value = kind(raw)
+    except ValueError:
+        raise ValueError(f"{var} must be a {'whole ' if kind is int else ''}number, not {raw!r}") from None
+    if value <= 0:
+        raise ValueError(f"{var} must be above 0, not {raw!r}")
+    return value
+
+
 def load_config(env: dict[str, str] | None = None) -> Config:
-    env = dict(os.environ if env is None else env)
+    try:
+        return _load(dict(os.environ if env is None else env))
+    except ValueError as e:
+        raise ConfigError(str(e)) from None
+
+
+def _load(env: dict[str, str]) -> Config:
     data_dir = Path(env.get("METARR_DATA_DIR") or "./data").resolve()
     db_url = env.get("METARR_DATABASE_URL") or f"sqlite:///{data_dir / 'metarr.sqlite'}"
     return Config(
         data_dir=data_dir,
         database_url=db_url,
         host=env.get("METARR_HOST") or "127.0.0.1",
-        port=int(env.get("METARR_PORT") or 3000),
+        port=_num(env, "METARR_PORT", int, 3000),
         api_key_env=env.get("METARR_API_KEY") or None,
         log_level=(env.get("METARR_LOG_LEVEL") or "INFO").upper(),
         provider_urls={name: (env.get(var) or default).rstrip("/") for name, (var, default) in PROVIDER_URL_VARS.items()},
         provider_keys={name: env[var] for name, var in PROVIDER_KEY_VARS.items() if env.get(var)},
         allow_hosts=_csv(env.get("METARR_ALLOW_HOSTS")),
         trusted_proxies=_csv(env.get("METARR_TRUSTED_PROXIES")),
-        lease_seconds=float(env.get("METARR_LEASE_SECONDS") or 30),
+        lease_seconds=_num(env, "METARR_LEASE_SECONDS", float, 30.0),
         test_jobs=env.get("METARR_TEST_JOBS") == "1",
+        provider_limits=parse_limits(env.get("METARR_PROVIDER_LIMITS") or ""),
     )
 
 

@@ -205,9 +205,36 @@ def _write_sidecar(rec: RecycledFile) -> None:
     atomic_write(side, json.dumps(doc, ensure_ascii=False, indent=1).encode())
 
 
+def _keep_copy(src: Path, dest: Path, expect: str) -> None:
+    """An independent copy of the file src at dest (not existing) while src stays where it is. Not a
+    hard link: a later in-place write to src would change the kept bytes too."""
+    _copy_verified(src, dest, expect)
+
+
+def _replace_with(src: Path, target: Path, expect: str) -> None:
+    """Put the file src over target in one rename, so the library never lacks the file; src is
+    removed only once its bytes are in place."""
+    tmp = target.parent / f"{TMP_PREFIX}{secrets.token_hex(6)}"
+    try:
+        try:
+            os.link(src, tmp)
+        except OSError as exc:
+            if exc.errno not in (errno.EXDEV, errno.EPERM, errno.ENOTSUP, errno.EMLINK):
+                raise
+            _copy_verified(src, tmp, expect)
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+        raise
+    fsync_dir(target.parent)
+    _remove_source(src)
+
+
 def recycle(path: str | os.PathLike[str], recycle_root: str | os.PathLike[str], reason: str,
-            now: datetime) -> RecycledFile:
-    """Move a file, directory or symlink into the bin. Raises RecycleError / FileNotFoundError."""
+            now: datetime, *, keep: bool = False) -> RecycledFile:
+    """Move a file, directory or symlink into the bin (`keep`: copy a regular file in and leave it
+    where it is, for a caller about to replace it atomically). Raises RecycleError / FileNotFoundError."""
     src = Path(os.path.abspath(path))
     root = Path(os.path.abspath(recycle_root))
     if not os.path.lexists(src):
@@ -220,7 +247,10 @@ def recycle(path: str | os.PathLike[str], recycle_root: str | os.PathLike[str], 
     entry = _entry_dir(root, now)
     dest = entry / src.name
     try:
-        _move(src, dest, sha)
+        if keep and not is_dir and not src.is_symlink():
+            _keep_copy(src, dest, sha)
+        else:
+            _move(src, dest, sha)
     except BaseException:
         with contextlib.suppress(OSError):
             entry.rmdir()
@@ -273,8 +303,13 @@ def restore(stored_path: str | os.PathLike[str], original_path: str | os.PathLik
         if not overwrite:
             newer = target.lstat().st_mtime > stored.lstat().st_mtime
             raise RestoreConflict(target, newer)
+        swap = target.is_file() and not target.is_symlink() and stored.is_file() and not stored.is_symlink()
         displaced = recycle(target, _recycle_root_of(stored), "replaced by restore",
-                            now or datetime.now().astimezone())
+                            now or datetime.now().astimezone(), keep=swap)
+        if swap:   # the old file is safe in the bin; swap the restored one in with a single rename
+            _replace_with(stored, target, sha)
+            _cleanup_entry(stored)
+            return RestoredFile(target, stored, size, sha, displaced=displaced)
     target.parent.mkdir(parents=True, exist_ok=True)
     _move(stored, target, sha)
     _cleanup_entry(stored)

@@ -11,7 +11,7 @@ import sys
 import threading
 import time
 
-from metarr.config import ensure_api_key, load_config
+from metarr.config import ConfigError, ensure_api_key, load_config
 from metarr.logsetup import setup_logging
 
 log = logging.getLogger("metarr")
@@ -159,7 +159,11 @@ def _extra_commands():
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    return args.fn(args) or 0
+    try:
+        return args.fn(args) or 0
+    except ConfigError as e:   # a bad METARR_* value: say which, without a traceback
+        print(f"metarr: {e}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -62,3 +62,29 @@ DEFAULT_LIMITS = {
     "coverart": Limits(1.0, 1, 1),      # hosted by MusicBrainz
     "omdb": Limits(2.0, 2, 2),          # 1,000 requests per day on a free key
 }
+
+
+def parse_limits(text: str) -> dict[str, Limits]:
+    """`METARR_PROVIDER_LIMITS`: `tmdb=38/1/8,fanart=5` — requests per second, then optionally the
+    burst and the concurrency; what is left out keeps the provider's default."""
+    out: dict[str, Limits] = {}
+    for part in (p.strip() for p in text.split(",")):
+        if not part:
+            continue
+        name, _, spec = part.partition("=")
+        name = name.strip().lower()
+        if name not in DEFAULT_LIMITS:
+            raise ValueError(f"METARR_PROVIDER_LIMITS: unknown provider {name!r} "
+                             f"(one of {', '.join(sorted(DEFAULT_LIMITS))})")
+        base = DEFAULT_LIMITS[name]
+        fields = [f.strip() for f in spec.split("/")]
+        try:
+            rps = float(fields[0])
+            burst = int(fields[1]) if len(fields) > 1 and fields[1] else base.burst
+            conc = int(fields[2]) if len(fields) > 2 and fields[2] else base.concurrency
+        except ValueError:
+            raise ValueError(f"METARR_PROVIDER_LIMITS: {part!r} is not name=rps[/burst[/concurrency]]") from None
+        if not (rps > 0 and burst >= 1 and conc >= 1) or len(fields) > 3:
+            raise ValueError(f"METARR_PROVIDER_LIMITS: {part!r} needs rps > 0, burst >= 1, concurrency >= 1")
+        out[name] = Limits(rps, burst, conc)
+    return out

@@ -71,6 +71,34 @@ def test_restore_refuses_to_overwrite_newer_file(lib: Path, bin_root: Path):
     assert back.displaced.original_path == f
 
 
+def test_restore_over_never_leaves_the_library_without_the_file(lib: Path, bin_root: Path):
+    """A player scanning during "restore over" must always find the file: the swap is one rename."""
+    import threading
+    f = lib / "Movie (2020)" / "movie.nfo"
+    missing: list[int] = []
+    stop = threading.Event()
+
+    def watch() -> None:
+        while not stop.is_set():
+            if not os.path.exists(f):
+                missing.append(1)
+
+    f.write_text("v0")
+    t = threading.Thread(target=watch)
+    t.start()
+    try:
+        for i in range(1, 60):
+            rec = recycle(f, bin_root, "r", NOW, keep=True)   # as publish does before it writes
+            f.write_text(f"v{i}")
+            back = restore(rec.stored_path, f, overwrite=True, now=NOW)
+            assert f.read_text() == "v0" and back.displaced.stored_path.read_text() == f"v{i}"
+    finally:
+        stop.set()
+        t.join()
+    assert not missing
+    assert not [p for p in f.parent.iterdir() if p.name != "movie.nfo"]   # no temp files left
+
+
 def test_restore_onto_identical_file_is_a_noop(lib: Path, bin_root: Path):
     f = lib / "Movie (2020)" / "a.txt"
     f.write_bytes(b"same")

@@ -62,3 +62,45 @@ ARTISTS = {
         "release_groups": {"6a2b5c1d-1111-2222-3333-444455556666": ("Ragtime", "1902-01-01"),
                            "7b3c6d2e-1111-2222-3333-444455556666": ("The Entertainer", "1902-06-01")}},
 }
+
+
+# A synthetic catalogue beside the real titles, for benchmarks and the chaos test that need hundreds
+# of distinct films: TMDB ids SYNTHETIC_BASE … SYNTHETIC_BASE + SYNTHETIC_COUNT - 1.
+SYNTHETIC_BASE = 900000
+SYNTHETIC_COUNT = 100000
+
+
+def synthetic_movie(i: int) -> dict:
+    """Film number i of the synthetic catalogue (deterministic)."""
+    year = 1950 + i % 70
+    return {"imdb_id": f"tt{9000000 + i:07d}", "title": f"Synthetic Movie {i:06d}",
+            "original_title": f"Synthetic Movie {i:06d}", "release_date": f"{year}-0{1 + i % 9}-1{i % 10}",
+            "runtime": 80 + i % 60, "overview": f"Film {i} of the synthetic catalogue.", "tagline": "",
+            "genres": [("Drama", "Comedy", "Horror", "Western")[i % 4]], "popularity": 1.0 + i % 7,
+            "vote_average": 5.0 + (i % 50) / 10, "vote_count": 10 + i, "companies": ["Synthetic Pictures"],
+            "countries": [("US", "United States of America")], "certification": "NR",
+            "cast": [(f"Actor {i % 97}", "Lead"), (f"Actor {(i + 1) % 97}", "Friend")],
+            "directors": [f"Director {i % 13}"], "writers": [f"Writer {i % 17}"], "collection": None,
+            "keywords": [], "trailer": None}
+
+
+def movie(mid: int) -> dict | None:
+    """A film by TMDB id: a real one, or one of the synthetic catalogue."""
+    if mid in MOVIES:
+        return MOVIES[mid]
+    if SYNTHETIC_BASE <= mid < SYNTHETIC_BASE + SYNTHETIC_COUNT:
+        return synthetic_movie(mid - SYNTHETIC_BASE)
+    return None
+
+
+def movie_by_imdb(imdb: str | None) -> tuple[int, dict] | tuple[None, None]:
+    if not imdb:
+        return None, None
+    for mid, m in MOVIES.items():
+        if m["imdb_id"] == imdb:
+            return mid, m
+    if imdb.startswith("tt9") and imdb[2:].isdigit():
+        i = int(imdb[2:]) - 9000000
+        if 0 <= i < SYNTHETIC_COUNT:
+            return SYNTHETIC_BASE + i, synthetic_movie(i)
+    return None, None

@@ -124,7 +124,7 @@ def _tmdb_error(status: int, code: int, message: str) -> web.Response:
 
 
 def _tmdb_movie_summary(mid: int) -> dict:
-    m = data.MOVIES[mid]
+    m = data.movie(mid)
     return {"id": mid, "title": m["title"], "original_title": m["original_title"], "release_date": m["release_date"],
             "overview": m["overview"], "poster_path": f"/p{mid}.jpg", "popularity": m["popularity"],
             "vote_average": m["vote_average"], "vote_count": m["vote_count"], "genre_ids": [27]}
@@ -168,6 +168,11 @@ def tmdb_app(faults: Faults, stats: Stats, rps: int = 40) -> web.Application:
         year = request.query.get("year")
         hits = [mid for mid, m in data.MOVIES.items() if q and q in m["title"].lower()
                 and (not year or m["release_date"].startswith(year))]
+        num = q.removeprefix("synthetic movie ").strip()
+        if q.startswith("synthetic movie ") and num.isdigit() and int(num) < data.SYNTHETIC_COUNT:
+            syn = data.SYNTHETIC_BASE + int(num)
+            if not year or data.movie(syn)["release_date"].startswith(year):
+                hits.append(syn)
         return web.json_response({"page": 1, "results": [_tmdb_movie_summary(i) for i in hits],
                                   "total_pages": 1, "total_results": len(hits)})
 
@@ -182,7 +187,8 @@ def tmdb_app(faults: Faults, stats: Stats, rps: int = 40) -> web.Application:
     async def find(request):
         ext = request.match_info["ext"]
         src = request.query.get("external_source")
-        movies = [_tmdb_movie_summary(i) for i, m in data.MOVIES.items() if src == "imdb_id" and m["imdb_id"] == ext]
+        hit, _ = data.movie_by_imdb(ext) if src == "imdb_id" else (None, None)
+        movies = [_tmdb_movie_summary(hit)] if hit is not None else []
         tv = [{"id": s["tmdb_id"], "name": s["name"], "first_air_date": s["first_aired"]} for tvdb, s in data.SHOWS.items()
               if (src == "imdb_id" and s["imdb_id"] == ext) or (src == "tvdb_id" and str(tvdb) == ext)]
         return web.json_response({"movie_results": movies, "person_results": [], "tv_results": tv,
@@ -193,9 +199,9 @@ def tmdb_app(faults: Faults, stats: Stats, rps: int = 40) -> web.Application:
             mid = int(request.match_info["id"])
         except ValueError:
             return _tmdb_error(404, 34, "The resource you requested could not be found.")
-        if mid not in data.MOVIES:
+        m = data.movie(mid)
+        if m is None:
             return _tmdb_error(404, 34, "The resource you requested could not be found.")
-        m = data.MOVIES[mid]
         out = {"id": mid, "imdb_id": m["imdb_id"], "title": m["title"], "original_title": m["original_title"],
                "original_language": "en", "overview": m["overview"], "tagline": m["tagline"],
                "release_date": m["release_date"], "runtime": m["runtime"], "status": "Released",
@@ -413,10 +419,10 @@ def fanart_app(faults: Faults, stats: Stats, rps: int = 10) -> web.Application:
         if not check(request):
             return web.json_response({"status": "error", "error message": "Not authorized"}, status=401)
         ident = request.match_info["id"]
-        mid = next((k for k, m in data.MOVIES.items() if str(k) == ident or m["imdb_id"] == ident), None)
-        if mid is None:
+        mid, m = data.movie_by_imdb(ident) if ident.startswith("tt") else \
+            ((int(ident), data.movie(int(ident))) if ident.isdigit() else (None, None))
+        if m is None:
             return web.json_response({"status": "error", "error message": "Not found"}, status=404)
-        m = data.MOVIES[mid]
         return web.json_response({
             "name": m["title"], "tmdb_id": str(mid), "imdb_id": m["imdb_id"],
             # the same poster bytes TMDB serves for this movie (dedup across providers)
@@ -560,7 +566,7 @@ def omdb_app(faults: Faults, stats: Stats, daily_limit: int = 1000) -> web.Appli
         if count[key] > daily_limit:
             return web.json_response({"Response": "False", "Error": "Request limit reached!"}, status=401)
         imdb = request.query.get("i")
-        m = next((m for m in data.MOVIES.values() if m["imdb_id"] == imdb), None)
+        _, m = data.movie_by_imdb(imdb)
         if m is None:
             return web.json_response({"Response": "False", "Error": "Incorrect IMDb ID." if imdb and not
                                       imdb.startswith("tt") else "Movie not found!"})

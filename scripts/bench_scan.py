@@ -1,0 +1,154 @@
+"""Scanning a synthetic movie library vs a bare walk of the same tree, measured in one run.
+
+    python scripts/bench_scan.py --movies 10000          # ~60,000 files
+    python scripts/bench_scan.py --movies 16667          # ~100,000 files (the RSS target)
+
+Builds N movie folders with six files each (a real 1-second h264 clip, an NFO with ids, poster,
+fanart, clearlogo, an English subtitle), then times in this one process:
+  * a bare os.scandir + stat walk of the tree (the floor any scanner pays),
+  * the first scan without ffprobe (classify, group, NFO import, local artwork into the cache),
+  * the ffprobe pass for the new videos (reported, not part of a ratio),
+  * a no-change rescan with probing on (it must find nothing to do and spawn no ffprobe),
+and the peak RSS of the process. Last line: one JSON object."""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+NFO = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<movie>
+  <title>{title}</title>
+  <year>{year}</year>
+  <plot>A synthetic film for the scan benchmark.</plot>
+  <uniqueid type="tmdb" default="true">{tmdb}</uniqueid>
+  <uniqueid type="imdb">tt{imdb:07d}</uniqueid>
+  <genre>Drama</genre>
+</movie>
+"""
+SRT = "1\n00:00:00,000 --> 00:00:01,000\nHello.\n"
+
+
+def bare_walk(root: str) -> int:
+    n, stack = 0, [root]
+    while stack:
+        with os.scandir(stack.pop()) as it:
+            for e in it:
+                if e.is_dir(follow_symlinks=False):
+                    stack.append(e.path)
+                else:
+                    e.stat()
+                    n += 1
+    return n
+
+
+def build(root: Path, movies: int, assets: Path) -> None:
+    from tests.media import make_clip, make_image
+    clip = make_clip(assets / "clip.mkv").read_bytes()
+    poster = make_image(assets / "poster.jpg", 200, 300).read_bytes()
+    fanart = make_image(assets / "fanart.jpg", 320, 180).read_bytes()
+    logo = make_image(assets / "logo.png", 200, 80).read_bytes()
+    for i in range(movies):
+        title, year = f"Synthetic Movie {i:06d}", 1950 + i % 70
+        name = f"{title} ({year})"
+        d = root / name
+        d.mkdir()
+        (d / f"{name}.mkv").write_bytes(clip)
+        (d / f"{name}.nfo").write_text(NFO.format(title=title, year=year, tmdb=100000 + i, imdb=i + 1))
+        (d / "poster.jpg").write_bytes(poster)
+        (d / "fanart.jpg").write_bytes(fanart)
+        (d / "clearlogo.png").write_bytes(logo)
+        (d / f"{name}.en.srt").write_text(SRT)
+        if i and i % 2000 == 0:
+            print(f"  built {i}/{movies} folders", file=sys.stderr, flush=True)
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024   # Linux reports KiB
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--movies", type=int, default=10000)
+    ap.add_argument("--database-url", default="", help="default: SQLite in the temporary data dir")
+    ap.add_argument("--probe-workers", type=int, default=2)
+    ap.add_argument("--keep", action="store_true", help="leave the temporary tree behind")
+    args = ap.parse_args()
+
+    from metarr.config import load_config
+    from metarr.db.database import db_proxy, open_database
+    from metarr.db.migrate import migrate
+    from metarr.libraries import LibraryInput, create
+    from metarr.scanner import scan
+
+    tmp = Path(tempfile.mkdtemp(prefix="metarr-bench-scan-"))
+    try:
+        env = {"METARR_DATA_DIR": str(tmp / "data")}
+        if args.database_url:
+            env["METARR_DATABASE_URL"] = args.database_url
+        cfg = load_config(env)
+        cfg.data_dir.mkdir(parents=True)
+        db = open_database(cfg.database_url)
+        db_proxy.initialize(db)
+        migrate(db)
+        root = tmp / "movies"
+        root.mkdir()
+        t0 = time.perf_counter()
+        build(root, args.movies, tmp / "assets")
+        print(f"built {args.movies} movie folders in {time.perf_counter() - t0:.1f}s", file=sys.stderr)
+        lib = create(db, LibraryInput(name="Bench", kind="movie", path=str(root)))
+
+        def timed_walk() -> tuple[float, int]:
+            t = time.perf_counter()
+            n = bare_walk(str(root))
+            return time.perf_counter() - t, n
+
+        walk_s, files = min(timed_walk() for _ in range(3))   # warm cache, best of three
+
+        def progress(phase: str, done: int, total: int, _detail: str) -> None:
+            if phase in ("units", "probe") and total and done % 1000 == 0:
+                print(f"  {phase} {done}/{total}", file=sys.stderr, flush=True)
+
+        t0 = time.perf_counter()
+        first = scan(db, cfg.data_dir, lib, progress=progress, do_probe=False)
+        first_scan_s = time.perf_counter() - t0
+        # the stream details of the new videos, as the scan job does right after
+        t0 = time.perf_counter()
+        probed = scan(db, cfg.data_dir, lib, progress=progress, probe_workers=args.probe_workers)
+        probe_s = time.perf_counter() - t0
+        walk2_s, _ = min(timed_walk() for _ in range(3))
+        walk_s = min(walk_s, walk2_s)
+        rescans = []
+        for _ in range(3):
+            t0 = time.perf_counter()
+            again = scan(db, cfg.data_dir, lib, probe_workers=args.probe_workers)
+            rescans.append((time.perf_counter() - t0, again))
+        rescan_s, again = min(rescans, key=lambda r: r[0])
+        rss = peak_rss_mb()
+        print(f"movies={args.movies} files={files} db={'postgres' if args.database_url else 'sqlite'}")
+        print(f"first scan: {first.created} movies, {first.nfo_imported} NFOs, {first.art_imported} artwork files "
+              f"imported, {len(first.problems)} problems")
+        print(f"probe pass: {probed.probes} ffprobe calls in {probe_s:.1f}s")
+        print(f"bare walk={walk_s:.3f}s  first scan={first_scan_s:.2f}s ({first_scan_s / walk_s:.1f}x)  "
+              f"no-change rescan={rescan_s:.3f}s ({rescan_s / walk_s:.2f}x, {again.probes} ffprobe calls, "
+              f"{again.units} units touched)  peak RSS={rss:.0f} MB")
+        print(json.dumps({"files": files, "walk_s": round(walk_s, 4), "first_scan_s": round(first_scan_s, 3),
+                          "rescan_s": round(rescan_s, 4), "rescan_probes": again.probes,
+                          "peak_rss_mb": round(rss, 1), "first_scan_ratio": round(first_scan_s / walk_s, 2),
+                          "rescan_ratio": round(rescan_s / walk_s, 3), "probe_s": round(probe_s, 1),
+                          "probes": probed.probes}))
+    finally:
+        if not args.keep:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
