@@ -110,14 +110,21 @@ def scan(db, data_dir: Path, lib: Library, sub: str = "", progress: Progress = _
     rep.walk_s = time.monotonic() - t0
     rep.files = len(w.files)
     rep.problems += [(i.path, i.reason) for i in w.issues]
-    seen = {f.path: f for f in w.files}
     p = "?" if is_sqlite(db) else "%s"
     cond, args = _under(db, "path", sub)
-    rows = db.execute_sql(f"SELECT id, path, size, mtime_ns, inode, deleted_at FROM media_files WHERE library_id = {p}"
-                          + cond, [lib.id, *args]).fetchall()
+    # the common case, nothing changed, is decided by one set comparison in C: the live rows as
+    # (path, size, mtime_ns, inode) tuples against the walked FileEntry tuples
+    live = db.execute_sql(f"SELECT path, size, mtime_ns, inode FROM media_files WHERE library_id = {p} "
+                          "AND deleted_at IS NULL" + cond, [lib.id, *args]).fetchall()
+    unchanged = len(live) == len(w.files) and set(live) == set(w.files)
+    del live
+    rows = [] if unchanged else db.execute_sql(
+        f"SELECT id, path, size, mtime_ns, inode, deleted_at FROM media_files WHERE library_id = {p}" + cond,
+        [lib.id, *args]).fetchall()
+    seen = {} if unchanged else {f.path: f for f in w.files}
     progress("diff", 0, len(rows), "")
     existing = {r[1]: r for r in rows}
-    new = [f for f in w.files if f.path not in existing]
+    new = [] if unchanged else [f for f in w.files if f.path not in existing]
     changed = [f for path, f in seen.items() if (r := existing.get(path)) is not None
                and (r[2] != f.size or r[3] != f.mtime_ns or r[4] != f.inode or r[5] is not None)]
     missing = [r for path, r in existing.items() if path not in seen and r[5] is None]

@@ -9,6 +9,7 @@ import re
 import stat
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 DEFAULT_IGNORE = (
     ".DS_Store", "Thumbs.db", "desktop.ini", "@eaDir", "#recycle", "#snapshot", ".@__thumb", "$RECYCLE.BIN",
@@ -17,8 +18,9 @@ DEFAULT_IGNORE = (
 )
 
 
-@dataclass(frozen=True, slots=True)
-class FileEntry:
+class FileEntry(NamedTuple):
+    """A tuple, not a dataclass: a walk makes one per file, and comparing `entry[1:]` with the stored
+    (size, mtime_ns, inode) is the whole of change detection."""
     path: str          # relative to the library root, posix separators
     size: int
     mtime_ns: int
@@ -38,13 +40,40 @@ class WalkResult:
     dirs: int = 0
 
 
-def compile_ignore(patterns: Iterable[str]) -> re.Pattern:
-    """One case-insensitive regex for all name patterns (fnmatch syntax)."""
-    parts = [fnmatch.translate(p) for p in patterns if p]
-    return re.compile("|".join(parts) if parts else r"(?!x)x", re.IGNORECASE)
+class IgnoreMatcher:
+    """Case-insensitive fnmatch patterns for names. The usual shapes (an exact name, `prefix*`,
+    `*suffix`) are answered with set and str methods; only the rest go to one regex, because the walk
+    asks this for every name in the library."""
+
+    def __init__(self, patterns: Iterable[str]) -> None:
+        exact, prefixes, suffixes, other = set(), [], [], []
+        for p in (p.lower() for p in patterns if p):
+            body = p.strip("*")
+            if any(c in body for c in "*?[]"):
+                other.append(p)
+            elif p == body:
+                exact.add(p)
+            elif p == body + "*":
+                prefixes.append(body)
+            elif p == "*" + body:
+                suffixes.append(body)
+            else:
+                other.append(p)   # *middle*
+        self.exact, self.prefixes, self.suffixes = exact, tuple(prefixes), tuple(suffixes)
+        self.regex = re.compile("|".join(fnmatch.translate(p) for p in other), re.IGNORECASE) if other else None
+
+    def __call__(self, name: str) -> bool:
+        low = name.lower()
+        if low in self.exact or low.startswith(self.prefixes) or low.endswith(self.suffixes):
+            return True
+        return self.regex is not None and self.regex.fullmatch(name) is not None
 
 
-def walk(root: str, sub: str = "", ignore: re.Pattern | None = None, follow_symlinks: bool = True) -> WalkResult:
+def compile_ignore(patterns: Iterable[str]) -> IgnoreMatcher:
+    return IgnoreMatcher(patterns)
+
+
+def walk(root: str, sub: str = "", ignore: IgnoreMatcher | None = None, follow_symlinks: bool = True) -> WalkResult:
     """Walk `root/sub` (sub = '' for the whole library); paths in the result are relative to root."""
     ignore = ignore or compile_ignore(DEFAULT_IGNORE)
     res = WalkResult()
@@ -58,8 +87,9 @@ def walk(root: str, sub: str = "", ignore: re.Pattern | None = None, follow_syml
         return res
     seen.add((st.st_dev, st.st_ino))
     stack = [(start, sub)]
-    match = ignore.fullmatch
+    match = ignore
     files_append = res.files.append
+    new_entry = FileEntry._make
     while stack:
         abs_dir, rel_dir = stack.pop()
         res.dirs += 1
@@ -68,16 +98,16 @@ def walk(root: str, sub: str = "", ignore: re.Pattern | None = None, follow_syml
         except OSError as e:
             res.issues.append(WalkIssue(rel_dir, f"unreadable directory: {e.strerror or e}"))
             continue
+        prefix = rel_dir + "/" if rel_dir else ""
         with it:
             for entry in it:
                 name = entry.name
                 if match(name):
                     continue
-                rel = f"{rel_dir}/{name}" if rel_dir else name
+                rel = prefix + name
                 try:
-                    is_link = entry.is_symlink()
                     if entry.is_dir(follow_symlinks=follow_symlinks):
-                        if is_link:
+                        if entry.is_symlink():
                             st = entry.stat()
                             key = (st.st_dev, st.st_ino)
                             if key in seen:
@@ -95,11 +125,11 @@ def walk(root: str, sub: str = "", ignore: re.Pattern | None = None, follow_syml
                     continue
                 if not stat.S_ISREG(st.st_mode):
                     continue  # sockets, fifos, devices: never media
-                if "\udc80" <= max(name) and not _utf8(name):
+                if not name.isascii() and not _utf8(name):
                     res.issues.append(WalkIssue(rel.encode("utf-8", "surrogateescape").decode("utf-8", "replace"),
                                                 "file name is not valid UTF-8 (listed, never touched)"))
                     continue
-                files_append(FileEntry(rel, st.st_size, st.st_mtime_ns, st.st_ino))
+                files_append(new_entry((rel, st.st_size, st.st_mtime_ns, st.st_ino)))
     return res
 
 

@@ -67,7 +67,7 @@ ARTISTS = {
 # A synthetic catalogue beside the real titles, for benchmarks and the chaos test that need hundreds
 # of distinct films: TMDB ids SYNTHETIC_BASE … SYNTHETIC_BASE + SYNTHETIC_COUNT - 1.
 SYNTHETIC_BASE = 900000
-SYNTHETIC_COUNT = 100000
+SYNTHETIC_COUNT = 90000   # up to 989999: ids like 999999 stay unknown for the 404 tests
 
 
 def synthetic_movie(i: int) -> dict:
