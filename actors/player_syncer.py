@@ -1,29 +1,25 @@
 """PlayerSyncer: debounces and coalesces "this changed" notes into few player calls.
 
-Flow (every edge a tell; nobody waits on the syncer):
-  publish job ──chains──▶ `sync.entity` / `sync.library` job (the handler resolves folders from
-  the DB and tells `PlayerSyncer.request`) ──debounce window──▶ `plan_sync` ──▶ the ledger gets one
-  `sync.player` job per player group / ungrouped player ──▶ its handler calls the player(s),
-  retried by the ledger with backoff while players are down, deferred while Kodi plays.
+Flow (every step a job of the ledger, so a crash anywhere loses nothing):
+  publish job ──chains──▶ `sync.entity` / `sync.library` job: resolves the folders, writes them to
+  the durable buffer (metarr.players.buffer) and, unless a flush is already waiting, chains one
+  `sync.flush` job a debounce window later ──▶ `sync.flush` claims the whole buffer, `plan_sync`
+  coalesces it, and it chains one `sync.player` job per player group / ungrouped player ──▶ its
+  handler calls the player(s), retried by the ledger with backoff while players are down, deferred
+  while Kodi plays.
 
-The debounce buffer lives in memory: a crash inside the window (default 2 s) loses those notes
-(the files are published; the next sync of that library catches the player up). The price buys
-coalescing without a table of pending changes.
+The actor itself keeps the counters `/api/v1/status` shows; it holds no state that matters.
 """
 from __future__ import annotations
 
 import logging
-import threading
-import time
-
-import pykka
 
 from metarr import settings
 from metarr.db.database import connection
 from metarr.jobs.model import PRIORITY, JobResult, JobSpec, PermanentError, RetryLater
 from metarr.jobs.retry import backoff_delay
-from metarr.players import resolve
-from metarr.players.model import Change, SyncCall, SyncRequest
+from metarr.players import buffer, resolve
+from metarr.players.model import Change, SyncCall
 from metarr.players.plan import plan_sync
 from metarr.players.run import PlayersBusy, PlayersFailed, run_sync
 
@@ -31,7 +27,6 @@ from .base import MetarrActor, safe_handler
 
 log = logging.getLogger(__name__)
 
-MAX_WAIT_FACTOR = 10      # a steady trickle still flushes after 10 debounce windows
 RETRY_BASE = 5.0          # backoff base (s) for players that are down (tests lower it)
 DEFER_SECONDS = 60.0      # first wait while a Kodi player is playing; doubles, capped at 15 min
 CONFIRM_TIMEOUT = 60.0    # wait for a Kodi scan to finish before confirming the items appeared
@@ -43,98 +38,19 @@ class PlayerSyncer(MetarrActor):
         super().__init__()
         self.services = services
         self.db = services.db
-        self.pending: list[Change] = []
-        self.first = self.last = 0.0
-        self.debounce = 2.0
-        self.timer: threading.Timer | None = None
-        self.sent: list[tuple[pykka.Future, tuple[Change, ...]]] = []
-
-    def on_start(self) -> None:
-        self._self = self.actor_ref.proxy()
-
-    def on_stop(self) -> None:
-        if self.timer:
-            self.timer.cancel()
-        if self.pending:
-            log.warning("player sync: %d change(s) not synced at shutdown", len(self.pending))
-        super().on_stop()
-
-    # ------------------------------------------------------------ tells
-    @safe_handler
-    def request(self, req: SyncRequest) -> None:
-        now = time.monotonic()
-        if not self.pending:
-            self.first = now
-            with connection(self.db):
-                self.debounce = float(settings.get(self.db, "sync.debounce_seconds"))
-        self.last = now
-        self.pending.extend(req.changes)
-        self._arm(now)
+        self.flushes = self.coalesced = self.sent = 0
 
     @safe_handler
-    def flush(self, force: bool = False) -> None:
-        self.timer = None
-        self._reap()
-        if not self.pending:
-            return
-        now = time.monotonic()
-        if not force and now < self._due():
-            self._arm(now)  # more arrived since the timer was set: wait for the burst to end
-            return
-        batch, self.pending = tuple(self.pending), []
-        self._send(batch)
+    def flushed(self, changes: int, calls: int) -> None:
+        self.flushes += 1
+        self.coalesced += changes
+        self.sent += calls
 
-    # ------------------------------------------------------------ asks (tests, CLI)
-    def pending_count(self) -> int:
-        return len(self.pending)
-
-    # ------------------------------------------------------------ internals
-    def _due(self) -> float:
-        return min(self.last + self.debounce, self.first + self.debounce * MAX_WAIT_FACTOR)
-
-    def _arm(self, now: float) -> None:
-        if self.timer is not None:
-            return
-        self.timer = threading.Timer(max(0.0, self._due() - now), self._fire)
-        self.timer.daemon = True
-        self.timer.start()
-
-    def _fire(self) -> None:  # timer thread: only a tell
-        try:
-            self._self.flush.defer()
-        except pykka.ActorDeadError:
-            pass
-
-    def _send(self, batch: tuple[Change, ...]) -> None:
+    def status(self) -> dict:
         with connection(self.db):
-            players, groups, maps = resolve.load_targets()
-        calls = plan_sync(batch, players, groups, maps)
-        specs = [sync_player_spec(c) for c in calls]
-        self.services.bus.publish("sync.progress", stage="planned", changes=len(batch), calls=len(specs),
-                                  targets=[c.target for c in calls])
-        if not specs:
-            return
-        ledger = self.services.actor("ledger")
-        if ledger is None:
-            log.warning("player sync: no ledger; %d call(s) dropped", len(specs))
-            return
-        # an ask whose answer we do not wait for: a tell that cannot kill the ledger if it raises
-        self.sent.append((ledger.enqueue(specs), batch))
-
-    def _reap(self) -> None:
-        """Look at earlier enqueues; put the changes of a failed one back (retried next flush)."""
-        keep = []
-        for fut, batch in self.sent:
-            try:
-                fut.get(timeout=0)
-            except pykka.Timeout:
-                keep.append((fut, batch))
-            except Exception as e:
-                log.warning("player sync: enqueue failed (%s); retrying", e)
-                self.pending.extend(batch)
-                self.last = time.monotonic()
-                self._arm(self.last)
-        self.sent = keep
+            waiting = buffer.waiting(self.db)
+        return {"status": "ok", "waiting": waiting, "flushes": self.flushes, "coalesced": self.coalesced,
+                "sent": self.sent}
 
 
 def sync_player_spec(call: SyncCall) -> JobSpec:
@@ -148,14 +64,20 @@ def sync_player_spec(call: SyncCall) -> JobSpec:
 def register(reg) -> None:
     reg.register("sync.entity", sync_entity, concurrency=2)
     reg.register("sync.library", sync_library)
+    reg.register("sync.flush", sync_flush, concurrency=1)
     reg.register("sync.player", sync_player, concurrency=4)
 
 
-def _tell(ctx, changes: list[Change], source: str) -> None:
-    syncer = ctx.services.actor("syncer")
-    if syncer is None:
-        raise RetryLater("player syncer not running", delay=5)
-    syncer.request.defer(SyncRequest(tuple(changes), source))
+def _buffer(ctx, changes: list[Change]) -> tuple[JobSpec, ...]:
+    """Into the durable buffer; a flush job a debounce window later unless one is already waiting
+    (a waiting flush claims the buffer when it starts, so it will take these rows too)."""
+    db = ctx.services.db
+    buffer.add(db, changes)
+    if not changes or buffer.flush_pending(db):
+        return ()
+    delay = float(settings.get(db, "sync.debounce_seconds"))
+    # no dedupe key: a flush that is already running must not swallow this one
+    return (JobSpec("sync.flush", subject="players", priority=PRIORITY["sync"], delay=delay, dedupe=False),)
 
 
 def sync_entity(ctx, job):
@@ -167,8 +89,7 @@ def sync_entity(ctx, job):
                                              bool(p.get("new")))
     except (resolve.EntityGone, ValueError, KeyError) as e:
         raise PermanentError(str(e)) from e
-    _tell(ctx, changes, f"{job.type}:{job.subject}")
-    return JobResult(data={"folders": [c.folder for c in changes]})
+    return JobResult(data={"folders": [c.folder for c in changes]}, next=_buffer(ctx, changes))
 
 
 def sync_library(ctx, job):
@@ -177,8 +98,25 @@ def sync_library(ctx, job):
         changes = resolve.changes_for_library(int(job.payload["library_id"]))
     except (resolve.EntityGone, KeyError, ValueError) as e:
         raise PermanentError(str(e)) from e
-    _tell(ctx, changes, f"{job.type}:{job.subject}")
-    return JobResult(data={"folders": [c.folder for c in changes]})
+    return JobResult(data={"folders": [c.folder for c in changes]}, next=_buffer(ctx, changes))
+
+
+def sync_flush(ctx, job):
+    """Claim the buffer, coalesce, and chain one sync.player job per target."""
+    s = ctx.services
+    changes = buffer.claim(s.db, job.id)
+    if not changes:
+        return JobResult(data={"changes": 0, "calls": 0})
+    players, groups, maps = resolve.load_targets()
+    calls = plan_sync(changes, players, groups, maps)
+    specs = tuple(sync_player_spec(c) for c in calls)
+    s.bus.publish("sync.progress", stage="planned", changes=len(changes), calls=len(specs),
+                  targets=[c.target for c in calls])
+    syncer = s.actor("syncer")
+    if syncer is not None:
+        syncer.flushed.defer(len(changes), len(specs))
+    return JobResult(data={"changes": len(changes), "calls": len(specs), "targets": [c.target for c in calls]},
+                     next=specs)
 
 
 def sync_player(ctx, job):

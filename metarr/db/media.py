@@ -338,6 +338,17 @@ class ProviderCache(BaseModel):
         table_name = "provider_cache"
 
 
+class SyncChange(BaseModel):
+    """A change waiting for its player notification (the durable debounce buffer): written by the
+    sync.entity job, claimed and planned by a sync.flush job, deleted once that job has succeeded."""
+    change = JSONField()
+    created_at = pw.DoubleField()
+    flush_job = pw.IntegerField(null=True, index=True)
+
+    class Meta:
+        table_name = "sync_changes"
+
+
 class PlayerGroup(BaseModel):
     name = pw.CharField(max_length=100)
     created_at = pw.DoubleField()

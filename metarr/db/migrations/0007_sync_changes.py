@@ -1,0 +1,7 @@
+"""sync_changes: the player-sync debounce buffer moves from memory into the database, so a crash
+inside the debounce window no longer loses the notification of what was just published."""
+from metarr.db.media import SyncChange
+
+
+def up(db):
+    db.create_tables([SyncChange], safe=True)
