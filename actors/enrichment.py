@@ -8,7 +8,7 @@ from metarr import enrich, settings
 from metarr.db.media import ENTITY_MODELS
 from metarr.db.models import Library
 from metarr.jobs.model import PRIORITY, JobResult, JobSpec, PermanentError, RetryLater
-from metarr.sources.http import ProviderError, RateLimited
+from metarr.sources.http import ProviderError, RateLimited, Unavailable
 
 from .phases import entity_spec, fan_out
 
@@ -17,7 +17,10 @@ ROOTS = ("movie", "series", "artist")
 
 def register(reg) -> None:
     for kind in ROOTS:
-        reg.register(f"enrich.{kind}", enrich_entity, concurrency=4)
+        # enrichment waits on providers most of the time: at a real provider's 150-300 ms per answer
+        # plus the job's own database work, 12 in flight are what it takes to use TMDB's ~40
+        # requests/s (the gateway paces them; scripts/bench_providers.py measures it)
+        reg.register(f"enrich.{kind}", enrich_entity, concurrency=12)
         reg.register(f"cache.{kind}", cache_entity, concurrency=3)
     reg.register("enrich.library", enrich_library)
     reg.register("enrich.stale", enrich_stale)
@@ -50,6 +53,9 @@ def enrich_entity(ctx, job):
     except RateLimited as e:
         raise RetryLater(str(e), delay=max(5.0, e.retry_after)) from e
     except ProviderError as e:
+        if isinstance(e, Unavailable) and e.retry_after is not None:
+            # identification met an open circuit: ask again when the circuit lets requests through
+            raise RetryLater(str(e), delay=max(5.0, e.retry_after)) from e
         if e.retryable:
             raise
         raise PermanentError(str(e)) from e

@@ -1,5 +1,6 @@
 """ProviderGateway: all provider HTTP traffic. One asyncio loop thread with one aiohttp session;
-per provider a rate limit shared through the database, a concurrency cap, Retry-After handling
+per provider a rate limit (shared through the database between worker processes on PostgreSQL, in
+memory in a one-process SQLite deployment), a concurrency cap, Retry-After handling
 (pausing the whole provider), exponential backoff with jitter on 5xx/timeouts, a circuit breaker
 and a response cache with TTL.
 
@@ -15,7 +16,7 @@ import threading
 import time
 from collections import defaultdict
 
-from metarr.db.database import connection
+from metarr.db.database import connection, is_sqlite
 from metarr.jobs.retry import backoff_delay
 from metarr.sources import shared
 from metarr.sources.http import (
@@ -28,7 +29,7 @@ from metarr.sources.http import (
     Unavailable,
     fetch,
 )
-from metarr.sources.ratelimit import DEFAULT_LIMITS, CircuitBreaker
+from metarr.sources.ratelimit import DEFAULT_LIMITS, CircuitBreaker, LocalPacer
 
 from .base import MetarrActor
 
@@ -67,6 +68,13 @@ class ProviderGateway(MetarrActor):
         self.counts = defaultdict(lambda: defaultdict(int))
         self.last_error: dict[str, str] = {}
         self.latency: dict[str, float] = {}
+        # one process (SQLite): pace in memory, report request counts in batches; several processes
+        # (PostgreSQL): every reservation goes through the shared row
+        self.local = is_sqlite(self.db)
+        self.pacers: dict[str, LocalPacer] = defaultdict(LocalPacer)
+        self.uncounted: dict[str, int] = defaultdict(int)
+        self.background: set[asyncio.Task] = set()
+        self.saving = False
 
     def on_start(self) -> None:
         self.loop = asyncio.new_event_loop()
@@ -82,12 +90,18 @@ class ProviderGateway(MetarrActor):
 
     def on_stop(self) -> None:
         try:
-            asyncio.run_coroutine_threadsafe(self.session.close(), self.loop).result(5)
+            asyncio.run_coroutine_threadsafe(self._close(), self.loop).result(10)
         except Exception:
             pass
         self.loop.call_soon_threadsafe(self.loop.stop)
         self.thread.join(5)
         super().on_stop()
+
+    async def _close(self) -> None:
+        if self.background:
+            await asyncio.wait(self.background, timeout=5)
+        await self._save_counts()
+        await self.session.close()
 
     # ------------------------------------------------------------ asks
     def submit(self, req: Request) -> concurrent.futures.Future:
@@ -106,7 +120,9 @@ class ProviderGateway(MetarrActor):
             state = "unconfigured" if p not in self.endpoints else (
                 "circuit_open" if b.state == "open" else ("cooling_down" if st.get("paused_until") else "ok"))
             out[p] = {"state": state, "cooling_down_until": st.get("paused_until"),
-                      "requests_today": st.get("requests_today", 0), **dict(self.counts[p]),
+                      # plus what the in-memory pacer has not written yet
+                      "requests_today": st.get("requests_today", 0) + self.uncounted.get(p, 0),
+                      **dict(self.counts[p]),
                       "last_error": self.last_error.get(p), "latency_ms": self.latency.get(p)}
         return {"status": "ok", "providers": out}
 
@@ -128,19 +144,23 @@ class ProviderGateway(MetarrActor):
                 self.counts[req.provider]["cache_hits"] += 1
                 return value
         breaker = self.breakers[req.provider]
-        if not breaker.allow(time.time()):
-            raise Unavailable(req.provider, "circuit open after repeated failures")
+        now = time.time()
+        if not breaker.allow(now):
+            raise Unavailable(req.provider, "circuit open after repeated failures", breaker.reopens_in(now))
         lim = self.limits[req.provider]
         relogged = False
         for attempt in range(1, MAX_TRIES + 1):
-            if req.provider == "tvdb" and req.auth:
-                await self._tvdb_login(ep)
-            wait = await self._db(shared.reserve, self.db, req.provider, 1.0 / lim.rps, lim.burst)
-            if wait > 0:
-                await asyncio.sleep(wait)
-            t0 = time.monotonic()
             try:
+                if req.provider == "tvdb" and req.auth:
+                    await self._tvdb_login(ep)   # its failures are retried like the request's own
+                # the concurrency slot first, then the rate slot: a request that reserved its send time
+                # and then queued for a connection would go out late and bunch with the next ones,
+                # and a bunch is what a sliding-window limit counts
                 async with self.sems[req.provider]:
+                    delay = await self._reserve(req.provider, lim) - time.time()
+                    if delay > 0:
+                        await asyncio.sleep(delay)
+                    t0 = time.monotonic()
                     self.counts[req.provider]["requests"] += 1
                     value = await fetch(self.session, ep, req, time.time())
             except NotFound:
@@ -151,6 +171,7 @@ class ProviderGateway(MetarrActor):
             except RateLimited as e:
                 self.counts[req.provider]["rate_limited"] += 1
                 self.last_error[req.provider] = str(e)
+                self.pacers[req.provider].pause(time.time() + e.retry_after)
                 await self._db(shared.pause, self.db, req.provider, time.time() + e.retry_after)
                 if attempt == MAX_TRIES:
                     raise
@@ -166,17 +187,52 @@ class ProviderGateway(MetarrActor):
             except ProviderError as e:
                 self.counts[req.provider]["errors"] += 1
                 self.last_error[req.provider] = str(e)
-                breaker.record(False, time.time())
                 if not e.retryable or attempt == MAX_TRIES or not breaker.allow(time.time()):
+                    # the breaker counts requests that failed for good, not each try: two unlucky
+                    # requests must not shut a provider that answers most requests for minutes
+                    breaker.record(False, time.time())
                     raise
                 await asyncio.sleep(backoff_delay(attempt, base=0.5, cap=20.0, rng=random))
                 continue
             self.latency[req.provider] = round((time.monotonic() - t0) * 1000, 1)
             breaker.record(True, time.time())
             if req.cache_ttl:
-                await self._db(shared.cache_put, self.db, key, req.provider, value, req.cache_ttl)
+                # written behind the answer: the caller does not wait for the database
+                self._later(self._db(shared.cache_put, self.db, key, req.provider, value, req.cache_ttl))
             return value
         raise Unavailable(req.provider, "gave up")
+
+    async def _reserve(self, provider: str, lim) -> float:
+        """The epoch time this request may be sent at (an absolute time, so the time the database
+        round trip took is not added to the wait)."""
+        now = time.time()
+        if not self.local:
+            return now + await self._db(shared.reserve, self.db, provider, 1.0 / lim.rps, lim.burst, now)
+        self.uncounted[provider] += 1
+        if not self.saving and sum(self.uncounted.values()) >= 20:
+            self.saving = True
+            self._later(self._save_counts())
+        return now + self.pacers[provider].reserve(now, 1.0 / lim.rps, lim.burst)
+
+    async def _save_counts(self) -> None:
+        counts, self.uncounted = dict(self.uncounted), defaultdict(int)
+        try:
+            for provider, n in counts.items():
+                if n:
+                    await self._db(shared.count_requests, self.db, provider, n)
+        finally:
+            self.saving = False
+
+    def _later(self, coro) -> None:
+        """Run `coro` on the loop without waiting for it; a failure is logged, never raised."""
+        task = self.loop.create_task(coro)
+        self.background.add(task)
+
+        def done(t: asyncio.Task) -> None:
+            self.background.discard(t)
+            if not t.cancelled() and t.exception() is not None:
+                log.warning("provider gateway: background write failed: %s", t.exception())
+        task.add_done_callback(done)
 
     async def _tvdb_login(self, ep: Endpoint) -> None:
         async with self.tvdb_lock:

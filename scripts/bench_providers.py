@@ -42,9 +42,42 @@ def build_library(root: Path, movies: int, offset: int) -> None:
                                                   tmdb=data.SYNTHETIC_BASE + i))
 
 
-def measure(stats, since: int = 0) -> tuple[int, float]:
+class EmulatorProcess:
+    """The emulators in a process of their own, as the real TMDB is on another machine: in this
+    process they would compete with Metarr for the GIL and slow both. Their figures come back over
+    a pipe when stopped."""
+
+    def __init__(self, rps: int) -> None:
+        import multiprocessing as mp
+        ctx = mp.get_context("fork")
+        self.conn, child = ctx.Pipe()
+        self.proc = ctx.Process(target=self._run, args=(child, rps), daemon=True)
+        self.proc.start()
+        self._env = self.conn.recv()
+
+    @staticmethod
+    def _run(conn, rps: int) -> None:
+        from tests.emulation import EmulatorThread
+        et = EmulatorThread(tmdb_rps=rps)
+        emu = et.start()
+        conn.send(emu.env())
+        conn.recv()   # "stop"
+        st = emu.stats["tmdb"]
+        conn.send({"times": list(st.times), "throttled": st.throttled, "requests": st.requests})
+        et.stop()
+
+    def env(self) -> dict[str, str]:
+        return dict(self._env)
+
+    def stop(self) -> dict:
+        self.conn.send("stop")
+        out = self.conn.recv()
+        self.proc.join(10)
+        return out
+
+
+def measure(times: list[float]) -> tuple[int, float]:
     """(requests, achieved requests per second) from the emulator's arrival times."""
-    times = list(stats.times)[since:]
     if len(times) < 2:
         return len(times), 0.0
     return len(times), (len(times) - 1) / (times[-1] - times[0])
@@ -62,7 +95,7 @@ def max_in_window(times: list[float], window: float = 1.0) -> int:
 def env_for(emu, data_dir: Path, db_url: str, limit: float) -> dict[str, str]:
     env = {k: v for k, v in emu.env().items()
            if k not in ("METARR_TVDB_API_KEY", "METARR_FANART_API_KEY", "METARR_OMDB_API_KEY")}
-    env.update(METARR_DATA_DIR=str(data_dir), METARR_PROVIDER_LIMITS=f"tmdb={limit:g}/1/8", METARR_LOG_LEVEL="WARNING")
+    env.update(METARR_DATA_DIR=str(data_dir), METARR_PROVIDER_LIMITS=f"tmdb={limit:g}/1/8", METARR_LOG_LEVEL="INFO")
     if db_url:
         env["METARR_DATABASE_URL"] = db_url
     return env
@@ -93,10 +126,9 @@ def single_process(tmp: Path, movies: int, rps: int, limit: float) -> dict:
     from metarr.jobs.model import JobSpec
     from metarr.libraries import LibraryInput, create
     from metarr.scanner import scan
-    from tests.emulation import EmulatorThread
 
-    et = EmulatorThread(tmdb_rps=rps)
-    emu = et.start()
+    emu = EmulatorProcess(rps)
+    stats = None
     try:
         lib_root = tmp / "single" / "movies"
         build_library(lib_root, movies, 0)
@@ -111,30 +143,31 @@ def single_process(tmp: Path, movies: int, rps: int, limit: float) -> dict:
             counts = wait_done(s.db, "one process", movies, timeout=30 + 5 * movies / limit)
         finally:
             system.stop()
-        n, rate = measure(emu.stats["tmdb"])
-        return {"requests": n, "rate": rate, "throttled": emu.stats["tmdb"].throttled,
-                "max_1s": max_in_window(list(emu.stats["tmdb"].times)), "jobs": counts}
+        stats = emu.stop()
+        n, rate = measure(stats["times"])
+        return {"requests": n, "rate": rate, "throttled": stats["throttled"],
+                "max_1s": max_in_window(stats["times"]), "jobs": counts}
     finally:
-        et.stop()
+        if stats is None:
+            emu.stop()
 
 
 def two_workers(tmp: Path, movies: int, rps: int, limit: float, db_url: str) -> dict:
     from metarr.config import load_config
-    from metarr.db.database import open_database
+    from metarr.db.database import db_proxy, open_database
     from metarr.db.migrate import migrate
     from metarr.jobs import store
     from metarr.jobs.model import JobSpec
     from metarr.libraries import LibraryInput, create
     from metarr.scanner import scan
-    from tests.emulation import EmulatorThread
     from tests.integration.procs import Worker, stop_all
 
     schema = f"bench_{uuid.uuid4().hex[:8]}"   # a schema of its own: the database may hold other data
     url = f"{db_url}{'&' if '?' in db_url else '?'}schema={schema}"
     admin = open_database(db_url)
     admin.execute_sql(f"CREATE SCHEMA {schema}")
-    et = EmulatorThread(tmdb_rps=rps)
-    emu = et.start()
+    emu = EmulatorProcess(rps)
+    stats = None
     workers: list = []
     try:
         lib_root = tmp / "workers" / "movies"
@@ -143,9 +176,8 @@ def two_workers(tmp: Path, movies: int, rps: int, limit: float, db_url: str) -> 
         env = env_for(emu, data_dir, url, limit)
         cfg = load_config(env)
         db = open_database(cfg.database_url)
+        db_proxy.initialize(db)   # before migrating: the models are bound to the proxy
         migrate(db)
-        from metarr.db.database import db_proxy
-        db_proxy.initialize(db)
         lib = create(db, LibraryInput(name="Bench", kind="movie", path=str(lib_root), watch=False, auto_enrich=False))
         scan(db, cfg.data_dir, lib, do_probe=False)
         for k in range(2):
@@ -157,13 +189,15 @@ def two_workers(tmp: Path, movies: int, rps: int, limit: float, db_url: str) -> 
                                          "GROUP BY worker_id").fetchall())
         for w in workers:
             w.stop()
-        n, rate = measure(emu.stats["tmdb"])
+        stats = emu.stop()
+        n, rate = measure(stats["times"])
         db.close()
-        return {"requests": n, "rate": rate, "throttled": emu.stats["tmdb"].throttled,
-                "max_1s": max_in_window(list(emu.stats["tmdb"].times)), "jobs": counts, "per_worker": per_worker}
+        return {"requests": n, "rate": rate, "throttled": stats["throttled"],
+                "max_1s": max_in_window(stats["times"]), "jobs": counts, "per_worker": per_worker}
     finally:
         stop_all(workers)
-        et.stop()
+        if stats is None:
+            emu.stop()
         admin.execute_sql(f"DROP SCHEMA {schema} CASCADE")
         admin.close()
 

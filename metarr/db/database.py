@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import re
+import threading
 from urllib.parse import parse_qs, unquote, urlparse
 
 import peewee
@@ -25,6 +26,16 @@ SQLITE_PRAGMAS = {
 }
 
 
+class LocalSqlite(peewee.SqliteDatabase):
+    """SQLite with one in-process lock for write transactions. SQLite itself makes a waiting writer
+    poll (its busy handler sleeps up to 100 ms between tries), so under contention writers queued
+    on SQLite wake late and the lock sits idle; queued on this lock they run the moment it is free."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.write_lock = threading.RLock()
+
+
 class ReconnectingPostgres(ReconnectMixin, peewee.PostgresqlDatabase):
     """Survives a server restart or an idle connection closed by the server."""
 
@@ -33,7 +44,7 @@ def open_database(url: str) -> peewee.Database:
     """sqlite:///path or postgresql://user:pw@host:port/db[?schema=name]."""
     if url.startswith("sqlite"):
         path = url.split("sqlite:///", 1)[1] if "sqlite:///" in url else url.split(":", 1)[1]
-        return peewee.SqliteDatabase(path, pragmas=SQLITE_PRAGMAS, timeout=15)
+        return LocalSqlite(path, pragmas=SQLITE_PRAGMAS, timeout=15)
     parsed = urlparse(url)
     if parsed.scheme not in ("postgres", "postgresql"):
         raise ValueError(f"unsupported database URL scheme: {parsed.scheme!r}")
@@ -72,9 +83,22 @@ def write_tx(db: peewee.Database):
     """A transaction that will write. SQLite: BEGIN IMMEDIATE, since a deferred transaction that later
     upgrades to a writer gets SQLITE_BUSY at once instead of waiting on busy_timeout."""
     real = getattr(db, "obj", db)
+    if isinstance(real, LocalSqlite):
+        return _serialized(real.write_lock, real.atomic(lock_type="IMMEDIATE"))
     if isinstance(real, peewee.SqliteDatabase):
         return real.atomic(lock_type="IMMEDIATE")
     return real.atomic()
+
+
+@contextlib.contextmanager
+def _serialized(lock: threading.RLock, tx):
+    if not lock.acquire(timeout=SQLITE_PRAGMAS["busy_timeout"] / 1000):
+        raise peewee.OperationalError("database is locked (no write turn within the busy timeout)")
+    try:
+        with tx as t:
+            yield t
+    finally:
+        lock.release()
 
 
 @contextlib.contextmanager

@@ -14,6 +14,22 @@ def gcra_reserve(tat: float, now: float, interval: float, burst: int) -> tuple[f
 
 
 @dataclass
+class LocalPacer:
+    """The same reservation kept in memory, for a deployment of one process (SQLite): going through
+    the database there would queue every request behind SQLite's single write lock."""
+    tat: float = 0.0
+    paused_until: float = 0.0
+
+    def reserve(self, now: float, interval: float, burst: int) -> float:
+        start = max(now, self.paused_until)
+        self.tat, wait = gcra_reserve(self.tat, start, interval, burst)
+        return wait + (start - now)
+
+    def pause(self, until: float) -> None:
+        self.paused_until = max(self.paused_until, until)
+
+
+@dataclass
 class CircuitBreaker:
     """Closed → open after `threshold` consecutive failures; half-open after `cooldown`; closed again
     after `successes` good answers in a row."""
@@ -32,6 +48,10 @@ class CircuitBreaker:
                 return True
             return False
         return True
+
+    def reopens_in(self, now: float) -> float:
+        """Seconds until an open circuit lets a request through again (0 when it does now)."""
+        return max(0.0, self.opened_at + self.cooldown - now) if self.state == "open" else 0.0
 
     def record(self, ok: bool, now: float) -> None:
         if ok:

@@ -7,6 +7,8 @@ import json
 import time
 from datetime import UTC, datetime
 
+import peewee as pw
+
 from ..db.database import is_sqlite, write_tx
 from ..db.media import ProviderCache
 from ..db.models import ProviderLimit
@@ -33,6 +35,17 @@ def reserve(db, provider: str, interval: float, burst: int, now: float | None = 
         ProviderLimit.update(next_free=tat, requests_today=count, day=day).where(
             ProviderLimit.provider == provider).execute()
     return wait + (start - now)
+
+
+def count_requests(db, provider: str, n: int, now: float | None = None) -> None:
+    """Add `n` requests to today's count (the in-memory pacer of a one-process deployment reports its
+    requests in batches)."""
+    day = datetime.fromtimestamp(now or time.time(), UTC).strftime("%Y-%m-%d")
+    with write_tx(db):
+        ProviderLimit.insert(provider=provider, next_free=0, paused_until=0, requests_today=0,
+                             day=day).on_conflict_ignore().execute()
+        ProviderLimit.update(requests_today=pw.Case(None, [(ProviderLimit.day == day, ProviderLimit.requests_today + n)], n),
+                             day=day).where(ProviderLimit.provider == provider).execute()
 
 
 def pause(db, provider: str, until: float) -> None:

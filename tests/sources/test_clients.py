@@ -27,11 +27,13 @@ async def gateway_for(env, services):
     async def make(faults=None, env_overrides=None, limits=None, timeouts=None, **emu_kw):
         import asyncio
 
+        import dataclasses
+
         from actors.provider_gateway import ProviderGateway
-        from actors.system import open_services
         emu = await start_emulators(faults=faults, **emu_kw)
         e = {**env, **emu.env(), **(env_overrides or {})}
-        s = open_services(load_config(e))
+        # every gateway on the test's one database, as in the product (the models are bound to it)
+        s = dataclasses.replace(services, config=load_config(e))
         gw = ProviderGateway.start(s, limits=limits, timeouts=timeouts).proxy()
         started.append((gw, emu))
         loop = asyncio.get_running_loop()
