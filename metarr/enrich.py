@@ -50,11 +50,15 @@ class Ambiguous(Exception):
     pass
 
 
-def _safe(res: EnrichResult, provider: str, fn, *args, default=None):
-    """Run one provider step; a provider problem is noted and the rest goes on."""
+def _safe(res: EnrichResult, provider: str, fn, *args, default=None, needed: bool = False):
+    """Run one provider step; a provider problem is noted and the rest goes on. A `needed` step
+    (identification) does not go on without an answer from a provider whose circuit is open:
+    no answer is not "no match", and the item would be left unidentified for good."""
     try:
         return fn(*args)
     except Unavailable as e:
+        if needed and e.retry_after is not None:
+            raise   # the job asks again once the circuit lets requests through
         res.degraded.append(f"{provider}: {e}")
     except NotFound:
         res.degraded.append(f"{provider}: not found")
@@ -149,14 +153,15 @@ def identify_movie(db, ctx: Ctx, m: Movie, res: EnrichResult) -> int | None:
     if m.tmdb_id:
         return m.tmdb_id
     if m.imdb_id:
-        found = _safe(res, "tmdb", tmdb.find, ctx.call, m.imdb_id, "imdb_id", default={}) or {}
+        found = _safe(res, "tmdb", tmdb.find, ctx.call, m.imdb_id, "imdb_id", default={}, needed=True) or {}
         hits = found.get("movie_results") or []
         if hits:
             return int(hits[0]["id"])
     title = m.title or (m.parsed or {}).get("title") or ""
-    hits = _safe(res, "tmdb", tmdb.search_movie, ctx.call, title, m.year, ctx.language, default=[]) or []
+    hits = _safe(res, "tmdb", tmdb.search_movie, ctx.call, title, m.year, ctx.language, default=[], needed=True) or []
     if not hits and m.year:
-        hits = _safe(res, "tmdb", tmdb.search_movie, ctx.call, title, None, ctx.language, default=[]) or []
+        hits = _safe(res, "tmdb", tmdb.search_movie, ctx.call, title, None, ctx.language, default=[],
+                     needed=True) or []
     best, cands = scoring.pick(title, m.year, hits, ctx.min_confidence)
     if best is None:
         with write_tx(db):
@@ -212,11 +217,11 @@ def identify_series(db, ctx: Ctx, s: Series, res: EnrichResult) -> tuple[int | N
     if tmdb_id is None and "tmdb" in ctx.configured:
         if tvdb_id or s.imdb_id:
             found = _safe(res, "tmdb", tmdb.find, ctx.call, str(tvdb_id or s.imdb_id),
-                          "tvdb_id" if tvdb_id else "imdb_id", default={}) or {}
+                          "tvdb_id" if tvdb_id else "imdb_id", default={}, needed=True) or {}
             hits = found.get("tv_results") or []
             tmdb_id = int(hits[0]["id"]) if hits else None
         else:
-            hits = _safe(res, "tmdb", tmdb.search_tv, ctx.call, s.title, ctx.language, default=[]) or []
+            hits = _safe(res, "tmdb", tmdb.search_tv, ctx.call, s.title, ctx.language, default=[], needed=True) or []
             best, cands = scoring.pick(s.title, s.year, hits, ctx.min_confidence)
             if best is None and not tvdb_id:
                 with write_tx(db):
@@ -224,7 +229,7 @@ def identify_series(db, ctx: Ctx, s: Series, res: EnrichResult) -> tuple[int | N
                 raise Ambiguous(s.title)
             tmdb_id = int(best.id) if best else None
     if tvdb_id is None and "tvdb" in ctx.configured and tmdb_id is None:
-        hits = _safe(res, "tvdb", tvdb.search, ctx.call, s.title, default=[]) or []
+        hits = _safe(res, "tvdb", tvdb.search, ctx.call, s.title, default=[], needed=True) or []
         best, cands = scoring.pick(s.title, s.year, hits, ctx.min_confidence)
         if best is None:
             with write_tx(db):
@@ -304,7 +309,7 @@ def enrich_artist(db, ctx: Ctx, artist_id: int) -> EnrichResult:
     res = EnrichResult("artist", artist_id, a.state)
     mbid = a.musicbrainz_id
     if not mbid:
-        hits = _safe(res, "musicbrainz", musicbrainz.search_artist, ctx.call, a.name, default=[]) or []
+        hits = _safe(res, "musicbrainz", musicbrainz.search_artist, ctx.call, a.name, default=[], needed=True) or []
         best, cands = scoring.pick(a.name, None, [h for h in hits], threshold=0.8)
         if best is None:
             with write_tx(db):

@@ -67,7 +67,12 @@ class BadResponse(ProviderError):
 
 
 class Unavailable(ProviderError):
-    """Not configured (no key) or its circuit is open: degrade, do not fail the pipeline."""
+    """Not configured (no key) or its circuit is open: degrade, do not fail the pipeline. For an open
+    circuit `retry_after` says in how many seconds it lets a request through again."""
+
+    def __init__(self, provider: str, message: str, retry_after: float | None = None) -> None:
+        super().__init__(provider, message)
+        self.retry_after = retry_after
 
 
 def parse_retry_after(value: str | None, now: float, default: float = 5.0, cap: float = 600.0) -> float:

@@ -42,6 +42,7 @@ class Stats:
     requests: int = 0
     throttled: int = 0
     faults: int = 0
+    fault_kinds: dict = field(default_factory=dict)   # "429" | "503" | "timeout" | "truncated" | "wrong_type" -> n
     calls: list = field(default_factory=list)
     times: deque = field(default_factory=lambda: deque(maxlen=100000))
 
@@ -100,6 +101,8 @@ def make_middleware(name: str, limiter: Limiter | None, faults: Faults, stats: S
             acc += rate
             if roll < acc:
                 stats.faults += 1
+                kind = ("429", "503", "timeout", "truncated", "wrong_type")[i]
+                stats.fault_kinds[kind] = stats.fault_kinds.get(kind, 0) + 1
                 if i == 0:
                     return web.json_response({"status_code": 25, "status_message": "Too many requests"}, status=429,
                                              headers={"Retry-After": "1"})
