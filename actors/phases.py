@@ -37,8 +37,14 @@ def publish_entity(ctx, job):
         res = publisher.publish(et, eid).get(timeout=1800)
     except PublishError as e:
         raise PermanentError(str(e)) from e
-    nxt = sync_spec(ctx.services, et, eid, res["library_id"], res["paths"])
-    return JobResult(data={k: v for k, v in res.items() if k != "paths"}, next=(nxt,) if nxt else ())
+    paths = res["paths"]
+    if not paths and job.attempts > 1:
+        # an earlier try of this job may have written the files and died before its sync link was
+        # recorded: this try finds nothing to change, but the players were never told. Tell them
+        # (at least once: a refresh too many is cheap, one too few leaves a player stale).
+        paths = res["all_paths"]
+    nxt = sync_spec(ctx.services, et, eid, res["library_id"], paths)
+    return JobResult(data={k: v for k, v in res.items() if k not in ("paths", "all_paths")}, next=(nxt,) if nxt else ())
 
 
 def entity_spec(phase: str, et: str, eid: int, library_id: int, priority: int) -> JobSpec:

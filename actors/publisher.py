@@ -37,4 +37,4 @@ class Publisher(MetarrActor):
         s.bus.publish("publish.completed", entity_type=entity_type, id=entity_id, library_id=plan.library_id,
                       **counts)
         return {"library_id": plan.library_id, **counts,
-                "paths": [a.rel for a in plan.changes]}
+                "paths": [a.rel for a in plan.changes], "all_paths": [a.rel for a in plan.actions if a.op != "remove"]}

@@ -49,9 +49,10 @@ def fsync_file(path: str | os.PathLike[str]) -> None:
         os.close(fd)
 
 
-def make_temp(directory: str | os.PathLike[str], suffix: str = "") -> tuple[int, Path]:
-    """Create a recognisable temp file in `directory` (same filesystem as the final name)."""
-    fd, name = tempfile.mkstemp(prefix=TMP_PREFIX, suffix=suffix, dir=directory)
+def make_temp(directory: str | os.PathLike[str], suffix: str = "", tag: str = "") -> tuple[int, Path]:
+    """Create a recognisable temp file in `directory` (same filesystem as the final name). `tag`
+    names the writer, so its own leftovers can be swept while others may be writing beside them."""
+    fd, name = tempfile.mkstemp(prefix=TMP_PREFIX + tag, suffix=suffix, dir=directory)
     return fd, Path(name)
 
 
@@ -67,7 +68,8 @@ def _chunks(data: Data) -> Iterator[bytes]:
     yield from data  # type: ignore[misc]
 
 
-def atomic_write(path: str | os.PathLike[str], data: Data, *, mode: int = 0o644, fsync: bool = True) -> int:
+def atomic_write(path: str | os.PathLike[str], data: Data, *, mode: int = 0o644, fsync: bool = True,
+                 tag: str = "") -> int:
     """Write `data` (bytes, a binary stream, or an iterable of bytes) to `path` atomically.
 
     Returns the number of bytes written. On any failure the temp file is removed and the
@@ -75,7 +77,7 @@ def atomic_write(path: str | os.PathLike[str], data: Data, *, mode: int = 0o644,
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = make_temp(path.parent)
+    fd, tmp = make_temp(path.parent, tag=tag)
     size = 0
     try:
         with os.fdopen(fd, "wb") as fh:
@@ -96,11 +98,12 @@ def atomic_write(path: str | os.PathLike[str], data: Data, *, mode: int = 0o644,
     return size
 
 
-def atomic_copy(src: str | os.PathLike[str], dst: str | os.PathLike[str], *, fsync: bool = True) -> int:
+def atomic_copy(src: str | os.PathLike[str], dst: str | os.PathLike[str], *, fsync: bool = True,
+                tag: str = "") -> int:
     """Copy `src` to `dst` atomically (uses the kernel copy fast path). Returns the size."""
     dst = Path(dst)
     dst.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = make_temp(dst.parent)
+    fd, tmp = make_temp(dst.parent, tag=tag)
     os.close(fd)
     try:
         shutil.copyfile(src, tmp)  # sendfile/copy_file_range on Linux
@@ -166,6 +169,23 @@ def confine(root: str | os.PathLike[str], rel_or_abs: str | os.PathLike[str]) ->
 
 
 # --- crash leftovers --------------------------------------------------------------------------
+
+def sweep_own_temp_files(directory: str | os.PathLike[str], tag: str) -> list[Path]:
+    """Remove the `.metarr-tmp-<tag>*` files directly in `directory`: what an earlier, killed run of
+    the same writer left. Only that writer uses `tag`, and it never runs twice at once."""
+    prefix = TMP_PREFIX + tag
+    removed: list[Path] = []
+    try:
+        entries = list(os.scandir(directory))
+    except FileNotFoundError:
+        return removed
+    for e in entries:
+        if e.name.startswith(prefix) and e.is_file(follow_symlinks=False):
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(e.path)
+                removed.append(Path(e.path))
+    return removed
+
 
 def sweep_temp_files(directory: str | os.PathLike[str], *, recursive: bool = True,
                      min_age_s: float = 0.0, now: float | None = None) -> list[Path]:

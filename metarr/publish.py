@@ -29,11 +29,12 @@ from .db.media import (
     LibraryFile,
     MediaFile,
     Movie,
+    RecycleEntry,
     Season,
     Series,
 )
 from .db.models import Library
-from .fsutil import atomic_copy, atomic_write, confine, sha256_file
+from .fsutil import atomic_copy, atomic_write, confine, sha256_file, sweep_own_temp_files
 from .nfo.write import render_nfo
 from .recyclebin import recycle_path
 
@@ -307,7 +308,12 @@ def apply_plan(db, plan: Plan, recycle_root: Path, now: float | None = None) -> 
     recorded, later ones for the next run (the job retries)."""
     now = now or time.time()
     root = Path(plan.root)
-    counts = {"written": 0, "replaced": 0, "recycled": 0, "removed": 0, "kept": 0}
+    counts = {"written": 0, "replaced": 0, "recycled": 0, "removed": 0, "kept": 0, "swept": 0}
+    # temp files carry the entity: a run killed mid-write left its own, which this run may remove
+    # although other entities' publishes may be writing in the same folder
+    tag = temp_tag(plan.entity_type, plan.entity_id)
+    for folder in sorted({confine(root, a.rel).parent for a in plan.actions}):
+        counts["swept"] += len(sweep_own_temp_files(folder, tag))
     for a in plan.actions:
         target = confine(root, a.rel)
         if a.op == "keep":
@@ -325,17 +331,36 @@ def apply_plan(db, plan: Plan, recycle_root: Path, now: float | None = None) -> 
             counts["removed"] += 1
             continue
         if a.op == "recycle_replace" and target.exists():
-            recycle_path(db, recycle_root, target, f"replaced by publish ({a.reason})", plan.library_id, now)
-            counts["recycled"] += 1
+            # a copy goes to the bin and the file stays until the new one takes its place in one rename:
+            # a write that fails (disk full, read-only share) leaves the user's file where it was
+            if _keep_in_bin(db, recycle_root, target, f"replaced by publish ({a.reason})", plan.library_id, now):
+                counts["recycled"] += 1
         target.parent.mkdir(parents=True, exist_ok=True)
         d = a.desired
         if d.kind == "nfo":
-            atomic_write(target, d.data)
+            atomic_write(target, d.data, tag=tag)
         else:
-            atomic_copy(d.source, target)
+            atomic_copy(d.source, target, tag=tag)
         counts["replaced" if a.op != "write" else "written"] += 1
         _record(db, plan, d, target, now)
     return counts
+
+
+def temp_tag(entity_type: str, entity_id: int) -> str:
+    """`m12-`: the trailing dash keeps m1's tag from being a prefix of m12's."""
+    return f"{entity_type[:2]}{entity_id}-"
+
+
+def _keep_in_bin(db, recycle_root: Path, target: Path, reason: str, library_id: int, now: float) -> bool:
+    """Copy `target` into the recycle bin, leaving it in place, unless an earlier try of this publish
+    (one that failed to write the replacement) already put these very bytes there."""
+    digest = sha256_file(target)
+    if RecycleEntry.select().where((RecycleEntry.original_path == str(target)) & (RecycleEntry.sha256 == digest)
+                                   & RecycleEntry.restored_at.is_null(True)
+                                   & RecycleEntry.purged_at.is_null(True)).exists():
+        return False
+    recycle_path(db, recycle_root, target, reason, library_id, now, keep=True)
+    return True
 
 
 def _record(db, plan: Plan, d: Desired, target: Path, now: float, only_if_missing: bool = False) -> None:

@@ -19,8 +19,9 @@ def _now_dt(now: float | None = None) -> datetime:
 
 
 def recycle_path(db, recycle_root: Path, path: Path, reason: str, library_id: int | None = None,
-                 now: float | None = None) -> RecycleEntry:
-    rec = bin_files.recycle(path, recycle_root, reason, _now_dt(now))
+                 now: float | None = None, keep: bool = False) -> RecycleEntry:
+    """`keep`: a copy goes to the bin and the file stays, for a caller about to replace it atomically."""
+    rec = bin_files.recycle(path, recycle_root, reason, _now_dt(now), keep=keep)
     with write_tx(db):
         return RecycleEntry.create(original_path=str(rec.original_path), stored_path=str(rec.stored_path),
                                    reason=reason, size=rec.size, sha256=rec.sha256, library_id=library_id,

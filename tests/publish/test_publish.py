@@ -53,6 +53,22 @@ def test_publishing_twice_writes_nothing_the_second_time(system, services, world
     assert {p.name: p.stat().st_mtime_ns for p in folder.iterdir()} == before
 
 
+def test_temp_files_of_a_killed_publish_are_swept_by_the_next_one(system, services, world):
+    m = world.movie()
+    world.art("movie", m.id, "poster")
+    folder = Path(world.movies.path) / m.folder
+    folder.mkdir(parents=True, exist_ok=True)
+    # what a kill -9 in the middle of atomic_write leaves: a half-written temp file of this movie's
+    # publish; and one of another entity's publish that may still be writing beside it
+    ours = folder / f".metarr-tmp-{publish.temp_tag('movie', m.id)}x1y2z3"
+    ours.write_bytes(b"half a poster")
+    theirs = folder / f".metarr-tmp-{publish.temp_tag('movie', m.id + 10)}a1b2c3"
+    theirs.write_bytes(b"someone else's")
+    res = run_publish(services, "movie", m.id)
+    assert res["swept"] == 1 and not ours.exists() and theirs.exists()
+    assert (folder / f"{m.folder}-poster.jpg").exists()
+
+
 def test_a_hand_placed_file_goes_to_the_recycle_bin_not_lost(system, services, world):
     m = world.movie()
     world.art("movie", m.id, "poster")
