@@ -26,11 +26,12 @@ from .db.media import (
     FieldState,
     MediaFile,
     Movie,
+    ScanBacklog,
     Season,
     Series,
     Track,
 )
-from .db.models import Library
+from .db.models import Job, Library
 from .nfo.read import parse_nfo
 from .scanning.group import AlbumItem, ArtistItem, EpisodeItem, MovieItem, Owned, ShowItem, group_unit
 from .scanning.probe import ProbeError, probe
@@ -99,7 +100,9 @@ def _unit_filter(db, unit: str) -> tuple[str, list]:
 
 def scan(db, data_dir: Path, lib: Library, sub: str = "", progress: Progress = _noop,
          context: ScanContext | None = None, probe_workers: int = 2, extra_ignore: list[str] | None = None,
-         do_probe: bool = True) -> ScanReport:
+         do_probe: bool = True, job_id: int | None = None) -> ScanReport:
+    """`job_id`: the scan job this runs in; its backlog rows live until that job has succeeded (a
+    scan outside a job drops them as soon as each folder is applied)."""
     t0 = time.monotonic()
     context = context or ScanContext()
     rep = ScanReport(lib.id)
@@ -139,10 +142,17 @@ def scan(db, data_dir: Path, lib: Library, sub: str = "", progress: Progress = _
     if context.upgrade and sub:
         units.add(unit_of(sub))
     now = time.time()
-    if new or changed or missing or moves:
-        _record_files(db, lib, new, changed, missing, moves, now)
-    units_sorted = sorted(units)
     touched_files = {f.path for f in new} | {f.path for f in changed} | {f.path for _, f in moves}
+    # what an earlier, interrupted scan recorded but did not apply
+    backlog = _backlog(db, lib.id, job_id)
+    for unit, (_, paths) in backlog.items():
+        units.add(unit)
+        touched_files |= paths
+    if new or changed or missing or moves:
+        backlog.update(_record_files(db, lib, new, changed, missing, moves, units - set(backlog), touched_files,
+                                     job_id, now))
+    units_sorted = sorted(units)
+    applied: list[int] = []
     for i, unit in enumerate(units_sorted):
         progress("units", i, len(units_sorted), unit or "/")
         try:
@@ -150,6 +160,12 @@ def scan(db, data_dir: Path, lib: Library, sub: str = "", progress: Progress = _
         except Exception as e:  # one broken folder must not stop the library
             log.exception("scan of %s/%s failed", lib.path, unit)
             rep.problems.append((unit or "/", f"could not be processed: {type(e).__name__}: {e}"))
+        if job_id is None:
+            applied += backlog.get(unit, ((), ()))[0]
+        if applied and (len(applied) >= 100 or i == len(units_sorted) - 1):
+            with write_tx(db):
+                ScanBacklog.delete().where(ScanBacklog.id.in_(applied)).execute()
+            applied = []
     rep.units = len(units_sorted)
     if do_probe:
         _probe_pending(db, lib, sub, probe_workers, rep, progress)
@@ -176,10 +192,38 @@ def match_moves(missing: list, new: list[FileEntry]) -> list[tuple[Any, FileEntr
     return [(rows[0], by_key[k][0]) for k, rows in gone.items() if len(rows) == 1 and len(by_key.get(k, ())) == 1]
 
 
-def _record_files(db, lib: Library, new: list[FileEntry], changed: list[FileEntry], missing: list, moves: list,
-                  now: float) -> None:
-    from .scanning.classify import classify
+def _backlog(db, library_id: int, job_id: int | None) -> dict[str, tuple[list[int], set[str]]]:
+    """unit -> (backlog row ids, touched paths) of scans whose job has not succeeded: interrupted
+    ones (this job's earlier try among them). Rows of succeeded jobs are dropped here."""
     with write_tx(db):
+        ScanBacklog.delete().where(ScanBacklog.job_id.in_(
+            Job.select(Job.id).where((Job.status == "succeeded") & (Job.id.in_(
+                ScanBacklog.select(ScanBacklog.job_id).where(ScanBacklog.library_id == library_id)))))).execute()
+    out: dict[str, tuple[list[int], set[str]]] = {}
+    for r in ScanBacklog.select().where(ScanBacklog.library_id == library_id).order_by(ScanBacklog.id):
+        ids, paths = out.setdefault(r.unit, ([], set()))
+        ids.append(r.id)
+        paths.update(r.paths or ())
+    return out
+
+
+def _record_files(db, lib: Library, new: list[FileEntry], changed: list[FileEntry], missing: list, moves: list,
+                  units: set[str], touched: set[str], job_id: int | None, now: float
+                  ) -> dict[str, tuple[list[int], set[str]]]:
+    """Record the file changes, and in the same transaction the units still to apply (returned as
+    backlog entries, deleted as each unit is applied)."""
+    from .scanning.classify import classify
+    by_unit: dict[str, set[str]] = {u: set() for u in units}
+    for path in touched:
+        u = unit_of(path)
+        if u in by_unit:
+            by_unit[u].add(path)
+    out: dict[str, tuple[list[int], set[str]]] = {}
+    with write_tx(db):
+        for unit, paths in sorted(by_unit.items()):
+            bid = ScanBacklog.insert(library_id=lib.id, unit=unit, paths=sorted(paths), job_id=job_id,
+                                     created_at=now).execute()
+            out[unit] = ([bid], paths)
         for i in range(0, len(new), 500):
             MediaFile.insert_many([dict(library_id=lib.id, path=f.path, size=f.size, mtime_ns=f.mtime_ns,
                                         inode=f.inode, kind=classify(f.path, lib.kind).kind, first_seen=now,
@@ -195,6 +239,7 @@ def _record_files(db, lib: Library, new: list[FileEntry], changed: list[FileEntr
         ids = [r[0] for r in missing]
         for i in range(0, len(ids), 500):
             MediaFile.update(deleted_at=now, updated_at=now).where(MediaFile.id.in_(ids[i:i + 500])).execute()
+    return out
 
 
 def _unit_files(db, lib: Library, unit: str) -> dict[str, MediaFile]:

@@ -338,6 +338,21 @@ class ProviderCache(BaseModel):
         table_name = "provider_cache"
 
 
+class ScanBacklog(BaseModel):
+    """Folders (units) a scan recorded file changes for, written in the transaction that records the
+    file rows. A scan killed before its job's success was recorded (with the enrich jobs it chains)
+    finds them on its next run and applies them again, although the file rows alone would look
+    unchanged by then. Rows of a job that succeeded are deleted by the next scan."""
+    library_id = pw.IntegerField(index=True)
+    unit = pw.TextField()
+    paths = JSONField()          # the unit's new/changed/moved files (what counts as touched)
+    job_id = pw.BigIntegerField(null=True)   # the scan job; its success makes the row obsolete
+    created_at = pw.DoubleField()
+
+    class Meta:
+        table_name = "scan_backlog"
+
+
 class SyncChange(BaseModel):
     """A change waiting for its player notification (the durable debounce buffer): written by the
     sync.entity job, claimed and planned by a sync.flush job, deleted once that job has succeeded."""

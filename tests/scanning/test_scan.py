@@ -278,3 +278,52 @@ def test_a_new_film_in_a_shared_folder_does_not_inherit_a_deleted_neighbour(serv
     run(services, lib)
     assert Movie.get_by_id(old.id).deleted_at is not None
     assert Movie.get(Movie.title == "The General").id != old.id
+
+
+class Killed(BaseException):
+    """Stands in for SIGKILL: nothing after it runs (not an Exception, so no handler catches it)."""
+
+
+def test_a_scan_killed_half_way_creates_every_item_on_its_next_run(services, tmp_path, monkeypatch):
+    from metarr import scanner
+    lib, root = make_lib(tmp_path, "movie")
+    for i in range(6):
+        make_clip(root / f"Film {i} (200{i})" / f"Film {i} (200{i}).mkv")
+    real = scanner._apply_unit
+    applied = []
+
+    def dies_on_the_fourth(db, data_dir, lib_, unit, *a, **kw):
+        if len(applied) == 3:
+            raise Killed()
+        applied.append(unit)
+        return real(db, data_dir, lib_, unit, *a, **kw)
+    monkeypatch.setattr(scanner, "_apply_unit", dies_on_the_fourth)
+    with pytest.raises(Killed):
+        run(services, lib)
+    assert len(titles(lib)) == 3   # the file rows of all six are recorded, three items exist
+    monkeypatch.setattr(scanner, "_apply_unit", real)
+    rep = run(services, lib)
+    # the files look unchanged now, yet the interrupted folders are applied and their items chained on
+    assert rep.new == 0 and len(titles(lib)) == 6
+    assert {eid for _, eid in rep.targets} >= {m.id for m in Movie.select() if m.title in ("Film 3", "Film 4", "Film 5")}
+    assert rep.targets
+    assert run(services, lib).units == 0   # and the backlog is gone
+
+
+def test_scan_backlog_lives_until_its_job_has_succeeded(services, tmp_path):
+    """The enrich jobs a scan chains are recorded with its success: until then, a rerun (the job
+    retried after a crash) applies the folders again, although their files look unchanged."""
+    from metarr.db.media import ScanBacklog
+    from metarr.jobs import store
+    from metarr.jobs.model import JobSpec
+    lib, root = make_lib(tmp_path, "movie")
+    make_clip(root / "Film (2001)" / "Film (2001).mkv")
+    ((jid, _),) = store.enqueue(services.db, [JobSpec("scan.library", subject=f"library:{lib.id}")])
+    first = run(services, lib, job_id=jid)
+    assert first.targets and ScanBacklog.select().count() == 1
+    again = run(services, lib, job_id=jid)            # the same job, run again after a kill
+    assert again.new == 0 and again.targets == first.targets
+    services.db.execute_sql(("UPDATE jobs SET status = 'succeeded' WHERE id = ?" if store.is_sqlite(services.db)
+                             else "UPDATE jobs SET status = 'succeeded' WHERE id = %s"), (jid,))
+    later = run(services, lib)
+    assert later.targets == [] and later.units == 0 and ScanBacklog.select().count() == 0
