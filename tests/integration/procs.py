@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -23,13 +24,15 @@ def child_env(env: dict[str, str]) -> dict[str, str]:
 
 
 class Worker:
-    """One `metarr worker` process; its console output goes to `log`."""
+    """One `metarr worker` (or `metarr serve`) process; its console output goes to `log`."""
 
-    def __init__(self, env: dict[str, str], log: Path) -> None:
+    def __init__(self, env: dict[str, str], log: Path, command: str = "worker") -> None:
         self.log = log
+        self.command = command
+        self.port = env.get("METARR_PORT", "3000")
         self._out = open(log, "ab")
         self.proc = subprocess.Popen(
-            [sys.executable, "-c", "import sys; from web.cli import main; sys.exit(main(['worker']))"],
+            [sys.executable, "-c", f"import sys; from web.cli import main; sys.exit(main([{command!r}]))"],
             cwd=ROOT, env=child_env(env), stdout=self._out, stderr=subprocess.STDOUT, start_new_session=True)
         self.started_at = time.monotonic()
 
@@ -44,6 +47,12 @@ class Worker:
             return ""
 
     def is_ready(self) -> bool:
+        if self.command == "serve":   # the web app answers once its actor system has started
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/api/v1/health", timeout=2) as r:
+                    return r.status == 200
+            except OSError:
+                return False
         return any("worker " in line and line.rstrip().endswith(READY) for line in self.output().splitlines())
 
     def wait_ready(self, timeout: float = 60.0) -> None:
@@ -56,9 +65,13 @@ class Worker:
             time.sleep(0.05)
 
     def kill9(self) -> None:
-        """SIGKILL: no handler, no flush, no clean-up runs in the child."""
+        """SIGKILL to the whole process group (its ffprobe children too, as an OOM kill of the
+        container would): no handler, no flush, no clean-up runs."""
         if self.proc.poll() is None:
-            os.kill(self.proc.pid, signal.SIGKILL)
+            try:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
         self.proc.wait(timeout=30)
         self._out.close()
 

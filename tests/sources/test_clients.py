@@ -26,7 +26,6 @@ async def gateway_for(env, services):
 
     async def make(faults=None, env_overrides=None, limits=None, timeouts=None, **emu_kw):
         import asyncio
-
         import dataclasses
 
         from actors.provider_gateway import ProviderGateway
