@@ -26,6 +26,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from tests.emulation import servers  # noqa: E402  (after the path is set)
+
 NFO = ('<?xml version="1.0" encoding="UTF-8"?>\n<movie><title>{title}</title><year>{year}</year>'
        '<uniqueid type="tmdb" default="true">{tmdb}</uniqueid></movie>\n')
 
@@ -83,15 +85,6 @@ def measure(times: list[float]) -> tuple[int, float]:
     return len(times), (len(times) - 1) / (times[-1] - times[0])
 
 
-def max_in_window(times: list[float], window: float = 1.0) -> int:
-    best, j = 0, 0
-    for i, t in enumerate(times):
-        while t - times[j] > window:
-            j += 1
-        best = max(best, i - j + 1)
-    return best
-
-
 def env_for(emu, data_dir: Path, db_url: str, limit: float) -> dict[str, str]:
     env = {k: v for k, v in emu.env().items()
            if k not in ("METARR_TVDB_API_KEY", "METARR_FANART_API_KEY", "METARR_OMDB_API_KEY")}
@@ -146,7 +139,7 @@ def single_process(tmp: Path, movies: int, rps: int, limit: float) -> dict:
         stats = emu.stop()
         n, rate = measure(stats["times"])
         return {"requests": n, "rate": rate, "throttled": stats["throttled"],
-                "max_1s": max_in_window(stats["times"]), "jobs": counts}
+                "max_1s": servers.max_in_window(stats["times"]), "jobs": counts}
     finally:
         if stats is None:
             emu.stop()
@@ -193,7 +186,7 @@ def two_workers(tmp: Path, movies: int, rps: int, limit: float, db_url: str) -> 
         n, rate = measure(stats["times"])
         db.close()
         return {"requests": n, "rate": rate, "throttled": stats["throttled"],
-                "max_1s": max_in_window(stats["times"]), "jobs": counts, "per_worker": per_worker}
+                "max_1s": servers.max_in_window(stats["times"]), "jobs": counts, "per_worker": per_worker}
     finally:
         stop_all(workers)
         if stats is None:

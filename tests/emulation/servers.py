@@ -46,6 +46,19 @@ class Stats:
     calls: list = field(default_factory=list)
     times: deque = field(default_factory=lambda: deque(maxlen=100000))
 
+    def max_in_window(self, window: float = 1.0) -> int:
+        """The most requests that arrived within any `window` seconds (the busiest second)."""
+        return max_in_window(list(self.times), window)
+
+
+def max_in_window(times: list[float], window: float = 1.0) -> int:
+    best, j = 0, 0
+    for i, t in enumerate(times):
+        while t - times[j] > window:
+            j += 1
+        best = max(best, i - j + 1)
+    return best
+
 
 class Limiter:
     """Sliding window: more than `limit` requests within `window` seconds are refused."""

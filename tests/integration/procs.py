@@ -26,13 +26,15 @@ def child_env(env: dict[str, str]) -> dict[str, str]:
 class Worker:
     """One `metarr worker` (or `metarr serve`) process; its console output goes to `log`."""
 
-    def __init__(self, env: dict[str, str], log: Path, command: str = "worker") -> None:
+    def __init__(self, env: dict[str, str], log: Path, command: str = "worker", wrap: list[str] = ()) -> None:
+        """`wrap`: a command line the process runs under (see `other_box`)."""
         self.log = log
         self.command = command
         self.port = env.get("METARR_PORT", "3000")
         self._out = open(log, "ab")
+        self.wrapped = bool(wrap)
         self.proc = subprocess.Popen(
-            [sys.executable, "-c", f"import sys; from web.cli import main; sys.exit(main([{command!r}]))"],
+            [*wrap, sys.executable, "-c", f"import sys; from web.cli import main; sys.exit(main([{command!r}]))"],
             cwd=ROOT, env=child_env(env), stdout=self._out, stderr=subprocess.STDOUT, start_new_session=True)
         self.started_at = time.monotonic()
 
@@ -79,7 +81,12 @@ class Worker:
         """SIGTERM and wait; SIGKILL if it does not exit in time. Safe to call twice."""
         if self.proc.poll() is None:
             try:
-                self.proc.send_signal(signal.SIGTERM)
+                if self.wrapped:   # unshare does not pass signals on: to the service itself
+                    for pid in _group_members(self.proc.pid):
+                        if pid != self.proc.pid:
+                            os.kill(pid, signal.SIGTERM)
+                else:
+                    self.proc.send_signal(signal.SIGTERM)
                 self.proc.wait(timeout=timeout)
             except subprocess.TimeoutExpired:
                 self.proc.kill()
@@ -87,6 +94,31 @@ class Worker:
         if not self._out.closed:
             self._out.close()
         return self.proc.returncode
+
+
+def _group_members(pgid: int) -> list[int]:
+    out = []
+    for d in Path("/proc").iterdir():
+        if d.name.isdigit():
+            try:
+                if os.getpgid(int(d.name)) == pgid:
+                    out.append(int(d.name))
+            except OSError:
+                pass
+    return out
+
+
+def other_box(hostname: str) -> list[str] | None:
+    """A wrapper that runs a process as if on another machine: its own hostname and pid namespace
+    (as a container has), so the others cannot see whether it is alive and must wait for its
+    leases to expire. None where namespaces cannot be made (not root, no unshare)."""
+    wrap = ["unshare", "--uts", "--pid", "--fork", "--mount-proc", "sh", "-c", f'hostname {hostname} && exec "$@"',
+            "sh"]
+    try:
+        ok = subprocess.run([*wrap, "true"], capture_output=True, timeout=10).returncode == 0
+    except (OSError, subprocess.TimeoutExpired):
+        ok = False
+    return wrap if ok else None
 
 
 def stop_all(workers: list[Worker]) -> None:

@@ -1,5 +1,7 @@
-"""Scale-out on PostgreSQL (issue 2): two `metarr worker` processes drain one ledger and never run the
-same job, at once or at all twice (claims are `FOR UPDATE SKIP LOCKED` + a status-checked UPDATE)."""
+"""Scale-out on PostgreSQL (issues 2 and 9): `metarr worker` processes drain one ledger and never run
+the same job, at once or at all twice (claims are `FOR UPDATE SKIP LOCKED` + a status-checked
+UPDATE); three workers on "other machines" and one `serve` share an enrichment run and one TMDB
+limit, and a killed worker's jobs are taken over once its leases expire."""
 from __future__ import annotations
 
 from collections import Counter, defaultdict
@@ -11,7 +13,7 @@ from metarr.jobs import store
 from metarr.jobs.model import JobSpec
 from tests.conftest import PG_URL
 
-from .procs import Worker, stop_all, wait_until
+from .procs import Worker, other_box, stop_all, wait_until
 
 JOBS = 500
 SLEEP = 0.01
@@ -104,3 +106,105 @@ def test_concurrent_enqueues_of_one_key_make_one_job(services, db_url):
     services.db.connect(reuse_if_open=True)
     rows = services.db.execute_sql("SELECT idem_key, COUNT(*) FROM jobs GROUP BY idem_key").fetchall()
     assert len(rows) == 200 and all(n == 1 for _, n in rows)
+
+
+# ------------------------------------------------------------------ three workers and a serve
+
+MOVIES = 90
+TMDB_RPS = 20          # what the emulated TMDB allows
+LIMIT = 16             # Metarr's TMDB limit, shared by all processes (a margin for the send-time jitter
+                       # of four processes on two cores; the default is half of TMDB's ceiling)
+LEASE = 3.0
+
+
+def _sql(db, sql: str, params=()):
+    return db.execute_sql(sql, params).fetchall()
+
+
+def test_three_workers_and_a_serve_share_the_work_and_one_limit_and_take_over_a_killed_one(services, env, tmp_path):
+    import socket
+    import time
+
+    from metarr.libraries import LibraryInput, create
+    from metarr.scanner import scan
+    from tests.emulation import EmulatorThread, data
+
+    db = services.db
+    boxes = [other_box(f"box-{k}") for k in range(3)]
+    if None in boxes:
+        pytest.skip("no namespaces here (unshare as root) to put a worker on another machine")
+    root = tmp_path / "Movies"
+    for i in range(MOVIES):
+        m = data.synthetic_movie(i)
+        name = f"{m['title']} ({m['release_date'][:4]}) {{tmdb-{data.SYNTHETIC_BASE + i}}}"
+        (root / name).mkdir(parents=True)
+        (root / name / f"{name}.mkv").write_bytes(b"\x1aE\xdf\xa3" + b"\0" * 60)
+    lib = create(db, LibraryInput(name="Movies", kind="movie", path=str(root), watch=False, auto_enrich=False))
+    scan(db, services.config.data_dir, lib, do_probe=False)
+
+    et = EmulatorThread(tmdb_rps=TMDB_RPS)
+    emu = et.start()
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    # one data dir for all (the shared cache volume of a deployment); only TMDB, the provider with a limit to share
+    wenv = {**env, **{k: v for k, v in emu.env().items() if k not in
+                      ("METARR_TVDB_API_KEY", "METARR_FANART_API_KEY", "METARR_OMDB_API_KEY")},
+            "METARR_LEASE_SECONDS": str(LEASE), "METARR_LOG_LEVEL": "INFO", "METARR_PORT": str(port),
+            "METARR_HOST": "127.0.0.1", "METARR_PROVIDER_LIMITS": f"tmdb={LIMIT}/1/8"}
+    wenv.pop("METARR_TEST_JOBS", None)
+    procs: list[Worker] = []
+    try:
+        procs.append(Worker(wenv, tmp_path / "serve.log", command="serve"))
+        procs[-1].wait_ready()
+        for k in range(3):   # started one after the other (see the two-worker test above)
+            procs.append(Worker(wenv, tmp_path / f"worker-{k}.log", wrap=boxes[k]))
+            procs[-1].wait_ready()
+        store.enqueue(db, [JobSpec("enrich.library", subject=str(lib.id), payload={"library_id": lib.id})])
+
+        def enrich_counts() -> dict[str, int]:
+            return dict(_sql(db, "SELECT status, COUNT(*) FROM jobs WHERE type = 'enrich.movie' GROUP BY status"))
+
+        # a third of the way, kill -9 the worker on box-1 while it holds jobs
+        victim = procs[2]
+        wait_until(lambda: enrich_counts().get("succeeded", 0) >= MOVIES // 3, timeout=60, what="a third enriched",
+                   workers=procs)
+        wait_until(lambda: _sql(db, "SELECT 1 FROM jobs WHERE status = 'running' AND worker_id LIKE 'box-1:%%'"),
+                   timeout=30, interval=0.02, what="box-1 holding a job", workers=procs)
+        victim.kill9()
+        killed_at = time.time()
+        held = dict(_sql(db, "SELECT id, lease_until FROM jobs WHERE status = 'running' AND worker_id LIKE 'box-1:%%'"))
+        assert held, "box-1 held no job when it was killed"
+        alive = [p for p in procs if p is not victim]
+
+        wait_until(lambda: not _sql(db, "SELECT 1 FROM jobs WHERE status IN ('pending', 'running') "
+                                        "AND schedule IS NULL LIMIT 1"),
+                   timeout=120, what="every job done", workers=alive)
+        for p in alive:
+            assert p.stop() == 0, p.output()[-3000:]
+    finally:
+        stop_all(procs)
+        et.stop()
+
+    tmdb = emu.stats["tmdb"]
+    per_process = dict(_sql(db, "SELECT split_part(worker_id, ':', 1), COUNT(*) FROM jobs "
+                                "WHERE type = 'enrich.movie' GROUP BY 1"))
+    print(f"enrich jobs per process {per_process}; TMDB: {tmdb.requests} requests, busiest second "
+          f"{tmdb.max_in_window()} of {TMDB_RPS} allowed, {tmdb.throttled} refused; {len(held)} jobs taken from box-1")
+    # everything done, nothing dead
+    assert enrich_counts() == {"succeeded": MOVIES}
+    assert not _sql(db, "SELECT id, type, last_error FROM jobs WHERE status <> 'succeeded' AND schedule IS NULL")
+    # the work spread over all four processes (box-1's share is what it finished before it died)
+    host = socket.gethostname()
+    assert set(per_process) == {host, "box-0", "box-1", "box-2"}, per_process
+    assert all(per_process[h] >= MOVIES // 10 for h in (host, "box-0", "box-2")), per_process
+    # one limit in sum: the emulated TMDB never had to refuse a request, and never saw more than it allows
+    assert tmdb.throttled == 0 and tmdb.max_in_window() <= TMDB_RPS, (tmdb.throttled, tmdb.max_in_window())
+    # the killed worker's jobs: taken back only once their lease had expired (box-1's process cannot
+    # be seen from here), then finished by another process
+    for jid, lease_until in held.items():
+        ev = _sql(db, "SELECT ts FROM job_events WHERE job_id = %s AND kind = 'recovered'", (jid,))
+        assert ev, f"job {jid} of the killed worker was not recovered"
+        assert lease_until <= ev[0][0] <= lease_until + LEASE + 5, (jid, lease_until, ev, killed_at)
+        wid, attempts = _sql(db, "SELECT worker_id, attempts FROM jobs WHERE id = %s", (jid,))[0]
+        assert not wid.startswith("box-1:") and attempts >= 2, (jid, wid, attempts)
