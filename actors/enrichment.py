@@ -37,15 +37,17 @@ def gateway_call(services, timeout: float = 300.0):
 def _lib(entity_type: str, entity_id: int) -> Library | None:
     model = ENTITY_MODELS[entity_type]
     row = model.get_or_none(model.id == entity_id)
-    return Library.get_or_none(Library.id == row.library_id) if row else None
+    if row is None or getattr(row, "deleted_at", None) is not None:
+        return None
+    return Library.get_or_none(Library.id == row.library_id)
 
 
 def enrich_entity(ctx, job):
     s = ctx.services
     et, eid = job.payload["entity_type"], int(job.payload["entity_id"])
     lib = _lib(et, eid)
-    if lib is None:
-        raise PermanentError(f"{et} {eid} not found")
+    if lib is None:   # deleted since the job was queued: nothing to do, nothing failed
+        return JobResult(data={"skipped": f"{et} {eid} no longer exists"})
     configured = set(s.actor("gateway").configured().get(timeout=10)) - set(settings.get(s.db, "providers.disabled") or [])
     ectx = enrich.make_ctx(s.db, gateway_call(s), s.config, configured, lib.language)
     try:
@@ -70,8 +72,8 @@ def cache_entity(ctx, job):
     s = ctx.services
     et, eid = job.payload["entity_type"], int(job.payload["entity_id"])
     lib = _lib(et, eid)
-    if lib is None:
-        raise PermanentError(f"{et} {eid} not found")
+    if lib is None:   # deleted since the job was queued: nothing to do, nothing failed
+        return JobResult(data={"skipped": f"{et} {eid} no longer exists"})
     asset_cache = s.actor("asset_cache")
 
     def fetch(url: str, kind: str):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from metarr.db.media import Artist, Movie, Series
 from metarr.db.models import Library
 from metarr.jobs.model import PRIORITY, JobResult, JobSpec, PermanentError
-from metarr.publish import PublishError
+from metarr.publish import Gone, PublishError
 
 ROOTS = {"movie": Movie, "series": Series, "artist": Artist}
 LIBRARY_ROOT = {"movie": "movie", "tv": "series", "music": "artist"}
@@ -35,6 +35,8 @@ def publish_entity(ctx, job):
     publisher = ctx.services.actor("publisher")
     try:
         res = publisher.publish(et, eid).get(timeout=1800)
+    except Gone as e:   # deleted or moved since the job was queued: nothing to do, nothing failed
+        return JobResult(data={"skipped": str(e)})
     except PublishError as e:
         raise PermanentError(str(e)) from e
     paths = res["paths"]

@@ -22,6 +22,8 @@ SeasonRef = int | Literal["all"]
 # Canonical extension per art type: Kodi skins expect transparent PNGs for these.
 _PNG_TYPES = frozenset({"clearlogo", "clearart", "discart", "cdart", "characterart"})
 
+# the only folders Metarr itself creates in a library, always inside an entity folder that exists
+OWN_FOLDERS = frozenset({".actors"})
 MOVIE_ART = ("poster", "fanart", "banner", "clearlogo", "clearart", "discart", "landscape", "keyart")
 TVSHOW_ART = ("poster", "fanart", "banner", "clearlogo", "clearart", "landscape", "characterart", "keyart")
 SEASON_ART = ("poster", "fanart", "banner", "landscape")

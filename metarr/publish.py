@@ -86,6 +86,11 @@ class PublishError(Exception):
     pass
 
 
+class Gone(PublishError):
+    """The entity, or the folder it lives in, is no longer there (deleted, renamed, unmounted):
+    nothing to publish, and no folder to recreate; the next scan sees where it went."""
+
+
 # ------------------------------------------------------------------ decisions (pure)
 
 def decide(desired_sha: str, disk_sha: str | None, ours: LibraryFile | None) -> tuple[str, str]:
@@ -234,7 +239,7 @@ def desired_for(data_dir: Path, entity_type: str, entity_id: int, with_actors: b
         raise PublishError(f"publish a movie, series or artist, not a {entity_type}")
     e = model.get_or_none(model.id == entity_id)
     if e is None or e.deleted_at is not None:
-        raise PublishError(f"{entity_type} {entity_id} not found")
+        raise Gone(f"{entity_type} {entity_id} no longer exists")
     if entity_type == "movie":
         return e, desired_movie(data_dir, e, with_actors)
     if entity_type == "series":
@@ -312,7 +317,13 @@ def apply_plan(db, plan: Plan, recycle_root: Path, now: float | None = None) -> 
     # temp files carry the entity: a run killed mid-write left its own, which this run may remove
     # although other entities' publishes may be writing in the same folder
     tag = temp_tag(plan.entity_type, plan.entity_id)
-    for folder in sorted({confine(root, a.rel).parent for a in plan.actions}):
+    folders = sorted({confine(root, a.rel).parent for a in plan.actions})
+    for folder in folders:
+        if not folder.is_dir() and not (folder.name in naming.OWN_FOLDERS and folder.parent.is_dir()):
+            # a movie folder renamed or deleted since the plan's scan, or a share that is not mounted:
+            # writing would bring back a folder of NFOs and artwork without its video
+            raise Gone(f"{folder} is not there any more; publish waits for the next scan")
+    for folder in folders:
         counts["swept"] += len(sweep_own_temp_files(folder, tag))
     for a in plan.actions:
         target = confine(root, a.rel)

@@ -13,8 +13,8 @@ from metarr.nfo.read import parse_nfo
 from tests.conftest import wait_for
 
 
-def run_publish(services, kind, eid):
-    jid, = services.actor("ledger").enqueue(JobSpec(f"publish.{kind}", f"{kind}:{eid}",
+def run_publish(services, kind, eid, phase="publish"):
+    jid, = services.actor("ledger").enqueue(JobSpec(f"{phase}.{kind}", f"{kind}:{eid}",
                                                     {"entity_type": kind, "entity_id": eid})).get(timeout=5)
     job = wait_for(lambda: (j := store.get_job(services.db, jid))["status"] in ("succeeded", "dead") and j, timeout=30)
     assert job["status"] == "succeeded", job["last_error"]
@@ -67,6 +67,27 @@ def test_temp_files_of_a_killed_publish_are_swept_by_the_next_one(system, servic
     res = run_publish(services, "movie", m.id)
     assert res["swept"] == 1 and not ours.exists() and theirs.exists()
     assert (folder / f"{m.folder}-poster.jpg").exists()
+
+
+def test_a_folder_renamed_before_its_publish_is_not_brought_back(system, services, world):
+    m = world.movie()
+    world.art("movie", m.id, "poster")
+    folder = Path(world.movies.path) / m.folder
+    # Radarr renames the folder between the scan and the publish job
+    folder.rename(folder.with_name(m.folder + " [1080p]"))
+    res = run_publish(services, "movie", m.id)
+    assert "not there any more" in res["skipped"]
+    assert not folder.exists() and LibraryFile.select().count() == 0
+
+
+def test_publish_and_enrich_of_a_deleted_item_are_no_ops_not_failures(system, services, world):
+    from metarr.db.media import Movie
+    m = world.movie()
+    world.art("movie", m.id, "poster")
+    Movie.update(deleted_at=time.time()).where(Movie.id == m.id).execute()
+    assert "no longer exists" in run_publish(services, "movie", m.id)["skipped"]
+    assert "no longer exists" in run_publish(services, "movie", m.id, phase="enrich")["skipped"]
+    assert not list((Path(world.movies.path) / m.folder).glob("*.nfo"))
 
 
 def test_a_hand_placed_file_goes_to_the_recycle_bin_not_lost(system, services, world):
