@@ -4,6 +4,8 @@ be used (limit reached, network share), it falls back to polling and says so in 
 from __future__ import annotations
 
 import logging
+import os
+import stat
 import threading
 import time
 
@@ -14,13 +16,16 @@ from watchdog.observers.polling import PollingObserver
 
 from metarr import settings
 from metarr.db.database import connection
+from metarr.db.media import LibraryFile
 from metarr.db.models import Library
 from metarr.jobs.model import PRIORITY, JobSpec
-from metarr.watchplan import due, unit_for_event
+from metarr.watchplan import due, own_writes_only, unit_for_event
 
 from .base import MetarrActor, safe_handler
 
 log = logging.getLogger(__name__)
+
+MAX_TRACKED = 64   # paths remembered per pending folder; beyond that it is scanned whatever they were
 
 
 class _Forward(FileSystemEventHandler):
@@ -31,8 +36,8 @@ class _Forward(FileSystemEventHandler):
         self.library_id = library_id
 
     def on_any_event(self, event) -> None:
-        if event.event_type in ("opened", "closed_no_write"):
-            return
+        if event.event_type in ("opened", "closed_no_write") or (event.is_directory and event.event_type == "modified"):
+            return   # a folder's "modified" only echoes the events of its entries
         try:
             self.proxy.on_fs_event.defer(self.library_id, event.src_path, event.is_directory)
             if getattr(event, "dest_path", None):
@@ -50,6 +55,9 @@ class LibraryWatcher(MetarrActor):
         self.tick = tick
         self.observers: dict[int, tuple[object, str, str]] = {}   # library id -> (observer, root, mode)
         self.pending: dict[tuple[int, str], float] = {}
+        # the paths behind each pending unit (None: too many to tell), to drop units that only saw
+        # Metarr's own publish: its final renames are not temp files, and would rescan every folder
+        self.paths: dict[tuple[int, str], set[str] | None] = {}
         self.errors: dict[int, str] = {}
         self._halt = threading.Event()
 
@@ -120,7 +128,13 @@ class LibraryWatcher(MetarrActor):
             return
         unit = unit_for_event(entry[1], path, is_dir)
         if unit is not None:
-            self.pending[(library_id, unit)] = time.monotonic()
+            key = (library_id, unit)
+            self.pending[key] = time.monotonic()
+            seen = self.paths.setdefault(key, set())
+            if seen is not None:
+                seen.add(path)
+                if len(seen) > MAX_TRACKED:
+                    self.paths[key] = None
 
     @safe_handler
     def flush(self) -> None:
@@ -135,9 +149,30 @@ class LibraryWatcher(MetarrActor):
         specs = []
         for lid, unit in ready:
             del self.pending[(lid, unit)]
+            paths = self.paths.pop((lid, unit), None)
+            if paths and self._own_writes(lid, paths):
+                continue
             specs.append(JobSpec("scan.path", subject=f"library:{lid}:{unit}", priority=PRIORITY["scan"],
                                  library_id=lid, payload={"library_id": lid, "path": unit, "trigger": "watcher"}))
         self.services.actor("ledger").enqueue.defer(specs)
+
+    def _own_writes(self, library_id: int, paths: set[str]) -> bool:
+        root = self.observers[library_id][1] if library_id in self.observers else None
+        if root is None:
+            return False
+        events: dict[str, tuple[int, int] | bool | None] = {}
+        for p in paths:
+            try:
+                st = os.stat(p)
+            except OSError:
+                events[os.path.relpath(p, root)] = None
+                continue
+            events[os.path.relpath(p, root)] = True if stat.S_ISDIR(st.st_mode) else (st.st_size, st.st_mtime_ns)
+        with connection(self.db):
+            written = {r.path: (r.size, r.mtime_ns) for r in LibraryFile.select(
+                LibraryFile.path, LibraryFile.size, LibraryFile.mtime_ns).where(
+                (LibraryFile.library_id == library_id) & LibraryFile.path.in_(list(events)))}
+        return own_writes_only(events, written)
 
     def status(self) -> dict:
         return {"status": "ok" if not self.errors else "degraded",

@@ -4,7 +4,7 @@ import asyncio
 import shutil
 
 from metarr import settings
-from metarr.watchplan import due, unit_for_event
+from metarr.watchplan import due, own_writes_only, unit_for_event
 from tests.media import make_clip
 
 
@@ -16,6 +16,16 @@ def test_unit_for_event(tmp_path):
     assert unit_for_event(root, "/elsewhere/x.mkv", False) is None
     assert unit_for_event(root, f"{root}/M/.metarr-tmp-abc", False) is None
     assert due({(1, "a"): 10.0, (1, "b"): 11.5}, 12.0, 1.0) == [(1, "a")]
+
+
+def test_own_writes_only():
+    written = {"M/M.nfo": (120, 5), "M/M-poster.jpg": (900, 6)}
+    assert own_writes_only({"M/M.nfo": (120, 5), "M/.actors": True}, written)
+    assert not own_writes_only({"M/M.nfo": (121, 7)}, written)           # the user edited it since
+    assert not own_writes_only({"M/M.nfo": (120, 5), "M/M.srt": (10, 1)}, written)   # and added a file
+    assert not own_writes_only({"M/M-poster.jpg": None}, written)         # deleted
+    assert not own_writes_only({"M/Extras": True}, written)               # a folder not ours
+    assert not own_writes_only({}, written)
 
 
 async def wait_api(api, path, pred, timeout=15.0):
@@ -50,3 +60,41 @@ async def test_copied_folder_appears_and_deleted_one_is_soft_deleted(api, servic
     await wait_api(api, "/api/v1/movies", lambda b: b["meta"]["total"] == 0)
     body = await wait_api(api, "/api/v1/movies?deleted=1", lambda b: b["meta"]["total"] == 1)
     assert body["data"][0]["title"] == "The General"
+
+
+async def test_own_publish_writes_start_no_scan_but_a_user_edit_does(api, services, tmp_path):
+    """What publish does (an atomic write, then the file recorded with its size and mtime) does not
+    bring the watcher back to the folder; the user's edit of the same file does."""
+    import os
+
+    from metarr.db.media import LibraryFile
+    from metarr.fsutil import atomic_write
+    from metarr.jobs import store
+
+    settings.put_many(services.db, {"scan.watch_settle_seconds": 0.3})
+    root = tmp_path / "Watched"
+    make_clip(root / "The General (1926)" / "The General (1926).mkv")
+    r = await api.post("/api/v1/libraries", json={"name": "W", "kind": "movie", "path": str(root), "watch": True,
+                                                  "auto_enrich": False})
+    lib_id = (await r.json())["data"]["id"]
+    assert (await api.post(f"/api/v1/libraries/{lib_id}/scan")).status == 202
+    await wait_api(api, "/api/v1/movies", lambda b: b["meta"]["total"] == 1)
+    await asyncio.sleep(0.5)
+
+    def watcher_scans() -> int:
+        rows, _ = store.list_jobs(services.db, limit=100, sort="id")
+        return sum(1 for j in rows if j["type"] == "scan.path")
+
+    nfo = root / "The General (1926)" / "The General (1926).nfo"
+    atomic_write(nfo, b"<movie><title>The General</title></movie>\n", tag="m1-")
+    st = os.stat(nfo)
+    LibraryFile.create(library_id=lib_id, path="The General (1926)/The General (1926).nfo", kind="nfo",
+                       entity_type="movie", entity_id=1, sha256="x", size=st.st_size, mtime_ns=st.st_mtime_ns,
+                       published_at=0)
+    await asyncio.sleep(1.5)
+    assert watcher_scans() == 0
+    nfo.write_bytes(b"<movie><title>The General (my cut)</title></movie>\n")
+    end = asyncio.get_running_loop().time() + 10
+    while watcher_scans() == 0:
+        assert asyncio.get_running_loop().time() < end, "the user's edit started no scan"
+        await asyncio.sleep(0.1)
