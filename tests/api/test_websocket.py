@@ -78,7 +78,9 @@ async def test_hundred_clients_one_never_reads(api):
     elapsed = max(done_at) - t0
     assert got == [N_EVENTS] * N_READERS
     print(f"{N_READERS} readers got {N_EVENTS} events each in {elapsed:.2f} s")
-    assert elapsed < 5.0, f"readers took {elapsed:.1f}s for {N_EVENTS} events"
+    # a hub that waited on the stuck client would take its send timeout per event (2,000 s); the bound
+    # is loose because a busy 2-core CI box can take several seconds for 200,000 deliveries
+    assert elapsed < 20.0, f"readers took {elapsed:.1f}s for {N_EVENTS} events"
 
     # the non-reader is dropped: not waited for
     deadline = time.monotonic() + 10
