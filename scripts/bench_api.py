@@ -36,6 +36,8 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from scripts.service import start_serve, wait_healthy  # noqa: E402
+
 API_KEY = "bench-key-0123456789"
 WORDS = ("silent river night king shadow last city dream blue iron storm golden lost secret winter star "
          "dark red house road fire ghost empire queen wild heart stone glass moon echo paper summer edge "
@@ -110,22 +112,10 @@ def start_server(data_dir: Path, db_url: str, port: int) -> subprocess.Popen:
     env = {**os.environ, "METARR_DATA_DIR": str(data_dir), "METARR_DATABASE_URL": db_url,
            "METARR_API_KEY": API_KEY, "METARR_HOST": "127.0.0.1", "METARR_PORT": str(port),
            "METARR_LOG_LEVEL": "WARNING"}
-    exe = shutil.which("metarr")
-    cmd = [exe, "serve"] if exe else [sys.executable, "-m", "web.cli", "serve"]
-    proc = subprocess.Popen(cmd, env=env, cwd=str(ROOT), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise SystemExit(f"metarr serve exited: {proc.stderr.read().decode()[-2000:]}")
-        try:
-            c = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            c.request("GET", "/api/v1/health")
-            if c.getresponse().status == 200:
-                return proc
-        except OSError:
-            time.sleep(0.1)
-    proc.kill()
-    raise SystemExit("metarr serve did not answer /api/v1/health within 60 s")
+    log = data_dir / "serve.log"
+    proc = start_serve(env, log)
+    wait_healthy(proc, port, log, timeout=60)
+    return proc
 
 
 class Client:

@@ -49,6 +49,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from scripts.service import start_serve, tail, wait_healthy  # noqa: E402
 from tests.emulation import EmulatorThread  # noqa: E402
 from tests.emulation.data import SYNTHETIC_BASE, synthetic_movie  # noqa: E402
 from tests.media import make_clip  # noqa: E402
@@ -100,30 +101,6 @@ def drop_schema(url: str, schema: str) -> None:
     db.close()
 
 
-def start_serve(env: dict[str, str], log: Path) -> subprocess.Popen:
-    exe = shutil.which("metarr")
-    cmd = [exe, "serve"] if exe else [sys.executable, "-m", "web.cli", "serve"]
-    # the child's output goes to a file: a pipe nobody reads would block the service once full
-    with open(log, "ab") as out:
-        return subprocess.Popen(cmd, env=env, cwd=str(ROOT), stdout=out, stderr=subprocess.STDOUT)
-
-
-def wait_healthy(proc: subprocess.Popen, port: int, log: Path, timeout: float = 90.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise SystemExit(f"metarr serve exited ({proc.returncode}):\n{tail(log)}")
-        try:
-            c = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            c.request("GET", "/api/v1/health")
-            if c.getresponse().status == 200:
-                return
-        except OSError:
-            pass
-        time.sleep(0.2)
-    raise SystemExit(f"metarr serve did not answer /api/v1/health within {timeout:g} s:\n{tail(log)}")
-
-
 def stop_serve(proc: subprocess.Popen) -> int | None:
     """SIGTERM (the clean shutdown a container stop sends), SIGKILL if it hangs."""
     if proc.poll() is None:
@@ -134,13 +111,6 @@ def stop_serve(proc: subprocess.Popen) -> int | None:
             proc.kill()
             proc.wait(10)
     return proc.returncode
-
-
-def tail(path: Path, chars: int = 3000) -> str:
-    try:
-        return path.read_text(errors="replace")[-chars:]
-    except OSError:
-        return ""
 
 
 class Api:
