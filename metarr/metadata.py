@@ -11,6 +11,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from peewee import EXCLUDED
+
 from .db.database import write_tx
 from .db.media import ENTITY_MODELS, CastMember, EntityList, FieldState, Rating
 from .values import CastEntry, RatingEntry
@@ -193,7 +195,7 @@ def apply(db, entity_type: str, entity_id: int, update: Update, *, now: float | 
                         conflict_target=[Rating.entity_type, Rating.entity_id, Rating.source],
                         update={Rating.value: r.value, Rating.votes: r.votes or 0, Rating.max: r.max or 10,
                                 Rating.is_default: r.default}).execute()
-            set_state(entity_type, entity_id, key, update.source, locked=True if update.lock else None, now=now)
+        set_states(entity_type, entity_id, list(changes), update.source, locked=True if update.lock else None, now=now)
         return sorted(changes)
 
 
@@ -205,6 +207,20 @@ def set_state(entity_type: str, entity_id: int, key: str, source: str, locked: b
         values[FieldState.locked] = locked
     FieldState.insert(entity_type=entity_type, entity_id=entity_id, field=key, source=source,
                       locked=bool(locked), updated_at=now).on_conflict(
+        conflict_target=[FieldState.entity_type, FieldState.entity_id, FieldState.field], update=values).execute()
+
+
+def set_states(entity_type: str, entity_id: int, keys: list[str], source: str, locked: bool | None = None,
+               now: float | None = None) -> None:
+    """`set_state` for several fields in one statement."""
+    if not keys:
+        return
+    now = now or time.time()
+    values = {FieldState.source: EXCLUDED.source, FieldState.updated_at: EXCLUDED.updated_at}
+    if locked is not None:
+        values[FieldState.locked] = EXCLUDED.locked
+    FieldState.insert_many([dict(entity_type=entity_type, entity_id=entity_id, field=k, source=source,
+                                 locked=bool(locked), updated_at=now) for k in keys]).on_conflict(
         conflict_target=[FieldState.entity_type, FieldState.entity_id, FieldState.field], update=values).execute()
 
 

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import peewee as pw
+
 from . import cache, nfo_map
 from . import metadata as md
 from .db.database import is_sqlite, write_tx
@@ -195,12 +197,18 @@ def match_moves(missing: list, new: list[FileEntry]) -> list[tuple[Any, FileEntr
 def _backlog(db, library_id: int, job_id: int | None) -> dict[str, tuple[list[int], set[str]]]:
     """unit -> (backlog row ids, touched paths) of scans whose job has not succeeded: interrupted
     ones (this job's earlier try among them). Rows of succeeded jobs are dropped here."""
-    with write_tx(db):
-        ScanBacklog.delete().where(ScanBacklog.job_id.in_(
-            Job.select(Job.id).where((Job.status == "succeeded") & (Job.id.in_(
-                ScanBacklog.select(ScanBacklog.job_id).where(ScanBacklog.library_id == library_id)))))).execute()
+    rows = list(ScanBacklog.select().where(ScanBacklog.library_id == library_id).order_by(ScanBacklog.id))
+    if not rows:   # the usual case: no write (a no-change rescan stays a read-only walk)
+        return {}
+    done = {j.id for j in Job.select(Job.id).where((Job.status == "succeeded")
+                                                   & Job.id.in_(sorted({r.job_id for r in rows if r.job_id is not None})))}
+    if done:
+        with write_tx(db):
+            ScanBacklog.delete().where(ScanBacklog.job_id.in_(done)).execute()
     out: dict[str, tuple[list[int], set[str]]] = {}
-    for r in ScanBacklog.select().where(ScanBacklog.library_id == library_id).order_by(ScanBacklog.id):
+    for r in rows:
+        if r.job_id in done:
+            continue
         ids, paths = out.setdefault(r.unit, ([], set()))
         ids.append(r.id)
         paths.update(r.paths or ())
@@ -265,12 +273,16 @@ def _our_own(lib: Library, files: dict[str, MediaFile]) -> set[str]:
 
 
 def _link(db, files: dict[str, MediaFile], owned: list[Owned], entity_type: str, entity_id: int) -> None:
-    ids = [files[o.path].id for o in owned if o.path in files]
-    roles = {files[o.path].id: (o.kind, o.role) for o in owned if o.path in files}
-    for fid in ids:
-        kind, role = roles[fid]
-        MediaFile.update(entity_type=entity_type, entity_id=entity_id, kind=kind, role=role).where(
-            MediaFile.id == fid).execute()
+    todo = {}
+    for o in owned:
+        f = files.get(o.path)
+        if f is not None and (f.entity_type, f.entity_id, f.kind, f.role) != (entity_type, entity_id, o.kind, o.role):
+            todo[f.id] = (o.kind, o.role)
+    if todo:   # one statement for the item's files, not one per file
+        MediaFile.update(entity_type=entity_type, entity_id=entity_id,
+                         kind=pw.Case(MediaFile.id, [(fid, k) for fid, (k, _) in todo.items()]),
+                         role=pw.Case(MediaFile.id, [(fid, r) for fid, (_, r) in todo.items()])).where(
+            MediaFile.id.in_(list(todo))).execute()
 
 
 # ------------------------------------------------------------------ units
@@ -345,14 +357,16 @@ def _new_entity(model, **values):
 
 def _fill(entity_type: str, eid: int, values: dict, source: str) -> None:
     """Fill only empty, never-set fields: names, tags and webhook context are weak sources."""
+    values = {k: v for k, v in values.items() if v not in (None, "")}
+    if not values:
+        return
     states = md.load_states(entity_type, eid)
     model = md.ENTITY_MODELS[entity_type]
-    row = model.get_by_id(eid)
-    changes = {k: v for k, v in values.items() if v not in (None, "") and k not in states and getattr(row, k) in (None, "")}
+    row = model.select(*(getattr(model, k) for k in values)).where(model.id == eid).get()
+    changes = {k: v for k, v in values.items() if k not in states and getattr(row, k) in (None, "")}
     if changes:
         model.update(**changes).where(model.id == eid).execute()
-        for k in changes:
-            md.set_state(entity_type, eid, k, source)
+        md.set_states(entity_type, eid, list(changes), source)
 
 
 def _ids_update(ids: dict[str, Any], kind: str) -> dict:
@@ -369,8 +383,9 @@ def _ids_update(ids: dict[str, Any], kind: str) -> dict:
 
 
 def _identified(model, eid: int) -> None:
-    row = model.get_by_id(eid)
-    has = any(getattr(row, f, None) for f in ("tmdb_id", "imdb_id", "tvdb_id", "musicbrainz_id"))
+    ids = [f for f in ("tmdb_id", "imdb_id", "tvdb_id", "musicbrainz_id") if hasattr(model, f)]
+    row = model.select(model.state, *(getattr(model, f) for f in ids)).where(model.id == eid).get()
+    has = any(getattr(row, f) for f in ids)
     if has and row.state in ("discovered", "unidentified"):
         model.update(state="identified").where(model.id == eid).execute()
 
@@ -548,15 +563,20 @@ def _apply_album(db, lib: Library, artist_id: int, al: AlbumItem, files: dict[st
 
 # ------------------------------------------------------------------ local artwork
 
+def _row_id(model, lib: Library, key: str):
+    """The item's row with its id only (entity rows are wide; selecting them all is most of a lookup)."""
+    return model.select(model.id).where((model.library_id == lib.id) & (model.key == key)).first()
+
+
 def _art_targets(lib: Library, item) -> list[tuple[str, int, str, int | None, str]]:
     """(entity type, id, slot, season, path) for the artwork files an item owns."""
     out = []
     if isinstance(item, MovieItem):
-        row = Movie.get_or_none((Movie.library_id == lib.id) & (Movie.key == item.key))
+        row = _row_id(Movie, lib, item.key)
         if row:
             out += [("movie", row.id, slot, None, p) for slot, p in item.art.items()]
     elif isinstance(item, ShowItem):
-        row = Series.get_or_none((Series.library_id == lib.id) & (Series.key == item.key))
+        row = _row_id(Series, lib, item.key)
         if row:
             for slot, p in item.art.items():
                 if slot.startswith("season:"):
@@ -565,7 +585,7 @@ def _art_targets(lib: Library, item) -> list[tuple[str, int, str, int | None, st
                         continue
                     season = Season.get_or_none((Season.series_id == row.id) & (Season.number == int(number)))
                     if season is None:
-                        season = _new_entity(Season, series_id=row.id, number=int(number), library_id=row.library_id)
+                        season = _new_entity(Season, series_id=row.id, number=int(number), library_id=lib.id)
                     out.append(("season", season.id, art, None, p))
                 else:
                     out.append(("series", row.id, slot, None, p))
@@ -575,7 +595,7 @@ def _art_targets(lib: Library, item) -> list[tuple[str, int, str, int | None, st
                 if ep:
                     out += [("episode", ep.id, slot, None, p) for slot, p in e.art.items()]
     elif isinstance(item, ArtistItem):
-        row = Artist.get_or_none((Artist.library_id == lib.id) & (Artist.key == item.key))
+        row = _row_id(Artist, lib, item.key)
         if row:
             out += [("artist", row.id, slot, None, p) for slot, p in item.art.items()]
             for al in item.albums:
@@ -585,15 +605,35 @@ def _art_targets(lib: Library, item) -> list[tuple[str, int, str, int | None, st
     return out
 
 
+def _slot_states(targets: list) -> tuple[dict[tuple, ArtworkSlot], set[tuple]]:
+    """The current first-rank slots and the locked art fields of the entities in `targets`, read
+    with one query each per entity type instead of two per image."""
+    slots: dict[tuple, ArtworkSlot] = {}
+    locked: set[tuple] = set()
+    by_type: dict[str, set[int]] = {}
+    for et, eid, *_ in targets:
+        by_type.setdefault(et, set()).add(eid)
+    for et, ids in by_type.items():
+        for r in ArtworkSlot.select().where((ArtworkSlot.entity_type == et) & ArtworkSlot.entity_id.in_(sorted(ids))
+                                            & (ArtworkSlot.rank == 0)):
+            slots[(et, r.entity_id, r.slot)] = r
+        for r in FieldState.select(FieldState.entity_id, FieldState.field).where(
+                (FieldState.entity_type == et) & FieldState.entity_id.in_(sorted(ids))
+                & FieldState.field.startswith("art:") & (FieldState.locked == True)):  # noqa: E712
+            locked.add((et, r.entity_id, r.field[4:]))
+    return slots, locked
+
+
 def _import_art(db, data_dir: Path, lib: Library, item, files: dict[str, MediaFile], touched: set[str],
                 rep: ScanReport) -> None:
     """Copy the user's own artwork into the cache before anything could replace it, and use it for
     the slot unless the slot is locked or already holds a choice of the user's."""
     store = None
-    for et, eid, slot, season, path in _art_targets(lib, item):
-        mf = files.get(path)
-        have = ArtworkSlot.get_or_none((ArtworkSlot.entity_type == et) & (ArtworkSlot.entity_id == eid)
-                                       & (ArtworkSlot.slot == slot) & (ArtworkSlot.rank == 0))
+    targets = _art_targets(lib, item)
+    slots, locked = _slot_states(targets)
+    ingested = []
+    for et, eid, slot, season, path in targets:
+        have = slots.get((et, eid, slot))
         if path not in touched and have is not None:
             continue
         store = store or cache.open_store(data_dir)
@@ -603,32 +643,41 @@ def _import_art(db, data_dir: Path, lib: Library, item, files: dict[str, MediaFi
             rep.problems.append((path, f"artwork not imported: {getattr(e, 'reason', None) or e}"))
             continue
         rep.art_imported += 1
-        if mf is not None:
-            with write_tx(db):
-                MediaFile.update(sha256=cf.sha256).where(MediaFile.id == mf.id).execute()
-        state = FieldState.get_or_none((FieldState.entity_type == et) & (FieldState.entity_id == eid)
-                                       & (FieldState.field == f"art:{slot}"))
-        if (state is not None and state.locked) or (have is not None and have.source in ("user", "upload")):
-            continue
-        with write_tx(db):
+        ingested.append((et, eid, slot, season, path, have, cf))
+    if not ingested:
+        return _import_actor_images(db, data_dir, lib, item, files, touched, rep)
+    now = time.time()
+    shas = {files[path].id: cf.sha256 for *_, path, _, cf in ingested if path in files}
+    new_slots, states = [], {}
+    with write_tx(db):   # the item's artwork rows in one transaction, a statement per kind of row
+        if shas:
+            MediaFile.update(sha256=pw.Case(MediaFile.id, list(shas.items()))).where(
+                MediaFile.id.in_(list(shas))).execute()
+        for et, eid, slot, season, _path, have, cf in ingested:
+            if (et, eid, slot) in locked or (have is not None and have.source in ("user", "upload")):
+                continue
             if have is None:
-                ArtworkSlot.create(entity_type=et, entity_id=eid, slot=slot, season=season, rank=0,
-                                   cache_file_id=cf.id, source="local", updated_at=time.time())
+                new_slots.append(dict(entity_type=et, entity_id=eid, slot=slot, season=season, rank=0,
+                                      cache_file_id=cf.id, source="local", updated_at=now))
             elif have.cache_file_id != cf.id and have.source == "local":
-                ArtworkSlot.update(cache_file_id=cf.id, updated_at=time.time()).where(ArtworkSlot.id == have.id).execute()
-            md.set_state(et, eid, f"art:{slot}", "local")
-    if isinstance(item, MovieItem | ShowItem):
-        _import_actor_images(db, data_dir, lib, item, files, touched, rep)
+                ArtworkSlot.update(cache_file_id=cf.id, updated_at=now).where(ArtworkSlot.id == have.id).execute()
+            states.setdefault((et, eid), []).append(f"art:{slot}")
+        if new_slots:
+            ArtworkSlot.insert_many(new_slots).execute()
+        for (et, eid), keys in states.items():
+            md.set_states(et, eid, keys, "local", now=now)
+    _import_actor_images(db, data_dir, lib, item, files, touched, rep)
 
 
 def _import_actor_images(db, data_dir: Path, lib: Library, item, files, touched, rep: ScanReport) -> None:
-    et = "movie" if isinstance(item, MovieItem) else "series"
-    model = Movie if et == "movie" else Series
-    row = model.get_or_none((model.library_id == lib.id) & (model.key == item.key))
-    if row is None:
+    if not isinstance(item, MovieItem | ShowItem):
         return
     owned = [o for o in item.files if o.role == "actor" and o.path in touched]
     if not owned:
+        return
+    et = "movie" if isinstance(item, MovieItem) else "series"
+    row = _row_id(Movie if et == "movie" else Series, lib, item.key)
+    if row is None:
         return
     cast = {c.name.lower(): c for c in md.get_cast(et, row.id)}
     store = cache.open_store(data_dir)
