@@ -118,18 +118,21 @@ def scan(db, data_dir: Path, lib: Library, sub: str = "", progress: Progress = _
     p = "?" if is_sqlite(db) else "%s"
     cond, args = _under(db, "path", sub)
     # the common case, nothing changed, is decided by one set comparison in C: the live rows as
-    # (path, size, mtime_ns, inode) tuples against the walked FileEntry tuples
+    # (path, size, mtime_ns, inode) tuples against the walked ones
     live = db.execute_sql(f"SELECT path, size, mtime_ns, inode FROM media_files WHERE library_id = {p} "
                           "AND deleted_at IS NULL" + cond, [lib.id, *args]).fetchall()
-    unchanged = len(live) == len(w.files) and set(live) == set(w.files)
-    del live
+    walked = set(w.files)
+    # equal sets: the same size and one contains the other (paths are unique on both sides)
+    unchanged = len(live) == len(walked) and walked.issuperset(live)
+    del live, walked
+    files = [] if unchanged else [FileEntry._make(t) for t in w.files]
     rows = [] if unchanged else db.execute_sql(
         f"SELECT id, path, size, mtime_ns, inode, deleted_at FROM media_files WHERE library_id = {p}" + cond,
         [lib.id, *args]).fetchall()
-    seen = {} if unchanged else {f.path: f for f in w.files}
+    seen = {f.path: f for f in files}
     progress("diff", 0, len(rows), "")
     existing = {r[1]: r for r in rows}
-    new = [] if unchanged else [f for f in w.files if f.path not in existing]
+    new = [f for f in files if f.path not in existing]
     changed = [f for path, f in seen.items() if (r := existing.get(path)) is not None
                and (r[2] != f.size or r[3] != f.mtime_ns or r[4] != f.inode or r[5] is not None)]
     missing = [r for path, r in existing.items() if path not in seen and r[5] is None]
@@ -700,7 +703,10 @@ def _import_actor_images(db, data_dir: Path, lib: Library, item, files, touched,
 def _probe_pending(db, lib: Library, sub: str, workers: int, rep: ScanReport, progress: Progress) -> None:
     cond, args = _under(db, "path", sub)
     p = "?" if is_sqlite(db) else "%s"
-    todo = db.execute_sql(f"SELECT id, path FROM media_files WHERE library_id = {p} AND kind = 'video' "
+    # SQLite, without statistics, would pick the wider live-files index (it also starts with
+    # library_id) and read every row of the library; PostgreSQL's planner knows the partial one is tiny
+    hint = " INDEXED BY media_files_probe_pending" if is_sqlite(db) else ""
+    todo = db.execute_sql(f"SELECT id, path FROM media_files{hint} WHERE library_id = {p} AND kind = 'video' "
                           f"AND deleted_at IS NULL AND probed_at IS NULL AND probe_error IS NULL" + cond,
                           [lib.id, *args]).fetchall()
     if not todo:

@@ -35,7 +35,9 @@ class WalkIssue:
 
 @dataclass
 class WalkResult:
-    files: list[FileEntry] = field(default_factory=list)
+    # (path, size, mtime_ns, inode) as plain tuples, a FileEntry's fields: a no-change rescan only
+    # compares them, so the walk does not pay for named tuples (`FileEntry._make` one to use names)
+    files: list[tuple[str, int, int, int]] = field(default_factory=list)
     issues: list[WalkIssue] = field(default_factory=list)
     dirs: int = 0
 
@@ -87,9 +89,9 @@ def walk(root: str, sub: str = "", ignore: IgnoreMatcher | None = None, follow_s
         return res
     seen.add((st.st_dev, st.st_ino))
     stack = [(start, sub)]
-    match = ignore
+    # the ignore test inlined: the walk asks it for every name in the library
+    exact, prefixes, suffixes, regex = ignore.exact, ignore.prefixes, ignore.suffixes, ignore.regex
     files_append = res.files.append
-    new_entry = FileEntry._make
     while stack:
         abs_dir, rel_dir = stack.pop()
         res.dirs += 1
@@ -102,7 +104,9 @@ def walk(root: str, sub: str = "", ignore: IgnoreMatcher | None = None, follow_s
         with it:
             for entry in it:
                 name = entry.name
-                if match(name):
+                low = name.lower()
+                if (low in exact or low.startswith(prefixes) or low.endswith(suffixes)
+                        or (regex is not None and regex.fullmatch(name) is not None)):
                     continue
                 rel = prefix + name
                 try:
@@ -129,7 +133,7 @@ def walk(root: str, sub: str = "", ignore: IgnoreMatcher | None = None, follow_s
                     res.issues.append(WalkIssue(rel.encode("utf-8", "surrogateescape").decode("utf-8", "replace"),
                                                 "file name is not valid UTF-8 (listed, never touched)"))
                     continue
-                files_append(new_entry((rel, st.st_size, st.st_mtime_ns, st.st_ino)))
+                files_append((rel, st.st_size, st.st_mtime_ns, st.st_ino))
     return res
 
 
