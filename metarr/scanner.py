@@ -423,17 +423,19 @@ def _import_nfo(db, entity_type: str, eid: int, path: str, lib: Library, rep: Sc
 
 def _apply_movie(db, lib: Library, m: MovieItem, files: dict[str, MediaFile], touched: set[str], ctx: ScanContext,
                  rep: ScanReport, now: float) -> int:
-    row = Movie.get_or_none((Movie.library_id == lib.id) & (Movie.key == m.key))
+    slim = (Movie.id, Movie.folder, Movie.disc, Movie.deleted_at)   # all this needs of a wide row
+    row = Movie.select(*slim).where((Movie.library_id == lib.id) & (Movie.key == m.key)).first()
     if row is None and m.folder:
         # an upgrade or rename: a movie of this folder whose video is gone takes the new file, if it
         # is the same film (a webhook says so, or the names agree) — never a neighbour in a shared folder
         from .scoring import norm_title
-        for cand in Movie.select().where((Movie.library_id == lib.id) & (Movie.folder == m.folder)):
+        for cand in Movie.select(Movie.id, Movie.key, Movie.title, Movie.parsed).where(
+                (Movie.library_id == lib.id) & (Movie.folder == m.folder)):
             old = MediaFile.get_or_none((MediaFile.library_id == lib.id) & (MediaFile.path == cand.key))
             same = ctx.upgrade or norm_title((cand.parsed or {}).get("title") or cand.title) == norm_title(m.title.title)
             if same and (old is None or old.deleted_at is not None):
                 Movie.update(key=m.key, updated_at=now, deleted_at=None).where(Movie.id == cand.id).execute()
-                row = Movie.get_by_id(cand.id)
+                row = Movie.select(*slim).where(Movie.id == cand.id).get()
                 break
     created = row is None
     if created:
