@@ -20,7 +20,9 @@ SQLITE_PRAGMAS = {
     # NORMAL survives an application crash in WAL mode; FULL costs ~4x on every commit
     "synchronous": "normal",
     "foreign_keys": 1,
-    "cache_size": -64000,
+    # per connection, and every thread that touches the database keeps one: 8 MB each bounds the
+    # service's memory on a large library (the OS page cache holds the file for all of them anyway)
+    "cache_size": -8000,
     "busy_timeout": 15000,
     "temp_store": "memory",
 }
