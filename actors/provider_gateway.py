@@ -35,6 +35,8 @@ from .base import MetarrActor
 
 log = logging.getLogger(__name__)
 MAX_TRIES = 4
+LATE_FRACTION = 0.5   # of a slot: how late after its reserved time a request may still go out
+MAX_RESERVES = 5
 
 
 def endpoints_from_config(config) -> dict[str, Endpoint]:
@@ -157,9 +159,7 @@ class ProviderGateway(MetarrActor):
                 # and then queued for a connection would go out late and bunch with the next ones,
                 # and a bunch is what a sliding-window limit counts
                 async with self.sems[req.provider]:
-                    delay = await self._reserve(req.provider, lim) - time.time()
-                    if delay > 0:
-                        await asyncio.sleep(delay)
+                    await self._wait_for_slot(req.provider, lim)
                     t0 = time.monotonic()
                     self.counts[req.provider]["requests"] += 1
                     value = await fetch(self.session, ep, req, time.time())
@@ -201,6 +201,22 @@ class ProviderGateway(MetarrActor):
                 self._later(self._db(shared.cache_put, self.db, key, req.provider, value, req.cache_ttl))
             return value
         raise Unavailable(req.provider, "gave up")
+
+    async def _wait_for_slot(self, provider: str, lim) -> None:
+        """Sleep until a reserved send time, and send no later than a fraction of a slot after it.
+        A send that a busy loop or a slow database round trip made late would bunch with the sends
+        of the slots after it (from this process or another) and a sliding-window limit counts such
+        a bunch; a late request gives its slot up and reserves a new one instead."""
+        late_ok = LATE_FRACTION / lim.rps
+        for _ in range(MAX_RESERVES):
+            send_at = await self._reserve(provider, lim)
+            delay = send_at - time.time()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            if time.time() - send_at <= late_ok:
+                return
+            self.counts[provider]["late"] += 1
+        # still late after several tries: the loop is overloaded; go rather than starve
 
     async def _reserve(self, provider: str, lim) -> float:
         """The epoch time this request may be sent at (an absolute time, so the time the database

@@ -134,6 +134,26 @@ async def test_default_limits_never_trip_the_emulated_limits(gateway_for):
     assert emu.stats["tmdb"].throttled == 0 and emu.stats["tmdb"].requests == 40
 
 
+async def test_a_stalled_loop_does_not_release_a_bunch_of_late_requests(gateway_for):
+    """The gateway's loop stops for 0.4 s (a long GC pause, a busy CPU) while requests wait for their
+    send times: they must not all go out at once when it resumes, which the limit would count."""
+    import asyncio
+    import time as _time
+
+    from metarr.sources.ratelimit import Limits
+    emu, gw, call, sync = await gateway_for(tmdb_rps=20, limits={"tmdb": Limits(19.0, 1, 8)})
+    gw.configured().get(timeout=10)   # answered once on_start has made the loop
+    loop = gw.actor_ref._actor_weakref().loop   # the gateway's own event loop thread
+    calls = [asyncio.ensure_future(call(Request("tmdb", "/search/movie", (("query", f"q{i}"),), cache_ttl=0)))
+             for i in range(60)]
+    await asyncio.sleep(1.0)
+    loop.call_soon_threadsafe(_time.sleep, 0.4)
+    await asyncio.gather(*calls)
+    tmdb_stats = emu.stats["tmdb"]
+    assert tmdb_stats.throttled == 0 and tmdb_stats.max_in_window() <= 20, tmdb_stats.max_in_window()
+    assert gw.status().get()["providers"]["tmdb"]["late"] > 0   # the stall did make requests late
+
+
 async def test_faults_timeouts_truncation_wrong_type(gateway_for):
     emu, gw, call, sync = await gateway_for(faults=Faults(rate_truncated=1.0))
     with pytest.raises(BadResponse):
