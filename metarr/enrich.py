@@ -79,28 +79,38 @@ def _update(source: str, meta: Metadata) -> md.Update:
 def store_candidates(db, entity_type: str, entity_id: int, arts: list[Art], user_lang: str) -> int:
     now = time.time()
     with write_tx(db):
+        # the entity's candidates by URL in one read; new ones in one insert
+        existing = {url: cid for cid, url in AssetCandidate.select(AssetCandidate.id, AssetCandidate.url).where(
+            (AssetCandidate.entity_type == entity_type) & (AssetCandidate.entity_id == entity_id)).tuples()}
+        new: dict[str, dict] = {}
         for a in arts:
             score, parts = scoring.art_score(a, a.slot, user_lang)
-            existing = AssetCandidate.get_or_none((AssetCandidate.entity_type == entity_type)
-                                                  & (AssetCandidate.entity_id == entity_id) & (AssetCandidate.url == a.url))
             values = dict(slot=a.slot, season=a.season, provider=a.provider, width=a.width, height=a.height,
                           language=a.language, votes=a.votes, vote_average=a.vote_average, likes=a.likes, score=score,
                           breakdown=parts)
-            if existing is None:
-                AssetCandidate.create(entity_type=entity_type, entity_id=entity_id, url=a.url, created_at=now, **values)
-            else:
-                AssetCandidate.update(**values).where(AssetCandidate.id == existing.id).execute()
+            if a.url in existing:
+                AssetCandidate.update(**values).where(AssetCandidate.id == existing[a.url]).execute()
+            else:   # the last offer of a URL wins, as when each was written in turn
+                new[a.url] = dict(entity_type=entity_type, entity_id=entity_id, url=a.url, created_at=now, **values)
+        if new:
+            AssetCandidate.insert_many(list(new.values())).execute()
     return len(arts)
 
 
 def slot_locked(entity_type: str, entity_id: int, slot: str) -> bool:
-    st = FieldState.get_or_none((FieldState.entity_type == entity_type) & (FieldState.entity_id == entity_id)
-                                & (FieldState.field == f"art:{slot}"))
-    if st is not None and st.locked:
-        return True
-    have = ArtworkSlot.get_or_none((ArtworkSlot.entity_type == entity_type) & (ArtworkSlot.entity_id == entity_id)
-                                   & (ArtworkSlot.slot == slot) & (ArtworkSlot.rank == 0))
-    return have is not None and have.source in ("user", "upload")
+    locked, sources = _slot_guards(entity_type, entity_id)
+    return slot in locked or sources.get(slot) in ("user", "upload")
+
+
+def _slot_guards(entity_type: str, entity_id: int) -> tuple[set[str], dict[str, str]]:
+    """The entity's locked art slots, and the source of each first-rank slot, in two reads."""
+    locked = {f[4:] for (f,) in FieldState.select(FieldState.field).where(
+        (FieldState.entity_type == entity_type) & (FieldState.entity_id == entity_id)
+        & FieldState.field.startswith("art:") & (FieldState.locked == True)).tuples()}  # noqa: E712
+    sources = dict(ArtworkSlot.select(ArtworkSlot.slot, ArtworkSlot.source).where(
+        (ArtworkSlot.entity_type == entity_type) & (ArtworkSlot.entity_id == entity_id)
+        & (ArtworkSlot.rank == 0)).tuples())
+    return locked, sources
 
 
 def auto_select(db, entity_type: str, entity_id: int, limits: dict[str, int] | None = None) -> int:
@@ -115,14 +125,13 @@ def auto_select(db, entity_type: str, entity_id: int, limits: dict[str, int] | N
         by_slot.setdefault(c.slot, []).append(c)
     selected = 0
     with write_tx(db):
+        locked, sources = _slot_guards(entity_type, entity_id)
         for slot, items in by_slot.items():
-            if limits.get(slot, 0) <= 0 or slot_locked(entity_type, entity_id, slot):
+            if limits.get(slot, 0) <= 0 or slot in locked or sources.get(slot) in ("user", "upload"):
                 continue
             if any(c.selected and c.selected_by == "user" for c in items):
                 continue
-            local = ArtworkSlot.get_or_none((ArtworkSlot.entity_type == entity_type) & (ArtworkSlot.entity_id == entity_id)
-                                            & (ArtworkSlot.slot == slot) & (ArtworkSlot.rank == 0))
-            if local is not None and local.source == "local":
+            if sources.get(slot) == "local":
                 continue  # the user's existing artwork stays until they pick another
             best = sorted(items, key=lambda c: (-c.score, c.id))[: limits.get(slot, 1)]
             for c in items:

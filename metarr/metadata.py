@@ -173,14 +173,17 @@ def apply(db, entity_type: str, entity_id: int, update: Update, *, now: float | 
         scalars = {k: v for k, v in changes.items() if k in SCALARS[entity_type]}
         if scalars:
             model.update(**scalars, updated_at=now).where(model.id == entity_id).execute()
+        lists = {key[5:]: value for key, value in changes.items() if key.startswith("list:")}
+        if lists:   # every changed list in one delete and one insert
+            EntityList.delete().where((EntityList.entity_type == entity_type) & (EntityList.entity_id == entity_id)
+                                      & EntityList.name.in_(sorted(lists))).execute()
+            rows = [dict(entity_type=entity_type, entity_id=entity_id, name=name, value=v, position=i)
+                    for name, value in lists.items() for i, v in enumerate(value or ())]
+            if rows:
+                EntityList.insert_many(rows).execute()
         for key, value in changes.items():
             if key.startswith("list:"):
-                name = key[5:]
-                EntityList.delete().where((EntityList.entity_type == entity_type) & (EntityList.entity_id == entity_id)
-                                          & (EntityList.name == name)).execute()
-                if value:
-                    EntityList.insert_many([dict(entity_type=entity_type, entity_id=entity_id, name=name, value=v,
-                                                 position=i) for i, v in enumerate(value)]).execute()
+                continue
             elif key == "cast":
                 CastMember.delete().where((CastMember.entity_type == entity_type)
                                           & (CastMember.entity_id == entity_id)).execute()
@@ -188,13 +191,14 @@ def apply(db, entity_type: str, entity_id: int, update: Update, *, now: float | 
                     CastMember.insert_many([dict(entity_type=entity_type, entity_id=entity_id, name=c.name[:500],
                                                  role=c.role, position=c.order if c.order is not None else i,
                                                  thumb_url=c.thumb_url) for i, c in enumerate(value)]).execute()
-            elif key == "ratings":
-                for r in value:
-                    Rating.insert(entity_type=entity_type, entity_id=entity_id, source=r.source, value=r.value,
-                                  votes=r.votes or 0, max=r.max or 10, is_default=r.default).on_conflict(
-                        conflict_target=[Rating.entity_type, Rating.entity_id, Rating.source],
-                        update={Rating.value: r.value, Rating.votes: r.votes or 0, Rating.max: r.max or 10,
-                                Rating.is_default: r.default}).execute()
+            elif key == "ratings" and value:
+                by_source = {r.source: r for r in value}   # one row per source, the last offer wins
+                Rating.insert_many([dict(entity_type=entity_type, entity_id=entity_id, source=r.source, value=r.value,
+                                         votes=r.votes or 0, max=r.max or 10, is_default=r.default)
+                                    for r in by_source.values()]).on_conflict(
+                    conflict_target=[Rating.entity_type, Rating.entity_id, Rating.source],
+                    update={Rating.value: EXCLUDED.value, Rating.votes: EXCLUDED.votes, Rating.max: EXCLUDED.max,
+                            Rating.is_default: EXCLUDED.is_default}).execute()
         set_states(entity_type, entity_id, list(changes), update.source, locked=True if update.lock else None, now=now)
         return sorted(changes)
 
