@@ -87,11 +87,17 @@ def _noop(*_a) -> None:
 
 
 def _under(db, column: str, prefix: str) -> tuple[str, list]:
-    """SQL for `column` inside folder `prefix` ('' = everything), without LIKE (names may hold % or _)."""
+    """SQL for `column` inside folder `prefix` ('' = everything), in a form an index on the column can
+    seek to: a test like substr() = … reads every row of the library, once per folder of a scan.
+    SQLite compares text byte by byte, so the folder and everything in it lie in [prefix, prefix0) ('0'
+    follows '/'); PostgreSQL's collation may not be byte order, so it gets an escaped LIKE."""
     if not prefix:
         return "", []
-    p = "?" if is_sqlite(db) else "%s"
-    return f" AND ({column} = {p} OR substr({column}, 1, {len(prefix) + 1}) = {p})", [prefix, prefix + "/"]
+    if is_sqlite(db):   # the range to seek (it may hold a few neighbours like "prefix-2"), then the exact test
+        return (f" AND {column} >= ? AND {column} < ? AND ({column} = ? OR substr({column}, 1, {len(prefix) + 1}) = ?)",
+                [prefix, prefix + "0", prefix, prefix + "/"])
+    pattern = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "/%"
+    return f" AND ({column} = %s OR {column} LIKE %s)", [prefix, pattern]
 
 
 def _unit_filter(db, unit: str) -> tuple[str, list]:

@@ -327,3 +327,26 @@ def test_scan_backlog_lives_until_its_job_has_succeeded(services, tmp_path):
                              else "UPDATE jobs SET status = 'succeeded' WHERE id = %s"), (jid,))
     later = run(services, lib)
     assert later.targets == [] and later.units == 0 and ScanBacklog.select().count() == 0
+
+
+def test_folder_filter_takes_exactly_the_folder_whatever_its_neighbours_are_called(services):
+    """The "inside this folder" test the scanner uses for every unit and every targeted scan: an
+    index range on SQLite, an escaped LIKE on PostgreSQL. Names with LIKE's wildcards and names that
+    sort right next to the folder must not leak in."""
+    from metarr.scanner import _under
+    lib = Library.create(name="F", kind="movie", path="/nowhere", created_at=0, updated_at=0)
+    paths = ["A_1", "A_1/a.mkv", "A_1/sub/b.nfo", "A_1-2/c.mkv", "A_1.x", "A_10/d.mkv", "AB1/e.mkv", "A%1/f.mkv",
+             "A_1 (cut)/g.mkv", "a_1/h.mkv", "A_0/i.mkv"]
+    MediaFile.insert_many([dict(library_id=lib.id, path=p, size=1, mtime_ns=1, inode=i, kind="video", first_seen=0,
+                                updated_at=0) for i, p in enumerate(paths)]).execute()
+    db = services.db
+
+    def under(prefix):
+        cond, args = _under(db, "path", prefix)
+        p = "?" if "?" in cond else "%s"
+        return sorted(r[0] for r in db.execute_sql(f"SELECT path FROM media_files WHERE library_id = {p}" + cond,
+                                                   [lib.id, *args]).fetchall())
+    assert under("A_1") == ["A_1", "A_1/a.mkv", "A_1/sub/b.nfo"]
+    assert under("A%1") == ["A%1/f.mkv"]
+    assert under("A_1/sub") == ["A_1/sub/b.nfo"]
+    assert under("A") == []
