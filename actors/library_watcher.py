@@ -157,9 +157,9 @@ class LibraryWatcher(MetarrActor):
         self.services.actor("ledger").enqueue.defer(specs)
 
     def _own_writes(self, library_id: int, paths: set[str]) -> bool:
-        root = self.observers[library_id][1] if library_id in self.observers else None
-        if root is None:
+        if library_id not in self.observers:
             return False
+        root = self.observers[library_id][1]
         events: dict[str, tuple[int, int] | bool | None] = {}
         for p in paths:
             try:

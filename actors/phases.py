@@ -5,7 +5,7 @@ from __future__ import annotations
 from metarr.db.media import Artist, Movie, Series
 from metarr.db.models import Library
 from metarr.jobs.model import PRIORITY, JobResult, JobSpec, PermanentError
-from metarr.publish import Gone, PublishError
+from metarr.publish import Gone, PublishError, paths_to_notify
 
 ROOTS = {"movie": Movie, "series": Series, "artist": Artist}
 LIBRARY_ROOT = {"movie": "movie", "tv": "series", "music": "artist"}
@@ -39,12 +39,7 @@ def publish_entity(ctx, job):
         return JobResult(data={"skipped": str(e)})
     except PublishError as e:
         raise PermanentError(str(e)) from e
-    paths = res["paths"]
-    if not paths and job.attempts > 1:
-        # an earlier try of this job may have written the files and died before its sync link was
-        # recorded: this try finds nothing to change, but the players were never told. Tell them
-        # (at least once: a refresh too many is cheap, one too few leaves a player stale).
-        paths = res["all_paths"]
+    paths = paths_to_notify(res["paths"], res["all_paths"], job.attempts)
     nxt = sync_spec(ctx.services, et, eid, res["library_id"], paths)
     return JobResult(data={k: v for k, v in res.items() if k not in ("paths", "all_paths")}, next=(nxt,) if nxt else ())
 

@@ -357,6 +357,13 @@ def apply_plan(db, plan: Plan, recycle_root: Path, now: float | None = None) -> 
     return counts
 
 
+def paths_to_notify(changed: list[str], published: list[str], attempt: int) -> list[str]:
+    """The files the players are told about after a publish. A retry that finds nothing to change
+    may follow a try that wrote the files and died before its sync link was recorded, so it tells
+    them about all of them (a refresh too many is cheap; one too few leaves a player stale)."""
+    return published if not changed and attempt > 1 else changed
+
+
 def temp_tag(entity_type: str, entity_id: int) -> str:
     """`m12-`: the trailing dash keeps m1's tag from being a prefix of m12's."""
     return f"{entity_type[:2]}{entity_id}-"

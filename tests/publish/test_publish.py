@@ -153,3 +153,9 @@ async def test_dry_run_returns_the_plan_and_writes_nothing(api, services, world)
     assert not (Path(world.movies.path) / nfo_rel).exists()
     r = await api.post(f"/api/v1/movies/{m.id}/publish")
     assert r.status == 202
+
+
+def test_paths_to_notify():
+    assert publish.paths_to_notify(["a.nfo"], ["a.nfo", "b.jpg"], 1) == ["a.nfo"]
+    assert publish.paths_to_notify([], ["a.nfo", "b.jpg"], 1) == []
+    assert publish.paths_to_notify([], ["a.nfo", "b.jpg"], 2) == ["a.nfo", "b.jpg"]
