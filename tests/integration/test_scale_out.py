@@ -194,11 +194,14 @@ def test_three_workers_and_a_serve_share_the_work_and_one_limit_and_take_over_a_
     # everything done, nothing dead
     assert enrich_counts() == {"succeeded": MOVIES}
     assert not _sql(db, "SELECT id, type, last_error FROM jobs WHERE status <> 'succeeded' AND schedule IS NULL")
-    # the work spread over the processes; box-1 claimed its share (it held jobs when killed) but may
-    # have finished none of them before it died: those count for the process that took them over
+    # the work spread over the processes: each one that lived finished enrichments of its own. box-1
+    # claimed its share (it held jobs when killed) but may have finished none before it died: those
+    # count for the process that took them over. No fixed share per process: four processes on two
+    # cores get CPU unevenly, and a box that is slow to wake for its rate slots rightly does less
+    # (CI once saw 46/26/3 with box-1's 15)
     host = socket.gethostname()
     assert set(per_process) - {"box-1"} == {host, "box-0", "box-2"}, per_process
-    assert all(per_process[h] >= MOVIES // 10 for h in (host, "box-0", "box-2")), per_process
+    assert all(per_process[h] >= 1 for h in (host, "box-0", "box-2")), per_process
     # one limit in sum: the emulated TMDB never had to refuse a request, and never saw more than it allows
     assert tmdb.throttled == 0 and tmdb.max_in_window() <= TMDB_RPS, (tmdb.throttled, tmdb.max_in_window())
     # the killed worker's jobs: taken back only once their lease had expired (box-1's process cannot
