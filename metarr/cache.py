@@ -20,22 +20,34 @@ def open_store(data_dir: Path) -> AssetStore:
 
 def record(db, data_dir: Path, stored: StoredAsset, origin: str, origin_url: str | None = None) -> CacheFile:
     """The row for a stored file (one per hash, however many items use it)."""
-    rel = str(stored.path.relative_to(data_dir)) if stored.path.is_relative_to(data_dir) else str(stored.path)
     with write_tx(db):
-        row = CacheFile.get_or_none(CacheFile.sha256 == stored.sha256)
-        if row is not None:
-            if row.orphaned_at is not None or row.path != rel:
-                CacheFile.update(orphaned_at=None, path=rel).where(CacheFile.id == row.id).execute()
-                row.orphaned_at, row.path = None, rel
-            return row
-        try:
-            with db.atomic():
-                return CacheFile.create(sha256=stored.sha256, path=rel, kind=stored.kind, size=stored.size,
-                                        mime=stored.info.mime, width=stored.info.width, height=stored.info.height,
-                                        phash=stored.info.phash, origin=origin, origin_url=origin_url,
-                                        created_at=time.time())
-        except pw.IntegrityError:  # another worker recorded the same bytes just now
-            return CacheFile.get(CacheFile.sha256 == stored.sha256)
+        return record_rows(db, data_dir, [stored], origin, origin_url)[0]
+
+
+def record_rows(db, data_dir: Path, stored: list[StoredAsset], origin: str,
+                origin_url: str | None = None) -> list[CacheFile]:
+    """`record` for several stored files at once, inside the caller's write transaction: one lookup
+    by hash, one insert for the hashes not yet known (a row another worker recorded just now is
+    kept: ON CONFLICT DO NOTHING, then read back)."""
+    def rel(a: StoredAsset) -> str:
+        return str(a.path.relative_to(data_dir)) if a.path.is_relative_to(data_dir) else str(a.path)
+
+    shas = sorted({a.sha256 for a in stored})
+    rows = {r.sha256: r for r in CacheFile.select().where(CacheFile.sha256.in_(shas))}
+    for a in stored:
+        row = rows.get(a.sha256)
+        if row is not None and (row.orphaned_at is not None or row.path != rel(a)):
+            CacheFile.update(orphaned_at=None, path=rel(a)).where(CacheFile.id == row.id).execute()
+            row.orphaned_at, row.path = None, rel(a)
+    new = {a.sha256: a for a in stored if a.sha256 not in rows}
+    if new:
+        now = time.time()
+        CacheFile.insert_many([dict(sha256=a.sha256, path=rel(a), kind=a.kind, size=a.size, mime=a.info.mime,
+                                    width=a.info.width, height=a.info.height, phash=a.info.phash, origin=origin,
+                                    origin_url=origin_url, created_at=now) for a in new.values()]
+                              ).on_conflict(conflict_target=[CacheFile.sha256], action="NOTHING").execute()
+        rows.update({r.sha256: r for r in CacheFile.select().where(CacheFile.sha256.in_(sorted(new)))})
+    return [rows[a.sha256] for a in stored]
 
 
 def ingest_local(db, store: AssetStore, data_dir: Path, path: Path, kind: str = "assets") -> CacheFile:

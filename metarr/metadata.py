@@ -161,12 +161,29 @@ def get_ratings(entity_type: str, entity_id: int) -> list[Rating]:
                 .order_by(Rating.is_default.desc(), Rating.source))
 
 
-def apply(db, entity_type: str, entity_id: int, update: Update, *, now: float | None = None, **rules: Any) -> list[str]:
-    """Plan and write an update in one transaction; returns the keys changed."""
+def fresh_current(entity_type: str, values: dict[str, Any]) -> dict[str, Any]:
+    """What `load_current` would read back from a row just created with `values` (column defaults
+    for the rest, no lists, no cast): a scan that created the row need not ask."""
+    fields = ENTITY_MODELS[entity_type]._meta.fields
+    cur: dict[str, Any] = {}
+    for name in SCALARS[entity_type]:
+        default = fields[name].default
+        cur[name] = values[name] if name in values else (default() if callable(default) else default)
+    for name in LISTS[entity_type]:
+        cur[f"list:{name}"] = []
+    if entity_type in HAS_CAST:
+        cur["cast"] = []
+    return cur
+
+
+def apply(db, entity_type: str, entity_id: int, update: Update, *, now: float | None = None,
+          known: tuple[dict[str, Any], dict[str, State]] | None = None, **rules: Any) -> list[str]:
+    """Plan and write an update in one transaction; returns the keys changed. `known`: the row's
+    current values and field states when the caller already has them (a row it just created)."""
     now = now or time.time()
     with write_tx(db):
-        changes = plan(entity_type, update, load_current(entity_type, entity_id),
-                       load_states(entity_type, entity_id), **rules)
+        current, states = known or (load_current(entity_type, entity_id), load_states(entity_type, entity_id))
+        changes = plan(entity_type, update, current, states, **rules)
         if not changes:
             return []
         model = ENTITY_MODELS[entity_type]

@@ -100,10 +100,10 @@ def _under(db, column: str, prefix: str) -> tuple[str, list]:
     return f" AND ({column} = %s OR {column} LIKE %s)", [prefix, pattern]
 
 
-def _unit_filter(db, unit: str) -> tuple[str, list]:
+def _unit_filter(db, unit: str, column: str = "path") -> tuple[str, list]:
     if unit == "":
-        return " AND path NOT LIKE '%%/%%'" if not is_sqlite(db) else " AND path NOT LIKE '%/%'", []
-    return _under(db, "path", unit)
+        return f" AND {column} NOT LIKE '%%/%%'" if not is_sqlite(db) else f" AND {column} NOT LIKE '%/%'", []
+    return _under(db, column, unit)
 
 
 def scan(db, data_dir: Path, lib: Library, sub: str = "", progress: Progress = _noop,
@@ -302,14 +302,17 @@ def _apply_unit(db, data_dir: Path, lib: Library, unit: str, touched: set[str], 
     touched = touched - _our_own(lib, files)
     plan = group_unit(lib.kind, list(files))
     rep.problems += plan.notes
+    ids: dict[str, int] = {}   # movie key -> row id, for the artwork import
     with write_tx(db):
         for o in plan.unowned:
             if o.path in files:
                 MediaFile.update(entity_type=None, entity_id=None, kind=o.kind, role=o.role).where(
                     MediaFile.id == files[o.path].id).execute()
         if lib.kind == "movie":
-            kept = [_apply_movie(db, lib, m, files, touched, ctx, rep, now) for m in plan.items]
-            _retire(Movie, lib, unit, kept, rep, now, db)
+            rows = _unit_movies(db, lib, unit)
+            kept = [_apply_movie(db, lib, m, files, touched, ctx, rep, now, rows) for m in plan.items]
+            _retire_movies(rows, kept, rep, now)
+            ids = dict(zip((m.key for m in plan.items), kept, strict=True))
         elif lib.kind == "tv":
             kept = [_apply_show(db, lib, s, files, touched, ctx, rep, now) for s in plan.items]
             _retire(Series, lib, unit, kept, rep, now, db)
@@ -318,19 +321,49 @@ def _apply_unit(db, data_dir: Path, lib: Library, unit: str, touched: set[str], 
             _retire(Artist, lib, unit, kept, rep, now, db)
     # slower work outside the unit's transaction: artwork into the cache
     for item in plan.items:
-        _import_art(db, data_dir, lib, item, files, touched, rep)
+        _import_art(db, data_dir, lib, item, files, touched, rep, ids.get(item.key))
+
+
+@dataclass
+class _MovieRow:
+    """What the scan of a unit needs of a movie row (entity rows are wide)."""
+    id: int
+    key: str
+    folder: str
+    disc: bool
+    deleted_at: float | None
+    title: str
+    parsed: dict | None
+
+
+def _unit_movies(db, lib: Library, unit: str) -> list[_MovieRow]:
+    """The unit's movies, soft-deleted ones too, read once: every movie of a unit has its key under
+    the unit's folder (or no folder at all for the library root). The scan of the unit keeps the list
+    up to date as it creates, restores and re-keys rows."""
+    cond, args = _unit_filter(db, unit, "key")
+    sql = (f"SELECT id, key, folder, disc, deleted_at, title, parsed FROM movies "
+           f"WHERE library_id = {'?' if is_sqlite(db) else '%s'}{cond} ORDER BY id")
+    parsed = Movie.parsed.python_value
+    return [_MovieRow(r[0], r[1], r[2], bool(r[3]), r[4], r[5], parsed(r[6]))
+            for r in db.execute_sql(sql, [lib.id, *args]).fetchall()]
+
+
+def _retire_movies(rows: list[_MovieRow], kept: list[int], rep: ScanReport, now: float) -> None:
+    """Movies of the unit that no longer have files are soft-deleted (restorable)."""
+    gone = [r.id for r in rows if r.deleted_at is None and r.id not in kept]
+    if gone:
+        Movie.update(deleted_at=now, updated_at=now).where(Movie.id.in_(gone)).execute()
+        rep.removed += len(gone)
 
 
 def _retire(model, lib: Library, unit: str, kept: list[int], rep: ScanReport, now: float, db) -> None:
-    """Entities of this unit that no longer have files are soft-deleted (restorable)."""
-    cond, args = _under(db, "key", unit) if unit else ("", [])
-    base = f"SELECT id, key FROM {model._meta.table_name} WHERE library_id = {'?' if is_sqlite(db) else '%s'} AND deleted_at IS NULL"
-    if unit == "" and model is not Movie:
+    """Shows or artists of this unit that no longer have files are soft-deleted (restorable)."""
+    if unit == "":
         return   # shows and artists are folders: loose files in the root never hold one
+    cond, args = _under(db, "key", unit)
+    base = f"SELECT id, key FROM {model._meta.table_name} WHERE library_id = {'?' if is_sqlite(db) else '%s'} AND deleted_at IS NULL"
     rows = db.execute_sql(base + cond, [lib.id, *args]).fetchall()
-    for eid, key in rows:
-        if unit == "" and "/" in key:
-            continue
+    for eid, _key in rows:
         if eid not in kept:
             model.update(deleted_at=now, updated_at=now).where(model.id == eid).execute()
             rep.removed += 1
@@ -392,14 +425,27 @@ def _ids_update(ids: dict[str, Any], kind: str) -> dict:
 
 
 def _identified(model, eid: int) -> None:
-    ids = [f for f in ("tmdb_id", "imdb_id", "tvdb_id", "musicbrainz_id") if hasattr(model, f)]
-    row = model.select(model.state, *(getattr(model, f) for f in ids)).where(model.id == eid).get()
-    has = any(getattr(row, f) for f in ids)
-    if has and row.state in ("discovered", "unidentified"):
-        model.update(state="identified").where(model.id == eid).execute()
+    """An item that has an id now is `identified` (one conditional UPDATE, no read first)."""
+    has = None
+    for f in ("tmdb_id", "imdb_id", "tvdb_id", "musicbrainz_id"):
+        if hasattr(model, f):
+            col = getattr(model, f)
+            cond = col.is_null(False) & (col != (0 if isinstance(col, pw.IntegerField) else ""))
+            has = cond if has is None else (has | cond)
+    if has is None:
+        return
+    model.update(state="identified").where((model.id == eid) & model.state.in_(("discovered", "unidentified"))
+                                           & has).execute()
 
 
-def _import_nfo(db, entity_type: str, eid: int, path: str, lib: Library, rep: ScanReport, converter) -> Any:
+def _fresh(entity_type: str, values: dict[str, Any], name_field: str) -> tuple[dict, dict]:
+    """The current values and field states of a row this scan just created (its name from the file
+    system): what the NFO import would otherwise read back with four queries."""
+    return md.fresh_current(entity_type, values), {name_field: md.State("name", False)}
+
+
+def _import_nfo(db, entity_type: str, eid: int, path: str, lib: Library, rep: ScanReport, converter,
+                known: tuple[dict, dict] | None = None) -> Any:
     full = Path(lib.path) / path
     try:
         data = full.read_bytes()
@@ -419,7 +465,7 @@ def _import_nfo(db, entity_type: str, eid: int, path: str, lib: Library, rep: Sc
     if entity_type == "episode" and hasattr(doc, "episodes"):
         return doc  # the caller picks the matching <episodedetails>
     update = converter(doc)
-    md.apply(db, entity_type, eid, update)
+    md.apply(db, entity_type, eid, update, known=known)
     model = md.ENTITY_MODELS[entity_type]
     if getattr(doc, "unknown", None):
         model.update(nfo_unknown=list(doc.unknown)).where(model.id == eid).execute()
@@ -428,35 +474,41 @@ def _import_nfo(db, entity_type: str, eid: int, path: str, lib: Library, rep: Sc
 
 
 def _apply_movie(db, lib: Library, m: MovieItem, files: dict[str, MediaFile], touched: set[str], ctx: ScanContext,
-                 rep: ScanReport, now: float) -> int:
-    slim = (Movie.id, Movie.folder, Movie.disc, Movie.deleted_at)   # all this needs of a wide row
-    row = Movie.select(*slim).where((Movie.library_id == lib.id) & (Movie.key == m.key)).first()
+                 rep: ScanReport, now: float, rows: list[_MovieRow]) -> int:
+    """`rows`: the unit's movies (`_unit_movies`), kept up to date here."""
+    row = next((r for r in rows if r.key == m.key), None)
     if row is None and m.folder:
         # an upgrade or rename: a movie of this folder whose video is gone takes the new file, if it
-        # is the same film (a webhook says so, or the names agree) — never a neighbour in a shared folder
+        # is the same film (a webhook says so, or the names agree) — never a neighbour in a shared folder.
+        # `files` holds the unit's live files: a key not among them has lost its video
         from .scoring import norm_title
-        for cand in Movie.select(Movie.id, Movie.key, Movie.title, Movie.parsed).where(
-                (Movie.library_id == lib.id) & (Movie.folder == m.folder)):
-            old = MediaFile.get_or_none((MediaFile.library_id == lib.id) & (MediaFile.path == cand.key))
+        for cand in (r for r in rows if r.folder == m.folder):
             same = ctx.upgrade or norm_title((cand.parsed or {}).get("title") or cand.title) == norm_title(m.title.title)
-            if same and (old is None or old.deleted_at is not None):
+            if same and cand.key not in files:
                 Movie.update(key=m.key, updated_at=now, deleted_at=None).where(Movie.id == cand.id).execute()
-                row = Movie.select(*slim).where(Movie.id == cand.id).get()
+                cand.key, cand.deleted_at = m.key, None
+                row = cand
                 break
     created = row is None
     if created:
-        row = _new_entity(Movie, library_id=lib.id, key=m.key, folder=m.folder, title=m.title.title, year=m.title.year,
-                          disc=m.disc, parsed={"title": m.title.title, "year": m.title.year, "source": m.title.source})
+        parsed = {"title": m.title.title, "year": m.title.year, "source": m.title.source}
+        new = _new_entity(Movie, library_id=lib.id, key=m.key, folder=m.folder, title=m.title.title, year=m.title.year,
+                          disc=m.disc, parsed=parsed)
+        row = _MovieRow(new.id, m.key, m.folder, m.disc, None, m.title.title, parsed)
+        rows.append(row)
         md.set_state("movie", row.id, "title", "name")
         rep.created += 1
     elif row.deleted_at is not None:
         Movie.update(deleted_at=None, updated_at=now).where(Movie.id == row.id).execute()
+        row.deleted_at = None
         rep.restored += 1
     if row.folder != m.folder or row.disc != m.disc:
         Movie.update(folder=m.folder, disc=m.disc).where(Movie.id == row.id).execute()
+        row.folder, row.disc = m.folder, m.disc
     _link(db, files, m.files, "movie", row.id)
     if m.nfo and (created or m.nfo in touched):
-        _import_nfo(db, "movie", row.id, m.nfo, lib, rep, nfo_map.movie_update)
+        known = _fresh("movie", {"title": m.title.title, "year": m.title.year}, "title") if created else None
+        _import_nfo(db, "movie", row.id, m.nfo, lib, rep, nfo_map.movie_update, known)
     _fill("movie", row.id, _ids_update(m.ids, "movie"), "name")
     if ctx.ids:
         _fill("movie", row.id, _ids_update(ctx.ids, "movie"), "webhook")
@@ -468,13 +520,13 @@ def _apply_movie(db, lib: Library, m: MovieItem, files: dict[str, MediaFile], to
 
 def _apply_show(db, lib: Library, s: ShowItem, files: dict[str, MediaFile], touched: set[str], ctx: ScanContext,
                 rep: ScanReport, now: float) -> int:
+    values = {"title": s.title.title, "year": s.title.year}
     row, created = _get_or_create(Series, "series", lib, s.key, "title",
-                                  {"title": s.title.title, "year": s.title.year,
-                                   "parsed": {"title": s.title.title, "year": s.title.year, "source": s.title.source}},
-                                  rep, now)
+                                  {**values, "parsed": {**values, "source": s.title.source}}, rep, now)
     _link(db, files, s.files, "series", row.id)
     if s.nfo and (created or s.nfo in touched):
-        _import_nfo(db, "series", row.id, s.nfo, lib, rep, nfo_map.series_update)
+        _import_nfo(db, "series", row.id, s.nfo, lib, rep, nfo_map.series_update,
+                    _fresh("series", values, "title") if created else None)
     _fill("series", row.id, _ids_update(s.ids, "series"), "name")
     if ctx.ids:
         _fill("series", row.id, _ids_update(ctx.ids, "series"), "webhook")
@@ -533,7 +585,8 @@ def _apply_artist(db, lib: Library, a: ArtistItem, files: dict[str, MediaFile], 
     row, created = _get_or_create(Artist, "artist", lib, a.key, "name", {"name": name or a.name}, rep, now)
     _link(db, files, a.files, "artist", row.id)
     if a.nfo and (created or a.nfo in touched):
-        _import_nfo(db, "artist", row.id, a.nfo, lib, rep, nfo_map.artist_update)
+        _import_nfo(db, "artist", row.id, a.nfo, lib, rep, nfo_map.artist_update,
+                    _fresh("artist", {"name": name or a.name}, "name") if created else None)
     if first_tags and first_tags.mb_artist_id:
         _fill("artist", row.id, {"musicbrainz_id": first_tags.mb_artist_id}, "local")
     if ctx.ids:
@@ -579,13 +632,16 @@ def _row_id(model, lib: Library, key: str):
     return model.select(model.id).where((model.library_id == lib.id) & (model.key == key)).first()
 
 
-def _art_targets(lib: Library, item) -> list[tuple[str, int, str, int | None, str]]:
-    """(entity type, id, slot, season, path) for the artwork files an item owns."""
+def _art_targets(lib: Library, item, movie_id: int | None = None) -> list[tuple[str, int, str, int | None, str]]:
+    """(entity type, id, slot, season, path) for the artwork files an item owns. `movie_id`: the
+    movie's row when the caller knows it."""
     out = []
     if isinstance(item, MovieItem):
-        row = _row_id(Movie, lib, item.key)
-        if row:
-            out += [("movie", row.id, slot, None, p) for slot, p in item.art.items()]
+        if movie_id is None:
+            row = _row_id(Movie, lib, item.key)
+            movie_id = row.id if row else None
+        if movie_id is not None:
+            out += [("movie", movie_id, slot, None, p) for slot, p in item.art.items()]
     elif isinstance(item, ShowItem):
         row = _row_id(Series, lib, item.key)
         if row:
@@ -636,31 +692,33 @@ def _slot_states(targets: list) -> tuple[dict[tuple, ArtworkSlot], set[tuple]]:
 
 
 def _import_art(db, data_dir: Path, lib: Library, item, files: dict[str, MediaFile], touched: set[str],
-                rep: ScanReport) -> None:
+                rep: ScanReport, movie_id: int | None = None) -> None:
     """Copy the user's own artwork into the cache before anything could replace it, and use it for
     the slot unless the slot is locked or already holds a choice of the user's."""
     store = None
-    targets = _art_targets(lib, item)
+    targets = _art_targets(lib, item, movie_id)
     slots, locked = _slot_states(targets)
-    ingested = []
+    stored = []
     for et, eid, slot, season, path in targets:
         have = slots.get((et, eid, slot))
         if path not in touched and have is not None:
             continue
         store = store or cache.open_store(data_dir)
         try:
-            cf = cache.ingest_local(db, store, data_dir, Path(lib.path) / path)
+            asset = store.ingest_file(Path(lib.path) / path, "assets")   # a copy; the user's file is never touched
         except Exception as e:  # ImageRejected and I/O errors: reported, the file stays as it is
             rep.problems.append((path, f"artwork not imported: {getattr(e, 'reason', None) or e}"))
             continue
         rep.art_imported += 1
-        ingested.append((et, eid, slot, season, path, have, cf))
-    if not ingested:
+        stored.append((et, eid, slot, season, path, have, asset))
+    if not stored:
         return _import_actor_images(db, data_dir, lib, item, files, touched, rep)
     now = time.time()
-    shas = {files[path].id: cf.sha256 for *_, path, _, cf in ingested if path in files}
     new_slots, states = [], {}
     with write_tx(db):   # the item's artwork rows in one transaction, a statement per kind of row
+        rows = cache.record_rows(db, data_dir, [s[-1] for s in stored], "local")
+        ingested = [(*s[:-1], cf) for s, cf in zip(stored, rows, strict=True)]
+        shas = {files[path].id: cf.sha256 for *_, path, _, cf in ingested if path in files}
         if shas:
             MediaFile.update(sha256=pw.Case(MediaFile.id, list(shas.items()))).where(
                 MediaFile.id.in_(list(shas))).execute()
