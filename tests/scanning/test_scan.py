@@ -350,3 +350,27 @@ def test_folder_filter_takes_exactly_the_folder_whatever_its_neighbours_are_call
     assert under("A%1") == ["A%1/f.mkv"]
     assert under("A_1/sub") == ["A_1/sub/b.nfo"]
     assert under("A") == []
+
+
+def test_loose_movies_in_the_library_root_retire_and_return_without_touching_folders(services, tmp_path):
+    """The root's loose files are a unit of their own: a loose film that goes is soft-deleted and
+    comes back with its id, and neither touches the films in folders beside it."""
+    lib, root = make_lib(tmp_path, "movie")
+    make_clip(root / "Nosferatu (1922).mkv")
+    make_clip(root / "Metropolis (1927).mkv")
+    make_clip(root / "Metropolis (1927)" / "Metropolis (1927).mkv")   # a folder film of the same name
+    run(services, lib)
+    loose = {m.key: m.id for m in Movie.select().where(~Movie.key.contains("/"))}
+    folder = Movie.get(Movie.key == "Metropolis (1927)/Metropolis (1927).mkv")
+    assert set(loose) == {"Nosferatu (1922).mkv", "Metropolis (1927).mkv"}
+    (root / "Metropolis (1927).mkv").unlink()
+    rep = run(services, lib)
+    assert rep.removed == 1
+    assert Movie.get_by_id(loose["Metropolis (1927).mkv"]).deleted_at is not None
+    assert Movie.get_by_id(loose["Nosferatu (1922).mkv"]).deleted_at is None
+    assert Movie.get_by_id(folder.id).deleted_at is None
+    make_clip(root / "Metropolis (1927).mkv")
+    rep = run(services, lib)
+    assert rep.restored == 1 and rep.created == 0
+    assert Movie.get_by_id(loose["Metropolis (1927).mkv"]).deleted_at is None
+    assert Movie.select().where(Movie.deleted_at.is_null()).count() == 3
