@@ -221,9 +221,9 @@ class ProviderGateway(MetarrActor):
     async def _reserve(self, provider: str, lim) -> float:
         """The epoch time this request may be sent at (an absolute time, so the time the database
         round trip took is not added to the wait)."""
-        now = time.time()
         if not self.local:
-            return now + await self._db(shared.reserve, self.db, provider, 1.0 / lim.rps, lim.burst, now)
+            return await self._db(shared.reserve, self.db, provider, 1.0 / lim.rps, lim.burst)
+        now = time.time()
         self.uncounted[provider] += 1
         if not self.saving and sum(self.uncounted.values()) >= 20:
             self.saving = True

@@ -16,9 +16,10 @@ from .ratelimit import gcra_reserve
 
 
 def reserve(db, provider: str, interval: float, burst: int, now: float | None = None) -> float:
-    """Reserve the next request slot; returns how long to wait before sending."""
-    now = now or time.time()
-    day = datetime.fromtimestamp(now, UTC).strftime("%Y-%m-%d")
+    """Reserve the next request slot; returns the epoch time to send at. The time is read once the
+    row is locked, the moment the slot is taken: a time read before the round trip would hand an
+    idle limiter's slot out already in the past (by the wait for the database), and the caller
+    would find it late."""
     with write_tx(db):
         q = ProviderLimit.select().where(ProviderLimit.provider == provider)
         if not is_sqlite(db):
@@ -26,15 +27,17 @@ def reserve(db, provider: str, interval: float, burst: int, now: float | None = 
         row = q.first()
         if row is None:
             ProviderLimit.insert(provider=provider, next_free=0, paused_until=0, requests_today=0,
-                                 day=day).on_conflict_ignore().execute()
+                                 day="").on_conflict_ignore().execute()
             row = ProviderLimit.select().where(ProviderLimit.provider == provider).for_update().first() \
                 if not is_sqlite(db) else ProviderLimit.get(ProviderLimit.provider == provider)
+        now = time.time() if now is None else now
+        day = datetime.fromtimestamp(now, UTC).strftime("%Y-%m-%d")
         start = max(now, row.paused_until)
         tat, wait = gcra_reserve(row.next_free, start, interval, burst)
         count = row.requests_today + 1 if row.day == day else 1
         ProviderLimit.update(next_free=tat, requests_today=count, day=day).where(
             ProviderLimit.provider == provider).execute()
-    return wait + (start - now)
+    return start + wait
 
 
 def count_requests(db, provider: str, n: int, now: float | None = None) -> None:
