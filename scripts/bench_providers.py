@@ -26,7 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.emulation import servers  # noqa: E402  (after the path is set)
+from tests.emulation import EmulatorProcess, servers  # noqa: E402  (after the path is set)
 
 NFO = ('<?xml version="1.0" encoding="UTF-8"?>\n<movie><title>{title}</title><year>{year}</year>'
        '<uniqueid type="tmdb" default="true">{tmdb}</uniqueid></movie>\n')
@@ -42,40 +42,6 @@ def build_library(root: Path, movies: int, offset: int) -> None:
         (d / f"{name}.mkv").write_bytes(b"\x1aE\xdf\xa3" + b"\0" * 60)   # never probed here
         (d / f"{name}.nfo").write_text(NFO.format(title=m["title"], year=m["release_date"][:4],
                                                   tmdb=data.SYNTHETIC_BASE + i))
-
-
-class EmulatorProcess:
-    """The emulators in a process of their own, as the real TMDB is on another machine: in this
-    process they would compete with Metarr for the GIL and slow both. Their figures come back over
-    a pipe when stopped."""
-
-    def __init__(self, rps: int) -> None:
-        import multiprocessing as mp
-        ctx = mp.get_context("fork")
-        self.conn, child = ctx.Pipe()
-        self.proc = ctx.Process(target=self._run, args=(child, rps), daemon=True)
-        self.proc.start()
-        self._env = self.conn.recv()
-
-    @staticmethod
-    def _run(conn, rps: int) -> None:
-        from tests.emulation import EmulatorThread
-        et = EmulatorThread(tmdb_rps=rps)
-        emu = et.start()
-        conn.send(emu.env())
-        conn.recv()   # "stop"
-        st = emu.stats["tmdb"]
-        conn.send({"times": list(st.times), "throttled": st.throttled, "requests": st.requests})
-        et.stop()
-
-    def env(self) -> dict[str, str]:
-        return dict(self._env)
-
-    def stop(self) -> dict:
-        self.conn.send("stop")
-        out = self.conn.recv()
-        self.proc.join(10)
-        return out
 
 
 def measure(times: list[float]) -> tuple[int, float]:
@@ -120,7 +86,7 @@ def single_process(tmp: Path, movies: int, rps: int, limit: float) -> dict:
     from metarr.libraries import LibraryInput, create
     from metarr.scanner import scan
 
-    emu = EmulatorProcess(rps)
+    emu = EmulatorProcess("fork", tmdb_rps=rps)   # the cheaper emulator (see EmulatorProcess)
     stats = None
     try:
         lib_root = tmp / "single" / "movies"
@@ -136,7 +102,7 @@ def single_process(tmp: Path, movies: int, rps: int, limit: float) -> dict:
             counts = wait_done(s.db, "one process", movies, timeout=30 + 5 * movies / limit)
         finally:
             system.stop()
-        stats = emu.stop()
+        stats = emu.stop()["tmdb"]
         n, rate = measure(stats["times"])
         return {"requests": n, "rate": rate, "throttled": stats["throttled"],
                 "max_1s": servers.max_in_window(stats["times"]), "jobs": counts}
@@ -159,7 +125,7 @@ def two_workers(tmp: Path, movies: int, rps: int, limit: float, db_url: str) -> 
     url = f"{db_url}{'&' if '?' in db_url else '?'}schema={schema}"
     admin = open_database(db_url)
     admin.execute_sql(f"CREATE SCHEMA {schema}")
-    emu = EmulatorProcess(rps)
+    emu = EmulatorProcess("fork", tmdb_rps=rps)   # the cheaper emulator (see EmulatorProcess)
     stats = None
     workers: list = []
     try:
@@ -182,7 +148,7 @@ def two_workers(tmp: Path, movies: int, rps: int, limit: float, db_url: str) -> 
                                          "GROUP BY worker_id").fetchall())
         for w in workers:
             w.stop()
-        stats = emu.stop()
+        stats = emu.stop()["tmdb"]
         n, rate = measure(stats["times"])
         db.close()
         return {"requests": n, "rate": rate, "throttled": stats["throttled"],
