@@ -309,9 +309,10 @@ def _apply_unit(db, data_dir: Path, lib: Library, unit: str, touched: set[str], 
                 MediaFile.update(entity_type=None, entity_id=None, kind=o.kind, role=o.role).where(
                     MediaFile.id == files[o.path].id).execute()
         if lib.kind == "movie":
-            rows = _unit_movies(db, lib, unit)
-            kept = [_apply_movie(db, lib, m, files, touched, ctx, rep, now, rows) for m in plan.items]
-            _retire_movies(rows, kept, rep, now)
+            movies = _unit_movies(db, lib, unit, files)
+            kept = [_apply_movie(db, lib, m, files, touched, ctx, rep, now, movies) for m in plan.items]
+            _soft_delete(Movie, [r.id for r in movies.by_key.values() if r.deleted_at is None and r.id not in kept],
+                         rep, now)
             ids = dict(zip((m.key for m in plan.items), kept, strict=True))
         elif lib.kind == "tv":
             kept = [_apply_show(db, lib, s, files, touched, ctx, rep, now) for s in plan.items]
@@ -336,37 +337,42 @@ class _MovieRow:
     parsed: dict | None
 
 
-def _unit_movies(db, lib: Library, unit: str) -> list[_MovieRow]:
-    """The unit's movies, soft-deleted ones too, read once: every movie of a unit has its key under
-    the unit's folder (or no folder at all for the library root). The scan of the unit keeps the list
-    up to date as it creates, restores and re-keys rows."""
+@dataclass
+class _UnitMovies:
+    """A unit's movies, soft-deleted ones too, by key; `orphans`: those whose video is gone (their key
+    is not among the unit's live files), the only rows an upgrade may take over. Kept up to date as
+    the unit's items are applied (an orphan taken over leaves the list; new rows are never orphans)."""
+    by_key: dict[str, _MovieRow]
+    orphans: list[_MovieRow]
+
+
+def _unit_movies(db, lib: Library, unit: str, files: dict[str, MediaFile]) -> _UnitMovies:
+    """Read once per unit: every movie of a unit has its key under the unit's folder (or no folder at
+    all for the library root)."""
     cond, args = _unit_filter(db, unit, "key")
     sql = (f"SELECT id, key, folder, disc, deleted_at, title, parsed FROM movies "
            f"WHERE library_id = {'?' if is_sqlite(db) else '%s'}{cond} ORDER BY id")
     parsed = Movie.parsed.python_value
-    return [_MovieRow(r[0], r[1], r[2], bool(r[3]), r[4], r[5], parsed(r[6]))
+    rows = [_MovieRow(r[0], r[1], r[2], bool(r[3]), r[4], r[5], parsed(r[6]))
             for r in db.execute_sql(sql, [lib.id, *args]).fetchall()]
+    return _UnitMovies({r.key: r for r in rows}, [r for r in rows if r.key not in files])
 
 
-def _retire_movies(rows: list[_MovieRow], kept: list[int], rep: ScanReport, now: float) -> None:
-    """Movies of the unit that no longer have files are soft-deleted (restorable)."""
-    gone = [r.id for r in rows if r.deleted_at is None and r.id not in kept]
-    if gone:
-        Movie.update(deleted_at=now, updated_at=now).where(Movie.id.in_(gone)).execute()
-        rep.removed += len(gone)
+def _soft_delete(model, ids: list[int], rep: ScanReport, now: float) -> None:
+    """Entities that no longer have files are soft-deleted (restorable), in one statement."""
+    if ids:
+        model.update(deleted_at=now, updated_at=now).where(model.id.in_(ids)).execute()
+        rep.removed += len(ids)
 
 
 def _retire(model, lib: Library, unit: str, kept: list[int], rep: ScanReport, now: float, db) -> None:
-    """Shows or artists of this unit that no longer have files are soft-deleted (restorable)."""
+    """Shows or artists of this unit that no longer have files are soft-deleted."""
     if unit == "":
         return   # shows and artists are folders: loose files in the root never hold one
     cond, args = _under(db, "key", unit)
-    base = f"SELECT id, key FROM {model._meta.table_name} WHERE library_id = {'?' if is_sqlite(db) else '%s'} AND deleted_at IS NULL"
-    rows = db.execute_sql(base + cond, [lib.id, *args]).fetchall()
-    for eid, _key in rows:
-        if eid not in kept:
-            model.update(deleted_at=now, updated_at=now).where(model.id == eid).execute()
-            rep.removed += 1
+    base = f"SELECT id FROM {model._meta.table_name} WHERE library_id = {'?' if is_sqlite(db) else '%s'} AND deleted_at IS NULL"
+    _soft_delete(model, [eid for (eid,) in db.execute_sql(base + cond, [lib.id, *args]).fetchall() if eid not in kept],
+                 rep, now)
 
 
 def _retire_children(model, parent_col, parent_id: int, keep: set[int] | list[int], now: float) -> None:
@@ -474,28 +480,28 @@ def _import_nfo(db, entity_type: str, eid: int, path: str, lib: Library, rep: Sc
 
 
 def _apply_movie(db, lib: Library, m: MovieItem, files: dict[str, MediaFile], touched: set[str], ctx: ScanContext,
-                 rep: ScanReport, now: float, rows: list[_MovieRow]) -> int:
-    """`rows`: the unit's movies (`_unit_movies`), kept up to date here."""
-    row = next((r for r in rows if r.key == m.key), None)
+                 rep: ScanReport, now: float, movies: _UnitMovies) -> int:
+    """`movies`: the unit's movies (`_unit_movies`), kept up to date here."""
+    row = movies.by_key.get(m.key)
     if row is None and m.folder:
         # an upgrade or rename: a movie of this folder whose video is gone takes the new file, if it
-        # is the same film (a webhook says so, or the names agree) — never a neighbour in a shared folder.
-        # `files` holds the unit's live files: a key not among them has lost its video
+        # is the same film (a webhook says so, or the names agree) — never a neighbour in a shared folder
         from .scoring import norm_title
-        for cand in (r for r in rows if r.folder == m.folder):
-            same = ctx.upgrade or norm_title((cand.parsed or {}).get("title") or cand.title) == norm_title(m.title.title)
-            if same and cand.key not in files:
+        for cand in movies.orphans:
+            if cand.folder == m.folder and (
+                    ctx.upgrade or norm_title((cand.parsed or {}).get("title") or cand.title) == norm_title(m.title.title)):
                 Movie.update(key=m.key, updated_at=now, deleted_at=None).where(Movie.id == cand.id).execute()
+                movies.orphans.remove(cand)
+                del movies.by_key[cand.key]
                 cand.key, cand.deleted_at = m.key, None
-                row = cand
+                movies.by_key[m.key] = row = cand
                 break
     created = row is None
     if created:
         parsed = {"title": m.title.title, "year": m.title.year, "source": m.title.source}
         new = _new_entity(Movie, library_id=lib.id, key=m.key, folder=m.folder, title=m.title.title, year=m.title.year,
                           disc=m.disc, parsed=parsed)
-        row = _MovieRow(new.id, m.key, m.folder, m.disc, None, m.title.title, parsed)
-        rows.append(row)
+        row = movies.by_key[m.key] = _MovieRow(new.id, m.key, m.folder, m.disc, None, m.title.title, parsed)
         md.set_state("movie", row.id, "title", "name")
         rep.created += 1
     elif row.deleted_at is not None:
@@ -632,14 +638,11 @@ def _row_id(model, lib: Library, key: str):
     return model.select(model.id).where((model.library_id == lib.id) & (model.key == key)).first()
 
 
-def _art_targets(lib: Library, item, movie_id: int | None = None) -> list[tuple[str, int, str, int | None, str]]:
-    """(entity type, id, slot, season, path) for the artwork files an item owns. `movie_id`: the
-    movie's row when the caller knows it."""
+def _art_targets(lib: Library, item, movie_id: int | None) -> list[tuple[str, int, str, int | None, str]]:
+    """(entity type, id, slot, season, path) for the artwork files an item owns. `movie_id`: a
+    movie item's row (the unit's apply step has it)."""
     out = []
     if isinstance(item, MovieItem):
-        if movie_id is None:
-            row = _row_id(Movie, lib, item.key)
-            movie_id = row.id if row else None
         if movie_id is not None:
             out += [("movie", movie_id, slot, None, p) for slot, p in item.art.items()]
     elif isinstance(item, ShowItem):
@@ -692,7 +695,7 @@ def _slot_states(targets: list) -> tuple[dict[tuple, ArtworkSlot], set[tuple]]:
 
 
 def _import_art(db, data_dir: Path, lib: Library, item, files: dict[str, MediaFile], touched: set[str],
-                rep: ScanReport, movie_id: int | None = None) -> None:
+                rep: ScanReport, movie_id: int | None) -> None:
     """Copy the user's own artwork into the cache before anything could replace it, and use it for
     the slot unless the slot is locked or already holds a choice of the user's."""
     store = None
