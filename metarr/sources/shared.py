@@ -15,7 +15,7 @@ from ..db.models import ProviderLimit
 from .ratelimit import gcra_reserve
 
 
-def reserve(db, provider: str, interval: float, burst: int, now: float | None = None) -> float:
+def reserve(db, provider: str, interval: float, burst: int) -> float:
     """Reserve the next request slot; returns the epoch time to send at. The time is read once the
     row is locked, the moment the slot is taken: a time read before the round trip would hand an
     idle limiter's slot out already in the past (by the wait for the database), and the caller
@@ -30,7 +30,7 @@ def reserve(db, provider: str, interval: float, burst: int, now: float | None = 
                                  day="").on_conflict_ignore().execute()
             row = ProviderLimit.select().where(ProviderLimit.provider == provider).for_update().first() \
                 if not is_sqlite(db) else ProviderLimit.get(ProviderLimit.provider == provider)
-        now = time.time() if now is None else now
+        now = time.time()
         day = datetime.fromtimestamp(now, UTC).strftime("%Y-%m-%d")
         start = max(now, row.paused_until)
         tat, wait = gcra_reserve(row.next_free, start, interval, burst)
