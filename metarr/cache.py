@@ -10,7 +10,8 @@ import peewee as pw
 from .assets.download import DownloadPolicy
 from .assets.fetch import fetch_to_store
 from .assets.store import AssetStore, StoredAsset, StoredState, verify_stored
-from .db.database import write_tx
+from .db import statements
+from .db.database import is_sqlite, write_tx
 from .db.media import ArtworkSlot, AssetCandidate, CacheFile, CastMember, LibraryFile
 
 
@@ -33,7 +34,7 @@ def record_rows(db, data_dir: Path, stored: list[StoredAsset], origin: str,
         return str(a.path.relative_to(data_dir)) if a.path.is_relative_to(data_dir) else str(a.path)
 
     shas = sorted({a.sha256 for a in stored})
-    rows = {r.sha256: r for r in CacheFile.select().where(CacheFile.sha256.in_(shas))}
+    rows = _by_sha(db, shas)
     for a in stored:
         row = rows.get(a.sha256)
         if row is not None and (row.orphaned_at is not None or row.path != rel(a)):
@@ -42,12 +43,18 @@ def record_rows(db, data_dir: Path, stored: list[StoredAsset], origin: str,
     new = {a.sha256: a for a in stored if a.sha256 not in rows}
     if new:
         now = time.time()
-        CacheFile.insert_many([dict(sha256=a.sha256, path=rel(a), kind=a.kind, size=a.size, mime=a.info.mime,
-                                    width=a.info.width, height=a.info.height, phash=a.info.phash, origin=origin,
-                                    origin_url=origin_url, created_at=now) for a in new.values()]
-                              ).on_conflict(conflict_target=[CacheFile.sha256], action="NOTHING").execute()
-        rows.update({r.sha256: r for r in CacheFile.select().where(CacheFile.sha256.in_(sorted(new)))})
+        statements.insert_many(db, CacheFile, [
+            dict(sha256=a.sha256, path=rel(a), kind=a.kind, size=a.size, mime=a.info.mime, width=a.info.width,
+                 height=a.info.height, phash=a.info.phash, origin=origin, origin_url=origin_url, created_at=now)
+            for a in new.values()], conflict=("sha256",))
+        rows.update(_by_sha(db, sorted(new)))
     return [rows[a.sha256] for a in stored]
+
+
+def _by_sha(db, shas: list[str]) -> dict[str, CacheFile]:
+    p = "?" if is_sqlite(db) else "%s"
+    return {r.sha256: r for r in CacheFile.raw(
+        f"SELECT * FROM cache_files WHERE sha256 IN ({', '.join([p] * len(shas))})", *shas)}
 
 
 def ingest_local(db, store: AssetStore, data_dir: Path, path: Path, kind: str = "assets") -> CacheFile:

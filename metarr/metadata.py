@@ -11,8 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from peewee import EXCLUDED
-
+from .db import statements
 from .db.database import write_tx
 from .db.media import ENTITY_MODELS, CastMember, EntityList, FieldState, Rating
 from .values import CastEntry, RatingEntry
@@ -189,60 +188,48 @@ def apply(db, entity_type: str, entity_id: int, update: Update, *, now: float | 
         model = ENTITY_MODELS[entity_type]
         scalars = {k: v for k, v in changes.items() if k in SCALARS[entity_type]}
         if scalars:
-            model.update(**scalars, updated_at=now).where(model.id == entity_id).execute()
+            statements.update(db, model, {**scalars, "updated_at": now}, id=entity_id)
         lists = {key[5:]: value for key, value in changes.items() if key.startswith("list:")}
         if lists:   # every changed list in one delete and one insert
-            EntityList.delete().where((EntityList.entity_type == entity_type) & (EntityList.entity_id == entity_id)
-                                      & EntityList.name.in_(sorted(lists))).execute()
-            rows = [dict(entity_type=entity_type, entity_id=entity_id, name=name, value=v, position=i)
-                    for name, value in lists.items() for i, v in enumerate(value or ())]
-            if rows:
-                EntityList.insert_many(rows).execute()
+            statements.delete_in(db, EntityList, "name", sorted(lists), entity_type=entity_type, entity_id=entity_id)
+            statements.insert_many(db, EntityList, [
+                dict(entity_type=entity_type, entity_id=entity_id, name=name, value=v, position=i)
+                for name, value in lists.items() for i, v in enumerate(value or ())])
         for key, value in changes.items():
             if key.startswith("list:"):
                 continue
             elif key == "cast":
                 CastMember.delete().where((CastMember.entity_type == entity_type)
                                           & (CastMember.entity_id == entity_id)).execute()
-                if value:
-                    CastMember.insert_many([dict(entity_type=entity_type, entity_id=entity_id, name=c.name[:500],
-                                                 role=c.role, position=c.order if c.order is not None else i,
-                                                 thumb_url=c.thumb_url) for i, c in enumerate(value)]).execute()
+                statements.insert_many(db, CastMember, [
+                    dict(entity_type=entity_type, entity_id=entity_id, name=c.name[:500], role=c.role,
+                         position=c.order if c.order is not None else i, thumb_url=c.thumb_url)
+                    for i, c in enumerate(value or ())])
             elif key == "ratings" and value:
                 by_source = {r.source: r for r in value}   # one row per source, the last offer wins
-                Rating.insert_many([dict(entity_type=entity_type, entity_id=entity_id, source=r.source, value=r.value,
-                                         votes=r.votes or 0, max=r.max or 10, is_default=r.default)
-                                    for r in by_source.values()]).on_conflict(
-                    conflict_target=[Rating.entity_type, Rating.entity_id, Rating.source],
-                    update={Rating.value: EXCLUDED.value, Rating.votes: EXCLUDED.votes, Rating.max: EXCLUDED.max,
-                            Rating.is_default: EXCLUDED.is_default}).execute()
+                statements.insert_many(db, Rating, [
+                    dict(entity_type=entity_type, entity_id=entity_id, source=r.source, value=r.value,
+                         votes=r.votes or 0, max=r.max or 10, is_default=r.default) for r in by_source.values()],
+                    conflict=("entity_type", "entity_id", "source"), update=("value", "votes", "max", "is_default"))
         set_states(entity_type, entity_id, list(changes), update.source, locked=True if update.lock else None, now=now)
         return sorted(changes)
 
 
 def set_state(entity_type: str, entity_id: int, key: str, source: str, locked: bool | None = None,
               now: float | None = None) -> None:
-    now = now or time.time()
-    values = {FieldState.source: source, FieldState.updated_at: now}
-    if locked is not None:
-        values[FieldState.locked] = locked
-    FieldState.insert(entity_type=entity_type, entity_id=entity_id, field=key, source=source,
-                      locked=bool(locked), updated_at=now).on_conflict(
-        conflict_target=[FieldState.entity_type, FieldState.entity_id, FieldState.field], update=values).execute()
+    set_states(entity_type, entity_id, [key], source, locked, now)
 
 
 def set_states(entity_type: str, entity_id: int, keys: list[str], source: str, locked: bool | None = None,
                now: float | None = None) -> None:
-    """`set_state` for several fields in one statement."""
+    """Record who set these fields (and lock or unlock them, unless `locked` is None) in one statement."""
     if not keys:
         return
     now = now or time.time()
-    values = {FieldState.source: EXCLUDED.source, FieldState.updated_at: EXCLUDED.updated_at}
-    if locked is not None:
-        values[FieldState.locked] = EXCLUDED.locked
-    FieldState.insert_many([dict(entity_type=entity_type, entity_id=entity_id, field=k, source=source,
-                                 locked=bool(locked), updated_at=now) for k in keys]).on_conflict(
-        conflict_target=[FieldState.entity_type, FieldState.entity_id, FieldState.field], update=values).execute()
+    statements.insert_many(FieldState._meta.database, FieldState, [
+        dict(entity_type=entity_type, entity_id=entity_id, field=k, source=source, locked=bool(locked), updated_at=now)
+        for k in keys], conflict=("entity_type", "entity_id", "field"),
+        update=("source", "updated_at") + (("locked",) if locked is not None else ()))
 
 
 def set_lock(db, entity_type: str, entity_id: int, key: str, locked: bool) -> None:

@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ import peewee as pw
 
 from . import cache, nfo_map
 from . import metadata as md
+from .db import statements
 from .db.database import is_sqlite, write_tx
 from .db.media import (
     Album,
@@ -25,7 +27,6 @@ from .db.media import (
     ArtworkSlot,
     CastMember,
     Episode,
-    FieldState,
     MediaFile,
     Movie,
     ScanBacklog,
@@ -272,12 +273,16 @@ def _our_own(lib: Library, files: dict[str, MediaFile]) -> set[str]:
     from .db.media import LibraryFile
     paths = list(files)
     out = set()
+    db = LibraryFile._meta.database
+    p = "?" if is_sqlite(db) else "%s"
     for i in range(0, len(paths), 500):
-        for r in LibraryFile.select(LibraryFile.path, LibraryFile.size, LibraryFile.mtime_ns).where(
-                (LibraryFile.library_id == lib.id) & LibraryFile.path.in_(paths[i:i + 500])):
-            f = files[r.path]
-            if f.size == r.size and f.mtime_ns == r.mtime_ns:
-                out.add(r.path)
+        chunk = paths[i:i + 500]
+        for path, size, mtime_ns in db.execute_sql(
+                f"SELECT path, size, mtime_ns FROM library_files WHERE library_id = {p} "
+                f"AND path IN ({', '.join([p] * len(chunk))})", [lib.id, *chunk]).fetchall():
+            f = files[path]
+            if f.size == size and f.mtime_ns == mtime_ns:
+                out.add(path)
     return out
 
 
@@ -287,11 +292,8 @@ def _link(db, files: dict[str, MediaFile], owned: list[Owned], entity_type: str,
         f = files.get(o.path)
         if f is not None and (f.entity_type, f.entity_id, f.kind, f.role) != (entity_type, entity_id, o.kind, o.role):
             todo[f.id] = (o.kind, o.role)
-    if todo:   # one statement for the item's files, not one per file
-        MediaFile.update(entity_type=entity_type, entity_id=entity_id,
-                         kind=pw.Case(MediaFile.id, [(fid, k) for fid, (k, _) in todo.items()]),
-                         role=pw.Case(MediaFile.id, [(fid, r) for fid, (_, r) in todo.items()])).where(
-            MediaFile.id.in_(list(todo))).execute()
+    statements.update_many(db, MediaFile, ("entity_type", "entity_id", "kind", "role"), "id",
+                           [(entity_type, entity_id, k, r, fid) for fid, (k, r) in todo.items()])
 
 
 # ------------------------------------------------------------------ units
@@ -388,7 +390,7 @@ def _get_or_create(model, entity_type: str, lib: Library, key: str, name_field: 
     name comes from the file system (provenance `name`)."""
     row = model.get_or_none((model.library_id == lib.id) & (model.key == key))
     if row is None:
-        row = _new_entity(model, library_id=lib.id, key=key, **values)
+        row = _new_entity(model._meta.database, model, library_id=lib.id, key=key, **values)
         md.set_state(entity_type, row.id, name_field, "name")
         rep.created += 1
         return row, True
@@ -398,9 +400,10 @@ def _get_or_create(model, entity_type: str, lib: Library, key: str, name_field: 
     return row, False
 
 
-def _new_entity(model, **values):
+def _new_entity(db, model, **values):
     now = time.time()
-    return model.create(date_added=now, created_at=now, updated_at=now, **values)
+    values = {"date_added": now, "created_at": now, "updated_at": now, **values}
+    return model(id=statements.insert(db, model, values), **values)
 
 
 def _fill(entity_type: str, eid: int, values: dict, source: str) -> None:
@@ -430,18 +433,25 @@ def _ids_update(ids: dict[str, Any], kind: str) -> dict:
     return out
 
 
-def _identified(model, eid: int) -> None:
-    """An item that has an id now is `identified` (one conditional UPDATE, no read first)."""
-    has = None
+@lru_cache(maxsize=16)
+def _identified_sql(model, sqlite: bool) -> str | None:
+    has = []
     for f in ("tmdb_id", "imdb_id", "tvdb_id", "musicbrainz_id"):
         if hasattr(model, f):
-            col = getattr(model, f)
-            cond = col.is_null(False) & (col != (0 if isinstance(col, pw.IntegerField) else ""))
-            has = cond if has is None else (has | cond)
-    if has is None:
-        return
-    model.update(state="identified").where((model.id == eid) & model.state.in_(("discovered", "unidentified"))
-                                           & has).execute()
+            empty = "0" if isinstance(getattr(model, f), pw.IntegerField) else "''"
+            has.append(f"({f} IS NOT NULL AND {f} <> {empty})")
+    if not has:
+        return None
+    return (f"UPDATE {model._meta.table_name} SET state = 'identified' WHERE id = {'?' if sqlite else '%s'} "
+            f"AND state IN ('discovered', 'unidentified') AND ({' OR '.join(has)})")
+
+
+def _identified(model, eid: int) -> None:
+    """An item that has an id now is `identified` (one conditional UPDATE, no read first)."""
+    db = model._meta.database
+    sql = _identified_sql(model, is_sqlite(db))
+    if sql:
+        db.execute_sql(sql, (eid,))
 
 
 def _fresh(entity_type: str, values: dict[str, Any], name_field: str) -> tuple[dict, dict]:
@@ -499,7 +509,7 @@ def _apply_movie(db, lib: Library, m: MovieItem, files: dict[str, MediaFile], to
     created = row is None
     if created:
         parsed = {"title": m.title.title, "year": m.title.year, "source": m.title.source}
-        new = _new_entity(Movie, library_id=lib.id, key=m.key, folder=m.folder, title=m.title.title, year=m.title.year,
+        new = _new_entity(db, Movie, library_id=lib.id, key=m.key, folder=m.folder, title=m.title.title, year=m.title.year,
                           disc=m.disc, parsed=parsed)
         row = movies.by_key[m.key] = _MovieRow(new.id, m.key, m.folder, m.disc, None, m.title.title, parsed)
         md.set_state("movie", row.id, "title", "name")
@@ -542,7 +552,7 @@ def _apply_show(db, lib: Library, s: ShowItem, files: dict[str, MediaFile], touc
     changed = created or any(o.path in touched for o in s.files)
     for e in s.episodes:
         if e.season not in seasons:
-            seasons[e.season] = _new_entity(Season, series_id=row.id, number=e.season, library_id=lib.id)
+            seasons[e.season] = _new_entity(db, Season, series_id=row.id, number=e.season, library_id=lib.id)
         present |= set(_apply_episodes(db, lib, row.id, e, files, touched, rep, now))
         changed = changed or any(o.path in touched for o in e.files)
     _retire_children(Episode, Episode.series_id, row.id, present, now)
@@ -559,7 +569,7 @@ def _apply_episodes(db, lib: Library, series_id: int, e: EpisodeItem, files: dic
         ep = Episode.get_or_none((Episode.series_id == series_id) & (Episode.season == e.season)
                                  & (Episode.episode == number))
         if ep is None:
-            ep = _new_entity(Episode, series_id=series_id, season=e.season, episode=number, library_id=lib.id,
+            ep = _new_entity(db, Episode, series_id=series_id, season=e.season, episode=number, library_id=lib.id,
                              absolute=e.absolute, aired=e.air_date, title=(e.title if len(e.episodes) == 1 else None) or "",
                              file_id=f.id if f else None, part=part)
             rep.created += 1
@@ -655,7 +665,7 @@ def _art_targets(lib: Library, item, movie_id: int | None) -> list[tuple[str, in
                         continue
                     season = Season.get_or_none((Season.series_id == row.id) & (Season.number == int(number)))
                     if season is None:
-                        season = _new_entity(Season, series_id=row.id, number=int(number), library_id=lib.id)
+                        season = _new_entity(Season._meta.database, Season, series_id=row.id, number=int(number), library_id=lib.id)
                     out.append(("season", season.id, art, None, p))
                 else:
                     out.append(("series", row.id, slot, None, p))
@@ -675,22 +685,36 @@ def _art_targets(lib: Library, item, movie_id: int | None) -> list[tuple[str, in
     return out
 
 
-def _slot_states(targets: list) -> tuple[dict[tuple, ArtworkSlot], set[tuple]]:
+@dataclass(frozen=True)
+class _Slot:
+    """What the artwork import needs of a slot's current choice."""
+    id: int
+    cache_file_id: int
+    source: str
+
+
+def _slot_states(db, targets: list) -> tuple[dict[tuple, _Slot], set[tuple]]:
     """The current first-rank slots and the locked art fields of the entities in `targets`, read
     with one query each per entity type instead of two per image."""
-    slots: dict[tuple, ArtworkSlot] = {}
+    slots: dict[tuple, _Slot] = {}
     locked: set[tuple] = set()
     by_type: dict[str, set[int]] = {}
     for et, eid, *_ in targets:
         by_type.setdefault(et, set()).add(eid)
+    sqlite = is_sqlite(db)
+    # psycopg reads '%' as the start of a placeholder: a literal one is written twice there
+    p, art, true = ("?", "'art:%'", "1") if sqlite else ("%s", "'art:%%'", "TRUE")
     for et, ids in by_type.items():
-        for r in ArtworkSlot.select().where((ArtworkSlot.entity_type == et) & ArtworkSlot.entity_id.in_(sorted(ids))
-                                            & (ArtworkSlot.rank == 0)):
-            slots[(et, r.entity_id, r.slot)] = r
-        for r in FieldState.select(FieldState.entity_id, FieldState.field).where(
-                (FieldState.entity_type == et) & FieldState.entity_id.in_(sorted(ids))
-                & FieldState.field.startswith("art:") & (FieldState.locked == True)):  # noqa: E712
-            locked.add((et, r.entity_id, r.field[4:]))
+        marks = ", ".join([p] * len(ids))
+        args = [et, *sorted(ids)]
+        for sid, eid, slot, cid, source in db.execute_sql(
+                f"SELECT id, entity_id, slot, cache_file_id, source FROM artwork_slots WHERE entity_type = {p} "
+                f"AND entity_id IN ({marks}) AND rank = 0", args).fetchall():
+            slots[(et, eid, slot)] = _Slot(sid, cid, source)
+        for eid, fld in db.execute_sql(
+                f"SELECT entity_id, field FROM field_states WHERE entity_type = {p} AND entity_id IN ({marks}) "
+                f"AND field LIKE {art} AND locked = {true}", args).fetchall():
+            locked.add((et, eid, fld[4:]))
     return slots, locked
 
 
@@ -700,7 +724,7 @@ def _import_art(db, data_dir: Path, lib: Library, item, files: dict[str, MediaFi
     the slot unless the slot is locked or already holds a choice of the user's."""
     store = None
     targets = _art_targets(lib, item, movie_id)
-    slots, locked = _slot_states(targets)
+    slots, locked = _slot_states(db, targets)
     stored = []
     for et, eid, slot, season, path in targets:
         have = slots.get((et, eid, slot))
@@ -722,9 +746,7 @@ def _import_art(db, data_dir: Path, lib: Library, item, files: dict[str, MediaFi
         rows = cache.record_rows(db, data_dir, [s[-1] for s in stored], "local")
         ingested = [(*s[:-1], cf) for s, cf in zip(stored, rows, strict=True)]
         shas = {files[path].id: cf.sha256 for *_, path, _, cf in ingested if path in files}
-        if shas:
-            MediaFile.update(sha256=pw.Case(MediaFile.id, list(shas.items()))).where(
-                MediaFile.id.in_(list(shas))).execute()
+        statements.update_many(db, MediaFile, ("sha256",), "id", [(sha, fid) for fid, sha in shas.items()])
         for et, eid, slot, season, _path, have, cf in ingested:
             if (et, eid, slot) in locked or (have is not None and have.source in ("user", "upload")):
                 continue
@@ -732,10 +754,9 @@ def _import_art(db, data_dir: Path, lib: Library, item, files: dict[str, MediaFi
                 new_slots.append(dict(entity_type=et, entity_id=eid, slot=slot, season=season, rank=0,
                                       cache_file_id=cf.id, source="local", updated_at=now))
             elif have.cache_file_id != cf.id and have.source == "local":
-                ArtworkSlot.update(cache_file_id=cf.id, updated_at=now).where(ArtworkSlot.id == have.id).execute()
+                statements.update(db, ArtworkSlot, {"cache_file_id": cf.id, "updated_at": now}, id=have.id)
             states.setdefault((et, eid), []).append(f"art:{slot}")
-        if new_slots:
-            ArtworkSlot.insert_many(new_slots).execute()
+        statements.insert_many(db, ArtworkSlot, new_slots)
         for (et, eid), keys in states.items():
             md.set_states(et, eid, keys, "local", now=now)
     _import_actor_images(db, data_dir, lib, item, files, touched, rep)
