@@ -7,6 +7,7 @@ floats and plain dicts for convenience and normalise them, so equal content comp
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -72,26 +73,35 @@ def clean_text(value: str) -> str:
     return _ILLEGAL.sub("", value.replace("\r\n", "\n").replace("\r", "\n"))
 
 
+@functools.cache
+def _plan(cls: type) -> tuple[tuple[str, bool, bool], ...]:
+    """(name, empty text becomes None, holds a Decimal) per field of an NFO dataclass: read once per
+    class, not per document (dataclasses.fields and the type test cost more than the work)."""
+    return tuple((f.name, f.default is None, "Decimal" in str(f.type)) for f in dataclasses.fields(cls))
+
+
 def _normalise(obj: Any) -> None:
     """Shared __post_init__ so equal content compares equal however it was built.
 
     Lists become tuples, numbers in Decimal fields become Decimal, text is cleaned and stripped
     (Kodi trims it too) and an empty optional text becomes None.
     """
-    for f in dataclasses.fields(obj):
-        value = getattr(obj, f.name)
+    for name, optional, decimal in _plan(type(obj)):
+        value = original = getattr(obj, name)
+        if value is None or value == ():   # most fields of a document: nothing to do
+            continue
         if isinstance(value, list):
             value = tuple(value)
         if isinstance(value, tuple) and value and isinstance(value[0], str):
             value = tuple(v for v in (clean_text(v).strip() for v in value) if v)
         elif isinstance(value, str):
             value = clean_text(value).strip()
-            if not value and f.default is None:
+            if not value and optional:
                 value = None
-        elif "Decimal" in str(f.type) and value is not None and not isinstance(value, Decimal):
+        elif decimal and not isinstance(value, Decimal):
             value = to_decimal(value)
-        if value is not getattr(obj, f.name):
-            object.__setattr__(obj, f.name, value)
+        if value is not original:
+            object.__setattr__(obj, name, value)
 
 
 @dataclass(frozen=True, kw_only=True)
