@@ -41,7 +41,7 @@ def _run(ctx, job, sub: str, context: ScanContext) -> JobResult:
 
     rep = scan(s.db, s.config.data_dir, lib, sub, progress, context,
                probe_workers=int(settings.get(s.db, "scan.probe_concurrency")),
-               extra_ignore=settings.get(s.db, "scan.ignore_patterns"), job_id=job.id)
+               extra_ignore=settings.get(s.db, "scan.ignore_patterns"), job_id=job.id, memo=s.scan_memo)
     summary = (f"{lib.name}{'/' + sub if sub else ''}: {rep.files} files, {rep.new} new, {rep.changed} changed, "
                f"{rep.moved} moved, {rep.deleted} deleted; {rep.created} items added, {rep.removed} removed")
     level = "warning" if rep.problems else "info"

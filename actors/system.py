@@ -14,6 +14,7 @@ from metarr.db.database import open_database
 from metarr.db.migrate import migrate
 from metarr.events import EventBus
 from metarr.jobs.registry import HandlerRegistry
+from metarr.scanner import ScanMemo
 
 from .job_ledger import JobLedger
 
@@ -30,6 +31,7 @@ class Services:
     role: str = "serve"
     actors: dict[str, Any] = field(default_factory=dict)   # name -> proxy
     started_at: float = field(default_factory=time.time)
+    scan_memo: ScanMemo = field(default_factory=ScanMemo)   # what this process's scans remember
 
     def actor(self, name: str):
         return self.actors.get(name)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import time
+import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -75,6 +76,16 @@ class ScanReport:
         return d
 
 
+@dataclass
+class ScanMemo:
+    """What a long-lived scanner remembers between scans: per library, the last whole-library walk
+    and the `files_version` of the rows it matched. While that version stands, a walk equal to the
+    remembered one proves that nothing changed, without reading the library's file rows (most of a
+    no-change rescan's cost beyond the walk itself). Every process keeps its own; the version lives
+    in the database, so a change recorded by any process makes the memory useless, never wrong."""
+    walks: dict[int, tuple[str, list[tuple[str, int, int, int]]]] = field(default_factory=dict)
+
+
 @dataclass(frozen=True)
 class ScanContext:
     """Extra knowledge from a webhook: ids and whether the file replaced an older one."""
@@ -109,9 +120,11 @@ def _unit_filter(db, unit: str, column: str = "path") -> tuple[str, list]:
 
 def scan(db, data_dir: Path, lib: Library, sub: str = "", progress: Progress = _noop,
          context: ScanContext | None = None, probe_workers: int = 2, extra_ignore: list[str] | None = None,
-         do_probe: bool = True, job_id: int | None = None) -> ScanReport:
+         do_probe: bool = True, job_id: int | None = None, memo: ScanMemo | None = None) -> ScanReport:
     """`job_id`: the scan job this runs in; its backlog rows live until that job has succeeded (a
-    scan outside a job drops them as soon as each folder is applied)."""
+    scan outside a job drops them as soon as each folder is applied). `memo`: the caller's
+    ScanMemo, kept across its scans (a whole-library rescan that finds nothing new then reads no
+    file rows)."""
     t0 = time.monotonic()
     context = context or ScanContext()
     rep = ScanReport(lib.id)
@@ -124,14 +137,21 @@ def scan(db, data_dir: Path, lib: Library, sub: str = "", progress: Progress = _
     rep.problems += [(i.path, i.reason) for i in w.issues]
     p = "?" if is_sqlite(db) else "%s"
     cond, args = _under(db, "path", sub)
-    # the common case, nothing changed, is decided by one set comparison in C: the live rows as
-    # (path, size, mtime_ns, inode) tuples against the walked ones
-    live = db.execute_sql(f"SELECT path, size, mtime_ns, inode FROM media_files WHERE library_id = {p} "
-                          "AND deleted_at IS NULL" + cond, [lib.id, *args]).fetchall()
-    walked = set(w.files)
-    # equal sets: the same size and one contains the other (paths are unique on both sides)
-    unchanged = len(live) == len(walked) and walked.issuperset(live)
-    del live, walked
+    # read before the rows: a change committed in between then leaves the memory with an older
+    # version (useless), never rows older than the version it is filed under (wrong)
+    version = _files_version(db, lib.id)
+    remembered = memo.walks.get(lib.id) if memo is not None and not sub else None
+    if remembered is not None and version is not None and remembered[0] == version and remembered[1] == w.files:
+        unchanged = True   # the rows still match this very walk: no read of them needed
+    else:
+        # the common case, nothing changed, is decided by one set comparison in C: the live rows as
+        # (path, size, mtime_ns, inode) tuples against the walked ones
+        live = db.execute_sql(f"SELECT path, size, mtime_ns, inode FROM media_files WHERE library_id = {p} "
+                              "AND deleted_at IS NULL" + cond, [lib.id, *args]).fetchall()
+        walked = set(w.files)
+        # equal sets: the same size and one contains the other (paths are unique on both sides)
+        unchanged = len(live) == len(walked) and walked.issuperset(live)
+        del live, walked
     files = [] if unchanged else [FileEntry._make(t) for t in w.files]
     rows = [] if unchanged else db.execute_sql(
         f"SELECT id, path, size, mtime_ns, inode, deleted_at FROM media_files WHERE library_id = {p}" + cond,
@@ -161,8 +181,15 @@ def scan(db, data_dir: Path, lib: Library, sub: str = "", progress: Progress = _
         units.add(unit)
         touched_files |= paths
     if new or changed or missing or moves:
-        backlog.update(_record_files(db, lib, new, changed, missing, moves, units - set(backlog), touched_files,
-                                     job_id, now))
+        recorded, version = _record_files(db, lib, new, changed, missing, moves, units - set(backlog),
+                                          touched_files, job_id, now)
+        backlog.update(recorded)
+    if memo is not None and not sub:
+        # the live rows now hold exactly this walk, under `version` (ours, if this scan wrote them)
+        if version is None:   # a library whose rows were never written: nothing to vouch for
+            memo.walks.pop(lib.id, None)
+        else:
+            memo.walks[lib.id] = (version, w.files)
     units_sorted = sorted(units)
     applied: list[int] = []
     for i, unit in enumerate(units_sorted):
@@ -225,11 +252,19 @@ def _backlog(db, library_id: int, job_id: int | None) -> dict[str, tuple[list[in
     return out
 
 
+def _files_version(db, library_id: int) -> str | None:
+    row = db.execute_sql(f"SELECT files_version FROM libraries WHERE id = {'?' if is_sqlite(db) else '%s'}",
+                         (library_id,)).fetchone()
+    return row[0] if row else None
+
+
 def _record_files(db, lib: Library, new: list[FileEntry], changed: list[FileEntry], missing: list, moves: list,
                   units: set[str], touched: set[str], job_id: int | None, now: float
-                  ) -> dict[str, tuple[list[int], set[str]]]:
+                  ) -> tuple[dict[str, tuple[list[int], set[str]]], str]:
     """Record the file changes, and in the same transaction the units still to apply (returned as
-    backlog entries, deleted as each unit is applied)."""
+    backlog entries, deleted as each unit is applied) and a new files_version (returned too).
+    The only writer of a file row's path, size, mtime, inode and deletion: any other must replace
+    the library's files_version in its transaction as well, or a ScanMemo would trust stale rows."""
     from .scanning.classify import classify
     by_unit: dict[str, set[str]] = {u: set() for u in units}
     for path in touched:
@@ -257,7 +292,9 @@ def _record_files(db, lib: Library, new: list[FileEntry], changed: list[FileEntr
         ids = [r[0] for r in missing]
         for i in range(0, len(ids), 500):
             MediaFile.update(deleted_at=now, updated_at=now).where(MediaFile.id.in_(ids[i:i + 500])).execute()
-    return out
+        version = uuid.uuid4().hex
+        statements.update(db, Library, {"files_version": version}, id=lib.id)
+    return out, version
 
 
 def _unit_files(db, lib: Library, unit: str) -> dict[str, MediaFile]:

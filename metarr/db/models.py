@@ -123,6 +123,9 @@ class Library(BaseModel):
     created_at = pw.DoubleField()
     updated_at = pw.DoubleField()
     last_scan_at = pw.DoubleField(null=True)
+    # replaced (a new random token, never a counter: a re-created library may get an old id) in the
+    # transaction of every change to the library's file rows (metarr.scanner._record_files)
+    files_version = pw.CharField(max_length=32, null=True)
 
     class Meta:
         table_name = "libraries"

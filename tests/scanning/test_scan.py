@@ -374,3 +374,38 @@ def test_loose_movies_in_the_library_root_retire_and_return_without_touching_fol
     assert rep.restored == 1 and rep.created == 0
     assert Movie.get_by_id(loose["Metropolis (1927).mkv"]).deleted_at is None
     assert Movie.select().where(Movie.deleted_at.is_null()).count() == 3
+
+
+def test_a_remembered_walk_never_hides_a_change(services, tmp_path):
+    """ScanMemo: a whole-library rescan that matches the remembered walk reads no file rows, so the
+    memory must fail whenever the rows may differ: a change on disk, or one recorded by another process."""
+    from metarr.scanner import ScanMemo
+    lib, root = make_lib(tmp_path, "movie")
+    make_clip(root / "Metropolis (1927)" / "Metropolis (1927).mkv")
+    make_clip(root / "Nosferatu (1922)" / "Nosferatu (1922).mkv")
+    here, elsewhere = ScanMemo(), ScanMemo()   # two processes' scanners
+    assert run(services, lib, memo=here).new == 2
+    rep = run(services, lib, memo=here)
+    assert (rep.new, rep.changed, rep.deleted, rep.units) == (0, 0, 0, 0)
+    # a change on disk: the walk differs from the remembered one
+    (root / "Metropolis (1927)" / "Metropolis (1927).nfo").write_text("<movie><plot>Maschinenmensch.</plot></movie>")
+    rep = run(services, lib, memo=here)
+    assert rep.new == 1 and Movie.get(Movie.title == "Metropolis").plot == "Maschinenmensch."
+    # another process records a deletion; the folder then comes back exactly as it was (a rename keeps
+    # inode, size and mtime), so this process's walk equals what it remembers: only the version tells
+    outside = tmp_path / "parked"
+    os.rename(root / "Nosferatu (1922)", outside)
+    assert run(services, lib, memo=elsewhere).deleted == 1
+    assert Movie.get(Movie.title == "Nosferatu").deleted_at is not None
+    os.rename(outside, root / "Nosferatu (1922)")
+    rep = run(services, lib, memo=here)
+    assert rep.changed == 1 and Movie.get(Movie.title == "Nosferatu").deleted_at is None
+    # a folder scan (watcher, webhook) that records a change also retires the memory of the whole library
+    os.rename(root / "Nosferatu (1922)", outside)
+    assert run(services, lib, "Nosferatu (1922)", memo=here).deleted == 1
+    os.rename(outside, root / "Nosferatu (1922)")
+    assert run(services, lib, memo=here).changed == 1
+    assert Movie.get(Movie.title == "Nosferatu").deleted_at is None
+    # and with nothing changed since, the remembered walk and the rows agree again
+    rep = run(services, lib, memo=here)
+    assert (rep.new, rep.changed, rep.deleted, rep.moved) == (0, 0, 0, 0)
