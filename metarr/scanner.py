@@ -137,12 +137,14 @@ def scan(db, data_dir: Path, lib: Library, sub: str = "", progress: Progress = _
     rep.problems += [(i.path, i.reason) for i in w.issues]
     p = "?" if is_sqlite(db) else "%s"
     cond, args = _under(db, "path", sub)
-    # read before the rows: a change committed in between then leaves the memory with an older
-    # version (useless), never rows older than the version it is filed under (wrong)
+    # the version the live rows had before they are read: the walk is remembered under it only if it
+    # still stands once they are read (or, when this scan writes, inside its write transaction)
     version = _files_version(db, lib.id)
     remembered = memo.walks.get(lib.id) if memo is not None and not sub else None
+    trusted = None   # the files_version under which the live rows are known to equal this walk
     if remembered is not None and version is not None and remembered[0] == version and remembered[1] == w.files:
         unchanged = True   # the rows still match this very walk: no read of them needed
+        trusted = version
     else:
         # the common case, nothing changed, is decided by one set comparison in C: the live rows as
         # (path, size, mtime_ns, inode) tuples against the walked ones
@@ -152,6 +154,8 @@ def scan(db, data_dir: Path, lib: Library, sub: str = "", progress: Progress = _
         # equal sets: the same size and one contains the other (paths are unique on both sides)
         unchanged = len(live) == len(walked) and walked.issuperset(live)
         del live, walked
+        if unchanged and version is not None and _files_version(db, lib.id) == version:
+            trusted = version   # tokens never repeat: no change was committed while the rows were read
     files = [] if unchanged else [FileEntry._make(t) for t in w.files]
     rows = [] if unchanged else db.execute_sql(
         f"SELECT id, path, size, mtime_ns, inode, deleted_at FROM media_files WHERE library_id = {p}" + cond,
@@ -181,15 +185,14 @@ def scan(db, data_dir: Path, lib: Library, sub: str = "", progress: Progress = _
         units.add(unit)
         touched_files |= paths
     if new or changed or missing or moves:
-        recorded, version = _record_files(db, lib, new, changed, missing, moves, units - set(backlog),
-                                          touched_files, job_id, now)
+        recorded, trusted = _record_files(db, lib, new, changed, missing, moves, units - set(backlog),
+                                          touched_files, job_id, now, version)
         backlog.update(recorded)
     if memo is not None and not sub:
-        # the live rows now hold exactly this walk, under `version` (ours, if this scan wrote them)
-        if version is None:   # a library whose rows were never written: nothing to vouch for
+        if trusted is None:   # never written, or changed by another scan meanwhile: nothing to vouch for
             memo.walks.pop(lib.id, None)
         else:
-            memo.walks[lib.id] = (version, w.files)
+            memo.walks[lib.id] = (trusted, w.files)
     units_sorted = sorted(units)
     applied: list[int] = []
     for i, unit in enumerate(units_sorted):
@@ -252,17 +255,22 @@ def _backlog(db, library_id: int, job_id: int | None) -> dict[str, tuple[list[in
     return out
 
 
-def _files_version(db, library_id: int) -> str | None:
-    row = db.execute_sql(f"SELECT files_version FROM libraries WHERE id = {'?' if is_sqlite(db) else '%s'}",
-                         (library_id,)).fetchone()
+def _files_version(db, library_id: int, lock: bool = False) -> str | None:
+    """`lock`: inside a write transaction, hold the library row until it ends (PostgreSQL; SQLite
+    has one writer at a time anyway)."""
+    sqlite = is_sqlite(db)
+    row = db.execute_sql(f"SELECT files_version FROM libraries WHERE id = {'?' if sqlite else '%s'}"
+                         + (" FOR UPDATE" if lock and not sqlite else ""), (library_id,)).fetchone()
     return row[0] if row else None
 
 
 def _record_files(db, lib: Library, new: list[FileEntry], changed: list[FileEntry], missing: list, moves: list,
-                  units: set[str], touched: set[str], job_id: int | None, now: float
-                  ) -> tuple[dict[str, tuple[list[int], set[str]]], str]:
+                  units: set[str], touched: set[str], job_id: int | None, now: float, read_version: str | None
+                  ) -> tuple[dict[str, tuple[list[int], set[str]]], str | None]:
     """Record the file changes, and in the same transaction the units still to apply (returned as
-    backlog entries, deleted as each unit is applied) and a new files_version (returned too).
+    backlog entries, deleted as each unit is applied) and a new files_version. The version is
+    returned if the rows were still those read under `read_version` (then they now hold exactly
+    the walk), else None: another scan changed them meanwhile (a folder scan beside this one).
     The only writer of a file row's path, size, mtime, inode and deletion: any other must replace
     the library's files_version in its transaction as well, or a ScanMemo would trust stale rows."""
     from .scanning.classify import classify
@@ -273,6 +281,8 @@ def _record_files(db, lib: Library, new: list[FileEntry], changed: list[FileEntr
             by_unit[u].add(path)
     out: dict[str, tuple[list[int], set[str]]] = {}
     with write_tx(db):
+        # NULL (never written) matches too: nothing ever sets the version back to NULL
+        untouched = _files_version(db, lib.id, lock=True) == read_version
         for unit, paths in sorted(by_unit.items()):
             bid = ScanBacklog.insert(library_id=lib.id, unit=unit, paths=sorted(paths), job_id=job_id,
                                      created_at=now).execute()
@@ -294,7 +304,7 @@ def _record_files(db, lib: Library, new: list[FileEntry], changed: list[FileEntr
             MediaFile.update(deleted_at=now, updated_at=now).where(MediaFile.id.in_(ids[i:i + 500])).execute()
         version = uuid.uuid4().hex
         statements.update(db, Library, {"files_version": version}, id=lib.id)
-    return out, version
+    return out, version if untouched else None
 
 
 def _unit_files(db, lib: Library, unit: str) -> dict[str, MediaFile]:

@@ -409,3 +409,30 @@ def test_a_remembered_walk_never_hides_a_change(services, tmp_path):
     # and with nothing changed since, the remembered walk and the rows agree again
     rep = run(services, lib, memo=here)
     assert (rep.new, rep.changed, rep.deleted, rep.moved) == (0, 0, 0, 0)
+
+
+def test_a_folder_scan_beside_a_whole_scan_keeps_the_whole_scan_from_remembering(services, tmp_path, monkeypatch):
+    """A folder scan (watcher, webhook) may record a change while a whole-library scan is between
+    reading the rows and writing its own changes: the rows then no longer hold the whole scan's walk,
+    so it must not be remembered as if they did."""
+    from metarr import scanner
+    from metarr.scanner import ScanMemo
+    lib, root = make_lib(tmp_path, "movie")
+    make_clip(root / "Metropolis (1927)" / "Metropolis (1927).mkv")
+    make_clip(root / "Nosferatu (1922)" / "Nosferatu (1922).mkv")
+    memo = ScanMemo()
+    run(services, lib, memo=memo)
+    make_clip(root / "Sunrise (1927)" / "Sunrise (1927).mkv")   # the whole scan has something to write
+    outside, real = tmp_path / "parked", scanner._record_files
+
+    def folder_scan_meanwhile(*a, **kw):
+        monkeypatch.setattr(scanner, "_record_files", real)   # once: the folder scan below records with it
+        os.rename(root / "Nosferatu (1922)", outside)
+        assert run(services, lib, "Nosferatu (1922)", memo=ScanMemo()).deleted == 1
+        os.rename(outside, root / "Nosferatu (1922)")   # back as it was: the whole scan's walk holds it
+        return real(*a, **kw)
+    monkeypatch.setattr(scanner, "_record_files", folder_scan_meanwhile)
+    assert run(services, lib, memo=memo).new == 1
+    assert Movie.get(Movie.title == "Nosferatu").deleted_at is not None   # what the folder scan recorded
+    rep = run(services, lib, memo=memo)
+    assert rep.changed == 1 and Movie.get(Movie.title == "Nosferatu").deleted_at is None
