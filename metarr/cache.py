@@ -11,7 +11,7 @@ from .assets.download import DownloadPolicy
 from .assets.fetch import fetch_to_store
 from .assets.store import AssetStore, StoredAsset, StoredState, verify_stored
 from .db import statements
-from .db.database import is_sqlite, write_tx
+from .db.database import write_tx
 from .db.media import ArtworkSlot, AssetCandidate, CacheFile, CastMember, LibraryFile
 
 
@@ -52,9 +52,8 @@ def record_rows(db, data_dir: Path, stored: list[StoredAsset], origin: str,
 
 
 def _by_sha(db, shas: list[str]) -> dict[str, CacheFile]:
-    p = "?" if is_sqlite(db) else "%s"
     return {r.sha256: r for r in CacheFile.raw(
-        f"SELECT * FROM cache_files WHERE sha256 IN ({', '.join([p] * len(shas))})", *shas)}
+        f"SELECT * FROM cache_files WHERE sha256 IN ({statements.marks(db, len(shas))})", *shas)}
 
 
 def ingest_local(db, store: AssetStore, data_dir: Path, path: Path, kind: str = "assets") -> CacheFile:

@@ -85,6 +85,19 @@ class ScanMemo:
     in the database, so a change recorded by any process makes the memory useless, never wrong."""
     walks: dict[int, tuple[str, list[tuple[str, int, int, int]]]] = field(default_factory=dict)
 
+    def vouches(self, library_id: int, version: str | None, files: list) -> bool:
+        """Whether the library's live rows are known to hold exactly `files` (a walk): the remembered
+        walk is this one and its version still stands (tokens never repeat)."""
+        remembered = self.walks.get(library_id)
+        return remembered is not None and version is not None and remembered == (version, files)
+
+    def remember(self, library_id: int, version: str | None, files: list) -> None:
+        """The rows hold `files` under `version`; None: nothing is known (forget the library)."""
+        if version is None:
+            self.walks.pop(library_id, None)
+        else:
+            self.walks[library_id] = (version, files)
+
 
 @dataclass(frozen=True)
 class ScanContext:
@@ -140,9 +153,8 @@ def scan(db, data_dir: Path, lib: Library, sub: str = "", progress: Progress = _
     # the version the live rows had before they are read: the walk is remembered under it only if it
     # still stands once they are read (or, when this scan writes, inside its write transaction)
     version = _files_version(db, lib.id)
-    remembered = memo.walks.get(lib.id) if memo is not None and not sub else None
     trusted = None   # the files_version under which the live rows are known to equal this walk
-    if remembered is not None and version is not None and remembered[0] == version and remembered[1] == w.files:
+    if memo is not None and not sub and memo.vouches(lib.id, version, w.files):
         unchanged = True   # the rows still match this very walk: no read of them needed
         trusted = version
     else:
@@ -188,11 +200,8 @@ def scan(db, data_dir: Path, lib: Library, sub: str = "", progress: Progress = _
         recorded, trusted = _record_files(db, lib, new, changed, missing, moves, units - set(backlog),
                                           touched_files, job_id, now, version)
         backlog.update(recorded)
-    if memo is not None and not sub:
-        if trusted is None:   # never written, or changed by another scan meanwhile: nothing to vouch for
-            memo.walks.pop(lib.id, None)
-        else:
-            memo.walks[lib.id] = (trusted, w.files)
+    if memo is not None and not sub:   # trusted None: never written, or changed by another scan meanwhile
+        memo.remember(lib.id, trusted, w.files)
     units_sorted = sorted(units)
     applied: list[int] = []
     for i, unit in enumerate(units_sorted):
@@ -258,9 +267,8 @@ def _backlog(db, library_id: int, job_id: int | None) -> dict[str, tuple[list[in
 def _files_version(db, library_id: int, lock: bool = False) -> str | None:
     """`lock`: inside a write transaction, hold the library row until it ends (PostgreSQL; SQLite
     has one writer at a time anyway)."""
-    sqlite = is_sqlite(db)
-    row = db.execute_sql(f"SELECT files_version FROM libraries WHERE id = {'?' if sqlite else '%s'}"
-                         + (" FOR UPDATE" if lock and not sqlite else ""), (library_id,)).fetchone()
+    row = db.execute_sql(f"SELECT files_version FROM libraries WHERE id = {statements.mark(db)}"
+                         + (" FOR UPDATE" if lock and not is_sqlite(db) else ""), (library_id,)).fetchone()
     return row[0] if row else None
 
 
@@ -321,12 +329,11 @@ def _our_own(lib: Library, files: dict[str, MediaFile]) -> set[str]:
     paths = list(files)
     out = set()
     db = LibraryFile._meta.database
-    p = "?" if is_sqlite(db) else "%s"
     for i in range(0, len(paths), 500):
         chunk = paths[i:i + 500]
         for path, size, mtime_ns in db.execute_sql(
-                f"SELECT path, size, mtime_ns FROM library_files WHERE library_id = {p} "
-                f"AND path IN ({', '.join([p] * len(chunk))})", [lib.id, *chunk]).fetchall():
+                f"SELECT path, size, mtime_ns FROM library_files WHERE library_id = {statements.mark(db)} "
+                f"AND path IN ({statements.marks(db, len(chunk))})", [lib.id, *chunk]).fetchall():
             f = files[path]
             if f.size == size and f.mtime_ns == mtime_ns:
                 out.add(path)
@@ -437,7 +444,7 @@ def _get_or_create(model, entity_type: str, lib: Library, key: str, name_field: 
     name comes from the file system (provenance `name`)."""
     row = model.get_or_none((model.library_id == lib.id) & (model.key == key))
     if row is None:
-        row = _new_entity(model._meta.database, model, library_id=lib.id, key=key, **values)
+        row = _new_entity(model, library_id=lib.id, key=key, **values)
         md.set_state(entity_type, row.id, name_field, "name")
         rep.created += 1
         return row, True
@@ -447,10 +454,10 @@ def _get_or_create(model, entity_type: str, lib: Library, key: str, name_field: 
     return row, False
 
 
-def _new_entity(db, model, **values):
+def _new_entity(model, **values):
     now = time.time()
     values = {"date_added": now, "created_at": now, "updated_at": now, **values}
-    return model(id=statements.insert(db, model, values), **values)
+    return model(id=statements.insert(model._meta.database, model, values), **values)
 
 
 def _fill(entity_type: str, eid: int, values: dict, source: str) -> None:
@@ -556,7 +563,7 @@ def _apply_movie(db, lib: Library, m: MovieItem, files: dict[str, MediaFile], to
     created = row is None
     if created:
         parsed = {"title": m.title.title, "year": m.title.year, "source": m.title.source}
-        new = _new_entity(db, Movie, library_id=lib.id, key=m.key, folder=m.folder, title=m.title.title, year=m.title.year,
+        new = _new_entity(Movie, library_id=lib.id, key=m.key, folder=m.folder, title=m.title.title, year=m.title.year,
                           disc=m.disc, parsed=parsed)
         row = movies.by_key[m.key] = _MovieRow(new.id, m.key, m.folder, m.disc, None, m.title.title, parsed)
         md.set_state("movie", row.id, "title", "name")
@@ -599,7 +606,7 @@ def _apply_show(db, lib: Library, s: ShowItem, files: dict[str, MediaFile], touc
     changed = created or any(o.path in touched for o in s.files)
     for e in s.episodes:
         if e.season not in seasons:
-            seasons[e.season] = _new_entity(db, Season, series_id=row.id, number=e.season, library_id=lib.id)
+            seasons[e.season] = _new_entity(Season, series_id=row.id, number=e.season, library_id=lib.id)
         present |= set(_apply_episodes(db, lib, row.id, e, files, touched, rep, now))
         changed = changed or any(o.path in touched for o in e.files)
     _retire_children(Episode, Episode.series_id, row.id, present, now)
@@ -616,7 +623,7 @@ def _apply_episodes(db, lib: Library, series_id: int, e: EpisodeItem, files: dic
         ep = Episode.get_or_none((Episode.series_id == series_id) & (Episode.season == e.season)
                                  & (Episode.episode == number))
         if ep is None:
-            ep = _new_entity(db, Episode, series_id=series_id, season=e.season, episode=number, library_id=lib.id,
+            ep = _new_entity(Episode, series_id=series_id, season=e.season, episode=number, library_id=lib.id,
                              absolute=e.absolute, aired=e.air_date, title=(e.title if len(e.episodes) == 1 else None) or "",
                              file_id=f.id if f else None, part=part)
             rep.created += 1
@@ -712,7 +719,7 @@ def _art_targets(lib: Library, item, movie_id: int | None) -> list[tuple[str, in
                         continue
                     season = Season.get_or_none((Season.series_id == row.id) & (Season.number == int(number)))
                     if season is None:
-                        season = _new_entity(Season._meta.database, Season, series_id=row.id, number=int(number), library_id=lib.id)
+                        season = _new_entity(Season, series_id=row.id, number=int(number), library_id=lib.id)
                     out.append(("season", season.id, art, None, p))
                 else:
                     out.append(("series", row.id, slot, None, p))
@@ -750,9 +757,9 @@ def _slot_states(db, targets: list) -> tuple[dict[tuple, _Slot], set[tuple]]:
         by_type.setdefault(et, set()).add(eid)
     sqlite = is_sqlite(db)
     # psycopg reads '%' as the start of a placeholder: a literal one is written twice there
-    p, art, true = ("?", "'art:%'", "1") if sqlite else ("%s", "'art:%%'", "TRUE")
+    p, art, true = statements.mark(db), *(("'art:%'", "1") if sqlite else ("'art:%%'", "TRUE"))
     for et, ids in by_type.items():
-        marks = ", ".join([p] * len(ids))
+        marks = statements.marks(db, len(ids))
         args = [et, *sorted(ids)]
         for sid, eid, slot, cid, source in db.execute_sql(
                 f"SELECT id, entity_id, slot, cache_file_id, source FROM artwork_slots WHERE entity_type = {p} "

@@ -27,6 +27,23 @@ def _mark(sqlite: bool) -> str:
     return "?" if sqlite else "%s"
 
 
+def mark(db: pw.Database) -> str:
+    """The parameter placeholder of the database's driver (sqlite3: ?, psycopg: %s)."""
+    return _mark(is_sqlite(db))
+
+
+def marks(db: pw.Database, count: int) -> str:
+    """`count` placeholders separated by commas, for an IN (…) list."""
+    return ", ".join([mark(db)] * count)
+
+
+def _execute_many(db: pw.Database, sql: str, params: list[tuple]) -> None:
+    if len(params) == 1:
+        db.execute_sql(sql, params[0])
+    else:
+        db.cursor().executemany(sql, params)
+
+
 @lru_cache(maxsize=512)
 def _insert_sql(table: str, columns: tuple[str, ...], sqlite: bool, returning: bool) -> str:
     marks = ", ".join([_mark(sqlite)] * len(columns))
@@ -97,11 +114,7 @@ def insert_many(db: pw.Database, model: type[pw.Model], rows: Sequence[Mapping[s
                           tuple(c.column_name for c in _fields(model, update)), sqlite)
     else:
         sql = _insert_sql(table, cols, sqlite, False)
-    params = [_params(fields, r) for r in full]
-    if len(params) == 1:
-        db.execute_sql(sql, params[0])
-    else:
-        db.cursor().executemany(sql, params)
+    _execute_many(db, sql, [_params(fields, r) for r in full])
 
 
 def update(db: pw.Database, model: type[pw.Model], values: Mapping[str, Any], **where: Any) -> None:
@@ -121,11 +134,8 @@ def update_many(db: pw.Database, model: type[pw.Model], names: tuple[str, ...], 
     set_fields, (key_field,) = _fields(model, names), _fields(model, (key,))
     sql = _update_sql(model._meta.table_name, tuple(f.column_name for f in set_fields), (key_field.column_name,),
                       is_sqlite(db))
-    params = [tuple(f.db_value(v) for f, v in zip((*set_fields, key_field), r, strict=True)) for r in rows]
-    if len(params) == 1:
-        db.execute_sql(sql, params[0])
-    else:
-        db.cursor().executemany(sql, params)
+    _execute_many(db, sql, [tuple(f.db_value(v) for f, v in zip((*set_fields, key_field), r, strict=True))
+                            for r in rows])
 
 
 @lru_cache(maxsize=512)
