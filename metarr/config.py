@@ -43,7 +43,7 @@ class Config:
     allow_hosts: tuple[str, ...] = ()
     trusted_proxies: tuple[str, ...] = ()
     lease_seconds: float = 30.0
-    test_jobs: bool = False
+    job_modules: tuple[str, ...] = ()   # extra job-type modules (tests, benchmarks)
     provider_limits: dict = field(default_factory=dict)   # provider -> sources.ratelimit.Limits
 
     @property
@@ -107,7 +107,7 @@ def _load(env: dict[str, str]) -> Config:
         allow_hosts=_csv(env.get("METARR_ALLOW_HOSTS")),
         trusted_proxies=_csv(env.get("METARR_TRUSTED_PROXIES")),
         lease_seconds=_num(env, "METARR_LEASE_SECONDS", float, 30.0),
-        test_jobs=env.get("METARR_TEST_JOBS") == "1",
+        job_modules=_csv(env.get("METARR_JOB_MODULES")),
         provider_limits=parse_limits(env.get("METARR_PROVIDER_LIMITS") or ""),
     )
 

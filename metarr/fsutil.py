@@ -122,11 +122,6 @@ def atomic_copy(src: str | os.PathLike[str], dst: str | os.PathLike[str], *, fsy
     return size
 
 
-def same_filesystem(a: str | os.PathLike[str], b: str | os.PathLike[str]) -> bool:
-    """True when a rename between the nearest existing ancestors of a and b cannot fail with EXDEV."""
-    return _nearest_existing(Path(a)).stat().st_dev == _nearest_existing(Path(b)).stat().st_dev
-
-
 # --- confinement ------------------------------------------------------------------------------
 
 def _nearest_existing(p: Path) -> Path:

@@ -42,7 +42,7 @@ def bench_actors(db_url: str, data_dir: Path, n: int, batch: int, profile: bool 
     from metarr.jobs.model import JobSpec
 
     config = load_config({"METARR_DATA_DIR": str(data_dir), "METARR_DATABASE_URL": db_url,
-                          "METARR_API_KEY": "bench-key-0123456789", "METARR_TEST_JOBS": "1"})
+                          "METARR_API_KEY": "bench-key-0123456789", "METARR_JOB_MODULES": "tests.jobtypes"})
     services = open_services(config, role="bench")
     done = threading.Event()
     succeeded = [0]

@@ -34,7 +34,7 @@ def db_url(tmp_path):
 @pytest.fixture
 def env(tmp_path, db_url):
     return {"METARR_DATA_DIR": str(tmp_path / "data"), "METARR_DATABASE_URL": db_url,
-            "METARR_API_KEY": API_KEY, "METARR_TEST_JOBS": "1", "METARR_LEASE_SECONDS": "30",
+            "METARR_API_KEY": API_KEY, "METARR_JOB_MODULES": "tests.jobtypes", "METARR_LEASE_SECONDS": "30",
             "METARR_ALLOW_HOSTS": "127.0.0.1,localhost", "PATH": os.environ.get("PATH", "")}
 
 

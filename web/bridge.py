@@ -6,7 +6,6 @@ the loop. Actors → loop: bus events are handed over with `call_soon_threadsafe
 from __future__ import annotations
 
 import asyncio
-import functools
 import logging
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -52,8 +51,3 @@ class Bridge:
             u()
         self._unsub.clear()
         self.pool.shutdown(wait=False, cancel_futures=True)
-
-
-def blocking(fn):
-    """Mark a plain function as meant for `Bridge.run` (documentation only)."""
-    return functools.wraps(fn)(fn)

@@ -76,10 +76,3 @@ class SyncCall:
     @classmethod
     def from_json(cls, d: dict[str, Any]) -> SyncCall:
         return cls(d["target"], d["kind"], tuple(PlayerCalls.from_json(c) for c in d.get("candidates", ())))
-
-
-@dataclass(frozen=True)
-class SyncRequest:
-    """Tell → PlayerSyncer: these items changed; debounce and coalesce them."""
-    changes: tuple[Change, ...]
-    source: str = ""             # e.g. "sync.entity:movie:12" (for logs)

@@ -154,7 +154,7 @@ def test_three_workers_and_a_serve_share_the_work_and_one_limit_and_take_over_a_
                       ("METARR_TVDB_API_KEY", "METARR_FANART_API_KEY", "METARR_OMDB_API_KEY")},
             "METARR_LEASE_SECONDS": str(LEASE), "METARR_LOG_LEVEL": "INFO", "METARR_PORT": str(port),
             "METARR_HOST": "127.0.0.1", "METARR_PROVIDER_LIMITS": f"tmdb={LIMIT}/1/8"}
-    wenv.pop("METARR_TEST_JOBS", None)
+    wenv.pop("METARR_JOB_MODULES", None)
     procs: list[Worker] = []
     try:
         procs.append(Worker(wenv, tmp_path / "serve.log", command="serve"))
