@@ -7,23 +7,11 @@ import time
 from metarr import enrich, settings
 from metarr.db.media import ENTITY_MODELS
 from metarr.db.models import Library
-from metarr.jobs.model import PRIORITY, JobResult, JobSpec, PermanentError, RetryLater
+from metarr.jobs import chain
+from metarr.jobs.model import PRIORITY, JobResult, PermanentError, RetryLater
 from metarr.sources.http import ProviderError, RateLimited, Unavailable
 
-from .phases import entity_spec, fan_out
-
-ROOTS = ("movie", "series", "artist")
-
-
-def register(reg) -> None:
-    for kind in ROOTS:
-        # enrichment waits on providers most of the time: at a real provider's 150-300 ms per answer
-        # plus the job's own database work, 12 in flight are what it takes to use TMDB's ~40
-        # requests/s (the gateway paces them; scripts/bench_providers.py measures it)
-        reg.register(f"enrich.{kind}", enrich_entity, concurrency=12)
-        reg.register(f"cache.{kind}", cache_entity, concurrency=3)
-    reg.register("enrich.library", enrich_library)
-    reg.register("enrich.stale", enrich_stale)
+from .phases import fan_out
 
 
 def gateway_call(services, timeout: float = 300.0):
@@ -62,9 +50,8 @@ def enrich_entity(ctx, job):
             raise
         raise PermanentError(str(e)) from e
     s.bus.publish("entity.updated", entity=et, id=eid, fields=res.changed, source="enrich", state=res.state)
-    nxt = ()
-    if res.state == "enriched":
-        nxt = (entity_spec("cache", et, eid, lib.id, job.priority),)
+    phase = chain.after_enrich(res.state)
+    nxt = (chain.entity_job(phase, et, eid, lib.id, job.priority),) if phase else ()
     return JobResult(data=res.to_json(), next=nxt)
 
 
@@ -80,9 +67,8 @@ def cache_entity(ctx, job):
         return asset_cache.fetch(url, kind).get(timeout=10).result(timeout=300)
     out = enrich.cache_selected(s.db, fetch, et, eid, bool(settings.get(s.db, "publish.actors")))
     s.bus.publish("asset.selected", entity=et, id=eid, cached=out["cached"], failed=len(out["failed"]))
-    nxt = ()
-    if lib.auto_publish and s.registry.get(f"publish.{et}") is not None:
-        nxt = (entity_spec("publish", et, eid, lib.id, job.priority),)
+    phase = chain.after_cache(lib.auto_publish)
+    nxt = (chain.entity_job(phase, et, eid, lib.id, job.priority),) if phase else ()
     return JobResult(data=out, next=nxt)
 
 
@@ -94,11 +80,10 @@ def enrich_stale(ctx, job):
     """Weekly: refresh metadata enriched more than 30 days ago (the response cache keeps it cheap)."""
     cutoff = time.time() - 30 * 86400
     specs = []
-    for et in ROOTS:
+    for et in chain.KINDS:
         model = ENTITY_MODELS[et]
         for r in model.select(model.id, model.library_id).where(model.enriched_at.is_null(False)
                                                                  & (model.enriched_at < cutoff)
                                                                  & model.deleted_at.is_null(True)).limit(1000):
-            specs.append(JobSpec(f"enrich.{et}", subject=f"{et}:{r.id}", priority=PRIORITY["maintenance"],
-                                 library_id=r.library_id, payload={"entity_type": et, "entity_id": r.id}))
+            specs.append(chain.entity_job("enrich", et, r.id, r.library_id, PRIORITY["maintenance"]))
     return JobResult(data={"stale": len(specs)}, next=tuple(specs))

@@ -18,7 +18,8 @@ from metarr import settings
 from metarr.db.database import connection
 from metarr.db.media import LibraryFile
 from metarr.db.models import Library
-from metarr.jobs.model import PRIORITY, JobSpec
+from metarr.jobs import chain
+from metarr.jobs.model import PRIORITY
 from metarr.watchplan import due, own_writes_only, unit_for_event
 
 from .base import MetarrActor, safe_handler
@@ -152,8 +153,7 @@ class LibraryWatcher(MetarrActor):
             paths = self.paths.pop((lid, unit), None)
             if paths and self._own_writes(lid, paths):
                 continue
-            specs.append(JobSpec("scan.path", subject=f"library:{lid}:{unit}", priority=PRIORITY["scan"],
-                                 library_id=lid, payload={"library_id": lid, "path": unit, "trigger": "watcher"}))
+            specs.append(chain.path_scan(chain.PathScanPayload(lid, unit, trigger="watcher"), PRIORITY["scan"]))
         self.services.actor("ledger").enqueue.defer(specs)
 
     def _own_writes(self, library_id: int, paths: set[str]) -> bool:

@@ -7,12 +7,6 @@ from metarr import cache, recyclebin, settings
 from metarr.jobs import store
 
 
-def register(reg) -> None:
-    reg.register("maintenance.purge_jobs", purge_jobs)
-    reg.register("maintenance.recycle_purge", recycle_purge)
-    reg.register("maintenance.orphans", orphans)
-
-
 def purge_jobs(ctx, job):
     db = ctx.services.db
     days = float((job.payload or {}).get("retention_days") or settings.get(db, "jobs.history_days"))

@@ -9,7 +9,8 @@ import pykka
 from metarr import notify
 from metarr.db.database import connection
 from metarr.db.media import NotificationChannel
-from metarr.jobs.model import PRIORITY, JobResult, JobSpec, PermanentError
+from metarr.jobs import chain
+from metarr.jobs.model import JobResult, PermanentError
 
 from .base import MetarrActor, safe_handler
 
@@ -52,15 +53,9 @@ class Notifier(MetarrActor):
 
     @safe_handler
     def on_event(self, name: str, data: dict) -> None:
-        specs = [JobSpec("notify.send", subject=f"channel:{c.id}", dedupe=False, priority=PRIORITY["maintenance"] - 1,
-                         max_attempts=6, payload={"channel_id": c.id, "event": name, "data": data})
-                 for c in self.channels if notify.wants(c, name)]
+        specs = [chain.notify(c.id, name, data) for c in self.channels if notify.wants(c, name)]
         if specs:
             self.services.actor("ledger").enqueue.defer(specs)
-
-
-def register(reg) -> None:
-    reg.register("notify.send", send_notification, concurrency=2)
 
 
 def send_notification(ctx, job):

@@ -4,18 +4,11 @@ from __future__ import annotations
 
 from metarr.db.media import Artist, Movie, Series
 from metarr.db.models import Library
+from metarr.jobs import chain
 from metarr.jobs.model import PRIORITY, JobResult, JobSpec, PermanentError
 from metarr.publish import Gone, PublishError, paths_to_notify
 
 ROOTS = {"movie": Movie, "series": Series, "artist": Artist}
-LIBRARY_ROOT = {"movie": "movie", "tv": "series", "music": "artist"}
-
-
-def register(reg) -> None:
-    for kind in ROOTS:
-        reg.register(f"publish.{kind}", publish_entity, concurrency=2)
-    reg.register("publish.library", publish_library)
-    register_verify(reg)
 
 
 def sync_spec(services, entity_type: str, entity_id: int, library_id: int, paths: list[str]) -> JobSpec | None:
@@ -23,10 +16,7 @@ def sync_spec(services, entity_type: str, entity_id: int, library_id: int, paths
     lib = Library.get_or_none(Library.id == library_id)
     if lib is None or not lib.auto_sync or not paths or services.registry.get("sync.entity") is None:
         return None
-    return JobSpec("sync.entity", subject=f"{entity_type}:{entity_id}", priority=PRIORITY["sync"],
-                   library_id=library_id,
-                   payload={"entity_type": entity_type, "entity_id": entity_id, "library_id": library_id,
-                            "paths": paths})
+    return chain.entity_sync(entity_type, entity_id, library_id, paths)
 
 
 def publish_entity(ctx, job):
@@ -44,21 +34,16 @@ def publish_entity(ctx, job):
     return JobResult(data={k: v for k, v in res.items() if k not in ("paths", "all_paths")}, next=(nxt,) if nxt else ())
 
 
-def entity_spec(phase: str, et: str, eid: int, library_id: int, priority: int) -> JobSpec:
-    return JobSpec(f"{phase}.{et}", subject=f"{et}:{eid}", priority=priority, library_id=library_id,
-                   payload={"entity_type": et, "entity_id": eid})
-
-
 def fan_out(job, phase: str) -> JobResult:
     """A whole-library phase becomes one job per item (each retried on its own)."""
     lib = Library.get_or_none(Library.id == int(job.payload["library_id"]))
     if lib is None:
         raise PermanentError("library not found")
-    et = LIBRARY_ROOT[lib.kind]
+    et = chain.LIBRARY_ROOT[lib.kind]
     model = ROOTS[et]
     ids = [r.id for r in model.select(model.id).where((model.library_id == lib.id) & model.deleted_at.is_null(True))]
     return JobResult(data={"entities": len(ids)},
-                     next=tuple(entity_spec(phase, et, i, lib.id, PRIORITY["bulk"]) for i in ids))
+                     next=tuple(chain.entity_job(phase, et, i, lib.id, PRIORITY["bulk"]) for i in ids))
 
 
 def publish_library(ctx, job):
@@ -67,16 +52,10 @@ def publish_library(ctx, job):
 
 # ------------------------------------------------------------------ verification
 
-def register_verify(reg) -> None:
-    reg.register("verify.library", verify_library)
-    reg.register("verify.all", verify_all)
-
-
 def verify_all(ctx, job):
     ids = [lib.id for lib in Library.select(Library.id).where(Library.enabled == True)]  # noqa: E712
     return JobResult(data={"libraries": len(ids)},
-                     next=tuple(JobSpec("verify.library", subject=f"library:{i}", payload={"library_id": i},
-                                        priority=PRIORITY["maintenance"], library_id=i) for i in ids))
+                     next=tuple(chain.library_job("verify", i, PRIORITY["maintenance"]) for i in ids))
 
 
 def verify_library(ctx, job):
@@ -116,6 +95,5 @@ def verify_library(ctx, job):
         activity.record(s.db, "verify", f"{lib.name}: {len(findings)} problem(s) found", "warning",
                         data={"library_id": lib.id}, bus=s.bus)
     s.bus.publish("verify.result", library_id=lib.id, problems=len(findings), findings=outcomes[:200])
-    specs = tuple(JobSpec(f"publish.{et}", subject=f"{et}:{eid}", payload={"entity_type": et, "entity_id": eid},
-                          priority=PRIORITY["maintenance"], library_id=lib.id) for et, eid in sorted(republish))
+    specs = tuple(chain.entity_job("publish", et, eid, lib.id, PRIORITY["maintenance"]) for et, eid in sorted(republish))
     return JobResult(data={"problems": len(findings), "findings": outcomes, "policy": policy}, next=specs)

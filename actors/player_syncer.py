@@ -16,7 +16,8 @@ import logging
 
 from metarr import settings
 from metarr.db.database import connection
-from metarr.jobs.model import PRIORITY, JobResult, JobSpec, PermanentError, RetryLater
+from metarr.jobs import chain
+from metarr.jobs.model import JobResult, JobSpec, PermanentError, RetryLater
 from metarr.jobs.retry import backoff_delay
 from metarr.players import buffer, resolve
 from metarr.players.model import Change, SyncCall
@@ -30,7 +31,6 @@ log = logging.getLogger(__name__)
 RETRY_BASE = 5.0          # backoff base (s) for players that are down (tests lower it)
 DEFER_SECONDS = 60.0      # first wait while a Kodi player is playing; doubles, capped at 15 min
 CONFIRM_TIMEOUT = 60.0    # wait for a Kodi scan to finish before confirming the items appeared
-SYNC_MAX_ATTEMPTS = 12   # deferrals count as attempts: 12 cover a film of ~2 h
 
 
 class PlayerSyncer(MetarrActor):
@@ -54,19 +54,10 @@ class PlayerSyncer(MetarrActor):
 
 
 def sync_player_spec(call: SyncCall) -> JobSpec:
-    # no dedupe: a pending job of the same group carries other paths and must not swallow these
-    return JobSpec("sync.player", subject=call.target, payload=call.to_json(), priority=PRIORITY["sync"],
-                   dedupe=False, max_attempts=SYNC_MAX_ATTEMPTS)
+    return chain.player_call(call.target, call.to_json())
 
 
 # ------------------------------------------------------------------ job handlers
-
-def register(reg) -> None:
-    reg.register("sync.entity", sync_entity, concurrency=2)
-    reg.register("sync.library", sync_library)
-    reg.register("sync.flush", sync_flush, concurrency=1)
-    reg.register("sync.player", sync_player, concurrency=4)
-
 
 def _buffer(ctx, changes: list[Change]) -> tuple[JobSpec, ...]:
     """Into the durable buffer; a flush job a debounce window later unless one is already waiting
@@ -77,7 +68,7 @@ def _buffer(ctx, changes: list[Change]) -> tuple[JobSpec, ...]:
         return ()
     delay = float(settings.get(db, "sync.debounce_seconds"))
     # no dedupe key: a flush that is already running must not swallow this one
-    return (JobSpec("sync.flush", subject="players", priority=PRIORITY["sync"], delay=delay, dedupe=False),)
+    return (chain.sync_flush(delay),)
 
 
 def sync_entity(ctx, job):

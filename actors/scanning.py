@@ -4,25 +4,19 @@ from __future__ import annotations
 
 from metarr import activity, settings
 from metarr.db.models import Library
+from metarr.jobs import chain
 from metarr.jobs.model import PRIORITY, JobResult, JobSpec, PermanentError
 from metarr.scanner import ScanContext, scan
-
-
-def register(reg) -> None:
-    reg.register("scan.library", scan_library, concurrency=1)
-    reg.register("scan.path", scan_path, concurrency=2)
-    reg.register("scan.all", scan_all)
 
 
 def next_phase(services, lib: Library, targets: list[tuple[str, int]], priority: int) -> tuple[JobSpec, ...]:
     """The first enabled phase after scanning for each changed item."""
     out = []
+    phases = chain.after_scan(lib.auto_enrich, lib.auto_publish)
     for et, eid in dict.fromkeys(targets):
-        for phase, enabled in (("enrich", lib.auto_enrich), ("publish", lib.auto_publish)):
-            if enabled and services.registry.get(f"{phase}.{et}") is not None:
-                out.append(JobSpec(f"{phase}.{et}", subject=f"{et}:{eid}", priority=priority, library_id=lib.id,
-                                   payload={"entity_type": et, "entity_id": eid}))
-                break
+        phase = next((p for p in phases if services.registry.get(f"{p}.{et}") is not None), None)
+        if phase:
+            out.append(chain.entity_job(phase, et, eid, lib.id, priority))
     return tuple(out)
 
 
@@ -66,5 +60,4 @@ def scan_path(ctx, job):
 def scan_all(ctx, job):
     ids = [lib.id for lib in Library.select(Library.id).where(Library.enabled == True)]  # noqa: E712
     return JobResult(data={"libraries": len(ids)},
-                     next=tuple(JobSpec("scan.library", subject=f"library:{i}", payload={"library_id": i},
-                                        priority=PRIORITY["maintenance"], library_id=i) for i in ids))
+                     next=tuple(chain.library_job("scan", i, PRIORITY["maintenance"]) for i in ids))

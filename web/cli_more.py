@@ -92,8 +92,8 @@ def run_phase_headless(phase: str, target: str | None, timeout: float = 24 * 360
     from actors.system import ActorSystem
     from metarr import libraries
     from metarr.db.models import Library
-    from metarr.jobs import store
-    from metarr.jobs.model import PRIORITY, JobSpec
+    from metarr.jobs import chain, store
+    from metarr.jobs.model import PRIORITY
     s = _open()
     libs = []
     sub = ""
@@ -123,11 +123,9 @@ def run_phase_headless(phase: str, target: str | None, timeout: float = 24 * 360
         specs = []
         for lib in libs:
             if phase == "scan" and sub:
-                specs.append(JobSpec("scan.path", f"library:{lib.id}:{sub}", {"library_id": lib.id, "path": sub},
-                                     PRIORITY["user"], library_id=lib.id))
+                specs.append(chain.path_scan(chain.PathScanPayload(lib.id, sub, trigger="cli"), PRIORITY["user"]))
             else:
-                specs.append(JobSpec(f"{phase}.library", f"library:{lib.id}", {"library_id": lib.id}, PRIORITY["user"],
-                                     library_id=lib.id))
+                specs.append(chain.library_job(phase, lib.id))
         s.actors["ledger"].enqueue(specs).get(timeout=30)
         end = time.monotonic() + timeout
         time.sleep(0.3)
@@ -250,7 +248,7 @@ def cmd_demo(args) -> int:
             libraries.create(s.db, libraries.LibraryInput(name, kind, str(lib / name), auto_publish=True))
     from aiohttp import web as aioweb
 
-    from metarr.jobs.model import PRIORITY, JobSpec
+    from metarr.jobs import chain
 
     from .app import create_app
     from .keys import services_key
@@ -259,8 +257,7 @@ def cmd_demo(args) -> int:
     async def kick(app):
         ledger = app[services_key].actor("ledger")
         libs = [x.id for x in Library.select(Library.id)]
-        ledger.enqueue.defer([JobSpec("scan.library", f"library:{i}", {"library_id": i}, PRIORITY["user"],
-                                      library_id=i) for i in libs])
+        ledger.enqueue.defer([chain.library_job("scan", i) for i in libs])
     app.on_startup.append(kick)
     from .keys import api_key_key
     key = app[api_key_key]

@@ -10,7 +10,8 @@ from metarr import cache
 from metarr import metadata as md
 from metarr.db.database import write_tx
 from metarr.db.media import ENTITY_MODELS, ArtworkSlot, AssetCandidate
-from metarr.jobs.model import PRIORITY, JobSpec
+from metarr.jobs import chain
+from metarr.jobs.model import PRIORITY
 from metarr.sources import musicbrainz, tmdb, tvdb
 from metarr.sources.http import ProviderError
 
@@ -76,8 +77,7 @@ async def list_candidates(request: web.Request) -> web.Response:
 async def _enqueue_cache(request, kind: str, row) -> int:
     s = request.app[services_key]
     rk, rid = _root(kind, row)
-    spec = JobSpec(f"cache.{rk}", subject=f"{rk}:{rid}", priority=PRIORITY["user"], library_id=row.library_id,
-                   payload={"entity_type": rk, "entity_id": rid})
+    spec = chain.entity_job("cache", rk, rid, row.library_id, PRIORITY["user"])
     ledger = s.actor("ledger")
     return (await request.app[bridge_key].ask(lambda: ledger.enqueue(spec)))[0]
 
@@ -233,8 +233,7 @@ async def identify_pick(request: web.Request) -> web.Response:
             model.update(state="identified", candidates=None).where(model.id == eid).execute()
         md.apply(s.db, kind, eid, md.Update("user", {column: value}, lock=True))
     await request.app[bridge_key].run(apply)
-    spec = JobSpec(f"enrich.{kind}", subject=f"{kind}:{eid}", priority=PRIORITY["user"], library_id=row.library_id,
-                   payload={"entity_type": kind, "entity_id": eid})
+    spec = chain.entity_job("enrich", kind, eid, row.library_id, PRIORITY["user"])
     ledger = s.actor("ledger")
     ids = await request.app[bridge_key].ask(lambda: ledger.enqueue(spec))
     return ok({"job_id": ids[0], column: value}, status=202)

@@ -6,7 +6,7 @@ from aiohttp import web
 from metarr import libraries
 from metarr.db.database import write_tx
 from metarr.db.models import Library
-from metarr.jobs.model import PRIORITY, JobSpec
+from metarr.jobs import chain
 
 from ..envelope import ApiError, bad_request, not_found, ok
 from ..keys import bridge_key, services_key
@@ -108,8 +108,7 @@ async def run_phase(request: web.Request) -> web.Response:
         raise not_found(f"library {lid}")
     if s.registry.get(f"{phase}.library") is None:
         raise ApiError(501, "not_implemented", f"the {phase} phase is not available")
-    spec = JobSpec(f"{phase}.library", subject=f"library:{lid}", payload={"library_id": lid},
-                   priority=PRIORITY["user"], library_id=lid)
+    spec = chain.library_job(phase, lid)
     ledger = s.actor("ledger")
     ids = await request.app[bridge_key].ask(lambda: ledger.enqueue(spec))
     return ok({"job_id": ids[0]}, status=202)

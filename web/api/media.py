@@ -7,7 +7,8 @@ from aiohttp import web
 
 from metarr import browse
 from metarr import metadata as md
-from metarr.jobs.model import PRIORITY, JobSpec
+from metarr.jobs import chain
+from metarr.jobs.model import PRIORITY
 
 from ..envelope import ApiError, bad_request, not_found, ok
 from ..keys import bridge_key, services_key
@@ -151,9 +152,7 @@ async def _trigger(request: web.Request, kind: str) -> web.Response:
     if s.registry.get(jtype) is None:
         raise ApiError(501, "not_implemented", f"{action} is not available for a {kind}")
     body = await json_body(request, required=False)
-    spec = JobSpec(jtype, subject=f"{kind}:{eid}", payload={"entity_type": kind, "entity_id": eid,
-                                                            "force": bool(body.get("force"))},
-                   priority=PRIORITY["user"])
+    spec = chain.entity_job(action, kind, eid, None, PRIORITY["user"], force=bool(body.get("force")))
     ledger = s.actor("ledger")
     ids = await request.app[bridge_key].ask(lambda: ledger.enqueue(spec))
     return ok({"job_id": ids[0]}, status=202)

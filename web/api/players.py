@@ -11,7 +11,7 @@ from aiohttp import web
 from metarr.db.database import write_tx
 from metarr.db.media import PathMapping, Player, PlayerGroup
 from metarr.db.models import Library
-from metarr.jobs.model import PRIORITY, JobSpec
+from metarr.jobs import chain
 from metarr.pathmap import Mapping, map_path, scopes_for_player
 from metarr.players.model import KINDS
 from metarr.players.resolve import conn_of
@@ -231,8 +231,7 @@ async def sync_now(request: web.Request) -> web.Response:
     libs = await request.app[bridge_key].run(ids)
     if lib_id is not None and not libs:
         raise not_found(f"library {lib_id}")
-    specs = [JobSpec("sync.library", subject=f"library:{i}", payload={"library_id": i}, priority=PRIORITY["user"],
-                     library_id=i) for i in libs]
+    specs = [chain.library_job("sync", i) for i in libs]
     ledger = request.app[services_key].actor("ledger")
     job_ids = await request.app[bridge_key].ask(lambda: ledger.enqueue(specs)) if specs else []
     return ok({"job_ids": job_ids, "libraries": libs}, status=202)

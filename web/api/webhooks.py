@@ -13,6 +13,7 @@ from metarr import activity, webhooks
 from metarr.db.database import write_tx
 from metarr.db.media import PathMapping, WebhookEvent
 from metarr.db.models import Library
+from metarr.jobs import chain
 from metarr.jobs.model import PRIORITY, JobSpec
 from metarr.pathmap import Mapping, map_path
 from metarr.timefmt import iso
@@ -44,12 +45,9 @@ def plan_scans(action: webhooks.WebhookAction, mappings: list[Mapping],
             continue
         rel = str(p.relative_to(best[1])) if p != PurePosixPath(best[1]) else ""
         rel = "" if rel == "." else rel
-        specs.append(JobSpec("scan.path", subject=f"library:{best[0]}:{rel}", priority=PRIORITY["webhook"],
-                             library_id=best[0],
-                             payload={"library_id": best[0], "path": rel, "trigger": "webhook",
-                                      "event": f"{action.source}:{action.event}", "ids": action.ids,
-                                      "title": action.title, "year": action.year, "upgrade": action.upgrade,
-                                      "renames": renames}))
+        specs.append(chain.path_scan(chain.PathScanPayload(
+            best[0], rel, trigger="webhook", event=f"{action.source}:{action.event}", ids=action.ids,
+            title=action.title, year=action.year, upgrade=action.upgrade, renames=renames), PRIORITY["webhook"]))
     return specs, unmatched
 
 

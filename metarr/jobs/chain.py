@@ -1,0 +1,181 @@
+"""The chain, declared once: every job type Metarr runs, who handles it, how many run at once, how
+often it is tried, what its payload holds, and what follows what.
+
+    scan.library / scan.path ─▶ enrich.<kind> ─▶ cache.<kind> ─▶ publish.<kind> ─▶ sync.entity
+                                                                                     │ (buffered)
+                                                                    sync.flush ─▶ sync.player
+    <phase>.library fans out into one <phase>.<kind> job per item; verify.library republishes.
+
+A job's subject is part of its idempotency key (type|subject), so subjects are built here and only
+here: an enqueue site calls one of the constructors below instead of spelling a JobSpec. Handlers
+are named, not imported (metarr/ never imports the actor runtime); `actors/handlers.py` binds them.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from .model import PRIORITY, JobSpec
+
+KINDS = ("movie", "series", "artist")          # the roots that enrich, cache and publish run on
+LIBRARY_ROOT = {"movie": "movie", "tv": "series", "music": "artist"}
+SYNC_MAX_ATTEMPTS = 12   # player deferrals (something is playing) count as attempts: 12 cover a film of ~2 h
+
+
+# ------------------------------------------------------------------ payloads
+
+@dataclass(frozen=True)
+class LibraryPayload:
+    """`<phase>.library`: one library, fanned out or scanned whole."""
+    library_id: int
+    trigger: str | None = None
+
+
+@dataclass(frozen=True)
+class PathScanPayload:
+    """`scan.path`: one folder (relative to the library root) from the watcher, a webhook or the CLI."""
+    library_id: int
+    path: str
+    trigger: str = "watcher"
+    ids: dict[str, Any] | None = None
+    upgrade: bool = False
+    event: str | None = None
+    title: str | None = None
+    year: int | None = None
+    renames: list[Any] | None = None
+
+
+@dataclass(frozen=True)
+class EntityPayload:
+    """`enrich|cache|publish.<kind>`: one root item."""
+    entity_type: str
+    entity_id: int
+    force: bool | None = None
+
+
+@dataclass(frozen=True)
+class EntitySyncPayload:
+    """`sync.entity`: the files of one item that players must hear about."""
+    entity_type: str
+    entity_id: int
+    library_id: int
+    paths: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class NotifyPayload:
+    channel_id: int
+    event: str
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+def _payload(p) -> dict[str, Any]:
+    # None means "not given": stored payloads stay as small as the handlers expect them
+    return {k: v for k, v in asdict(p).items() if v is not None}
+
+
+# ------------------------------------------------------------------ declarations
+
+@dataclass(frozen=True)
+class JobType:
+    name: str
+    handler: str                 # "module:function", bound by actors/handlers.py
+    concurrency: int = 1
+    prefetch: int = 1            # >1 only for cheap handlers, so claims can be batched
+    max_attempts: int = 5
+    payload: type | None = None
+    doc: str = ""
+
+
+def _per_kind(phase: str, handler: str, concurrency: int, doc: str) -> list[JobType]:
+    return [JobType(f"{phase}.{k}", handler, concurrency, payload=EntityPayload, doc=doc) for k in KINDS]
+
+
+JOB_TYPES: tuple[JobType, ...] = (
+    JobType("scan.library", "actors.scanning:scan_library", payload=LibraryPayload, doc="walk a whole library"),
+    JobType("scan.path", "actors.scanning:scan_path", 2, payload=PathScanPayload, doc="one folder"),
+    JobType("scan.all", "actors.scanning:scan_all", doc="every enabled library (schedule)"),
+    # enrichment waits on providers most of the time: at a real provider's 150-300 ms per answer plus
+    # the job's own database work, 12 in flight are what it takes to use TMDB's ~40 requests/s (the
+    # gateway paces them; scripts/bench_providers.py measures it)
+    *_per_kind("enrich", "actors.enrichment:enrich_entity", 12, "identify, fetch and merge metadata"),
+    *_per_kind("cache", "actors.enrichment:cache_entity", 3, "download the selected artwork"),
+    *_per_kind("publish", "actors.phases:publish_entity", 2, "write NFO and artwork into the library"),
+    JobType("enrich.library", "actors.enrichment:enrich_library", payload=LibraryPayload),
+    JobType("enrich.stale", "actors.enrichment:enrich_stale", doc="periodic refresh (schedule)"),
+    JobType("publish.library", "actors.phases:publish_library", payload=LibraryPayload),
+    JobType("verify.library", "actors.phases:verify_library", payload=LibraryPayload,
+            doc="cache and library agree"),
+    JobType("verify.all", "actors.phases:verify_all"),
+    JobType("sync.entity", "actors.player_syncer:sync_entity", 2, payload=EntitySyncPayload,
+            doc="buffer an item's changed files for the players"),
+    JobType("sync.library", "actors.player_syncer:sync_library", payload=LibraryPayload),
+    JobType("sync.flush", "actors.player_syncer:sync_flush", doc="coalesce the buffer into player calls"),
+    JobType("sync.player", "actors.player_syncer:sync_player", 4, max_attempts=SYNC_MAX_ATTEMPTS,
+            doc="one player (or group) refresh"),
+    JobType("notify.send", "actors.notifier:send_notification", 2, max_attempts=6, payload=NotifyPayload),
+    JobType("maintenance.purge_jobs", "actors.maintenance:purge_jobs"),
+    JobType("maintenance.recycle_purge", "actors.maintenance:recycle_purge"),
+    JobType("maintenance.orphans", "actors.maintenance:orphans"),
+)
+
+BY_NAME = {t.name: t for t in JOB_TYPES}
+
+
+# ------------------------------------------------------------------ constructors (the only enqueue shapes)
+
+def library_job(phase: str, library_id: int, priority: int = PRIORITY["user"], trigger: str | None = None) -> JobSpec:
+    """`scan|enrich|publish|verify|sync.library`."""
+    return JobSpec(f"{phase}.library", subject=f"library:{library_id}", priority=priority, library_id=library_id,
+                   payload=_payload(LibraryPayload(library_id, trigger)))
+
+
+def path_scan(p: PathScanPayload, priority: int) -> JobSpec:
+    return JobSpec("scan.path", subject=f"library:{p.library_id}:{p.path}", priority=priority,
+                   library_id=p.library_id, payload=_payload(p))
+
+
+def entity_job(phase: str, entity_type: str, entity_id: int, library_id: int | None, priority: int,
+               force: bool | None = None) -> JobSpec:
+    """`enrich|cache|publish.<kind>` for one root item."""
+    return JobSpec(f"{phase}.{entity_type}", subject=f"{entity_type}:{entity_id}", priority=priority,
+                   library_id=library_id, payload=_payload(EntityPayload(entity_type, entity_id, force)))
+
+
+def entity_sync(entity_type: str, entity_id: int, library_id: int, paths: list[str]) -> JobSpec:
+    return JobSpec("sync.entity", subject=f"{entity_type}:{entity_id}", priority=PRIORITY["sync"],
+                   library_id=library_id, payload=_payload(EntitySyncPayload(entity_type, entity_id, library_id,
+                                                                              list(paths))))
+
+
+def sync_flush(delay: float) -> JobSpec:
+    return JobSpec("sync.flush", subject="players", priority=PRIORITY["sync"], delay=delay, dedupe=False)
+
+
+def player_call(target: str, payload: dict[str, Any]) -> JobSpec:
+    # no dedupe: a pending job of the same group carries other paths and must not swallow these
+    return JobSpec("sync.player", subject=target, payload=payload, priority=PRIORITY["sync"], dedupe=False,
+                   max_attempts=BY_NAME["sync.player"].max_attempts)
+
+
+def notify(channel_id: int, event: str, data: dict[str, Any]) -> JobSpec:
+    # one send per event: never deduplicated against another event's send
+    return JobSpec("notify.send", subject=f"channel:{channel_id}", dedupe=False,
+                   priority=PRIORITY["maintenance"] - 1, max_attempts=BY_NAME["notify.send"].max_attempts,
+                   payload=_payload(NotifyPayload(channel_id, event, data)))
+
+
+# ------------------------------------------------------------------ what follows what
+
+def after_scan(auto_enrich: bool, auto_publish: bool) -> tuple[str, ...]:
+    """The phases that may follow a scan that changed an item, first choice first."""
+    return tuple(p for p, on in (("enrich", auto_enrich), ("publish", auto_publish)) if on)
+
+
+def after_enrich(state: str) -> str | None:
+    """Only an item that was enriched has artwork to cache."""
+    return "cache" if state == "enriched" else None
+
+
+def after_cache(auto_publish: bool) -> str | None:
+    return "publish" if auto_publish else None
