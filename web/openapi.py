@@ -18,6 +18,8 @@ from typing import Any
 
 from aiohttp import web
 
+from metarr.players import kinds as player_kinds
+
 routes = web.RouteTableDef()
 VERSION = "0.1.0"
 PARAM_RE = re.compile(r"\{([^}:]+)(?::[^}]*)?\}")
@@ -84,7 +86,7 @@ SCHEMAS: dict[str, Any] = {
     "PlayerCreate": {
         "type": "object", "required": ["name", "kind", "url"],
         "properties": {"name": {"type": "string", "maxLength": 100}, "kind": {"type": "string",
-                                                                               "enum": ["kodi", "jellyfin", "plex"]},
+                                                                               "enum": list(player_kinds.names())},
                        "url": {"type": "string", "format": "uri", "maxLength": 2048},
                        "username": {"type": "string", "maxLength": 100},
                        "password": {"type": "string", "maxLength": 1024, "writeOnly": True},
@@ -94,7 +96,7 @@ SCHEMAS: dict[str, Any] = {
     "PlayerUpdate": {
         "type": "object",
         "properties": {"name": {"type": "string", "maxLength": 100}, "kind": {"type": "string",
-                                                                               "enum": ["kodi", "jellyfin", "plex"]},
+                                                                               "enum": list(player_kinds.names())},
                        "url": {"type": "string", "maxLength": 2048}, "username": {"type": "string"},
                        "password": {"type": "string", "writeOnly": True}, "token": {"type": "string", "writeOnly": True},
                        "group_id": {"type": "integer", "nullable": True}, "enabled": {"type": "boolean"},

@@ -23,6 +23,10 @@ class PlayerAuthError(PlayerError):
     """401/403: wrong credentials. Retrying does not help until the user fixes them."""
 
 
+class PlayerConfigError(PlayerError):
+    """The player answered, but cannot do this (e.g. no Plex section holds the path): fix the setup."""
+
+
 class PlayerProtocolError(PlayerError):
     """The player answered, but not as expected (an HTTP error, a body we cannot read)."""
 

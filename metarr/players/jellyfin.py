@@ -2,15 +2,23 @@
 library refresh on servers that lack the endpoint."""
 from __future__ import annotations
 
+from typing import Any
+
 from . import http
 from .http import PlayerProtocolError
+from .model import PlayerCalls, PlayerConn
+from .plan import plan_jellyfin
 
 
 class JellyfinClient:
     def __init__(self, url: str, token: str | None, timeout: float = http.TIMEOUT) -> None:
         self.url = url.rstrip("/")
-        self.headers = {"Authorization": f'MediaBrowser Token="{token or ""}"'}
+        self.headers = self.auth_headers(token or "")
         self.timeout = timeout
+
+    @staticmethod
+    def auth_headers(token: str) -> dict[str, str]:
+        return {"Authorization": f'MediaBrowser Token="{token}"'}
 
     def _req(self, method: str, path: str, body=None) -> http.Response:
         return http.request(method, self.url + path, headers=self.headers, body=body, timeout=self.timeout)
@@ -28,3 +36,29 @@ class JellyfinClient:
                 raise
         self._req("POST", "/Library/Refresh")
         return "refresh"
+
+
+# ------------------------------------------------------------------ the player seam (kinds.py)
+
+class JellyfinKind:
+    name, label, credentials = "jellyfin", "Jellyfin", ("token",)
+    client_class = JellyfinClient
+
+    def connect(self, c: PlayerConn) -> JellyfinClient:
+        return self.client_class(c.url, c.token, timeout=c.timeout)
+
+    def test(self, client: JellyfinClient) -> tuple[dict[str, Any], str]:
+        si = client.info()
+        info = {"version": si.get("Version"), "server_name": si.get("ServerName")}
+        return info, f"{self.label} {info['version'] or ''} '{info['server_name'] or ''}' answered".replace("  ", " ")
+
+    def is_playing(self, client: JellyfinClient) -> bool:
+        return False   # a Jellyfin library refresh does not disturb playback
+
+    def sync(self, client: JellyfinClient, pc: PlayerCalls, confirm_timeout: float) -> dict[str, Any]:
+        updates = plan_jellyfin(pc.changes)
+        how = client.media_updated(updates) if updates else "nothing"
+        return {"method": how, "paths": [u["Path"] for u in updates]}
+
+
+KIND = JellyfinKind()

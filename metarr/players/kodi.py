@@ -9,8 +9,11 @@ from typing import Any
 
 from . import http
 from .http import PlayerProtocolError
+from .model import PlayerCalls, PlayerConn
+from .plan import as_dir, kodi_lookup_key, kodi_lookups, norm, plan_kodi
 
 BATCH = 50  # JSON-RPC batch size: 100 refreshes become 2 HTTP requests
+CONFIRM_GRACE = 3.0   # seconds to keep looking for scanned items after Kodi says the scan ended
 
 
 class KodiRpcError(PlayerProtocolError):
@@ -96,3 +99,62 @@ def _result(answer: Any, method: str) -> Any:
         err = answer["error"]
         raise KodiRpcError(int(err.get("code", 0)), str(err.get("message", "error")), method)
     return answer.get("result")
+
+
+# ------------------------------------------------------------------ the player seam (kinds.py)
+
+class KodiKind:
+    name, label, credentials = "kodi", "Kodi", ("username", "password")
+
+    def connect(self, c: PlayerConn) -> KodiClient:
+        return KodiClient(c.url, c.username, c.password, timeout=c.timeout)
+
+    def test(self, client: KodiClient) -> tuple[dict[str, Any], str]:
+        client.ping()
+        info = {"version": client.version(), "playing": client.is_playing()}
+        return info, f"Kodi answered (JSON-RPC {info['version']})" + (", playing now" if info["playing"] else "")
+
+    def is_playing(self, client: KodiClient) -> bool:
+        return client.is_playing()
+
+    def sync(self, client: KodiClient, pc: PlayerCalls, confirm_timeout: float) -> dict[str, Any]:
+        return sync(client, pc, confirm_timeout)
+
+
+KIND = KodiKind()
+
+
+def sync(client: KodiClient, pc: PlayerCalls, confirm_timeout: float = 60.0) -> dict[str, Any]:
+    known: dict[tuple[str, str], int] = {}
+    lookups = kodi_lookups(pc.changes)
+    for kind, root in lookups:
+        for path, kid in client.list_paths(kind, as_dir(root)).items():
+            known[(kind, norm(path))] = kid
+    ops, scanned = plan_kodi(pc.changes, known)
+    scans = [o for o in ops if o.method.endswith(".Scan")]
+    refreshes = [o for o in ops if not o.method.endswith(".Scan")]
+    for o in scans:
+        client.call(o.method, o.params)
+    if refreshes:
+        client.batch([(o.method, o.params) for o in refreshes])
+    out: dict[str, Any] = {"lookups": len(lookups), "scans": [o.params["directory"] for o in scans],
+                           "refreshed": len(refreshes)}
+    if scanned and confirm_timeout > 0:
+        out.update(confirm_scanned(client, scanned, confirm_timeout))
+    return out
+
+
+def confirm_scanned(client: KodiClient, scanned: list, timeout: float) -> dict[str, Any]:
+    """Over HTTP Kodi sends no OnScanFinished: poll until the scan ends, then look the items up.
+    A scan may flag itself as running a moment after the call returned, so missing items are looked
+    up again for CONFIRM_GRACE seconds before they count as not confirmed."""
+    start = time.monotonic()
+    while True:
+        finished = client.wait_scan(max(0.0, timeout - (time.monotonic() - start)))
+        found: set[tuple[str, str]] = set()
+        for kind, root in kodi_lookups(scanned):
+            found.update((kind, norm(p)) for p in client.list_paths(kind, as_dir(root)))
+        missing = [c.file or c.folder for c in scanned if kodi_lookup_key(c) not in found]
+        if not missing or not finished or time.monotonic() - start >= CONFIRM_GRACE:
+            return {"confirmed": len(scanned) - len(missing), "unconfirmed": missing, "scan_finished": finished}
+        time.sleep(0.5)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-KINDS = ("kodi", "jellyfin", "plex")
 # Entity types as Kodi sees them; "library" means the whole library root.
 ENTITY_TYPES = ("movie", "series", "season", "episode", "artist", "album", "library")
 
@@ -76,3 +75,22 @@ class SyncCall:
     @classmethod
     def from_json(cls, d: dict[str, Any]) -> SyncCall:
         return cls(d["target"], d["kind"], tuple(PlayerCalls.from_json(c) for c in d.get("candidates", ())))
+
+
+@dataclass(frozen=True)
+class PlayerConn:
+    """A player row with its credentials (never sent to the web or logged)."""
+    id: int
+    kind: str
+    name: str
+    url: str
+    username: str | None = None
+    password: str | None = None
+    token: str | None = None
+    group_id: int | None = None
+    enabled: bool = True
+    options: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def timeout(self) -> float:
+        return float(self.options.get("timeout") or 5.0)

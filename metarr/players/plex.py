@@ -1,10 +1,13 @@
 """Plex Media Server: find the library section by its Location paths, then a partial refresh."""
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import quote
 
 from . import http
-from .plan import PlexSection
+from .http import PlayerConfigError
+from .model import PlayerCalls, PlayerConn
+from .plan import PlexSection, plan_plex
 
 
 class PlexClient:
@@ -29,3 +32,32 @@ class PlexClient:
     def refresh(self, key: str, path: str | None = None) -> None:
         q = f"?path={quote(path, safe='')}" if path else ""
         self._get(f"/library/sections/{quote(key, safe='')}/refresh{q}")
+
+
+# ------------------------------------------------------------------ the player seam (kinds.py)
+
+class PlexKind:
+    name, label, credentials = "plex", "Plex", ("token",)
+
+    def connect(self, c: PlayerConn) -> PlexClient:
+        return PlexClient(c.url, c.token, timeout=c.timeout)
+
+    def test(self, client: PlexClient) -> tuple[dict[str, Any], str]:
+        ident = client.identity()
+        sections = client.sections()
+        info = {"version": ident.get("version"), "sections": [s.title for s in sections]}
+        return info, f"Plex {info['version'] or ''} answered with {len(sections)} library sections"
+
+    def is_playing(self, client: PlexClient) -> bool:
+        return False
+
+    def sync(self, client: PlexClient, pc: PlayerCalls, confirm_timeout: float) -> dict[str, Any]:
+        refreshes, unmatched = plan_plex(pc.changes, client.sections())
+        if unmatched and not refreshes:
+            raise PlayerConfigError(f"no Plex library section contains {unmatched[0]} (check the path mapping)")
+        for key, path in refreshes:
+            client.refresh(key, path)
+        return {"refreshes": [{"section": k, "path": p} for k, p in refreshes], "unmatched": unmatched}
+
+
+KIND = PlexKind()

@@ -19,8 +19,7 @@ from metarr.db.media import (
 from metarr.db.models import Library
 from metarr.pathmap import Mapping
 
-from .model import Change, PlayerInfo
-from .run import PlayerConn
+from .model import Change, PlayerConn, PlayerInfo
 
 
 class EntityGone(LookupError):

@@ -1,4 +1,4 @@
-"""Emulators of the media players Metarr syncs: Kodi (JSON-RPC over HTTP), Jellyfin and Plex.
+"""Emulators of the media players Metarr syncs: Kodi (JSON-RPC over HTTP), Jellyfin, Emby and Plex.
 
 Each records every request (HTTP method, path, query, headers, body; for Kodi every JSON-RPC call,
 batched or not) for assertions, checks credentials like the real server (401 on a wrong one) and
@@ -220,6 +220,9 @@ class KodiEmulator(_Server):
 # ---------------------------------------------------------------------------- Jellyfin
 
 class JellyfinEmulator(_Server):
+    base = ""                  # Emby serves the same API under /emby
+    server = ("jellyfin-emu", "10.9.11")
+
     def __init__(self, token: str = "jf-token-123", media_updated: bool = True) -> None:
         super().__init__()
         self.token = token
@@ -239,8 +242,11 @@ class JellyfinEmulator(_Server):
             if not self._authorised(request):
                 return web.Response(status=401, text="")
             path, m = request.path, request.method
+            if not path.startswith(self.base + "/"):
+                return web.Response(status=404)
+            path = path[len(self.base):]
             if m == "GET" and path == "/System/Info":
-                return web.json_response({"ServerName": "jellyfin-emu", "Version": "10.9.11", "Id": "f00d",
+                return web.json_response({"ServerName": self.server[0], "Version": self.server[1], "Id": "f00d",
                                           "OperatingSystem": "Linux", "StartupWizardCompleted": True})
             if m == "POST" and path == "/Library/Media/Updated" and self.media_updated:
                 if not isinstance(body, dict) or not isinstance(body.get("Updates"), list):
@@ -255,8 +261,20 @@ class JellyfinEmulator(_Server):
         return app
 
     def updates(self) -> list[dict]:
-        return [u for c in self.requests if c.path == "/Library/Media/Updated" and isinstance(c.body, dict)
+        return [u for c in self.requests if c.path == self.base + "/Library/Media/Updated" and isinstance(c.body, dict)
                 for u in c.body.get("Updates", [])]
+
+
+class EmbyEmulator(JellyfinEmulator):
+    """Emby 4.8: Jellyfin's API (its fork) under /emby; tokens by `X-Emby-Token` or `api_key`."""
+    base = "/emby"
+    server = ("emby-emu", "4.8.10.0")
+
+    def __init__(self, token: str = "emby-token-456") -> None:
+        super().__init__(token)
+
+    def _authorised(self, request: web.Request) -> bool:
+        return self.token in (request.headers.get("X-Emby-Token"), request.query.get("api_key"))
 
 
 # ---------------------------------------------------------------------------- Plex
@@ -310,14 +328,15 @@ class PlexEmulator(_Server):
 # ---------------------------------------------------------------------------- runner
 
 class PlayerEmulators:
-    """Two Kodis (for groups), Jellyfin and Plex on one background loop thread."""
+    """Two Kodis (for groups), Jellyfin, Emby and Plex on one background loop thread."""
 
     def __init__(self) -> None:
         self.kodi = KodiEmulator()
         self.kodi2 = KodiEmulator()
         self.jellyfin = JellyfinEmulator()
+        self.emby = EmbyEmulator()
         self.plex = PlexEmulator()
-        self.servers: list[_Server] = [self.kodi, self.kodi2, self.jellyfin, self.plex]
+        self.servers: list[_Server] = [self.kodi, self.kodi2, self.jellyfin, self.emby, self.plex]
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self.loop.run_forever, name="player-emulators", daemon=True)
 

@@ -8,9 +8,9 @@ import pytest
 from metarr.players.http import PlayerAuthError, PlayerUnreachable
 from metarr.players.jellyfin import JellyfinClient
 from metarr.players.kodi import KodiClient, KodiRpcError
-from metarr.players.model import Change, PlayerCalls, SyncCall
+from metarr.players.model import Change, PlayerCalls, PlayerConn, SyncCall
 from metarr.players.plex import PlexClient
-from metarr.players.run import PlayerConn, PlayersBusy, PlayersFailed, check_connection, run_sync
+from metarr.players.run import PlayersBusy, PlayersFailed, check_connection, run_sync
 
 ROOT = "/mnt/movies"
 

@@ -13,7 +13,7 @@ from metarr.db.media import PathMapping, Player, PlayerGroup
 from metarr.db.models import Library
 from metarr.jobs import chain
 from metarr.pathmap import Mapping, map_path, scopes_for_player
-from metarr.players.model import KINDS
+from metarr.players import kinds
 from metarr.players.resolve import conn_of
 from metarr.players.run import check_connection
 from metarr.timefmt import iso
@@ -68,7 +68,7 @@ def _options(value: Any) -> dict:
 def _player_fields(body: dict, partial: bool) -> dict:
     req = not partial
     out: dict[str, Any] = {}
-    for name, kind, extra in (("name", str, {"max_len": 100}), ("kind", str, {"choices": KINDS}),
+    for name, kind, extra in (("name", str, {"max_len": 100}), ("kind", str, {"choices": kinds.names()}),
                               ("url", str, {"max_len": 2048}), ("username", str, {"max_len": 100}),
                               ("password", str, {"max_len": 1024}), ("token", str, {"max_len": 1024}),
                               ("group_id", int, {}), ("enabled", bool, {})):

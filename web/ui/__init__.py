@@ -18,6 +18,7 @@ from metarr.db.media import AssetCandidate, Movie, PathMapping, Player, Series
 from metarr.db.models import Library, Schedule
 from metarr.jobs import store
 from metarr.libraries import to_dict as library_json
+from metarr.players import kinds as player_kinds
 from metarr.timefmt import iso
 
 from .. import auth
@@ -247,7 +248,8 @@ async def players_page(request: web.Request) -> web.Response:
                 for m in PathMapping.select().order_by(PathMapping.scope)]
         return players, maps
     players, maps = await run(request, q)
-    return render("players.html", request, "/players", title="Players", players=players, mappings=maps)
+    return render("players.html", request, "/players", title="Players", players=players, mappings=maps,
+                  kinds=[{"name": k.name, "label": k.label} for k in player_kinds.KINDS.values()])
 
 
 @routes.get("/settings")
