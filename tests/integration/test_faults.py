@@ -65,15 +65,15 @@ def fresh_db():
 @pytest.fixture
 def low_timeouts(monkeypatch):
     # the system builds its gateway itself: lower every provider's timeout where the endpoints are made
-    from actors import provider_gateway
-    original = provider_gateway.endpoints_from_config
+    from metarr.sources import traffic
+    original = traffic.endpoints_from_config
 
     def endpoints(config):
         eps = original(config)
         for ep in eps.values():
             ep.timeout = TIMEOUT
         return eps
-    monkeypatch.setattr(provider_gateway, "endpoints_from_config", endpoints)
+    monkeypatch.setattr(traffic, "endpoints_from_config", endpoints)
 
 
 class Run:
@@ -190,9 +190,8 @@ def test_open_circuit_postpones_identification_instead_of_giving_up(env, tmp_pat
     # TMDB failed for long enough that the gateway opened its circuit; it is back, but the circuit only
     # lets requests through after its cool-down. Movies scanned meanwhile must be identified once it
     # does, not left "unidentified" for good because a search got no answer.
-    from actors import provider_gateway
-    monkeypatch.setattr(provider_gateway, "CircuitBreaker",
-                        functools.partial(provider_gateway.CircuitBreaker, cooldown=3.0))
+    from metarr.sources import traffic
+    monkeypatch.setattr(traffic, "CircuitBreaker", functools.partial(traffic.CircuitBreaker, cooldown=3.0))
     libraries = (("movie", tmp_path / "Movies"),)
     for name in MOVIES[:3]:
         make_clip(tmp_path / "Movies" / name / f"{name}.mkv")

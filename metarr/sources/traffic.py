@@ -1,0 +1,226 @@
+"""Provider traffic: every request to a provider goes through one `ProviderTraffic` on one asyncio
+loop with one aiohttp session. Per provider: a rate limit (GCRA reservations of absolute send times,
+shared through the database between worker processes on PostgreSQL, in memory in a one-process
+SQLite deployment), a concurrency cap, Retry-After handling (pausing the whole provider),
+exponential backoff with jitter on 5xx/timeouts, a circuit breaker and a response cache with TTL.
+The ProviderGateway actor (actors/provider_gateway.py) owns the loop thread and hands requests in."""
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import time
+from collections import defaultdict
+
+from ..db.database import connection, is_sqlite
+from ..jobs.retry import backoff_delay
+from . import shared
+from .http import AuthError, Endpoint, NotFound, ProviderError, RateLimited, Request, Unavailable, fetch
+from .ratelimit import DEFAULT_LIMITS, CircuitBreaker, LocalPacer
+
+log = logging.getLogger(__name__)
+MAX_TRIES = 4
+LATE_FRACTION = 0.5   # of a slot: how late after its reserved time a request may still go out
+MAX_RESERVES = 5
+
+
+def endpoints_from_config(config) -> dict[str, Endpoint]:
+    u, k = config.provider_urls, config.provider_keys
+    eps: dict[str, Endpoint] = {
+        "musicbrainz": Endpoint(u["musicbrainz"], params={"fmt": "json"}, timeout=30.0, throttle_503=True),
+        "coverart": Endpoint(u["coverart"], timeout=30.0, throttle_503=True),
+    }
+    if "tmdb" in k:
+        eps["tmdb"] = Endpoint(u["tmdb"], params={"api_key": k["tmdb"]})   # v3 keys go in api_key=, not Bearer
+    if "tvdb" in k:
+        eps["tvdb"] = Endpoint(u["tvdb"])   # Bearer token from /login, added on first use
+    if "fanart" in k:
+        eps["fanart"] = Endpoint(u["fanart"], params={"api_key": k["fanart"]})
+    if "omdb" in k:
+        eps["omdb"] = Endpoint(u["omdb"], params={"apikey": k["omdb"]})
+    return eps
+
+
+class ProviderTraffic:
+    """Lives on one event loop (`loop`); `run(request)` is awaited there."""
+
+    def __init__(self, config, db, loop: asyncio.AbstractEventLoop, limits=None,
+                 timeouts: dict[str, float] | None = None) -> None:
+        self.config = config
+        self.db = db
+        self.loop = loop
+        self.limits = dict(DEFAULT_LIMITS, **config.provider_limits, **(limits or {}))
+        self.endpoints = endpoints_from_config(config)
+        for name, seconds in (timeouts or {}).items():
+            if name in self.endpoints:
+                self.endpoints[name].timeout = seconds
+        self.breakers = defaultdict(CircuitBreaker)
+        self.counts = defaultdict(lambda: defaultdict(int))
+        self.last_error: dict[str, str] = {}
+        self.latency: dict[str, float] = {}
+        # one process (SQLite): pace in memory, report request counts in batches; several processes
+        # (PostgreSQL): every reservation goes through the shared row
+        self.local = is_sqlite(db)
+        self.pacers: dict[str, LocalPacer] = defaultdict(LocalPacer)
+        self.uncounted: dict[str, int] = defaultdict(int)
+        self.background: set[asyncio.Task] = set()
+        self.saving = False
+
+    async def open(self) -> None:
+        import aiohttp
+        self.sems = {p: asyncio.Semaphore(lim.concurrency) for p, lim in self.limits.items()}
+        self.tvdb_lock = asyncio.Lock()
+        self.session = aiohttp.ClientSession()
+
+    async def close(self) -> None:
+        if self.background:
+            await asyncio.wait(self.background, timeout=5)
+        await self._save_counts()
+        await self.session.close()
+
+    def status(self) -> dict:
+        """Per provider: state, pause, counts (a database read: call it from a worker thread)."""
+        with connection(self.db):
+            db_state = shared.state(self.db)
+        out = {}
+        for p in sorted(set(self.endpoints) | set(DEFAULT_LIMITS)):
+            b = self.breakers[p]
+            st = db_state.get(p, {})
+            state = "unconfigured" if p not in self.endpoints else (
+                "circuit_open" if b.state == "open" else ("cooling_down" if st.get("paused_until") else "ok"))
+            out[p] = {"state": state, "cooling_down_until": st.get("paused_until"),
+                      # plus what the in-memory pacer has not written yet
+                      "requests_today": st.get("requests_today", 0) + self.uncounted.get(p, 0),
+                      **dict(self.counts[p]),
+                      "last_error": self.last_error.get(p), "latency_ms": self.latency.get(p)}
+        return out
+
+    async def _db(self, fn, *args):
+        def call():
+            with connection(self.db):
+                return fn(*args)
+        return await self.loop.run_in_executor(None, call)
+
+    async def run(self, req: Request):
+        ep = self.endpoints.get(req.provider)
+        if ep is None:
+            raise Unavailable(req.provider, "not configured (no API key)")
+        key = req.cache_key()
+        if req.cache_ttl:
+            value, hit = await self._db(shared.cache_get, key)
+            if hit:
+                self.counts[req.provider]["cache_hits"] += 1
+                return value
+        breaker = self.breakers[req.provider]
+        now = time.time()
+        if not breaker.allow(now):
+            raise Unavailable(req.provider, "circuit open after repeated failures", breaker.reopens_in(now))
+        lim = self.limits[req.provider]
+        relogged = False
+        for attempt in range(1, MAX_TRIES + 1):
+            try:
+                if req.provider == "tvdb" and req.auth:
+                    await self._tvdb_login(ep)   # its failures are retried like the request's own
+                # the concurrency slot first, then the rate slot: a request that reserved its send time
+                # and then queued for a connection would go out late and bunch with the next ones,
+                # and a bunch is what a sliding-window limit counts
+                async with self.sems[req.provider]:
+                    await self._wait_for_slot(req.provider, lim)
+                    t0 = time.monotonic()
+                    self.counts[req.provider]["requests"] += 1
+                    value = await fetch(self.session, ep, req, time.time())
+            except NotFound:
+                breaker.record(True, time.time())
+                if req.not_found_ok:
+                    return None
+                raise
+            except RateLimited as e:
+                self.counts[req.provider]["rate_limited"] += 1
+                self.last_error[req.provider] = str(e)
+                self.pacers[req.provider].pause(time.time() + e.retry_after)
+                await self._db(shared.pause, self.db, req.provider, time.time() + e.retry_after)
+                if attempt == MAX_TRIES:
+                    raise
+                continue  # the reservation after the pause spaces the retry
+            except AuthError as e:
+                self.last_error[req.provider] = str(e)
+                if req.provider == "tvdb" and not relogged:
+                    ep.headers.pop("Authorization", None)   # token expired: log in again once
+                    relogged = True
+                    continue
+                breaker.record(False, time.time())
+                raise
+            except ProviderError as e:
+                self.counts[req.provider]["errors"] += 1
+                self.last_error[req.provider] = str(e)
+                if not e.retryable or attempt == MAX_TRIES or not breaker.allow(time.time()):
+                    # the breaker counts requests that failed for good, not each try: two unlucky
+                    # requests must not shut a provider that answers most requests for minutes
+                    breaker.record(False, time.time())
+                    raise
+                await asyncio.sleep(backoff_delay(attempt, base=0.5, cap=20.0, rng=random))
+                continue
+            self.latency[req.provider] = round((time.monotonic() - t0) * 1000, 1)
+            breaker.record(True, time.time())
+            if req.cache_ttl:
+                # written behind the answer: the caller does not wait for the database
+                self._later(self._db(shared.cache_put, self.db, key, req.provider, value, req.cache_ttl))
+            return value
+        raise Unavailable(req.provider, "gave up")
+
+    async def _wait_for_slot(self, provider: str, lim) -> None:
+        """Sleep until a reserved send time, and send no later than a fraction of a slot after it.
+        A send that a busy loop or a slow database round trip made late would bunch with the sends
+        of the slots after it (from this process or another) and a sliding-window limit counts such
+        a bunch; a late request gives its slot up and reserves a new one instead."""
+        late_ok = LATE_FRACTION / lim.rps
+        for _ in range(MAX_RESERVES):
+            send_at = await self._reserve(provider, lim)
+            delay = send_at - time.time()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            if time.time() - send_at <= late_ok:
+                return
+            self.counts[provider]["late"] += 1
+        # still late after several tries: the loop is overloaded; go rather than starve
+
+    async def _reserve(self, provider: str, lim) -> float:
+        """The epoch time this request may be sent at (an absolute time, so the time the database
+        round trip took is not added to the wait)."""
+        if not self.local:
+            return await self._db(shared.reserve, self.db, provider, 1.0 / lim.rps, lim.burst)
+        now = time.time()
+        self.uncounted[provider] += 1
+        if not self.saving and sum(self.uncounted.values()) >= 20:
+            self.saving = True
+            self._later(self._save_counts())
+        return now + self.pacers[provider].reserve(now, 1.0 / lim.rps, lim.burst)
+
+    async def _save_counts(self) -> None:
+        counts, self.uncounted = dict(self.uncounted), defaultdict(int)
+        try:
+            for provider, n in counts.items():
+                if n:
+                    await self._db(shared.count_requests, self.db, provider, n)
+        finally:
+            self.saving = False
+
+    def _later(self, coro) -> None:
+        """Run `coro` on the loop without waiting for it; a failure is logged, never raised."""
+        task = self.loop.create_task(coro)
+        self.background.add(task)
+
+        def done(t: asyncio.Task) -> None:
+            self.background.discard(t)
+            if not t.cancelled() and t.exception() is not None:
+                log.warning("provider gateway: background write failed: %s", t.exception())
+        task.add_done_callback(done)
+
+    async def _tvdb_login(self, ep: Endpoint) -> None:
+        async with self.tvdb_lock:
+            if "Authorization" in ep.headers:
+                return
+            body = {"apikey": self.config.provider_keys["tvdb"]}
+            res = await fetch(self.session, ep, Request("tvdb", "/login", method="POST", body=body, auth=False,
+                                                        cache_ttl=0), time.time())
+            ep.headers["Authorization"] = f"Bearer {res['data']['token']}"
