@@ -305,7 +305,42 @@ def make_plan(data_dir: Path, entity_type: str, entity_id: int, with_actors: boo
     for r in rows:
         if r.path not in wanted:
             plan.actions.append(Action("remove", r.path, "no longer wanted (slot cleared or renamed)"))
+    for rel in other_nfos(item_nfo_files(lib.id, entity_type, entity_id), desired, set(ours)):
+        if confine(root, rel).is_file():
+            # Kodi reads movie.nfo before <video>.nfo: a second NFO beside ours would hide it
+            plan.actions.append(Action("remove", rel, "another NFO of this item (players would read it instead)"))
     return plan
+
+
+def item_nfo_files(library_id: int, entity_type: str, entity_id: int) -> list[tuple[str, str, int]]:
+    """(path, entity type, entity id) of the NFO files the scan found for this item and its children."""
+    pairs = [(entity_type, entity_id)]
+    if entity_type == "series":
+        pairs += [("episode", e.id) for e in Episode.select(Episode.id).where(Episode.series_id == entity_id)]
+    elif entity_type == "artist":
+        pairs += [("album", a.id) for a in Album.select(Album.id).where(Album.artist_id == entity_id)]
+    out = []
+    for et in {et for et, _ in pairs}:
+        ids = [i for t, i in pairs if t == et]
+        out += [(f.path, f.entity_type, f.entity_id) for f in
+                MediaFile.select(MediaFile.path, MediaFile.entity_type, MediaFile.entity_id)
+                .where((MediaFile.library_id == library_id) & (MediaFile.kind == "nfo")
+                       & (MediaFile.entity_type == et) & MediaFile.entity_id.in_(ids) & MediaFile.deleted_at.is_null(True))]
+    return out
+
+
+def other_nfos(found: list[tuple[str, str, int]], desired: list[Desired], ours: set[str]) -> list[str]:
+    """The one-NFO rule: an NFO of an entity lying in the folder where this publish writes that
+    entity's NFO under another name (movie.nfo, a stacked part's own NFO) is one too many. NFOs in
+    other folders (a season folder's season.nfo for Jellyfin) are left alone; so are files Metarr
+    wrote itself (those are planned from its own records)."""
+    written = {(d.entity_type, d.entity_id): d.rel for d in desired if d.kind == "nfo"}
+    out = []
+    for path, et, eid in found:
+        mine = written.get((et, eid))
+        if mine and path != mine and path not in ours and PurePosixPath(path).parent == PurePosixPath(mine).parent:
+            out.append(path)
+    return sorted(set(out))
 
 
 def apply_plan(db, plan: Plan, recycle_root: Path, now: float | None = None) -> dict:
@@ -334,7 +369,7 @@ def apply_plan(db, plan: Plan, recycle_root: Path, now: float | None = None) -> 
         if a.op == "remove":
             row = LibraryFile.get_or_none((LibraryFile.library_id == plan.library_id) & (LibraryFile.path == a.rel))
             if target.exists():
-                recycle_path(db, recycle_root, target, "published file no longer wanted", plan.library_id, now)
+                recycle_path(db, recycle_root, target, a.reason, plan.library_id, now)
                 counts["recycled"] += 1
             if row is not None:
                 with write_tx(db):

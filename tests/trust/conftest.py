@@ -1,0 +1,58 @@
+"""What Metarr writes into a library, judged on the files a player reads: services against the
+emulators, a REST client, and a helper that waits for the chain to finish."""
+import asyncio
+
+import pytest
+
+from metarr.config import load_config
+from tests.conftest import API_KEY
+from tests.emulation import Faults, start_emulators
+
+
+@pytest.fixture
+async def emulators():
+    emu = await start_emulators(faults=Faults(), mb_burst=3, mb_per=3.0)
+    yield emu
+    await emu.close()
+
+
+@pytest.fixture
+def emu_env(env, emulators):
+    env.update(emulators.env())
+    return env
+
+
+@pytest.fixture
+async def chain(aiohttp_client, emu_env):
+    """(api client, services) of a real app: actors, ledger and workers running."""
+    from actors.system import open_services
+    from web.app import create_app
+    services = open_services(load_config(emu_env))
+    api = await aiohttp_client(create_app(services), headers={"X-Api-Key": API_KEY})
+    yield api, services
+    services.db.close()
+
+
+async def drain(api, timeout=60):
+    end = asyncio.get_running_loop().time() + timeout
+    while asyncio.get_running_loop().time() < end:
+        d = (await (await api.get("/api/v1/jobs/stats")).json())["data"]
+        if d["due"] == d["running"] == d["retrying"] == 0:
+            return d
+        await asyncio.sleep(0.2)
+    raise AssertionError(f"chain did not finish: {d}")
+
+
+async def add_library(api, name, kind, path, **opts):
+    body = {"name": name, "kind": kind, "path": str(path), "watch": False, "auto_publish": True, **opts}
+    r = await api.post("/api/v1/libraries", json=body)
+    assert r.status == 201, await r.text()
+    lid = (await r.json())["data"]["id"]
+    await api.post(f"/api/v1/libraries/{lid}/scan")
+    return lid
+
+
+async def data(api, path):
+    r = await api.get(path)
+    assert r.status == 200, await r.text()
+    return (await r.json())["data"]
