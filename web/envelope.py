@@ -35,9 +35,11 @@ def error_body(status: int, code: str, message: str, details: Any = None) -> web
 
 
 class ApiError(Exception):
-    def __init__(self, status: int, code: str, message: str, details: Any = None) -> None:
+    def __init__(self, status: int, code: str, message: str, details: Any = None,
+                 headers: dict[str, str] | None = None) -> None:
         super().__init__(message)
         self.status, self.code, self.message, self.details = status, code, message, details
+        self.headers = headers or {}     # e.g. Retry-After on a 429/503
 
 
 def not_found(what: str) -> ApiError:

@@ -25,7 +25,9 @@ async def error_middleware(request: web.Request, handler):
     try:
         return await handler(request)
     except ApiError as e:
-        return error_body(e.status, e.code, e.message, e.details)
+        resp = error_body(e.status, e.code, e.message, e.details)
+        resp.headers.update(e.headers)
+        return resp
     except web.HTTPException as e:
         if e.status < 400:
             raise

@@ -11,7 +11,9 @@ from tests.emulation import Faults, start_emulators
 
 @pytest.fixture
 async def emulators():
-    emu = await start_emulators(faults=Faults(), mb_burst=3, mb_per=3.0)
+    faults = Faults()
+    emu = await start_emulators(faults=faults, mb_burst=3, mb_per=3.0)
+    emu.faults = faults      # mutable: a test turns failures on and off
     yield emu
     await emu.close()
 

@@ -6,7 +6,7 @@ import time
 
 from aiohttp import web
 
-from metarr import cache
+from metarr import cache, identify, settings
 from metarr import metadata as md
 from metarr.db.database import write_tx
 from metarr.db.media import ENTITY_MODELS, ArtworkSlot, AssetCandidate
@@ -227,6 +227,19 @@ async def identify_pick(request: web.Request) -> web.Response:
     if value is None:
         raise bad_request("'id' must be a number for this provider")
 
+    def check():
+        from actors.enrichment import gateway_call
+        return identify.verify(gateway_call(s, timeout=60), kind, provider, value,
+                               s.config.provider_urls["tmdb_image"], settings.get(s.db, "enrich.language"))
+    try:
+        found = await request.app[bridge_key].run(check)
+    except identify.UnknownId as e:
+        raise ApiError(422, "unknown_id", f"{e}: nothing was changed") from None
+    except identify.CannotVerify as e:
+        retry = max(5, int(e.retry_after or 30))
+        raise ApiError(503, "provider_unavailable", f"{e}; nothing was changed, try again in {retry} s",
+                       {"retry_after": retry}, headers={"Retry-After": str(retry)}) from None
+
     def apply():
         model = ENTITY_MODELS[kind]
         with write_tx(s.db):
@@ -236,7 +249,7 @@ async def identify_pick(request: web.Request) -> web.Response:
     spec = chain.entity_job("enrich", kind, eid, row.library_id, PRIORITY["user"])
     ledger = s.actor("ledger")
     ids = await request.app[bridge_key].ask(lambda: ledger.enqueue(spec))
-    return ok({"job_id": ids[0], column: value}, status=202)
+    return ok({"job_id": ids[0], column: value, "title": found.title, "year": found.year}, status=202)
 
 
 
