@@ -6,7 +6,7 @@ from metarr.db.media import Artist, Movie, Series
 from metarr.db.models import Library
 from metarr.jobs import chain
 from metarr.jobs.model import PRIORITY, JobResult, JobSpec, PermanentError
-from metarr.publish import Gone, PublishError, paths_to_notify
+from metarr.publish import Gone, PublishError, Unidentified, paths_to_notify
 
 ROOTS = {"movie": Movie, "series": Series, "artist": Artist}
 
@@ -27,6 +27,8 @@ def publish_entity(ctx, job):
         res = publisher.publish(et, eid).get(timeout=1800)
     except Gone as e:   # deleted or moved since the job was queued: nothing to do, nothing failed
         return JobResult(data={"skipped": str(e)})
+    except Unidentified as e:   # policy, not a failure: the item shows why, and identify publishes it
+        return JobResult(data={"skipped": str(e), "unidentified": e.reason})
     except PublishError as e:
         raise PermanentError(str(e)) from e
     paths = paths_to_notify(res["paths"], res["all_paths"], job.attempts)

@@ -23,13 +23,15 @@ class Publisher(MetarrActor):
     def plan(self, entity_type: str, entity_id: int) -> dict:
         with connection(self.db):
             return publish.make_plan(self.services.config.data_dir, entity_type, entity_id,
-                                     bool(settings.get(self.db, "publish.actors"))).to_json()
+                                     bool(settings.get(self.db, "publish.actors")),
+                                     bool(settings.get(self.db, "publish.unidentified"))).to_json()
 
     def publish(self, entity_type: str, entity_id: int) -> dict:
         s = self.services
         with connection(self.db):
             plan = publish.make_plan(s.config.data_dir, entity_type, entity_id,
-                                     bool(settings.get(self.db, "publish.actors")))
+                                     bool(settings.get(self.db, "publish.actors")),
+                                     bool(settings.get(self.db, "publish.unidentified")))
             counts = publish.apply_plan(self.db, plan, s.config.recycle_dir)
             model = ENTITY_MODELS[entity_type]
             with write_tx(self.db):

@@ -88,6 +88,8 @@ def list_entities(kind: str, *, limit: int, offset: int, q: str | None = None, s
 def summary(kind: str, r, poster_sha: str | None = None) -> dict:
     base = {"id": r.id, "state": r.state, "library_id": r.library_id,
             "poster": f"/api/v1/assets/{poster_sha}" if poster_sha else None}
+    if kind in ("movie", "series", "artist"):
+        base["identify_reason"] = r.identify_reason if r.state in ("unidentified", "ambiguous") else None
     if kind == "movie":
         base.update(title=r.title, year=r.year, tmdb_id=r.tmdb_id, imdb_id=r.imdb_id, tvdb_id=r.tvdb_id)
     elif kind == "series":

@@ -158,6 +158,18 @@ def _mark(model, eid: int, **values) -> None:
     model.update(updated_at=time.time(), **values).where(model.id == eid).execute()
 
 
+def _not_identified(db, model, eid: int, reason: str, candidates=None) -> None:
+    """The item stays visibly unidentified (or ambiguous), with the reason the user is shown; publish
+    writes nothing for it (metarr.publish.unidentified_reason)."""
+    with write_tx(db):
+        _mark(model, eid, state="ambiguous" if reason == "ambiguous" else "unidentified", identify_reason=reason,
+              candidates=candidates)
+
+
+def no_match_reason(candidates) -> str:
+    return "ambiguous" if candidates else "no_match"
+
+
 def identify_movie(db, ctx: Ctx, m: Movie, res: EnrichResult) -> int | None:
     if m.tmdb_id:
         return m.tmdb_id
@@ -173,8 +185,7 @@ def identify_movie(db, ctx: Ctx, m: Movie, res: EnrichResult) -> int | None:
                      needed=True) or []
     best, cands = scoring.pick(title, m.year, hits, ctx.min_confidence)
     if best is None:
-        with write_tx(db):
-            _mark(Movie, m.id, state="ambiguous" if cands else "unidentified", candidates=cands)
+        _not_identified(db, Movie, m.id, no_match_reason(cands), cands)
         raise Ambiguous(f"{len(cands)} candidate(s) for {title!r}")
     return int(best.id)
 
@@ -184,6 +195,9 @@ def enrich_movie(db, ctx: Ctx, movie_id: int) -> EnrichResult:
     res = EnrichResult("movie", movie_id, m.state)
     if "tmdb" not in ctx.configured:
         res.degraded.append("tmdb: not configured")
+        if not (m.tmdb_id or m.imdb_id):
+            _not_identified(db, Movie, movie_id, "no_key:tmdb")
+            res.state = "unidentified"
         return res
     try:
         tmdb_id = identify_movie(db, ctx, m, res)
@@ -193,6 +207,11 @@ def enrich_movie(db, ctx: Ctx, movie_id: int) -> EnrichResult:
     if tmdb_id is None:
         return res
     meta = _safe(res, "tmdb", tmdb.movie, ctx.call, tmdb_id, ctx.image_base, ctx.language)
+    if meta is None and "tmdb: not found" in res.degraded:
+        # an id from a name or an NFO that TMDB does not know: not an identification
+        _not_identified(db, Movie, movie_id, "not_found")
+        res.state = "unidentified"
+        return res
     arts: list[Art] = []
     if meta is not None:
         upd = _update("provider:tmdb", meta)
@@ -214,7 +233,7 @@ def enrich_movie(db, ctx: Ctx, movie_id: int) -> EnrichResult:
     res.candidates = store_candidates(db, "movie", movie_id, arts, ctx.language)
     res.selected = auto_select(db, "movie", movie_id)
     with write_tx(db):
-        _mark(Movie, movie_id, state="enriched", enriched_at=time.time(), candidates=None)
+        _mark(Movie, movie_id, state="enriched", enriched_at=time.time(), candidates=None, identify_reason=None)
     res.state = "enriched"
     return res
 
@@ -233,16 +252,14 @@ def identify_series(db, ctx: Ctx, s: Series, res: EnrichResult) -> tuple[int | N
             hits = _safe(res, "tmdb", tmdb.search_tv, ctx.call, s.title, ctx.language, default=[], needed=True) or []
             best, cands = scoring.pick(s.title, s.year, hits, ctx.min_confidence)
             if best is None and not tvdb_id:
-                with write_tx(db):
-                    _mark(Series, s.id, state="ambiguous" if cands else "unidentified", candidates=cands)
+                _not_identified(db, Series, s.id, no_match_reason(cands), cands)
                 raise Ambiguous(s.title)
             tmdb_id = int(best.id) if best else None
     if tvdb_id is None and "tvdb" in ctx.configured and tmdb_id is None:
         hits = _safe(res, "tvdb", tvdb.search, ctx.call, s.title, default=[], needed=True) or []
         best, cands = scoring.pick(s.title, s.year, hits, ctx.min_confidence)
         if best is None:
-            with write_tx(db):
-                _mark(Series, s.id, state="ambiguous" if cands else "unidentified", candidates=cands)
+            _not_identified(db, Series, s.id, no_match_reason(cands), cands)
             raise Ambiguous(s.title)
         tvdb_id = int(best.id)
     return tmdb_id, tvdb_id
@@ -253,6 +270,9 @@ def enrich_series(db, ctx: Ctx, series_id: int) -> EnrichResult:
     res = EnrichResult("series", series_id, s.state)
     if not ({"tmdb", "tvdb"} & ctx.configured):
         res.degraded.append("tmdb/tvdb: not configured")
+        if not (s.tmdb_id or s.tvdb_id or s.imdb_id):
+            _not_identified(db, Series, series_id, "no_key:tmdb")
+            res.state = "unidentified"
         return res
     try:
         tmdb_id, tvdb_id = identify_series(db, ctx, s, res)
@@ -306,7 +326,7 @@ def enrich_series(db, ctx: Ctx, series_id: int) -> EnrichResult:
         auto_select(db, "season", row.id)
     res.selected = auto_select(db, "series", series_id)
     with write_tx(db):
-        _mark(Series, series_id, state="enriched", enriched_at=time.time(), candidates=None)
+        _mark(Series, series_id, state="enriched", enriched_at=time.time(), candidates=None, identify_reason=None)
     res.state = "enriched"
     return res
 
@@ -321,8 +341,7 @@ def enrich_artist(db, ctx: Ctx, artist_id: int) -> EnrichResult:
         hits = _safe(res, "musicbrainz", musicbrainz.search_artist, ctx.call, a.name, default=[], needed=True) or []
         best, cands = scoring.pick(a.name, None, [h for h in hits], threshold=0.8)
         if best is None:
-            with write_tx(db):
-                _mark(Artist, artist_id, state="ambiguous" if cands else "unidentified", candidates=cands)
+            _not_identified(db, Artist, artist_id, no_match_reason(cands), cands)
             res.state = Artist.get_by_id(artist_id).state
             return res
         mbid = best.id
@@ -355,7 +374,7 @@ def enrich_artist(db, ctx: Ctx, artist_id: int) -> EnrichResult:
         with write_tx(db):
             _mark(Album, al.id, state="enriched", enriched_at=time.time())
     with write_tx(db):
-        _mark(Artist, artist_id, state="enriched", enriched_at=time.time(), candidates=None)
+        _mark(Artist, artist_id, state="enriched", enriched_at=time.time(), candidates=None, identify_reason=None)
     res.state = "enriched"
     return res
 

@@ -86,6 +86,38 @@ class PublishError(Exception):
     pass
 
 
+class Unidentified(PublishError):
+    """Not identified (no provider id): by default nothing is written for it. A bare NFO would tell
+    Kodi the item has local metadata, and Kodi would never scrape it itself."""
+
+    def __init__(self, entity_type: str, entity_id: int, reason: str) -> None:
+        super().__init__(f"{entity_type} {entity_id} is not identified ({describe_reason(reason)}): nothing published")
+        self.reason = reason
+
+
+REASONS = {"no_match": "no match found", "ambiguous": "several candidates, pick one", "not_found":
+           "the provider does not know its id", "provider_down": "the provider did not answer",
+           "unknown": "not identified yet"}
+
+
+def describe_reason(code: str | None) -> str:
+    """A reason code in words (`no_key:tmdb` → "no TMDB API key set")."""
+    if code and code.startswith("no_key:"):
+        return f"no {code.split(':', 1)[1].upper()} API key set"
+    return REASONS.get(code or "unknown", code or "not identified yet")
+
+
+ID_COLUMNS = {"movie": ("tmdb_id", "imdb_id", "tvdb_id"), "series": ("tvdb_id", "tmdb_id", "imdb_id"),
+              "artist": ("musicbrainz_id",)}
+
+
+def unidentified_reason(entity_type: str, row) -> str | None:
+    """None when the item carries a provider id (from a provider, a name, an NFO or the user)."""
+    if any(getattr(row, c, None) for c in ID_COLUMNS.get(entity_type, ())):
+        return None
+    return getattr(row, "identify_reason", None) or "unknown"
+
+
 class Gone(PublishError):
     """The entity, or the folder it lives in, is no longer there (deleted, renamed, unmounted):
     nothing to publish, and no folder to recreate; the next scan sees where it went."""
@@ -233,13 +265,17 @@ def desired_artist(data_dir: Path, a: Artist) -> list[Desired]:
 ROOT_ENTITIES = {"movie": Movie, "series": Series, "artist": Artist}
 
 
-def desired_for(data_dir: Path, entity_type: str, entity_id: int, with_actors: bool = True) -> tuple[object, list[Desired]]:
+def desired_for(data_dir: Path, entity_type: str, entity_id: int, with_actors: bool = True,
+                allow_unidentified: bool = False) -> tuple[object, list[Desired]]:
     model = ROOT_ENTITIES.get(entity_type)
     if model is None:
         raise PublishError(f"publish a movie, series or artist, not a {entity_type}")
     e = model.get_or_none(model.id == entity_id)
     if e is None or e.deleted_at is not None:
         raise Gone(f"{entity_type} {entity_id} no longer exists")
+    reason = unidentified_reason(entity_type, e)
+    if reason and not allow_unidentified:
+        raise Unidentified(entity_type, entity_id, reason)
     if entity_type == "movie":
         return e, desired_movie(data_dir, e, with_actors)
     if entity_type == "series":
@@ -276,9 +312,10 @@ def owned_rows(library_id: int, entity_type: str, entity_id: int) -> list[Librar
     return rows
 
 
-def make_plan(data_dir: Path, entity_type: str, entity_id: int, with_actors: bool = True) -> Plan:
+def make_plan(data_dir: Path, entity_type: str, entity_id: int, with_actors: bool = True,
+              allow_unidentified: bool = False) -> Plan:
     try:
-        entity, desired = desired_for(data_dir, entity_type, entity_id, with_actors)
+        entity, desired = desired_for(data_dir, entity_type, entity_id, with_actors, allow_unidentified)
     except ValueError as e:  # a name the naming rules refuse (separators, '..')
         raise PublishError(f"cannot name the files of {entity_type} {entity_id}: {e}") from e
     lib = Library.get_by_id(entity.library_id)

@@ -17,6 +17,9 @@ DEFAULTS: dict[str, Any] = {
     "enrich.auto_select": True,
     "enrich.min_confidence": 0.75,
     "publish.actors": True,
+    # write NFO/artwork for items without a provider id too (off: Kodi would take a bare NFO as the
+    # item's metadata and never scrape it itself)
+    "publish.unidentified": False,
     "verify.policy": "republish",
     "sync.skip_when_playing": True,
     "sync.debounce_seconds": 2.0,

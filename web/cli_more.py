@@ -126,7 +126,7 @@ def run_phase_headless(phase: str, target: str | None, timeout: float = 24 * 360
                 specs.append(chain.path_scan(chain.PathScanPayload(lib.id, sub, trigger="cli"), PRIORITY["user"]))
             else:
                 specs.append(chain.library_job(phase, lib.id))
-        s.actors["ledger"].enqueue(specs).get(timeout=30)
+        first_id = min(s.actors["ledger"].enqueue(specs).get(timeout=30))
         end = time.monotonic() + timeout
         time.sleep(0.3)
         while time.monotonic() < end:
@@ -137,11 +137,26 @@ def run_phase_headless(phase: str, target: str | None, timeout: float = 24 * 360
                 pass
             time.sleep(0.3)
         bar.done()
-        st = store.stats(s.db, time.time())
-        print(f"{phase} finished: {st.succeeded} job(s) succeeded, {st.dead} dead in total")
-        return 0 if st.dead == 0 else 3
+        return _summary(s, phase, first_id, [lib.id for lib in libs])
     finally:
         system.stop()
+
+
+def _summary(s, phase: str, first_id: int, library_ids: list[int]) -> int:
+    """What this command did (its jobs and the jobs they chained, not the queue's history), and
+    what now needs the user."""
+    import peewee as pw
+
+    from metarr import attention
+    from metarr.db.models import Job
+    counts = dict(Job.select(Job.status, pw.fn.COUNT(1)).where(Job.id >= first_id).group_by(Job.status).tuples())
+    dead = counts.get("dead", 0)
+    print(f"{phase} finished: {counts.get('succeeded', 0)} job(s) succeeded"
+          + (f", {dead} failed for good (metarr jobs list --status dead)" if dead else ""))
+    base = f"http://{s.config.host}:{s.config.port}"
+    for line in attention.summary_lines(attention.not_identified(library_ids), base):
+        print(line)
+    return 0 if dead == 0 else 3
 
 
 def _phase_cmd(phase: str):

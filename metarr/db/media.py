@@ -26,6 +26,8 @@ class _Entity(BaseModel):
     published_at = pw.DoubleField(null=True)
     nfo_unknown = JSONField(null=True)  # raw XML of NFO elements we don't model, kept for round-trip
     user_rating = pw.DoubleField(null=True)
+    # why a root item is not identified: no_key:<provider> | no_match | ambiguous | not_found | provider_down
+    identify_reason = pw.CharField(max_length=64, null=True)
 
 
 class Movie(_Entity):

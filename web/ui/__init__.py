@@ -19,6 +19,7 @@ from metarr.db.models import Library, Schedule
 from metarr.jobs import store
 from metarr.libraries import to_dict as library_json
 from metarr.players import kinds as player_kinds
+from metarr.publish import describe_reason
 from metarr.timefmt import iso
 
 from .. import auth
@@ -222,7 +223,7 @@ async def entity_page(request: web.Request) -> web.Response:
     api = f"/api/v1/{plural}/{eid}"
     return render("entity.html", request, "/" + ("music" if kind == "artist" else plural), title=d.get("title") or d.get("name"),
                   d=d, fields=_fields(kind, d), slots=slots, api=api, publishable=True, episodes=episodes,
-                  entity_ref=f"{kind}:{eid}")
+                  entity_ref=f"{kind}:{eid}", reason_text=describe_reason(d.get("identify_reason")))
 
 
 for _p in ("/movies/{id}", "/series/{id}", "/artists/{id}"):
