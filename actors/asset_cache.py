@@ -10,7 +10,11 @@ import threading
 from metarr import cache
 from metarr.assets.download import DownloadPolicy
 from metarr.assets.images import init_pillow
-from metarr.db.database import connection
+from metarr.assets.paced import paced
+from metarr.db.database import connection, is_sqlite
+from metarr.sources import shared
+from metarr.sources.budget import budget_for
+from metarr.sources.ratelimit import DEFAULT_LIMITS
 
 from .base import MetarrActor
 
@@ -59,9 +63,25 @@ class AssetCache(MetarrActor):
 
     def _download(self, url: str, kind: str):
         cfg = self.services.config
-        try:
+        s = self.services
+        key, lim = budget_for(url, cfg.provider_urls, cfg.provider_limits,
+                              {k: v for k, v in cfg.provider_limits.items() if k not in DEFAULT_LIMITS})
+        reserve = pause = None
+        if not is_sqlite(self.db):
+            # several worker processes: the host's budget is the database row every process reserves from
+            def reserve():
+                with connection(self.db):
+                    return shared.reserve(self.db, key, 1.0 / lim.rps, lim.burst)
+
+            def pause(until):
+                with connection(self.db):
+                    shared.pause(self.db, key, until)
+
+        def once():
             with connection(self.db):
-                row = cache.ingest_url(self.db, self.store, cfg.data_dir, url, self.policy, kind)
+                return cache.ingest_url(self.db, self.store, cfg.data_dir, url, self.policy, kind)
+        try:
+            row = paced(once, key, lim, s.budgets, reserve, pause)
             self.counts["downloads"] += 1
             return row
         except Exception:

@@ -9,6 +9,7 @@ from metarr.db.media import ENTITY_MODELS
 from metarr.db.models import Library
 from metarr.jobs import chain
 from metarr.jobs.model import PRIORITY, JobResult, PermanentError, RetryLater
+from metarr.jobs.retry import backoff_delay
 from metarr.sources.http import ProviderError, RateLimited, Unavailable
 
 from .phases import fan_out
@@ -67,6 +68,12 @@ def cache_entity(ctx, job):
         return asset_cache.fetch(url, kind).get(timeout=10).result(timeout=300)
     out = enrich.cache_selected(s.db, fetch, et, eid, bool(settings.get(s.db, "publish.actors")))
     s.bus.publish("asset.selected", entity=et, id=eid, cached=out["cached"], failed=len(out["failed"]))
+    if out["retry"]:
+        # the best images are not here yet: try again later rather than publish without them (the
+        # attempt counts; a host down for good ends as a visible dead job, never as worse artwork)
+        wait = max([r["retry_after"] or 0 for r in out["retry"]] + [backoff_delay(job.attempts, base=5.0, cap=900.0)])
+        raise RetryLater(f"{len(out['retry'])} download(s) to try again: "
+                         + ", ".join(sorted({r["reason"] for r in out["retry"]})), delay=wait)
     phase = chain.after_cache(lib.auto_publish)
     nxt = (chain.entity_job(phase, et, eid, lib.id, job.priority),) if phase else ()
     return JobResult(data=out, next=nxt)

@@ -26,7 +26,8 @@ class ProviderGateway(MetarrActor):
         self.thread = threading.Thread(target=self.loop.run_forever, name="provider-loop", daemon=True)
         self.thread.start()
         limits, timeouts = self.options
-        self.traffic = ProviderTraffic(self.services.config, self.services.db, self.loop, limits, timeouts)
+        self.traffic = ProviderTraffic(self.services.config, self.services.db, self.loop, limits, timeouts,
+                                       budgets=self.services.budgets)
         asyncio.run_coroutine_threadsafe(self.traffic.open(), self.loop).result(10)
 
     def on_stop(self) -> None:

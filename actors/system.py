@@ -15,6 +15,7 @@ from metarr.db.migrate import migrate
 from metarr.events import EventBus
 from metarr.jobs.registry import HandlerRegistry
 from metarr.scanner import ScanMemo
+from metarr.sources.budget import Budgets
 
 from .job_ledger import JobLedger
 
@@ -32,6 +33,7 @@ class Services:
     actors: dict[str, Any] = field(default_factory=dict)   # name -> proxy
     started_at: float = field(default_factory=time.time)
     scan_memo: ScanMemo = field(default_factory=ScanMemo)   # what this process's scans remember
+    budgets: Budgets = field(default_factory=Budgets)        # request pacing per remote host, process-wide
 
     def actor(self, name: str):
         return self.actors.get(name)

@@ -402,42 +402,53 @@ def children(entity_type: str, entity_id: int) -> list[tuple[str, int]]:
 
 def cache_selected(db, fetch, entity_type: str, entity_id: int, with_actors: bool = True) -> dict[str, Any]:
     """Download every selected candidate (and cast images) into the cache and point the slots at
-    them. `fetch(url, kind)` returns the CacheFile row (the AssetCache actor). Refused downloads are
-    reported and the candidate rejected; nothing else is touched."""
-    from .assets.errors import AssetError
+    them. `fetch(url, kind)` returns the CacheFile row (the AssetCache actor, which paces and retries).
+    A permanent refusal (404/410, not an image, too large, blocked) rejects the candidate with its
+    reason and the slot's next best is selected and fetched. A transient failure (429, 5xx, timeout)
+    rejects nothing: the selection stays, the slot keeps what it had, and `retry` tells the job to
+    try again later, so a busy host never makes a worse image win."""
+    from .assets.errors import AssetError, is_transient, reason_code
     from .assets.images import is_near_duplicate
-    done, failed = 0, []
+    done, failed, retry = 0, [], []
+
+    def mark(c, **values):
+        with write_tx(db):
+            AssetCandidate.update(**values).where(AssetCandidate.id == c.id).execute()
+
     for et, eid in children(entity_type, entity_id):
         chosen: list[str] = []
-        # materialised: a lazily read cursor would pin an old snapshot and make our writes fail with BUSY
-        for c in list(AssetCandidate.select().where((AssetCandidate.entity_type == et) & (AssetCandidate.entity_id == eid)
-                                                    & (AssetCandidate.selected == True)).order_by(  # noqa: E712
-                AssetCandidate.slot, AssetCandidate.score.desc())):
-            if slot_locked(et, eid, c.slot) and c.selected_by != "user":
-                continue
-            try:
-                cf = fetch(c.url, "assets")
-            except AssetError as e:
-                failed.append({"url": c.url, "reason": e.reason})
-                with write_tx(db):
-                    AssetCandidate.update(rejected=True, selected=False).where(AssetCandidate.id == c.id).execute()
-                continue
-            if any(is_near_duplicate(cf.phash, p) for p in chosen if cf.phash and p):
-                log.info("near-duplicate of an already selected image skipped: %s", c.url)
-            chosen.append(cf.phash or "")
-            with write_tx(db):
-                AssetCandidate.update(cache_file_id=cf.id).where(AssetCandidate.id == c.id).execute()
-                have = ArtworkSlot.get_or_none((ArtworkSlot.entity_type == et) & (ArtworkSlot.entity_id == eid)
-                                               & (ArtworkSlot.slot == c.slot) & (ArtworkSlot.rank == 0))
-                source = "user" if c.selected_by == "user" else f"provider:{c.provider}"
-                if have is None:
-                    ArtworkSlot.create(entity_type=et, entity_id=eid, slot=c.slot, season=None, rank=0,
-                                       cache_file_id=cf.id, source=source, candidate_id=c.id, updated_at=time.time())
-                elif have.cache_file_id != cf.id or have.source != source:
-                    ArtworkSlot.update(cache_file_id=cf.id, source=source, candidate_id=c.id,
-                                       updated_at=time.time()).where(ArtworkSlot.id == have.id).execute()
-                md.set_state(et, eid, f"art:{c.slot}", source, locked=True if source == "user" else None)
-            done += 1
+        tried: set[int] = set()
+        while True:
+            # materialised: a lazily read cursor would pin an old snapshot and make our writes fail with BUSY
+            pending = [c for c in AssetCandidate.select().where(
+                (AssetCandidate.entity_type == et) & (AssetCandidate.entity_id == eid)
+                & (AssetCandidate.selected == True)).order_by(AssetCandidate.slot, AssetCandidate.score.desc())  # noqa: E712
+                if c.id not in tried and not (slot_locked(et, eid, c.slot) and c.selected_by != "user")]
+            if not pending:
+                break
+            refused = False
+            for c in pending:
+                tried.add(c.id)
+                try:
+                    cf = fetch(c.url, "assets")
+                except AssetError as e:
+                    code = reason_code(e)
+                    if is_transient(e):
+                        retry.append({"url": c.url, "reason": code, "retry_after": getattr(e, "retry_after", None)})
+                        mark(c, status_reason=f"retrying:{code}")
+                    else:
+                        failed.append({"url": c.url, "reason": code})
+                        mark(c, rejected=True, selected=False, status_reason=code)
+                        refused = True
+                    continue
+                if any(is_near_duplicate(cf.phash, p) for p in chosen if cf.phash and p):
+                    log.info("near-duplicate of an already selected image skipped: %s", c.url)
+                chosen.append(cf.phash or "")
+                _fill_slot(db, et, eid, c, cf)
+                done += 1
+            if not refused:
+                break
+            auto_select(db, et, eid)   # the next best of a slot whose choice was refused for good
         if with_actors and et in ("movie", "series"):
             for cm in list(CastMember.select().where((CastMember.entity_type == et) & (CastMember.entity_id == eid)
                                                      & CastMember.thumb_url.is_null(False)
@@ -447,9 +458,24 @@ def cache_selected(db, fetch, entity_type: str, entity_id: int, with_actors: boo
                 try:
                     cf = fetch(cm.thumb_url, "actors")
                 except AssetError as e:
-                    failed.append({"url": cm.thumb_url, "reason": e.reason})
+                    (retry if is_transient(e) else failed).append({"url": cm.thumb_url, "reason": reason_code(e)})
                     continue
                 with write_tx(db):
                     CastMember.update(cache_file_id=cf.id).where(CastMember.id == cm.id).execute()
                 done += 1
-    return {"cached": done, "failed": failed}
+    return {"cached": done, "failed": failed, "retry": retry}
+
+
+def _fill_slot(db, et: str, eid: int, c: AssetCandidate, cf) -> None:
+    with write_tx(db):
+        AssetCandidate.update(cache_file_id=cf.id, status_reason=None).where(AssetCandidate.id == c.id).execute()
+        have = ArtworkSlot.get_or_none((ArtworkSlot.entity_type == et) & (ArtworkSlot.entity_id == eid)
+                                       & (ArtworkSlot.slot == c.slot) & (ArtworkSlot.rank == 0))
+        source = "user" if c.selected_by == "user" else f"provider:{c.provider}"
+        if have is None:
+            ArtworkSlot.create(entity_type=et, entity_id=eid, slot=c.slot, season=None, rank=0,
+                               cache_file_id=cf.id, source=source, candidate_id=c.id, updated_at=time.time())
+        elif have.cache_file_id != cf.id or have.source != source:
+            ArtworkSlot.update(cache_file_id=cf.id, source=source, candidate_id=c.id,
+                               updated_at=time.time()).where(ArtworkSlot.id == have.id).execute()
+        md.set_state(et, eid, f"art:{c.slot}", source, locked=True if source == "user" else None)

@@ -28,6 +28,7 @@ from metarr.assets.errors import (
 from metarr.assets.images import describe_unknown, sniff_format
 from metarr.assets.ssrf import AllowList, Resolver, Target, resolve_target, system_resolver
 from metarr.fsutil import make_temp
+from metarr.sources.http import parse_retry_after
 
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 CHUNK = 64 * 1024
@@ -213,8 +214,11 @@ def download(url: str, dest_dir: str | os.PathLike[str], policy: DownloadPolicy 
                 current = urljoin(current, location.strip())
                 continue
             if resp.status != 200:
+                retry_after = None
+                if resp.status in (429, 503):
+                    retry_after = parse_retry_after(resp.getheader("Retry-After"), time.time())
                 raise HTTPStatusError(detail=f"HTTP {resp.status} {resp.reason}", url=current,
-                                      status=resp.status)
+                                      status=resp.status, retry_after=retry_after)
             tmp, sha, size = _stream_body(conn, resp, dest, policy, deadline, current)
             return Downloaded(temp_path=tmp, sha256=sha, size=size,
                               content_type=resp.getheader("Content-Type"), final_url=current)

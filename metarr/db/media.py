@@ -270,6 +270,9 @@ class AssetCandidate(BaseModel):
     breakdown = JSONField(null=True)
     selected = pw.BooleanField(default=False)
     rejected = pw.BooleanField(default=False)
+    # why it is not (yet) the slot's image: http_404, not_image, too_large, blocked_address, user_rejected
+    # (rejected), retrying:http_429 (selected, download to be tried again)
+    status_reason = pw.CharField(max_length=64, null=True)
     selected_by = pw.CharField(max_length=16, null=True)   # auto | user
     cache_file_id = pw.IntegerField(null=True)
     created_at = pw.DoubleField()

@@ -93,10 +93,11 @@ def parse_limits(text: str) -> dict[str, Limits]:
             continue
         name, _, spec = part.partition("=")
         name = name.strip().lower()
-        if name not in DEFAULT_LIMITS:
+        is_host = "." in name or ":" in name or name == "localhost"   # an artwork host: image.tmdb.org=10/5/4
+        if name not in DEFAULT_LIMITS and not is_host:
             raise ValueError(f"METARR_PROVIDER_LIMITS: unknown provider {name!r} "
-                             f"(one of {', '.join(sorted(DEFAULT_LIMITS))})")
-        base = DEFAULT_LIMITS[name]
+                             f"(one of {', '.join(sorted(DEFAULT_LIMITS))}, or an artwork host name)")
+        base = DEFAULT_LIMITS.get(name) or Limits(10.0, 5, 4)
         fields = [f.strip() for f in spec.split("/")]
         try:
             rps = float(fields[0])

@@ -15,8 +15,9 @@ from collections import defaultdict
 from ..db.database import connection, is_sqlite
 from ..jobs.retry import backoff_delay
 from . import shared
+from .budget import Budgets
 from .http import AuthError, Endpoint, NotFound, ProviderError, RateLimited, Request, Unavailable, fetch
-from .ratelimit import DEFAULT_LIMITS, CircuitBreaker, LocalPacer
+from .ratelimit import DEFAULT_LIMITS, CircuitBreaker
 
 log = logging.getLogger(__name__)
 MAX_TRIES = 4
@@ -45,7 +46,7 @@ class ProviderTraffic:
     """Lives on one event loop (`loop`); `run(request)` is awaited there."""
 
     def __init__(self, config, db, loop: asyncio.AbstractEventLoop, limits=None,
-                 timeouts: dict[str, float] | None = None) -> None:
+                 timeouts: dict[str, float] | None = None, budgets: Budgets | None = None) -> None:
         self.config = config
         self.db = db
         self.loop = loop
@@ -61,7 +62,7 @@ class ProviderTraffic:
         # one process (SQLite): pace in memory, report request counts in batches; several processes
         # (PostgreSQL): every reservation goes through the shared row
         self.local = is_sqlite(db)
-        self.pacers: dict[str, LocalPacer] = defaultdict(LocalPacer)
+        self.budgets = budgets or Budgets()   # shared with the artwork downloads of this process
         self.uncounted: dict[str, int] = defaultdict(int)
         self.background: set[asyncio.Task] = set()
         self.saving = False
@@ -137,7 +138,7 @@ class ProviderTraffic:
             except RateLimited as e:
                 self.counts[req.provider]["rate_limited"] += 1
                 self.last_error[req.provider] = str(e)
-                self.pacers[req.provider].pause(time.time() + e.retry_after)
+                self.budgets.pause(req.provider, time.time() + e.retry_after)
                 await self._db(shared.pause, self.db, req.provider, time.time() + e.retry_after)
                 if attempt == MAX_TRIES:
                     raise
@@ -189,12 +190,11 @@ class ProviderTraffic:
         round trip took is not added to the wait)."""
         if not self.local:
             return await self._db(shared.reserve, self.db, provider, 1.0 / lim.rps, lim.burst)
-        now = time.time()
         self.uncounted[provider] += 1
         if not self.saving and sum(self.uncounted.values()) >= 20:
             self.saving = True
             self._later(self._save_counts())
-        return now + self.pacers[provider].reserve(now, 1.0 / lim.rps, lim.burst)
+        return self.budgets.reserve(provider, lim)
 
     async def _save_counts(self) -> None:
         counts, self.uncounted = dict(self.uncounted), defaultdict(int)

@@ -51,11 +51,13 @@ async def _serve(app: web.Application, host: str) -> tuple[web.AppRunner, str]:
 
 
 async def start_emulators(host: str = "127.0.0.1", faults: Faults | None = None, tmdb_rps: int = 40,
-                          mb_burst: int = 3, mb_per: float = 3.0) -> Emulators:
+                          mb_burst: int = 3, mb_per: float = 3.0, image_rps: int | None = 40) -> Emulators:
     faults = faults or Faults()
     emu = Emulators()
     emu.stats = {n: Stats() for n in ("tmdb", "images", "tvdb", "fanart", "musicbrainz", "coverart", "omdb")}
-    img_runner, img_url = await _serve(servers.image_app(faults, emu.stats["images"]), host)
+    emu.image_trouble = servers.ImageTrouble()   # a test makes the image host fail for a while
+    img_runner, img_url = await _serve(servers.image_app(faults, emu.stats["images"], image_rps, emu.image_trouble),
+                                       host)
     emu.runners.append(img_runner)
     emu.urls["images"] = img_url
     apps = {"tmdb": servers.tmdb_app(faults, emu.stats["tmdb"], tmdb_rps),

@@ -305,13 +305,39 @@ def tmdb_app(faults: Faults, stats: Stats, rps: int = 40) -> web.Application:
     return app
 
 
-def image_app(faults: Faults, stats: Stats) -> web.Application:
-    """The image CDN (TMDB's /t/p/{size}{path}, and the artwork hosts of the other emulators)."""
-    app = web.Application(middlewares=[make_middleware("images", None, Faults(), stats)])
+@dataclass
+class ImageTrouble:
+    """What the image host does besides serving: the next `failures` requests (only for paths
+    containing `match`, when set) answer `status` (429/503 with Retry-After, or "timeout"), and
+    names in `gone` answer 404 for good."""
+    status: int | str = 503
+    failures: int = 0
+    retry_after: int = 1
+    match: str | None = None
+    gone: set = field(default_factory=set)
+    timeout_s: float = 15.0
+
+
+def image_app(faults: Faults, stats: Stats, rps: int | None = None, trouble: ImageTrouble | None = None
+              ) -> web.Application:
+    """The image CDN (TMDB's /t/p/{size}{path}, and the artwork hosts of the other emulators). With
+    `rps` it refuses more than that many requests in any second with 429 + Retry-After, as CDNs do."""
+    limiter = Limiter(rps, 1.0) if rps else None
+    app = web.Application(middlewares=[make_middleware("images", limiter, Faults(), stats)])
     cache: dict[str, bytes] = {}
+    trouble = trouble or ImageTrouble()
 
     async def img(request):
         name = request.match_info["name"]
+        if any(g in request.path for g in trouble.gone):
+            return web.Response(status=404, text="Not Found")
+        if trouble.failures > 0 and (trouble.match is None or trouble.match in request.path):
+            trouble.failures -= 1
+            if trouble.status == "timeout":
+                await asyncio.sleep(trouble.timeout_s)
+            else:
+                return web.Response(status=int(trouble.status), text="busy",
+                                    headers={"Retry-After": str(trouble.retry_after)})
         key = name.rsplit("/", 1)[-1]
         if key not in cache:
             # keyed on the base name only: the same file offered by two providers is the same bytes

@@ -282,6 +282,9 @@ def test_kill9_through_the_whole_chain_changes_nothing_in_the_result(tmp_path, d
 
             # every item published, as in the undisturbed run
             assert chaos.published() == ref.published() == {"movies": 50, "series": 1, "episodes": 5}
+            # ten restarts, and the image host never saw a request over its limit (a restarted process
+            # starts without burst credit)
+            assert emu.stats["images"].throttled == 0, emu.stats["images"].max_in_window()
             assert chaos.counts() == {"succeeded": chaos.counts()["succeeded"]}, "jobs not finished"
             with connection(chaos.db):
                 recovered = chaos.db.execute_sql("SELECT COUNT(*) FROM job_events WHERE kind = 'recovered'").fetchone()[0]

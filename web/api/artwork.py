@@ -40,7 +40,16 @@ def cand_json(c: AssetCandidate) -> dict:
     return {"id": c.id, "slot": c.slot, "season": c.season, "provider": c.provider, "url": c.url, "width": c.width,
             "height": c.height, "language": c.language, "votes": c.votes, "likes": c.likes, "score": c.score,
             "breakdown": c.breakdown, "selected": c.selected, "rejected": c.rejected, "selected_by": c.selected_by,
-            "cached": c.cache_file_id is not None}
+            "cached": c.cache_file_id is not None, "reason": candidate_reason(c)}
+
+
+def candidate_reason(c: AssetCandidate) -> str | None:
+    """Why this candidate is not its slot's image (None when it is)."""
+    if c.rejected:
+        return c.status_reason or "user_rejected"
+    if c.selected:
+        return c.status_reason if c.cache_file_id is None else None
+    return "lower_score"
 
 
 async def _entity(request, kind: str, eid: int):
@@ -107,7 +116,7 @@ async def candidate_action(request: web.Request) -> web.Response:
                     AssetCandidate.id == c.id).execute()
                 md.set_state(kind, eid, f"art:{c.slot}", "user", locked=True)
             else:
-                AssetCandidate.update(rejected=True, selected=False, selected_by=None).where(
+                AssetCandidate.update(rejected=True, selected=False, selected_by=None, status_reason="user_rejected").where(
                     AssetCandidate.id == c.id).execute()
         return AssetCandidate.get_by_id(c.id)
     c = await request.app[bridge_key].run(apply)

@@ -12,6 +12,7 @@ from aiohttp import web
 
 from metarr import activity, browse, recyclebin, settings
 from metarr import metadata as md
+from metarr.assets.errors import describe_candidate_reason
 from metarr.db.database import ping
 from metarr.db.media import Artist as ArtistRow
 from metarr.db.media import AssetCandidate, Movie, PathMapping, Player, Series
@@ -23,6 +24,7 @@ from metarr.publish import describe_reason
 from metarr.timefmt import iso
 
 from .. import auth
+from ..api.artwork import candidate_reason
 from ..keys import api_key_key, bridge_key, services_key, session_secret_key
 
 HERE = Path(__file__).parent
@@ -206,13 +208,14 @@ async def entity_page(request: web.Request) -> web.Response:
 
     def cands():
         rows = AssetCandidate.select().where((AssetCandidate.entity_type == kind) & (AssetCandidate.entity_id == eid)
-                                             & (AssetCandidate.rejected == False)).order_by(  # noqa: E712
-            AssetCandidate.score.desc())
+                                             ).order_by(AssetCandidate.rejected, AssetCandidate.score.desc())
         by: dict[str, list] = {}
         for c in rows:
             by.setdefault(c.slot, []).append({"id": c.id, "url": c.url, "provider": c.provider, "width": c.width,
                                               "height": c.height, "language": c.language, "score": c.score,
-                                              "breakdown": c.breakdown, "selected": c.selected})
+                                              "breakdown": c.breakdown, "selected": c.selected,
+                                              "rejected": c.rejected,
+                                              "why": describe_candidate_reason(candidate_reason(c))})
         return by
     by_slot = await run(request, cands)
     slots = []
