@@ -33,9 +33,12 @@ class Publisher(MetarrActor):
                                      bool(settings.get(self.db, "publish.actors")),
                                      bool(settings.get(self.db, "publish.unidentified")))
             counts = publish.apply_plan(self.db, plan, s.config.recycle_dir)
-            model = ENTITY_MODELS[entity_type]
+            now = time.time()
             with write_tx(self.db):
-                model.update(published_at=time.time(), state="published").where(model.id == entity_id).execute()
+                # the item and the children whose files this publish owns (seasons, episodes, albums)
+                for et, ids in publish.published_entities(entity_type, entity_id, plan).items():
+                    model = ENTITY_MODELS[et]
+                    model.update(published_at=now, state="published").where(model.id.in_(ids)).execute()
         s.bus.publish("publish.completed", entity_type=entity_type, id=entity_id, library_id=plan.library_id,
                       **counts)
         return {"library_id": plan.library_id, **counts,

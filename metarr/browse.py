@@ -67,12 +67,19 @@ def _filtered(model, kind: str, q: str | None, filters: dict[str, Any]):
 def _poster_map(kind: str, ids: list[int]) -> dict[int, str]:
     if not ids:
         return {}
-    rows = (ArtworkSlot.select(ArtworkSlot.entity_id, CacheFile.sha256)
+    slots = GRID_SLOTS.get(kind, ("poster",))
+    rows = (ArtworkSlot.select(ArtworkSlot.entity_id, ArtworkSlot.slot, CacheFile.sha256)
             .join(CacheFile, on=(CacheFile.id == ArtworkSlot.cache_file_id))
             .where((ArtworkSlot.entity_type == kind) & (ArtworkSlot.entity_id.in_(ids))
-                   & (ArtworkSlot.slot == ("thumb" if kind == "episode" else "poster")) & (ArtworkSlot.rank == 0))
-            .tuples())
-    return {eid: sha for eid, sha in rows}
+                   & (ArtworkSlot.slot.in_(slots)) & (ArtworkSlot.rank == 0)).tuples())
+    out: dict[int, str] = {}
+    for eid, _slot, sha in sorted(rows, key=lambda r: slots.index(r[1])):
+        out.setdefault(eid, sha)   # the first slot in GRID_SLOTS order wins (artists: thumb, then poster)
+    return out
+
+
+# the picture a grid shows, first choice first
+GRID_SLOTS = {"episode": ("thumb",), "artist": ("thumb", "poster"), "album": ("thumb", "poster")}
 
 
 def list_entities(kind: str, *, limit: int, offset: int, q: str | None = None, sort: str | None = None,
@@ -133,7 +140,7 @@ def detail(kind: str, entity_id: int) -> dict | None:
     r = model.get_or_none(model.id == entity_id)
     if r is None:
         return None
-    d = summary(kind, r)
+    d = summary(kind, r, _poster_map(kind, [entity_id]).get(entity_id))
     for name in md.SCALARS[kind]:
         d[name] = getattr(r, name)
     lists = md.get_lists(kind, entity_id)
@@ -148,8 +155,10 @@ def detail(kind: str, entity_id: int) -> dict | None:
     d["files"] = files_of(kind, entity_id)
     d.update(date_added=iso(r.date_added), updated_at=iso(r.updated_at), deleted_at=iso(r.deleted_at),
              enriched_at=iso(r.enriched_at), published_at=iso(r.published_at))
-    if kind in ("movie", "series"):
-        d["candidates"] = r.candidates or []
+    # artwork candidates, as GET …/candidates lists them; identification candidates apart
+    d["candidates"] = artwork_candidates(kind, entity_id)
+    if kind in ("movie", "series", "artist"):
+        d["identify_candidates"] = r.candidates or []
     if kind == "series":
         d["seasons"] = [{"id": s.id, "number": s.number, "title": s.title} for s in
                         Season.select().where(Season.series_id == entity_id).order_by(Season.number)]
@@ -176,3 +185,26 @@ def episodes_of(series_id: int, season: int | None = None) -> list[dict]:
     return [{"id": e.id, "season": e.season, "episode": e.episode, "title": e.title, "aired": e.aired,
              "absolute": e.absolute, "state": e.state, "file": files.get(e.file_id), "file_id": e.file_id}
             for e in eps]
+
+
+def artwork_candidates(kind: str, entity_id: int) -> list[dict]:
+    from .db.media import AssetCandidate
+    rows = (AssetCandidate.select().where((AssetCandidate.entity_type == kind) & (AssetCandidate.entity_id == entity_id))
+            .order_by(AssetCandidate.slot, AssetCandidate.score.desc()))
+    return [candidate_json(c) for c in rows]
+
+
+def candidate_json(c) -> dict:
+    return {"id": c.id, "slot": c.slot, "season": c.season, "provider": c.provider, "url": c.url, "width": c.width,
+            "height": c.height, "language": c.language, "votes": c.votes, "likes": c.likes, "score": c.score,
+            "breakdown": c.breakdown, "selected": c.selected, "rejected": c.rejected, "selected_by": c.selected_by,
+            "cached": c.cache_file_id is not None, "reason": candidate_reason(c)}
+
+
+def candidate_reason(c) -> str | None:
+    """Why this candidate is not its slot's image (None when it is)."""
+    if c.rejected:
+        return c.status_reason or "user_rejected"
+    if c.selected:
+        return c.status_reason if c.cache_file_id is None else None
+    return "lower_score"

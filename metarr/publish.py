@@ -349,6 +349,29 @@ def make_plan(data_dir: Path, entity_type: str, entity_id: int, with_actors: boo
     return plan
 
 
+def republish_after_edit(kind: str, eid: int) -> tuple[str, int, int] | None:
+    """(root type, root id, library id) to publish after a user's edit of this entity, when its
+    library publishes by itself; None otherwise."""
+    from .verify import root_of
+    root = root_of(kind, eid)
+    if root is None:
+        return None
+    model = ROOT_ENTITIES[root[0]]
+    row = model.get_or_none(model.id == root[1])
+    lib = Library.get_or_none(Library.id == row.library_id) if row else None
+    return (root[0], root[1], lib.id) if lib is not None and lib.auto_publish else None
+
+
+def published_entities(entity_type: str, entity_id: int, plan: Plan) -> dict[str, list[int]]:
+    """The root item and every child whose NFO or artwork the plan holds (an album whose album.nfo
+    was written is published too, not left `enriched` with no date)."""
+    out: dict[str, set[int]] = {entity_type: {entity_id}}
+    for a in plan.actions:
+        if a.desired is not None:
+            out.setdefault(a.desired.entity_type, set()).add(a.desired.entity_id)
+    return {et: sorted(ids) for et, ids in out.items()}
+
+
 def item_nfo_files(library_id: int, entity_type: str, entity_id: int) -> list[tuple[str, str, int]]:
     """(path, entity type, entity id) of the NFO files the scan found for this item and its children."""
     pairs = [(entity_type, entity_id)]

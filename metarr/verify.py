@@ -109,8 +109,11 @@ def adopt(db, data_dir: Path, root: Path, finding: Finding) -> str:
 
 def root_entity(finding: Finding) -> tuple[str, int] | None:
     """The entity a republish runs on (episodes and seasons publish with their series)."""
+    return root_of(finding.entity_type, finding.entity_id)
+
+
+def root_of(et: str, eid: int) -> tuple[str, int] | None:
     from .db.media import Album, Episode, Season
-    et, eid = finding.entity_type, finding.entity_id
     if et in ("movie", "series", "artist"):
         return et, eid
     if et == "episode":

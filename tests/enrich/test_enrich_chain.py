@@ -54,7 +54,7 @@ async def test_movie_library_enriched_cached_and_published(aiohttp_client, emu_e
     dracula = movies["Dracula"]
     assert dracula["state"] == "ambiguous"
     det = (await (await api.get(f"/api/v1/movies/{dracula['id']}")).json())["data"]
-    assert {c["id"] for c in det["candidates"]} == {"138", "11868"}
+    assert {c["id"] for c in det["identify_candidates"]} == {"138", "11868"}
     # candidates with their score breakdown
     r = await api.get(f"/api/v1/movies/{night['id']}/candidates")
     cands = (await r.json())["data"]

@@ -6,7 +6,7 @@ import time
 
 from aiohttp import web
 
-from metarr import cache, identify, settings
+from metarr import browse, cache, identify, settings
 from metarr import metadata as md
 from metarr.db.database import write_tx
 from metarr.db.media import ENTITY_MODELS, ArtworkSlot, AssetCandidate
@@ -36,20 +36,7 @@ def _kind(request) -> str:
     return kind
 
 
-def cand_json(c: AssetCandidate) -> dict:
-    return {"id": c.id, "slot": c.slot, "season": c.season, "provider": c.provider, "url": c.url, "width": c.width,
-            "height": c.height, "language": c.language, "votes": c.votes, "likes": c.likes, "score": c.score,
-            "breakdown": c.breakdown, "selected": c.selected, "rejected": c.rejected, "selected_by": c.selected_by,
-            "cached": c.cache_file_id is not None, "reason": candidate_reason(c)}
-
-
-def candidate_reason(c: AssetCandidate) -> str | None:
-    """Why this candidate is not its slot's image (None when it is)."""
-    if c.rejected:
-        return c.status_reason or "user_rejected"
-    if c.selected:
-        return c.status_reason if c.cache_file_id is None else None
-    return "lower_score"
+cand_json = browse.candidate_json
 
 
 async def _entity(request, kind: str, eid: int):

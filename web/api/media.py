@@ -9,6 +9,7 @@ from metarr import browse
 from metarr import metadata as md
 from metarr.jobs import chain
 from metarr.jobs.model import PRIORITY
+from metarr.publish import republish_after_edit
 
 from ..envelope import ApiError, bad_request, not_found, ok
 from ..keys import bridge_key, services_key
@@ -113,6 +114,11 @@ async def _patch(request: web.Request, kind: str) -> web.Response:
         raise not_found(f"{kind} {eid}")
     changed = await request.app[bridge_key].run(md.apply, s.db, kind, eid, update)
     s.bus.publish("entity.updated", entity=kind, id=eid, fields=changed, source="user")
+    target = await request.app[bridge_key].run(republish_after_edit, kind, eid) if changed else None
+    if target is not None:
+        # the library publishes by itself: the edit reaches the NFO (and the players) without a click
+        ledger = s.actor("ledger")
+        await request.app[bridge_key].ask(lambda: ledger.enqueue(chain.entity_job("publish", *target, PRIORITY["user"])))
     d = await request.app[bridge_key].run(browse.detail, kind, eid)
     return ok(d)
 

@@ -13,6 +13,7 @@ from aiohttp import web
 from metarr import activity, browse, recyclebin, settings
 from metarr import metadata as md
 from metarr.assets.errors import describe_candidate_reason
+from metarr.browse import candidate_reason
 from metarr.db.database import ping
 from metarr.db.media import Artist as ArtistRow
 from metarr.db.media import AssetCandidate, Movie, PathMapping, Player, Series
@@ -24,7 +25,6 @@ from metarr.publish import describe_reason
 from metarr.timefmt import iso
 
 from .. import auth
-from ..api.artwork import candidate_reason
 from ..keys import api_key_key, bridge_key, services_key, session_secret_key
 
 HERE = Path(__file__).parent
