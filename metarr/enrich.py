@@ -216,6 +216,8 @@ def enrich_movie(db, ctx: Ctx, movie_id: int) -> EnrichResult:
     if meta is not None:
         upd = _update("provider:tmdb", meta)
         res.changed += md.apply(db, "movie", movie_id, upd)
+        if md.repair_cast_thumbs(db, "movie", movie_id, meta.cast):
+            res.changed.append("cast:thumbs")
         coll = meta.ids.get("collection")
         if coll:
             overview = _safe(res, "tmdb", tmdb.collection_overview, ctx.call, coll, ctx.language)
@@ -293,6 +295,8 @@ def enrich_series(db, ctx: Ctx, series_id: int) -> EnrichResult:
         if meta is None:
             continue
         res.changed += md.apply(db, "series", series_id, _update(f"provider:{provider}", meta))
+        if md.repair_cast_thumbs(db, "series", series_id, meta.cast):
+            res.changed.append("cast:thumbs")
         tvdb_id = tvdb_id or meta.ids.get("tvdb")
         arts += list(meta.art)
         seasons = seasons or meta.seasons

@@ -88,6 +88,9 @@ def plan(entity_type: str, update: Update, current: dict[str, Any], states: dict
          **rules: Any) -> dict[str, Any]:
     """Which keys to change: scalar names, `list:<name>`, `cast`, `ratings` → new value."""
     out: dict[str, Any] = {}
+    # a user's edit records its lock even on an unchanged value; an NFO's lock (a hand-edited NFO)
+    # only on what actually changed
+    user_lock = update.lock and update.source == "user"
     for name, value in update.scalars.items():
         if name not in SCALARS[entity_type] or empty(value):
             continue
@@ -100,16 +103,41 @@ def plan(entity_type: str, update: Update, current: dict[str, Any], states: dict
             continue
         key = f"list:{name}"
         clean = _dedupe(values)
-        if (clean != current.get(key) or update.lock) and may_set(update.source, states.get(key), **rules):
+        if (clean != current.get(key) or user_lock) and may_set(update.source, states.get(key), **rules):
             out[key] = clean
     if update.cast and entity_type in HAS_CAST and may_set(update.source, states.get("cast"), **rules):
-        if list(update.cast) != current.get("cast") or update.lock:
-            out["cast"] = list(update.cast)
+        cast = list(update.cast)
+        if update.source in ("nfo", "local"):
+            cast = keep_known_thumbs(cast, current.get("cast") or [])
+        if cast != current.get("cast") or user_lock:
+            out["cast"] = cast
     # each source owns its own rating row, so only a lock stops a rating update
     rstate = states.get("ratings")
     if update.ratings and (update.source == "user" or rstate is None or not rstate.locked):
         out["ratings"] = list(update.ratings)
     return out
+
+
+def keep_known_thumbs(cast: list[CastEntry], current: list[CastEntry]) -> list[CastEntry]:
+    """An NFO's `<thumb>` of `.actors/Name.jpg` (what Metarr published) or none at all does not
+    contradict the image URL Metarr knows for that actor: keep it, so a hand edit elsewhere in the
+    NFO costs no actor photo."""
+    known = {c.name: c.thumb_url for c in current if c.thumb_url and c.thumb_url.startswith("http")}
+    return [c if (c.thumb_url or "").startswith("http") or c.name not in known
+            else CastEntry(c.name, c.role, c.order, known[c.name]) for c in cast]
+
+
+def repair_cast_thumbs(db, entity_type: str, entity_id: int, offered: Iterable[CastEntry]) -> int:
+    """A provider's actor images for cast members that have none (or only a local path): filled in
+    without touching who is in the cast, which may be the user's. Returns how many were repaired."""
+    urls = {c.name: c.thumb_url for c in offered if c.thumb_url and c.thumb_url.startswith("http")}
+    n = 0
+    with write_tx(db):
+        for cm in get_cast(entity_type, entity_id):
+            if cm.name in urls and not (cm.thumb_url or "").startswith("http"):
+                CastMember.update(thumb_url=urls[cm.name], cache_file_id=None).where(CastMember.id == cm.id).execute()
+                n += 1
+    return n
 
 
 def _dedupe(values: Iterable[str]) -> list[str]:

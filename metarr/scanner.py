@@ -6,6 +6,8 @@ rescan of an unchanged library costs the walk plus one read of the file rows.
 """
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import logging
 import time
 import uuid
@@ -28,6 +30,7 @@ from .db.media import (
     ArtworkSlot,
     CastMember,
     Episode,
+    LibraryFile,
     MediaFile,
     Movie,
     ScanBacklog,
@@ -514,6 +517,11 @@ def _fresh(entity_type: str, values: dict[str, Any], name_field: str) -> tuple[d
     return md.fresh_current(entity_type, values), {name_field: md.State("name", False)}
 
 
+def _hand_edited(library_id: int, path: str, data: bytes) -> bool:
+    ours = LibraryFile.get_or_none((LibraryFile.library_id == library_id) & (LibraryFile.path == path))
+    return ours is not None and ours.sha256 != hashlib.sha256(data).hexdigest()
+
+
 def _import_nfo(db, entity_type: str, eid: int, path: str, lib: Library, rep: ScanReport, converter,
                 known: tuple[dict, dict] | None = None) -> Any:
     full = Path(lib.path) / path
@@ -535,6 +543,10 @@ def _import_nfo(db, entity_type: str, eid: int, path: str, lib: Library, rep: Sc
     if entity_type == "episode" and hasattr(doc, "episodes"):
         return doc  # the caller picks the matching <episodedetails>
     update = converter(doc)
+    if _hand_edited(lib.id, path, data):
+        # an NFO Metarr wrote, changed since by hand: what the user changed there is theirs (locked);
+        # everything they left as it was keeps its provenance
+        update = dataclasses.replace(update, lock=True)
     md.apply(db, entity_type, eid, update, known=known)
     model = md.ENTITY_MODELS[entity_type]
     if getattr(doc, "unknown", None):
