@@ -11,6 +11,7 @@ from .nfo.model import (
     Actor,
     AlbumNfo,
     ArtistNfo,
+    ArtLink,
     AudioStream,
     EpisodeNfo,
     MovieNfo,
@@ -161,7 +162,7 @@ def movie_nfo(m, streams: dict | None, actor_thumbs: dict[str, str], dateadded: 
         countries=lists.get("countries", ()), tags=lists.get("tags", ()),
         set=MovieSet(name=m.set_name, overview=m.set_overview) if m.set_name else None,
         premiered=m.premiered, trailer=m.trailer, streamdetails=streamdetails(streams),
-        unknown=tuple(m.nfo_unknown or ()))
+        unknown=tuple(m.nfo_unknown or ()), **online_art("movie", m.id))
 
 
 def series_nfo(s, actor_thumbs: dict[str, str], dateadded: str | None, named_seasons=()) -> TvShowNfo:
@@ -172,7 +173,8 @@ def series_nfo(s, actor_thumbs: dict[str, str], dateadded: str | None, named_sea
         outline=s.outline, plot=s.plot, runtime=s.runtime, mpaa=s.content_rating, genres=lists.get("genres", ()),
         studios=lists.get("studios", ()), year=s.year, actors=_actors("series", s.id, actor_thumbs),
         dateadded=dateadded, countries=lists.get("countries", ()), tags=lists.get("tags", ()), premiered=s.premiered,
-        status=s.status, namedseasons=tuple(named_seasons), unknown=tuple(s.nfo_unknown or ()))
+        status=s.status, namedseasons=tuple(named_seasons), unknown=tuple(s.nfo_unknown or ()),
+        **online_art("series", s.id))
 
 
 def episode_nfo(e, show_title: str | None, streams: dict | None, dateadded: str | None) -> EpisodeNfo:
@@ -201,3 +203,48 @@ def album_nfo(al, artist) -> AlbumNfo:
                     artists=(AlbumArtist(name=artist.name, musicbrainzartistid=artist.musicbrainz_id),) if artist else (),
                     genres=lists.get("genres", ()), styles=lists.get("styles", ()), moods=lists.get("moods", ()),
                     review=al.plot, year=al.year, label=al.label, unknown=tuple(al.nfo_unknown or ()))
+
+
+ALTERNATIVES = 5   # per art type: enough to choose from in Kodi, not a catalogue
+ASPECTS = ("poster", "banner", "clearlogo", "clearart", "discart", "landscape", "keyart", "characterart")
+
+
+def online_art(entity_type: str, entity_id: int) -> dict[str, tuple[ArtLink, ...]]:
+    """The good candidates (not rejected, the slot's choice first, then by score) as online
+    alternatives, so a user can switch art in Kodi's chooser without Metarr."""
+    from .db.media import AssetCandidate, Season
+    rows = [(entity_type, c) for c in AssetCandidate.select().where(
+        (AssetCandidate.entity_type == entity_type) & (AssetCandidate.entity_id == entity_id)
+        & (AssetCandidate.rejected == False))]  # noqa: E712
+    seasons = {}
+    if entity_type == "series":
+        seasons = {x.id: x.number for x in Season.select(Season.id, Season.number).where(Season.series_id == entity_id)}
+        rows += [("season", c) for c in AssetCandidate.select().where(
+            (AssetCandidate.entity_type == "season") & AssetCandidate.entity_id.in_(list(seasons) or [0])
+            & (AssetCandidate.rejected == False))]  # noqa: E712
+    rows.sort(key=lambda r: (not r[1].selected, -r[1].score, r[1].id))
+    thumbs: list[ArtLink] = []
+    fanart: list[ArtLink] = []
+    count: dict[tuple, int] = {}
+    for et, c in rows:
+        if not c.url.lower().startswith(("http://", "https://")):
+            continue
+        season = seasons.get(c.entity_id) if et == "season" else None
+        key = (c.slot, season)
+        if count.get(key, 0) >= ALTERNATIVES or (c.slot != "fanart" and c.slot not in ASPECTS):
+            continue
+        count[key] = count.get(key, 0) + 1
+        link = ArtLink(url=c.url, aspect=None if c.slot == "fanart" else c.slot, preview=preview_url(c.url, c.slot),
+                       season=season)
+        (fanart if c.slot == "fanart" else thumbs).append(link)
+    return {"thumbs": tuple(thumbs), "fanart": tuple(fanart) if entity_type != "season" else ()}
+
+
+def preview_url(url: str, slot: str) -> str | None:
+    """A small version of the image where the host has one (TMDB sizes, Fanart.tv previews)."""
+    m = re.search(r"/t/p/original/", url)
+    if m:
+        return url.replace("/t/p/original/", "/t/p/w780/" if slot == "fanart" else "/t/p/w500/")
+    if "/fanart/" in url and "assets.fanart.tv" in url:
+        return url.replace("/fanart/", "/preview/", 1)
+    return None

@@ -6,6 +6,7 @@ from metarr.nfo.model import (
     AlbumArtist,
     AlbumNfo,
     ArtistNfo,
+    ArtLink,
     AudioStream,
     EpisodeNfo,
     EpisodesNfo,
@@ -25,7 +26,7 @@ from metarr.nfo.read import NfoResult, parse_nfo
 from metarr.nfo.write import check_reference, render_nfo
 
 __all__ = [
-    "NFO_KINDS", "Actor", "AlbumArtist", "AlbumNfo", "ArtistNfo", "AudioStream", "EpisodeNfo",
+    "NFO_KINDS", "Actor", "ArtLink", "AlbumArtist", "AlbumNfo", "ArtistNfo", "AudioStream", "EpisodeNfo",
     "EpisodesNfo", "IdMap", "MovieNfo", "MovieSet", "NamedSeason", "NfoDoc", "NfoError", "NfoKind",
     "NfoResult", "Rating", "StreamDetails", "SubtitleStream", "TvShowNfo", "VideoStream",
     "check_reference", "parse_nfo", "render_nfo",

@@ -17,6 +17,7 @@ from metarr.nfo.model import (
     AlbumArtist,
     AlbumNfo,
     ArtistNfo,
+    ArtLink,
     AudioStream,
     EpisodeNfo,
     MovieNfo,
@@ -209,6 +210,38 @@ def _read_actor(reader: Reader, element: ET.Element) -> None:
     ))
 
 
+_ART_ATTRS = frozenset({"aspect", "preview", "season", "type"})
+
+
+def _art_link(reader: Reader, element: ET.Element) -> ArtLink | None:
+    """An online alternative in the form Metarr writes; anything else (a local path, `spoof`/`cache`
+    attributes, a relative name) is None and stays verbatim as an unknown element."""
+    url = reader.text(element)
+    if not url or not url.lower().startswith(("http://", "https://")) or set(element.attrib) - _ART_ATTRS:
+        return None
+    season = element.get("season")
+    return ArtLink(url=url, aspect=element.get("aspect"), preview=element.get("preview"),
+                   season=int(season) if season and season.lstrip("-").isdigit() else None)
+
+
+def _read_thumb(reader: Reader, element: ET.Element) -> None:
+    link = _art_link(reader, element)
+    if link is None:
+        reader.keep_unknown(element)
+    else:
+        reader.add("thumbs", link)
+
+
+def _read_fanart(reader: Reader, element: ET.Element) -> None:
+    thumbs = [c for c in element if isinstance(c.tag, str)]
+    links = [_art_link(reader, c) if tag_of(c) == "thumb" else None for c in thumbs]
+    if element.attrib or not links or None in links:
+        reader.keep_unknown(element)   # e.g. the legacy <fanart url="base"> form: kept as it was
+        return
+    for link in links:
+        reader.add("fanart", link)
+
+
 def _read_fileinfo(reader: Reader, element: ET.Element) -> None:
     details = _child(element, "streamdetails")
     if details is None:
@@ -290,12 +323,12 @@ _VIDEO: dict[str, Handler] = {
 _MOVIE: dict[str, Handler] = {
     **_VIDEO, "tagline": _scalar("tagline"), "country": _listed("countries"), "tag": _listed("tags"),
     "set": _read_set, "premiered": _scalar("premiered"), "trailer": _scalar("trailer"),
-    "fileinfo": _read_fileinfo,
+    "fileinfo": _read_fileinfo, "thumb": _read_thumb, "fanart": _read_fanart,
 }
 _TVSHOW: dict[str, Handler] = {
     **_VIDEO, "tagline": _scalar("tagline"), "country": _listed("countries"), "tag": _listed("tags"),
     "premiered": _scalar("premiered"), "status": _scalar("status"), "trailer": _scalar("trailer"),
-    "namedseason": _read_namedseason,
+    "namedseason": _read_namedseason, "thumb": _read_thumb, "fanart": _read_fanart,
 }
 _EPISODE: dict[str, Handler] = {
     **_VIDEO, "showtitle": _scalar("showtitle"), "season": _numeric("season", _int),

@@ -130,6 +130,19 @@ class MovieSet:
 
 
 @dataclass(frozen=True, kw_only=True)
+class ArtLink:
+    """An online image the player's art chooser may offer: `<thumb aspect="poster" preview="…">url</thumb>`
+    (a season's: `type="season" season="1"`), or inside `<fanart>`."""
+    url: str
+    aspect: str | None = None
+    preview: str | None = None
+    season: int | None = None
+
+    def __post_init__(self) -> None:
+        _normalise(self)
+
+
+@dataclass(frozen=True, kw_only=True)
 class Actor:
     name: str
     role: str | None = None
@@ -271,6 +284,8 @@ class MovieNfo(_VideoDoc):
     premiered: str | None = None  # YYYY-MM-DD
     trailer: str | None = None
     streamdetails: StreamDetails = field(default_factory=StreamDetails)
+    thumbs: tuple[ArtLink, ...] = ()
+    fanart: tuple[ArtLink, ...] = ()
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -285,6 +300,8 @@ class TvShowNfo(_VideoDoc):
     status: str | None = None
     trailer: str | None = None
     namedseasons: tuple[NamedSeason, ...] = ()
+    thumbs: tuple[ArtLink, ...] = ()
+    fanart: tuple[ArtLink, ...] = ()
 
     def __post_init__(self) -> None:
         super().__post_init__()

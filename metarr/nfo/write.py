@@ -206,6 +206,21 @@ def _actors(b: _Builder, actors: tuple[Actor, ...]) -> None:
                                 ("thumb", thumb))))
 
 
+def _art_links(b: _Builder, doc: Any) -> None:
+    """Online alternatives for the player's art chooser, as Kodi's own scrapers write them."""
+    for link in doc.thumbs:
+        attrs = [("aspect", link.aspect)] if link.aspect else []
+        if link.season is not None:
+            attrs += [("type", "season"), ("season", str(link.season))]
+        if link.preview:
+            attrs.append(("preview", check_reference(link.preview)))
+        b.text("thumb", check_reference(link.url), **dict(attrs))
+    if doc.fanart:
+        b.node(_El("fanart", children=[
+            _El("thumb", ((("preview", check_reference(f.preview)),) if f.preview else ()), clean_text(check_reference(f.url)))
+            for f in doc.fanart]))
+
+
 def _streamdetails(b: _Builder, details: StreamDetails) -> None:
     if not details:
         return
@@ -255,6 +270,7 @@ def _movie(doc: MovieNfo) -> _El:
     b.text("year", doc.year)
     b.many("studio", doc.studios)
     b.text("trailer", check_reference(doc.trailer) if doc.trailer else None)
+    _art_links(b, doc)
     _streamdetails(b, doc.streamdetails)
     _actors(b, doc.actors)
     b.text("dateadded", doc.dateadded)
@@ -274,6 +290,7 @@ def _tvshow(doc: TvShowNfo) -> _El:
     b.text("status", doc.status)
     b.many("studio", doc.studios)
     b.text("trailer", check_reference(doc.trailer) if doc.trailer else None)
+    _art_links(b, doc)
     _actors(b, doc.actors)
     for season in sorted(doc.namedseasons, key=lambda s: s.number):
         b.text("namedseason", season.name, number=str(season.number))

@@ -17,6 +17,7 @@ import socket
 import time
 import uuid
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import peewee
 import pytest
@@ -252,10 +253,13 @@ def test_kill9_through_the_whole_chain_changes_nothing_in_the_result(tmp_path, d
     seed = int(os.environ.get("METARR_CHAOS_SEED") or random.SystemRandom().randrange(1 << 30))
     rng = random.Random(seed)
     print(f"chaos seed {seed} (METARR_CHAOS_SEED={seed} repeats the kill schedule)")
-    et = EmulatorThread()
+    et = EmulatorThread(image_rps=100)
     emu = et.start()
     # OMDb's free tier (2 requests/s) would make this test minutes long; it adds nothing here
     emu_env = {k: v for k, v in emu.env().items() if k != "METARR_OMDB_API_KEY"}
+    # a generous image host, so the ten kills spread over every phase, not mostly over downloads; at
+    # most 10 + 60 in a second stays under its 100 even across restarts
+    emu_env["METARR_PROVIDER_LIMITS"] = f"{urlsplit(emu.urls['images']).netloc}=60/10/6"
     runs: list[Run] = []
     try:
         with PlayerEmulators() as players:

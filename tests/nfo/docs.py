@@ -8,6 +8,7 @@ from metarr.nfo import (
     AlbumArtist,
     AlbumNfo,
     ArtistNfo,
+    ArtLink,
     AudioStream,
     EpisodeNfo,
     EpisodesNfo,
@@ -61,11 +62,9 @@ MOVIE = MovieNfo(
         Actor(name="Hugo Weaving", order=3),
     ),
     dateadded="2024-05-01 12:30:00",
-    unknown=(
-        '<thumb aspect="poster" preview="https://example.org/p.jpg">https://example.org/poster.jpg</thumb>',
-        '<fanart>\n    <thumb>https://example.org/fanart.jpg</thumb>\n  </fanart>',
-        "<playcount>2</playcount>",
-    ),
+    thumbs=(ArtLink(url="https://example.org/poster.jpg", aspect="poster", preview="https://example.org/p.jpg"),),
+    fanart=(ArtLink(url="https://example.org/fanart.jpg"),),
+    unknown=("<playcount>2</playcount>",),
 )
 
 TVSHOW = TvShowNfo(
