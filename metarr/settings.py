@@ -1,6 +1,7 @@
 """Settings kept in the database, with typed defaults. Env-only values (keys, URLs) are in config."""
 from __future__ import annotations
 
+import math
 import time
 from typing import Any
 
@@ -30,6 +31,14 @@ DEFAULTS: dict[str, Any] = {
 }
 
 
+# what each number may be: a value outside makes the service misbehave (NaN confidence, 0 workers)
+RANGES: dict[str, tuple[float, float]] = {
+    "jobs.history_days": (1, 3650), "recycle.retention_days": (0, 3650), "scan.probe_concurrency": (1, 16),
+    "scan.watch_settle_seconds": (0, 600), "enrich.min_confidence": (0, 1), "sync.debounce_seconds": (0, 600),
+    "api.rate_limit_per_minute": (1, 1_000_000),
+}
+
+
 def hash_password(password: str) -> str:
     import hashlib
     import secrets as _secrets
@@ -51,14 +60,25 @@ def check_password(password: str, stored: str) -> bool:
 
 def get(db, key: str) -> Any:
     row = Setting.select(Setting.value).where(Setting.key == key).first()
-    return row.value if row is not None else DEFAULTS.get(key)
+    return _usable(key, row.value) if row is not None else DEFAULTS.get(key)
 
 
 def get_all(db) -> dict[str, Any]:
     out = dict(DEFAULTS)
     for row in Setting.select():
-        out[row.key] = row.value
+        out[row.key] = _usable(row.key, row.value)
     return out
+
+
+def _usable(key: str, value: Any) -> Any:
+    """A stored value that no longer passes validation (written before it was checked: NaN, 1e308)
+    reads as the default, so neither the service nor GET /settings ever sees it."""
+    if key not in DEFAULTS:
+        return value
+    try:
+        return validate(key, value)
+    except ValueError:
+        return DEFAULTS[key]
 
 
 def validate(key: str, value: Any) -> Any:
@@ -76,10 +96,13 @@ def validate(key: str, value: Any) -> Any:
         if not isinstance(value, bool):
             raise ValueError(f"{key} must be true or false")
     elif isinstance(default, int | float):
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise ValueError(f"{key} must be a number")
-        if value < 0:
-            raise ValueError(f"{key} must not be negative")
+        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+            raise ValueError(f"{key} must be a finite number")
+        lo, hi = RANGES.get(key, (0, 10**9))
+        if not lo <= value <= hi:
+            raise ValueError(f"{key} must be between {lo:g} and {hi:g}")
+        if isinstance(default, int) and not isinstance(default, bool) and value != int(value):
+            raise ValueError(f"{key} must be a whole number")
     elif isinstance(default, list):
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise ValueError(f"{key} must be a list of strings")

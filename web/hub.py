@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from aiohttp import web
 
+from metarr import jsonsafe
 from metarr.events import Event
 
 from .envelope import dumps
@@ -121,10 +122,11 @@ class Hub:
         return ws
 
     def _on_message(self, c: Client, data: str) -> None:
-        import json
         try:
-            msg = json.loads(data)
-        except ValueError:
+            msg = jsonsafe.loads(data)
+        except jsonsafe.BadJson as e:
+            with contextlib.suppress(asyncio.QueueFull):
+                c.queue.put_nowait(dumps({"type": "error", "ts": 0, "data": {"message": str(e)}}))
             return
         if not isinstance(msg, dict):
             return

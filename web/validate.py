@@ -1,10 +1,11 @@
 """Reading and checking client input: every mistake is a 4xx with a clear message."""
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from aiohttp import web
+
+from metarr import jsonsafe
 
 from .envelope import ApiError, bad_request
 
@@ -22,9 +23,9 @@ async def json_body(request: web.Request, *, required: bool = True) -> dict[str,
             raise bad_request("a JSON object body is required")
         return {}
     try:
-        body = json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as e:
-        raise bad_request(f"malformed JSON: {e}") from None
+        body = jsonsafe.loads(raw)
+    except jsonsafe.BadJson as e:
+        raise bad_request(str(e)) from None
     if not isinstance(body, dict):
         raise bad_request("the JSON body must be an object")
     return body
@@ -71,7 +72,7 @@ def int_param(request: web.Request, name: str, default: int, lo: int = 0, hi: in
     if raw is None or raw == "":
         return default
     try:
-        value = int(raw)
+        value = ascii_int(raw)
     except ValueError:
         raise bad_request(f"query parameter '{name}' must be an integer") from None
     hi = MAX_INT if hi is None else hi
@@ -84,10 +85,19 @@ def paging(request: web.Request) -> tuple[int, int]:
     return int_param(request, "limit", 50, 1, MAX_LIMIT), int_param(request, "offset", 0, 0)
 
 
+def ascii_int(raw: str) -> int:
+    """An integer written in ASCII digits, an optional leading '-' and nothing else: `int()` also
+    takes '٣', '+3', ' 3' and '3_0', and an id must not be reinterpreted."""
+    body = raw[1:] if raw.startswith("-") else raw
+    if not (body.isascii() and body.isdigit()):
+        raise ValueError(f"not an integer: {raw!r}")
+    return int(raw)
+
+
 def path_id(request: web.Request, name: str = "id") -> int:
     raw = request.match_info.get(name, "")
     try:
-        value = int(raw)
+        value = ascii_int(raw)
     except ValueError:
         raise ApiError(404, "not_found", f"no such id {raw!r}") from None
     if value < 1 or value > MAX_INT:

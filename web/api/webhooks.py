@@ -2,14 +2,13 @@
 enqueue a targeted scan at webhook priority. Auth: API key (header or `apikey` query) or Basic."""
 from __future__ import annotations
 
-import json
 import logging
 import time
 from pathlib import PurePosixPath
 
 from aiohttp import web
 
-from metarr import activity, webhooks
+from metarr import activity, jsonsafe, webhooks
 from metarr.db.database import write_tx
 from metarr.db.media import PathMapping, WebhookEvent
 from metarr.db.models import Library
@@ -63,10 +62,10 @@ async def receive(request: web.Request) -> web.Response:
     raw = await read_limited(request, MAX_WEBHOOK_BODY)
     body = None
     try:
-        body = json.loads(raw) if raw else None
+        body = jsonsafe.loads(raw) if raw else None
         action = webhooks.parse(source, body)
     except (ValueError, UnicodeDecodeError) as e:
-        msg = str(e) if isinstance(e, webhooks.WebhookError) else f"malformed JSON: {e}"
+        msg = str(e) if isinstance(e, webhooks.WebhookError | jsonsafe.BadJson) else f"malformed JSON: {e}"
         event = body.get("eventType") if isinstance(body, dict) and isinstance(body.get("eventType"), str) else None
         await bridge.run(_store, s.db, source, event or "invalid", None, "rejected", msg, None)
         raise bad_request(msg) from None
