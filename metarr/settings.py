@@ -35,7 +35,7 @@ DEFAULTS: dict[str, Any] = {
 RANGES: dict[str, tuple[float, float]] = {
     "jobs.history_days": (1, 3650), "recycle.retention_days": (0, 3650), "scan.probe_concurrency": (1, 16),
     "scan.watch_settle_seconds": (0, 600), "enrich.min_confidence": (0, 1), "sync.debounce_seconds": (0, 600),
-    "api.rate_limit_per_minute": (1, 1_000_000),
+    "api.rate_limit_per_minute": (0, 1_000_000),   # 0: off
 }
 
 

@@ -130,10 +130,12 @@ async def test_topic_subscriptions(api):
     bus.publish("player.status", id=1, status="ok")
     assert (await jobs_ws.receive_json(timeout=5))["type"] == "player.status"
 
-    # garbage from a client is ignored, not fatal
+    # garbage from a client is answered with an error message, not fatal
     await typed_ws.send_str("{not json")
     await typed_ws.send_json(["subscribe"])
     await typed_ws.send_json({"type": "ping"})
+    err = await typed_ws.receive_json(timeout=5)
+    assert err["type"] == "error" and "malformed JSON" in err["data"]["message"]
     assert (await typed_ws.receive_json(timeout=5))["type"] == "pong"
     assert hub.dropped == 0
     for ws in (all_ws, jobs_ws, typed_ws):
