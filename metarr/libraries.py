@@ -3,9 +3,11 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import paths
 from .db.database import write_tx
 from .db.models import Library
 
@@ -28,7 +30,7 @@ class LibraryInput:
     language: str = "en"
 
 
-def normalise_root(path: str) -> Path:
+def normalise_root(path: str, browse_roots: Iterable[str] = ("/",)) -> Path:
     p = Path(os.path.expanduser(path))
     if not p.is_absolute():
         raise LibraryError("path must be absolute")
@@ -36,7 +38,10 @@ def normalise_root(path: str) -> Path:
         raise LibraryError(f"path does not exist: {path}")
     if not p.is_dir():
         raise LibraryError(f"path is not a directory: {path}")
-    return p.resolve()
+    try:
+        return Path(paths.check_library_root(str(p), browse_roots))
+    except paths.OutsidePath as e:
+        raise LibraryError(str(e)) from None
 
 
 def overlaps(a: Path, b: Path) -> bool:
@@ -54,7 +59,8 @@ def create(db, inp: LibraryInput) -> Library:
         raise LibraryError(f"kind must be one of {', '.join(KINDS)}")
     if not inp.name.strip():
         raise LibraryError("name must not be empty")
-    root = normalise_root(inp.path)
+    from . import settings
+    root = normalise_root(inp.path, settings.get(db, "ui.browse_roots") or ("/",))
     now = time.time()
     with write_tx(db):
         check_overlap(root, [(lib.id, lib.path) for lib in Library.select(Library.id, Library.path)])

@@ -1,6 +1,6 @@
 """A fast, safe walk of a library: an explicit os.scandir stack, one stat per file (which the
-change detection needs anyway), ignore patterns pruned early, directory symlinks followed but
-never in a loop, and every problem reported instead of raised."""
+change detection needs anyway), ignore patterns pruned early, symlinks followed only where they
+stay inside the library and never in a loop, and every problem reported instead of raised."""
 from __future__ import annotations
 
 import fnmatch
@@ -88,6 +88,11 @@ def walk(root: str, sub: str = "", ignore: IgnoreMatcher | None = None, follow_s
         res.issues.append(WalkIssue(sub, f"cannot read: {e.strerror or e}"))
         return res
     seen.add((st.st_dev, st.st_ino))
+    real_root = os.path.realpath(root)
+    inside = real_root.rstrip("/") + "/"
+    if sub and not (os.path.realpath(start) + "/").startswith(inside):
+        res.issues.append(WalkIssue(sub, "leads outside the library (not scanned)"))
+        return res
     stack = [(start, sub)]
     # the ignore test inlined: the walk asks it for every name in the library
     exact, prefixes, suffixes, regex = ignore.exact, ignore.prefixes, ignore.suffixes, ignore.regex
@@ -109,6 +114,13 @@ def walk(root: str, sub: str = "", ignore: IgnoreMatcher | None = None, follow_s
                         or (regex is not None and regex.fullmatch(name) is not None)):
                     continue
                 rel = prefix + name
+                if entry.is_symlink():
+                    # a link is followed only inside the library: one to /etc would be scanned, its
+                    # "poster" imported and served
+                    target = os.path.realpath(entry.path)
+                    if not (target + "/").startswith(inside):
+                        res.issues.append(WalkIssue(rel, f"symlink leads outside the library (not followed): {target}"))
+                        continue
                 try:
                     if entry.is_dir(follow_symlinks=follow_symlinks):
                         if entry.is_symlink():

@@ -7,6 +7,7 @@ import time
 
 from aiohttp import web
 
+from metarr import paths
 from metarr.db.database import write_tx
 from metarr.db.media import PathMapping
 from metarr.timefmt import iso
@@ -48,6 +49,16 @@ async def create_mapping(request: web.Request) -> web.Response:
     if not src.strip() or not dst.strip():
         raise bad_request("'from' and 'to' must not be empty")
     s = request.app[services_key]
+    # Metarr's side of a mapping is a local path: stored normalised ('..' resolved), so what it maps to
+    # is what it says; a webhook path it maps outside every library is refused when it is used
+    local = "to" if scope in ("radarr", "sonarr", "lidarr") else "from"
+    try:
+        if local == "to":
+            dst = paths.norm(dst)
+        else:
+            src = paths.norm(src)
+    except paths.OutsidePath as e:
+        raise bad_request(f"'{local}': {e}", {"field": local}) from None
 
     def create():
         with write_tx(s.db):

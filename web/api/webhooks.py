@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import logging
 import time
-from pathlib import PurePosixPath
 
 from aiohttp import web
 
-from metarr import activity, jsonsafe, webhooks
+from metarr import activity, jsonsafe, paths, webhooks
 from metarr.db.database import write_tx
 from metarr.db.media import PathMapping, WebhookEvent
 from metarr.db.models import Library
@@ -33,19 +32,17 @@ def plan_scans(action: webhooks.WebhookAction, mappings: list[Mapping],
     renames = [(map_path(a, mappings, action.source), map_path(b, mappings, action.source)) for a, b in action.renames]
     for folder in action.folders:
         mapped = map_path(folder, mappings, action.source)
-        p = PurePosixPath(mapped)
-        best = None
-        for lid, root in libraries:
-            r = PurePosixPath(root)
-            if (p == r or r in p.parents) and (best is None or len(root) > len(best[1])):
-                best = (lid, root)
-        if best is None:
+        try:
+            found = paths.library_for(mapped, libraries)   # '..' resolved before the comparison
+        except paths.OutsidePath:
+            found = None
+        if found is None:
+            log.warning("webhook %s: %s lies in no library; not scanned", action.source, mapped)
             unmatched.append(mapped)
             continue
-        rel = str(p.relative_to(best[1])) if p != PurePosixPath(best[1]) else ""
-        rel = "" if rel == "." else rel
+        lid, rel = found
         specs.append(chain.path_scan(chain.PathScanPayload(
-            best[0], rel, trigger="webhook", event=f"{action.source}:{action.event}", ids=action.ids,
+            lid, rel, trigger="webhook", event=f"{action.source}:{action.event}", ids=action.ids,
             title=action.title, year=action.year, upgrade=action.upgrade, renames=renames), PRIORITY["webhook"]))
     return specs, unmatched
 
