@@ -3,10 +3,12 @@ domain (metarr/), the actors (actors/) and the web application."""
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import logging
 import shutil
 import signal
+import socket
 import sys
 import threading
 import time
@@ -24,20 +26,60 @@ def _services(args, role: str, console: bool = True):
     return open_services(config, role=role)
 
 
+def _claim_data_dir(config) -> object | int:
+    """The data-dir lock on SQLite (several processes share only a PostgreSQL database); an int is
+    the exit code after the one line that says why not."""
+    if not config.is_sqlite:
+        return None
+    from metarr.datadir import DataDirBusy, lock
+    try:
+        return lock(config.data_dir)
+    except DataDirBusy as e:
+        print(f"metarr: {e}; stop it first (or use PostgreSQL to run several workers)", file=sys.stderr)
+        return 2
+
+
+def _listen(host: str, port: int) -> socket.socket | None:
+    """The listening socket, bound before anything starts: a port in use is one clear line, not
+    "listening" and "actors started" followed by a traceback."""
+    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+        sock.listen(128)
+    except OSError as e:
+        sock.close()
+        why = "address already in use (another service on that port? set METARR_PORT)" \
+            if e.errno == errno.EADDRINUSE else (e.strerror or str(e))
+        print(f"metarr: cannot listen on {host}:{port}: {why}", file=sys.stderr)
+        return None
+    return sock
+
+
 def cmd_serve(args) -> int:
     from aiohttp import web
 
     from .app import create_app
+    config = load_config()
+    held = _claim_data_dir(config)
+    if isinstance(held, int):
+        return held
+    sock = _listen(config.host, config.port)
+    if sock is None:
+        return 2
     s = _services(args, "serve")
     app = create_app(s)
     log.info("Metarr listening on http://%s:%d (data dir %s)", s.config.host, s.config.port, s.config.data_dir)
-    web.run_app(app, host=s.config.host, port=s.config.port, access_log=None, print=None, shutdown_timeout=10)
+    web.run_app(app, sock=sock, access_log=None, print=None, shutdown_timeout=10)
     return 0
 
 
 def cmd_worker(args) -> int:
     """Workers only (no web): for scale-out on PostgreSQL."""
     from actors.system import ActorSystem
+    held = _claim_data_dir(load_config())
+    if isinstance(held, int):
+        return held
     s = _services(args, "worker")
     system = ActorSystem(s)
     stop = threading.Event()
