@@ -12,7 +12,15 @@ from metarr.config import ensure_api_key, ensure_secret
 from . import api
 from .bridge import Bridge
 from .hub import Hub
-from .keys import api_key_key, bridge_key, hub_key, services_key, session_secret_key
+from .keys import (
+    LoginGuard,
+    api_key_key,
+    bridge_key,
+    hub_key,
+    login_guard_key,
+    services_key,
+    session_secret_key,
+)
 from .middlewares import auth_middleware, body_limit_middleware, error_middleware
 from .ratelimit import RateLimiter, ratelimit_key
 from .ratelimit import middleware as rate_limit_middleware
@@ -32,6 +40,7 @@ def create_app(services: Services, *, start_actors: bool = True, run_workers: bo
     app[api_key_key] = ensure_api_key(services.config)
     app[session_secret_key] = ensure_secret(services.config, "session_secret")
     app[hub_key] = Hub()
+    app[login_guard_key] = LoginGuard()
     api.setup(app)
     from . import metrics, openapi
     app.router.add_routes(metrics.routes)

@@ -2,6 +2,7 @@
 actions go through the REST API from a small script (session cookie + CSRF token)."""
 from __future__ import annotations
 
+import logging
 import os
 import time
 from pathlib import Path
@@ -25,12 +26,14 @@ from metarr.publish import describe_reason
 from metarr.timefmt import iso
 
 from .. import auth
-from ..keys import api_key_key, bridge_key, services_key, session_secret_key
+from ..keys import api_key_key, bridge_key, login_guard_key, services_key, session_secret_key
+from ..ratelimit import client_address, ratelimit_key
 
 HERE = Path(__file__).parent
 NAV = [("/", "Dashboard"), ("/libraries", "Libraries"), ("/movies", "Movies"), ("/series", "TV"), ("/music", "Music"),
        ("/jobs", "Jobs"), ("/players", "Players"), ("/settings", "Settings"), ("/recycle-bin", "Recycle bin"),
        ("/activity", "Activity")]
+log = logging.getLogger(__name__)
 routes = web.RouteTableDef()
 LABELS = {"title": "Title", "original_title": "Original title", "sort_title": "Sort title", "year": "Year",
           "premiered": "Premiered", "plot": "Plot", "outline": "Outline", "tagline": "Tagline", "runtime": "Runtime (min)",
@@ -80,11 +83,27 @@ async def login(request: web.Request) -> web.Response:
     if not nxt.startswith("/") or nxt.startswith("//"):
         nxt = "/"   # no open redirect
     s = request.app[services_key]
+    addr = client_address(request, request.app[ratelimit_key].trusted)
+    guard = request.app[login_guard_key]
+    wait = guard.throttle.retry_after(addr, time.time())
+    if wait > 0:
+        log.warning("login from %s refused: too many failed logins (retry in %.0f s)", addr, wait)
+        resp = aiohttp_jinja2.render_template("login.html", request, {
+            "next": nxt, "error": f"Too many failed logins. Try again in {int(wait) + 1} seconds."}, status=429)
+        resp.headers["Retry-After"] = str(int(wait) + 1)
+        return resp
     stored = await run(request, settings.get, s.db, "ui.password")
-    ok = auth.same(secret, request.app[api_key_key]) or (bool(stored) and settings.check_password(secret, stored))
+    ok = auth.same(secret, request.app[api_key_key])
+    if not ok and stored:
+        # PBKDF2 takes a core for a tenth of a second: off the loop, and a few at a time
+        async with guard.hashing:
+            ok = await run(request, settings.check_password, secret, stored)
     if not ok:
+        earned = guard.throttle.failed(addr, time.time())
+        log.warning("failed login from %s%s", addr, f"; locked out for {earned:.0f} s" if earned else "")
         # the form again with a message (a 401 here would only add a console error in the browser)
         return aiohttp_jinja2.render_template("login.html", request, {"next": nxt, "error": "Wrong key or password."})
+    guard.throttle.succeeded(addr)
     resp = web.HTTPFound(nxt)
     resp.set_cookie(auth.SESSION_COOKIE, auth.make_session(request.app[session_secret_key]), httponly=True,
                     samesite="Lax", max_age=auth.SESSION_TTL, path="/",

@@ -1,0 +1,65 @@
+"""Login (no key needed) is throttled per client address and never blocks the event loop."""
+import asyncio
+import time
+
+from metarr.throttle import LoginThrottle
+
+
+def test_throttle_locks_an_address_out_doubling_and_forgets_it():
+    t = LoginThrottle(free=5, base=2, cap=300, forget_after=900)
+    waits = [t.failed("1.2.3.4", 100.0) for _ in range(8)]
+    assert waits == [0, 0, 0, 0, 0, 2, 4, 8]
+    assert t.retry_after("1.2.3.4", 101.0) == 7.0
+    assert t.retry_after("5.6.7.8", 101.0) == 0        # another address is not locked out
+    assert t.retry_after("1.2.3.4", 100.0 + 901) == 0  # a quiet spell forgets
+    t.failed("9.9.9.9", 0.0)
+    t.succeeded("9.9.9.9")
+    assert "9.9.9.9" not in t.records
+
+
+async def test_guessing_gets_429_with_retry_after_and_the_owner_can_still_log_in(api, services, aiohttp_client):
+    from web.app import create_app
+    await api.put("/api/v1/settings", json={"ui.password": "correct horse battery"})
+    client = await aiohttp_client(create_app(services, start_actors=False))
+    statuses = []
+    for _ in range(8):
+        r = await client.post("/login", data={"secret": "wrong guess", "next": "/"}, allow_redirects=False)
+        statuses.append(r.status)
+    assert statuses[:5] == [200] * 5 and statuses[-1] == 429
+    assert int(r.headers["Retry-After"]) >= 1 and "Too many failed logins" in await r.text()
+    # the API key still works for the owner through the API, and the throttle ends by itself
+    assert (await api.get("/api/v1/status")).status == 200
+
+
+async def test_password_hashing_runs_off_the_loop_a_few_at_a_time(api, services, aiohttp_client, monkeypatch):
+    import threading
+
+    from metarr import settings
+    from web.app import create_app
+    await api.put("/api/v1/settings", json={"ui.password": "correct horse battery"})
+    client = await aiohttp_client(create_app(services, start_actors=False))
+    loop_thread = threading.current_thread()
+    seen, running, most = [], [0], [0]
+    real = settings.check_password
+
+    def spy(secret, stored):
+        seen.append(threading.current_thread())
+        running[0] += 1
+        most[0] = max(most[0], running[0])
+        try:
+            time.sleep(0.05)
+            return real(secret, stored)
+        finally:
+            running[0] -= 1
+    monkeypatch.setattr(settings, "check_password", spy)
+
+    async def guess(i):
+        return await client.post("/login", data={"secret": f"wrong {i}"}, allow_redirects=False)
+    tasks = [asyncio.ensure_future(guess(i)) for i in range(5)]   # within the free tries
+    t0 = time.monotonic()
+    assert (await client.get("/api/v1/health")).status == 200
+    health = time.monotonic() - t0
+    await asyncio.gather(*tasks)
+    assert len(seen) == 5 and loop_thread not in seen      # never on the event loop
+    assert most[0] <= 2                                    # bounded
+    assert health < 0.2, health
