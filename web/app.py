@@ -8,6 +8,7 @@ from aiohttp import web
 
 from actors.system import ActorSystem, Services
 from metarr.config import ensure_api_key, ensure_secret
+from metarr.sessions import SessionBook
 
 from . import api
 from .bridge import Bridge
@@ -19,6 +20,7 @@ from .keys import (
     hub_key,
     login_guard_key,
     services_key,
+    session_book_key,
     session_secret_key,
 )
 from .middlewares import auth_middleware, body_limit_middleware, error_middleware
@@ -41,6 +43,7 @@ def create_app(services: Services, *, start_actors: bool = True, run_workers: bo
     app[session_secret_key] = ensure_secret(services.config, "session_secret")
     app[hub_key] = Hub()
     app[login_guard_key] = LoginGuard()
+    app[session_book_key] = SessionBook()
     api.setup(app)
     from . import metrics, openapi
     app.router.add_routes(metrics.routes)
@@ -52,6 +55,7 @@ def create_app(services: Services, *, start_actors: bool = True, run_workers: bo
         loop = asyncio.get_running_loop()
         bridge = Bridge(loop, services.db)
         app[bridge_key] = bridge
+        await bridge.run(app[session_book_key].valid, "")   # loads the open sessions off the loop
         bridge.forward(services.bus, app[hub_key].publish_nowait)
         system = ActorSystem(services, run_workers=run_workers)
         if start_actors:

@@ -20,23 +20,25 @@ def same(a: str | None, b: str) -> bool:
     return a is not None and hmac.compare_digest(a.encode(), b.encode())
 
 
-def make_session(secret: bytes, now: float | None = None) -> str:
-    exp = str(int((now or time.time()) + SESSION_TTL))
-    sig = hmac.new(secret, exp.encode(), hashlib.sha256).hexdigest()
-    return f"{exp}.{sig}"
+def make_session(secret: bytes, sid: str, now: float | None = None) -> str:
+    """The cookie: expiry and server-side session id, signed (the id alone is what logout ends)."""
+    body = f"{int((now or time.time()) + SESSION_TTL)}.{sid}"
+    return f"{body}.{hmac.new(secret, body.encode(), hashlib.sha256).hexdigest()}"
 
 
-def session_valid(secret: bytes, value: str | None, now: float | None = None) -> bool:
-    if not value or "." not in value:
-        return False
-    exp, sig = value.split(".", 1)
-    good = hmac.new(secret, exp.encode(), hashlib.sha256).hexdigest()
+def session_id(secret: bytes, value: str | None, now: float | None = None) -> str | None:
+    """The session id of a well-signed, unexpired cookie (whether it is still open is the book's)."""
+    parts = (value or "").split(".")
+    if len(parts) != 3:
+        return None
+    exp, sid, sig = parts
+    good = hmac.new(secret, f"{exp}.{sid}".encode(), hashlib.sha256).hexdigest()
     if not hmac.compare_digest(sig.encode(), good.encode()):
-        return False
+        return None
     try:
-        return int(exp) > (now or time.time())
+        return sid if int(exp) > (now or time.time()) else None
     except ValueError:
-        return False
+        return None
 
 
 def csrf_token(secret: bytes, session: str) -> str:
@@ -57,7 +59,7 @@ def is_public(path: str) -> bool:
     return path in PUBLIC_PATHS or path.startswith(PUBLIC_PREFIXES)
 
 
-def authenticate(request: web.Request, api_key: str, secret: bytes) -> str | None:
+def authenticate(request: web.Request, api_key: str, secret: bytes, book=None) -> str | None:
     """How the request proved itself: 'key', 'session', or None."""
     path = request.path
     if same(request.headers.get("X-Api-Key"), api_key):
@@ -67,9 +69,20 @@ def authenticate(request: web.Request, api_key: str, secret: bytes) -> str | Non
             return "key"
         if path.startswith("/api/v1/webhooks/") and same(basic_password(request.headers.get("Authorization")), api_key):
             return "key"
-    if session_valid(secret, request.cookies.get(SESSION_COOKIE)):
+    sid = session_id(secret, request.cookies.get(SESSION_COOKIE))
+    if sid is not None and (book is None or book.valid(sid)):
         return "session"
     return None
+
+
+def origin_ok(request: web.Request) -> bool:
+    """A cookie-authenticated websocket must come from a page of this service (cross-site websocket
+    hijacking: the browser sends the cookie to any page's websocket)."""
+    origin = request.headers.get("Origin")
+    if origin is None:
+        return True     # not a browser
+    from urllib.parse import urlsplit
+    return urlsplit(origin).netloc.lower() == (request.host or "").lower()
 
 
 def csrf_ok(request: web.Request, secret: bytes) -> bool:

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from aiohttp import web
 
 from actors.system import Services
+from metarr.sessions import SessionBook
 from metarr.throttle import LoginThrottle
 
 from .bridge import Bridge
@@ -27,3 +28,4 @@ class LoginGuard:
 
 
 login_guard_key = web.AppKey("login_guard", LoginGuard)
+session_book_key = web.AppKey("session_book", SessionBook)

@@ -7,7 +7,7 @@ from aiohttp import web
 
 from . import auth
 from .envelope import ApiError, error_body
-from .keys import api_key_key, session_secret_key
+from .keys import api_key_key, session_book_key, session_secret_key
 
 log = logging.getLogger(__name__)
 
@@ -72,12 +72,14 @@ async def auth_middleware(request: web.Request, handler):
     if auth.is_public(request.path):
         return await handler(request)
     app = request.app
-    how = auth.authenticate(request, app[api_key_key], app[session_secret_key])
+    how = auth.authenticate(request, app[api_key_key], app[session_secret_key], app[session_book_key])
     if how is None:
         if _wants_html(request):
             raise web.HTTPFound("/login?next=" + request.path_qs.replace("&", "%26"))
         raise ApiError(401, "unauthorized", "missing or wrong API key (send it in the X-Api-Key header)")
     if how == "session" and request.path.startswith("/api/") and not auth.csrf_ok(request, app[session_secret_key]):
         raise ApiError(403, "csrf", "missing or wrong X-CSRF-Token for a cookie-authenticated write")
+    if how == "session" and request.path == "/api/v1/ws" and not auth.origin_ok(request):
+        raise ApiError(403, "origin", "a websocket with the session cookie must come from this service's own pages")
     request["auth"] = how
     return await handler(request)

@@ -86,6 +86,16 @@ class Schedule(BaseModel):
         table_name = "schedules"
 
 
+class UiSession(BaseModel):
+    """A signed-in browser: the session cookie names it, logout and a password change delete it."""
+    sid = pw.CharField(max_length=64, primary_key=True)
+    created_at = pw.DoubleField()
+    expires_at = pw.DoubleField()
+
+    class Meta:
+        table_name = "ui_sessions"
+
+
 class Setting(BaseModel):
     key = pw.CharField(max_length=128, primary_key=True)
     value = JSONField(null=True)

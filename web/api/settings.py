@@ -35,6 +35,10 @@ async def put_settings(request: web.Request) -> web.Response:
         await request.app[bridge_key].run(settings.put_many, s.db, body)
     except ValueError as e:
         raise bad_request(str(e)) from None
+    if "ui.password" in body:
+        # a new password ends every signed-in browser, this one included
+        from ..keys import session_book_key
+        await request.app[bridge_key].run(request.app[session_book_key].close_all, s.db)
     from ..ratelimit import ratelimit_key
     if ratelimit_key in request.app:
         request.app[ratelimit_key].invalidate()   # a new api.rate_limit_per_minute applies at once

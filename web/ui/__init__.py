@@ -26,7 +26,14 @@ from metarr.publish import describe_reason
 from metarr.timefmt import iso
 
 from .. import auth
-from ..keys import api_key_key, bridge_key, login_guard_key, services_key, session_secret_key
+from ..keys import (
+    api_key_key,
+    bridge_key,
+    login_guard_key,
+    services_key,
+    session_book_key,
+    session_secret_key,
+)
 from ..ratelimit import client_address, ratelimit_key
 
 HERE = Path(__file__).parent
@@ -105,7 +112,8 @@ async def login(request: web.Request) -> web.Response:
         return aiohttp_jinja2.render_template("login.html", request, {"next": nxt, "error": "Wrong key or password."})
     guard.throttle.succeeded(addr)
     resp = web.HTTPFound(nxt)
-    resp.set_cookie(auth.SESSION_COOKIE, auth.make_session(request.app[session_secret_key]), httponly=True,
+    sid = await run(request, request.app[session_book_key].open, s.db, auth.SESSION_TTL)
+    resp.set_cookie(auth.SESSION_COOKIE, auth.make_session(request.app[session_secret_key], sid), httponly=True,
                     samesite="Lax", max_age=auth.SESSION_TTL, path="/",
                     secure=request.secure)
     raise resp
@@ -113,6 +121,15 @@ async def login(request: web.Request) -> web.Response:
 
 @routes.post("/logout")
 async def logout(request: web.Request) -> web.Response:
+    form = await request.post()
+    secret = request.app[session_secret_key]
+    cookie = request.cookies.get(auth.SESSION_COOKIE, "")
+    sid = auth.session_id(secret, cookie)
+    if sid is not None:
+        # a cross-site form must not end the user's session: the page's CSRF token is required
+        if not auth.same(str(form.get("csrf", "")), auth.csrf_token(secret, cookie)):
+            raise web.HTTPForbidden(text="missing or wrong CSRF token")
+        await run(request, request.app[session_book_key].close, request.app[services_key].db, sid)
     resp = web.HTTPFound("/login")
     resp.del_cookie(auth.SESSION_COOKIE, path="/")
     raise resp
