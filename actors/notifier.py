@@ -7,6 +7,7 @@ import logging
 import pykka
 
 from metarr import notify
+from metarr.assets.ssrf import AllowList
 from metarr.db.database import connection
 from metarr.db.media import NotificationChannel
 from metarr.jobs import chain
@@ -64,7 +65,8 @@ def send_notification(ctx, job):
         return JobResult(data={"skipped": "channel removed or disabled"})
     title, body = notify.message(job.payload["event"], job.payload.get("data") or {})
     try:
-        notify.send(c.url, title, body, {"event": job.payload["event"], **(job.payload.get("data") or {})})
+        notify.send(c.url, title, body, {"event": job.payload["event"], **(job.payload.get("data") or {})},
+                    allow=AllowList.parse(ctx.services.config.allow_hosts))
     except ValueError as e:
         raise PermanentError(str(e)) from e
     return JobResult(data={"sent": job.payload["event"], "channel": c.name})

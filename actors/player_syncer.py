@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 
 from metarr import settings
+from metarr.assets.ssrf import AllowList
 from metarr.db.database import connection
 from metarr.jobs import chain
 from metarr.jobs.model import JobResult, JobSpec, PermanentError, RetryLater
@@ -114,7 +115,7 @@ def sync_player(ctx, job):
     """Payload: a SyncCall (target, kind, candidates with mapped changes). Calls the player(s)."""
     s = ctx.services
     call = SyncCall.from_json(job.payload)
-    conns = resolve.load_conns([c.player_id for c in call.candidates])
+    conns = resolve.load_conns([c.player_id for c in call.candidates], AllowList.parse(ctx.services.config.allow_hosts))
 
     def on_status(pid: int, name: str, status: str, message: str) -> None:
         s.bus.publish("player.status", id=pid, name=name, status=status, message=message)

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import fnmatch
 import json
-import urllib.request
 from dataclasses import dataclass
 from typing import Any
+
+from . import outbound
+from .assets.ssrf import AllowList
 
 # what users can subscribe to; `*` patterns allowed (e.g. "job.*")
 EVENTS = ("scan.completed", "enrich.completed", "publish.completed", "sync.completed", "job.dead", "job.failed",
@@ -48,15 +50,26 @@ def message(event: str, data: dict[str, Any]) -> tuple[str, str]:
     return title, ", ".join(bits) or event
 
 
-def send(url: str, title: str, body: str, payload: dict[str, Any], timeout: float = 15.0) -> None:
-    """Deliver one notification; raises on failure (the job retries)."""
+class Refused(ValueError):
+    """The outbound guard refused the address: a retry cannot help."""
+
+
+def send(url: str, title: str, body: str, payload: dict[str, Any], timeout: float = 15.0,
+         allow: AllowList | None = None) -> None:
+    """Deliver one notification; raises on failure (the job retries, unless it was Refused)."""
     if url.startswith(("http://", "https://")):
-        req = urllib.request.Request(url, method="POST", data=json.dumps(
-            {"title": title, "message": body, "event": payload}).encode(), headers={"Content-Type": "application/json",
-                                                                                    "User-Agent": "Metarr/0.1"})
-        with urllib.request.urlopen(req, timeout=timeout) as r:
-            if r.status >= 300:
-                raise RuntimeError(f"webhook answered {r.status}")
+        data = json.dumps({"title": title, "message": body, "event": payload}).encode()
+        try:
+            a = outbound.request("POST", url, allow or AllowList(), timeout=timeout, body=data,
+                                 headers={"Content-Type": "application/json", "User-Agent": "Metarr/0.1"})
+        except outbound.OutboundError as e:
+            if e.refused:
+                raise Refused(str(e)) from None
+            raise RuntimeError(str(e)) from None
+        if a.status >= 300:
+            # the status only, never the body: a test send must not read other services' answers
+            raise RuntimeError(f"webhook answered HTTP {a.status}" + (" (redirects are not followed)"
+                                                                      if a.status < 400 else ""))
         return
     try:
         import apprise  # optional: Discord, Telegram, Pushover, Slack, email … by URL

@@ -107,9 +107,14 @@ def _remaining(deadline: float, url: str) -> float:
 
 
 def _connection(target: Target, policy: DownloadPolicy, timeout: float) -> http.client.HTTPConnection:
+    return pinned_connection(target, timeout, policy.ssl_context)
+
+
+def pinned_connection(target: Target, timeout: float, context: ssl.SSLContext | None = None
+                      ) -> http.client.HTTPConnection:
+    """A connection to exactly the address the guard checked (no second DNS answer can differ)."""
     if target.scheme == "https":
-        ctx = policy.ssl_context or ssl.create_default_context()
-        return _PinnedHTTPS(target, timeout, ctx)
+        return _PinnedHTTPS(target, timeout, context or ssl.create_default_context())
     return _PinnedHTTP(target, timeout)
 
 

@@ -103,8 +103,18 @@ def is_public_ip(ip: IP) -> bool:
     return not any(ip in net for net in _EXTRA_BLOCKED if net.version == ip.version)
 
 
-def ip_allowed(host: str, ip: IP, allow: AllowList) -> bool:
-    return is_public_ip(ip) or allow.allows_host(host) or allow.allows_ip(ip)
+_LAN: tuple[Network, ...] = tuple(ipaddress.ip_network(n) for n in (
+    "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7"))
+
+
+def is_lan_ip(ip: IP) -> bool:
+    """A private LAN address (where players and notification targets legitimately live); loopback,
+    link-local (cloud metadata at 169.254.169.254), unspecified and the rest are not."""
+    return any(ip in net for net in _LAN if net.version == ip.version)
+
+
+def ip_allowed(host: str, ip: IP, allow: AllowList, lan: bool = False) -> bool:
+    return is_public_ip(ip) or (lan and is_lan_ip(ip)) or allow.allows_host(host) or allow.allows_ip(ip)
 
 
 @dataclass(frozen=True)
@@ -157,7 +167,7 @@ def _ascii_host(host: str, url: str) -> str:
         raise DownloadError("bad_url", f"bad host name {host!r}", url=url) from exc
 
 
-def resolve_target(url: str, allow: AllowList, resolver: Resolver = system_resolver) -> Target:
+def resolve_target(url: str, allow: AllowList, resolver: Resolver = system_resolver, lan: bool = False) -> Target:
     """Validate `url`, resolve its host once, refuse non-public addresses not allow-listed.
 
     If ANY resolved address is refused the whole URL is refused: a name that mixes public and
@@ -184,8 +194,9 @@ def resolve_target(url: str, allow: AllowList, resolver: Resolver = system_resol
     checked: list[IP] = []
     for a in addresses:
         ip = ipaddress.ip_address(a.split("%", 1)[0])
-        if not ip_allowed(host, ip, allow):
-            raise BlockedAddress(detail=f"{host} resolves to non-public address {ip}", url=url)
+        if not ip_allowed(host, ip, allow, lan):
+            raise BlockedAddress(detail=f"{host} resolves to {'a non-LAN' if lan else 'a non-public'} address {ip} "
+                                        "(METARR_ALLOW_HOSTS can admit it)", url=url)
         checked.append(ip)
     path = parts.path or "/"
     if parts.query:

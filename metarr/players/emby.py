@@ -6,10 +6,10 @@ from .jellyfin import JellyfinClient, JellyfinKind
 
 
 class EmbyClient(JellyfinClient):
-    def __init__(self, url: str, token: str | None, timeout: float = 5.0) -> None:
+    def __init__(self, url: str, token: str | None, timeout: float = 5.0, allow=None) -> None:
         base = url.rstrip("/")
         # users paste either the server address or the API base; both end up at <server>/emby
-        super().__init__(base if base.endswith("/emby") else base + "/emby", token, timeout)
+        super().__init__(base if base.endswith("/emby") else base + "/emby", token, timeout, allow)
 
     @staticmethod
     def auth_headers(token: str) -> dict[str, str]:

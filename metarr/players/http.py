@@ -2,11 +2,13 @@
 call is short, so no session or event loop is needed. Every failure becomes a PlayerError."""
 from __future__ import annotations
 
+import http.client
 import json
-import urllib.error
-import urllib.request
 from dataclasses import dataclass
 from typing import Any
+
+from metarr import outbound
+from metarr.assets.ssrf import AllowList
 
 TIMEOUT = 5.0  # seconds (Kodi's JSON-RPC clients use 5 s; a player is on the LAN)
 
@@ -47,32 +49,38 @@ class Response:
         try:
             return json.loads(self.body)
         except ValueError as e:
-            raise PlayerProtocolError(f"not JSON: {self.body[:80]!r}", self.status) from e
+            raise PlayerProtocolError(f"the answer is not JSON (HTTP {self.status}, {len(self.body)} bytes)",
+                                      self.status) from e
 
 
-def request(method: str, url: str, *, headers: dict[str, str] | None = None, body: Any = None,
-            timeout: float = TIMEOUT) -> Response:
+def request(method: str, url: str, *, allow: AllowList | None = None, headers: dict[str, str] | None = None,
+            body: Any = None, timeout: float = TIMEOUT) -> Response:
+    """One call to a player, through the outbound guard (LAN yes; loopback, link-local and other
+    special addresses only when METARR_ALLOW_HOSTS names them; redirects not followed)."""
     data = None
     hdrs = {"Accept": "application/json", "User-Agent": "Metarr"}
     hdrs.update(headers or {})
     if body is not None:
         data = json.dumps(body).encode()
         hdrs["Content-Type"] = "application/json"
-    req = urllib.request.Request(url, data=data, headers=hdrs, method=method)
     try:
-        with urllib.request.urlopen(req, timeout=timeout) as r:  # noqa: S310 (user-configured player URL)
-            return Response(r.status, r.read(), dict(r.headers))
-    except urllib.error.HTTPError as e:
-        text = e.read()[:200].decode("utf-8", "replace")
-        if e.code in (401, 403):
-            raise PlayerAuthError(f"authentication failed (HTTP {e.code})") from None
-        raise PlayerProtocolError(f"HTTP {e.code}: {text or e.reason}", e.code) from None
-    except urllib.error.URLError as e:
-        raise PlayerUnreachable(f"cannot connect to {_host(url)}: {e.reason}") from None
+        a = outbound.request(method, url, allow or AllowList(), headers=hdrs, body=data, timeout=timeout)
+    except outbound.OutboundError as e:
+        if e.refused:
+            raise PlayerConfigError(f"{_host(url)}: {e}") from None
+        raise PlayerUnreachable(f"cannot connect to {_host(url)}: {e}") from None
     except TimeoutError:
         raise PlayerUnreachable(f"{_host(url)} did not answer within {timeout:g} s") from None
-    except (ConnectionError, OSError) as e:
-        raise PlayerUnreachable(f"cannot connect to {_host(url)}: {e}") from None
+    except (ConnectionError, OSError, http.client.HTTPException) as e:
+        raise PlayerUnreachable(f"cannot connect to {_host(url)}: {type(e).__name__}") from None
+    if a.status in (401, 403):
+        raise PlayerAuthError(f"authentication failed (HTTP {a.status})")
+    if 300 <= a.status < 400:
+        raise PlayerProtocolError(f"HTTP {a.status}: redirected elsewhere, not followed (check the URL)", a.status)
+    if a.status >= 400:
+        # the status only: what the other side said is not repeated (no probing through Metarr)
+        raise PlayerProtocolError(f"HTTP {a.status}", a.status)
+    return Response(a.status, a.body, a.headers)
 
 
 def _host(url: str) -> str:

@@ -11,7 +11,8 @@ from .plan import plan_jellyfin
 
 
 class JellyfinClient:
-    def __init__(self, url: str, token: str | None, timeout: float = http.TIMEOUT) -> None:
+    def __init__(self, url: str, token: str | None, timeout: float = http.TIMEOUT, allow=None) -> None:
+        self.allow = allow
         self.url = url.rstrip("/")
         self.headers = self.auth_headers(token or "")
         self.timeout = timeout
@@ -21,7 +22,8 @@ class JellyfinClient:
         return {"Authorization": f'MediaBrowser Token="{token}"'}
 
     def _req(self, method: str, path: str, body=None) -> http.Response:
-        return http.request(method, self.url + path, headers=self.headers, body=body, timeout=self.timeout)
+        return http.request(method, self.url + path, allow=self.allow, headers=self.headers, body=body,
+                            timeout=self.timeout)
 
     def info(self) -> dict:
         return self._req("GET", "/System/Info").json() or {}
@@ -45,7 +47,7 @@ class JellyfinKind:
     client_class = JellyfinClient
 
     def connect(self, c: PlayerConn) -> JellyfinClient:
-        return self.client_class(c.url, c.token, timeout=c.timeout)
+        return self.client_class(c.url, c.token, timeout=c.timeout, allow=c.allow)
 
     def test(self, client: JellyfinClient) -> tuple[dict[str, Any], str]:
         si = client.info()

@@ -26,7 +26,8 @@ class KodiRpcError(PlayerProtocolError):
 
 class KodiClient:
     def __init__(self, url: str, username: str | None = None, password: str | None = None,
-                 timeout: float = http.TIMEOUT) -> None:
+                 timeout: float = http.TIMEOUT, allow=None) -> None:
+        self.allow = allow
         base = url.rstrip("/")
         self.url = base if base.endswith("/jsonrpc") else base + "/jsonrpc"
         self.headers: dict[str, str] = {}
@@ -40,7 +41,8 @@ class KodiClient:
         msg = {"jsonrpc": "2.0", "method": method, "id": next(self._ids)}
         if params:
             msg["params"] = params
-        answer = http.request("POST", self.url, headers=self.headers, body=msg, timeout=self.timeout).json()
+        answer = http.request("POST", self.url, allow=self.allow, headers=self.headers, body=msg,
+                              timeout=self.timeout).json()
         return _result(answer, method)
 
     def batch(self, calls: list[tuple[str, dict[str, Any]]]) -> list[Any]:
@@ -49,7 +51,8 @@ class KodiClient:
         for i in range(0, len(calls), BATCH):
             chunk = calls[i:i + BATCH]
             msgs = [{"jsonrpc": "2.0", "method": m, "params": p, "id": next(self._ids)} for m, p in chunk]
-            answer = http.request("POST", self.url, headers=self.headers, body=msgs, timeout=self.timeout).json()
+            answer = http.request("POST", self.url, allow=self.allow, headers=self.headers, body=msgs,
+                                  timeout=self.timeout).json()
             if not isinstance(answer, list):
                 answer = [answer]
             by_id = {a.get("id"): a for a in answer if isinstance(a, dict)}
@@ -107,7 +110,7 @@ class KodiKind:
     name, label, credentials = "kodi", "Kodi", ("username", "password")
 
     def connect(self, c: PlayerConn) -> KodiClient:
-        return KodiClient(c.url, c.username, c.password, timeout=c.timeout)
+        return KodiClient(c.url, c.username, c.password, timeout=c.timeout, allow=c.allow)
 
     def test(self, client: KodiClient) -> tuple[dict[str, Any], str]:
         client.ping()

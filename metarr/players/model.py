@@ -90,6 +90,7 @@ class PlayerConn:
     group_id: int | None = None
     enabled: bool = True
     options: dict[str, Any] = field(default_factory=dict)
+    allow: Any = None            # metarr.assets.ssrf.AllowList from METARR_ALLOW_HOSTS (None: LAN only)
 
     @property
     def timeout(self) -> float:

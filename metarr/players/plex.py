@@ -11,14 +11,15 @@ from .plan import PlexSection, plan_plex
 
 
 class PlexClient:
-    def __init__(self, url: str, token: str | None, timeout: float = http.TIMEOUT) -> None:
+    def __init__(self, url: str, token: str | None, timeout: float = http.TIMEOUT, allow=None) -> None:
+        self.allow = allow
         self.url = url.rstrip("/")
         self.headers = {"X-Plex-Token": token or "", "Accept": "application/json",
                         "X-Plex-Client-Identifier": "metarr", "X-Plex-Product": "Metarr"}
         self.timeout = timeout
 
     def _get(self, path: str) -> http.Response:
-        return http.request("GET", self.url + path, headers=self.headers, timeout=self.timeout)
+        return http.request("GET", self.url + path, allow=self.allow, headers=self.headers, timeout=self.timeout)
 
     def identity(self) -> dict:
         return (self._get("/identity").json() or {}).get("MediaContainer") or {}
@@ -40,7 +41,7 @@ class PlexKind:
     name, label, credentials = "plex", "Plex", ("token",)
 
     def connect(self, c: PlayerConn) -> PlexClient:
-        return PlexClient(c.url, c.token, timeout=c.timeout)
+        return PlexClient(c.url, c.token, timeout=c.timeout, allow=c.allow)
 
     def test(self, client: PlexClient) -> tuple[dict[str, Any], str]:
         ident = client.identity()

@@ -5,6 +5,7 @@ import base64
 
 import pytest
 
+from metarr.assets.ssrf import AllowList
 from metarr.players.http import PlayerAuthError, PlayerUnreachable
 from metarr.players.jellyfin import JellyfinClient
 from metarr.players.kodi import KodiClient, KodiRpcError
@@ -14,9 +15,11 @@ from metarr.players.run import PlayersBusy, PlayersFailed, check_connection, run
 
 ROOT = "/mnt/movies"
 
+LOOP = AllowList.parse("127.0.0.1")   # the emulators live on loopback
+
 
 def kodi_conn(server, pid=1, **kw) -> PlayerConn:
-    return PlayerConn(pid, "kodi", f"kodi{pid}", server.url, "kodi", kw.pop("password", "secret"), **kw)
+    return PlayerConn(pid, "kodi", f"kodi{pid}", server.url, "kodi", kw.pop("password", "secret"), **kw, allow=LOOP)
 
 
 def movie(i: int) -> Change:
@@ -24,7 +27,7 @@ def movie(i: int) -> Change:
 
 
 def test_kodi_basic_auth_rpc_and_errors(emu):
-    k = KodiClient(emu.kodi.url, "kodi", "secret")
+    k = KodiClient(emu.kodi.url, "kodi", "secret", allow=LOOP)
     assert k.ping()
     call = emu.kodi.rpc[-1]
     assert call.method == "JSONRPC.Ping"
@@ -34,12 +37,12 @@ def test_kodi_basic_auth_rpc_and_errors(emu):
         k.call("VideoLibrary.RefreshMovie", {"movieid": 999})
     assert e.value.code == -32602
     with pytest.raises(PlayerAuthError):
-        KodiClient(emu.kodi.url, "kodi", "wrong").ping()
+        KodiClient(emu.kodi.url, "kodi", "wrong", allow=LOOP).ping()
 
 
 def test_kodi_batch_is_one_http_request(emu):
     ids = [emu.kodi.add("movie", f"{ROOT}/M{i}/M{i}.mkv") for i in range(3)]
-    k = KodiClient(emu.kodi.url, "kodi", "secret")
+    k = KodiClient(emu.kodi.url, "kodi", "secret", allow=LOOP)
     before = len(emu.kodi.requests)
     assert k.batch([("VideoLibrary.RefreshMovie", {"movieid": i}) for i in ids]) == ["OK"] * 3
     assert len(emu.kodi.requests) - before == 1 and len(emu.kodi.refreshed) == 3
@@ -48,13 +51,13 @@ def test_kodi_batch_is_one_http_request(emu):
 def test_kodi_list_paths_filters_by_root(emu):
     a = emu.kodi.add("movie", f"{ROOT}/A/A.mkv")
     emu.kodi.add("movie", "/mnt/other/B/B.mkv")
-    assert KodiClient(emu.kodi.url, "kodi", "secret").list_paths("movie", ROOT + "/") == {f"{ROOT}/A/A.mkv": a}
+    assert KodiClient(emu.kodi.url, "kodi", "secret", allow=LOOP).list_paths("movie", ROOT + "/") == {f"{ROOT}/A/A.mkv": a}
     flt = emu.kodi.rpc_calls("VideoLibrary.GetMovies")[-1].body["filter"]
     assert flt == {"field": "path", "operator": "startswith", "value": ROOT + "/"}
 
 
 def test_jellyfin_token_header_and_fallback_to_full_refresh(emu):
-    jf = JellyfinClient(emu.jellyfin.url, emu.jellyfin.token)
+    jf = JellyfinClient(emu.jellyfin.url, emu.jellyfin.token, allow=LOOP)
     assert jf.media_updated([{"Path": "/m/A", "UpdateType": "Created"}]) == "media_updated"
     req = emu.jellyfin.requests[-1]
     assert req.headers["Authorization"] == f'MediaBrowser Token="{emu.jellyfin.token}"'
@@ -64,12 +67,12 @@ def test_jellyfin_token_header_and_fallback_to_full_refresh(emu):
     assert [(r.method, r.path) for r in emu.jellyfin.requests[-2:]] == [
         ("POST", "/Library/Media/Updated"), ("POST", "/Library/Refresh")]
     with pytest.raises(PlayerAuthError):
-        JellyfinClient(emu.jellyfin.url, "nope").info()
+        JellyfinClient(emu.jellyfin.url, "nope", allow=LOOP).info()
 
 
 def test_plex_token_sections_and_partial_refresh(emu):
     emu.plex.add_section("3", "movie", "Movies", "/media/movies")
-    px = PlexClient(emu.plex.url, emu.plex.token)
+    px = PlexClient(emu.plex.url, emu.plex.token, allow=LOOP)
     (sec,) = px.sections()
     assert sec.key == "3" and sec.locations == ("/media/movies",)
     px.refresh("3", "/media/movies/A & B (2001)")
@@ -77,7 +80,7 @@ def test_plex_token_sections_and_partial_refresh(emu):
     assert req.headers["X-Plex-Token"] == emu.plex.token and req.headers["Accept"] == "application/json"
     assert emu.plex.refreshes() == [("3", "/media/movies/A & B (2001)")]
     with pytest.raises(PlayerAuthError):
-        PlexClient(emu.plex.url, "bad").sections()
+        PlexClient(emu.plex.url, "bad", allow=LOOP).sections()
 
 
 def test_connection_test_messages(emu):
@@ -89,8 +92,8 @@ def test_connection_test_messages(emu):
     down = check_connection(kodi_conn(emu.kodi))
     assert not down["ok"] and down["status"] == "down" and "cannot connect" in down["message"]
     emu.kodi.come_back()
-    assert check_connection(PlayerConn(2, "jellyfin", "jf", emu.jellyfin.url, token=emu.jellyfin.token))["ok"]
-    assert "library sections" in check_connection(PlayerConn(3, "plex", "px", emu.plex.url, token=emu.plex.token))["message"]
+    assert check_connection(PlayerConn(2, "jellyfin", "jf", emu.jellyfin.url, token=emu.jellyfin.token, allow=LOOP))["ok"]
+    assert "library sections" in check_connection(PlayerConn(3, "plex", "px", emu.plex.url, token=emu.plex.token, allow=LOOP))["message"]
 
 
 def group_call(*ids) -> SyncCall:
@@ -134,4 +137,4 @@ def test_wrong_credentials_are_permanent(emu):
 def test_unreachable_is_an_error_value_not_a_hang(emu):
     emu.plex.go_down()
     with pytest.raises(PlayerUnreachable):
-        PlexClient(emu.plex.url, emu.plex.token, timeout=1).identity()
+        PlexClient(emu.plex.url, emu.plex.token, timeout=1, allow=LOOP).identity()

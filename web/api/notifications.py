@@ -6,6 +6,7 @@ import time
 from aiohttp import web
 
 from metarr import notify
+from metarr.assets.ssrf import AllowList
 from metarr.db.database import write_tx
 from metarr.db.media import NotificationChannel
 
@@ -71,8 +72,9 @@ async def test_channel(request: web.Request) -> web.Response:
     if c is None:
         raise not_found(f"channel {cid}")
     try:
-        await request.app[bridge_key].run(notify.send, c.url, "Metarr test", "This is a test notification.",
-                                          {"event": "test"})
-    except Exception as e:
+        allow = AllowList.parse(request.app[services_key].config.allow_hosts)
+        await request.app[bridge_key].run(lambda: notify.send(c.url, "Metarr test", "This is a test notification.",
+                                                              {"event": "test"}, allow=allow))
+    except Exception as e:   # noqa: BLE001 - every failure is the answer to a test send
         return ok({"ok": False, "message": str(e)})
     return ok({"ok": True, "message": "sent"})

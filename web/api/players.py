@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 
 from aiohttp import web
 
+from metarr.assets.ssrf import AllowList
 from metarr.db.database import write_tx
 from metarr.db.media import PathMapping, Player, PlayerGroup
 from metarr.db.models import Library
@@ -178,7 +179,8 @@ async def test_player(request: web.Request) -> web.Response:
         p = Player.get_or_none(Player.id == pid)
         if p is None:
             return None
-        res = check_connection(conn_of(p))   # blocking HTTP (5 s timeout) on the bridge pool
+        # blocking HTTP (5 s timeout) on the bridge pool, through the outbound guard
+        res = check_connection(conn_of(p, AllowList.parse(s.config.allow_hosts)))
         with write_tx(s.db):
             Player.update(last_status=res["status"]).where(Player.id == pid).execute()
         s.bus.publish("player.status", id=pid, name=p.name, status=res["status"], message=res["message"])
