@@ -7,7 +7,7 @@ import concurrent.futures
 import logging
 import threading
 
-from metarr import cache
+from metarr import cache, settings
 from metarr.assets.download import DownloadPolicy
 from metarr.assets.images import init_pillow
 from metarr.assets.paced import paced
@@ -34,7 +34,9 @@ class AssetCache(MetarrActor):
     def on_start(self) -> None:
         init_pillow()   # the one place Pillow's global bomb limit is set
         cfg = self.services.config
-        self.store = cache.open_store(cfg.data_dir)
+        with connection(self.db):
+            limit = int(settings.get(self.db, "images.max_pixels"))
+        self.store = cache.open_store(cfg.data_dir, limit)
         removed = self.store.sweep()   # leftovers of downloads interrupted by a crash
         if removed:
             log.info("removed %d unfinished cache temp files", len(removed))

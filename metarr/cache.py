@@ -15,7 +15,12 @@ from .db.database import write_tx
 from .db.media import ArtworkSlot, AssetCandidate, CacheFile, CastMember, LibraryFile
 
 
-def open_store(data_dir: Path) -> AssetStore:
+def open_store(data_dir: Path, max_pixels: int | None = None) -> AssetStore:
+    if max_pixels:
+        # one image may always be decoded: the process's budget is at least that large
+        from .assets.images import DECODES
+        DECODES.capacity = max(DECODES.capacity, max_pixels)
+        return AssetStore(data_dir / "cache", max_pixels=max_pixels)
     return AssetStore(data_dir / "cache")
 
 

@@ -18,6 +18,8 @@ DEFAULTS: dict[str, Any] = {
     "enrich.auto_select": True,
     "enrich.min_confidence": 0.75,
     "publish.actors": True,
+    # the largest image (in pixels) Metarr decodes: a bigger one is refused as a decompression bomb
+    "images.max_pixels": 64_000_000,
     # write NFO/artwork for items without a provider id too (off: Kodi would take a bare NFO as the
     # item's metadata and never scrape it itself)
     "publish.unidentified": False,
@@ -36,6 +38,7 @@ RANGES: dict[str, tuple[float, float]] = {
     "jobs.history_days": (1, 3650), "recycle.retention_days": (0, 3650), "scan.probe_concurrency": (1, 16),
     "scan.watch_settle_seconds": (0, 600), "enrich.min_confidence": (0, 1), "sync.debounce_seconds": (0, 600),
     "api.rate_limit_per_minute": (0, 1_000_000),   # 0: off
+    "images.max_pixels": (1_000_000, 500_000_000),
 }
 
 

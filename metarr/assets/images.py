@@ -8,7 +8,9 @@ a truncated file is refused (`ImageFile.LOAD_TRUNCATED_IMAGES` must stay False).
 from __future__ import annotations
 
 import os
+import threading
 import warnings
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import BinaryIO
 
@@ -28,6 +30,35 @@ FORMATS: dict[str, tuple[str, str]] = {
     "GIF": ("gif", "image/gif"),
 }
 EXTENSIONS = frozenset(ext for ext, _ in FORMATS.values())
+
+
+class PixelBudget:
+    """Pixels being decoded at once, across every thread of the process: a decode waits until its
+    image fits. An RGBA decode holds 4 bytes a pixel, so eight 64-megapixel PNG uploads at once
+    would hold 2 GB; under one budget they take turns. One image larger than the whole budget still
+    runs, alone."""
+
+    def __init__(self, pixels: int) -> None:
+        self.capacity = pixels
+        self.in_use = 0
+        self.cond = threading.Condition()
+
+    @contextmanager
+    def take(self, pixels: int):
+        need = min(pixels, self.capacity)
+        with self.cond:
+            self.cond.wait_for(lambda: self.in_use + need <= self.capacity)
+            self.in_use += need
+        try:
+            yield
+        finally:
+            with self.cond:
+                self.in_use -= need
+                self.cond.notify_all()
+
+
+# Process-wide by nature, like Pillow's own pixel limit: decoding memory is the process's.
+DECODES = PixelBudget(DEFAULT_MAX_PIXELS)
 
 
 @dataclass(frozen=True)
@@ -151,10 +182,14 @@ def analyze_stream(fh: BinaryIO, *, max_pixels: int = DEFAULT_MAX_PIXELS,
             alpha = _has_alpha(im)
             if fmt == "JPEG":
                 # DCT-domain downscale: the decoder still consumes every byte (truncation is
-                # still detected) but skips most of the IDCT work.
+                # still detected) but skips most of the IDCT work, and holds 1/64 of the pixels
                 im.draft("L", (64, 64))
-            im.load()  # full pass over the data: raises on truncation / corrupt streams
-            dhash, ahash = perceptual_hashes(im)
+                cost = width * height // 64
+            else:
+                cost = width * height
+            with DECODES.take(cost):
+                im.load()  # full pass over the data: raises on truncation / corrupt streams
+                dhash, ahash = perceptual_hashes(im)
     except ImageRejected:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:

@@ -149,7 +149,8 @@ async def upload(request: web.Request) -> web.Response:
     def store():
         from metarr.assets.errors import AssetError
         try:
-            cf = cache.ingest_upload(s.db, cache.open_store(s.config.data_dir), s.config.data_dir, data)
+            store = cache.open_store(s.config.data_dir, int(settings.get(s.db, "images.max_pixels")))
+            cf = cache.ingest_upload(s.db, store, s.config.data_dir, data)
         except AssetError as e:
             raise ApiError(422, e.reason, f"image refused: {e}") from None
         with write_tx(s.db):
