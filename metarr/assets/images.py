@@ -207,6 +207,7 @@ def analyze_stream(fh: BinaryIO, *, max_pixels: int = DEFAULT_MAX_PIXELS,
             with DECODES.take(cost):
                 im.load()  # full pass over the data: raises on truncation / corrupt streams
                 dhash, ahash = perceptual_hashes(im)
+                im.close()   # its pixels go before the next decode may start, not after
     except ImageRejected:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
