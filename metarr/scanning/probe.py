@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 from fractions import Fraction
 
@@ -15,10 +14,6 @@ CODEC_NAMES = {"h264": "h264", "hevc": "hevc", "mpeg4": "mpeg4", "mpeg2video": "
 
 class ProbeError(Exception):
     pass
-
-
-def ffprobe_available() -> bool:
-    return shutil.which("ffprobe") is not None
 
 
 def run_ffprobe(path: str, timeout: float = 60.0) -> dict:
