@@ -26,14 +26,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.emulation import EmulatorProcess, servers  # noqa: E402  (after the path is set)
+from web.demo.emulation import EmulatorProcess, servers  # noqa: E402  (after the path is set)
 
 NFO = ('<?xml version="1.0" encoding="UTF-8"?>\n<movie><title>{title}</title><year>{year}</year>'
        '<uniqueid type="tmdb" default="true">{tmdb}</uniqueid></movie>\n')
 
 
 def build_library(root: Path, movies: int, offset: int) -> None:
-    from tests.emulation import data
+    from web.demo.emulation import data
     for i in range(offset, offset + movies):
         m = data.synthetic_movie(i)
         name = f"{m['title']} ({m['release_date'][:4]})"

@@ -42,7 +42,7 @@ def main() -> None:
     from metarr.db.media import ArtworkSlot, MediaFile, Movie
     from metarr.db.migrate import migrate
     from metarr.db.models import Library
-    from tests.media import make_image
+    from web.demo.media import make_image
 
     tmp = Path(tempfile.mkdtemp(prefix="metarr-bench-publish-"))
     cfg = load_config({"METARR_DATA_DIR": str(tmp / "data")})

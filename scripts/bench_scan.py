@@ -75,7 +75,7 @@ def marked(image: bytes, mark: str) -> bytes:
 
 
 def build(root: Path, movies: int, assets: Path, distinct_art: bool = False) -> None:
-    from tests.media import make_clip, make_image
+    from web.demo.media import make_clip, make_image
     clip = make_clip(assets / "clip.mkv").read_bytes()
     poster = make_image(assets / "poster.jpg", 200, 300).read_bytes()
     fanart = make_image(assets / "fanart.jpg", 320, 180).read_bytes()

@@ -55,7 +55,7 @@ def main() -> int:
     args = ap.parse_args()
     from PIL import Image
 
-    from tests.media import make_clip
+    from web.demo.media import make_clip
     buf = io.BytesIO()
     Image.new("RGBA", (args.size, args.size), (40, 90, 160, 255)).save(buf, "PNG")
     png = buf.getvalue()

@@ -5,7 +5,7 @@
 
 Builds a small movie library of real 1-second clips (titles of the emulators' synthetic TMDB
 catalogue, so identification, enrichment, artwork caching and publishing all really happen),
-starts the provider emulators (tests/emulation) and `metarr serve` (SQLite in a temporary data
+starts the provider emulators (web/demo/emulation) and `metarr serve` (SQLite in a temporary data
 dir, or a fresh schema of `--database-url`), adds the library (watched, auto-publish on) with a
 Radarr path mapping, waits for the initial chain to finish, and then keeps driving at once:
   * Radarr: changes a movie folder the way Radarr does (import, upgrade, rename, file delete,
@@ -50,10 +50,10 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from scripts.service import start_serve, tail, wait_healthy  # noqa: E402
-from tests.emulation import EmulatorThread  # noqa: E402
-from tests.emulation.data import SYNTHETIC_BASE, synthetic_movie  # noqa: E402
-from tests.media import make_clip  # noqa: E402
 from tests.webhooks.payloads import RADARR_HEALTH, RADARR_TEST, radarr_file  # noqa: E402
+from web.demo.emulation import EmulatorThread  # noqa: E402
+from web.demo.emulation.data import SYNTHETIC_BASE, synthetic_movie  # noqa: E402
+from web.demo.media import make_clip  # noqa: E402
 
 ARR_ROOT = "/movies"        # where "Radarr" sees the library; a path mapping leads it to ours
 RSS_GROWTH_LIMIT = 0.10     # the RSS may grow at most 10 % over the second half of the run

@@ -225,15 +225,11 @@ COMMANDS: list = [add_library, add_phases, add_recycle]
 
 def cmd_demo(args) -> int:
     """A sample library with real media, the provider emulators on loopback, and Metarr served
-    against them: the whole chain offline. Needs a source checkout (the emulators live in tests/)."""
+    against them: the whole chain offline (the emulators and sample media live in web/demo/)."""
     import pathlib
-    repo = pathlib.Path(__file__).resolve().parent.parent
-    if not (repo / "tests" / "emulation").is_dir():
-        print("metarr demo needs a source checkout (tests/emulation holds the emulators)", file=sys.stderr)
-        return 1
-    sys.path.insert(0, str(repo))
-    from tests.emulation import EmulatorThread
-    from tests.media import make_clip, make_image, make_track
+
+    from .demo.emulation import EmulatorThread
+    from .demo.media import make_clip, make_image, make_track
 
     base = pathlib.Path(args.dir).resolve()
     lib = base / "library"

@@ -24,7 +24,7 @@ from PIL import Image
 from metarr.assets.download import DownloadPolicy
 from metarr.assets.ssrf import AllowList
 from metarr.assets.store import AssetStore
-from tests.media import make_image
+from web.demo.media import make_image
 
 CAP = 256 * 1024  # small byte cap in tests so "oversized" bodies stay cheap
 

@@ -9,7 +9,7 @@ from PIL import Image, ImageFile
 from metarr.assets.errors import ImageRejected
 from metarr.assets.images import analyze, hamming, is_near_duplicate, sniff_format
 from tests.assets.conftest import jpeg_bytes, png_bomb
-from tests.media import make_image
+from web.demo.media import make_image
 
 
 def write(tmp_path: Path, name: str, data: bytes) -> Path:

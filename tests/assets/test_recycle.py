@@ -10,7 +10,7 @@ import pytest
 from metarr import recycle as rb
 from metarr.fsutil import PathEscape, sha256_file
 from metarr.recycle import RecycleError, RestoreConflict, list_recycled, purge, recycle, restore
-from tests.media import make_image
+from web.demo.media import make_image
 
 NOW = datetime(2024, 5, 17, 13, 45, 0, tzinfo=UTC)
 

@@ -11,7 +11,7 @@ from metarr.assets.errors import ImageRejected
 from metarr.assets.store import AssetStore, StoredState, shard_relpath, verify_stored
 from metarr.fsutil import make_temp
 from tests.assets.conftest import jpeg_bytes, leftovers, png_bomb
-from tests.media import make_image
+from web.demo.media import make_image
 
 
 def test_layout(store: AssetStore):

@@ -7,7 +7,7 @@ from PIL import Image
 
 from metarr.assets.store import AssetStore
 from metarr.assets.thumbs import thumbnail
-from tests.media import make_image
+from web.demo.media import make_image
 
 
 def test_thumbnail_generated_once_and_cached(store: AssetStore, tmp_path: Path):

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.media import make_clip
+from web.demo.media import make_clip
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 pytestmark = [pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Debian's chromium is not installed"),
@@ -52,7 +52,7 @@ def drain(base, timeout=90):
 @pytest.fixture
 def server(tmp_path, db_url):
     pytest.importorskip("playwright")
-    from tests.emulation import EmulatorThread
+    from web.demo.emulation import EmulatorThread
     emu_thread = EmulatorThread()
     emu = emu_thread.start()
     port = free_port()

@@ -4,7 +4,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.media import make_clip
+from web.demo.media import make_clip
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -5,7 +5,7 @@ import asyncio
 from metarr.config import load_config
 from metarr.nfo.read import parse_nfo
 from tests.conftest import API_KEY
-from tests.media import make_clip, make_track
+from web.demo.media import make_clip, make_track
 
 
 async def drain(api, timeout=60):

@@ -31,9 +31,9 @@ from metarr.jobs import store
 from metarr.jobs.model import JobSpec
 from metarr.libraries import LibraryInput, create
 from tests.conftest import API_KEY, PG_URL
-from tests.emulation import EmulatorThread, data
-from tests.emulation.players import KodiEmulator, PlayerEmulators
-from tests.media import make_clip, make_image
+from web.demo.emulation import EmulatorThread, data
+from web.demo.emulation.players import KodiEmulator, PlayerEmulators
+from web.demo.media import make_clip, make_image
 
 from .procs import Worker, stop_all, wait_until
 

@@ -23,8 +23,8 @@ from metarr.jobs.model import JobSpec
 from metarr.libraries import LibraryInput, create
 from metarr.sources.http import Request, ServerError
 from tests.conftest import PG_URL
-from tests.emulation import EmulatorThread, Faults
-from tests.media import make_clip
+from web.demo.emulation import EmulatorThread, Faults
+from web.demo.media import make_clip
 
 pytestmark = pytest.mark.timeout(150)
 

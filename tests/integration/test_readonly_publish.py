@@ -22,7 +22,7 @@ from PIL import Image
 
 from metarr.fsutil import TMP_PREFIX
 from metarr.nfo.read import parse_nfo
-from tests.media import make_clip, make_image
+from web.demo.media import make_clip, make_image
 
 pytestmark = pytest.mark.timeout(120)
 

@@ -127,8 +127,8 @@ def test_three_workers_and_a_serve_share_the_work_and_one_limit_and_take_over_a_
 
     from metarr.libraries import LibraryInput, create
     from metarr.scanner import scan
-    from tests.emulation import EmulatorProcess, data
-    from tests.emulation.servers import max_in_window
+    from web.demo.emulation import EmulatorProcess, data
+    from web.demo.emulation.servers import max_in_window
 
     db = services.db
     boxes = [other_box(f"box-{k}") for k in range(3)]

@@ -4,7 +4,7 @@ import json
 
 from aiohttp import web
 
-from tests.media import make_clip
+from web.demo.media import make_clip
 
 
 async def test_webhook_channel_gets_filtered_events_and_retries(api, services, tmp_path):

@@ -11,7 +11,7 @@ from metarr.db.media import Movie, PathMapping, Player, PlayerGroup, Series
 from metarr.db.models import Library
 from metarr.jobs import store
 from tests.conftest import wait_for
-from tests.emulation.players import PlayerEmulators
+from web.demo.emulation.players import PlayerEmulators
 
 MOVIES_ROOT = "/data/movies"
 TV_ROOT = "/data/tv"

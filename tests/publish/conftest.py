@@ -7,7 +7,7 @@ from metarr import cache
 from metarr import metadata as md
 from metarr.db.media import ArtworkSlot, Episode, MediaFile, Movie, Season, Series
 from metarr.db.models import Library
-from tests.media import make_clip, make_image
+from web.demo.media import make_clip, make_image
 
 
 class World:

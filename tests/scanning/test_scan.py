@@ -8,7 +8,7 @@ from metarr import browse
 from metarr.db.media import ArtworkSlot, CacheFile, Episode, MediaFile, Movie, Series
 from metarr.db.models import Library
 from metarr.scanner import ScanContext, scan
-from tests.media import make_clip, make_image, make_track
+from web.demo.media import make_clip, make_image, make_track
 
 XXE = b'<?xml version="1.0"?><!DOCTYPE m [<!ENTITY x SYSTEM "file:///etc/passwd">]><movie><title>&x;</title></movie>'
 LAUGHS = (b'<?xml version="1.0"?><!DOCTYPE l [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">'

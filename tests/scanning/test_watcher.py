@@ -5,7 +5,7 @@ import shutil
 
 from metarr import settings
 from metarr.watchplan import due, own_writes_only, unit_for_event
-from tests.media import make_clip
+from web.demo.media import make_clip
 
 
 def test_unit_for_event(tmp_path):

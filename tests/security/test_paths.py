@@ -5,8 +5,8 @@ import asyncio
 
 from metarr.db.database import connection
 from metarr.db.media import CacheFile, Movie
-from tests.media import make_clip, make_image
 from tests.webhooks import payloads as P
+from web.demo.media import make_clip, make_image
 
 
 async def _drain(api):

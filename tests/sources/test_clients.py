@@ -16,7 +16,7 @@ from metarr.sources.http import (
     parse_retry_after,
 )
 from metarr.sources.ratelimit import CircuitBreaker, gcra_reserve
-from tests.emulation import Faults, start_emulators
+from web.demo.emulation import Faults, start_emulators
 
 
 @pytest.fixture

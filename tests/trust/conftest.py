@@ -6,7 +6,7 @@ import pytest
 
 from metarr.config import load_config
 from tests.conftest import API_KEY
-from tests.emulation import Faults, start_emulators
+from web.demo.emulation import Faults, start_emulators
 
 
 @pytest.fixture

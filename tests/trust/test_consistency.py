@@ -2,7 +2,7 @@
 import asyncio
 
 from metarr.nfo.read import parse_nfo
-from tests.media import make_clip, make_track
+from web.demo.media import make_clip, make_track
 
 from .conftest import add_library, data, drain
 

@@ -2,7 +2,7 @@
 image win (only a permanent refusal rejects a candidate), and Metarr stays within the host's limit."""
 import hashlib
 
-from tests.media import make_clip
+from web.demo.media import make_clip
 
 from .conftest import add_library, data, drain
 

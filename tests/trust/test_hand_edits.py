@@ -4,7 +4,7 @@ from metarr import metadata as md
 from metarr.db.database import connection
 from metarr.db.media import CastMember, RecycleEntry
 from metarr.nfo.read import parse_nfo
-from tests.media import make_clip
+from web.demo.media import make_clip
 
 from .conftest import add_library, data, drain
 

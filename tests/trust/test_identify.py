@@ -2,7 +2,7 @@
 locked; a provider that cannot answer is a "try again", never a silent lock."""
 from metarr.db.database import connection
 from metarr.db.media import Movie
-from tests.media import make_clip
+from web.demo.media import make_clip
 
 from .conftest import add_library, data, drain
 

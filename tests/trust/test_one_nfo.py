@@ -3,7 +3,7 @@ beside ours makes the movie vanish from Kodi (reference/kodi-behaviour.md)."""
 from metarr.db.database import connection
 from metarr.db.media import RecycleEntry
 from metarr.nfo.read import parse_nfo
-from tests.media import make_clip
+from web.demo.media import make_clip
 
 from .conftest import add_library, data, drain
 

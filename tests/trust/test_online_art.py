@@ -2,7 +2,7 @@
 without Metarr (as Kodi's own scrapers and tinyMediaManager write them)."""
 import xml.etree.ElementTree as ET
 
-from tests.media import make_clip
+from web.demo.media import make_clip
 
 from .conftest import add_library, data, drain
 

@@ -2,7 +2,7 @@
 the item's metadata and never scrape it), a state that says so, and the reason in words."""
 import pytest
 
-from tests.media import make_clip
+from web.demo.media import make_clip
 
 from .conftest import add_library, data, drain
 

@@ -2,7 +2,7 @@
 import hashlib
 
 from metarr import cache, recyclebin
-from tests.media import make_image
+from web.demo.media import make_image
 
 
 async def test_recycle_then_restore_is_byte_identical(api, services, tmp_path):

@@ -8,8 +8,8 @@ import shutil
 import pytest
 
 from tests.conftest import API_KEY
-from tests.media import make_clip, make_track
 from tests.webhooks import payloads as P
+from web.demo.media import make_clip, make_track
 
 ARR_MOVIES = "/data/radarr/movies"     # how Radarr sees the library
 ARR_TV = "/data/sonarr/tv"

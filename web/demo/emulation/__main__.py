@@ -1,4 +1,4 @@
-"""Run the emulators standalone: `python -m tests.emulation` prints the env lines to use."""
+"""Run the emulators standalone: `python -m web.demo.emulation` prints the env lines to use."""
 import time
 
 from . import EmulatorThread

@@ -1,4 +1,4 @@
-"""Real media for tests: tiny ffmpeg lavfi clips and Pillow images.
+"""Real media for the demo and the tests: tiny ffmpeg lavfi clips and Pillow images.
 
 Clips are rendered once per kind and copied, because an ffmpeg spawn costs ~100 ms and
 trees in tests need dozens of files.
