@@ -129,7 +129,8 @@ def snapshot(urls: dict[str, str]) -> dict:
     out = {}
     for kind, key, r in rows:
         d = browse.detail(kind, r.id)
-        for k in ("id", "library_id", "series_id", "files", "date_added", "updated_at", "enriched_at"):
+        # "candidates" carries row ids; "offered" below is the same artwork without them
+        for k in ("id", "library_id", "series_id", "files", "date_added", "updated_at", "enriched_at", "candidates"):
             d.pop(k, None)
         d["offered"] = sorted((c.slot, c.season or 0, c.provider, c.url, round(c.score, 6), c.selected, c.rejected)
                               for c in AssetCandidate.select().where((AssetCandidate.entity_type == kind)
