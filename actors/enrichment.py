@@ -2,9 +2,10 @@
 they use: a worker thread submits to the ProviderGateway and waits on the returned future."""
 from __future__ import annotations
 
+import dataclasses
 import time
 
-from metarr import enrich, settings
+from metarr import activity, enrich, refresh, settings
 from metarr.db.media import ENTITY_MODELS
 from metarr.db.models import Library
 from metarr.jobs import chain
@@ -15,10 +16,16 @@ from metarr.sources.http import ProviderError, RateLimited, Unavailable
 from .phases import fan_out
 
 
-def gateway_call(services, timeout: float = 300.0):
+
+
+def gateway_call(services, timeout: float = 300.0, fresh: frozenset[str] = frozenset()):
+    """`fresh`: providers whose cached answers are skipped (their change feed named the item;
+    "*" = every provider, for the sweep)."""
     gw = services.actor("gateway")
 
     def call(req):
+        if req.cache_ttl and ("*" in fresh or req.provider in fresh):
+            req = dataclasses.replace(req, fresh=True)
         return gw.submit(req).get(timeout=10).result(timeout=timeout)
     return call
 
@@ -38,7 +45,9 @@ def enrich_entity(ctx, job):
     if lib is None:   # deleted since the job was queued: nothing to do, nothing failed
         return JobResult(data={"skipped": f"{et} {eid} no longer exists"})
     configured = set(s.actor("gateway").configured().get(timeout=10)) - set(settings.get(s.db, "providers.disabled") or [])
-    ectx = enrich.make_ctx(s.db, gateway_call(s), s.config, configured, lib.language)
+    is_refresh = bool(job.payload.get("refresh"))
+    call = gateway_call(s, fresh=frozenset(job.payload.get("fresh") or ()))
+    ectx = enrich.make_ctx(s.db, call, s.config, configured, lib.language)
     try:
         res = enrich.ENRICHERS[et](s.db, ectx, eid)
     except RateLimited as e:
@@ -50,6 +59,9 @@ def enrich_entity(ctx, job):
         if e.retryable:
             raise
         raise PermanentError(str(e)) from e
+    if is_refresh and not res.modified:
+        # nothing changed upstream for us: no event, no re-cache, no publish (no NFO rewritten)
+        return JobResult(data=res.to_json())
     s.bus.publish("entity.updated", entity=et, id=eid, fields=res.changed, source="enrich", state=res.state)
     phase = chain.after_enrich(res.state)
     nxt = (chain.entity_job(phase, et, eid, lib.id, job.priority),) if phase else ()
@@ -84,13 +96,42 @@ def enrich_library(ctx, job):
 
 
 def enrich_stale(ctx, job):
-    """Weekly: refresh metadata enriched more than 30 days ago (the response cache keeps it cheap)."""
-    cutoff = time.time() - 30 * 86400
-    specs = []
-    for et in chain.KINDS:
-        model = ENTITY_MODELS[et]
-        for r in model.select(model.id, model.library_id).where(model.enriched_at.is_null(False)
-                                                                 & (model.enriched_at < cutoff)
-                                                                 & model.deleted_at.is_null(True)).limit(1000):
-            specs.append(chain.entity_job("enrich", et, r.id, r.library_id, PRIORITY["maintenance"]))
-    return JobResult(data={"stale": len(specs)}, next=tuple(specs))
+    """Daily even sweep: today's slice of the library, so every enriched item is refreshed once
+    within `refresh.sweep_days` (MusicBrainz items rely on it: MusicBrainz has no change feed)."""
+    s = ctx.services
+    n = refresh.sweep(s.db, time.time(), int(settings.get(s.db, "refresh.sweep_days") or 90), chain.KINDS)
+    activity.record(s.db, "refresh", f"Periodic sweep: {n} item(s) queued for refresh", data={"provider": "sweep",
+                    "refreshed": n}, bus=s.bus)
+    return JobResult(data={"stale": n})
+
+
+def refresh_changes(ctx, job):
+    """Daily per provider: read its change feed since the stored cursor and refresh exactly the
+    items it names. A failed read is retried and keeps the cursor."""
+    s = ctx.services
+    provider = (job.payload or {}).get("provider")
+    if provider not in refresh.freshness.FEEDS:
+        raise PermanentError(f"no change feed for provider {provider!r}")
+    configured = set(s.actor("gateway").configured().get(timeout=10)) - set(settings.get(s.db, "providers.disabled") or [])
+    if provider not in configured:
+        return JobResult(data={"skipped": f"{provider} is not configured"})
+    now = time.time()
+    try:
+        run = refresh.run_feed(gateway_call(s), provider, now)
+    except ProviderError as e:
+        refresh.failed(s.db, provider, now, str(e))
+        activity.record(s.db, "refresh", f"{provider} change feed could not be read: {e}", "warning",
+                        data={"provider": provider}, bus=s.bus)
+        delay = getattr(e, "retry_after", None) or 60.0
+        raise RetryLater(str(e), delay=max(5.0, delay)) from e
+    n = refresh.commit(s.db, run, now)
+    gap = ""
+    if run.window.fallback_from is not None:
+        gap = (f"; the feed no longer covers {refresh.freshness.day(run.window.fallback_from)} to "
+               f"{refresh.freshness.day(run.window.start)}: that gap is left to the periodic sweep")
+    activity.record(s.db, "refresh", f"{provider} change feed: {run.feed_ids} id(s) changed upstream, {n} of ours "
+                    f"queued for refresh ({run.pages} page(s)){gap}", "warning" if gap else "info",
+                    data={"provider": provider, "refreshed": n, "feed_ids": run.feed_ids, "pages": run.pages,
+                          "fallback": run.window.fallback_from is not None}, bus=s.bus)
+    return JobResult(data={"provider": provider, "refreshed": n, "feed_ids": run.feed_ids, "pages": run.pages,
+                           "fallback_from": run.window.fallback_from})

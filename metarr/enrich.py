@@ -41,6 +41,12 @@ class EnrichResult:
     candidates: int = 0
     selected: int = 0
     degraded: list[str] = field(default_factory=list)   # providers that failed or are unconfigured
+    touched: int = 0   # rows written besides `changed` (candidates, selections, children, state)
+
+    @property
+    def modified(self) -> bool:
+        """Whether the enrichment changed anything at all (a refresh that did not is not published)."""
+        return bool(self.changed) or self.touched > 0
 
     def to_json(self) -> dict:
         return dict(self.__dict__)
@@ -76,12 +82,23 @@ def _update(source: str, meta: Metadata) -> md.Update:
 
 # ------------------------------------------------------------------ candidates and selection
 
-def store_candidates(db, entity_type: str, entity_id: int, arts: list[Art], user_lang: str) -> int:
+CAND_FIELDS = ("slot", "season", "provider", "width", "height", "language", "votes", "vote_average", "likes",
+               "score", "breakdown")
+
+
+def store_candidates(db, entity_type: str, entity_id: int, arts: list[Art], user_lang: str,
+                     res: EnrichResult | None = None) -> int:
+    """Store the offered artwork; rows whose values did not change are not written (counted in
+    `res.touched` when given)."""
     now = time.time()
     with write_tx(db):
         # the entity's candidates by URL in one read; new ones in one insert
-        existing = {url: cid for cid, url in AssetCandidate.select(AssetCandidate.id, AssetCandidate.url).where(
-            (AssetCandidate.entity_type == entity_type) & (AssetCandidate.entity_id == entity_id)).tuples()}
+        fields = [getattr(AssetCandidate, f) for f in CAND_FIELDS]
+        existing, current = {}, {}
+        for row in AssetCandidate.select(AssetCandidate.id, AssetCandidate.url, *fields).where(
+                (AssetCandidate.entity_type == entity_type) & (AssetCandidate.entity_id == entity_id)).tuples():
+            existing[row[1]] = row[0]
+            current[row[1]] = dict(zip(CAND_FIELDS, row[2:], strict=True))
         new: dict[str, dict] = {}
         for a in arts:
             score, parts = scoring.art_score(a, a.slot, user_lang)
@@ -89,12 +106,24 @@ def store_candidates(db, entity_type: str, entity_id: int, arts: list[Art], user
                           language=a.language, votes=a.votes, vote_average=a.vote_average, likes=a.likes, score=score,
                           breakdown=parts)
             if a.url in existing:
-                AssetCandidate.update(**values).where(AssetCandidate.id == existing[a.url]).execute()
+                if not _same(current[a.url], values):
+                    AssetCandidate.update(**values).where(AssetCandidate.id == existing[a.url]).execute()
+                    current[a.url] = values
+                    if res is not None:
+                        res.touched += 1
             else:   # the last offer of a URL wins, as when each was written in turn
                 new[a.url] = dict(entity_type=entity_type, entity_id=entity_id, url=a.url, created_at=now, **values)
         if new:
             AssetCandidate.insert_many(list(new.values())).execute()
+            if res is not None:
+                res.touched += len(new)
     return len(arts)
+
+
+def _same(old: dict, new: dict) -> bool:
+    def norm(v):
+        return round(v, 6) if isinstance(v, float) else v
+    return all(norm(old.get(k)) == norm(v) for k, v in new.items())
 
 
 def slot_locked(entity_type: str, entity_id: int, slot: str) -> bool:
@@ -113,7 +142,8 @@ def _slot_guards(entity_type: str, entity_id: int) -> tuple[set[str], dict[str, 
     return locked, sources
 
 
-def auto_select(db, entity_type: str, entity_id: int, limits: dict[str, int] | None = None) -> int:
+def auto_select(db, entity_type: str, entity_id: int, limits: dict[str, int] | None = None,
+                res: EnrichResult | None = None) -> int:
     """Select the best unrejected candidate per slot, unless the slot is locked or the user chose.
     A slot that holds the user's own local artwork keeps it unless a candidate is clearly bigger."""
     limits = limits or scoring.DEFAULT_LIMITS
@@ -139,6 +169,8 @@ def auto_select(db, entity_type: str, entity_id: int, limits: dict[str, int] | N
                 if c.selected != want:
                     AssetCandidate.update(selected=want, selected_by="auto" if want else None).where(
                         AssetCandidate.id == c.id).execute()
+                    if res is not None:
+                        res.touched += 1
             selected += len(best)
     return selected
 
@@ -168,6 +200,18 @@ def _not_identified(db, model, eid: int, reason: str, candidates=None) -> None:
 
 def no_match_reason(candidates) -> str:
     return "ambiguous" if candidates else "no_match"
+
+
+def _finish(db, model, eid: int, prior_state: str, res: EnrichResult) -> None:
+    """Mark the item enriched, unless it already was and nothing changed: a refresh that found
+    nothing new writes nothing (the row keeps its timestamps and its published state)."""
+    if prior_state in ("enriched", "published") and not res.modified:
+        res.state = prior_state
+        return
+    with write_tx(db):
+        _mark(model, eid, state="enriched", enriched_at=time.time(), candidates=None, identify_reason=None)
+    res.state = "enriched"
+    res.touched += 1
 
 
 def identify_movie(db, ctx: Ctx, m: Movie, res: EnrichResult) -> int | None:
@@ -232,11 +276,9 @@ def enrich_movie(db, ctx: Ctx, movie_id: int) -> EnrichResult:
                 md.RatingEntry(r.source, r.value, r.votes, r.max, False) for r in ratings)))
     if "fanart" in ctx.configured:
         arts += _safe(res, "fanart", fanart.movie_art, ctx.call, str(tmdb_id), default=[]) or []
-    res.candidates = store_candidates(db, "movie", movie_id, arts, ctx.language)
-    res.selected = auto_select(db, "movie", movie_id)
-    with write_tx(db):
-        _mark(Movie, movie_id, state="enriched", enriched_at=time.time(), candidates=None, identify_reason=None)
-    res.state = "enriched"
+    res.candidates = store_candidates(db, "movie", movie_id, arts, ctx.language, res)
+    res.selected = auto_select(db, "movie", movie_id, res=res)
+    _finish(db, Movie, movie_id, m.state, res)
     return res
 
 
@@ -313,25 +355,24 @@ def enrich_series(db, ctx: Ctx, series_id: int) -> EnrichResult:
     # episodes we have on disk get their metadata; season art goes to the season
     for ep in list(Episode.select().where((Episode.series_id == series_id) & Episode.deleted_at.is_null(True))):
         for provider, info in episodes.get((ep.season, ep.episode), []):
-            md.apply(db, "episode", ep.id, md.Update(f"provider:{provider}", {k: v for k, v in info.scalars.items()
-                                                                              if v not in (None, "")}))
-            store_candidates(db, "episode", ep.id, list(info.art), ctx.language)
-        auto_select(db, "episode", ep.id)
+            res.touched += len(md.apply(db, "episode", ep.id, md.Update(
+                f"provider:{provider}", {k: v for k, v in info.scalars.items() if v not in (None, "")})))
+            store_candidates(db, "episode", ep.id, list(info.art), ctx.language, res)
+        auto_select(db, "episode", ep.id, res=res)
     season_rows = {x.number: x for x in Season.select().where(Season.series_id == series_id)}
     for number, name in seasons.items():
         if number in season_rows and name and not season_rows[number].title:
-            md.apply(db, "season", season_rows[number].id, md.Update("provider:tmdb", {"title": name}))
+            res.touched += len(md.apply(db, "season", season_rows[number].id,
+                                        md.Update("provider:tmdb", {"title": name})))
     show_art = [a for a in arts if a.season is None]
-    res.candidates = store_candidates(db, "series", series_id, show_art, ctx.language)
+    res.candidates = store_candidates(db, "series", series_id, show_art, ctx.language, res)
     for a in (a for a in arts if a.season is not None):
         if a.season in season_rows:
-            store_candidates(db, "season", season_rows[a.season].id, [a], ctx.language)
+            store_candidates(db, "season", season_rows[a.season].id, [a], ctx.language, res)
     for row in season_rows.values():
-        auto_select(db, "season", row.id)
-    res.selected = auto_select(db, "series", series_id)
-    with write_tx(db):
-        _mark(Series, series_id, state="enriched", enriched_at=time.time(), candidates=None, identify_reason=None)
-    res.state = "enriched"
+        auto_select(db, "season", row.id, res=res)
+    res.selected = auto_select(db, "series", series_id, res=res)
+    _finish(db, Series, series_id, s.state, res)
     return res
 
 
@@ -357,8 +398,8 @@ def enrich_artist(db, ctx: Ctx, artist_id: int) -> EnrichResult:
     if "fanart" in ctx.configured:
         got = _safe(res, "fanart", fanart.music_art, ctx.call, mbid, default=([], {})) or ([], {})
         arts, album_art = list(got[0]), got[1]
-    res.candidates = store_candidates(db, "artist", artist_id, arts, ctx.language)
-    res.selected = auto_select(db, "artist", artist_id)
+    res.candidates = store_candidates(db, "artist", artist_id, arts, ctx.language, res)
+    res.selected = auto_select(db, "artist", artist_id, res=res)
     groups = (meta.ids.get("release_groups") if meta else None) or {}
     for al in list(Album.select().where((Album.artist_id == artist_id) & Album.deleted_at.is_null(True))):
         rg = al.musicbrainz_id or next((k for k, t in groups.items()
@@ -370,16 +411,16 @@ def enrich_artist(db, ctx: Ctx, artist_id: int) -> EnrichResult:
         if not rg:
             continue
         rmeta = _safe(res, "musicbrainz", musicbrainz.release_group, ctx.call, rg)
+        before = res.touched
         if rmeta is not None:
-            md.apply(db, "album", al.id, _update("provider:musicbrainz", rmeta))
+            res.touched += len(md.apply(db, "album", al.id, _update("provider:musicbrainz", rmeta)))
         covers = _safe(res, "coverart", musicbrainz.cover_art, ctx.call, rg, default=[]) or []
-        store_candidates(db, "album", al.id, covers + album_art.get(rg, []), ctx.language)
-        auto_select(db, "album", al.id)
-        with write_tx(db):
-            _mark(Album, al.id, state="enriched", enriched_at=time.time())
-    with write_tx(db):
-        _mark(Artist, artist_id, state="enriched", enriched_at=time.time(), candidates=None, identify_reason=None)
-    res.state = "enriched"
+        store_candidates(db, "album", al.id, covers + album_art.get(rg, []), ctx.language, res)
+        auto_select(db, "album", al.id, res=res)
+        if res.touched > before or al.state not in ("enriched", "published"):
+            with write_tx(db):
+                _mark(Album, al.id, state="enriched", enriched_at=time.time())
+    _finish(db, Artist, artist_id, a.state, res)
     return res
 
 

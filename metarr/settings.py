@@ -17,6 +17,8 @@ DEFAULTS: dict[str, Any] = {
     "enrich.language": "en",
     "enrich.auto_select": True,
     "enrich.min_confidence": 0.75,
+    # every enriched item is refreshed once within this many days, a slice a day (the even sweep)
+    "refresh.sweep_days": 90,
     "publish.actors": True,
     # the largest image (in pixels) Metarr decodes: a bigger one is refused as a decompression bomb
     "images.max_pixels": 64_000_000,

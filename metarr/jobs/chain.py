@@ -51,6 +51,14 @@ class EntityPayload:
     entity_type: str
     entity_id: int
     force: bool | None = None
+    refresh: bool | None = None        # queued by a change feed or the sweep: a no-change run publishes nothing
+    fresh: list[str] | None = None     # providers whose cached answers are skipped ("*": all)
+
+
+@dataclass(frozen=True)
+class FeedPayload:
+    """`refresh.changes`: one provider's change feed."""
+    provider: str
 
 
 @dataclass(frozen=True)
@@ -102,7 +110,9 @@ JOB_TYPES: tuple[JobType, ...] = (
     *_per_kind("cache", "actors.enrichment:cache_entity", 3, "download the selected artwork"),
     *_per_kind("publish", "actors.phases:publish_entity", 2, "write NFO and artwork into the library"),
     JobType("enrich.library", "actors.enrichment:enrich_library", payload=LibraryPayload),
-    JobType("enrich.stale", "actors.enrichment:enrich_stale", doc="periodic refresh (schedule)"),
+    JobType("enrich.stale", "actors.enrichment:enrich_stale", doc="periodic refresh: the even sweep (schedule)"),
+    JobType("refresh.changes", "actors.enrichment:refresh_changes", payload=FeedPayload,
+            doc="refresh what a provider's change feed names (schedule)"),
     JobType("publish.library", "actors.phases:publish_library", payload=LibraryPayload),
     JobType("verify.library", "actors.phases:verify_library", payload=LibraryPayload,
             doc="cache and library agree"),

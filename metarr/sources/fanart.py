@@ -47,3 +47,11 @@ def music_art(call: Call, artist_mbid: str) -> tuple[list[Art], dict[str, list[A
         return [], {}
     albums = {rg: _items(a, ALBUM) for rg, a in (doc.get("albums") or {}).items()}
     return _items(doc, ARTIST), albums
+
+
+def latest(call: Call, kind: str, since: int) -> tuple[set[int], int]:
+    """Ids with new images since an epoch second: `/movies/latest` gives TMDB ids, `/tv/latest`
+    TheTVDB ids. One page. Returns (ids, pages read)."""
+    res = call(Request(P, f"/{kind}/latest", (("date", str(int(since))),), cache_ttl=0)) or []
+    key = "tmdb_id" if kind == "movies" else "id"
+    return {int(r[key]) for r in res if isinstance(r, dict) and str(r.get(key) or "").isdigit()}, 1

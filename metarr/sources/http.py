@@ -21,6 +21,7 @@ class Request:
     auth: bool = True              # add the provider's credentials
     cache_ttl: float = 7 * 86400   # 0 = never cached (logins, searches of changing data)
     not_found_ok: bool = False     # Fanart.tv: 404 means "no art"
+    fresh: bool = False            # a change feed said it changed: skip the cached answer, store the new one
 
     def cache_key(self) -> str:
         raw = json.dumps([self.provider, self.method, self.path, sorted(self.params), self.body], sort_keys=True)

@@ -116,3 +116,22 @@ def tv_season(call: Call, tmdb_id: int, season: int, image_base: str, language: 
                                {"title": e.get("name"), "plot": e.get("overview") or None, "aired": e.get("air_date"),
                                 "tmdb_id": e.get("id")}, art))
     return out
+
+
+# ------------------------------------------------------------------ change feed
+
+FEED_DAYS = 14   # TMDB answers at most 14 days per call
+
+
+def changes(call: Call, kind: str, start_date: str, end_date: str, max_pages: int = 1000) -> tuple[set[int], int]:
+    """Ids of `kind` ("movie" or "tv") changed between two dates (YYYY-MM-DD, at most 14 days
+    apart), every page read. Never cached: the feed is what is new. Returns (ids, pages read)."""
+    ids: set[int] = set()
+    page, pages = 1, 1
+    while page <= pages and page <= max_pages:
+        res = call(Request(P, f"/{kind}/changes", (("start_date", start_date), ("end_date", end_date),
+                                                  ("page", str(page))), cache_ttl=0)) or {}
+        ids.update(int(r["id"]) for r in res.get("results") or [] if str(r.get("id", "")).isdigit())
+        pages = int(res.get("total_pages") or 1)
+        page += 1
+    return ids, page - 1

@@ -107,7 +107,7 @@ class ProviderTraffic:
         if ep is None:
             raise Unavailable(req.provider, "not configured (no API key)")
         key = req.cache_key()
-        if req.cache_ttl:
+        if req.cache_ttl and not req.fresh:   # a change feed named it: ask again, store the answer
             value, hit = await self._db(shared.cache_get, key)
             if hit:
                 self.counts[req.provider]["cache_hits"] += 1

@@ -53,3 +53,23 @@ def episodes(call: Call, tvdb_id: int, season_type: str = "default") -> list[Epi
             break
         page += 1
     return out
+
+
+# ------------------------------------------------------------------ change feed
+
+def updates(call: Call, since: int, kind: str = "series", max_pages: int = 1000) -> tuple[set[int], int]:
+    """Series ids updated since an epoch second, from `/updates?type=series|episodes` (an episode's
+    record names its series in `seriesId`). Returns (series ids, pages read)."""
+    ids: set[int] = set()
+    page = 0
+    while page < max_pages:
+        res = call(Request(P, "/updates", (("since", str(int(since))), ("type", kind), ("page", str(page))),
+                           cache_ttl=0)) or {}
+        for r in res.get("data") or []:
+            sid = r.get("seriesId") if kind == "episodes" else r.get("recordId")
+            if str(sid or "").isdigit():
+                ids.add(int(sid))
+        page += 1
+        if not (res.get("links") or {}).get("next"):
+            break
+    return ids, page

@@ -27,13 +27,16 @@ async def status(request: web.Request) -> web.Response:
     def collect():
         db_ok = ping(s.db)
         stats = store.stats(s.db, time.time()) if db_ok else None
-        return db_ok, stats
+        from metarr import refresh
+        return db_ok, stats, (refresh.status() if db_ok else {})
 
-    db_ok, stats = await bridge.run(collect)
+    db_ok, stats, freshness = await bridge.run(collect)
     components = {
         "db": {"status": "ok" if db_ok else "error", "engine": "sqlite" if s.config.is_sqlite else "postgresql"},
         "queue": {"status": "ok", **({k: v for k, v in vars(stats).items() if k != "by_type"} if stats else {})},
         "websocket": {"clients": len(request.app[hub_key].clients), "dropped": request.app[hub_key].dropped},
+        # per change feed (and the periodic sweep): cursor, last run, items refreshed
+        "freshness": freshness,
     }
     for name in ("watcher", "gateway", "asset_cache", "syncer"):
         actor = s.actor(name)

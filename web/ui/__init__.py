@@ -147,8 +147,9 @@ async def dashboard(request: web.Request) -> web.Response:
         counts = {"movies": Movie.select().where(Movie.deleted_at.is_null(True)).count(),
                   "series": Series.select().where(Series.deleted_at.is_null(True)).count(),
                   "artists": ArtistRow.select().where(ArtistRow.deleted_at.is_null(True)).count()}
-        return st, acts, counts, ping(s.db)
-    st, acts, counts, db_ok = await run(request, q)
+        from metarr import refresh
+        return st, acts, counts, ping(s.db), refresh.status()
+    st, acts, counts, db_ok, freshness = await run(request, q)
     components = {"database": {"status": "ok" if db_ok else "error", "detail": "sqlite" if s.config.is_sqlite else "postgresql"}}
     for name in ("watcher", "gateway", "syncer"):
         actor = s.actor(name)
@@ -162,7 +163,7 @@ async def dashboard(request: web.Request) -> web.Response:
         except Exception as e:  # a slow component must not break the page
             components[name] = {"status": "error", "detail": str(e)}
     return render("dashboard.html", request, "/", title="Dashboard", stats=vars(st), activity=acts,
-                  counts=counts, components=components)
+                  counts=counts, components=components, freshness=freshness)
 
 
 @routes.get("/libraries")

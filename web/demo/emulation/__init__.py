@@ -26,6 +26,7 @@ class Emulators:
     urls: dict[str, str] = field(default_factory=dict)
     stats: dict[str, Stats] = field(default_factory=dict)
     runners: list = field(default_factory=list)
+    changes: servers.ChangeFeed = field(default_factory=lambda: servers.ChangeFeed())
 
     def env(self) -> dict[str, str]:
         return {"METARR_TMDB_URL": self.urls["tmdb"], "METARR_TMDB_IMAGE_URL": self.urls["images"] + "/t/p",
@@ -66,8 +67,10 @@ async def start_emulators(host: str = "127.0.0.1", faults: Faults | None = None,
             "musicbrainz": servers.musicbrainz_app(faults, emu.stats["musicbrainz"], mb_burst, mb_per),
             "coverart": servers.coverart_app(faults, emu.stats["coverart"]),
             "omdb": servers.omdb_app(faults, emu.stats["omdb"])}
+    emu.changes = servers.ChangeFeed()   # what changed upstream: the change feeds and revised details
     for name, app in apps.items():
         app[servers.ART_HOST] = img_url
+        app[servers.CHANGES] = emu.changes
         app[servers.URLS] = {}   # filled once the port is known (the app is frozen by then)
         runner, url = await _serve(app, host)
         app[servers.URLS]["self"] = url

@@ -252,7 +252,7 @@ def tmdb_app(faults: Faults, stats: Stats, rps: int = 40) -> web.Application:
             for k in ("posters", "backdrops", "logos"):
                 imgs[k] = [i for i in imgs[k] if not langs[0] or (i["iso_639_1"] or "null") in langs]
             out["images"] = imgs
-        return web.json_response(out)
+        return web.json_response(revise(request, "movie", mid, out))
 
     async def collection(request):
         cid = int(request.match_info["id"])
@@ -281,7 +281,7 @@ def tmdb_app(faults: Faults, stats: Stats, rps: int = 40) -> web.Application:
                "external_ids": {"imdb_id": s["imdb_id"], "tvdb_id": tvdb},
                "content_ratings": {"results": [{"iso_3166_1": "US", "rating": "TV-PG"}]},
                "images": _tmdb_images("tv", s["tmdb_id"])}
-        return web.json_response(out)
+        return web.json_response(revise(request, "tv", s["tmdb_id"], out))
 
     async def tv_season(request):
         _, s = _show_by_tmdb(int(request.match_info["id"]))
@@ -294,6 +294,7 @@ def tmdb_app(faults: Faults, stats: Stats, rps: int = 40) -> web.Application:
         return web.json_response({"season_number": n, "name": f"Season {n}", "episodes": eps,
                                   "poster_path": f"/sp{n}.jpg"})
 
+    add_tmdb_change_routes(app)
     r.add_get("/configuration", configuration)
     r.add_get("/search/movie", search_movie)
     r.add_get("/search/tv", search_tv)
@@ -407,7 +408,7 @@ def tvdb_app(faults: Faults, stats: Stats, rps: int = 20) -> web.Application:
             return fail(404, "NotFoundException")
         base = art_base(request)
         return web.json_response({"status": "success", "data": {
-            "id": sid, "name": s["name"], "overview": s["overview"], "firstAired": s["first_aired"],
+            "id": sid, "name": s["name"], "overview": revise(request, "tvdb", sid, {"overview": s["overview"]})["overview"], "firstAired": s["first_aired"],
             "averageRuntime": s["runtime"], "status": {"name": s["status"]},
             "genres": [{"id": i, "name": g} for i, g in enumerate(s["genres"])], "originalCountry": "usa",
             "remoteIds": [{"id": s["imdb_id"], "type": 2, "sourceName": "IMDB"},
@@ -438,6 +439,7 @@ def tvdb_app(faults: Faults, stats: Stats, rps: int = 20) -> web.Application:
         return web.json_response({"status": "success", "data": {"series": {"id": sid}, "episodes": eps},
                                   "links": {"next": None}})
 
+    add_tvdb_update_routes(app, authed)
     app.router.add_post("/login", login)
     app.router.add_get("/search", search)
     app.router.add_get("/series/{id}/extended", extended)
@@ -503,6 +505,7 @@ def fanart_app(faults: Faults, stats: Stats, rps: int = 10) -> web.Application:
                                                   "cdart": [item(request, 35, f"x{rg[:4]}cd.png", disc="1")]}
                                              for rg in a["release_groups"]}})
 
+    add_fanart_latest_routes(app, check)
     app.router.add_get("/movies/{id}", movies)
     app.router.add_get("/tv/{id}", tv)
     app.router.add_get("/music/{id}", music)
@@ -630,3 +633,123 @@ def omdb_app(faults: Faults, stats: Stats, daily_limit: int = 1000) -> web.Appli
 
 def dumps(obj) -> str:
     return json.dumps(obj)
+
+
+# ---------------------------------------------------------------- change feeds (issue #21)
+
+@dataclass
+class ChangeFeed:
+    """What changed upstream, shared by the TMDB, TheTVDB and Fanart.tv emulators: ids (by kind:
+    "movie" = TMDB movie ids, "tv" = TMDB tv ids, "tvdb" = TheTVDB series ids) changed at a time.
+    A changed item's details answer with a revised overview from that time on."""
+    at: dict = field(default_factory=dict)   # (kind, id) -> epoch seconds of the change
+    page_size: int = 100
+
+    def mark(self, kind: str, ids, when: float) -> None:
+        for i in ids:
+            self.at[(kind, int(i))] = when
+
+    def mark_fraction(self, kind: str, ids, fraction: float, start: float, end: float, seed: int = 1) -> list[int]:
+        """Mark a chosen fraction of `ids` as changed, at times spread between two dates."""
+        rng = random.Random(seed)
+        ids = sorted(ids)
+        picked = sorted(rng.sample(ids, round(len(ids) * fraction)))
+        for i in picked:
+            self.at[(kind, i)] = rng.uniform(start, end)
+        return picked
+
+    def between(self, kind: str, start: float, end: float) -> list[int]:
+        return sorted(i for (k, i), t in self.at.items() if k == kind and start <= t <= end)
+
+    def revised(self, kind: str, ident: int) -> bool:
+        t = self.at.get((kind, ident))
+        return t is not None and t <= time.time()
+
+
+CHANGES = web.AppKey("changes", ChangeFeed)
+
+
+def revise(request, kind: str, ident, out: dict, key: str = "overview") -> dict:
+    """A changed item answers with new text (so a refresh has something to merge)."""
+    feed = request.app.get(CHANGES)
+    if feed is not None and str(ident).isdigit() and feed.revised(kind, int(ident)) and out.get(key):
+        out[key] = out[key] + " (Revised upstream.)"
+    return out
+
+
+def _epoch_of(date: str, end: bool = False) -> float:
+    import datetime as dt
+    d = dt.datetime.strptime(date, "%Y-%m-%d").replace(tzinfo=dt.UTC).timestamp()
+    return d + 86399.999 if end else d
+
+
+def add_tmdb_change_routes(app: web.Application) -> None:
+    """`/movie/changes`, `/tv/changes`: start_date/end_date (at most 14 days), 100 ids a page."""
+    def handler(kind):
+        async def changes(request):
+            try:
+                start = _epoch_of(request.query.get("start_date") or "", False)
+                end = _epoch_of(request.query.get("end_date") or "", True)
+                page = int(request.query.get("page") or 1)
+            except ValueError:
+                return _tmdb_error(422, 5, "Invalid parameters: Your request parameters are incorrect.")
+            if end - start > 14 * 86400 or end < start:
+                return _tmdb_error(422, 5, "Invalid date range: Should be a range no longer than 14 days.")
+            feed = request.app[CHANGES]
+            ids = feed.between(kind, start, end)
+            pages = max(1, -(-len(ids) // feed.page_size))
+            chunk = ids[(page - 1) * feed.page_size: page * feed.page_size]
+            return web.json_response({"results": [{"id": i, "adult": False} for i in chunk], "page": page,
+                                      "total_pages": pages, "total_results": len(ids)})
+        return changes
+    app.router.add_get("/movie/changes", handler("movie"))
+    app.router.add_get("/tv/changes", handler("tv"))
+
+
+def add_tvdb_update_routes(app: web.Application, authed) -> None:
+    """`/updates?since=<epoch>&type=series|episodes&page=N` (0-based; `links.next` while more)."""
+    async def updates(request):
+        if not authed(request):
+            return web.json_response({"status": "failure", "message": "Unauthorized", "data": None}, status=401)
+        try:
+            since = int(request.query["since"])
+            page = int(request.query.get("page") or 0)
+        except (KeyError, ValueError):
+            return web.json_response({"status": "failure", "message": "since is required", "data": None}, status=400)
+        feed = request.app[CHANGES]
+        kind = request.query.get("type") or "series"
+        recs = [(i, feed.at[("tvdb", i)]) for i in feed.between("tvdb", since, time.time() + 86400)]
+        if kind == "episodes":
+            data_ = [{"recordType": "episode", "recordId": 70000 + i, "seriesId": i, "method": "update",
+                      "timeStamp": int(t), "entityType": "episodes"} for i, t in recs]
+        else:
+            data_ = [{"recordType": "series", "recordId": i, "method": "update", "timeStamp": int(t),
+                      "entityType": "series"} for i, t in recs]
+        size = feed.page_size
+        chunk = data_[page * size:(page + 1) * size]
+        more = (page + 1) * size < len(data_)
+        return web.json_response({"status": "success", "data": chunk,
+                                  "links": {"prev": None, "self": None, "next": f"/updates?page={page + 1}" if more else None,
+                                            "total_items": len(data_), "page_size": size}})
+    app.router.add_get("/updates", updates)
+
+
+def add_fanart_latest_routes(app: web.Application, check) -> None:
+    """`/movies/latest?date=<epoch>` (TMDB ids) and `/tv/latest` (TheTVDB ids) with new images.
+    Registered before `/movies/{id}` so "latest" is not taken for an id."""
+    def handler(kind):
+        async def latest(request):
+            if not check(request):
+                return web.json_response({"status": "error", "error message": "Not authorized"}, status=401)
+            try:
+                since = int(request.query.get("date") or 0)
+            except ValueError:
+                since = 0
+            feed = request.app[CHANGES]
+            ids = feed.between("movie" if kind == "movies" else "tvdb", since, time.time() + 86400)
+            key = "tmdb_id" if kind == "movies" else "id"
+            return web.json_response([{key: str(i), "name": f"item {i}", "new_images": "1", "total_images": "5"}
+                                      for i in ids])
+        return latest
+    app.router.add_get("/movies/latest", handler("movies"))
+    app.router.add_get("/tv/latest", handler("tv"))
