@@ -114,7 +114,10 @@ def plan(entity_type: str, update: Update, current: dict[str, Any], states: dict
     # each source owns its own rating row, so only a lock stops a rating update
     rstate = states.get("ratings")
     if update.ratings and (update.source == "user" or rstate is None or not rstate.locked):
-        out["ratings"] = list(update.ratings)
+        have = current.get("ratings") or {}
+        if update.lock or any(have.get(r.source) != _rating_key(r.value, r.votes, r.max, r.default)
+                              for r in update.ratings):
+            out["ratings"] = list(update.ratings)
     return out
 
 
@@ -166,7 +169,14 @@ def load_current(entity_type: str, entity_id: int) -> dict[str, Any]:
         cur[f"list:{name}"] = lists.get(name, [])
     if entity_type in HAS_CAST:
         cur["cast"] = [CastEntry(c.name, c.role, c.position, c.thumb_url) for c in get_cast(entity_type, entity_id)]
+    # the stored ratings by source, so an unchanged rating is not rewritten (nor the row bumped)
+    cur["ratings"] = {r.source: _rating_key(r.value, r.votes, r.max, r.is_default)
+                      for r in get_ratings(entity_type, entity_id)}
     return cur
+
+
+def _rating_key(value, votes, max_, default) -> tuple:
+    return (round(float(value or 0), 4), int(votes or 0), round(float(max_ or 10), 4), bool(default))
 
 
 def get_lists(entity_type: str, entity_id: int) -> dict[str, list[str]]:
