@@ -9,13 +9,11 @@ from metarr import activity, enrich, refresh, settings
 from metarr.db.media import ENTITY_MODELS
 from metarr.db.models import Library
 from metarr.jobs import chain
-from metarr.jobs.model import PRIORITY, JobResult, PermanentError, RetryLater
+from metarr.jobs.model import JobResult, PermanentError, RetryLater
 from metarr.jobs.retry import backoff_delay
 from metarr.sources.http import ProviderError, RateLimited, Unavailable
 
 from .phases import fan_out
-
-
 
 
 def gateway_call(services, timeout: float = 300.0, fresh: frozenset[str] = frozenset()):

@@ -19,7 +19,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.emulation import EmulatorThread, data  # noqa: E402  (after the path is set)
+from web.demo.emulation import EmulatorThread, data  # noqa: E402  (after the path is set)
 
 
 def insert_items(db, library_id: int, items: int, now: float) -> list[int]:

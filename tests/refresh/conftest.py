@@ -1,7 +1,7 @@
 """Services configured against the emulators."""
 import pytest
 
-from tests.emulation import Faults, start_emulators
+from web.demo.emulation import Faults, start_emulators
 
 
 @pytest.fixture

@@ -10,9 +10,9 @@ from metarr.db.feeds import FeedCursor
 from metarr.db.media import Movie, Series
 from metarr.jobs import store
 from metarr.jobs.model import JobSpec, RetryLater
-from tests.emulation import data
 from tests.enrich.test_enrich_chain import drain, make_api
-from tests.media import make_clip
+from web.demo.emulation import data
+from web.demo.media import make_clip
 
 N = 50
 
