@@ -9,7 +9,7 @@ from . import freshness
 from .db.database import write_tx
 from .db.feeds import FeedCursor
 from .db.media import ENTITY_MODELS
-from .jobs import store
+from .jobs import chain, store
 from .jobs.model import PRIORITY, JobSpec
 from .sources import fanart, tmdb, tvdb
 from .sources.http import Call
@@ -74,9 +74,7 @@ def run_feed(call: Call, provider: str, now: float) -> FeedRun:
 
 
 def enrich_spec(entity_type: str, eid: int, library_id: int, fresh: list[str]) -> JobSpec:
-    return JobSpec(f"enrich.{entity_type}", subject=f"{entity_type}:{eid}", priority=PRIORITY["maintenance"],
-                   library_id=library_id,
-                   payload={"entity_type": entity_type, "entity_id": eid, "refresh": True, "fresh": fresh})
+    return chain.entity_job("enrich", entity_type, eid, library_id, PRIORITY["maintenance"], fresh=fresh)
 
 
 def _save(db, provider: str, **values) -> None:

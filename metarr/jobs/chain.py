@@ -146,10 +146,12 @@ def path_scan(p: PathScanPayload, priority: int) -> JobSpec:
 
 
 def entity_job(phase: str, entity_type: str, entity_id: int, library_id: int | None, priority: int,
-               force: bool | None = None) -> JobSpec:
-    """`enrich|cache|publish.<kind>` for one root item."""
+               force: bool | None = None, fresh: list[str] | None = None) -> JobSpec:
+    """`enrich|cache|publish.<kind>` for one root item. `fresh`: a refresh (change feed or sweep)
+    that skips those providers' cached answers and publishes nothing if nothing changed."""
+    payload = EntityPayload(entity_type, entity_id, force, refresh=True if fresh else None, fresh=fresh)
     return JobSpec(f"{phase}.{entity_type}", subject=f"{entity_type}:{entity_id}", priority=priority,
-                   library_id=library_id, payload=_payload(EntityPayload(entity_type, entity_id, force)))
+                   library_id=library_id, payload=_payload(payload))
 
 
 def entity_sync(entity_type: str, entity_id: int, library_id: int, paths: list[str]) -> JobSpec:
