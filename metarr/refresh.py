@@ -109,11 +109,12 @@ def sweep(db, now: float, period_days: int, roots: tuple[str, ...]) -> int:
                                       period_days)
     period = max(1, int(period_days))
     specs = []
+    # id mod period, spelled out: peewee's % is LIKE, and integer division is the same on both engines
     for et in roots:
         model = ENTITY_MODELS[et]
         for b in buckets:
             q = model.select(model.id, model.library_id).where(
-                (model.id % period == b) & model.enriched_at.is_null(False) & model.deleted_at.is_null(True)).tuples()
+                (model.id - (model.id / period) * period == b) & model.enriched_at.is_null(False) & model.deleted_at.is_null(True)).tuples()
             specs += [enrich_spec(et, eid, lib, ["*"]) for eid, lib in q]
     with write_tx(db):
         for i in range(0, len(specs), CHUNK):
