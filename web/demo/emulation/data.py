@@ -55,6 +55,18 @@ SHOWS = {
                          (1, 4): ("The Case of the Texas Cowgirl", "1954-11-08")}},
 }
 
+
+def _feed_show(n: int, name: str) -> dict:
+    """Small invented shows, so a TV library has several series whose change feeds can differ."""
+    return {"tmdb_id": 8100 + n, "imdb_id": f"tt81000{n:02d}", "name": name, "first_aired": f"196{n}-01-0{n}",
+            "overview": f"{name}, an invented series.", "status": "Ended", "genres": ["Drama"], "runtime": 30,
+            "network": "Invented TV", "cast": [(f"Player {n}", "Lead")],
+            "episodes": {(1, 1): (f"{name} Begins", f"196{n}-01-0{n}")}}
+
+
+SHOWS.update({81000 + n: _feed_show(n, name) for n, name in
+              enumerate(("Quayside Lanterns", "Orchard Bellwether", "Tinderbox Meridian", "Velvet Cartography"), 1)})
+
 ARTISTS = {
     "3b5a2c86-0b11-4ea8-a5b5-6a2e6e8f9e1a": {
         "name": "Scott Joplin", "sort_name": "Joplin, Scott", "type": "Person", "country": "US",
