@@ -1,21 +1,11 @@
 """A whole library (movie, TV, music) enriched end to end through the actors against the
 emulators: identification, merge, candidates with scores, auto-selection, cache, publish."""
-import asyncio
-
 from metarr.config import load_config
 from metarr.nfo.read import parse_nfo
 from tests.conftest import API_KEY
 from web.demo.media import make_clip, make_track
 
-
-async def drain(api, timeout=60):
-    end = asyncio.get_running_loop().time() + timeout
-    while asyncio.get_running_loop().time() < end:
-        d = (await (await api.get("/api/v1/jobs/stats")).json())["data"]
-        if d["due"] == d["running"] == d["retrying"] == 0:
-            return d
-        await asyncio.sleep(0.2)
-    raise AssertionError(f"chain did not finish: {d}")
+from .conftest import drain
 
 
 async def make_api(aiohttp_client, emu_env):

@@ -1,27 +1,10 @@
 """What Metarr writes into a library, judged on the files a player reads: services against the
 emulators, a REST client, and a helper that waits for the chain to finish."""
-import asyncio
-
 import pytest
 
 from metarr.config import load_config
 from tests.conftest import API_KEY
-from web.demo.emulation import Faults, start_emulators
-
-
-@pytest.fixture
-async def emulators():
-    faults = Faults()
-    emu = await start_emulators(faults=faults, mb_burst=3, mb_per=3.0)
-    emu.faults = faults      # mutable: a test turns failures on and off
-    yield emu
-    await emu.close()
-
-
-@pytest.fixture
-def emu_env(env, emulators):
-    env.update(emulators.env())
-    return env
+from tests.enrich.conftest import drain, emu_env, emulators  # noqa: F401 - fixtures shared with tests/enrich
 
 
 @pytest.fixture
@@ -33,16 +16,6 @@ async def chain(aiohttp_client, emu_env):
     api = await aiohttp_client(create_app(services), headers={"X-Api-Key": API_KEY})
     yield api, services
     services.db.close()
-
-
-async def drain(api, timeout=60):
-    end = asyncio.get_running_loop().time() + timeout
-    while asyncio.get_running_loop().time() < end:
-        d = (await (await api.get("/api/v1/jobs/stats")).json())["data"]
-        if d["due"] == d["running"] == d["retrying"] == 0:
-            return d
-        await asyncio.sleep(0.2)
-    raise AssertionError(f"chain did not finish: {d}")
 
 
 async def add_library(api, name, kind, path, **opts):
