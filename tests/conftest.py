@@ -2,6 +2,7 @@
 METARR_TEST_DATABASE_URL is set), config, services, a running actor system, an API client."""
 from __future__ import annotations
 
+import asyncio
 import os
 import uuid
 
@@ -10,6 +11,7 @@ import pykka
 import pytest
 
 from metarr.config import load_config
+from web.demo.emulation import Faults, start_emulators
 
 PG_URL = os.environ.get("METARR_TEST_DATABASE_URL")
 API_KEY = "test-key-0123456789"
@@ -90,3 +92,31 @@ def wait_for(predicate, timeout: float = 10.0, interval: float = 0.05):
         if time.monotonic() > end:
             raise AssertionError(f"condition not met within {timeout}s")
         time.sleep(interval)
+
+
+# ------------------------------------------------------------------ the provider emulators
+
+@pytest.fixture
+async def emulators():
+    faults = Faults()
+    emu = await start_emulators(faults=faults, mb_burst=3, mb_per=3.0)
+    emu.faults = faults      # mutable: a test turns failures on and off
+    yield emu
+    await emu.close()
+
+
+@pytest.fixture
+def emu_env(env, emulators):
+    env.update(emulators.env())
+    return env
+
+
+async def drain(api, timeout=60):
+    """Wait until no job is due, running or waiting to retry; the job stats then."""
+    end = asyncio.get_running_loop().time() + timeout
+    while asyncio.get_running_loop().time() < end:
+        d = (await (await api.get("/api/v1/jobs/stats")).json())["data"]
+        if d["due"] == d["running"] == d["retrying"] == 0:
+            return d
+        await asyncio.sleep(0.2)
+    raise AssertionError(f"chain did not finish: {d}")

@@ -2,10 +2,8 @@
 emulators: identification, merge, candidates with scores, auto-selection, cache, publish."""
 from metarr.config import load_config
 from metarr.nfo.read import parse_nfo
-from tests.conftest import API_KEY
+from tests.conftest import API_KEY, drain
 from web.demo.media import make_clip, make_track
-
-from .conftest import drain
 
 
 async def make_api(aiohttp_client, emu_env):

@@ -3,8 +3,10 @@ emulators, a REST client, and a helper that waits for the chain to finish."""
 import pytest
 
 from metarr.config import load_config
-from tests.conftest import API_KEY
-from tests.enrich.conftest import drain, emu_env, emulators  # noqa: F401 - fixtures shared with tests/enrich
+from tests.conftest import (
+    API_KEY,
+    drain,  # noqa: F401 - the trust tests import it from here
+)
 
 
 @pytest.fixture
