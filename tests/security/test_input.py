@@ -36,7 +36,8 @@ async def test_settings_refuse_nan_infinity_and_out_of_range_numbers(api, servic
         assert r.status == 400, body
     # a value stored before the check existed reads as the default, and GET stays valid JSON
     with connection(services.db):
-        Setting.insert(key="enrich.min_confidence", value=math.nan, updated_at=0).on_conflict_replace().execute()
+        Setting.delete().where(Setting.key == "enrich.min_confidence").execute()
+        Setting.insert(key="enrich.min_confidence", value=math.nan, updated_at=0).execute()
     r = await api.get("/api/v1/settings")
     assert r.status == 200 and "NaN" not in await r.text()
     with connection(services.db):
