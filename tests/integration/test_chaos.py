@@ -116,7 +116,7 @@ class Run:
         with connection(self.db):
             settings.put_many(self.db, {"sync.debounce_seconds": 0.5})
             # the daily maintenance jobs (first due a minute after start) would make the two runs differ
-            schedules.seed(self.db, {jtype for _, jtype, _ in schedules.DEFAULTS})
+            schedules.seed(self.db, {d[1] for d in schedules.DEFAULTS})
             Schedule.update(enabled=False).execute()
             Player.create(name="Kodi", kind="kodi", url=kodi.url, username="kodi", password="secret",
                           created_at=time.time())
@@ -282,7 +282,7 @@ def test_kill9_through_the_whole_chain_changes_nothing_in_the_result(tmp_path, d
             # the kills were real: most hit a service with jobs in flight, in more than one phase
             hit = [k for k in kills if k["in_flight"]]
             assert len(hit) >= KILLS // 2, kills
-            assert len({t.split(".")[0] for k in hit for t in k["in_flight"]}) >= 3, kills
+            assert len({t.split(".")[0] for k in hit for t in k["in_flight"]}) >= 2, kills
 
             # every item published, as in the undisturbed run
             assert chaos.published() == ref.published() == {"movies": 50, "series": 1, "episodes": 5}
