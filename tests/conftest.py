@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import time
 import uuid
 
 import peewee
@@ -29,8 +30,17 @@ def db_url(tmp_path):
     u = urlparse(PG_URL)
     admin = peewee.PostgresqlDatabase(u.path.lstrip("/"), host=u.hostname, port=u.port or 5432,
                                       user=u.username, password=u.password)
-    with admin.connection_context():
-        admin.execute_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+    # a job thread of the test's system may still be finishing a statement in the schema: a DROP
+    # racing it can deadlock, so it is tried again once that statement is done
+    for attempt in range(10):
+        try:
+            with admin.connection_context():
+                admin.execute_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+            break
+        except peewee.OperationalError:
+            if attempt == 9:
+                raise
+            time.sleep(0.5)
 
 
 @pytest.fixture
