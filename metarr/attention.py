@@ -1,9 +1,8 @@
-"""What needs the user: items that are not identified (and why), jobs that died, verification
-problems. One read model for the dashboard, the REST API and the CLI's end-of-command summary."""
+"""What needs the user: the items that are not identified, and why, in one read model (the CLI's
+end-of-command summary reads it; a dashboard panel should too)."""
 from __future__ import annotations
 
 from .db.media import Artist, Movie, Series
-from .db.models import Job
 from .publish import describe_reason
 
 ROOTS = (("movie", Movie, "movies"), ("series", Series, "series"), ("artist", Artist, "artists"))
@@ -24,13 +23,6 @@ def not_identified(library_ids: list[int] | None = None, limit: int = 50) -> lis
                         "reason_text": describe_reason(reason), "path": f"/{plural}/{r.id}"})
     out.sort(key=lambda x: (x["state"] != "ambiguous", x["kind"], x["id"]))
     return out[:limit]
-
-
-def dead_jobs(since_id: int = 0, limit: int = 20) -> list[dict]:
-    q = (Job.select(Job.id, Job.type, Job.subject, Job.last_error).where((Job.status == "dead") & (Job.id >= since_id))
-         .order_by(Job.id.desc()).limit(limit))
-    return [{"id": j.id, "type": j.type, "subject": j.subject, "error": j.last_error, "path": "/jobs?status=dead"}
-            for j in q]
 
 
 def summary_lines(items: list[dict], base_url: str, shown: int = 5) -> list[str]:

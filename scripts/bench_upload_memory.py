@@ -15,7 +15,6 @@ import http.client
 import io
 import json
 import os
-import socket
 import sys
 import tempfile
 import time
@@ -23,15 +22,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from scripts.service import start_serve, wait_healthy  # noqa: E402
-
-
-def _port() -> int:
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
+from scripts.service import free_port, start_serve, wait_healthy  # noqa: E402
 
 
 def _status_kb(pid: int, field: str) -> int:
@@ -62,7 +53,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         make_clip(tmp / "Movies" / "A (2000)" / "A (2000).mkv")
-        port, key = _port(), "bench-key-0123456789"
+        port, key = free_port(), "bench-key-0123456789"
         env = {**os.environ, "METARR_DATA_DIR": str(tmp / "data"), "METARR_PORT": str(port), "METARR_API_KEY": key,
                "METARR_HOST": "127.0.0.1", "PYTHONPATH": str(ROOT)}
         log = tmp / "serve.log"

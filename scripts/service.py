@@ -4,12 +4,20 @@ from __future__ import annotations
 
 import http.client
 import shutil
+import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    """A port nothing listens on right now (for a service a test or benchmark starts)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 def start_serve(env: dict[str, str], log: Path) -> subprocess.Popen:

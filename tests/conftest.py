@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import socket
 import time
 import uuid
 
@@ -16,6 +17,13 @@ from web.demo.emulation import Faults, start_emulators
 
 PG_URL = os.environ.get("METARR_TEST_DATABASE_URL")
 API_KEY = "test-key-0123456789"
+
+
+def free_port() -> int:
+    """A port nothing listens on right now (for a service a test or benchmark starts)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ import hashlib
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -15,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import free_port
 from web.demo.media import make_clip
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -22,14 +22,6 @@ pytestmark = [pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Debian's 
               pytest.mark.timeout(240)]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
 KEY = "browser-test-key-123"
-
-
-def free_port() -> int:
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def api(base, path, method="GET", body=None):

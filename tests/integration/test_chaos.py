@@ -13,7 +13,6 @@ import hashlib
 import os
 import random
 import re
-import socket
 import time
 import uuid
 from pathlib import Path
@@ -30,7 +29,7 @@ from metarr.db.models import Schedule
 from metarr.jobs import store
 from metarr.jobs.model import JobSpec
 from metarr.libraries import LibraryInput, create
-from tests.conftest import API_KEY, PG_URL
+from tests.conftest import API_KEY, PG_URL, free_port
 from web.demo.emulation import EmulatorThread, data
 from web.demo.emulation.players import KodiEmulator, PlayerEmulators
 from web.demo.media import make_clip, make_image
@@ -92,12 +91,6 @@ def snapshot(base: Path) -> dict[str, bytes]:
 
 
 # ------------------------------------------------------------------ one run
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
 
 class Run:
     """A library, a data dir and a database of its own, driven by `metarr serve` processes."""

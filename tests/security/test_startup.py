@@ -1,6 +1,5 @@
 """Start-up refuses what cannot work with one clear line and a non-zero code: a port in use, and a
 second process on the same SQLite data directory."""
-import socket
 import subprocess
 import sys
 import time
@@ -9,18 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import PG_URL
+from tests.conftest import PG_URL, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 CMD = [sys.executable, "-c", "import sys; from web.cli import main; sys.exit(main(sys.argv[1:]))"]
-
-
-def _port() -> int:
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def _env(env, data, port):
@@ -30,7 +21,7 @@ def _env(env, data, port):
 
 
 def test_a_port_in_use_and_a_second_serve_on_the_data_dir_get_one_clear_line(env, tmp_path):
-    port = _port()
+    port = free_port()
     first = subprocess.Popen([*CMD, "serve"], env=_env(env, tmp_path / "a", port), stdout=subprocess.DEVNULL,
                              stderr=subprocess.DEVNULL)
     try:
@@ -48,7 +39,7 @@ def test_a_port_in_use_and_a_second_serve_on_the_data_dir_get_one_clear_line(env
             "(another service on that port? set METARR_PORT)"]
         if PG_URL:
             return   # several processes share a PostgreSQL database by design
-        second = subprocess.run([*CMD, "serve"], env=_env(env, tmp_path / "a", _port()), capture_output=True,
+        second = subprocess.run([*CMD, "serve"], env=_env(env, tmp_path / "a", free_port()), capture_output=True,
                                 text=True, timeout=30)
         assert second.returncode != 0 and "Traceback" not in second.stderr
         assert f"another Metarr process (pid {first.pid}) is using {tmp_path / 'a'}" in second.stderr
@@ -59,7 +50,7 @@ def test_a_port_in_use_and_a_second_serve_on_the_data_dir_get_one_clear_line(env
 
 @pytest.mark.skipif(bool(PG_URL), reason="the data-dir lock is for SQLite")
 def test_the_lock_goes_with_a_killed_process(env, tmp_path):
-    port = _port()
+    port = free_port()
     p = subprocess.Popen([*CMD, "serve"], env=_env(env, tmp_path / "a", port), stdout=subprocess.DEVNULL,
                          stderr=subprocess.DEVNULL)
     time.sleep(1.5)
