@@ -230,3 +230,30 @@ def _old_enough(p: Path, now: float, min_age_s: float) -> bool:
 def sha256_file(path: str | os.PathLike[str]) -> str:
     with open(path, "rb") as fh:
         return hashlib.file_digest(fh, "sha256").hexdigest()
+
+
+def touch_later(folders: Iterable[str | os.PathLike]) -> int:
+    """Give folders a modification time in a later whole second than the one they have, so a player
+    that remembers a folder by its time (Kodi's "fast hash") reads it again. Only the folders' times
+    change, never a file. Setting the time to "now" needs only write permission, so this waits for
+    the next second (once for all of them) instead of choosing a time. Returns how many were touched
+    (a folder that is not there, e.g. mapped away, is left)."""
+    present = []
+    for f in folders:
+        try:
+            present.append((f, os.stat(f).st_mtime))
+        except OSError:
+            continue
+    if not present:
+        return 0
+    wait = int(max(m for _, m in present)) + 1 - time.time()
+    if wait > 0:
+        time.sleep(min(wait, 1.05))
+    done = 0
+    for f, _ in present:
+        try:
+            os.utime(f)
+            done += 1
+        except OSError:
+            continue
+    return done

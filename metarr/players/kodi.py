@@ -7,10 +7,13 @@ import itertools
 import time
 from typing import Any
 
+from metarr.fsutil import touch_later
+
 from . import http
 from .http import PlayerProtocolError
+from .kodi_check import Found, KodiItem, check_items, lookups_for, plan_recovery, unwrap_image
 from .model import PlayerCalls, PlayerConn
-from .plan import as_dir, kodi_lookup_key, kodi_lookups, norm, plan_kodi
+from .plan import as_dir, kodi_file, kodi_lookup_key, merge_changes, plan_kodi
 
 BATCH = 50  # JSON-RPC batch size: 100 refreshes become 2 HTTP requests
 CONFIRM_GRACE = 3.0   # seconds to keep looking for scanned items after Kodi says the scan ended
@@ -85,14 +88,30 @@ class KodiClient:
             time.sleep(interval)
         return True
 
-    def list_paths(self, kind: str, root: str) -> dict[str, int]:
-        """Kodi ids by file (movie, episode) or folder (tvshow) under `root`, one call."""
+    def list_items(self, kind: str, root: str) -> dict[str, list[KodiItem]]:
+        """Kodi's items under `root` by normalised file (movie, episode) or folder (tvshow), one call.
+        Several episodes can share one file."""
         method, key, idf = {"movie": ("VideoLibrary.GetMovies", "movies", "movieid"),
                             "tvshow": ("VideoLibrary.GetTVShows", "tvshows", "tvshowid"),
                             "episode": ("VideoLibrary.GetEpisodes", "episodes", "episodeid")}[kind]
-        res = self.call(method, {"properties": ["file"],
+        res = self.call(method, {"properties": ["file", "uniqueid", "title", "art"],
                                  "filter": {"field": "path", "operator": "startswith", "value": root}}) or {}
-        return {item["file"]: item[idf] for item in res.get(key) or () if item.get("file")}
+        out: dict[str, list[KodiItem]] = {}
+        for item in res.get(key) or ():
+            if item.get("file") and isinstance(item.get(idf), int):
+                ids = item.get("uniqueid") if isinstance(item.get("uniqueid"), dict) else {}
+                art = item.get("art") if isinstance(item.get("art"), dict) else {}
+                out.setdefault(kodi_file(item["file"]), []).append(
+                    KodiItem(item[idf], {str(k): str(v) for k, v in ids.items()}, str(item.get("title") or ""),
+                             {str(k): unwrap_image(str(v)) for k, v in art.items()}))
+        return out
+
+    def lookup(self, lookups: list[tuple[str, str]]) -> Found:
+        found: Found = {}
+        for kind, root in lookups:
+            for path, items in self.list_items(kind, as_dir(root)).items():
+                found.setdefault((kind, path), []).extend(items)
+        return found
 
 
 def _result(answer: Any, method: str) -> Any:
@@ -128,36 +147,68 @@ KIND = KodiKind()
 
 
 def sync(client: KodiClient, pc: PlayerCalls, confirm_timeout: float = 60.0) -> dict[str, Any]:
-    known: dict[tuple[str, str], int] = {}
-    lookups = kodi_lookups(pc.changes)
-    for kind, root in lookups:
-        for path, kid in client.list_paths(kind, as_dir(root)).items():
-            known[(kind, norm(path))] = kid
-    ops, scanned = plan_kodi(pc.changes, known)
+    found = client.lookup(lookups_for(pc.changes))
+    ops, scanned = plan_kodi(pc.changes, {k: v[0].kid for k, v in found.items()})
+    _run(client, ops)
+    out: dict[str, Any] = {"lookups": len(lookups_for(pc.changes)),
+                           "scans": [o.params["directory"] for o in ops if o.method.endswith(".Scan")],
+                           "refreshed": sum(1 for o in ops if not o.method.endswith(".Scan"))}
+    if confirm_timeout > 0:
+        out.update(confirm(client, pc.changes, confirm_timeout, scanned=bool(scanned)))
+        if out["not_taken"]:
+            raise KodiIncomplete(out["not_taken"], len(out["not_taken"]) + out["confirmed"])
+    return out
+
+
+def _run(client: KodiClient, ops) -> None:
     scans = [o for o in ops if o.method.endswith(".Scan")]
     refreshes = [o for o in ops if not o.method.endswith(".Scan")]
     for o in scans:
         client.call(o.method, o.params)
     if refreshes:
         client.batch([(o.method, o.params) for o in refreshes])
-    out: dict[str, Any] = {"lookups": len(lookups), "scans": [o.params["directory"] for o in scans],
-                           "refreshed": len(refreshes)}
-    if scanned and confirm_timeout > 0:
-        out.update(confirm_scanned(client, scanned, confirm_timeout))
-    return out
 
 
-def confirm_scanned(client: KodiClient, scanned: list, timeout: float) -> dict[str, Any]:
-    """Over HTTP Kodi sends no OnScanFinished: poll until the scan ends, then look the items up.
-    A scan may flag itself as running a moment after the call returned, so missing items are looked
-    up again for CONFIRM_GRACE seconds before they count as not confirmed."""
-    start = time.monotonic()
+class KodiIncomplete(PlayerProtocolError):
+    """Kodi answered, but did not take every item: the sync has not done what the user wanted."""
+
+    def __init__(self, not_taken: list[dict[str, str]], total: int) -> None:
+        shown = "; ".join(f"{p['path']} ({p['detail']})" for p in not_taken[:5])
+        more = f"; and {len(not_taken) - 5} more" if len(not_taken) > 5 else ""
+        super().__init__(f"Kodi did not take {len(not_taken)} of {total} item(s): {shown}{more}")
+        self.not_taken = not_taken
+
+
+def _settle(client: KodiClient, changes, deadline: float, scanned: bool) -> tuple[Found, list, bool]:
+    """Wait for Kodi's scan to end, then check every item; items still missing are looked up again
+    for CONFIRM_GRACE seconds (a scan may flag itself as running a moment after the call returned,
+    and a Refresh runs as a job of its own)."""
+    finished = client.wait_scan(max(0.0, deadline - time.monotonic())) if scanned else True
+    grace_end = time.monotonic() + CONFIRM_GRACE
     while True:
-        finished = client.wait_scan(max(0.0, timeout - (time.monotonic() - start)))
-        found: set[tuple[str, str]] = set()
-        for kind, root in kodi_lookups(scanned):
-            found.update((kind, norm(p)) for p in client.list_paths(kind, as_dir(root)))
-        missing = [c.file or c.folder for c in scanned if kodi_lookup_key(c) not in found]
-        if not missing or not finished or time.monotonic() - start >= CONFIRM_GRACE:
-            return {"confirmed": len(scanned) - len(missing), "unconfirmed": missing, "scan_finished": finished}
+        found = client.lookup(lookups_for(changes))
+        problems = check_items(changes, found)
+        if not problems or not finished or time.monotonic() >= min(grace_end, deadline):
+            return found, problems, finished
         time.sleep(0.5)
+        if scanned and client.is_scanning():
+            finished = client.wait_scan(max(0.0, deadline - time.monotonic()))
+
+
+def confirm(client: KodiClient, changes, timeout: float, scanned: bool = True) -> dict[str, Any]:
+    """Check over JSON-RPC that every item is in Kodi with Metarr's ids. What is not gets one
+    recovery (kodi_check.plan_recovery: a later folder time and a Scan, or a Refresh) and a second
+    check; what still is not is reported per item."""
+    deadline = time.monotonic() + timeout
+    found, problems, finished = _settle(client, changes, deadline, scanned)
+    recovered = 0
+    if problems and finished:
+        rec = plan_recovery(problems, found)
+        touch_later(rec.touch)
+        _run(client, list(rec.ops))
+        recovered = len(problems)
+        found, problems, finished = _settle(client, changes, deadline, True)
+        recovered -= len(problems)
+    checked = sum(1 for c in merge_changes(changes) if kodi_lookup_key(c))
+    return {"confirmed": checked - len(problems), "recovered": recovered, "scan_finished": finished,
+            "unconfirmed": [p.path for p in problems], "not_taken": [p.to_json() for p in problems]}

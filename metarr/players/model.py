@@ -2,7 +2,7 @@
 stored in job payloads, so each has a JSON form."""
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 # Entity types as Kodi sees them; "library" means the whole library root.
@@ -20,6 +20,10 @@ class Change:
     file: str | None = None      # main media file (movie, episode) for looking the item up in Kodi
     new: bool = False            # hint: never synced before (Scan) rather than changed (Refresh)
     deep: bool = False           # files below the folder changed too (episode NFOs/thumbs of a show)
+    ids: dict[str, str] = field(default_factory=dict)   # provider ids Metarr holds (tmdb, imdb, tvdb)
+    local_folder: str | None = None   # `folder` in Metarr's own paths, kept when paths are mapped
+    art: dict[str, str] = field(default_factory=dict)   # art type -> the image file Metarr published
+    check: bool = False          # only make sure the player has it as published (a library sync)
 
     @property
     def audio(self) -> bool:
@@ -30,7 +34,9 @@ class Change:
 
     @classmethod
     def from_json(cls, d: dict[str, Any]) -> Change:
-        return cls(**{k: d[k] for k in cls.__dataclass_fields__ if k in d})
+        c = cls(**{k: d[k] for k in cls.__dataclass_fields__ if k in d})
+        return replace(c, ids={str(k): str(v) for k, v in (c.ids or {}).items()},
+                       art={str(k): str(v) for k, v in (c.art or {}).items()})
 
 
 @dataclass(frozen=True)

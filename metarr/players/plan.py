@@ -23,6 +23,14 @@ def norm(p: str) -> str:
     return p.rstrip("/") if len(p) > 1 else p
 
 
+def kodi_file(file: str) -> str:
+    """The file Kodi lists for an item, as Metarr names it: a stacked movie is listed as
+    `stack://<part 1> , <part 2>` (commas in names doubled); Metarr knows it by its first part."""
+    if file.startswith("stack://"):
+        file = file[len("stack://"):].split(" , ", 1)[0].replace(",,", ",")
+    return norm(file)
+
+
 def is_under(path: str, folder: str) -> bool:
     p, f = norm(path), norm(folder)
     return p == f or p.startswith(f.rstrip("/") + "/")
@@ -49,12 +57,15 @@ def collapse(folders: Iterable[str]) -> list[str]:
 
 
 def merge_changes(changes: Iterable[Change]) -> list[Change]:
-    """One change per (entity type, folder, file); hints are OR-ed (a burst may repeat an item)."""
+    """One change per (entity type, folder, file), the latest; hints are OR-ed (a burst may repeat an
+    item)."""
     out: dict[tuple, Change] = {}
     for c in changes:
         key = (c.entity_type, norm(c.folder), norm(c.file) if c.file else None)
         prev = out.get(key)
-        out[key] = c if prev is None else replace(prev, new=prev.new or c.new, deep=prev.deep or c.deep)
+        # the later change knows the item as it is now (ids, published art); hints accumulate
+        out[key] = c if prev is None else replace(c, new=prev.new or c.new, deep=prev.deep or c.deep,
+                                                  check=prev.check and c.check)
     return list(out.values())
 
 
@@ -63,7 +74,8 @@ def merge_changes(changes: Iterable[Change]) -> list[Change]:
 def _map_change(c: Change, mappings: list[Mapping], p: PlayerInfo) -> Change:
     def m(path: str | None) -> str | None:
         return None if path is None else map_for_player(path, mappings, p.id, p.group_id)
-    return replace(c, root=m(c.root), folder=m(c.folder), file=m(c.file))
+    return replace(c, root=m(c.root), folder=m(c.folder), file=m(c.file), local_folder=c.local_folder or c.folder,
+                   art={k: m(v) for k, v in c.art.items()})
 
 
 def plan_sync(changes: Iterable[Change], players: Iterable[PlayerInfo], group_ids: Iterable[int],
@@ -141,6 +153,12 @@ def plan_kodi(changes: Iterable[Change], known: dict[tuple[str, str], int]) -> t
     for c in merge_changes(changes):
         key = kodi_lookup_key(c)
         kid = known.get(key) if key else None
+        if kid is not None and c.check:
+            continue   # a library sync: the check afterwards refreshes only what Kodi holds differently
+        if c.check:
+            # not in Kodi: the Scan of the root (the library change of the same sync) adds it
+            scanned.append(c)
+            continue
         if kid is not None:
             if key[0] == "movie":
                 ops.append(KodiOp("VideoLibrary.RefreshMovie", {"movieid": kid, "ignorenfo": False}))

@@ -8,6 +8,7 @@ from metarr.db.media import (
     Album,
     Artist,
     Episode,
+    LibraryFile,
     MediaFile,
     Movie,
     PathMapping,
@@ -31,6 +32,29 @@ def _join(root: str, rel: str | None) -> str:
     return posixpath.join(root, rel) if rel else root
 
 
+def provider_ids(row) -> dict[str, str]:
+    """The ids Metarr holds for an item, named as NFO `uniqueid` types (what a player reports back)."""
+    out = {}
+    for kind in ("tmdb", "imdb", "tvdb"):
+        value = getattr(row, f"{kind}_id", None)
+        if value not in (None, ""):
+            out[kind] = str(value)
+    return out
+
+
+def published_art(lib: Library, entity_type: str, entity_id: int) -> dict[str, str]:
+    """Art type -> the image file Metarr published for the item (the main one of each slot, named
+    `<base>-<slot>.<ext>` or `<slot>.<ext>`), as a player should show it."""
+    out: dict[str, str] = {}
+    rows = LibraryFile.select(LibraryFile.path, LibraryFile.slot).where(
+        (LibraryFile.entity_type == entity_type) & (LibraryFile.entity_id == entity_id)
+        & (LibraryFile.kind == "artwork") & LibraryFile.slot.is_null(False))
+    for r in rows:
+        if _is_main_art(r.path, r.slot):
+            out[r.slot] = _join(lib.path, r.path)
+    return out
+
+
 def _library(library_id: int) -> Library:
     lib = Library.get_or_none(Library.id == library_id)
     if lib is None:
@@ -39,8 +63,43 @@ def _library(library_id: int) -> Library:
 
 
 def changes_for_library(library_id: int) -> list[Change]:
+    """A Scan of the whole root, and every published item, to be checked in the player afterwards
+    (Kodi skips folders it scanned before: kodi_check)."""
     lib = _library(library_id)
-    return [Change(lib.id, lib.kind, lib.path, lib.path, "library", new=True)]
+    out = [Change(lib.id, lib.kind, lib.path, lib.path, "library", new=True)]
+    if lib.kind == "music":
+        return out
+    art: dict[tuple[str, int], dict[str, str]] = {}
+    for r in LibraryFile.select(LibraryFile.path, LibraryFile.slot, LibraryFile.entity_type, LibraryFile.entity_id).where(
+            (LibraryFile.library_id == lib.id) & (LibraryFile.kind == "artwork") & LibraryFile.slot.is_null(False)):
+        if _is_main_art(r.path, r.slot):
+            art.setdefault((r.entity_type, r.entity_id), {})[r.slot] = _join(lib.path, r.path)
+
+    def published(m):
+        return m.published_at.is_null(False) & m.deleted_at.is_null(True) & (m.library_id == lib.id)
+    if lib.kind == "movie":
+        for m in Movie.select().where(published(Movie)):
+            out.append(Change(lib.id, lib.kind, lib.path, _join(lib.path, m.folder), "movie",
+                              file=None if m.disc else _join(lib.path, m.key), ids=provider_ids(m),
+                              art=art.get(("movie", m.id), {}), check=True))
+        return out
+    shows = {s.id: s for s in Series.select().where(published(Series))}
+    for s in shows.values():
+        out.append(Change(lib.id, lib.kind, lib.path, _join(lib.path, s.key), "series", ids=provider_ids(s),
+                          art=art.get(("series", s.id), {}), check=True))
+    files = {f.id: f.path for f in MediaFile.select(MediaFile.id, MediaFile.path).where(MediaFile.library_id == lib.id)}
+    for ep in Episode.select().where(Episode.series_id.in_(list(shows)) & Episode.deleted_at.is_null(True)
+                                     & Episode.file_id.is_null(False)):
+        if ep.file_id in files:
+            out.append(Change(lib.id, lib.kind, lib.path, _join(lib.path, shows[ep.series_id].key), "episode",
+                              file=_join(lib.path, files[ep.file_id]), ids=provider_ids(ep),
+                              art=art.get(("episode", ep.id), {}), check=True))
+    return out
+
+
+def _is_main_art(path: str, slot: str) -> bool:
+    stem = posixpath.splitext(posixpath.basename(path))[0]
+    return stem == slot or stem.endswith("-" + slot)
 
 
 def changes_for_entity(entity_type: str, entity_id: int, paths: list[str] | None = None,
@@ -55,7 +114,8 @@ def changes_for_entity(entity_type: str, entity_id: int, paths: list[str] | None
         lib = _library(m.library_id)
         folder = _join(lib.path, m.folder)
         file = None if m.disc else _join(lib.path, m.key)
-        return [Change(lib.id, lib.kind, lib.path, folder, "movie", file=file, new=new)]
+        return [Change(lib.id, lib.kind, lib.path, folder, "movie", file=file, new=new, ids=provider_ids(m),
+                       art=published_art(lib, "movie", m.id))]
     if entity_type in ("series", "season", "episode"):
         if entity_type == "series":
             sid = entity_id
@@ -74,13 +134,15 @@ def changes_for_entity(entity_type: str, entity_id: int, paths: list[str] | None
             ep = Episode.get_by_id(entity_id)
             mf = MediaFile.get_or_none(MediaFile.id == ep.file_id) if ep.file_id else None
             return [Change(lib.id, lib.kind, lib.path, folder, "episode",
-                           file=_join(lib.path, mf.path) if mf else None, new=new)]
+                           file=_join(lib.path, mf.path) if mf else None, new=new, ids=provider_ids(ep),
+                           art=published_art(lib, "episode", ep.id))]
         show = (s.key or "").strip("/")
         deep = entity_type == "season" or any(
             posixpath.dirname(p.strip("/")) != show for p in paths if p)
         # episode files changed under the show: likely new episodes (a Sonarr download); a Scan of
         # the show folder adds them, a Refresh re-reads the show
-        return [Change(lib.id, lib.kind, lib.path, folder, "series", new=new or deep, deep=deep)]
+        return [Change(lib.id, lib.kind, lib.path, folder, "series", new=new or deep, deep=deep,
+                       ids=provider_ids(s), art=published_art(lib, "series", s.id))]
     if entity_type in ("artist", "album"):
         model = Artist if entity_type == "artist" else Album
         row = model.get_or_none(model.id == entity_id)

@@ -48,10 +48,12 @@ def test_kodi_batch_is_one_http_request(emu):
     assert len(emu.kodi.requests) - before == 1 and len(emu.kodi.refreshed) == 3
 
 
-def test_kodi_list_paths_filters_by_root(emu):
-    a = emu.kodi.add("movie", f"{ROOT}/A/A.mkv")
+def test_kodi_list_items_filters_by_root_and_reads_the_uniqueids(emu):
+    a = emu.kodi.add("movie", f"{ROOT}/A/A.mkv", ids={"tmdb": "19", "imdb": "tt0017136"})
     emu.kodi.add("movie", "/mnt/other/B/B.mkv")
-    assert KodiClient(emu.kodi.url, "kodi", "secret", allow=LOOP).list_paths("movie", ROOT + "/") == {f"{ROOT}/A/A.mkv": a}
+    items = KodiClient(emu.kodi.url, "kodi", "secret", allow=LOOP).list_items("movie", ROOT + "/")
+    assert [(k, [(i.kid, i.ids) for i in v]) for k, v in items.items()] == [
+        (f"{ROOT}/A/A.mkv", [(a, {"tmdb": "19", "imdb": "tt0017136"})])]
     flt = emu.kodi.rpc_calls("VideoLibrary.GetMovies")[-1].body["filter"]
     assert flt == {"field": "path", "operator": "startswith", "value": ROOT + "/"}
 

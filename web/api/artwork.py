@@ -18,6 +18,7 @@ from metarr.sources.http import ProviderError
 from ..envelope import ApiError, bad_request, not_found, ok
 from ..keys import bridge_key, services_key
 from ..validate import field, int_param, json_body, path_id, read_limited
+from .media import republish_after_user_change
 
 routes = web.RouteTableDef()
 PLURALS = {"movies": "movie", "series": "series", "seasons": "season", "episodes": "episode", "artists": "artist",
@@ -166,8 +167,9 @@ async def upload(request: web.Request) -> web.Response:
         return cf
     cf = await request.app[bridge_key].run(store)
     s.bus.publish("asset.selected", entity=kind, id=eid, slot=slot, source="upload")
+    job_id = await republish_after_user_change(request, kind, eid)
     return ok({"slot": slot, "sha256": cf.sha256, "url": f"/api/v1/assets/{cf.sha256}", "width": cf.width,
-               "height": cf.height}, status=201)
+               "height": cf.height, "publish_job_id": job_id}, status=201)
 
 
 @routes.get("/api/v1/{kind}/{id}/identify")

@@ -104,6 +104,18 @@ def parse_edit(kind: str, body: dict) -> md.Update:
     return md.Update("user", scalars, lists, cast=cast, lock=True)
 
 
+async def republish_after_user_change(request: web.Request, kind: str, eid: int) -> int | None:
+    """When the item's library publishes by itself, a user's edit or uploaded artwork reaches the
+    files (and the players) without a click: the publish job's id, or None."""
+    s = request.app[services_key]
+    target = await request.app[bridge_key].run(republish_after_edit, kind, eid)
+    if target is None:
+        return None
+    ledger = s.actor("ledger")
+    ids = await request.app[bridge_key].ask(lambda: ledger.enqueue(chain.entity_job("publish", *target, PRIORITY["user"])))
+    return ids[0] if ids else None
+
+
 async def _patch(request: web.Request, kind: str) -> web.Response:
     eid = path_id(request)
     body = await json_body(request)
@@ -114,11 +126,8 @@ async def _patch(request: web.Request, kind: str) -> web.Response:
         raise not_found(f"{kind} {eid}")
     changed = await request.app[bridge_key].run(md.apply, s.db, kind, eid, update)
     s.bus.publish("entity.updated", entity=kind, id=eid, fields=changed, source="user")
-    target = await request.app[bridge_key].run(republish_after_edit, kind, eid) if changed else None
-    if target is not None:
-        # the library publishes by itself: the edit reaches the NFO (and the players) without a click
-        ledger = s.actor("ledger")
-        await request.app[bridge_key].ask(lambda: ledger.enqueue(chain.entity_job("publish", *target, PRIORITY["user"])))
+    if changed:
+        await republish_after_user_change(request, kind, eid)
     d = await request.app[bridge_key].run(browse.detail, kind, eid)
     return ok(d)
 

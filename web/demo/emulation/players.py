@@ -119,19 +119,26 @@ class KodiEmulator(_Server):
         self.rpc: list[Call] = []
         self.items: dict[str, dict[int, str]] = {k: {} for k in self.VIDEO}
         self.on_disk: list[tuple[str, str]] = []    # (kind, path) a scan would find
+        self.ids: dict[tuple[str, str], dict[str, str]] = {}   # (kind, path) -> the NFO's uniqueids
         self.refreshed: list[tuple[str, int]] = []
         self.playing = False
         self.next_id = 1
 
     # ---- test setup / inspection
-    def add(self, kind: str, path: str) -> int:
+    def add(self, kind: str, path: str, ids: dict[str, str] | None = None) -> int:
         kid = self.next_id
         self.next_id += 1
-        self.items[kind][kid] = path.rstrip("/") + "/" if kind == "tvshow" else path
+        self.items[kind][kid] = path = path.rstrip("/") + "/" if kind == "tvshow" else path
+        if ids is not None:
+            self.ids[(kind, path)] = dict(ids)
         return kid
 
-    def put_on_disk(self, kind: str, path: str) -> None:
-        self.on_disk.append((kind, path.rstrip("/") + "/" if kind == "tvshow" else path))
+    def put_on_disk(self, kind: str, path: str, ids: dict[str, str] | None = None) -> None:
+        """What a Scan would find there; `ids` are the uniqueids of its NFO (the scan reads them)."""
+        path = path.rstrip("/") + "/" if kind == "tvshow" else path
+        self.on_disk.append((kind, path))
+        if ids is not None:
+            self.ids[(kind, path)] = dict(ids)
 
     def rpc_methods(self) -> list[str]:
         return [c.method for c in self.rpc]
@@ -204,8 +211,19 @@ class KodiEmulator(_Server):
             return "OK"
         for kind, (name, key, idf) in self.VIDEO.items():
             if method == name:
-                items = [{idf: kid, "label": path.rstrip("/").rsplit("/", 1)[-1], "file": path}
-                         for kid, path in sorted(self.items[kind].items()) if _match(path, p.get("filter"))]
+                props = set(p.get("properties") or ())
+                items = []
+                for kid, path in sorted(self.items[kind].items()):
+                    if not _match(path, p.get("filter")):
+                        continue
+                    item = {idf: kid, "label": path.rstrip("/").rsplit("/", 1)[-1]}
+                    if "file" in props:
+                        item["file"] = path
+                    if "uniqueid" in props:
+                        item["uniqueid"] = dict(self.ids.get((kind, path), {}))
+                    if "title" in props:
+                        item["title"] = item["label"]
+                    items.append(item)
                 return {"limits": {"start": 0, "end": len(items), "total": len(items)}, key: items}
         if method in self.REFRESH:
             kind, idf = self.REFRESH[method]
