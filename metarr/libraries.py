@@ -18,6 +18,17 @@ class LibraryError(ValueError):
     pass
 
 
+class LibraryNameTaken(LibraryError):
+    """Another library has this name (names are how the CLI and the UI tell libraries apart)."""
+
+
+def check_name_free(name: str, except_id: int | None = None) -> None:
+    q = Library.select(Library.id, Library.name)
+    for lib in q:
+        if lib.id != except_id and lib.name.strip().casefold() == name.strip().casefold():
+            raise LibraryNameTaken(f"a library named '{lib.name}' already exists (library {lib.id})")
+
+
 @dataclass(frozen=True)
 class LibraryInput:
     name: str
@@ -63,6 +74,7 @@ def create(db, inp: LibraryInput) -> Library:
     root = normalise_root(inp.path, settings.get(db, "ui.browse_roots") or ("/",))
     now = time.time()
     with write_tx(db):
+        check_name_free(inp.name)
         check_overlap(root, [(lib.id, lib.path) for lib in Library.select(Library.id, Library.path)])
         return Library.create(name=inp.name.strip(), kind=inp.kind, path=str(root), watch=inp.watch,
                               auto_enrich=inp.auto_enrich, auto_publish=inp.auto_publish, auto_sync=inp.auto_sync,
@@ -80,6 +92,8 @@ def update(db, lib_id: int, changes: dict) -> Library | None:
         for k, v in changes.items():
             if k not in UPDATABLE:
                 raise LibraryError(f"'{k}' cannot be changed")
+            if k == "name":
+                check_name_free(str(v), except_id=lib_id)
             setattr(lib, k, v)
         lib.updated_at = time.time()
         lib.save()

@@ -13,7 +13,7 @@ import sys
 import threading
 import time
 
-from metarr.config import ConfigError, ensure_api_key, load_config
+from metarr.config import ConfigError, load_config
 from metarr.logsetup import setup_logging
 
 log = logging.getLogger("metarr")
@@ -70,6 +70,7 @@ def cmd_serve(args) -> int:
     s = _services(args, "serve")
     app = create_app(s)
     log.info("Metarr listening on http://%s:%d (data dir %s)", s.config.host, s.config.port, s.config.data_dir)
+    print(serve_banner(s.config), flush=True)
     web.run_app(app, sock=sock, access_log=None, print=None, shutdown_timeout=10)
     return 0
 
@@ -102,17 +103,47 @@ def cmd_migrate(args) -> int:
     return 0
 
 
+def serve_banner(config) -> str:
+    """What a user needs after `metarr serve`: where to open it, where its data is, how to log in."""
+    host = "localhost" if config.host in ("0.0.0.0", "::", "") else config.host
+    key = ("from METARR_API_KEY" if config.api_key_env
+           else f"in {config.data_dir / 'api_key'} (print it with `metarr apikey`)")
+    return (f"Metarr is running: open http://{host}:{config.port}/ (listening on {config.host}:{config.port})\n"
+            f"  data directory: {config.data_dir}\n"
+            f"  API key: {key}\n"
+            f"  stop with Ctrl+C")
+
+
 def cmd_apikey(args) -> int:
-    print(ensure_api_key(load_config()))
+    """The key `serve` uses, from the same data directory; never a new one (a key made here would
+    not be the running service's)."""
+    config = load_config()
+    if config.api_key_env:
+        print(config.api_key_env)
+        return 0
+    path = config.data_dir / "api_key"
+    key = path.read_text().strip() if path.is_file() else ""
+    if not key:
+        print(f"metarr: no API key in {config.data_dir}: `metarr serve` makes one at its first start there. "
+              "Run this where you started the service, or set METARR_DATA_DIR to its data directory.",
+              file=sys.stderr)
+        return 1
+    print(key)
     return 0
 
 
 def cmd_jobs(args) -> int:
+    from metarr import clitext
     from metarr.jobs import store
+    from metarr.jobs.model import STATUSES
     from metarr.timefmt import iso
     s = _services(args, "cli", console=False)
     if args.action == "list":
         statuses = [x for x in (args.status or "").split(",") if x]
+        err = clitext.bad_statuses(statuses, STATUSES)
+        if err:
+            print(f"metarr: {err}", file=sys.stderr)
+            return 2
         rows, total = store.list_jobs(s.db, statuses or None, None, args.limit, 0, "-id")
         for r in rows:
             prog = f"{r['progress_current']}/{r['progress_total']}" if r["progress_total"] else ""
@@ -131,7 +162,7 @@ def cmd_jobs(args) -> int:
             print(f"{jid}: {status or 'not found'}")
     elif args.action == "stats":
         st = store.stats(s.db, time.time())
-        print(json.dumps({k: v for k, v in vars(st).items()}, indent=2))
+        print(json.dumps(vars(st), indent=2) if args.json else clitext.stats_table(st))
     return 0
 
 
@@ -175,11 +206,13 @@ def cmd_doctor(args) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="metarr", description="Metadata and artwork manager for media libraries")
+    p.add_argument("--version", action="version", version=f"metarr {_version()}")
     sub = p.add_subparsers(dest="command", required=True)
     sub.add_parser("serve", help="run the web service, actors and workers").set_defaults(fn=cmd_serve)
     sub.add_parser("worker", help="run workers only (scale-out on PostgreSQL)").set_defaults(fn=cmd_worker)
     sub.add_parser("migrate", help="apply database migrations").set_defaults(fn=cmd_migrate)
-    sub.add_parser("apikey", help="print the API key").set_defaults(fn=cmd_apikey)
+    sub.add_parser("apikey", help="print the API key of the service using this data directory").set_defaults(
+        fn=cmd_apikey)
     sub.add_parser("doctor", help="check the environment").set_defaults(fn=cmd_doctor)
     j = sub.add_parser("jobs", help="list or retry jobs")
     j.add_argument("action", choices=("list", "retry", "stats"))
@@ -187,10 +220,19 @@ def build_parser() -> argparse.ArgumentParser:
     j.add_argument("--status", default="")
     j.add_argument("--limit", type=int, default=50)
     j.add_argument("--dead", action="store_true", help="retry every dead job")
+    j.add_argument("--json", action="store_true", help="stats as JSON, for scripts")
     j.set_defaults(fn=cmd_jobs)
     for extra in _extra_commands():
         extra(sub)
     return p
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+    try:
+        return version("metarr")
+    except PackageNotFoundError:
+        return "unknown (not installed)"
 
 
 def _extra_commands():

@@ -1,6 +1,7 @@
 """Further `metarr` sub-commands: libraries, headless phases with a progress bar, recycle bin."""
 from __future__ import annotations
 
+import asyncio
 import os
 import sys
 import threading
@@ -39,7 +40,7 @@ def cmd_library(args) -> int:
             lib = libraries.create(s.db, libraries.LibraryInput(args.name, args.kind, os.path.abspath(args.path),
                                                                 watch=not args.no_watch))
         except libraries.LibraryError as e:
-            print(f"error: {e}", file=sys.stderr)
+            print(f"metarr: {e}", file=sys.stderr)
             return 1
         print(f"library {lib.id} '{lib.name}' ({lib.kind}) at {lib.path}")
     elif args.action == "list":
@@ -114,7 +115,8 @@ def run_phase_headless(phase: str, target: str | None, timeout: float = 24 * 360
         print("no libraries yet: metarr library add NAME PATH --kind movie", file=sys.stderr)
         return 1
     bar = ProgressBar()
-    s.bus.subscribe(lambda e: bar.show(f"{e.data.get('phase', '')} {e.data.get('path', '')}",
+    from metarr.clitext import phase_words
+    s.bus.subscribe(lambda e: bar.show(f"{phase_words(e.data.get('phase', ''))} {e.data.get('path', '')}",
                                        e.data.get("current", 0), e.data.get("total", 0))
                     if e.type == "scan.progress" else None)
     system = ActorSystem(s)
@@ -265,17 +267,45 @@ def cmd_demo(args) -> int:
     from .keys import services_key
     app = create_app(s)
 
+    base = f"http://{'localhost' if s.config.host in ('0.0.0.0', '::') else s.config.host}:{s.config.port}"
+
     async def kick(app):
         ledger = app[services_key].actor("ledger")
         libs = [x.id for x in Library.select(Library.id)]
         ledger.enqueue.defer([chain.library_job("scan", i) for i in libs])
+        app["demo_watch"] = asyncio.get_running_loop().create_task(_demo_progress(app, base))
     app.on_startup.append(kick)
     from .keys import api_key_key
     key = app[api_key_key]
-    print(f"Metarr demo on http://{s.config.host}:{s.config.port}  (API key: {key})")
-    print(f"library: {lib}   data: {s.config.data_dir}")
+    print(f"Metarr demo on {base}/  (API key: {key})")
+    print(f"library: {lib}   data: {s.config.data_dir}", flush=True)
     aioweb.run_app(app, host=s.config.host, port=s.config.port, access_log=None, print=None)
     return 0
+
+
+async def _demo_progress(app, base: str) -> None:
+    """The demo's chain as it runs, one line per change, then what needs a decision and where."""
+    from metarr import attention
+    from metarr.clitext import chain_progress
+    from metarr.jobs import store
+
+    from .keys import bridge_key, services_key
+    s = app[services_key]
+    bridge = app[bridge_key]
+    last, idle = "", 0
+    while idle < 3:
+        await asyncio.sleep(1.0)
+        st = await bridge.run(store.stats, s.db, time.time())
+        line = chain_progress(st.by_type)
+        if line and line != last:
+            print(f"  {line}", flush=True)
+            last = line
+        idle = idle + 1 if line and st.due == st.running == st.retrying == 0 else 0
+    items = await bridge.run(attention.not_identified, None)
+    for text in attention.summary_lines(items, base):
+        print(text)
+    print(f"Demo ready: open {base}/" + (f" — {items[0]['title']} needs your decision: {base}{items[0]['path']}"
+                                         if items else ""), flush=True)
 
 
 def add_demo(sub) -> None:

@@ -6,6 +6,7 @@ from typing import Any, Literal
 
 Status = Literal["pending", "running", "succeeded", "dead", "cancelled"]
 ACTIVE = ("pending", "running")
+STATUSES: tuple[str, ...] = ("pending", "running", "succeeded", "dead", "cancelled")
 FINISHED = ("succeeded", "dead", "cancelled")
 
 # SPEC §4 default priorities (1 = highest)

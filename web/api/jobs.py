@@ -6,6 +6,7 @@ import time
 from aiohttp import web
 
 from metarr.jobs import store
+from metarr.jobs.model import STATUSES
 from metarr.timefmt import iso
 
 from ..envelope import ApiError, not_found, ok
@@ -13,7 +14,6 @@ from ..keys import bridge_key, services_key
 from ..validate import csv_param, int_param, paging, path_id
 
 routes = web.RouteTableDef()
-STATUSES = ("pending", "running", "succeeded", "dead", "cancelled")
 
 
 def job_json(d: dict, full: bool = False) -> dict:

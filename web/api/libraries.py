@@ -43,6 +43,8 @@ async def create_library(request: web.Request) -> web.Response:
     s = request.app[services_key]
     try:
         lib = await request.app[bridge_key].run(libraries.create, s.db, inp)
+    except libraries.LibraryNameTaken as e:
+        raise ApiError(409, "conflict", str(e)) from None
     except libraries.LibraryError as e:
         raise bad_request(str(e)) from None
     s.bus.publish("entity.updated", entity="library", id=lib.id, action="created")
@@ -73,6 +75,8 @@ async def update_library(request: web.Request) -> web.Response:
     s = request.app[services_key]
     try:
         lib = await request.app[bridge_key].run(libraries.update, s.db, lid, changes)
+    except libraries.LibraryNameTaken as e:
+        raise ApiError(409, "conflict", str(e)) from None
     except libraries.LibraryError as e:
         raise bad_request(str(e)) from None
     if lib is None:

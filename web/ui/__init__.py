@@ -78,8 +78,14 @@ async def run(request, fn, *args):
 @routes.get("/login")
 async def login_form(request: web.Request) -> web.Response:
     nxt = request.query.get("next", "/")
-    return aiohttp_jinja2.render_template("login.html", request, {"next": nxt if nxt.startswith("/") else "/",
-                                                                  "error": None})
+    return _login_page(request, nxt if nxt.startswith("/") else "/", None)
+
+
+def _login_page(request: web.Request, nxt: str, error: str | None, status: int = 200) -> web.Response:
+    # the hint names the data directory: `metarr apikey` must be run against the same one
+    data_dir = str(request.app[services_key].config.data_dir)
+    return aiohttp_jinja2.render_template("login.html", request, {"next": nxt, "error": error, "data_dir": data_dir},
+                                          status=status)
 
 
 @routes.post("/login")
@@ -95,8 +101,7 @@ async def login(request: web.Request) -> web.Response:
     wait = guard.throttle.retry_after(addr, time.time())
     if wait > 0:
         log.warning("login from %s refused: too many failed logins (retry in %.0f s)", addr, wait)
-        resp = aiohttp_jinja2.render_template("login.html", request, {
-            "next": nxt, "error": f"Too many failed logins. Try again in {int(wait) + 1} seconds."}, status=429)
+        resp = _login_page(request, nxt, f"Too many failed logins. Try again in {int(wait) + 1} seconds.", 429)
         resp.headers["Retry-After"] = str(int(wait) + 1)
         return resp
     stored = await run(request, settings.get, s.db, "ui.password")
@@ -109,7 +114,7 @@ async def login(request: web.Request) -> web.Response:
         earned = guard.throttle.failed(addr, time.time())
         log.warning("failed login from %s%s", addr, f"; locked out for {earned:.0f} s" if earned else "")
         # the form again with a message (a 401 here would only add a console error in the browser)
-        return aiohttp_jinja2.render_template("login.html", request, {"next": nxt, "error": "Wrong key or password."})
+        return _login_page(request, nxt, "Wrong key or password.")
     guard.throttle.succeeded(addr)
     resp = web.HTTPFound(nxt)
     sid = await run(request, request.app[session_book_key].open, s.db, auth.SESSION_TTL)
