@@ -14,7 +14,7 @@ from metarr.assets.paced import paced
 from metarr.db.database import connection, is_sqlite
 from metarr.sources import shared
 from metarr.sources.budget import budget_for
-from metarr.sources.ratelimit import DEFAULT_LIMITS
+from metarr.sources.registry import default_limits
 
 from .base import MetarrActor
 
@@ -67,7 +67,7 @@ class AssetCache(MetarrActor):
         cfg = self.services.config
         s = self.services
         key, lim = budget_for(url, cfg.provider_urls, cfg.provider_limits,
-                              {k: v for k, v in cfg.provider_limits.items() if k not in DEFAULT_LIMITS})
+                              {k: v for k, v in cfg.provider_limits.items() if k not in default_limits()})
         reserve = pause = None
         if not is_sqlite(self.db):
             # several worker processes: the host's budget is the database row every process reserves from

@@ -6,24 +6,11 @@ import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .sources import registry
 from .sources.ratelimit import parse_limits
 
-PROVIDER_URL_VARS = {
-    "tmdb": ("METARR_TMDB_URL", "https://api.themoviedb.org/3"),
-    "tmdb_image": ("METARR_TMDB_IMAGE_URL", "https://image.tmdb.org/t/p"),
-    "tvdb": ("METARR_TVDB_URL", "https://api4.thetvdb.com/v4"),
-    "fanart": ("METARR_FANART_URL", "https://webservice.fanart.tv/v3"),
-    "musicbrainz": ("METARR_MUSICBRAINZ_URL", "https://musicbrainz.org/ws/2"),
-    "coverart": ("METARR_COVERART_URL", "https://coverartarchive.org"),
-    "omdb": ("METARR_OMDB_URL", "https://www.omdbapi.com"),
-}
-PROVIDER_KEY_VARS = {
-    "tmdb": "METARR_TMDB_API_KEY",
-    "tvdb": "METARR_TVDB_API_KEY",
-    "fanart": "METARR_FANART_API_KEY",
-    "omdb": "METARR_OMDB_API_KEY",
-}
-SECRET_ENV = ("METARR_API_KEY", *PROVIDER_KEY_VARS.values())
+# the provider URL and key variables come from the source descriptors (metarr/sources/registry.py)
+SECRET_ENV = ("METARR_API_KEY", *registry.key_vars().values())
 
 
 class ConfigError(ValueError):
@@ -102,8 +89,8 @@ def _load(env: dict[str, str]) -> Config:
         port=_num(env, "METARR_PORT", int, 3000),
         api_key_env=env.get("METARR_API_KEY") or None,
         log_level=(env.get("METARR_LOG_LEVEL") or "INFO").upper(),
-        provider_urls={name: (env.get(var) or default).rstrip("/") for name, (var, default) in PROVIDER_URL_VARS.items()},
-        provider_keys={name: env[var] for name, var in PROVIDER_KEY_VARS.items() if env.get(var)},
+        provider_urls={name: (env.get(var) or default).rstrip("/") for name, (var, default) in registry.url_vars().items()},
+        provider_keys={name: env[var] for name, var in registry.key_vars().items() if env.get(var)},
         allow_hosts=_csv(env.get("METARR_ALLOW_HOSTS")),
         trusted_proxies=_csv(env.get("METARR_TRUSTED_PROXIES")),
         lease_seconds=_num(env, "METARR_LEASE_SECONDS", float, 30.0),

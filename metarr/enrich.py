@@ -25,7 +25,7 @@ from .db.media import (
     Season,
     Series,
 )
-from .sources import fanart, musicbrainz, omdb, tmdb, tvdb
+from .sources import fanart, musicbrainz, omdb, registry, tmdb, tvdb
 from .sources.http import Call, NotFound, ProviderError, Unavailable
 from .sources.models import Art, Metadata
 
@@ -274,12 +274,21 @@ def enrich_movie(db, ctx: Ctx, movie_id: int) -> EnrichResult:
         if ratings:
             res.changed += md.apply(db, "movie", movie_id, md.Update("provider:omdb", ratings=tuple(
                 md.RatingEntry(r.source, r.value, r.votes, r.max, False) for r in ratings)))
-    if "fanart" in ctx.configured:
-        arts += _safe(res, "fanart", fanart.movie_art, ctx.call, str(tmdb_id), default=[]) or []
+    arts += _more_art(res, ctx, "movie", {"tmdb": str(tmdb_id), "imdb": imdb_id or ""})
     res.candidates = store_candidates(db, "movie", movie_id, arts, ctx.language, res)
     res.selected = auto_select(db, "movie", movie_id, res=res)
     _finish(db, Movie, movie_id, m.state, res)
     return res
+
+
+def _more_art(res: EnrichResult, ctx: Ctx, kind: str, ids: dict[str, str]) -> list:
+    """Candidates from the artwork-only sources declared for this kind (sources/registry.py)."""
+    ids = {k: v for k, v in ids.items() if v and v != "None"}
+    out: list = []
+    for name, fetch in registry.art_fetchers(kind):
+        if name in ctx.configured:
+            out += _safe(res, name, fetch, ctx.call, ids, default=[]) or []
+    return out
 
 
 # ------------------------------------------------------------------ TV
@@ -350,8 +359,7 @@ def enrich_series(db, ctx: Ctx, series_id: int) -> EnrichResult:
         else:
             for e in _safe(res, "tvdb", tvdb.episodes, ctx.call, tvdb_id, default=[]) or []:
                 episodes.setdefault((e.season, e.episode), []).append(("tvdb", e))
-    if "fanart" in ctx.configured and tvdb_id:
-        arts += _safe(res, "fanart", fanart.tv_art, ctx.call, tvdb_id, default=[]) or []
+    arts += _more_art(res, ctx, "series", {"tvdb": str(tvdb_id or ""), "tmdb": str(tmdb_id or "")})
     # episodes we have on disk get their metadata; season art goes to the season
     for ep in list(Episode.select().where((Episode.series_id == series_id) & Episode.deleted_at.is_null(True))):
         for provider, info in episodes.get((ep.season, ep.episode), []):

@@ -6,6 +6,7 @@ import difflib
 import re
 import unicodedata
 
+from .sources import registry
 from .sources.models import Art, SearchHit
 
 IDEAL = {  # slot: (width, height)
@@ -13,7 +14,6 @@ IDEAL = {  # slot: (width, height)
     "banner": (758, 140), "clearlogo": (800, 310), "clearart": (1000, 562), "discart": (1000, 1000),
     "keyart": (2000, 3000), "characterart": (1000, 1399),
 }
-PROVIDER_TRUST = {"tmdb": 10, "fanart": 9, "tvdb": 8, "coverart": 8, "musicbrainz": 8}
 # per slot: the order of languages wanted; "user" is the library language, None = no text
 DEFAULT_LANG_PREFS = {"poster": ["user", "en", None], "fanart": [None, "user", "en"], "landscape": ["user", "en", None],
                       "clearlogo": ["user", "en"], "clearart": ["user", "en"], "banner": ["user", "en"],
@@ -77,7 +77,7 @@ def art_score(art: Art, slot: str, user_lang: str, prefs: list | None = None) ->
         votes = (art.vote_average / 10) * min(art.votes / 20, 1) * 15
     else:
         votes = min(art.likes, 15) + min(art.votes, 5) * 0.5
-    trust = PROVIDER_TRUST.get(art.provider, 5)
+    trust = registry.trust().get(art.provider, 5)   # declared per source (metarr/sources/registry.py)
     parts = {"resolution": round(res, 2), "aspect": round(aspect, 2), "language": round(lang, 2),
              "votes": round(votes, 2), "provider": trust}
     return round(sum(parts.values()), 2), parts

@@ -198,7 +198,8 @@ def cmd_doctor(args) -> int:
         line(watches >= 8192, "inotify watches", f"{watches} (raise fs.inotify.max_user_watches for big libraries)")
     except OSError:
         line(True, "inotify watches", "not Linux; the watcher polls")
-    for name in ("tmdb", "tvdb", "fanart", "omdb"):
+    from metarr.sources import registry
+    for name in registry.key_vars():
         has = name in config.provider_keys
         print(f"{'ok  ' if has else 'info'} provider {name}: {'key set' if has else 'no key (provider disabled)'}")
     return 1 if problems else 0

@@ -15,7 +15,8 @@ import time
 from contextlib import contextmanager
 from urllib.parse import urlsplit
 
-from .ratelimit import DEFAULT_LIMITS, Limits, LocalPacer
+from .ratelimit import Limits, LocalPacer
+from .registry import default_limits
 
 # artwork hosts (reference/external-apis.md, reliability-performance.md): CDNs without a published
 # number get a polite pace; Cover Art Archive is MusicBrainz's and keeps its strict spacing
@@ -40,8 +41,9 @@ def budget_for(url: str, provider_urls: dict[str, str], provider_limits: dict[st
     """(budget key, limits) for a download of `url` (pure)."""
     host = host_of(url)
     for name, base in provider_urls.items():
-        if name in DEFAULT_LIMITS and host_of(base) == host:
-            return name, provider_limits.get(name, DEFAULT_LIMITS[name])
+        defaults = default_limits()
+        if name in defaults and host_of(base) == host:
+            return name, provider_limits.get(name, defaults[name])
     bare = host.rsplit(":", 1)[0]
     lim = host_limits.get(host) or host_limits.get(bare) or DEFAULT_HOST_LIMITS.get(bare, OTHER_HOST)
     return f"h:{host}"[:32], lim   # 32: the shared limit row's key (a cut key only shares a budget)

@@ -73,20 +73,11 @@ class Limits:
     concurrency: int
 
 
-# documented or conservative defaults (reference/reliability-performance.md §B)
-DEFAULT_LIMITS = {
-    "tmdb": Limits(20.0, 10, 8),        # soft ceiling ~40-50 rps: at most 30 in any second
-    "tvdb": Limits(10.0, 10, 4),        # no published number
-    "fanart": Limits(5.0, 5, 4),        # no published number
-    "musicbrainz": Limits(1.0, 1, 1),   # 1 rps average, strict spacing
-    "coverart": Limits(1.0, 1, 1),      # hosted by MusicBrainz
-    "omdb": Limits(2.0, 2, 2),          # 1,000 requests per day on a free key
-}
-
-
 def parse_limits(text: str) -> dict[str, Limits]:
     """`METARR_PROVIDER_LIMITS`: `tmdb=38/1/8,fanart=5` — requests per second, then optionally the
     burst and the concurrency; what is left out keeps the provider's default."""
+    from .registry import default_limits  # the sources declare their own defaults
+    defaults = default_limits()
     out: dict[str, Limits] = {}
     for part in (p.strip() for p in text.split(",")):
         if not part:
@@ -94,10 +85,10 @@ def parse_limits(text: str) -> dict[str, Limits]:
         name, _, spec = part.partition("=")
         name = name.strip().lower()
         is_host = "." in name or ":" in name or name == "localhost"   # an artwork host: image.tmdb.org=10/5/4
-        if name not in DEFAULT_LIMITS and not is_host:
+        if name not in defaults and not is_host:
             raise ValueError(f"METARR_PROVIDER_LIMITS: unknown provider {name!r} "
-                             f"(one of {', '.join(sorted(DEFAULT_LIMITS))}, or an artwork host name)")
-        base = DEFAULT_LIMITS.get(name) or Limits(10.0, 5, 4)
+                             f"(one of {', '.join(sorted(defaults))}, or an artwork host name)")
+        base = defaults.get(name) or Limits(10.0, 5, 4)
         fields = [f.strip() for f in spec.split("/")]
         try:
             rps = float(fields[0])

@@ -14,10 +14,10 @@ from collections import defaultdict
 
 from ..db.database import connection, is_sqlite
 from ..jobs.retry import backoff_delay
-from . import shared
+from . import registry, shared
 from .budget import Budgets
 from .http import AuthError, Endpoint, NotFound, ProviderError, RateLimited, Request, Unavailable, fetch
-from .ratelimit import DEFAULT_LIMITS, CircuitBreaker
+from .ratelimit import CircuitBreaker
 
 log = logging.getLogger(__name__)
 MAX_TRIES = 4
@@ -26,20 +26,7 @@ MAX_RESERVES = 5
 
 
 def endpoints_from_config(config) -> dict[str, Endpoint]:
-    u, k = config.provider_urls, config.provider_keys
-    eps: dict[str, Endpoint] = {
-        "musicbrainz": Endpoint(u["musicbrainz"], params={"fmt": "json"}, timeout=30.0, throttle_503=True),
-        "coverart": Endpoint(u["coverart"], timeout=30.0, throttle_503=True),
-    }
-    if "tmdb" in k:
-        eps["tmdb"] = Endpoint(u["tmdb"], params={"api_key": k["tmdb"]})   # v3 keys go in api_key=, not Bearer
-    if "tvdb" in k:
-        eps["tvdb"] = Endpoint(u["tvdb"])   # Bearer token from /login, added on first use
-    if "fanart" in k:
-        eps["fanart"] = Endpoint(u["fanart"], params={"api_key": k["fanart"]})
-    if "omdb" in k:
-        eps["omdb"] = Endpoint(u["omdb"], params={"apikey": k["omdb"]})
-    return eps
+    return registry.endpoints(config.provider_urls, config.provider_keys)
 
 
 class ProviderTraffic:
@@ -50,7 +37,7 @@ class ProviderTraffic:
         self.config = config
         self.db = db
         self.loop = loop
-        self.limits = dict(DEFAULT_LIMITS, **config.provider_limits, **(limits or {}))
+        self.limits = dict(registry.default_limits(), **config.provider_limits, **(limits or {}))
         self.endpoints = endpoints_from_config(config)
         for name, seconds in (timeouts or {}).items():
             if name in self.endpoints:
@@ -84,7 +71,7 @@ class ProviderTraffic:
         with connection(self.db):
             db_state = shared.state(self.db)
         out = {}
-        for p in sorted(set(self.endpoints) | set(DEFAULT_LIMITS)):
+        for p in sorted(set(self.endpoints) | set(registry.default_limits())):
             b = self.breakers[p]
             st = db_state.get(p, {})
             state = "unconfigured" if p not in self.endpoints else (

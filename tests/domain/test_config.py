@@ -4,7 +4,10 @@ from __future__ import annotations
 import pytest
 
 from metarr.config import ConfigError, load_config
-from metarr.sources.ratelimit import DEFAULT_LIMITS, Limits, parse_limits
+from metarr.sources.ratelimit import Limits, parse_limits
+from metarr.sources.registry import default_limits
+
+DEFAULT_LIMITS = default_limits()
 
 
 def test_provider_limits_override_only_what_is_given():

@@ -1,6 +1,9 @@
 """Request budgets per host: shared between API and artwork on one host, no burst after a restart."""
 from metarr.sources.budget import Budgets, budget_for, host_of
-from metarr.sources.ratelimit import DEFAULT_LIMITS, Limits, parse_limits
+from metarr.sources.ratelimit import Limits, parse_limits
+from metarr.sources.registry import default_limits
+
+DEFAULT_LIMITS = default_limits()
 
 
 def test_a_new_process_starts_without_burst_credit():

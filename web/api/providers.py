@@ -7,22 +7,14 @@ import asyncio
 from aiohttp import web
 
 from metarr import settings
-from metarr.sources.http import ProviderError, Request
+from metarr.sources import registry
+from metarr.sources.http import ProviderError
 
 from ..envelope import ApiError, bad_request, not_found, ok
 from ..keys import bridge_key, services_key
 from ..validate import json_body
 
 routes = web.RouteTableDef()
-PROBES = {
-    "tmdb": Request("tmdb", "/configuration", cache_ttl=0),
-    "tvdb": Request("tvdb", "/search", (("query", "test"), ("type", "series")), cache_ttl=0),
-    "fanart": Request("fanart", "/movies/603", cache_ttl=0, not_found_ok=True),
-    "musicbrainz": Request("musicbrainz", "/artist", (("query", "test"), ("limit", "1")), cache_ttl=0),
-    "coverart": Request("coverart", "/release-group/00000000-0000-0000-0000-000000000000", cache_ttl=0,
-                        not_found_ok=True),
-    "omdb": Request("omdb", "/", (("i", "tt0063350"),), cache_ttl=0),
-}
 
 
 async def _status(request) -> dict:
@@ -45,7 +37,7 @@ async def list_providers(request: web.Request) -> web.Response:
 @routes.route("PATCH", "/api/v1/providers/{name}")
 async def update_provider(request: web.Request) -> web.Response:
     name = request.match_info["name"]
-    if name not in PROBES:
+    if registry.get(name) is None:
         raise not_found(f"provider {name!r}")
     body = await json_body(request)
     enabled = body.get("enabled")
@@ -64,12 +56,13 @@ async def update_provider(request: web.Request) -> web.Response:
 @routes.post("/api/v1/providers/{name}/test")
 async def test_provider(request: web.Request) -> web.Response:
     name = request.match_info["name"]
-    if name not in PROBES:
+    source = registry.get(name)
+    if source is None:
         raise not_found(f"provider {name!r}")
     s = request.app[services_key]
     gw = s.actor("gateway")
     try:
-        fut = await request.app[bridge_key].ask(lambda: gw.submit(PROBES[name]), timeout=10)
+        fut = await request.app[bridge_key].ask(lambda: gw.submit(source.probe), timeout=10)
         await asyncio.wait_for(asyncio.wrap_future(fut), 60)
     except ProviderError as e:
         return ok({"name": name, "ok": False, "message": str(e)})

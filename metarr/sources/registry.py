@@ -1,0 +1,121 @@
+"""The provider seam: one descriptor per metadata/artwork source, read by the configuration (URL and
+key variables), the gateway (endpoints, default limits), scoring (trust), enrichment (artwork-only
+sources by entity kind) and the providers API (the connection test). A new source is its module
+(requests and parsing), one entry here, and its emulator in web/demo/emulation/."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from . import fanart
+from .http import Call, Endpoint, Request
+from .models import Art
+from .ratelimit import Limits
+
+ArtFetcher = Callable[[Call, dict[str, str]], list[Art]]   # (call, ids Metarr holds) -> candidates
+
+
+@dataclass(frozen=True)
+class Source:
+    name: str
+    label: str
+    url_var: str
+    default_url: str
+    key_var: str | None             # None: works without a key (MusicBrainz, Cover Art Archive)
+    limits: Limits                  # default pacing; METARR_PROVIDER_LIMITS overrides
+    trust: int                      # artwork scoring: how much its images are preferred
+    probe: Request                  # one cheap real request for "test connection"
+    endpoint: Callable[[str, str | None], Endpoint]   # (base URL, key) -> how requests are made
+    art: dict[str, ArtFetcher] = field(default_factory=dict)   # artwork-only lookups by entity kind
+
+
+def _tmdb(url: str, key: str | None) -> Endpoint:
+    return Endpoint(url, params={"api_key": key or ""})      # v3 keys go in api_key=, not Bearer
+
+
+def _fanart(url: str, key: str | None) -> Endpoint:
+    return Endpoint(url, params={"api_key": key or ""})
+
+
+def _omdb(url: str, key: str | None) -> Endpoint:
+    return Endpoint(url, params={"apikey": key or ""})
+
+
+def _tvdb(url: str, key: str | None) -> Endpoint:
+    return Endpoint(url)      # Bearer token from /login, added on first use
+
+
+def _musicbrainz(url: str, key: str | None) -> Endpoint:
+    return Endpoint(url, params={"fmt": "json"}, timeout=30.0, throttle_503=True)
+
+
+def _coverart(url: str, key: str | None) -> Endpoint:
+    return Endpoint(url, timeout=30.0, throttle_503=True)
+
+
+def _fanart_movie(call: Call, ids: dict[str, str]) -> list[Art]:
+    ident = ids.get("tmdb") or ids.get("imdb")
+    return fanart.movie_art(call, ident) if ident else []
+
+
+def _fanart_series(call: Call, ids: dict[str, str]) -> list[Art]:
+    return fanart.tv_art(call, int(ids["tvdb"])) if ids.get("tvdb") else []
+
+
+# documented or conservative limits: reference/reliability-performance.md §B
+SOURCES: tuple[Source, ...] = (
+    Source("tmdb", "TMDB", "METARR_TMDB_URL", "https://api.themoviedb.org/3", "METARR_TMDB_API_KEY",
+           Limits(20.0, 10, 8), 10, Request("tmdb", "/configuration", cache_ttl=0), _tmdb),   # soft ceiling ~40-50 rps
+    Source("tvdb", "TheTVDB", "METARR_TVDB_URL", "https://api4.thetvdb.com/v4", "METARR_TVDB_API_KEY",
+           Limits(10.0, 10, 4), 8, Request("tvdb", "/search", (("query", "test"), ("type", "series")), cache_ttl=0),
+           _tvdb),
+    Source("fanart", "Fanart.tv", "METARR_FANART_URL", "https://webservice.fanart.tv/v3", "METARR_FANART_API_KEY",
+           Limits(5.0, 5, 4), 9, Request("fanart", "/movies/603", cache_ttl=0, not_found_ok=True), _fanart,
+           art={"movie": _fanart_movie, "series": _fanart_series}),
+    Source("musicbrainz", "MusicBrainz", "METARR_MUSICBRAINZ_URL", "https://musicbrainz.org/ws/2", None,
+           Limits(1.0, 1, 1), 8, Request("musicbrainz", "/artist", (("query", "test"), ("limit", "1")), cache_ttl=0),
+           _musicbrainz),   # 1 rps average, strict spacing
+    Source("coverart", "Cover Art Archive", "METARR_COVERART_URL", "https://coverartarchive.org", None,
+           Limits(1.0, 1, 1), 8, Request("coverart", "/release-group/00000000-0000-0000-0000-000000000000",
+                                         cache_ttl=0, not_found_ok=True), _coverart),
+    Source("omdb", "OMDb", "METARR_OMDB_URL", "https://www.omdbapi.com", "METARR_OMDB_API_KEY",
+           Limits(2.0, 2, 2), 5, Request("omdb", "/", (("i", "tt0063350"),), cache_ttl=0), _omdb),   # 1,000/day free
+)
+
+# not a source of its own: TMDB's image host, paced by the TMDB budget when on the same host
+EXTRA_URL_VARS = {"tmdb_image": ("METARR_TMDB_IMAGE_URL", "https://image.tmdb.org/t/p")}
+
+
+def sources() -> tuple[Source, ...]:
+    return SOURCES
+
+
+def get(name: str) -> Source | None:
+    return next((s for s in SOURCES if s.name == name), None)
+
+
+def url_vars() -> dict[str, tuple[str, str]]:
+    return {**{s.name: (s.url_var, s.default_url) for s in SOURCES}, **EXTRA_URL_VARS}
+
+
+def key_vars() -> dict[str, str]:
+    return {s.name: s.key_var for s in SOURCES if s.key_var}
+
+
+def default_limits() -> dict[str, Limits]:
+    return {s.name: s.limits for s in SOURCES}
+
+
+def trust() -> dict[str, int]:
+    return {s.name: s.trust for s in SOURCES}
+
+
+def endpoints(urls: dict[str, str], keys: dict[str, str]) -> dict[str, Endpoint]:
+    """The sources that can be asked: keyless ones always, the others when their key is set."""
+    return {s.name: s.endpoint(urls[s.name], keys.get(s.name)) for s in SOURCES
+            if s.key_var is None or s.name in keys}
+
+
+def art_fetchers(kind: str) -> list[tuple[str, ArtFetcher]]:
+    """Artwork-only sources for an entity kind, in declaration order."""
+    return [(s.name, s.art[kind]) for s in SOURCES if kind in s.art]
