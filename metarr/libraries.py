@@ -10,6 +10,7 @@ from pathlib import Path
 from . import paths
 from .db.database import write_tx
 from .db.models import Library
+from .records import page
 
 KINDS = ("movie", "tv", "music")
 
@@ -65,7 +66,7 @@ def check_overlap(root: Path, others: list[tuple[int, str]], exclude_id: int | N
             raise LibraryError(f"path overlaps library {lid} ({other})")
 
 
-def create(db, inp: LibraryInput) -> Library:
+def create(db, inp: LibraryInput, bus=None) -> Library:
     if inp.kind not in KINDS:
         raise LibraryError(f"kind must be one of {', '.join(KINDS)}")
     if not inp.name.strip():
@@ -76,15 +77,18 @@ def create(db, inp: LibraryInput) -> Library:
     with write_tx(db):
         check_name_free(inp.name)
         check_overlap(root, [(lib.id, lib.path) for lib in Library.select(Library.id, Library.path)])
-        return Library.create(name=inp.name.strip(), kind=inp.kind, path=str(root), watch=inp.watch,
-                              auto_enrich=inp.auto_enrich, auto_publish=inp.auto_publish, auto_sync=inp.auto_sync,
-                              language=inp.language, created_at=now, updated_at=now)
+        lib = Library.create(name=inp.name.strip(), kind=inp.kind, path=str(root), watch=inp.watch,
+                             auto_enrich=inp.auto_enrich, auto_publish=inp.auto_publish, auto_sync=inp.auto_sync,
+                             language=inp.language, created_at=now, updated_at=now)
+    if bus is not None:
+        bus.publish("entity.updated", entity="library", id=lib.id, action="created")
+    return lib
 
 
 UPDATABLE = ("name", "enabled", "watch", "auto_enrich", "auto_publish", "auto_sync", "language", "ignore_patterns")
 
 
-def update(db, lib_id: int, changes: dict) -> Library | None:
+def update(db, lib_id: int, changes: dict, bus=None) -> Library | None:
     with write_tx(db):
         lib = Library.get_or_none(Library.id == lib_id)
         if lib is None:
@@ -97,7 +101,27 @@ def update(db, lib_id: int, changes: dict) -> Library | None:
             setattr(lib, k, v)
         lib.updated_at = time.time()
         lib.save()
-        return lib
+    if bus is not None:
+        bus.publish("entity.updated", entity="library", id=lib_id, action="updated")
+    return lib
+
+
+def remove(db, lib_id: int, bus=None) -> bool:
+    """Forget a library. Files on disk are never touched."""
+    with write_tx(db):
+        n = Library.delete().where(Library.id == lib_id).execute()
+    if n and bus is not None:
+        bus.publish("entity.updated", entity="library", id=lib_id, action="removed")
+    return bool(n)
+
+
+def list_page(limit: int, offset: int) -> tuple[list[dict], int]:
+    return page(Library.select().order_by(Library.id), to_dict, limit, offset)
+
+
+def get(lib_id: int) -> dict | None:
+    lib = Library.get_or_none(Library.id == lib_id)
+    return to_dict(lib) if lib else None
 
 
 def to_dict(lib: Library) -> dict:

@@ -29,7 +29,6 @@ def _find_library(name_or_id: str):
 
 def cmd_library(args) -> int:
     from metarr import libraries
-    from metarr.db.database import write_tx
     from metarr.db.models import Library
     s = _open()
     if args.action == "add":
@@ -52,8 +51,7 @@ def cmd_library(args) -> int:
         if lib is None:
             print("no such library", file=sys.stderr)
             return 1
-        with write_tx(s.db):
-            Library.delete().where(Library.id == lib.id).execute()
+        libraries.remove(s.db, lib.id, s.bus)
         print(f"removed library {lib.id} (files on disk untouched)")
     return 0
 

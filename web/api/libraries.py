@@ -4,13 +4,13 @@ from __future__ import annotations
 from aiohttp import web
 
 from metarr import libraries
-from metarr.db.database import write_tx
 from metarr.db.models import Library
 from metarr.jobs import chain
 
 from ..envelope import ApiError, bad_request, not_found, ok
 from ..keys import bridge_key, services_key
-from ..validate import field, json_body, paging, path_id
+from ..validate import field, json_body, path_id
+from .ops import call, get_by_id, listed, removed
 
 routes = web.RouteTableDef()
 PHASES = ("scan", "enrich", "publish", "verify")
@@ -18,13 +18,7 @@ PHASES = ("scan", "enrich", "publish", "verify")
 
 @routes.get("/api/v1/libraries")
 async def list_libraries(request: web.Request) -> web.Response:
-    limit, offset = paging(request)
-
-    def q():
-        rows = list(Library.select().order_by(Library.id).limit(limit).offset(offset))
-        return [libraries.to_dict(r) for r in rows], Library.select().count()
-    rows, total = await request.app[bridge_key].run(q)
-    return ok(rows, {"total": total, "limit": limit, "offset": offset})
+    return await listed(request, libraries.list_page)
 
 
 @routes.post("/api/v1/libraries")
@@ -42,22 +36,15 @@ async def create_library(request: web.Request) -> web.Response:
     )
     s = request.app[services_key]
     try:
-        lib = await request.app[bridge_key].run(libraries.create, s.db, inp)
+        lib = await request.app[bridge_key].run(libraries.create, s.db, inp, s.bus)
     except libraries.LibraryNameTaken as e:
         raise ApiError(409, "conflict", str(e)) from None
     except libraries.LibraryError as e:
         raise bad_request(str(e)) from None
-    s.bus.publish("entity.updated", entity="library", id=lib.id, action="created")
     return ok(libraries.to_dict(lib), status=201)
 
 
-@routes.get("/api/v1/libraries/{id}")
-async def get_library(request: web.Request) -> web.Response:
-    lid = path_id(request)
-    lib = await request.app[bridge_key].run(lambda: Library.get_or_none(Library.id == lid))
-    if lib is None:
-        raise not_found(f"library {lid}")
-    return ok(libraries.to_dict(lib))
+get_by_id(routes, "/api/v1/libraries/{id}", libraries.get, "library")
 
 
 @routes.route("PATCH", "/api/v1/libraries/{id}")
@@ -74,14 +61,13 @@ async def update_library(request: web.Request) -> web.Response:
         raise bad_request(f"cannot change: {', '.join(sorted(unknown))}")
     s = request.app[services_key]
     try:
-        lib = await request.app[bridge_key].run(libraries.update, s.db, lid, changes)
+        lib = await request.app[bridge_key].run(libraries.update, s.db, lid, changes, s.bus)
     except libraries.LibraryNameTaken as e:
         raise ApiError(409, "conflict", str(e)) from None
     except libraries.LibraryError as e:
         raise bad_request(str(e)) from None
     if lib is None:
         raise not_found(f"library {lid}")
-    s.bus.publish("entity.updated", entity="library", id=lid, action="updated")
     return ok(libraries.to_dict(lib))
 
 
@@ -90,14 +76,8 @@ async def delete_library(request: web.Request) -> web.Response:
     """Forget a library. Files on disk are never touched."""
     lid = path_id(request)
     s = request.app[services_key]
-
-    def rm():
-        with write_tx(s.db):
-            return Library.delete().where(Library.id == lid).execute()
-    if not await request.app[bridge_key].run(rm):
-        raise not_found(f"library {lid}")
-    s.bus.publish("entity.updated", entity="library", id=lid, action="removed")
-    return ok({"id": lid, "removed": True})
+    await call(request, libraries.remove, s.db, lid, s.bus, missing=f"library {lid}")
+    return ok(removed(lid))
 
 
 @routes.post("/api/v1/libraries/{id}/{phase}")

@@ -1,0 +1,39 @@
+"""Notification channels as the user configures them: a name, a URL (a JSON webhook, or any apprise
+URL), event filters (`*` patterns). Creating and removing one is published on the bus. Sending is
+metarr/notify.py. Blocking; worker threads only."""
+from __future__ import annotations
+
+import time
+
+from .db.database import write_tx
+from .db.media import NotificationChannel
+from .records import Invalid
+
+
+def channel_json(c: NotificationChannel) -> dict:
+    return {"id": c.id, "name": c.name, "url": c.url, "events": c.events or [], "enabled": c.enabled}
+
+
+def list_channels() -> list[dict]:
+    return [channel_json(c) for c in NotificationChannel.select().order_by(NotificationChannel.id)]
+
+
+def get_channel(cid: int) -> NotificationChannel | None:
+    return NotificationChannel.get_or_none(NotificationChannel.id == cid)
+
+
+def create_channel(db, bus, name: str, url: str, events: list, enabled: bool) -> dict:
+    if not all(isinstance(e, str) and e for e in events):
+        raise Invalid("'events' must be a list of event names (see notify events), '*' patterns allowed", "events")
+    with write_tx(db):
+        c = NotificationChannel.create(name=name, url=url, events=events, enabled=enabled, created_at=time.time())
+    bus.publish("entity.updated", entity="channel", id=c.id, action="created")
+    return channel_json(c)
+
+
+def remove_channel(db, bus, cid: int) -> bool:
+    with write_tx(db):
+        n = NotificationChannel.delete().where(NotificationChannel.id == cid).execute()
+    if n:
+        bus.publish("entity.updated", entity="channel", id=cid, action="removed")
+    return bool(n)
