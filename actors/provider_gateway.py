@@ -8,11 +8,17 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import threading
+import time
 
+from metarr import provider_keys
+from metarr.db.database import connection
+from metarr.logsetup import redact_also
 from metarr.sources.http import Request
 from metarr.sources.traffic import ProviderTraffic
 
 from .base import MetarrActor
+
+KEYS_FRESH = 10.0   # seconds
 
 
 class ProviderGateway(MetarrActor):
@@ -26,8 +32,9 @@ class ProviderGateway(MetarrActor):
         self.thread = threading.Thread(target=self.loop.run_forever, name="provider-loop", daemon=True)
         self.thread.start()
         limits, timeouts = self.options
+        self.keys_read_at = time.monotonic()
         self.traffic = ProviderTraffic(self.services.config, self.services.db, self.loop, limits, timeouts,
-                                       budgets=self.services.budgets)
+                                       budgets=self.services.budgets, keys=self._keys())
         asyncio.run_coroutine_threadsafe(self.traffic.open(), self.loop).result(10)
 
     def on_stop(self) -> None:
@@ -44,7 +51,26 @@ class ProviderGateway(MetarrActor):
         return asyncio.run_coroutine_threadsafe(self.traffic.run(req), self.loop)
 
     def configured(self) -> list[str]:
+        # keys entered in the UI (by this or another process) are picked up within KEYS_FRESH seconds
+        if time.monotonic() - self.keys_read_at > KEYS_FRESH:
+            self.reload_keys()
         return sorted(self.traffic.endpoints)
+
+    def reload_keys(self) -> list[str]:
+        """Read the provider keys again (environment first, then those entered in the UI)."""
+        self.keys_read_at = time.monotonic()
+        keys = self._keys()
+        for value in keys.values():
+            redact_also(value)
+        asyncio.run_coroutine_threadsafe(self._apply(keys), self.loop).result(10)
+        return sorted(self.traffic.endpoints)
+
+    async def _apply(self, keys: dict[str, str]) -> None:
+        self.traffic.set_keys(keys)
+
+    def _keys(self) -> dict[str, str]:
+        with connection(self.services.db):
+            return provider_keys.effective(self.services.config.provider_keys, self.services.db)
 
     def status(self) -> dict:
         return {"status": "ok", "providers": self.traffic.status()}

@@ -1,5 +1,6 @@
-"""What needs the user: the items that are not identified, and why, in one read model (the CLI's
-end-of-command summary reads it; a dashboard panel should too)."""
+"""What needs the user, in one read model: items not identified (and why), jobs that failed for
+good, verification problems, provider keys not set. The CLI's end-of-command summary and the
+dashboard's "needs attention" panel read it."""
 from __future__ import annotations
 
 from .db.media import Artist, Movie, Series
@@ -35,3 +36,43 @@ def summary_lines(items: list[dict], base_url: str, shown: int = 5) -> list[str]
     if len(items) > shown:
         lines.append(f"  … and {len(items) - shown} more: {base_url}/")
     return lines
+
+
+def dead_jobs(db, limit: int = 5) -> tuple[list[dict], int]:
+    """Jobs that failed for good (the latest few, and how many), each with its error."""
+    from .jobs import store
+    rows, total = store.list_jobs(db, ["dead"], None, limit, 0, "-id")
+    return [{"id": r["id"], "type": r["type"], "subject": r["subject"], "error": r["last_error"] or ""}
+            for r in rows], total
+
+
+def verification_problems(db) -> list[dict]:
+    """Per library, the problems its latest verification found (missing or changed files…)."""
+    from .db.models import Library
+    from .jobs import store
+    out = []
+    for lib in Library.select(Library.id, Library.name).order_by(Library.id):
+        rows, _ = store.list_jobs(db, ["succeeded"], ["verify.library"], 1, 0, "-finished_at", lib.id)
+        res = (rows[0]["result"] or {}) if rows else {}
+        if res.get("problems"):
+            kinds = sorted({f.get("problem", "") for f in res.get("findings") or []})
+            out.append({"library_id": lib.id, "library": lib.name, "problems": res["problems"], "kinds": kinds})
+    return out
+
+
+def missing_keys(configured: set[str]) -> list[dict]:
+    """Providers that need a key and have none: what goes unidentified or without art because of it."""
+    from .sources import registry
+    what = {"tmdb": "movies and shows are not identified", "tvdb": "shows fall back to TMDB only",
+            "fanart": "no Fanart.tv artwork (logos, clear art, disc art)", "omdb": "no IMDb/Rotten Tomatoes ratings"}
+    return [{"provider": s.name, "label": s.label, "env": s.key_var, "effect": what.get(s.name, "not used")}
+            for s in registry.sources() if s.key_var and s.name not in configured]
+
+
+def needs_attention(db, configured: set[str]) -> dict:
+    """Everything the dashboard's "needs attention" panel shows, each with where it is resolved."""
+    dead, dead_total = dead_jobs(db)
+    items = not_identified()
+    verification = verification_problems(db)
+    return {"unidentified": items, "dead": dead, "dead_total": dead_total, "verification": verification,
+            "missing_keys": missing_keys(configured), "count": len(items) + dead_total + len(verification)}

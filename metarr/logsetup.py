@@ -66,3 +66,13 @@ def setup_logging(log_dir: Path, level: str = "INFO", secrets: list[str] | None 
     # aiohttp's access log is noisy and costs throughput; keep warnings only
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
     logging.getLogger("pykka").setLevel(logging.WARNING)
+
+
+def redact_also(value: str) -> None:
+    """A secret learnt after start (a provider key entered in the UI): redacted from now on."""
+    if not value:
+        return
+    for h in logging.getLogger().handlers:
+        for f in h.filters:
+            if isinstance(f, RedactFilter) and value not in f.secrets:
+                f.secrets.append(value)

@@ -61,3 +61,26 @@ def within(path: str, root: str) -> bool:
     """True when `path` (a real, resolved path) is `root`'s real path or below it."""
     real_root = os.path.realpath(root)
     return path == real_root or path.startswith(real_root.rstrip("/") + "/")
+
+
+# where media usually lives; offered by the folder browser when ui.browse_roots is not set
+MEDIA_PLACES = ("/media", "/mnt", "/srv", "/data", "/storage", "/volume1", "/share", "/home")
+
+
+def browse_roots(configured: Iterable[str], library_roots: Iterable[str], home: str | None,
+                 exists=os.path.isdir) -> list[str]:
+    """The folders the UI's folder browser starts from. Configured ones when set; otherwise the
+    parents of existing library roots, the usual media mount points that exist, and the home
+    folder: never the whole file system by default (what it would show of /etc is nobody's media)."""
+    chosen = [norm(r) for r in configured if r]
+    if chosen:
+        return chosen
+    out: list[str] = []
+    for root in library_roots:
+        parent = os.path.dirname(norm(root)) or "/"
+        if parent != "/" and parent not in out:
+            out.append(parent)
+    for place in (*MEDIA_PLACES, home or ""):
+        if place and place not in out and exists(place) and not any(relative_to(place, o) is not None for o in out):
+            out.append(place)
+    return out or ([home] if home else [])

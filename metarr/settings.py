@@ -30,7 +30,9 @@ DEFAULTS: dict[str, Any] = {
     "sync.debounce_seconds": 2.0,
     "api.rate_limit_per_minute": 1200,
     "ui.password": None,
-    "ui.browse_roots": ["/"],
+    # the folders the UI's folder browser may show; empty: library parents and the usual media
+    # mount points (metarr/paths.py browse_roots), never the whole file system
+    "ui.browse_roots": [],
     "providers.disabled": [],
 }
 
@@ -71,7 +73,8 @@ def get(db, key: str) -> Any:
 def get_all(db) -> dict[str, Any]:
     out = dict(DEFAULTS)
     for row in Setting.select():
-        out[row.key] = _usable(row.key, row.value)
+        if not row.key.startswith("secret."):   # write-only values (provider keys) never leave
+            out[row.key] = _usable(row.key, row.value)
     return out
 
 

@@ -25,23 +25,23 @@ LATE_FRACTION = 0.5   # of a slot: how late after its reserved time a request ma
 MAX_RESERVES = 5
 
 
-def endpoints_from_config(config) -> dict[str, Endpoint]:
-    return registry.endpoints(config.provider_urls, config.provider_keys)
+def endpoints_from_config(config, keys: dict[str, str] | None = None) -> dict[str, Endpoint]:
+    return registry.endpoints(config.provider_urls, config.provider_keys if keys is None else keys)
 
 
 class ProviderTraffic:
     """Lives on one event loop (`loop`); `run(request)` is awaited there."""
 
     def __init__(self, config, db, loop: asyncio.AbstractEventLoop, limits=None,
-                 timeouts: dict[str, float] | None = None, budgets: Budgets | None = None) -> None:
+                 timeouts: dict[str, float] | None = None, budgets: Budgets | None = None,
+                 keys: dict[str, str] | None = None) -> None:
         self.config = config
         self.db = db
         self.loop = loop
         self.limits = dict(registry.default_limits(), **config.provider_limits, **(limits or {}))
-        self.endpoints = endpoints_from_config(config)
-        for name, seconds in (timeouts or {}).items():
-            if name in self.endpoints:
-                self.endpoints[name].timeout = seconds
+        self.keys = dict(config.provider_keys if keys is None else keys)
+        self.timeouts = dict(timeouts or {})
+        self.endpoints = self._endpoints()
         self.breakers = defaultdict(CircuitBreaker)
         self.counts = defaultdict(lambda: defaultdict(int))
         self.last_error: dict[str, str] = {}
@@ -53,6 +53,22 @@ class ProviderTraffic:
         self.uncounted: dict[str, int] = defaultdict(int)
         self.background: set[asyncio.Task] = set()
         self.saving = False
+
+    def _endpoints(self) -> dict[str, Endpoint]:
+        eps = endpoints_from_config(self.config, self.keys)
+        for name, seconds in self.timeouts.items():
+            if name in eps:
+                eps[name].timeout = seconds
+        return eps
+
+    def set_keys(self, keys: dict[str, str]) -> bool:
+        """New provider keys (entered in the UI): the endpoints are rebuilt, a provider whose key
+        changed logs in again (TheTVDB). Run on the loop thread. False when nothing changed."""
+        if keys == self.keys:
+            return False
+        self.keys = dict(keys)
+        self.endpoints = self._endpoints()
+        return True
 
     async def open(self) -> None:
         import aiohttp
@@ -207,7 +223,7 @@ class ProviderTraffic:
         async with self.tvdb_lock:
             if "Authorization" in ep.headers:
                 return
-            body = {"apikey": self.config.provider_keys["tvdb"]}
+            body = {"apikey": self.keys["tvdb"]}
             res = await fetch(self.session, ep, Request("tvdb", "/login", method="POST", body=body, auth=False,
                                                         cache_ttl=0), time.time())
             ep.headers["Authorization"] = f"Bearer {res['data']['token']}"

@@ -6,13 +6,16 @@ import asyncio
 
 from aiohttp import web
 
-from metarr import settings
+from metarr import provider_keys, settings
+from metarr.jobs import chain
+from metarr.jobs.model import PRIORITY
 from metarr.sources import registry
 from metarr.sources.http import ProviderError
 
 from ..envelope import ApiError, bad_request, not_found, ok
 from ..keys import bridge_key, services_key
-from ..validate import json_body
+from ..validate import field, json_body
+from .ops import call
 
 routes = web.RouteTableDef()
 
@@ -21,10 +24,51 @@ async def _status(request) -> dict:
     s = request.app[services_key]
     got = await request.app[bridge_key].ask(lambda: s.actor("gateway").status(), timeout=10)
     disabled = set(await request.app[bridge_key].run(settings.get, s.db, "providers.disabled") or [])
+    keys = {k["provider"]: k for k in await request.app[bridge_key].run(
+        provider_keys.states, s.config.provider_keys, s.db)}
     out = got["providers"]
     for name, p in out.items():
         p["enabled"] = name not in disabled
+        # write-only: whether a key is set and where from, never the key
+        p["key_set"] = keys[name]["key_set"] if name in keys else None
+        p["key_source"] = keys[name]["source"] if name in keys else None
     return out
+
+
+@routes.put("/api/v1/providers/{name}/key")
+async def put_key(request: web.Request) -> web.Response:
+    """Store a provider's API key (write-only). A key in the environment still wins. Items left
+    unidentified for want of this key are enriched again at once."""
+    name = request.match_info["name"]
+    body = await json_body(request)
+    key = field(body, "key", str, required=True, max_len=512)
+    return ok(await _save_key(request, name, key))
+
+
+@routes.delete("/api/v1/providers/{name}/key")
+async def delete_key(request: web.Request) -> web.Response:
+    return ok(await _save_key(request, request.match_info["name"], None))
+
+
+async def _save_key(request: web.Request, name: str, key: str | None) -> dict:
+    if registry.get(name) is None:
+        raise not_found(f"provider {name!r}")
+    s = request.app[services_key]
+    await call(request, provider_keys.put, s.db, name, key)
+    gw = s.actor("gateway")
+    if gw is not None:
+        await request.app[bridge_key].ask(lambda: gw.reload_keys(), timeout=15)
+    jobs = []
+    if key:
+        waiting = await request.app[bridge_key].run(provider_keys.items_waiting, name)
+        specs = [chain.entity_job("enrich", kind, eid, lib, PRIORITY["user"]) for kind, eid, lib in waiting]
+        if specs:
+            ledger = s.actor("ledger")
+            jobs = await request.app[bridge_key].ask(lambda: ledger.enqueue(specs))
+    state = next(k for k in await request.app[bridge_key].run(provider_keys.states, s.config.provider_keys, s.db)
+                 if k["provider"] == name) if name in registry.key_vars() else {}
+    return {"name": name, "key_set": state.get("key_set", False), "key_source": state.get("source"),
+            "environment_wins": bool(state.get("overridden")), "enrich_jobs": len(jobs)}
 
 
 @routes.get("/api/v1/providers")

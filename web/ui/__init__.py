@@ -21,6 +21,7 @@ from metarr.db.media import AssetCandidate, Movie, PathMapping, Player, Series
 from metarr.db.models import Library, Schedule
 from metarr.jobs import store
 from metarr.libraries import to_dict as library_json
+from metarr.paths import browse_roots
 from metarr.players import kinds as player_kinds
 from metarr.publish import describe_reason
 from metarr.timefmt import iso
@@ -152,9 +153,10 @@ async def dashboard(request: web.Request) -> web.Response:
         counts = {"movies": Movie.select().where(Movie.deleted_at.is_null(True)).count(),
                   "series": Series.select().where(Series.deleted_at.is_null(True)).count(),
                   "artists": ArtistRow.select().where(ArtistRow.deleted_at.is_null(True)).count()}
-        from metarr import refresh
-        return st, acts, counts, ping(s.db), refresh.status()
-    st, acts, counts, db_ok, freshness = await run(request, q)
+        from metarr import attention, refresh
+        return (st, acts, counts, ping(s.db), refresh.status(),
+                attention.needs_attention(s.db, set(s.config.provider_keys)))
+    st, acts, counts, db_ok, freshness, needs = await run(request, q)
     components = {"database": {"status": "ok" if db_ok else "error", "detail": "sqlite" if s.config.is_sqlite else "postgresql"}}
     for name in ("watcher", "gateway", "syncer"):
         actor = s.actor(name)
@@ -168,7 +170,7 @@ async def dashboard(request: web.Request) -> web.Response:
         except Exception as e:  # a slow component must not break the page
             components[name] = {"status": "error", "detail": str(e)}
     return render("dashboard.html", request, "/", title="Dashboard", stats=vars(st), activity=acts,
-                  counts=counts, components=components, freshness=freshness)
+                  counts=counts, components=components, freshness=freshness, needs=needs)
 
 
 @routes.get("/libraries")
@@ -310,7 +312,10 @@ async def settings_page(request: web.Request) -> web.Response:
             providers = (await request.app[bridge_key].ask(lambda: s.actor("gateway").status(), timeout=5))["providers"]
         except Exception:
             providers = {}
+    from metarr import provider_keys, settings_info
+    keys = await run(request, provider_keys.states, s.config.provider_keys, s.db)
     return render("settings.html", request, "/settings", title="Settings", settings=values, schedules=scheds,
+                  fields=settings_info.fields(values), keys=keys,
                   providers=providers)
 
 
@@ -335,7 +340,15 @@ async def browse_dirs(request: web.Request) -> web.Response:
     """Sub-directories of a folder, confined to the allowed roots (setting `ui.browse_roots`)."""
     from ..envelope import ApiError, ok
     s = request.app[services_key]
-    roots = [os.path.realpath(r) for r in (await run(request, settings.get, s.db, "ui.browse_roots") or ["/"])]
+    def allowed():
+        libs = [lib.path for lib in Library.select(Library.path)]
+        return browse_roots(settings.get(s.db, "ui.browse_roots") or [], libs, os.path.expanduser("~"))
+    roots = [os.path.realpath(r) for r in await run(request, allowed)]
+    if not roots:
+        raise ApiError(403, "forbidden", "no folder to browse: set ui.browse_roots")
+    if not request.query.get("path") and len(roots) > 1:
+        # several starting points: offer them as the first listing
+        return ok({"path": "", "parent": None, "dirs": [{"name": r, "path": r} for r in roots]})
     want = request.query.get("path") or roots[0]
     real = os.path.realpath(want)
     if not any(real == r or real.startswith(r.rstrip("/") + "/") for r in roots):

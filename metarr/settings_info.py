@@ -1,0 +1,87 @@
+"""What each setting means, for the people who change it: a label, one line of help, a unit, and
+the choices when there are few. The settings page renders from this; the values and their checks
+are metarr/settings.py."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .settings import DEFAULTS, RANGES
+
+
+@dataclass(frozen=True)
+class Info:
+    label: str
+    help: str
+    unit: str = ""
+    choices: tuple[str, ...] = ()
+    section: str = "General"
+
+
+INFO: dict[str, Info] = {
+    "jobs.history_days": Info("Keep finished jobs", "Finished jobs older than this are deleted.", "days",
+                              section="Jobs"),
+    "recycle.retention_days": Info("Keep recycled files", "Files in the recycle bin are purged after this "
+                                   "many days (0: purge at the next run).", "days", section="Jobs"),
+    "scan.ignore_patterns": Info("Ignore while scanning", "Name patterns (glob, comma-separated) the scan "
+                                 "skips in every library, e.g. *.partial, @eaDir.", section="Scanning"),
+    "scan.probe_concurrency": Info("Stream probes at once", "How many videos are probed for stream details "
+                                   "in parallel.", section="Scanning"),
+    "scan.watch_settle_seconds": Info("Wait after file changes", "A folder is scanned when its files have "
+                                      "not changed for this long (downloads finish first).", "seconds",
+                                      section="Scanning"),
+    "enrich.language": Info("Metadata language", "Two-letter language of titles, plots and posters "
+                            "(en, de, fr…); libraries can set their own.", section="Metadata"),
+    "enrich.auto_select": Info("Choose artwork automatically", "Pick the best-scored image for every "
+                               "empty slot; your own choices are never replaced.", section="Metadata"),
+    "enrich.min_confidence": Info("Match confidence needed", "Below this score a search match is not "
+                                  "accepted and the item waits for you to pick (0 to 1).", section="Metadata"),
+    "refresh.sweep_days": Info("Refresh everything within", "Every identified item is refreshed from its "
+                               "providers once in this many days, a slice a day.", "days", section="Metadata"),
+    "publish.actors": Info("Actor photos", "Write .actors/ photos beside the NFO for Kodi.", section="Publishing"),
+    "images.max_pixels": Info("Largest image", "Images with more pixels are refused (protects memory).",
+                              "pixels", section="Publishing"),
+    "publish.unidentified": Info("Publish unidentified items", "Write NFOs for items without a provider id "
+                                 "too. Off: your player scrapes them itself.", section="Publishing"),
+    "verify.policy": Info("When a published file changed", "republish: write Metarr's version again; adopt: "
+                          "keep the change and import it; report: only list it.", choices=("republish", "adopt",
+                                                                                           "report"),
+                          section="Publishing"),
+    "sync.skip_when_playing": Info("Wait while playing", "Do not tell a player to refresh while it plays "
+                                   "something.", section="Players"),
+    "sync.debounce_seconds": Info("Gather changes for", "Changes are collected this long and sent to the "
+                                  "players together.", "seconds", section="Players"),
+    "api.rate_limit_per_minute": Info("API requests per minute", "Per client; 0 turns the limit off.",
+                                      section="Security"),
+    "ui.browse_roots": Info("Folders the browser may show", "Comma-separated. Empty: the parents of your "
+                            "libraries and the usual media folders (/media, /mnt, /srv…).", section="Security"),
+    "providers.disabled": Info("Providers turned off", "Provider names Metarr does not ask (tmdb, tvdb, "
+                               "fanart, musicbrainz, coverart, omdb).", section="Metadata"),
+}
+
+
+def field_of(key: str, value) -> dict:
+    """What the page needs to render one setting as a typed input."""
+    info = INFO.get(key) or Info(key, "")
+    default = DEFAULTS.get(key)
+    if info.choices:
+        kind = "choice"
+    elif isinstance(default, bool):
+        kind = "toggle"
+    elif isinstance(default, int | float):
+        kind = "number"
+    elif isinstance(default, list):
+        kind = "list"
+    else:
+        kind = "text"
+    lo, hi = RANGES.get(key, (None, None))
+    step = "1" if isinstance(default, int) and not isinstance(default, bool) else "any"
+    return {"key": key, "label": info.label, "help": info.help, "unit": info.unit, "section": info.section,
+            "kind": kind, "choices": info.choices, "value": value, "min": lo, "max": hi, "step": step}
+
+
+def fields(values: dict) -> list[dict]:
+    """Every setting but the password (its own form), in the order of INFO, grouped by section."""
+    keys = [k for k in INFO if k in values] + [k for k in values if k not in INFO and k != "ui.password"]
+    order = {s: i for i, s in enumerate(dict.fromkeys(i.section for i in INFO.values()))}
+    out = [field_of(k, values[k]) for k in keys]
+    return sorted(out, key=lambda f: order.get(f["section"], 99))
