@@ -887,7 +887,8 @@ def _probe_pending(db, lib: Library, sub: str, workers: int, rep: ScanReport, pr
     last = time.monotonic()
     for done, (i, streams, err) in enumerate(pool.run([str(root / t[1]) for t in todo], timeout), 1):
         fid, path, size, mtime_ns = todo[i]
-        err = err or still_written(str(root / path), size, mtime_ns)
+        # a file changing under the read explains a failed read too: that reason wins
+        err = still_written(str(root / path), size, mtime_ns) or err
         batch.append((fid, None if err else streams, err))
         rep.probes += 1
         progress("probe", done, len(todo), "")

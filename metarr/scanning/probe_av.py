@@ -6,7 +6,6 @@ all files when PyAV is not installed. Runs inside the probe processes of probe_p
 crash or hang on a hostile file must not take the service with it."""
 from __future__ import annotations
 
-import importlib.util
 from fractions import Fraction
 
 from .probe import ProbeError, parse_streams, run_ffprobe
@@ -26,12 +25,11 @@ class CannotOpen(Exception):
 
 
 def pyav_version() -> str | None:
-    """PyAV's version if it is installed (metarr doctor; imports av only when it is there)."""
-    if importlib.util.find_spec("av") is None:
-        return None
+    """PyAV's version, or None when it cannot be imported (not installed, or a shared library of it
+    missing): then ffprobe reads every file."""
     try:
         import av
-    except ImportError:   # installed but broken (a missing shared library)
+    except ImportError:
         return None
     return getattr(av, "__version__", "unknown")
 

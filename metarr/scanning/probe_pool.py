@@ -255,13 +255,13 @@ class ProbePool:
                 for conn, (w, i, deadline) in list(busy.items()):
                     if now >= deadline:
                         del busy[conn]
-                        log.warning("probe of %s timed out after %.0f s; restarting its process", paths[i], timeout)
+                        log.warning("probe of %s timed out after %g s; restarting its process", paths[i], timeout)
                         mine.remove(w)
                         w = self._replace(w)
                         mine.append(w)
                         self.restarts += 1
                         idle.append(w)
-                        finished.append((i, None, f"reading it took longer than {timeout:.0f} s (the probe "
+                        finished.append((i, None, f"reading it took longer than {timeout:g} s (the probe "
                                                   "process was stopped)"))
                 yield from finished
         finally:
