@@ -31,6 +31,15 @@ class PoolStopped(RuntimeError):
     """The pool was stopped (service shutdown) while a scan still wanted its workers."""
 
 
+class ProbeUnavailable(RuntimeError):
+    """Probe processes die before their first answer, again and again (a broken install, or a parent
+    whose main module a spawned process cannot import): the scan stops instead of recording every
+    file as failed, since a failed file is not read again until it changes."""
+
+
+STARTUP_DEATHS = 3   # fresh processes dying on their first file in a row before the pool gives up
+
+
 def _serve(conn: Connection) -> None:
     """A probe process: one file at a time until told to stop or its parent is gone."""
     # Ctrl-C reaches the whole process group; the parent decides when its workers stop
@@ -71,11 +80,14 @@ def _death(exitcode: int | None) -> str:
 
 
 class ProbePool:
+    target = staticmethod(_serve)   # what a probe process runs
+
     def __init__(self, workers: int = 2, timeout: float = 30.0, recycle_after: int = 5000) -> None:
         self.size = max(1, workers)
         self.timeout = timeout
         self.recycle_after = recycle_after   # bounds what a leak in libav can grow to
         self.restarts = 0                    # workers replaced after a crash or a timeout
+        self._startup_deaths = 0             # in a row; reset by any answer
         self._idle: queue.SimpleQueue[_Worker] = queue.SimpleQueue()
         self._lock = threading.Lock()
         self._live: set[int] = set()         # ids of workers spawned and not yet ended
@@ -133,7 +145,7 @@ class ProbePool:
 
     def _spawn(self) -> _Worker:
         parent, child = _ctx.Pipe()
-        proc = _ctx.Process(target=_serve, args=(child,), name="metarr-probe", daemon=True)
+        proc = _ctx.Process(target=self.target, args=(child,), name="metarr-probe", daemon=True)
         proc.start()
         child.close()   # only the worker holds its end: its death is EOF here
         w = _Worker(proc, parent)
@@ -232,8 +244,13 @@ class ProbePool:
                     except (EOFError, OSError):
                         w.proc.join(1)
                         why = _death(w.proc.exitcode)
-                        log.warning("probe process %s died reading %s (%s); restarting it", w.proc.pid, paths[i], why)
+                        self._startup_deaths = self._startup_deaths + 1 if w.done == 0 else 0
                         mine.remove(w)
+                        if self._startup_deaths >= STARTUP_DEATHS:
+                            self._end(w, kill=True)
+                            raise ProbeUnavailable(f"probe processes die before their first answer ({why}); "
+                                                   "see the log for their error") from None
+                        log.warning("probe process %s died reading %s (%s); restarting it", w.proc.pid, paths[i], why)
                         w = self._replace(w)
                         mine.append(w)
                         self.restarts += 1
@@ -246,6 +263,7 @@ class ProbePool:
                         continue
                     finished.append((i, value, None) if kind == "ok" else (i, None, value))
                     w.done += 1
+                    self._startup_deaths = 0
                     if w.done >= self.recycle_after:
                         mine.remove(w)
                         w = self._replace(w, kill=False)

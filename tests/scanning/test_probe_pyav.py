@@ -18,7 +18,7 @@ from metarr.db.models import Library
 from metarr.scanner import scan
 from metarr.scanning.probe import parse_streams, run_ffprobe
 from metarr.scanning.probe_av import CannotOpen, dovi_signalled, probe_file, read_pyav
-from metarr.scanning.probe_pool import ProbePool
+from metarr.scanning.probe_pool import ProbePool, ProbeUnavailable
 from tests.scanning.probe_corpus import CASES, missing_encoder, render
 from web.demo.media import make_clip
 
@@ -274,6 +274,26 @@ def test_a_probe_process_killed_mid_scan_is_replaced_and_every_file_gets_details
     assert rep.probes == 40 and not rep.problems
     stored = videos(lib)
     assert len(stored) == 40 and all(f.streams and f.streams["video"][0]["codec"] == "h264" for f in stored.values())
+
+
+def _dies_at_start(conn):
+    os._exit(3)   # as a probe process whose libav fails to load would
+
+
+class _BrokenPool(ProbePool):
+    target = staticmethod(_dies_at_start)
+
+
+def test_probe_processes_dying_as_they_start_stop_the_scan_and_leave_files_pending(services, tmp_path):
+    lib, root = make_lib(tmp_path)
+    for i in range(10):
+        make_clip(root / f"Film {i} ({1950 + i})" / f"Film {i} ({1950 + i}).mkv")
+    with _BrokenPool(2, timeout=30) as pool, pytest.raises(ProbeUnavailable, match="exit code 3"):
+        scan(services.db, services.config.data_dir, Library.get_by_id(lib.id), probe_pool=pool)
+    # not one file marked failed: once the install is fixed, the next scan reads them all
+    assert all(f.probe_error is None and f.probed_at is None for f in videos(lib).values())
+    rep = scan(services.db, services.config.data_dir, Library.get_by_id(lib.id))
+    assert rep.probes == 10 and all(f.streams for f in videos(lib).values())
 
 
 # ------------------------------------------------------------------ lifecycle
