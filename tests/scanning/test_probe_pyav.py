@@ -315,3 +315,22 @@ def test_the_actor_system_owns_the_probe_processes(services):
         with pytest.raises(ProcessLookupError):
             os.kill(pid, 0)
 
+
+
+def test_two_scans_share_the_pool_and_a_smaller_size_ends_the_surplus(corpus):
+    good = clip("h264_aac_mp4", corpus)
+    with ProbePool(2, timeout=30) as pool:
+        results: list[list] = [[], []]
+
+        def one(k):
+            results[k] = list(pool.run([good] * 30))
+        threads = [threading.Thread(target=one, args=(k,)) for k in (0, 1)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(60)
+        assert [len(r) for r in results] == [30, 30] and all(s for r in results for _, s, _ in r)
+        assert len(pool.pids()) == 2
+        pool.resize(1)
+        list(pool.run([good] * 4))
+        assert len(pool.pids()) == 1
