@@ -33,8 +33,11 @@ def _run(ctx, job, sub: str, context: ScanContext) -> JobResult:
                       path=message)
         ctx.progress(current, total, f"{phase} {message}".strip())
 
-    rep = scan(s.db, s.config.data_dir, lib, sub, progress, context,
-               probe_workers=int(settings.get(s.db, "scan.probe_concurrency")),
+    workers = int(settings.get(s.db, "scan.probe_concurrency"))
+    if s.probe_pool is not None:
+        s.probe_pool.resize(workers)   # a changed setting applies from the next scan on
+    rep = scan(s.db, s.config.data_dir, lib, sub, progress, context, probe_workers=workers,
+               probe_pool=s.probe_pool, probe_timeout=float(settings.get(s.db, "scan.probe_timeout_seconds")),
                extra_ignore=settings.get(s.db, "scan.ignore_patterns"), job_id=job.id, memo=s.scan_memo)
     summary = (f"{lib.name}{'/' + sub if sub else ''}: {rep.files} files, {rep.new} new, {rep.changed} changed, "
                f"{rep.moved} moved, {rep.deleted} deleted; {rep.created} items added, {rep.removed} removed")

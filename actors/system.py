@@ -15,6 +15,7 @@ from metarr.db.migrate import migrate
 from metarr.events import EventBus
 from metarr.jobs.registry import HandlerRegistry
 from metarr.scanner import ScanMemo
+from metarr.scanning.probe_pool import ProbePool
 from metarr.sources.budget import Budgets
 
 from .job_ledger import JobLedger
@@ -34,6 +35,7 @@ class Services:
     started_at: float = field(default_factory=time.time)
     scan_memo: ScanMemo = field(default_factory=ScanMemo)   # what this process's scans remember
     budgets: Budgets = field(default_factory=Budgets)        # request pacing per remote host, process-wide
+    probe_pool: ProbePool | None = None   # the probe processes of this process's scans (ActorSystem owns them)
 
     def actor(self, name: str):
         return self.actors.get(name)
@@ -62,7 +64,9 @@ class ActorSystem:
         s = self.services
         s.registry = HandlerRegistry()  # fresh per start: a restarted system registers again
         register_all(s)
-        from metarr import recyclebin, schedules
+        from metarr import recyclebin, schedules, settings
+        if self.run_workers:   # scans run here: their probe processes (spawned on first use)
+            s.probe_pool = ProbePool(int(settings.get(s.db, "scan.probe_concurrency"))).start()
         schedules.seed(s.db, set(s.registry.types()))
         recyclebin.reconcile(s.db, s.config.recycle_dir)
         # phase actors first (handlers call them), then the ledger that dispatches, then producers
@@ -93,6 +97,9 @@ class ActorSystem:
                 log.exception("stopping %s failed", name)
         self.order.clear()
         self.services.actors.clear()
+        if self.services.probe_pool is not None:   # after the actors: no scan is using it any more
+            self.services.probe_pool.stop()
+            self.services.probe_pool = None
         left = [r for r in pykka.ActorRegistry.get_all()]
         if left:
             log.warning("actor threads still running after stop: %s", left)

@@ -9,10 +9,10 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import logging
+import os
 import time
 import uuid
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -41,7 +41,7 @@ from .db.media import (
 from .db.models import Job, Library
 from .nfo.read import parse_nfo
 from .scanning.group import AlbumItem, ArtistItem, EpisodeItem, MovieItem, Owned, ShowItem, group_unit
-from .scanning.probe import ProbeError, probe
+from .scanning.probe_pool import ProbePool
 from .scanning.tags import read_tags
 from .scanning.walk import DEFAULT_IGNORE, FileEntry, compile_ignore, unit_of, walk
 
@@ -136,8 +136,10 @@ def _unit_filter(db, unit: str, column: str = "path") -> tuple[str, list]:
 
 def scan(db, data_dir: Path, lib: Library, sub: str = "", progress: Progress = _noop,
          context: ScanContext | None = None, probe_workers: int = 2, extra_ignore: list[str] | None = None,
-         do_probe: bool = True, job_id: int | None = None, memo: ScanMemo | None = None) -> ScanReport:
-    """`job_id`: the scan job this runs in; its backlog rows live until that job has succeeded (a
+         do_probe: bool = True, job_id: int | None = None, memo: ScanMemo | None = None,
+         probe_pool: ProbePool | None = None, probe_timeout: float = 30.0) -> ScanReport:
+    """`probe_pool`: the caller's started pool of probe processes (the service keeps one); without
+    it the scan starts and stops one of `probe_workers` for its new videos. `job_id`: the scan job this runs in; its backlog rows live until that job has succeeded (a
     scan outside a job drops them as soon as each folder is applied). `memo`: the caller's
     ScanMemo, kept across its scans (a whole-library rescan that finds nothing new then reads no
     file rows)."""
@@ -222,7 +224,7 @@ def scan(db, data_dir: Path, lib: Library, sub: str = "", progress: Progress = _
             applied = []
     rep.units = len(units_sorted)
     if do_probe:
-        _probe_pending(db, lib, sub, probe_workers, rep, progress)
+        _probe_pending(db, lib, sub, probe_workers, rep, progress, probe_pool, probe_timeout)
     with write_tx(db):
         Library.update(last_scan_at=time.time()).where(Library.id == lib.id).execute()
     rep.total_s = time.monotonic() - t0
@@ -856,34 +858,56 @@ def _import_actor_images(db, data_dir: Path, lib: Library, item, files, touched,
 
 # ------------------------------------------------------------------ probing
 
-def _probe_pending(db, lib: Library, sub: str, workers: int, rep: ScanReport, progress: Progress) -> None:
+def _probe_pending(db, lib: Library, sub: str, workers: int, rep: ScanReport, progress: Progress,
+                   pool: ProbePool | None, timeout: float) -> None:
     cond, args = _under(db, "path", sub)
     p = "?" if is_sqlite(db) else "%s"
     # SQLite, without statistics, would pick the wider live-files index (it also starts with
     # library_id) and read every row of the library; PostgreSQL's planner knows the partial one is tiny
     hint = " INDEXED BY media_files_probe_pending" if is_sqlite(db) else ""
-    todo = db.execute_sql(f"SELECT id, path FROM media_files{hint} WHERE library_id = {p} AND kind = 'video' "
-                          f"AND deleted_at IS NULL AND probed_at IS NULL AND probe_error IS NULL" + cond,
-                          [lib.id, *args]).fetchall()
+    todo = db.execute_sql(f"SELECT id, path, size, mtime_ns FROM media_files{hint} WHERE library_id = {p} "
+                          f"AND kind = 'video' AND deleted_at IS NULL AND probed_at IS NULL AND probe_error IS NULL"
+                          + cond, [lib.id, *args]).fetchall()
     if not todo:
         return
+    if pool is None:   # a scan outside the service (CLI, scripts, tests): a pool for this scan only
+        with ProbePool(workers, timeout) as own:
+            return _probe_pending(db, lib, sub, workers, rep, progress, own, timeout)
     root = Path(lib.path)
+    batch: list[tuple[int, dict | None, str | None]] = []
 
-    def one(item):
-        fid, path = item
-        try:
-            return fid, probe(str(root / path)), None
-        except ProbeError as e:
-            return fid, None, str(e)
-
-    done = 0
-    with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="ffprobe") as pool:
-        for fid, streams, err in pool.map(one, todo):
-            done += 1
-            rep.probes += 1
-            progress("probe", done, len(todo), "")
-            with write_tx(db):
+    def flush() -> None:
+        # one transaction per batch: a crash loses at most the batch, whose files stay pending
+        with write_tx(db):
+            for fid, streams, err in batch:
                 MediaFile.update(streams=streams, probe_error=err, probed_at=time.time()).where(
                     MediaFile.id == fid).execute()
-            if err:
-                rep.problems.append((next(p for i, p in todo if i == fid), f"stream details: {err}"))
+        batch.clear()
+
+    last = time.monotonic()
+    for done, (i, streams, err) in enumerate(pool.run([str(root / t[1]) for t in todo], timeout), 1):
+        fid, path, size, mtime_ns = todo[i]
+        # a file changing under the read explains a failed read too: that reason wins
+        err = still_written(str(root / path), size, mtime_ns) or err
+        batch.append((fid, None if err else streams, err))
+        rep.probes += 1
+        progress("probe", done, len(todo), "")
+        if err:
+            rep.problems.append((path, f"stream details: {err}"))
+        if len(batch) >= 200 or time.monotonic() - last > 1.0:
+            flush()
+            last = time.monotonic()
+    if batch:
+        flush()
+
+
+def still_written(path: str, size: int, mtime_ns: int) -> str | None:
+    """Why the details just read cannot stand: the file changed since the walk (a download or copy
+    still writing it). It is read again once a scan sees it settled."""
+    try:
+        st = os.stat(path)
+    except OSError as e:
+        return f"the file went away while it was read ({e.strerror})"
+    if st.st_size != size or st.st_mtime_ns != mtime_ns:
+        return "the file changed while it was read (still being written?); it is read again on the next scan"
+    return None

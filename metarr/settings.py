@@ -12,7 +12,8 @@ DEFAULTS: dict[str, Any] = {
     "jobs.history_days": 7,
     "recycle.retention_days": 30,
     "scan.ignore_patterns": [],
-    "scan.probe_concurrency": 2,
+    "scan.probe_concurrency": 2,          # probe processes reading stream details
+    "scan.probe_timeout_seconds": 30.0,   # a file not read by then is recorded as failed, its process replaced
     "scan.watch_settle_seconds": 2.0,
     "enrich.language": "en",
     "enrich.auto_select": True,
@@ -40,6 +41,7 @@ DEFAULTS: dict[str, Any] = {
 # what each number may be: a value outside makes the service misbehave (NaN confidence, 0 workers)
 RANGES: dict[str, tuple[float, float]] = {
     "jobs.history_days": (1, 3650), "recycle.retention_days": (0, 3650), "scan.probe_concurrency": (1, 16),
+    "scan.probe_timeout_seconds": (1, 3600),
     "scan.watch_settle_seconds": (0, 600), "enrich.min_confidence": (0, 1), "sync.debounce_seconds": (0, 600),
     "api.rate_limit_per_minute": (0, 1_000_000),   # 0: off
     "images.max_pixels": (1_000_000, 500_000_000),

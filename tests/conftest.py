@@ -90,6 +90,17 @@ def _no_leaked_actors():
     assert not left, f"actors leaked by the test: {left}"
 
 
+@pytest.fixture(autouse=True)
+def _no_leaked_probe_processes():
+    yield
+    import multiprocessing
+    left = [p for p in multiprocessing.active_children() if p.name == "metarr-probe"]
+    for p in left:
+        p.kill()
+        p.join(5)
+    assert not left, f"probe processes leaked by the test: {left}"
+
+
 @pytest.fixture
 async def api(aiohttp_client, services):
     """An aiohttp test client of the real app (actors started), sending the API key."""

@@ -1,7 +1,10 @@
-"""Stream details with ffprobe, for new or changed videos only (a spawn costs ~100 ms)."""
+"""Stream details: ffprobe's JSON → what we store (`parse_streams`). The scanner reads them with
+PyAV in probe processes (probe_av.py, probe_pool.py), which shape their findings like ffprobe's JSON
+so both paths meet here; ffprobe itself (a spawn costs ~60 ms) is only the fallback."""
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 from fractions import Fraction
 
@@ -45,6 +48,19 @@ def _lang(tags: dict | None) -> str | None:
     return None if lang in (None, "und") else lang
 
 
+def _bit_depth(s: dict) -> int | None:
+    """From the pixel format (ffprobe gives no bits_per_raw_sample for HEVC or VP9, PyAV none at all),
+    else the raw sample bits."""
+    pix = s.get("pix_fmt") or ""
+    m = re.search(r"p0?(\d{2})(?:le|be)?$", pix)   # yuv420p10le, gbrp12le, p010le
+    if m:
+        return int(m.group(1))
+    if pix.startswith(("yuv", "gbrp", "nv12", "nv21")):
+        return 8
+    raw = str(s.get("bits_per_raw_sample", ""))
+    return int(raw) if raw.isdigit() and int(raw) else None
+
+
 def parse_streams(data: dict) -> dict:
     """ffprobe JSON → what we store and publish in <streamdetails> (Kodi codec names, aspect as a
     decimal, HDR type from the colour transfer or Dolby Vision side data)."""
@@ -74,13 +90,14 @@ def parse_streams(data: dict) -> dict:
                 hdr = "dolbyvision"
             video.append({"codec": codec, "width": w, "height": h, "aspect": aspect,
                           "framerate": _rate(s.get("avg_frame_rate") or s.get("r_frame_rate")), "hdr_type": hdr,
-                          "bit_depth": int(s["bits_per_raw_sample"]) if str(s.get("bits_per_raw_sample", "")).isdigit() else None})
+                          "bit_depth": _bit_depth(s), "profile": s.get("profile")})
         elif kind == "audio":
             audio.append({"codec": codec, "channels": s.get("channels"), "language": _lang(s.get("tags"))})
         elif kind == "subtitle":
             subs.append({"codec": codec, "language": _lang(s.get("tags")),
                          "forced": bool((s.get("disposition") or {}).get("forced"))})
-    return {"duration_s": duration, "video": video, "audio": audio, "subtitles": subs}
+    return {"duration_s": duration, "container": fmt.get("format_name"), "video": video, "audio": audio,
+            "subtitles": subs}
 
 
 def probe(path: str, timeout: float = 60.0) -> dict:
