@@ -44,6 +44,8 @@ def enrich_entity(ctx, job):
         return JobResult(data={"skipped": f"{et} {eid} no longer exists"})
     configured = set(s.actor("gateway").configured().get(timeout=10)) - set(settings.get(s.db, "providers.disabled") or [])
     is_refresh = bool(job.payload.get("refresh"))
+    model = ENTITY_MODELS[et]
+    before = model.get_by_id(eid).state
     call = gateway_call(s, fresh=frozenset(job.payload.get("fresh") or ()))
     ectx = enrich.make_ctx(s.db, call, s.config, configured, lib.language)
     try:
@@ -61,9 +63,21 @@ def enrich_entity(ctx, job):
         # nothing changed upstream for us: no event, no re-cache, no publish (no NFO rewritten)
         return JobResult(data=res.to_json())
     s.bus.publish("entity.updated", entity=et, id=eid, fields=res.changed, source="enrich", state=res.state)
+    _record_identification(s, et, eid, before, res.state)
     phase = chain.after_enrich(res.state)
     nxt = (chain.entity_job(phase, et, eid, lib.id, job.priority),) if phase else ()
     return JobResult(data=res.to_json(), next=nxt)
+
+
+def _record_identification(s, et: str, eid: int, before: str, after: str) -> None:
+    """The activity log tells when an item needs the user, and when one that did is resolved."""
+    from metarr.publish import describe_reason
+    if after in ("ambiguous", "unidentified") and before != after:
+        row = ENTITY_MODELS[et].get_by_id(eid)
+        activity.record(s.db, "identify", f"{activity.entity_label(et, eid)}: not identified, "
+                        f"{describe_reason(row.identify_reason or after)}", "warning", et, eid, bus=s.bus)
+    elif before in ("ambiguous", "unidentified") and after not in ("ambiguous", "unidentified"):
+        activity.record(s.db, "identify", f"{activity.entity_label(et, eid)}: identified", "info", et, eid, bus=s.bus)
 
 
 def cache_entity(ctx, job):

@@ -31,6 +31,12 @@ def publish_entity(ctx, job):
         return JobResult(data={"skipped": str(e), "unidentified": e.reason})
     except PublishError as e:
         raise PermanentError(str(e)) from e
+    done = {k: res.get(k, 0) for k in ("written", "replaced", "recycled")}
+    if any(done.values()):
+        from metarr import activity
+        what = ", ".join(f"{n} {k}" for k, n in done.items() if n)
+        activity.record(ctx.services.db, "publish", f"{activity.entity_label(et, eid)}: {what}", "info", et, eid,
+                        bus=ctx.services.bus)
     paths = paths_to_notify(res["paths"], res["all_paths"], job.attempts)
     nxt = sync_spec(ctx.services, et, eid, res["library_id"], paths)
     return JobResult(data={k: v for k, v in res.items() if k not in ("paths", "all_paths")}, next=(nxt,) if nxt else ())

@@ -19,6 +19,17 @@ def record(db, kind: str, message: str, level: str = "info", entity_type: str | 
     return row
 
 
+def entity_label(entity_type: str, entity_id: int) -> str:
+    from .db.media import ENTITY_MODELS
+    model = ENTITY_MODELS.get(entity_type)
+    row = model.get_or_none(model.id == entity_id) if model else None
+    if row is None:
+        return f"{entity_type} {entity_id}"
+    title = getattr(row, "title", None) or getattr(row, "name", None) or f"{entity_type} {entity_id}"
+    year = getattr(row, "year", None)
+    return f"{title} ({year})" if year else title
+
+
 def to_json(r: ActivityLog) -> dict:
     return {"id": r.id, "ts": iso(r.ts), "kind": r.kind, "level": r.level, "message": r.message,
             "entity_type": r.entity_type, "entity_id": r.entity_id, "data": r.data}

@@ -223,9 +223,10 @@ def identify_movie(db, ctx: Ctx, m: Movie, res: EnrichResult) -> int | None:
         if hits:
             return int(hits[0]["id"])
     title = m.title or (m.parsed or {}).get("title") or ""
-    hits = _safe(res, "tmdb", tmdb.search_movie, ctx.call, title, m.year, ctx.language, default=[], needed=True) or []
+    hits = _safe(res, "tmdb", tmdb.search_movie, ctx.call, title, m.year, ctx.language, ctx.image_base,
+                 default=[], needed=True) or []
     if not hits and m.year:
-        hits = _safe(res, "tmdb", tmdb.search_movie, ctx.call, title, None, ctx.language, default=[],
+        hits = _safe(res, "tmdb", tmdb.search_movie, ctx.call, title, None, ctx.language, ctx.image_base, default=[],
                      needed=True) or []
     best, cands = scoring.pick(title, m.year, hits, ctx.min_confidence)
     if best is None:
@@ -302,7 +303,8 @@ def identify_series(db, ctx: Ctx, s: Series, res: EnrichResult) -> tuple[int | N
             hits = found.get("tv_results") or []
             tmdb_id = int(hits[0]["id"]) if hits else None
         else:
-            hits = _safe(res, "tmdb", tmdb.search_tv, ctx.call, s.title, ctx.language, default=[], needed=True) or []
+            hits = _safe(res, "tmdb", tmdb.search_tv, ctx.call, s.title, ctx.language, ctx.image_base,
+                 default=[], needed=True) or []
             best, cands = scoring.pick(s.title, s.year, hits, ctx.min_confidence)
             if best is None and not tvdb_id:
                 _not_identified(db, Series, s.id, no_match_reason(cands), cands)

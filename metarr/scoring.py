@@ -46,8 +46,8 @@ def pick(title: str, year: int | None, hits: list[SearchHit], threshold: float =
          margin: float = 0.08) -> tuple[SearchHit | None, list[dict]]:
     """The confident match, or None with the ranked candidates for the user to choose from."""
     ranked = sorted(((match_score(title, year, h), h) for h in hits), key=lambda x: -x[0][0])
-    cands = [{"provider": h.provider, "id": h.id, "title": h.title, "year": h.year, "score": s, "breakdown": b}
-             for (s, b), h in ranked[:10]]
+    cands = [{"provider": h.provider, "id": h.id, "title": h.title, "year": h.year, "score": s, "breakdown": b,
+              "plot": h.overview, "poster": h.poster} for (s, b), h in ranked[:10]]
     if not ranked:
         return None, []
     best = ranked[0][0][0]
@@ -81,3 +81,27 @@ def art_score(art: Art, slot: str, user_lang: str, prefs: list | None = None) ->
     parts = {"resolution": round(res, 2), "aspect": round(aspect, 2), "language": round(lang, 2),
              "votes": round(votes, 2), "provider": trust}
     return round(sum(parts.values()), 2), parts
+
+
+SCORE_PARTS = (("resolution", 45, "resolution"), ("aspect", 20, "shape"), ("language", 20, "language"),
+               ("votes", 15, "votes"), ("provider", 10, "source"))
+
+
+def explain_score(score: float | None, parts: dict | None) -> str:
+    """A candidate's score in words: each part against its maximum, best first, e.g.
+    "72 of 110: resolution 45/45 (full), shape 20/20, language 13/20 (second choice), …"."""
+    if score is None:
+        return "not scored"
+    parts = parts or {}
+    words = []
+    for key, top, name in SCORE_PARTS:
+        v = float(parts.get(key, 0) or 0)
+        note = ""
+        if key == "resolution":
+            note = " (full)" if v >= top - 0.5 else (" (small)" if v < top / 3 else "")
+        elif key == "language":
+            note = " (preferred)" if v >= top - 0.5 else (" (not a wanted language)" if v <= 2 else " (acceptable)")
+        elif key == "aspect" and v < top / 2:
+            note = " (wrong shape)"
+        words.append(f"{name} {v:g}/{top}{note}")
+    return f"{score:g} of 110: " + ", ".join(words)

@@ -32,8 +32,12 @@ async def error_middleware(request: web.Request, handler):
         if e.status < 400:
             raise
         if _wants_html(request) and e.status == 404:
-            return web.Response(status=404, text="<h1>Not found</h1><p><a href='/'>Metarr</a></p>",
-                                content_type="text/html")
+            import aiohttp_jinja2
+            try:
+                return aiohttp_jinja2.render_template("404.html", request, {"path": request.path[:300]}, status=404)
+            except Exception:   # an app without the UI templates (tests of the API alone)
+                return web.Response(status=404, text="<h1>Not found</h1><p><a href='/'>Metarr</a></p>",
+                                    content_type="text/html")
         message = {404: "no such route", 405: "method not allowed", 413: "request body too large"}.get(e.status, e.reason)
         resp = error_body(e.status, _STATUS_CODES.get(e.status, "error"), message)
         for h in ("Allow", "Retry-After"):

@@ -32,6 +32,8 @@ class SearchHit:
     year: int | None = None
     popularity: float = 0.0
     original_title: str | None = None
+    overview: str | None = None      # shown in the picker, so "Dracula (1931)" and "(1958)" can be told apart
+    poster: str | None = None        # a small poster URL, for the same reason
 
 
 @dataclass(frozen=True)

@@ -12,19 +12,26 @@ def _lang(language: str) -> str:
     return language if "-" in language else {"en": "en-US"}.get(language, language)
 
 
-def search_movie(call: Call, title: str, year: int | None = None, language: str = "en") -> list[SearchHit]:
+def _poster(image_base: str | None, path: str | None) -> str | None:
+    return f"{image_base.rstrip('/')}/w342{path}" if image_base and path else None
+
+
+def search_movie(call: Call, title: str, year: int | None = None, language: str = "en",
+                 image_base: str | None = None) -> list[SearchHit]:
     params = [("query", title), ("include_adult", "false"), ("page", "1"), ("language", _lang(language))]
     if year:
         params.append(("year", str(year)))
     res = call(Request(P, "/search/movie", tuple(params), cache_ttl=86400)) or {}
     return [SearchHit(P, str(r["id"]), r.get("title") or "", year_of(r.get("release_date")),
-                      float(r.get("popularity") or 0), r.get("original_title")) for r in res.get("results", [])]
+                      float(r.get("popularity") or 0), r.get("original_title"), r.get("overview") or None,
+                      _poster(image_base, r.get("poster_path"))) for r in res.get("results", [])]
 
 
-def search_tv(call: Call, title: str, language: str = "en") -> list[SearchHit]:
+def search_tv(call: Call, title: str, language: str = "en", image_base: str | None = None) -> list[SearchHit]:
     res = call(Request(P, "/search/tv", (("query", title), ("language", _lang(language))), cache_ttl=86400)) or {}
     return [SearchHit(P, str(r["id"]), r.get("name") or "", year_of(r.get("first_air_date")),
-                      float(r.get("popularity") or 0), r.get("original_name")) for r in res.get("results", [])]
+                      float(r.get("popularity") or 0), r.get("original_name"), r.get("overview") or None,
+                      _poster(image_base, r.get("poster_path"))) for r in res.get("results", [])]
 
 
 def find(call: Call, external_id: str, source: str) -> dict:

@@ -1,6 +1,7 @@
 """Server-rendered pages a new user meets: the dashboard says what needs attention and where it is
 resolved; settings have labels, help and typed inputs, and provider keys can be entered."""
 from tests.conftest import drain
+from tests.trust.conftest import chain  # noqa: F401 - the fixture
 from web.demo.media import make_clip
 
 
@@ -32,3 +33,38 @@ async def test_settings_have_labels_help_typed_inputs_and_write_only_keys(api):
     assert "abcdef123" not in html
     row = html.split('data-provider-key="tmdb"')[1].split("</tr>")[0]
     assert "set here" in row
+
+
+async def test_a_run_through_the_chain_reads_like_a_product(chain, tmp_path):
+    """Jobs with human names grouped by run, activity with identify/publish, the ambiguous picker
+    with poster, year and plot, readable sizes in the recycle bin, a styled 404."""
+    from tests.trust.conftest import add_library
+    api, services = chain
+    root = tmp_path / "Movies"
+    make_clip(root / "Dracula" / "Dracula.mkv")
+    make_clip(root / "The General (1926)" / "The General (1926).mkv")
+    (root / "The General (1926)" / "movie.nfo").write_text("https://www.themoviedb.org/movie/961\n")
+    await add_library(api, "Movies", "movie", root)
+    await drain(api)
+    movies = {m["title"]: m for m in (await (await api.get("/api/v1/movies")).json())["data"]}
+
+    html = await (await api.get("/jobs")).text()
+    assert '<h2 class="run-title">Scan library Movies</h2>' in html
+    assert f'<a href="/movies/{movies["The General"]["id"]}">Write files for The General (1926)</a>' in html
+
+    html = await (await api.get("/activity")).text()
+    assert "Dracula: not identified, several candidates, pick one" in html
+    assert "The General (1926): " in html and " written" in html
+
+    html = await (await api.get(f"/movies/{movies['Dracula']['id']}")).text()
+    picker = html.split('id="identify-list"')[1].split("</section>")[0]
+    assert "Dracula (1931)" in picker and "Dracula (1958)" in picker
+    assert picker.count('<img src="http://127.0.0.1') == 2 and "/w342/p138.jpg" in picker
+    assert "Count Dracula" in picker or "vampire" in picker.lower()
+
+    html = await (await api.get("/recycle-bin")).text()
+    row = html.split("movie.nfo")[0].rsplit("<tr", 1)[1] + html.split("movie.nfo")[1].split("</tr>")[0]
+    assert " bytes<" in row and "Restore over the current file" in row
+
+    r = await api.get("/no/such/page", headers={"Accept": "text/html"})
+    assert r.status == 404 and "There is no page at <code>/no/such/page</code>" in await r.text()

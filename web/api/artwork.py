@@ -186,17 +186,17 @@ async def identify_search(request: web.Request) -> web.Response:
         from actors.enrichment import gateway_call
         call = gateway_call(s, timeout=60)
         if kind == "movie":
-            hits = tmdb.search_movie(call, q, year)
+            hits = tmdb.search_movie(call, q, year, image_base=s.config.provider_urls.get("tmdb_image"))
         elif kind == "series":
             try:
-                hits = tmdb.search_tv(call, q)
+                hits = tmdb.search_tv(call, q, image_base=s.config.provider_urls.get("tmdb_image"))
             except ProviderError:
                 hits = tvdb.search(call, q)
         else:
             hits = musicbrainz.search_artist(call, q)
         from metarr.scoring import match_score
-        return [{"provider": h.provider, "id": h.id, "title": h.title, "year": h.year,
-                 "score": match_score(q, year, h)[0]} for h in hits]
+        return [{"provider": h.provider, "id": h.id, "title": h.title, "year": h.year, "plot": h.overview,
+                 "poster": h.poster, "score": match_score(q, year, h)[0]} for h in hits]
     try:
         rows = await request.app[bridge_key].run(search)
     except ProviderError as e:

@@ -11,7 +11,7 @@ import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 
-from metarr import activity, browse, recyclebin, settings
+from metarr import activity, browse, humanize, job_view, recyclebin, settings
 from metarr import metadata as md
 from metarr.assets.errors import describe_candidate_reason
 from metarr.browse import candidate_reason
@@ -24,6 +24,7 @@ from metarr.libraries import to_dict as library_json
 from metarr.paths import browse_roots
 from metarr.players import kinds as player_kinds
 from metarr.publish import describe_reason
+from metarr.scoring import explain_score
 from metarr.timefmt import iso
 
 from .. import auth
@@ -239,6 +240,28 @@ SLOTS = {"movie": ("poster", "fanart", "clearlogo", "clearart", "banner", "disca
          "artist": ("thumb", "fanart", "clearlogo", "banner")}
 
 
+SEASON_SLOTS = ("poster", "banner", "landscape", "fanart")
+
+
+def _slots(kind: str, eid: int, names: tuple[str, ...], assets: dict) -> list[dict]:
+    """Per artwork slot: what is used, and every candidate with its score in words and why it is not used."""
+    rows = AssetCandidate.select().where((AssetCandidate.entity_type == kind) & (AssetCandidate.entity_id == eid)
+                                         ).order_by(AssetCandidate.rejected, AssetCandidate.score.desc())
+    by: dict[str, list] = {}
+    for c in rows:
+        by.setdefault(c.slot, []).append({"id": c.id, "url": c.url, "provider": c.provider, "width": c.width,
+                                          "height": c.height, "language": c.language, "score": c.score,
+                                          "breakdown": c.breakdown, "selected": c.selected, "rejected": c.rejected,
+                                          "explained": explain_score(c.score, c.breakdown),
+                                          "why": describe_candidate_reason(candidate_reason(c))})
+    out = []
+    for name in names:
+        a = assets.get(name) or {}
+        out.append({"name": name, "url": a.get("url"), "source": a.get("source"), "width": a.get("width"),
+                    "height": a.get("height"), "candidates": by.get(name, [])})
+    return out
+
+
 async def entity_page(request: web.Request) -> web.Response:
     plural = request.path.strip("/").split("/")[0]
     kind = {"movies": "movie", "series": "series", "artists": "artist"}[plural]
@@ -250,26 +273,23 @@ async def entity_page(request: web.Request) -> web.Response:
     if d is None:
         raise web.HTTPNotFound()
 
-    def cands():
-        rows = AssetCandidate.select().where((AssetCandidate.entity_type == kind) & (AssetCandidate.entity_id == eid)
-                                             ).order_by(AssetCandidate.rejected, AssetCandidate.score.desc())
-        by: dict[str, list] = {}
-        for c in rows:
-            by.setdefault(c.slot, []).append({"id": c.id, "url": c.url, "provider": c.provider, "width": c.width,
-                                              "height": c.height, "language": c.language, "score": c.score,
-                                              "breakdown": c.breakdown, "selected": c.selected,
-                                              "rejected": c.rejected,
-                                              "why": describe_candidate_reason(candidate_reason(c))})
-        return by
-    by_slot = await run(request, cands)
-    slots = []
-    for name in SLOTS[kind]:
-        a = d["assets"].get(name) or {}
-        slots.append({"name": name, "url": a.get("url"), "source": a.get("source"), "candidates": by_slot.get(name, [])})
+    slots = await run(request, _slots, kind, eid, SLOTS[kind], d["assets"])
+    seasons = []
+    if kind == "series":
+        def season_slots():
+            out = []
+            for se in d.get("seasons") or []:
+                assets = browse.assets_of("season", se["id"])
+                out.append({**se, "label": "Specials" if se["number"] == 0 else f"Season {se['number']}",
+                            "api": f"/api/v1/seasons/{se['id']}",
+                            "slots": _slots("season", se["id"], SEASON_SLOTS, assets)})
+            return out
+        seasons = await run(request, season_slots)
     episodes = await run(request, browse.episodes_of, eid) if kind == "series" else []
     api = f"/api/v1/{plural}/{eid}"
     return render("entity.html", request, "/" + ("music" if kind == "artist" else plural), title=d.get("title") or d.get("name"),
                   d=d, fields=_fields(kind, d), slots=slots, api=api, publishable=True, episodes=episodes,
+                  seasons=seasons,
                   entity_ref=f"{kind}:{eid}", reason_text=describe_reason(d.get("identify_reason")))
 
 
@@ -284,7 +304,11 @@ async def jobs_page(request: web.Request) -> web.Response:
     status = request.query.get("status") or ""
     statuses = [status] if status in ("pending", "running", "succeeded", "dead", "cancelled") else None
     rows, _ = await run(request, store.list_jobs, s.db, statuses, None, 100, 0, "-id")
-    return render("jobs.html", request, "/jobs", title="Jobs", jobs=[job_json(r) for r in rows], status=status)
+    jobs = [job_json(r) for r in rows]
+    labels = await run(request, job_view.subject_labels, [j["subject"] for j in jobs])
+    described = [job_view.describe(j, labels) for j in jobs]
+    return render("jobs.html", request, "/jobs", title="Jobs", jobs=described, runs=job_view.group_runs(described),
+                  status=status)
 
 
 @routes.get("/players")
@@ -323,6 +347,7 @@ async def settings_page(request: web.Request) -> web.Response:
 async def recycle_page(request: web.Request) -> web.Response:
     s = request.app[services_key]
     rows, _ = await run(request, recyclebin.list_entries, 200, 0, "present")
+    rows = [{**r, "size_text": humanize.size(r.get("size"))} for r in rows]
     retention = await run(request, settings.get, s.db, "recycle.retention_days")
     return render("recycle.html", request, "/recycle-bin", title="Recycle bin", entries=rows, retention=retention)
 

@@ -196,7 +196,7 @@ def tmdb_app(faults: Faults, stats: Stats, rps: int = 40) -> web.Application:
         q = request.query.get("query", "").lower()
         hits = [s for s in data.SHOWS.values() if q and q in s["name"].lower()]
         return web.json_response({"page": 1, "results": [{"id": s["tmdb_id"], "name": s["name"],
-                                                          "first_air_date": s["first_aired"], "popularity": 5.0,
+                                                          "first_air_date": s["first_aired"], "popularity": 5.0, "poster_path": f"/tv{s['tmdb_id']}.jpg",
                                                           "overview": s["overview"]} for s in hits],
                                   "total_pages": 1, "total_results": len(hits)})
 

@@ -34,6 +34,57 @@
   }
   window.metarr = { api, toast };
 
+  // a publish dry run in words: files by what will happen to them, and each NFO change as a diff
+  const OPS = [["write", "New files to write"], ["replace", "Files to replace"],
+               ["recycle_replace", "Files moved to the recycle bin and replaced"], ["remove", "Files to remove (to the recycle bin)"]];
+  function el(tag, text, cls) { const e = document.createElement(tag); if (text) e.textContent = text; if (cls) e.className = cls; return e; }
+  function renderPlan(target, plan) {
+    target.innerHTML = "";
+    const acts = plan.actions || [];
+    const kept = acts.filter(a => a.op === "keep").length;
+    target.appendChild(el("p", plan.changes ? `${plan.changes} change(s); ${kept} file(s) already as they should be.`
+                                            : `Nothing to change: all ${kept} file(s) are already as they should be.`));
+    for (const [op, title] of OPS) {
+      const list = acts.filter(a => a.op === op);
+      if (!list.length) continue;
+      target.appendChild(el("h3", `${title} (${list.length})`));
+      const ul = el("ul", "", "plan-" + op);
+      for (const a of list) {
+        const li = el("li"); li.appendChild(el("code", a.path));
+        if (a.reason) li.appendChild(el("span", " — " + a.reason, "muted"));
+        ul.appendChild(li);
+      }
+      target.appendChild(ul);
+    }
+    for (const [path, diff] of Object.entries(plan.nfo_diff || {})) {
+      if (!diff) continue;
+      target.appendChild(el("h3", "NFO changes: " + path));
+      const pre = el("pre", "", "diff");
+      for (const line of diff.split("\n")) {
+        const cls = line.startsWith("+") && !line.startsWith("+++") ? "add"
+                  : line.startsWith("-") && !line.startsWith("---") ? "del" : (line.startsWith("@@") ? "hunk" : "");
+        pre.appendChild(el("span", line + "\n", cls));
+      }
+      target.appendChild(pre);
+    }
+  }
+
+  // times in the reader's own zone, relative ("3 min ago"), the exact local time on hover
+  function relTime(iso) {
+    const t = Date.parse(iso); if (isNaN(t)) return null;
+    const s = Math.round((Date.now() - t) / 1000), a = Math.abs(s), fut = s < 0;
+    const say = a < 45 ? "just now" : a < 3600 ? `${Math.round(a / 60)} min` : a < 86400 ? `${Math.round(a / 3600)} h`
+              : `${Math.round(a / 86400)} d`;
+    return a < 45 ? say : (fut ? "in " + say : say + " ago");
+  }
+  function localTimes(root) {
+    for (const t of (root || document).querySelectorAll("time[data-rel]")) {
+      const txt = relTime(t.getAttribute("datetime")); if (!txt) continue;
+      t.textContent = txt; t.title = new Date(t.getAttribute("datetime")).toLocaleString();
+    }
+  }
+  document.addEventListener("DOMContentLoaded", () => { localTimes(); setInterval(localTimes, 30000); });
+
   function changed(el) {
     if (el.type === "checkbox") return el.checked !== el.defaultChecked;
     if (el.tagName === "SELECT") return [...el.options].some(o => o.selected !== o.defaultSelected);
@@ -66,7 +117,8 @@
       toast(btn.dataset.done || "Done");
       if (btn.dataset.show) {
         const target = document.getElementById(btn.dataset.show);
-        if (target) target.textContent = typeof res.data === "string" ? res.data : JSON.stringify(res.data, null, 2);
+        if (target && target.dataset.render === "plan") renderPlan(target, res.data);
+        else if (target) target.textContent = typeof res.data === "string" ? res.data : JSON.stringify(res.data, null, 2);
       }
       if (btn.dataset.reload !== undefined) setTimeout(() => location.reload(), 400);
     } catch (e) { /* toast already shown */ }

@@ -1,0 +1,80 @@
+"""Jobs as the Jobs page shows them: a human name with a link to the item, a duration, and grouped
+by the run they belong to (a library scan and the enrich/cache/publish/sync jobs it led to)."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from . import humanize
+
+LINKS = {"movie": "/movies/{}", "series": "/series/{}", "artist": "/artists/{}", "library": "/libraries",
+         "player": "/players", "group": "/players"}
+
+
+def subject_labels(subjects: list[str]) -> dict[str, str]:
+    """"movie:3" → "The General (1926)", "library:1" → "Movies": one query per kind on the page."""
+    from .db.media import Artist, Movie, PlayerGroup, Series
+    from .db.media import Player as PlayerRow
+    from .db.models import Library
+    ids: dict[str, set[int]] = {}
+    for s in subjects:
+        kind, _, rest = (s or "").partition(":")
+        if rest.isdigit():
+            ids.setdefault(kind, set()).add(int(rest))
+    out: dict[str, str] = {}
+
+    def fill(kind, model, label):
+        if ids.get(kind):
+            for r in model.select().where(model.id.in_(sorted(ids[kind]))):
+                out[f"{kind}:{r.id}"] = label(r)
+    fill("movie", Movie, lambda r: f"{r.title} ({r.year})" if r.year else r.title)
+    fill("series", Series, lambda r: r.title)
+    fill("artist", Artist, lambda r: r.name)
+    fill("library", Library, lambda r: r.name)
+    fill("player", PlayerRow, lambda r: r.name)
+    fill("group", PlayerGroup, lambda r: r.name)
+    return out
+
+
+def _ts(iso: str | None) -> float | None:
+    if not iso:
+        return None
+    try:
+        return datetime.fromisoformat(iso.replace("Z", "+00:00")).timestamp()
+    except ValueError:
+        return None
+
+
+def describe(job: dict, labels: dict[str, str]) -> dict:
+    """A job (as the API shows it) with a name, a link and a duration."""
+    subject = job.get("subject") or ""
+    kind, _, rest = subject.partition(":")
+    label = labels.get(subject) or (subject if ":" not in subject else "")
+    started, finished = _ts(job.get("started_at")), _ts(job.get("finished_at"))
+    return {**job, "name": humanize.job_name(job["type"], label),
+            "link": LINKS[kind].format(rest) if kind in LINKS and rest.isdigit() else None,
+            "duration": humanize.duration(finished - started) if started and finished else ""}
+
+
+def group_runs(jobs: list[dict]) -> list[dict]:
+    """Jobs grouped under the first job of their run (following parent ids among the jobs shown),
+    newest run first; a run's title is its first job's name."""
+    by_id = {j["id"]: j for j in jobs}
+
+    def root(j: dict) -> int:
+        seen = set()
+        while j.get("parent_id") in by_id and j["id"] not in seen:
+            seen.add(j["id"])
+            j = by_id[j["parent_id"]]
+        return j["id"]
+    runs: dict[int, list[dict]] = {}
+    for j in jobs:
+        runs.setdefault(root(j), []).append(j)
+    out = []
+    for rid, members in sorted(runs.items(), key=lambda kv: -kv[0]):
+        members.sort(key=lambda j: j["id"])
+        counts: dict[str, int] = {}
+        for m in members:
+            counts[m["status"]] = counts.get(m["status"], 0) + 1
+        out.append({"id": rid, "title": by_id[rid]["name"], "started_at": by_id[rid].get("created_at"),
+                    "jobs": members, "counts": counts})
+    return out
