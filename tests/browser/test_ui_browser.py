@@ -76,6 +76,7 @@ def test_ui_end_to_end(server, tmp_path):
     lib = tmp_path / "Films"
     folder = lib / "Night of the Living Dead (1968)"
     make_clip(folder / "Night of the Living Dead (1968).mkv")
+    make_clip(lib / "Dracula" / "Dracula.mkv")       # two films of that name: the user picks
     own_nfo = b"<movie><title>Night of the Living Dead</title><plot>My own notes.</plot></movie>"
     (folder / "Night of the Living Dead (1968).nfo").write_bytes(own_nfo)
     errors: list[str] = []
@@ -115,7 +116,7 @@ def test_ui_end_to_end(server, tmp_path):
         page.goto(server + "/movies")
         page.wait_for_selector(".card")
         page.screenshot(path=str(ARTIFACTS / "movies.png"))
-        page.click(".card")
+        page.click(".card:has-text('Night of the Living Dead')")
         page.wait_for_selector("h1")
         movie_url = page.url
         movie_id = int(movie_url.rsplit("/", 1)[1])
@@ -146,7 +147,12 @@ def test_ui_end_to_end(server, tmp_path):
 
         # dry run, then publish; the poster lands on disk
         page.click("button:has-text('Preview (dry run)')")
-        page.wait_for_function("document.getElementById('plan').textContent.includes('nfo_diff')")
+        page.wait_for_selector("#plan h3")
+        plan = page.inner_text("#plan")
+        assert "change(s)" in plan and "NFO changes: Night of the Living Dead (1968)/Night of the Living Dead (1968).nfo" in plan
+        assert "{" not in plan                                   # words and a diff, not a JSON dump
+        assert page.locator("#plan pre.diff span.add").count() > 0
+        page.screenshot(path=str(ARTIFACTS / "dry-run.png"), full_page=True)
         page.click("button:has-text('Publish')")
         target = folder / "Night of the Living Dead (1968)-poster.jpg"
         end = time.time() + 30
@@ -168,13 +174,59 @@ def test_ui_end_to_end(server, tmp_path):
             time.sleep(0.2)
         assert (folder / "Night of the Living Dead (1968).nfo").read_bytes() == own_nfo
 
+        # the dashboard says what needs attention: the ambiguous Dracula, with a link to decide
+        page.goto(server + "/")
+        panel = page.locator("section.attention")
+        assert panel.locator("text=Not identified (1)").is_visible()
+        page.screenshot(path=str(ARTIFACTS / "dashboard-attention.png"), full_page=True)
+        panel.locator("a:has-text('Dracula')").first.click()
+        page.wait_for_selector("#identify-list .pick")
+        picks = page.locator("#identify-list .pick")
+        assert picks.count() == 2
+        texts = picks.all_inner_texts()
+        assert any("Dracula (1931)" in t for t in texts) and any("Dracula (1958)" in t for t in texts)
+        # each candidate shows its poster, loaded
+        page.wait_for_function("[...document.querySelectorAll('#identify-list img')].every(i => i.complete && i.naturalWidth > 0)")
+        page.screenshot(path=str(ARTIFACTS / "identify-picker.png"), full_page=True)
+        picks.filter(has_text="Dracula (1931)").locator("button:has-text('This one')").click()
+        page.wait_for_timeout(800)
+        drain(server)
+        assert any(m["title"] == "Dracula" and m["year"] == 1931 and m["state"] != "ambiguous"
+                   for m in api(server, "/api/v1/movies")["data"])
+
+        # settings: a typed value, changed and saved
+        page.goto(server + "/settings")
+        page.fill("input[name='sync.debounce_seconds']", "4.5")
+        page.click("button:has-text('Save settings')")
+        page.wait_for_timeout(900)
+        assert api(server, "/api/v1/settings")["data"]["sync.debounce_seconds"] == 4.5
+        page.goto(server + "/settings")
+        assert page.input_value("input[name='sync.debounce_seconds']") == "4.5"
+        assert page.locator("select[name='verify.policy']").count() == 1
+
         for path, name in (("/", "dashboard"), ("/jobs", "jobs"), ("/series", "series"), ("/music", "music"),
                            ("/players", "players"), ("/settings", "settings"), ("/activity", "activity")):
             page.goto(server + path)
             page.wait_for_load_state("networkidle")
             page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+        # at phone width no page scrolls sideways
         page.set_viewport_size({"width": 390, "height": 844})
-        page.goto(movie_url)
-        page.screenshot(path=str(ARTIFACTS / "movie-phone.png"), full_page=True)
+        wide = []
+        for path, name in (("/", "dashboard"), (movie_url.removeprefix(server), "movie"), ("/movies", "movies"),
+                           ("/libraries", "libraries"), ("/jobs", "jobs"), ("/series", "series"), ("/music", "music"),
+                           ("/players", "players"), ("/settings", "settings"), ("/activity", "activity"),
+                           ("/recycle-bin", "recycle-bin"), ("/no-such-page", "404")):
+            before = len(errors)
+            page.goto(server + path)
+            page.wait_for_load_state("networkidle")
+            if name == "404":   # the page itself answers 404, which the browser logs; nothing else may
+                assert [e for e in errors[before:] if "404" not in e] == []
+                del errors[before:]
+                assert page.locator("text=There is no page at").is_visible()
+            page.screenshot(path=str(ARTIFACTS / f"{name}-phone.png"), full_page=True)
+            sw, cw = page.evaluate("[document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+            if sw > cw + 1:
+                wide.append((path, sw, cw))
+        assert wide == [], f"pages wider than the phone: {wide}"
         browser.close()
     assert errors == [], errors
