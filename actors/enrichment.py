@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import time
 
-from metarr import activity, enrich, refresh, settings
+from metarr import activity, artwork_selection, enrich, refresh, settings
 from metarr.db.media import ENTITY_MODELS
 from metarr.db.models import Library
 from metarr.jobs import chain
@@ -71,7 +71,7 @@ def enrich_entity(ctx, job):
 
 def _record_identification(s, et: str, eid: int, before: str, after: str) -> None:
     """The activity log tells when an item needs the user, and when one that did is resolved."""
-    from metarr.publish import describe_reason
+    from metarr.publish_desired import describe_reason
     if after in ("ambiguous", "unidentified") and before != after:
         row = ENTITY_MODELS[et].get_by_id(eid)
         activity.record(s.db, "identify", f"{activity.entity_label(et, eid)}: not identified, "
@@ -90,7 +90,7 @@ def cache_entity(ctx, job):
 
     def fetch(url: str, kind: str):
         return asset_cache.fetch(url, kind).get(timeout=10).result(timeout=300)
-    out = enrich.cache_selected(s.db, fetch, et, eid, bool(settings.get(s.db, "publish.actors")))
+    out = artwork_selection.cache_selected(s.db, fetch, et, eid, bool(settings.get(s.db, "publish.actors")))
     s.bus.publish("asset.selected", entity=et, id=eid, cached=out["cached"], failed=len(out["failed"]))
     if out["retry"]:
         # the best images are not here yet: try again later rather than publish without them (the

@@ -6,7 +6,8 @@ from metarr.db.media import Artist, Movie, Series
 from metarr.db.models import Library
 from metarr.jobs import chain
 from metarr.jobs.model import PRIORITY, JobResult, JobSpec, PermanentError
-from metarr.publish import Gone, PublishError, Unidentified, paths_to_notify
+from metarr.publish import paths_to_notify
+from metarr.publish_desired import Gone, PublishError, Unidentified
 
 ROOTS = {"movie": Movie, "series": Series, "artist": Artist}
 

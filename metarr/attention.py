@@ -4,7 +4,7 @@ dashboard's "needs attention" panel read it."""
 from __future__ import annotations
 
 from .db.media import Artist, Movie, Series
-from .publish import describe_reason
+from .publish_desired import describe_reason
 
 ROOTS = (("movie", Movie, "movies"), ("series", Series, "series"), ("artist", Artist, "artists"))
 

@@ -7,7 +7,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from . import recycle as bin_files
+from . import recycle_files as bin_files
 from .db.database import write_tx
 from .db.media import RecycleEntry
 from .db.models import Library

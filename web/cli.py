@@ -244,9 +244,9 @@ def _version() -> str:
 
 
 def _extra_commands():
-    """Commands added by later phases register here (scan, library, recycle, demo…)."""
-    from . import cli_more
-    return cli_more.COMMANDS
+    """The other command groups, each in a module of its own."""
+    from . import cli_demo, cli_library
+    return [*cli_library.COMMANDS, cli_demo.add_demo]
 
 
 def main(argv: list[str] | None = None) -> int:

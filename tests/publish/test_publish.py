@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from metarr import publish
+from metarr import publish, publish_desired
 from metarr.db.media import LibraryFile, RecycleEntry
 from metarr.jobs import store
 from metarr.jobs.model import JobSpec
@@ -137,7 +137,7 @@ def test_multi_episode_file_gets_stacked_episodedetails_and_season_art_in_show_f
 
 def test_paths_are_confined_to_the_library(services, world):
     m = world.movie(folder="../../escape")
-    with pytest.raises(publish.PublishError):
+    with pytest.raises(publish_desired.PublishError):
         publish.make_plan(services.config.data_dir, "movie", m.id)
 
 

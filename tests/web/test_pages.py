@@ -1,7 +1,6 @@
 """Server-rendered pages a new user meets: the dashboard says what needs attention and where it is
 resolved; settings have labels, help and typed inputs, and provider keys can be entered."""
 from tests.conftest import drain
-from tests.trust.conftest import chain  # noqa: F401 - the fixture
 from web.demo.media import make_clip
 
 

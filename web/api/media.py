@@ -157,7 +157,7 @@ async def _trigger(request: web.Request, kind: str) -> web.Response:
     if await request.app[bridge_key].run(lambda: model.get_or_none(model.id == eid)) is None:
         raise not_found(f"{kind} {eid}")
     if action == "publish" and request.query.get("dry_run") in ("1", "true"):
-        from metarr.publish import PublishError
+        from metarr.publish_desired import PublishError
         publisher = s.actor("publisher")
         try:
             return ok(await request.app[bridge_key].ask(lambda: publisher.plan(kind, eid), timeout=120))

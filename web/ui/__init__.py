@@ -23,7 +23,7 @@ from metarr.jobs import store
 from metarr.libraries import to_dict as library_json
 from metarr.paths import browse_roots
 from metarr.players import kinds as player_kinds
-from metarr.publish import describe_reason
+from metarr.publish_desired import describe_reason
 from metarr.scoring import explain_score
 from metarr.timefmt import iso
 

@@ -1,7 +1,7 @@
-"""Further `metarr` sub-commands: libraries, headless phases with a progress bar, recycle bin."""
+"""`metarr library`, the headless phases (`scan`, `enrich`, `publish`, `verify`) with a progress bar
+and an end-of-command summary, and `metarr recycle`."""
 from __future__ import annotations
 
-import asyncio
 import os
 import sys
 import threading
@@ -219,98 +219,3 @@ def add_recycle(sub) -> None:
 
 
 COMMANDS: list = [add_library, add_phases, add_recycle]
-
-
-# ------------------------------------------------------------------ demo
-
-def cmd_demo(args) -> int:
-    """A sample library with real media, the provider emulators on loopback, and Metarr served
-    against them: the whole chain offline (the emulators and sample media live in web/demo/)."""
-    import pathlib
-
-    from .demo.emulation import EmulatorThread
-    from .demo.media import make_clip, make_image, make_track
-
-    base = pathlib.Path(args.dir).resolve()
-    lib = base / "library"
-    movies = {"Night of the Living Dead (1968)": None, "The General (1926)": None, "Nosferatu (1922)": None,
-              "Metropolis (1927)": None, "Dracula": None}
-    for name in movies:
-        if not (lib / "Movies" / name).exists():
-            make_clip(lib / "Movies" / name / f"{name}.mkv")
-    make_image(lib / "Movies" / "Metropolis (1927)" / "poster.jpg", 300, 450)   # the user's own poster
-    show = lib / "TV" / "Sherlock Holmes (1954)"
-    for ep in ("Season 01/Sherlock Holmes (1954) - S01E01.mkv", "Season 01/Sherlock Holmes (1954) - S01E02E03.mkv",
-               "Specials/Sherlock Holmes (1954) - S00E01.mkv"):
-        if not (show / ep).exists():
-            make_clip(show / ep)
-    album = lib / "Music" / "Scott Joplin" / "Ragtime (1902)"
-    if not (album / "01 - The Entertainer.flac").exists():
-        make_track(album / "01 - The Entertainer.flac", "Scott Joplin", "Ragtime", "The Entertainer", 1)
-    emu = EmulatorThread().start()   # daemon thread: ends with the process
-    os.environ.update(emu.env())
-    os.environ.setdefault("METARR_DATA_DIR", str(base / "data"))
-    os.environ.setdefault("METARR_PORT", str(args.port))
-    from metarr import libraries
-    from metarr.db.models import Library
-    s = _open("serve")
-    for name, kind in (("Movies", "movie"), ("TV", "tv"), ("Music", "music")):
-        if Library.get_or_none(Library.name == name) is None:
-            libraries.create(s.db, libraries.LibraryInput(name, kind, str(lib / name), auto_publish=True))
-    from aiohttp import web as aioweb
-
-    from metarr.jobs import chain
-
-    from .app import create_app
-    from .keys import services_key
-    app = create_app(s)
-
-    base = f"http://{'localhost' if s.config.host in ('0.0.0.0', '::') else s.config.host}:{s.config.port}"
-
-    async def kick(app):
-        ledger = app[services_key].actor("ledger")
-        libs = [x.id for x in Library.select(Library.id)]
-        ledger.enqueue.defer([chain.library_job("scan", i) for i in libs])
-        app["demo_watch"] = asyncio.get_running_loop().create_task(_demo_progress(app, base))
-    app.on_startup.append(kick)
-    from .keys import api_key_key
-    key = app[api_key_key]
-    print(f"Metarr demo on {base}/  (API key: {key})")
-    print(f"library: {lib}   data: {s.config.data_dir}", flush=True)
-    aioweb.run_app(app, host=s.config.host, port=s.config.port, access_log=None, print=None)
-    return 0
-
-
-async def _demo_progress(app, base: str) -> None:
-    """The demo's chain as it runs, one line per change, then what needs a decision and where."""
-    from metarr import attention
-    from metarr.clitext import chain_progress
-    from metarr.jobs import store
-
-    from .keys import bridge_key, services_key
-    s = app[services_key]
-    bridge = app[bridge_key]
-    last, idle = "", 0
-    while idle < 3:
-        await asyncio.sleep(1.0)
-        st = await bridge.run(store.stats, s.db, time.time())
-        line = chain_progress(st.by_type)
-        if line and line != last:
-            print(f"  {line}", flush=True)
-            last = line
-        idle = idle + 1 if line and st.due == st.running == st.retrying == 0 else 0
-    items = await bridge.run(attention.not_identified, None)
-    for text in attention.summary_lines(items, base):
-        print(text)
-    print(f"Demo ready: open {base}/" + (f" — {items[0]['title']} needs your decision: {base}{items[0]['path']}"
-                                         if items else ""), flush=True)
-
-
-def add_demo(sub) -> None:
-    p = sub.add_parser("demo", help="sample library + provider emulators + Metarr, all offline")
-    p.add_argument("--dir", default="./metarr-demo")
-    p.add_argument("--port", type=int, default=3000)
-    p.set_defaults(fn=cmd_demo)
-
-
-COMMANDS.append(add_demo)

@@ -1,0 +1,206 @@
+"""Artwork candidates and the choice between them: every image a provider offers is stored as a
+scored candidate; the best per slot is selected unless the slot is locked or holds the user's
+choice; then (the cache job) the selection is downloaded into the cache and the slots point at it.
+A transient download failure never lets a worse image win (see cache_selected)."""
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+from . import metadata as md
+from . import scoring
+from .db.database import write_tx
+from .db.media import Album, ArtworkSlot, AssetCandidate, CastMember, Episode, FieldState, Season
+from .sources.models import Art
+
+log = logging.getLogger(__name__)
+
+# ------------------------------------------------------------------ candidates and selection
+
+CAND_FIELDS = ("slot", "season", "provider", "width", "height", "language", "votes", "vote_average", "likes",
+               "score", "breakdown")
+
+
+def store_candidates(db, entity_type: str, entity_id: int, arts: list[Art], user_lang: str,
+                     res=None) -> int:
+    """Store the offered artwork; rows whose values did not change are not written (counted in
+    `res.touched` when given)."""
+    now = time.time()
+    with write_tx(db):
+        # the entity's candidates by URL in one read; new ones in one insert
+        fields = [getattr(AssetCandidate, f) for f in CAND_FIELDS]
+        existing, current = {}, {}
+        for row in AssetCandidate.select(AssetCandidate.id, AssetCandidate.url, *fields).where(
+                (AssetCandidate.entity_type == entity_type) & (AssetCandidate.entity_id == entity_id)).tuples():
+            existing[row[1]] = row[0]
+            current[row[1]] = dict(zip(CAND_FIELDS, row[2:], strict=True))
+        new: dict[str, dict] = {}
+        for a in arts:
+            score, parts = scoring.art_score(a, a.slot, user_lang)
+            values = dict(slot=a.slot, season=a.season, provider=a.provider, width=a.width, height=a.height,
+                          language=a.language, votes=a.votes, vote_average=a.vote_average, likes=a.likes, score=score,
+                          breakdown=parts)
+            if a.url in existing:
+                if not _same(current[a.url], values):
+                    AssetCandidate.update(**values).where(AssetCandidate.id == existing[a.url]).execute()
+                    current[a.url] = values
+                    if res is not None:
+                        res.touched += 1
+            else:   # the last offer of a URL wins, as when each was written in turn
+                new[a.url] = dict(entity_type=entity_type, entity_id=entity_id, url=a.url, created_at=now, **values)
+        if new:
+            AssetCandidate.insert_many(list(new.values())).execute()
+            if res is not None:
+                res.touched += len(new)
+    return len(arts)
+
+
+def _same(old: dict, new: dict) -> bool:
+    def norm(v):
+        return round(v, 6) if isinstance(v, float) else v
+    return all(norm(old.get(k)) == norm(v) for k, v in new.items())
+
+
+def slot_locked(entity_type: str, entity_id: int, slot: str) -> bool:
+    locked, sources = _slot_guards(entity_type, entity_id)
+    return slot in locked or sources.get(slot) in ("user", "upload")
+
+
+def _slot_guards(entity_type: str, entity_id: int) -> tuple[set[str], dict[str, str]]:
+    """The entity's locked art slots, and the source of each first-rank slot, in two reads."""
+    locked = {f[4:] for (f,) in FieldState.select(FieldState.field).where(
+        (FieldState.entity_type == entity_type) & (FieldState.entity_id == entity_id)
+        & FieldState.field.startswith("art:") & (FieldState.locked == True)).tuples()}  # noqa: E712
+    sources = dict(ArtworkSlot.select(ArtworkSlot.slot, ArtworkSlot.source).where(
+        (ArtworkSlot.entity_type == entity_type) & (ArtworkSlot.entity_id == entity_id)
+        & (ArtworkSlot.rank == 0)).tuples())
+    return locked, sources
+
+
+def auto_select(db, entity_type: str, entity_id: int, limits: dict[str, int] | None = None,
+                res=None) -> int:
+    """Select the best unrejected candidate per slot, unless the slot is locked or the user chose.
+    A slot that holds the user's own local artwork keeps it unless a candidate is clearly bigger."""
+    limits = limits or scoring.DEFAULT_LIMITS
+    cands = list(AssetCandidate.select().where((AssetCandidate.entity_type == entity_type)
+                                               & (AssetCandidate.entity_id == entity_id)
+                                               & (AssetCandidate.rejected == False)))  # noqa: E712
+    by_slot: dict[str, list[AssetCandidate]] = {}
+    for c in cands:
+        by_slot.setdefault(c.slot, []).append(c)
+    selected = 0
+    with write_tx(db):
+        locked, sources = _slot_guards(entity_type, entity_id)
+        for slot, items in by_slot.items():
+            if limits.get(slot, 0) <= 0 or slot in locked or sources.get(slot) in ("user", "upload"):
+                continue
+            if any(c.selected and c.selected_by == "user" for c in items):
+                continue
+            if sources.get(slot) == "local":
+                continue  # the user's existing artwork stays until they pick another
+            best = sorted(items, key=lambda c: (-c.score, c.id))[: limits.get(slot, 1)]
+            for c in items:
+                want = c in best
+                if c.selected != want:
+                    AssetCandidate.update(selected=want, selected_by="auto" if want else None).where(
+                        AssetCandidate.id == c.id).execute()
+                    if res is not None:
+                        res.touched += 1
+            selected += len(best)
+    return selected
+
+
+
+
+# ------------------------------------------------------------------ cache the selected artwork
+
+def children(entity_type: str, entity_id: int) -> list[tuple[str, int]]:
+    out = [(entity_type, entity_id)]
+    if entity_type == "series":
+        out += [("season", s.id) for s in Season.select(Season.id).where(Season.series_id == entity_id)]
+        out += [("episode", e.id) for e in Episode.select(Episode.id).where(Episode.series_id == entity_id)]
+    elif entity_type == "artist":
+        out += [("album", al.id) for al in Album.select(Album.id).where(Album.artist_id == entity_id)]
+    return out
+
+
+def cache_selected(db, fetch, entity_type: str, entity_id: int, with_actors: bool = True) -> dict[str, Any]:
+    """Download every selected candidate (and cast images) into the cache and point the slots at
+    them. `fetch(url, kind)` returns the CacheFile row (the AssetCache actor, which paces and retries).
+    A permanent refusal (404/410, not an image, too large, blocked) rejects the candidate with its
+    reason and the slot's next best is selected and fetched. A transient failure (429, 5xx, timeout)
+    rejects nothing: the selection stays, the slot keeps what it had, and `retry` tells the job to
+    try again later, so a busy host never makes a worse image win."""
+    from .assets.errors import AssetError, is_transient, reason_code
+    from .assets.images import is_near_duplicate
+    done, failed, retry = 0, [], []
+
+    def mark(c, **values):
+        with write_tx(db):
+            AssetCandidate.update(**values).where(AssetCandidate.id == c.id).execute()
+
+    for et, eid in children(entity_type, entity_id):
+        chosen: list[str] = []
+        tried: set[int] = set()
+        while True:
+            # materialised: a lazily read cursor would pin an old snapshot and make our writes fail with BUSY
+            pending = [c for c in AssetCandidate.select().where(
+                (AssetCandidate.entity_type == et) & (AssetCandidate.entity_id == eid)
+                & (AssetCandidate.selected == True)).order_by(AssetCandidate.slot, AssetCandidate.score.desc())  # noqa: E712
+                if c.id not in tried and not (slot_locked(et, eid, c.slot) and c.selected_by != "user")]
+            if not pending:
+                break
+            refused = False
+            for c in pending:
+                tried.add(c.id)
+                try:
+                    cf = fetch(c.url, "assets")
+                except AssetError as e:
+                    code = reason_code(e)
+                    if is_transient(e):
+                        retry.append({"url": c.url, "reason": code, "retry_after": getattr(e, "retry_after", None)})
+                        mark(c, status_reason=f"retrying:{code}")
+                    else:
+                        failed.append({"url": c.url, "reason": code})
+                        mark(c, rejected=True, selected=False, status_reason=code)
+                        refused = True
+                    continue
+                if any(is_near_duplicate(cf.phash, p) for p in chosen if cf.phash and p):
+                    log.info("near-duplicate of an already selected image skipped: %s", c.url)
+                chosen.append(cf.phash or "")
+                _fill_slot(db, et, eid, c, cf)
+                done += 1
+            if not refused:
+                break
+            auto_select(db, et, eid)   # the next best of a slot whose choice was refused for good
+        if with_actors and et in ("movie", "series"):
+            for cm in list(CastMember.select().where((CastMember.entity_type == et) & (CastMember.entity_id == eid)
+                                                     & CastMember.thumb_url.is_null(False)
+                                                     & CastMember.cache_file_id.is_null(True))):
+                if not cm.thumb_url.startswith("http"):
+                    continue
+                try:
+                    cf = fetch(cm.thumb_url, "actors")
+                except AssetError as e:
+                    (retry if is_transient(e) else failed).append({"url": cm.thumb_url, "reason": reason_code(e)})
+                    continue
+                with write_tx(db):
+                    CastMember.update(cache_file_id=cf.id).where(CastMember.id == cm.id).execute()
+                done += 1
+    return {"cached": done, "failed": failed, "retry": retry}
+
+
+def _fill_slot(db, et: str, eid: int, c: AssetCandidate, cf) -> None:
+    with write_tx(db):
+        AssetCandidate.update(cache_file_id=cf.id, status_reason=None).where(AssetCandidate.id == c.id).execute()
+        have = ArtworkSlot.get_or_none((ArtworkSlot.entity_type == et) & (ArtworkSlot.entity_id == eid)
+                                       & (ArtworkSlot.slot == c.slot) & (ArtworkSlot.rank == 0))
+        source = "user" if c.selected_by == "user" else f"provider:{c.provider}"
+        if have is None:
+            ArtworkSlot.create(entity_type=et, entity_id=eid, slot=c.slot, season=None, rank=0,
+                               cache_file_id=cf.id, source=source, candidate_id=c.id, updated_at=time.time())
+        elif have.cache_file_id != cf.id or have.source != source:
+            ArtworkSlot.update(cache_file_id=cf.id, source=source, candidate_id=c.id,
+                               updated_at=time.time()).where(ArtworkSlot.id == have.id).execute()
+        md.set_state(et, eid, f"art:{c.slot}", source, locked=True if source == "user" else None)

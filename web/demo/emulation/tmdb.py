@@ -1,0 +1,202 @@
+"""TMDB v3 emulated: search, details, images, find, configuration, and the change feeds."""
+from __future__ import annotations
+
+from aiohttp import web
+
+from . import data
+from .common import CHANGES, TMDB_KEY, Faults, Limiter, Stats, _epoch_of, make_middleware, revise
+
+# ------------------------------------------------------------------ TMDB
+
+def _tmdb_error(status: int, code: int, message: str) -> web.Response:
+    return web.json_response({"status_code": code, "status_message": message, "success": False}, status=status)
+
+
+def _tmdb_movie_summary(mid: int) -> dict:
+    m = data.movie(mid)
+    return {"id": mid, "title": m["title"], "original_title": m["original_title"], "release_date": m["release_date"],
+            "overview": m["overview"], "poster_path": f"/p{mid}.jpg", "popularity": m["popularity"],
+            "vote_average": m["vote_average"], "vote_count": m["vote_count"], "genre_ids": [27]}
+
+
+def _tmdb_images(kind: str, ident: int) -> dict:
+    return {"id": ident,
+            "posters": [{"file_path": f"/p{ident}.jpg", "width": 400, "height": 600, "aspect_ratio": 0.667,
+                         "vote_average": 5.4, "vote_count": 12, "iso_639_1": "en"},
+                        {"file_path": f"/p{ident}b.jpg", "width": 200, "height": 300, "aspect_ratio": 0.667,
+                         "vote_average": 5.0, "vote_count": 2, "iso_639_1": "de"}],
+            "backdrops": [{"file_path": f"/b{ident}.jpg", "width": 960, "height": 540, "aspect_ratio": 1.778,
+                           "vote_average": 5.3, "vote_count": 8, "iso_639_1": None}],
+            "logos": [{"file_path": f"/l{ident}.png", "width": 400, "height": 155, "aspect_ratio": 2.58,
+                       "vote_average": 5.0, "vote_count": 3, "iso_639_1": "en"}]}
+
+
+def tmdb_app(faults: Faults, stats: Stats, rps: int = 40) -> web.Application:
+    limiter = Limiter(rps, 1.0)
+
+    @web.middleware
+    async def auth(request, handler):
+        key = request.query.get("api_key")
+        bearer = request.headers.get("Authorization", "")
+        if key != TMDB_KEY and bearer != f"Bearer {TMDB_KEY}":
+            return _tmdb_error(401, 7, "Invalid API key: You must be granted a valid key.")
+        return await handler(request)
+
+    app = web.Application(middlewares=[make_middleware("tmdb", limiter, faults, stats,
+                                                       over_body={"status_code": 25, "success": False,
+                                                                  "status_message": "Your request count is over the allowed limit."}),
+                                       auth])
+    r = app.router
+
+    async def configuration(request):
+        return web.json_response({"images": {"secure_base_url": "https://image.tmdb.org/t/p/",
+                                             "poster_sizes": ["w500", "original"]}})
+
+    async def search_movie(request):
+        q = request.query.get("query", "").lower()
+        year = request.query.get("year")
+        hits = [mid for mid, m in data.MOVIES.items() if q and q in m["title"].lower()
+                and (not year or m["release_date"].startswith(year))]
+        num = q.removeprefix("synthetic movie ").strip()
+        if q.startswith("synthetic movie ") and num.isdigit() and int(num) < data.SYNTHETIC_COUNT:
+            syn = data.SYNTHETIC_BASE + int(num)
+            if not year or data.movie(syn)["release_date"].startswith(year):
+                hits.append(syn)
+        return web.json_response({"page": 1, "results": [_tmdb_movie_summary(i) for i in hits],
+                                  "total_pages": 1, "total_results": len(hits)})
+
+    async def search_tv(request):
+        q = request.query.get("query", "").lower()
+        hits = [s for s in data.SHOWS.values() if q and q in s["name"].lower()]
+        return web.json_response({"page": 1, "results": [{"id": s["tmdb_id"], "name": s["name"],
+                                                          "first_air_date": s["first_aired"], "popularity": 5.0, "poster_path": f"/tv{s['tmdb_id']}.jpg",
+                                                          "overview": s["overview"]} for s in hits],
+                                  "total_pages": 1, "total_results": len(hits)})
+
+    async def find(request):
+        ext = request.match_info["ext"]
+        src = request.query.get("external_source")
+        hit, _ = data.movie_by_imdb(ext) if src == "imdb_id" else (None, None)
+        movies = [_tmdb_movie_summary(hit)] if hit is not None else []
+        tv = [{"id": s["tmdb_id"], "name": s["name"], "first_air_date": s["first_aired"]} for tvdb, s in data.SHOWS.items()
+              if (src == "imdb_id" and s["imdb_id"] == ext) or (src == "tvdb_id" and str(tvdb) == ext)]
+        return web.json_response({"movie_results": movies, "person_results": [], "tv_results": tv,
+                                  "tv_episode_results": [], "tv_season_results": []})
+
+    async def movie(request):
+        try:
+            mid = int(request.match_info["id"])
+        except ValueError:
+            return _tmdb_error(404, 34, "The resource you requested could not be found.")
+        m = data.movie(mid)
+        if m is None:
+            return _tmdb_error(404, 34, "The resource you requested could not be found.")
+        out = {"id": mid, "imdb_id": m["imdb_id"], "title": m["title"], "original_title": m["original_title"],
+               "original_language": "en", "overview": m["overview"], "tagline": m["tagline"],
+               "release_date": m["release_date"], "runtime": m["runtime"], "status": "Released",
+               "vote_average": m["vote_average"], "vote_count": m["vote_count"], "popularity": m["popularity"],
+               "genres": [{"id": i, "name": g} for i, g in enumerate(m["genres"])],
+               "production_companies": [{"id": 1, "name": c, "logo_path": None, "origin_country": "US"}
+                                        for c in m["companies"]],
+               "production_countries": [{"iso_3166_1": c, "name": n} for c, n in m["countries"]],
+               "belongs_to_collection": ({"id": m["collection"][0], "name": m["collection"][1], "poster_path": None,
+                                          "backdrop_path": None} if m["collection"] else None)}
+        append = set((request.query.get("append_to_response") or "").split(","))
+        if "credits" in append:
+            out["credits"] = {"cast": [{"id": 100 + i, "name": n, "character": c, "order": i,
+                                        "profile_path": f"/a{mid}_{i}.jpg"} for i, (n, c) in enumerate(m["cast"])],
+                              "crew": [{"id": 200 + i, "name": n, "job": "Director", "department": "Directing"}
+                                       for i, n in enumerate(m["directors"])]
+                              + [{"id": 300 + i, "name": n, "job": "Screenplay", "department": "Writing"}
+                                 for i, n in enumerate(m["writers"])]}
+        if "external_ids" in append:
+            out["external_ids"] = {"imdb_id": m["imdb_id"]}
+        if "release_dates" in append:
+            out["release_dates"] = {"results": [{"iso_3166_1": "US", "release_dates": [
+                {"certification": m["certification"], "type": 3, "release_date": m["release_date"] + "T00:00:00.000Z"}]}]}
+        if "keywords" in append:
+            out["keywords"] = {"keywords": [{"id": i, "name": k} for i, k in enumerate(m["keywords"])]}
+        if "videos" in append:
+            out["videos"] = {"results": ([{"key": m["trailer"], "site": "YouTube", "type": "Trailer", "name": "Trailer",
+                                           "official": True, "iso_639_1": "en"}] if m["trailer"] else [])}
+        if "images" in append:
+            langs = (request.query.get("include_image_language") or "").split(",")
+            imgs = _tmdb_images("movie", mid)
+            for k in ("posters", "backdrops", "logos"):
+                imgs[k] = [i for i in imgs[k] if not langs[0] or (i["iso_639_1"] or "null") in langs]
+            out["images"] = imgs
+        return web.json_response(revise(request, "movie", mid, out))
+
+    async def collection(request):
+        cid = int(request.match_info["id"])
+        for mid, m in data.MOVIES.items():
+            if m["collection"] and m["collection"][0] == cid:
+                return web.json_response({"id": cid, "name": m["collection"][1], "overview": m["collection"][2],
+                                          "parts": [_tmdb_movie_summary(mid)]})
+        return _tmdb_error(404, 34, "The resource you requested could not be found.")
+
+    def _show_by_tmdb(tid: int):
+        return next(((tvdb, s) for tvdb, s in data.SHOWS.items() if s["tmdb_id"] == tid), (None, None))
+
+    async def tv(request):
+        tvdb, s = _show_by_tmdb(int(request.match_info["id"]) if request.match_info["id"].isdigit() else -1)
+        if s is None:
+            return _tmdb_error(404, 34, "The resource you requested could not be found.")
+        seasons = sorted({k[0] for k in s["episodes"]})
+        out = {"id": s["tmdb_id"], "name": s["name"], "original_name": s["name"], "overview": s["overview"],
+               "first_air_date": s["first_aired"], "status": s["status"], "episode_run_time": [s["runtime"]],
+               "genres": [{"id": i, "name": g} for i, g in enumerate(s["genres"])], "vote_average": 7.0,
+               "vote_count": 40, "networks": [{"id": 1, "name": s["network"]}],
+               "seasons": [{"season_number": n, "name": "Specials" if n == 0 else f"Season {n}",
+                            "episode_count": sum(1 for k in s["episodes"] if k[0] == n)} for n in seasons],
+               "credits": {"cast": [{"name": n, "character": c, "order": i, "profile_path": None}
+                                    for i, (n, c) in enumerate(s["cast"])]},
+               "external_ids": {"imdb_id": s["imdb_id"], "tvdb_id": tvdb},
+               "content_ratings": {"results": [{"iso_3166_1": "US", "rating": "TV-PG"}]},
+               "images": _tmdb_images("tv", s["tmdb_id"])}
+        return web.json_response(revise(request, "tv", s["tmdb_id"], out))
+
+    async def tv_season(request):
+        _, s = _show_by_tmdb(int(request.match_info["id"]))
+        n = int(request.match_info["season"])
+        if s is None or not any(k[0] == n for k in s["episodes"]):
+            return _tmdb_error(404, 34, "The resource you requested could not be found.")
+        eps = [{"episode_number": e, "season_number": n, "name": t, "air_date": a, "overview": f"{t}.",
+                "id": 9000 + n * 100 + e, "vote_average": 7.0, "vote_count": 3, "still_path": f"/s{n}_{e}.jpg"}
+               for (sn, e), (t, a) in sorted(s["episodes"].items()) if sn == n]
+        return web.json_response({"season_number": n, "name": f"Season {n}", "episodes": eps,
+                                  "poster_path": f"/sp{n}.jpg"})
+
+    add_tmdb_change_routes(app)
+    r.add_get("/configuration", configuration)
+    r.add_get("/search/movie", search_movie)
+    r.add_get("/search/tv", search_tv)
+    r.add_get("/find/{ext}", find)
+    r.add_get("/movie/{id}", movie)
+    r.add_get("/collection/{id}", collection)
+    r.add_get("/tv/{id}", tv)
+    r.add_get("/tv/{id}/season/{season}", tv_season)
+    return app
+
+
+def add_tmdb_change_routes(app: web.Application) -> None:
+    """`/movie/changes`, `/tv/changes`: start_date/end_date (at most 14 days), 100 ids a page."""
+    def handler(kind):
+        async def changes(request):
+            try:
+                start = _epoch_of(request.query.get("start_date") or "", False)
+                end = _epoch_of(request.query.get("end_date") or "", True)
+                page = int(request.query.get("page") or 1)
+            except ValueError:
+                return _tmdb_error(422, 5, "Invalid parameters: Your request parameters are incorrect.")
+            if end - start > 14 * 86400 or end < start:
+                return _tmdb_error(422, 5, "Invalid date range: Should be a range no longer than 14 days.")
+            feed = request.app[CHANGES]
+            ids = feed.between(kind, start, end)
+            pages = max(1, -(-len(ids) // feed.page_size))
+            chunk = ids[(page - 1) * feed.page_size: page * feed.page_size]
+            return web.json_response({"results": [{"id": i, "adult": False} for i in chunk], "page": page,
+                                      "total_pages": pages, "total_results": len(ids)})
+        return changes
+    app.router.add_get("/movie/changes", handler("movie"))
+    app.router.add_get("/tv/changes", handler("tv"))
