@@ -141,8 +141,11 @@ def changes_for_entity(entity_type: str, entity_id: int, paths: list[str] | None
             posixpath.dirname(p.strip("/")) != show for p in paths if p)
         # episode files changed under the show: likely new episodes (a Sonarr download); a Scan of
         # the show folder adds them, a Refresh re-reads the show
-        return [Change(lib.id, lib.kind, lib.path, folder, "series", new=new or deep, deep=deep,
-                       ids=provider_ids(s), art=published_art(lib, "series", s.id))]
+        show_change = Change(lib.id, lib.kind, lib.path, folder, "series", new=new or deep, deep=deep,
+                             ids=provider_ids(s), art=published_art(lib, "series", s.id))
+        # every episode is checked in the player afterwards: Kodi adds or re-reads them with the show
+        # (Scan / RefreshTVShow), and one it skipped is found and refreshed (kodi_check)
+        return [show_change, *_episode_checks(lib, s, folder)]
     if entity_type in ("artist", "album"):
         model = Artist if entity_type == "artist" else Album
         row = model.get_or_none(model.id == entity_id)
@@ -151,6 +154,24 @@ def changes_for_entity(entity_type: str, entity_id: int, paths: list[str] | None
         lib = _library(row.library_id)
         return [Change(lib.id, lib.kind, lib.path, _join(lib.path, row.key), entity_type, new=new)]
     raise ValueError(f"cannot sync entity type {entity_type!r}")
+
+
+def _episode_checks(lib: Library, s: Series, folder: str) -> list[Change]:
+    eps = list(Episode.select().where((Episode.series_id == s.id) & Episode.deleted_at.is_null(True)
+                                      & Episode.file_id.is_null(False)))
+    if not eps:
+        return []
+    files = {f.id: f.path for f in MediaFile.select(MediaFile.id, MediaFile.path)
+             .where(MediaFile.id.in_([e.file_id for e in eps]))}
+    art: dict[int, dict[str, str]] = {}
+    for r in LibraryFile.select(LibraryFile.path, LibraryFile.slot, LibraryFile.entity_id).where(
+            (LibraryFile.entity_type == "episode") & LibraryFile.entity_id.in_([e.id for e in eps])
+            & (LibraryFile.kind == "artwork") & LibraryFile.slot.is_null(False)):
+        if _is_main_art(r.path, r.slot):
+            art.setdefault(r.entity_id, {})[r.slot] = _join(lib.path, r.path)
+    return [Change(lib.id, lib.kind, lib.path, folder, "episode", file=_join(lib.path, files[e.file_id]),
+                   ids=provider_ids(e), art=art.get(e.id, {}), check=True)
+            for e in eps if e.file_id in files]
 
 
 def load_targets() -> tuple[list[PlayerInfo], list[int], list[Mapping]]:

@@ -68,8 +68,8 @@ def low_timeouts(monkeypatch):
     from metarr.sources import traffic
     original = traffic.endpoints_from_config
 
-    def endpoints(config):
-        eps = original(config)
+    def endpoints(config, keys=None):
+        eps = original(config, keys)
         for ep in eps.values():
             ep.timeout = TIMEOUT
         return eps

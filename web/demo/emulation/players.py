@@ -14,9 +14,12 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
+import os
+import re
 import threading
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote
 
 from aiohttp import web
 
@@ -109,6 +112,9 @@ class KodiEmulator(_Server):
     VIDEO = {"movie": ("VideoLibrary.GetMovies", "movies", "movieid"),
              "tvshow": ("VideoLibrary.GetTVShows", "tvshows", "tvshowid"),
              "episode": ("VideoLibrary.GetEpisodes", "episodes", "episodeid")}
+    SET_DETAILS = {"VideoLibrary.SetMovieDetails": ("movie", "movieid"),
+                   "VideoLibrary.SetTVShowDetails": ("tvshow", "tvshowid"),
+                   "VideoLibrary.SetEpisodeDetails": ("episode", "episodeid")}
     REFRESH = {"VideoLibrary.RefreshMovie": ("movie", "movieid"),
                "VideoLibrary.RefreshTVShow": ("tvshow", "tvshowid"),
                "VideoLibrary.RefreshEpisode": ("episode", "episodeid")}
@@ -120,6 +126,7 @@ class KodiEmulator(_Server):
         self.items: dict[str, dict[int, str]] = {k: {} for k in self.VIDEO}
         self.on_disk: list[tuple[str, str]] = []    # (kind, path) a scan would find
         self.ids: dict[tuple[str, str], dict[str, str]] = {}   # (kind, path) -> the NFO's uniqueids
+        self.art: dict[tuple[str, str], dict[str, str]] = {}   # (kind, path) -> art type -> image source
         self.refreshed: list[tuple[str, int]] = []
         self.playing = False
         self.next_id = 1
@@ -131,7 +138,40 @@ class KodiEmulator(_Server):
         self.items[kind][kid] = path = path.rstrip("/") + "/" if kind == "tvshow" else path
         if ids is not None:
             self.ids[(kind, path)] = dict(ids)
+        self._read_local(kind, path)
         return kid
+
+    def _read_local(self, kind: str, path: str) -> None:
+        """Like the local-only scraper: when the item is on this machine's disk, its uniqueids come
+        from its NFO and its art from the image files named for it (reference/kodi-behaviour.md)."""
+        if kind == "tvshow":
+            folder, base, nfos = path.rstrip("/"), None, [os.path.join(path, "tvshow.nfo")]
+        else:
+            folder, name = os.path.split(path)
+            base = os.path.splitext(name)[0]
+            nfos = [os.path.join(folder, base + ".nfo")] + ([os.path.join(folder, "movie.nfo")] if kind == "movie" else [])
+        if not os.path.isdir(folder):
+            return
+        for nfo in nfos:
+            try:
+                text = open(nfo, encoding="utf-8", errors="replace").read()
+            except OSError:
+                continue
+            ids = dict(re.findall(r'<uniqueid[^>]*type="([^"]+)"[^>]*>\s*([^<\s]+)\s*</uniqueid>', text))
+            if ids:
+                self.ids[(kind, path)] = ids
+            break
+        art = {}
+        for entry in sorted(os.listdir(folder)):
+            stem, ext = os.path.splitext(entry)
+            if ext.lower() not in (".jpg", ".png", ".jpeg"):
+                continue
+            if base is not None and stem.startswith(base + "-"):
+                art[stem[len(base) + 1:]] = os.path.join(folder, entry)
+            elif kind == "tvshow" and "-" not in stem and not stem.startswith("season"):
+                art[stem] = os.path.join(folder, entry)
+        if art:
+            self.art[(kind, path)] = art
 
     def put_on_disk(self, kind: str, path: str, ids: dict[str, str] | None = None) -> None:
         """What a Scan would find there; `ids` are the uniqueids of its NFO (the scan reads them)."""
@@ -223,6 +263,8 @@ class KodiEmulator(_Server):
                         item["uniqueid"] = dict(self.ids.get((kind, path), {}))
                     if "title" in props:
                         item["title"] = item["label"]
+                    if "art" in props:
+                        item["art"] = {t: f"image://{quote(v, safe='')}/" for t, v in self.art.get((kind, path), {}).items()}
                     items.append(item)
                 return {"limits": {"start": 0, "end": len(items), "total": len(items)}, key: items}
         if method in self.REFRESH:
@@ -231,6 +273,19 @@ class KodiEmulator(_Server):
             if not isinstance(kid, int) or kid not in self.items[kind]:
                 raise _RpcError(-32602, "Invalid params.")
             self.refreshed.append((kind, kid))
+            self._read_local(kind, self.items[kind][kid])
+            return "OK"
+        if method in self.SET_DETAILS:
+            kind, idf = self.SET_DETAILS[method]
+            kid = p.get(idf)
+            if not isinstance(kid, int) or kid not in self.items[kind]:
+                raise _RpcError(-32602, "Invalid params.")
+            art = self.art.setdefault((kind, self.items[kind][kid]), {})
+            for t, v in (p.get("art") or {}).items():
+                if v is None:
+                    art.pop(t, None)
+                else:
+                    art[t] = v
             return "OK"
         raise _RpcError(-32601, "Method not found.")
 
