@@ -70,9 +70,7 @@ def verify_all(ctx, job):
 def verify_library(ctx, job):
     from pathlib import Path
 
-    from metarr import activity, cache, settings, verify
-    from metarr.db.media import CacheFile
-    from metarr.fsutil import sha256_file
+    from metarr import activity, settings, verify
     s = ctx.services
     lib = Library.get_or_none(Library.id == int(job.payload["library_id"]))
     if lib is None:
@@ -84,21 +82,9 @@ def verify_library(ctx, job):
     republish: set[tuple[str, int]] = set()
     outcomes = []
     for f in findings:
-        done = "reported"
-        if f.problem.startswith("cache_"):
-            # the library copy may still hold the exact bytes: put them back into the cache
-            cf = CacheFile.get_or_none(CacheFile.sha256 == f.detail) if f.detail else None
-            path = Path(lib.path) / f.path
-            if cf and path.exists() and sha256_file(path) == cf.sha256:
-                cache.ingest_local(s.db, cache.open_store(s.config.data_dir), s.config.data_dir, path)
-                done = "restored from the library copy"
-        elif policy == "adopt" and f.problem == "modified":
-            done = verify.adopt(s.db, s.config.data_dir, Path(lib.path), f)
-        elif policy != "report" and f.problem in ("missing", "modified"):
-            root = verify.root_entity(f)
-            if root:
-                republish.add(root)
-                done = "republishing"
+        done, item = verify.repair(s.db, s.config.data_dir, Path(lib.path), f, policy)
+        if item:
+            republish.add(item)
         outcomes.append({**f.to_json(), "action": done})
     if findings:
         activity.record(s.db, "verify", f"{lib.name}: {len(findings)} problem(s) found", "warning",

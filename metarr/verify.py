@@ -126,3 +126,38 @@ def root_of(et: str, eid: int) -> tuple[str, int] | None:
         a = Album.get_or_none(Album.id == eid)
         return ("artist", a.artist_id) if a else None
     return None
+
+
+def remedy(problem: str, policy: str) -> str:
+    """What the verification does about one finding under a policy (pure): "restore_cache" (the
+    library copy may still hold the cache file's bytes), "adopt" (keep the user's change and import
+    it), "republish" (write Metarr's version again) or "report"."""
+    if problem.startswith("cache_"):
+        return "restore_cache"
+    if policy == "adopt" and problem == "modified":
+        return "adopt"
+    if policy != "report" and problem in ("missing", "modified"):
+        return "republish"
+    return "report"
+
+
+def repair(db, data_dir: Path, root: Path, finding: Finding, policy: str) -> tuple[str, tuple[str, int] | None]:
+    """Carry out the remedy of one finding: (what was done, in words; the item to republish)."""
+    from . import cache
+    from .db.media import CacheFile
+    from .fsutil import sha256_file
+    what = remedy(finding.problem, policy)
+    if what == "restore_cache":
+        cf = CacheFile.get_or_none(CacheFile.sha256 == finding.detail) if finding.detail else None
+        path = root / finding.path
+        if cf and path.exists() and sha256_file(path) == cf.sha256:
+            cache.ingest_local(db, cache.open_store(data_dir), data_dir, path)
+            return "restored from the library copy", None
+        return "reported", None
+    if what == "adopt":
+        return adopt(db, data_dir, root, finding), None
+    if what == "republish":
+        item = root_entity(finding)
+        return ("republishing", item) if item else ("reported", None)
+    return "reported", None
+
