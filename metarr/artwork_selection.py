@@ -204,3 +204,48 @@ def _fill_slot(db, et: str, eid: int, c: AssetCandidate, cf) -> None:
             ArtworkSlot.update(cache_file_id=cf.id, source=source, candidate_id=c.id,
                                updated_at=time.time()).where(ArtworkSlot.id == have.id).execute()
         md.set_state(et, eid, f"art:{c.slot}", source, locked=True if source == "user" else None)
+
+
+# ------------------------------------------------------------------ the user's choices
+
+def list_for(kind: str, eid: int, slot: str | None = None) -> list[dict]:
+    from .browse import candidate_json
+    query = AssetCandidate.select().where((AssetCandidate.entity_type == kind) & (AssetCandidate.entity_id == eid))
+    if slot:
+        query = query.where(AssetCandidate.slot == slot)
+    return [candidate_json(c) for c in query.order_by(AssetCandidate.slot, AssetCandidate.score.desc())]
+
+
+def user_choice(db, kind: str, eid: int, cid: int, action: str):
+    """The user selects a candidate (it replaces the slot's selection and locks the slot) or rejects
+    it. The candidate row after the change, or None when it is not one of this item's."""
+    c = AssetCandidate.get_or_none((AssetCandidate.id == cid) & (AssetCandidate.entity_type == kind)
+                                   & (AssetCandidate.entity_id == eid))
+    if c is None:
+        return None
+    with write_tx(db):
+        if action == "select":
+            AssetCandidate.update(selected=False, selected_by=None).where(
+                (AssetCandidate.entity_type == kind) & (AssetCandidate.entity_id == eid)
+                & (AssetCandidate.slot == c.slot) & (AssetCandidate.id != c.id)).execute()
+            AssetCandidate.update(selected=True, rejected=False, selected_by="user").where(
+                AssetCandidate.id == c.id).execute()
+            md.set_state(kind, eid, f"art:{c.slot}", "user", locked=True)
+        else:
+            AssetCandidate.update(rejected=True, selected=False, selected_by=None, status_reason="user_rejected").where(
+                AssetCandidate.id == c.id).execute()
+    return AssetCandidate.get_by_id(c.id)
+
+
+def use_upload(db, kind: str, eid: int, slot: str, cache_file_id: int) -> None:
+    """An uploaded image (already in the cache) becomes the slot's artwork, locked."""
+    with write_tx(db):
+        have = ArtworkSlot.get_or_none((ArtworkSlot.entity_type == kind) & (ArtworkSlot.entity_id == eid)
+                                       & (ArtworkSlot.slot == slot) & (ArtworkSlot.rank == 0))
+        if have is None:
+            ArtworkSlot.create(entity_type=kind, entity_id=eid, slot=slot, rank=0, cache_file_id=cache_file_id,
+                               source="upload", updated_at=time.time())
+        else:
+            ArtworkSlot.update(cache_file_id=cache_file_id, source="upload", candidate_id=None,
+                               updated_at=time.time()).where(ArtworkSlot.id == have.id).execute()
+        md.set_state(kind, eid, f"art:{slot}", "user", locked=True)

@@ -51,3 +51,15 @@ def verify(call: Call, kind: str, provider: str, ident: int | str, image_base: s
         raise UnknownId(f"{provider} refused id {ident}: {e}") from None
     title = meta.scalars.get("title") or meta.scalars.get("name")
     return Verified(provider, ident, title, meta.scalars.get("year"))
+
+
+def take_pick(db, kind: str, eid: int, column: str, value) -> None:
+    """The user's verified pick: the id is set and locked, the item leaves the ambiguous state."""
+    from . import metadata as md
+    from .db.database import write_tx
+    from .db.media import ENTITY_MODELS
+    model = ENTITY_MODELS[kind]
+    with write_tx(db):
+        model.update(state="identified", candidates=None).where(model.id == eid).execute()
+    md.apply(db, kind, eid, md.Update("user", {column: value}, lock=True))
+

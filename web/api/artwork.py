@@ -2,14 +2,11 @@
 (search + pick) for ambiguous items."""
 from __future__ import annotations
 
-import time
-
 from aiohttp import web
 
-from metarr import browse, cache, identify, settings
+from metarr import artwork_selection, browse, cache, identify, settings
 from metarr import metadata as md
-from metarr.db.database import write_tx
-from metarr.db.media import ENTITY_MODELS, ArtworkSlot, AssetCandidate
+from metarr.db.media import ENTITY_MODELS
 from metarr.jobs import chain
 from metarr.jobs.model import PRIORITY
 from metarr.sources import musicbrainz, tmdb, tvdb
@@ -62,12 +59,7 @@ async def list_candidates(request: web.Request) -> web.Response:
     await _entity(request, kind, eid)
     slot = request.query.get("slot")
 
-    def q():
-        query = AssetCandidate.select().where((AssetCandidate.entity_type == kind) & (AssetCandidate.entity_id == eid))
-        if slot:
-            query = query.where(AssetCandidate.slot == slot)
-        return [cand_json(c) for c in query.order_by(AssetCandidate.slot, AssetCandidate.score.desc())]
-    rows = await request.app[bridge_key].run(q)
+    rows = await request.app[bridge_key].run(artwork_selection.list_for, kind, eid, slot)
     return ok(rows, {"total": len(rows), "limit": len(rows), "offset": 0})
 
 
@@ -89,25 +81,7 @@ async def candidate_action(request: web.Request) -> web.Response:
     row = await _entity(request, kind, eid)
     s = request.app[services_key]
 
-    def apply():
-        c = AssetCandidate.get_or_none((AssetCandidate.id == cid) & (AssetCandidate.entity_type == kind)
-                                       & (AssetCandidate.entity_id == eid))
-        if c is None:
-            return None
-        with write_tx(s.db):
-            if action == "select":
-                # the user's choice replaces the slot's selection and locks the slot
-                AssetCandidate.update(selected=False, selected_by=None).where(
-                    (AssetCandidate.entity_type == kind) & (AssetCandidate.entity_id == eid)
-                    & (AssetCandidate.slot == c.slot) & (AssetCandidate.id != c.id)).execute()
-                AssetCandidate.update(selected=True, rejected=False, selected_by="user").where(
-                    AssetCandidate.id == c.id).execute()
-                md.set_state(kind, eid, f"art:{c.slot}", "user", locked=True)
-            else:
-                AssetCandidate.update(rejected=True, selected=False, selected_by=None, status_reason="user_rejected").where(
-                    AssetCandidate.id == c.id).execute()
-        return AssetCandidate.get_by_id(c.id)
-    c = await request.app[bridge_key].run(apply)
+    c = await request.app[bridge_key].run(artwork_selection.user_choice, s.db, kind, eid, cid, action)
     if c is None:
         raise not_found(f"candidate {cid}")
     job_id = await _enqueue_cache(request, kind, row) if action == "select" else None
@@ -154,16 +128,7 @@ async def upload(request: web.Request) -> web.Response:
             cf = cache.ingest_upload(s.db, store, s.config.data_dir, data)
         except AssetError as e:
             raise ApiError(422, e.reason, f"image refused: {e}") from None
-        with write_tx(s.db):
-            have = ArtworkSlot.get_or_none((ArtworkSlot.entity_type == kind) & (ArtworkSlot.entity_id == eid)
-                                           & (ArtworkSlot.slot == slot) & (ArtworkSlot.rank == 0))
-            if have is None:
-                ArtworkSlot.create(entity_type=kind, entity_id=eid, slot=slot, rank=0, cache_file_id=cf.id,
-                                   source="upload", updated_at=time.time())
-            else:
-                ArtworkSlot.update(cache_file_id=cf.id, source="upload", candidate_id=None,
-                                   updated_at=time.time()).where(ArtworkSlot.id == have.id).execute()
-            md.set_state(kind, eid, f"art:{slot}", "user", locked=True)
+        artwork_selection.use_upload(s.db, kind, eid, slot, cf.id)
         return cf
     cf = await request.app[bridge_key].run(store)
     s.bus.publish("asset.selected", entity=kind, id=eid, slot=slot, source="upload")
@@ -239,12 +204,7 @@ async def identify_pick(request: web.Request) -> web.Response:
         raise ApiError(503, "provider_unavailable", f"{e}; nothing was changed, try again in {retry} s",
                        {"retry_after": retry}, headers={"Retry-After": str(retry)}) from None
 
-    def apply():
-        model = ENTITY_MODELS[kind]
-        with write_tx(s.db):
-            model.update(state="identified", candidates=None).where(model.id == eid).execute()
-        md.apply(s.db, kind, eid, md.Update("user", {column: value}, lock=True))
-    await request.app[bridge_key].run(apply)
+    await request.app[bridge_key].run(identify.take_pick, s.db, kind, eid, column, value)
     spec = chain.entity_job("enrich", kind, eid, row.library_id, PRIORITY["user"])
     ledger = s.actor("ledger")
     ids = await request.app[bridge_key].ask(lambda: ledger.enqueue(spec))
