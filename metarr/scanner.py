@@ -16,6 +16,7 @@ from .db.database import is_sqlite, write_tx
 from .db.media import ScanBacklog
 from .db.models import Library
 from .scanning.apply_unit import apply_unit
+from .scanning.art_import import import_art
 from .scanning.file_rows import diff_files, files_version, read_backlog, record_files
 from .scanning.folder_sql import under
 from .scanning.memo import ScanMemo
@@ -26,6 +27,9 @@ from .scanning.walk import DEFAULT_IGNORE, FileEntry, compile_ignore, unit_of, w
 
 __all__ = ["ScanContext", "ScanMemo", "ScanReport", "scan"]
 log = logging.getLogger(__name__)
+# units (top-level folders) applied in one write transaction, their artwork in one flush to disk:
+# a transaction and a sync per folder were most of a first scan's cost; a kill loses at most a batch
+BATCH_UNITS = 100
 
 
 def _noop(*_a) -> None:
@@ -96,20 +100,24 @@ def scan(db, data_dir: Path, lib: Library, sub: str = "", progress: Progress = _
     if memo is not None and not sub:   # trusted None: never written, or changed by another scan meanwhile
         memo.remember(lib.id, trusted, w.files)
     units_sorted = sorted(units)
-    applied: list[int] = []
-    for i, unit in enumerate(units_sorted):
-        progress("units", i, len(units_sorted), unit or "/")
-        try:
-            apply_unit(db, data_dir, lib, unit, touched_files, context, rep, now)
-        except Exception as e:  # one broken folder must not stop the library
-            log.exception("scan of %s/%s failed", lib.path, unit)
-            rep.problems.append((unit or "/", f"could not be processed: {type(e).__name__}: {e}"))
-        if job_id is None:
-            applied += backlog.get(unit, ((), ()))[0]
-        if applied and (len(applied) >= 100 or i == len(units_sorted) - 1):
+    for start in range(0, len(units_sorted), BATCH_UNITS):
+        batch = units_sorted[start:start + BATCH_UNITS]
+        applied = []
+        with write_tx(db):   # one transaction for the batch's items; each unit's a savepoint within
+            for i, unit in enumerate(batch, start):
+                progress("units", i, len(units_sorted), unit or "/")
+                try:
+                    applied.append(apply_unit(db, lib, unit, touched_files, context, rep, now))
+                except Exception as e:  # one broken folder must not stop the library
+                    log.exception("scan of %s/%s failed", lib.path, unit)
+                    rep.problems.append((unit or "/", f"could not be processed: {type(e).__name__}: {e}"))
+        # slower work outside the items' transaction: the batch's artwork into the cache
+        import_art(db, data_dir, lib, applied, rep)
+        # a kill before this line leaves the batch's backlog rows: the next scan applies it again
+        done = [] if job_id is not None else [bid for unit in batch for bid in backlog.get(unit, ((), ()))[0]]
+        if done:
             with write_tx(db):
-                ScanBacklog.delete().where(ScanBacklog.id.in_(applied)).execute()
-            applied = []
+                ScanBacklog.delete().where(ScanBacklog.id.in_(done)).execute()
     rep.units = len(units_sorted)
     if do_probe:
         probe_pending(db, lib, sub, probe_workers, rep, progress, probe_pool, probe_timeout)

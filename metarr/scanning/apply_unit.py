@@ -1,23 +1,23 @@
 """Applying one unit (top-level folder) of a scan: its file links and items, then its artwork."""
 from __future__ import annotations
 
-from pathlib import Path
-
 from ..db.database import write_tx
 from ..db.media import Artist, MediaFile, Movie, Series
 from ..db.models import Library
 from .apply_movies import apply_movie, unit_movies
 from .apply_music import apply_artist
 from .apply_tv import apply_show
-from .art_import import import_art
+from .art_import import AppliedUnit
 from .entities import retire, soft_delete
 from .file_rows import our_own, unit_files
 from .group import group_unit
 from .report import ScanContext, ScanReport
 
 
-def apply_unit(db, data_dir: Path, lib: Library, unit: str, touched: set[str], ctx: ScanContext, rep: ScanReport,
-                now: float) -> None:
+def apply_unit(db, lib: Library, unit: str, touched: set[str], ctx: ScanContext, rep: ScanReport,
+               now: float) -> AppliedUnit:
+    """The unit's items, in a transaction of its own (a savepoint inside the caller's batch); what
+    its artwork import needs is returned (that runs once for a batch of units, `import_art`)."""
     files = unit_files(db, lib, unit)
     touched = touched - our_own(lib, files)
     plan = group_unit(lib.kind, list(files))
@@ -40,6 +40,4 @@ def apply_unit(db, data_dir: Path, lib: Library, unit: str, touched: set[str], c
         else:
             kept = [apply_artist(db, lib, a, files, touched, ctx, rep, now) for a in plan.items]
             retire(Artist, lib, unit, kept, rep, now, db)
-    # slower work outside the unit's transaction: artwork into the cache
-    for item in plan.items:
-        import_art(db, data_dir, lib, item, files, touched, rep, ids.get(item.key))
+    return AppliedUnit(unit, plan.items, files, touched, ids)

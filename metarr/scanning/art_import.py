@@ -1,6 +1,8 @@
 """The user's local artwork (and actor images) copied into the cache and chosen for its slots."""
 from __future__ import annotations
 
+import contextlib
+import logging
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,6 +16,8 @@ from ..db.models import Library
 from .entities import new_entity
 from .group import ArtistItem, MovieItem, ShowItem
 from .report import ScanReport
+
+log = logging.getLogger(__name__)
 
 
 def _row_id(model, lib: Library, key: str):
@@ -91,48 +95,78 @@ def _slot_states(db, targets: list) -> tuple[dict[tuple, _Slot], set[tuple]]:
     return slots, locked
 
 
-def import_art(db, data_dir: Path, lib: Library, item, files: dict[str, MediaFile], touched: set[str],
-                rep: ScanReport, movie_id: int | None) -> None:
-    """Copy the user's own artwork into the cache before anything could replace it, and use it for
-    the slot unless the slot is locked or already holds a choice of the user's."""
-    store = None
-    targets = _art_targets(lib, item, movie_id)
-    slots, locked = _slot_states(db, targets)
-    stored = []
-    for et, eid, slot, season, path in targets:
-        have = slots.get((et, eid, slot))
-        if path not in touched and have is not None:
-            continue
-        store = store or cache.open_store(data_dir)
-        try:
-            asset = store.ingest_file(Path(lib.path) / path, "assets")   # a copy; the user's file is never touched
-        except Exception as e:  # ImageRejected and I/O errors: reported, the file stays as it is
-            rep.problems.append((path, f"artwork not imported: {getattr(e, 'reason', None) or e}"))
+@dataclass
+class AppliedUnit:
+    """What the artwork import needs of a unit whose items were just applied."""
+    unit: str
+    items: list
+    files: dict[str, MediaFile]
+    touched: set[str]
+    ids: dict[str, int]   # movie key -> row id
+
+
+def import_art(db, data_dir: Path, lib: Library, units: list[AppliedUnit], rep: ScanReport) -> None:
+    """Copy the user's own artwork of a batch of units into the cache before anything could replace
+    it (one flush to disk for the batch), and use it for the slot unless the slot is locked or
+    already holds a choice of the user's. The rows are written in one transaction, each unit in a
+    savepoint of its own (one broken folder must not cost the others their artwork)."""
+    wanted = []   # (unit, (entity type, id, slot, season, path))
+    for u in units:
+        with _unit_problems(lib, u, rep):
+            wanted += [(u, t) for item in u.items for t in _art_targets(lib, item, u.ids.get(item.key))]
+    slots, locked = _slot_states(db, [t for _, t in wanted])
+    todo = [(u, t, slots.get(t[:3])) for u, t in wanted if t[4] in u.touched or slots.get(t[:3]) is None]
+    results = cache.open_store(data_dir).ingest_files([Path(lib.path) / t[4] for _, t, _ in todo], "assets") \
+        if todo else []
+    stored: dict[str, list] = {}
+    for (u, (et, eid, slot, season, path), have), asset in zip(todo, results, strict=True):
+        if isinstance(asset, Exception):  # ImageRejected and I/O errors: reported, the file stays as it is
+            rep.problems.append((path, f"artwork not imported: {getattr(asset, 'reason', None) or asset}"))
             continue
         rep.art_imported += 1
-        stored.append((et, eid, slot, season, path, have, asset))
-    if not stored:
-        return _import_actor_images(db, data_dir, lib, item, files, touched, rep)
-    now = time.time()
+        stored.setdefault(u.unit, []).append((et, eid, slot, season, path, have, asset))
+    if stored:
+        now = time.time()
+        with write_tx(db):
+            for u in units:
+                if u.unit in stored:
+                    with _unit_problems(lib, u, rep), write_tx(db):
+                        _record_art(db, data_dir, u.files, stored[u.unit], locked, now)
+    for u in units:
+        with _unit_problems(lib, u, rep):
+            for item in u.items:
+                _import_actor_images(db, data_dir, lib, item, u.files, u.touched, rep)
+
+
+@contextlib.contextmanager
+def _unit_problems(lib: Library, u: AppliedUnit, rep: ScanReport):
+    """A failure in one unit's artwork is that unit's problem: the batch goes on."""
+    try:
+        yield
+    except Exception as e:
+        log.exception("artwork of %s/%s failed", lib.path, u.unit)
+        rep.problems.append((u.unit or "/", f"artwork could not be processed: {type(e).__name__}: {e}"))
+
+
+def _record_art(db, data_dir: Path, files: dict[str, MediaFile], stored: list, locked: set[tuple], now: float) -> None:
+    """A unit's stored artwork into its rows, a statement per kind of row."""
     new_slots, states = [], {}
-    with write_tx(db):   # the item's artwork rows in one transaction, a statement per kind of row
-        rows = cache.record_rows(db, data_dir, [s[-1] for s in stored], "local")
-        ingested = [(*s[:-1], cf) for s, cf in zip(stored, rows, strict=True)]
-        shas = {files[path].id: cf.sha256 for *_, path, _, cf in ingested if path in files}
-        statements.update_many(db, MediaFile, ("sha256",), "id", [(sha, fid) for fid, sha in shas.items()])
-        for et, eid, slot, season, _path, have, cf in ingested:
-            if (et, eid, slot) in locked or (have is not None and have.source in ("user", "upload")):
-                continue
-            if have is None:
-                new_slots.append(dict(entity_type=et, entity_id=eid, slot=slot, season=season, rank=0,
-                                      cache_file_id=cf.id, source="local", updated_at=now))
-            elif have.cache_file_id != cf.id and have.source == "local":
-                statements.update(db, ArtworkSlot, {"cache_file_id": cf.id, "updated_at": now}, id=have.id)
-            states.setdefault((et, eid), []).append(f"art:{slot}")
-        statements.insert_many(db, ArtworkSlot, new_slots)
-        for (et, eid), keys in states.items():
-            md.set_states(et, eid, keys, "local", now=now)
-    _import_actor_images(db, data_dir, lib, item, files, touched, rep)
+    rows = cache.record_rows(db, data_dir, [s[-1] for s in stored], "local")
+    ingested = [(*s[:-1], cf) for s, cf in zip(stored, rows, strict=True)]
+    shas = {files[path].id: cf.sha256 for *_, path, _, cf in ingested if path in files}
+    statements.update_many(db, MediaFile, ("sha256",), "id", [(sha, fid) for fid, sha in shas.items()])
+    for et, eid, slot, season, _path, have, cf in ingested:
+        if (et, eid, slot) in locked or (have is not None and have.source in ("user", "upload")):
+            continue
+        if have is None:
+            new_slots.append(dict(entity_type=et, entity_id=eid, slot=slot, season=season, rank=0,
+                                  cache_file_id=cf.id, source="local", updated_at=now))
+        elif have.cache_file_id != cf.id and have.source == "local":
+            statements.update(db, ArtworkSlot, {"cache_file_id": cf.id, "updated_at": now}, id=have.id)
+        states.setdefault((et, eid), []).append(f"art:{slot}")
+    statements.insert_many(db, ArtworkSlot, new_slots)
+    for (et, eid), keys in states.items():
+        md.set_states(et, eid, keys, "local", now=now)
 
 
 def _import_actor_images(db, data_dir: Path, lib: Library, item, files, touched, rep: ScanReport) -> None:

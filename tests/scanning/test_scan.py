@@ -292,15 +292,16 @@ def test_a_scan_killed_half_way_creates_every_item_on_its_next_run(services, tmp
     real = scanner.apply_unit
     applied = []
 
-    def dies_on_the_fourth(db, data_dir, lib_, unit, *a, **kw):
+    def dies_on_the_fourth(db, lib_, unit, *a, **kw):
         if len(applied) == 3:
             raise Killed()
         applied.append(unit)
-        return real(db, data_dir, lib_, unit, *a, **kw)
+        return real(db, lib_, unit, *a, **kw)
     monkeypatch.setattr(scanner, "apply_unit", dies_on_the_fourth)
+    monkeypatch.setattr(scanner, "BATCH_UNITS", 3)   # the kill falls in the second batch
     with pytest.raises(Killed):
         run(services, lib)
-    assert len(titles(lib)) == 3   # the file rows of all six are recorded, three items exist
+    assert len(titles(lib)) == 3   # the file rows of all six are recorded, the first batch's items exist
     monkeypatch.setattr(scanner, "apply_unit", real)
     rep = run(services, lib)
     # the files look unchanged now, yet the interrupted folders are applied and their items chained on
