@@ -116,8 +116,14 @@ def import_art(db, data_dir: Path, lib: Library, units: list[AppliedUnit], rep: 
             wanted += [(u, t) for item in u.items for t in _art_targets(lib, item, u.ids.get(item.key))]
     slots, locked = _slot_states(db, [t for _, t in wanted])
     todo = [(u, t, slots.get(t[:3])) for u, t in wanted if t[4] in u.touched or slots.get(t[:3]) is None]
-    results = cache.open_store(data_dir).ingest_files([Path(lib.path) / t[4] for _, t, _ in todo], "assets") \
-        if todo else []
+    results: list = []
+    if todo:
+        store = cache.open_store(data_dir)
+        srcs = [Path(lib.path) / t[4] for _, t, _ in todo]
+        results = cache.stored_already(db, store, data_dir, srcs)
+        copy = [i for i, r in enumerate(results) if r is None]
+        for i, asset in zip(copy, store.ingest_files([srcs[i] for i in copy], "assets"), strict=True):
+            results[i] = asset   # a copy; the user's file is never touched
     stored: dict[str, list] = {}
     for (u, (et, eid, slot, season, path), have), asset in zip(todo, results, strict=True):
         if isinstance(asset, Exception):  # ImageRejected and I/O errors: reported, the file stays as it is

@@ -437,3 +437,27 @@ def test_a_folder_scan_beside_a_whole_scan_keeps_the_whole_scan_from_remembering
     assert Movie.get(Movie.title == "Nosferatu").deleted_at is not None   # what the folder scan recorded
     rep = run(services, lib, memo=memo)
     assert rep.changed == 1 and Movie.get(Movie.title == "Nosferatu").deleted_at is None
+
+
+def test_artwork_the_cache_holds_already_is_neither_copied_nor_decoded_again(services, tmp_path, monkeypatch):
+    """Folders that share their images (the same bytes) reuse the stored file by its hash; a
+    folder with other bytes is still copied, checked and stored."""
+    from metarr.assets import store as store_mod
+    lib, root = make_lib(tmp_path, "movie")
+    poster = make_image(tmp_path / "poster.jpg", 200, 300)
+    for i in range(3):
+        make_clip(root / f"Film {i} (200{i})" / f"Film {i} (200{i}).mkv")
+        (root / f"Film {i} (200{i})" / "poster.jpg").write_bytes(poster.read_bytes())
+    run(services, lib)
+    staged = []
+    real = store_mod.AssetStore._stage_copy
+    monkeypatch.setattr(store_mod.AssetStore, "_stage_copy", lambda self, src: staged.append(src) or real(self, src))
+    for i in range(3, 6):
+        make_clip(root / f"Film {i} (200{i})" / f"Film {i} (200{i}).mkv")
+        (root / f"Film {i} (200{i})" / "poster.jpg").write_bytes(poster.read_bytes())
+    make_image(root / "Film 5 (2005)" / "fanart.jpg", 320, 180)
+    rep = run(services, lib)
+    assert rep.art_imported == 4 and not rep.problems
+    assert [p.name for p in staged] == ["fanart.jpg"]
+    assert CacheFile.select().count() == 2
+    assert ArtworkSlot.select().where(ArtworkSlot.slot == "poster").count() == 6
