@@ -18,7 +18,16 @@ from pathlib import Path
 
 from metarr.assets.errors import ImageRejected
 from metarr.assets.images import DEFAULT_MAX_BYTES, DEFAULT_MAX_PIXELS, EXTENSIONS, ImageInfo, analyze
-from metarr.fsutil import CHUNK, TMP_PREFIX, fsync_dir, fsync_file, make_temp, sha256_file, sweep_temp_files
+from metarr.fsutil import (
+    CHUNK,
+    TMP_PREFIX,
+    fsync_dir,
+    fsync_file,
+    make_temp,
+    sha256_file,
+    sweep_temp_files,
+    sync_filesystem,
+)
 
 KINDS = ("assets", "actors")
 _SHA_RE = re.compile(r"^[0-9a-f]{64}$")
@@ -202,7 +211,9 @@ class AssetStore:
                 continue
             placing.add(dest)
             todo.append((key, tmp, dest, StoredAsset(sha, dest, size, info, created=True, kind=kind)))
-        if self.fsync:
+        # one flush for the whole batch where the system has one (syncfs), else a sync per file
+        flushed = bool(todo) and self.fsync and sync_filesystem(self.staging_dir)
+        if self.fsync and not flushed:
             for _, tmp, _, _ in todo:
                 fsync_file(tmp)
         folders: set[Path] = set()
@@ -214,7 +225,7 @@ class AssetStore:
             os.chmod(tmp, FILE_MODE)
             os.replace(tmp, dest)
             out.append((key, asset))
-        if self.fsync:
+        if self.fsync and folders and not (flushed and sync_filesystem(self.kind_root(kind))):
             for folder in sorted(folders, key=lambda f: len(f.parts), reverse=True):   # deepest first
                 fsync_dir(folder)
         return out

@@ -65,6 +65,7 @@ def test_ingest_files_stores_a_batch_with_one_sync_per_file_and_folder(store: As
     bad = tmp_path / "bad.jpg"
     bad.write_bytes(b"<html>not an image</html>")
     synced: list[tuple[str, Path]] = []
+    monkeypatch.setattr(store_mod, "sync_filesystem", lambda p: False)   # where syncfs is missing
     monkeypatch.setattr(store_mod, "fsync_file", lambda p: synced.append(("file", Path(p))))
     monkeypatch.setattr(store_mod, "fsync_dir", lambda p: synced.append(("dir", Path(p))))
     got = store.ingest_files([a, bad, twin, tmp_path / "kept.jpg", b, tmp_path / "gone.jpg"])
@@ -180,3 +181,17 @@ def test_concurrent_ingest_of_same_content(store: AssetStore, tmp_path: Path):
     assert len({r.path for r in results}) == 1
     assert leftovers(store) == [results[0].path]
     assert verify_stored(results[0].path, results[0].sha256) is StoredState.OK
+
+
+def test_ingest_files_flushes_a_batch_with_two_filesystem_syncs_where_it_can(store: AssetStore, tmp_path: Path,
+                                                                             monkeypatch):
+    """With syncfs: the copies' bytes before the renames, the names after them; no sync per file."""
+    import metarr.assets.store as store_mod
+    calls: list[str] = []
+    monkeypatch.setattr(store_mod, "sync_filesystem", lambda p: calls.append("fs") or True)
+    monkeypatch.setattr(store_mod, "fsync_file", lambda p: calls.append("file"))
+    monkeypatch.setattr(store_mod, "fsync_dir", lambda p: calls.append("dir"))
+    srcs = [make_image(tmp_path / f"{i}.jpg", 50 + i, 50, pattern=i) for i in range(4)]
+    got = store.ingest_files(srcs)
+    assert all(a.created for a in got) and calls == ["fs", "fs"]
+    assert store.ingest_files(srcs[:1])[0].created is False and calls == ["fs", "fs"]   # nothing new: no sync
