@@ -19,7 +19,9 @@ def apply_unit(db, lib: Library, unit: str, touched: set[str], ctx: ScanContext,
     """The unit's items, in a transaction of its own (a savepoint inside the caller's batch); what
     its artwork import needs is returned (that runs once for a batch of units, `import_art`)."""
     files = unit_files(db, lib, unit)
-    touched = touched - our_own(lib, files)
+    # the unit's own share of the scan's touched paths: a copy of the whole set per unit made a first
+    # scan quadratic (and a batch of units held a copy each)
+    touched = {p for p in files if p in touched} - our_own(lib, files)
     plan = group_unit(lib.kind, list(files))
     rep.problems += plan.notes
     ids: dict[str, int] = {}   # movie key -> row id, for the artwork import
