@@ -9,10 +9,12 @@ import peewee as pw
 
 from .assets.download import DownloadPolicy
 from .assets.fetch import fetch_to_store
+from .assets.images import FORMATS, ImageInfo
 from .assets.store import AssetStore, StoredAsset, StoredState, verify_stored
 from .db import statements
 from .db.database import write_tx
 from .db.media import ArtworkSlot, AssetCandidate, CacheFile, CastMember, LibraryFile
+from .fsutil import sha256_file
 
 
 def open_store(data_dir: Path, max_pixels: int | None = None) -> AssetStore:
@@ -54,6 +56,37 @@ def record_rows(db, data_dir: Path, stored: list[StoredAsset], origin: str,
             for a in new.values()], conflict=("sha256",))
         rows.update(_by_sha(db, sorted(new)))
     return [rows[a.sha256] for a in stored]
+
+
+def stored_already(db, store: AssetStore, data_dir: Path, srcs: list[Path], kind: str = "assets"
+                   ) -> list[StoredAsset | None]:
+    """Per source, the stored file with exactly its bytes if the cache has one (by hash; each
+    stored file verified once), else None: such a source needs no copy, no decode and no sync (a
+    library whose folders share their images paid all three for every folder). A known file is
+    reused only if it is within the store's current limits, as a new copy would have to be."""
+    shas: list[str | None] = []
+    for src in srcs:
+        try:
+            shas.append(sha256_file(src))
+        except OSError:
+            shas.append(None)   # the copy reports it
+    rows = _by_sha(db, sorted({s for s in shas if s})) if any(shas) else {}
+    usable = {sha: absolute(data_dir, r) for sha, r in rows.items()
+              if r.kind == kind and r.size <= store.max_bytes and (r.width or 0) * (r.height or 0) <= store.max_pixels
+              and verify_stored(absolute(data_dir, r), sha) is StoredState.OK}
+    out: list[StoredAsset | None] = []
+    for sha in shas:
+        path = usable.get(sha) if sha else None
+        if path is None:
+            out.append(None)
+            continue
+        r = rows[sha]
+        fmt = next((f for f, (ext, _) in FORMATS.items() if ext == path.suffix[1:]), "")
+        # has_alpha and ahash are not kept in the row: only a new row would need them, and the row exists
+        info = ImageInfo(format=fmt, ext=path.suffix[1:], mime=r.mime, width=r.width or 0, height=r.height or 0,
+                         has_alpha=False, phash=r.phash or "", ahash="")
+        out.append(StoredAsset(sha, path, r.size, info, created=False, kind=kind))
+    return out
 
 
 def _by_sha(db, shas: list[str]) -> dict[str, CacheFile]:

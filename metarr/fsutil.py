@@ -49,6 +49,29 @@ def fsync_file(path: str | os.PathLike[str]) -> None:
         os.close(fd)
 
 
+def sync_filesystem(path: str | os.PathLike[str]) -> bool:
+    """Flush everything written to the filesystem holding `path` in one call (Linux syncfs), where a
+    batch of new files would otherwise need a sync per file and per folder. False where it is not
+    available or fails: the caller then syncs each file and folder itself."""
+    global _syncfs
+    if _syncfs is None:
+        try:
+            import ctypes
+            _syncfs = ctypes.CDLL(None, use_errno=True).syncfs
+        except (OSError, AttributeError):
+            _syncfs = False
+    if not _syncfs:
+        return False
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    try:
+        return _syncfs(fd) == 0
+    finally:
+        os.close(fd)
+
+
+_syncfs = None
+
+
 def make_temp(directory: str | os.PathLike[str], suffix: str = "", tag: str = "") -> tuple[int, Path]:
     """Create a recognisable temp file in `directory` (same filesystem as the final name). `tag`
     names the writer, so its own leftovers can be swept while others may be writing beside them."""

@@ -18,7 +18,16 @@ from pathlib import Path
 
 from metarr.assets.errors import ImageRejected
 from metarr.assets.images import DEFAULT_MAX_BYTES, DEFAULT_MAX_PIXELS, EXTENSIONS, ImageInfo, analyze
-from metarr.fsutil import CHUNK, TMP_PREFIX, fsync_dir, fsync_file, make_temp, sha256_file, sweep_temp_files
+from metarr.fsutil import (
+    CHUNK,
+    TMP_PREFIX,
+    fsync_dir,
+    fsync_file,
+    make_temp,
+    sha256_file,
+    sweep_temp_files,
+    sync_filesystem,
+)
 
 KINDS = ("assets", "actors")
 _SHA_RE = re.compile(r"^[0-9a-f]{64}$")
@@ -146,6 +155,80 @@ class AssetStore:
             with contextlib.suppress(FileNotFoundError):
                 tmp.unlink()
 
+
+    def ingest_files(self, srcs: list[str | os.PathLike[str]], kind: str = "assets") -> list[StoredAsset | Exception]:
+        """`ingest_file` (a copy) for several user files with one flush to disk for all of them:
+        every copy is written and verified first, then all are synced, renamed into place, and
+        each folder they land in synced once (a sync per file and folder was most of a first
+        scan's cost). Per source: its StoredAsset, or the exception that refused it."""
+        self.kind_root(kind)
+        out: list[StoredAsset | Exception | None] = [None] * len(srcs)
+        staged: list[tuple[int, Path, str, ImageInfo]] = []
+        try:
+            for i, src in enumerate(srcs):
+                try:
+                    staged.append((i, *self._stage_copy(Path(src))))
+                except Exception as e:  # ImageRejected, I/O errors: this file only
+                    out[i] = e
+            for i, asset in self._place_many([s[1:] for s in staged], kind, [s[0] for s in staged]):
+                out[i] = asset
+        finally:
+            for _, tmp, _, _ in staged:
+                with contextlib.suppress(FileNotFoundError):
+                    tmp.unlink()
+        return out  # type: ignore[return-value]
+
+    def _stage_copy(self, src: Path) -> tuple[Path, str, ImageInfo]:
+        """A verified copy of `src` in the staging folder, not yet synced: (temp path, sha256, info)."""
+        fd, tmp = make_temp(self.staging_dir)
+        try:
+            digest = hashlib.sha256()
+            size = 0
+            with open(src, "rb") as sf, os.fdopen(fd, "wb") as fh:
+                while chunk := sf.read(CHUNK):
+                    size += len(chunk)
+                    if size > self.max_bytes:
+                        raise ImageRejected("too_large", f"more than {self.max_bytes} bytes")
+                    digest.update(chunk)
+                    fh.write(chunk)
+            return tmp, digest.hexdigest(), analyze(tmp, max_pixels=self.max_pixels, max_bytes=self.max_bytes)
+        except BaseException:
+            with contextlib.suppress(FileNotFoundError):
+                tmp.unlink()
+            raise
+
+    def _place_many(self, staged: list[tuple[Path, str, ImageInfo]], kind: str, keys: list[int]
+                    ) -> list[tuple[int, StoredAsset]]:
+        """`_place` for several verified temp files: sync them all, rename them all, then sync each
+        folder that gained a name once (a crash before that leaves temp files for the sweep)."""
+        out, todo, placing = [], [], set()
+        for key, (tmp, sha, info) in zip(keys, staged, strict=True):
+            dest = self.path_for(sha, info.ext, kind)
+            size = tmp.stat().st_size
+            if dest in placing or (dest.exists() and verify_stored(dest, sha) is StoredState.OK):
+                tmp.unlink()   # the same bytes are stored already (or by this batch)
+                out.append((key, StoredAsset(sha, dest, size, info, created=False, kind=kind)))
+                continue
+            placing.add(dest)
+            todo.append((key, tmp, dest, StoredAsset(sha, dest, size, info, created=True, kind=kind)))
+        # one flush for the whole batch where the system has one (syncfs), else a sync per file
+        flushed = bool(todo) and self.fsync and sync_filesystem(self.staging_dir)
+        if self.fsync and not flushed:
+            for _, tmp, _, _ in todo:
+                fsync_file(tmp)
+        folders: set[Path] = set()
+        for key, tmp, dest, asset in todo:
+            if not dest.parent.exists():   # a new shard folder: its parents gained a name too
+                folders.update((dest.parent.parent, dest.parent.parent.parent))
+                dest.parent.mkdir(parents=True, exist_ok=True)
+            folders.add(dest.parent)
+            os.chmod(tmp, FILE_MODE)
+            os.replace(tmp, dest)
+            out.append((key, asset))
+        if self.fsync and folders and not (flushed and sync_filesystem(self.kind_root(kind))):
+            for folder in sorted(folders, key=lambda f: len(f.parts), reverse=True):   # deepest first
+                fsync_dir(folder)
+        return out
 
     def _ingest_copy(self, src: Path, kind: str) -> StoredAsset:
         fd, tmp = make_temp(self.staging_dir)

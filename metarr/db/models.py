@@ -134,7 +134,7 @@ class Library(BaseModel):
     updated_at = pw.DoubleField()
     last_scan_at = pw.DoubleField(null=True)
     # replaced (a new random token, never a counter: a re-created library may get an old id) in the
-    # transaction of every change to the library's file rows (metarr.scanner._record_files)
+    # transaction of every change to the library's file rows (metarr.scanning.file_rows.record_files)
     files_version = pw.CharField(max_length=32, null=True)
 
     class Meta:

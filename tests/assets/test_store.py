@@ -53,6 +53,34 @@ def test_dedup_same_bytes_one_file(store: AssetStore, tmp_path: Path):
     assert leftovers(store) == [a.path]
 
 
+def test_ingest_files_stores_a_batch_with_one_sync_per_file_and_folder(store: AssetStore, tmp_path: Path, monkeypatch):
+    """The scan's batch: refusals stay per file, duplicates within the batch and against the store
+    are one file, every new file and every folder that gained a name is synced exactly once."""
+    import metarr.assets.store as store_mod
+    kept = store.ingest_file(make_image(tmp_path / "kept.jpg", 60, 60, pattern=1))
+    a = make_image(tmp_path / "a.jpg", 80, 120, pattern=2)
+    twin = tmp_path / "twin.jpg"
+    twin.write_bytes(a.read_bytes())
+    b = make_image(tmp_path / "b.png", 90, 90, pattern=3, fmt="PNG")
+    bad = tmp_path / "bad.jpg"
+    bad.write_bytes(b"<html>not an image</html>")
+    synced: list[tuple[str, Path]] = []
+    monkeypatch.setattr(store_mod, "sync_filesystem", lambda p: False)   # where syncfs is missing
+    monkeypatch.setattr(store_mod, "fsync_file", lambda p: synced.append(("file", Path(p))))
+    monkeypatch.setattr(store_mod, "fsync_dir", lambda p: synced.append(("dir", Path(p))))
+    got = store.ingest_files([a, bad, twin, tmp_path / "kept.jpg", b, tmp_path / "gone.jpg"])
+    assert isinstance(got[1], ImageRejected) and isinstance(got[5], FileNotFoundError)
+    assert got[0].created and not got[2].created and got[2].path == got[0].path
+    assert not got[3].created and got[3].path == kept.path
+    assert got[4].created and got[4].path.suffix == ".png"
+    assert got[0].path.read_bytes() == a.read_bytes()
+    files = [p for k, p in synced if k == "file"]
+    dirs = [p for k, p in synced if k == "dir"]
+    assert len(files) == 2 and len(dirs) == len(set(dirs))
+    assert {got[0].path.parent, got[4].path.parent} <= set(dirs)
+    assert sorted(leftovers(store)) == sorted({kept.path, got[0].path, got[4].path})
+
+
 def test_ext_comes_from_content(store: AssetStore, tmp_path: Path):
     src = make_image(tmp_path / "actually-png.jpg", 50, 50, fmt="PNG")
     assert store.ingest_file(src).path.suffix == ".png"
@@ -153,3 +181,17 @@ def test_concurrent_ingest_of_same_content(store: AssetStore, tmp_path: Path):
     assert len({r.path for r in results}) == 1
     assert leftovers(store) == [results[0].path]
     assert verify_stored(results[0].path, results[0].sha256) is StoredState.OK
+
+
+def test_ingest_files_flushes_a_batch_with_two_filesystem_syncs_where_it_can(store: AssetStore, tmp_path: Path,
+                                                                             monkeypatch):
+    """With syncfs: the copies' bytes before the renames, the names after them; no sync per file."""
+    import metarr.assets.store as store_mod
+    calls: list[str] = []
+    monkeypatch.setattr(store_mod, "sync_filesystem", lambda p: calls.append("fs") or True)
+    monkeypatch.setattr(store_mod, "fsync_file", lambda p: calls.append("file"))
+    monkeypatch.setattr(store_mod, "fsync_dir", lambda p: calls.append("dir"))
+    srcs = [make_image(tmp_path / f"{i}.jpg", 50 + i, 50, pattern=i) for i in range(4)]
+    got = store.ingest_files(srcs)
+    assert all(a.created for a in got) and calls == ["fs", "fs"]
+    assert store.ingest_files(srcs[:1])[0].created is False and calls == ["fs", "fs"]   # nothing new: no sync

@@ -259,7 +259,7 @@ def test_loose_files_in_a_tv_root_do_not_retire_shows(services, tmp_path):
 
 
 def test_moves_need_an_unambiguous_inode():
-    from metarr.scanner import match_moves
+    from metarr.scanning.file_rows import match_moves
     from metarr.scanning.walk import FileEntry
     gone = [(1, "a.mkv", 10, 0, 5, None), (2, "b.mkv", 10, 0, 0, None)]
     new = [FileEntry("c.mkv", 10, 1, 5), FileEntry("d.mkv", 10, 1, 0), FileEntry("e.mkv", 20, 1, 7),
@@ -289,19 +289,20 @@ def test_a_scan_killed_half_way_creates_every_item_on_its_next_run(services, tmp
     lib, root = make_lib(tmp_path, "movie")
     for i in range(6):
         make_clip(root / f"Film {i} (200{i})" / f"Film {i} (200{i}).mkv")
-    real = scanner._apply_unit
+    real = scanner.apply_unit
     applied = []
 
-    def dies_on_the_fourth(db, data_dir, lib_, unit, *a, **kw):
+    def dies_on_the_fourth(db, lib_, unit, *a, **kw):
         if len(applied) == 3:
             raise Killed()
         applied.append(unit)
-        return real(db, data_dir, lib_, unit, *a, **kw)
-    monkeypatch.setattr(scanner, "_apply_unit", dies_on_the_fourth)
+        return real(db, lib_, unit, *a, **kw)
+    monkeypatch.setattr(scanner, "apply_unit", dies_on_the_fourth)
+    monkeypatch.setattr(scanner, "BATCH_UNITS", 3)   # the kill falls in the second batch
     with pytest.raises(Killed):
         run(services, lib)
-    assert len(titles(lib)) == 3   # the file rows of all six are recorded, three items exist
-    monkeypatch.setattr(scanner, "_apply_unit", real)
+    assert len(titles(lib)) == 3   # the file rows of all six are recorded, the first batch's items exist
+    monkeypatch.setattr(scanner, "apply_unit", real)
     rep = run(services, lib)
     # the files look unchanged now, yet the interrupted folders are applied and their items chained on
     assert rep.new == 0 and len(titles(lib)) == 6
@@ -333,7 +334,7 @@ def test_folder_filter_takes_exactly_the_folder_whatever_its_neighbours_are_call
     """The "inside this folder" test the scanner uses for every unit and every targeted scan: an
     index range on SQLite, an escaped LIKE on PostgreSQL. Names with LIKE's wildcards and names that
     sort right next to the folder must not leak in."""
-    from metarr.scanner import _under
+    from metarr.scanning.folder_sql import under as under_sql
     lib = Library.create(name="F", kind="movie", path="/nowhere", created_at=0, updated_at=0)
     paths = ["A_1", "A_1/a.mkv", "A_1/sub/b.nfo", "A_1-2/c.mkv", "A_1.x", "A_10/d.mkv", "AB1/e.mkv", "A%1/f.mkv",
              "A_1 (cut)/g.mkv", "a_1/h.mkv", "A_0/i.mkv"]
@@ -342,7 +343,7 @@ def test_folder_filter_takes_exactly_the_folder_whatever_its_neighbours_are_call
     db = services.db
 
     def under(prefix):
-        cond, args = _under(db, "path", prefix)
+        cond, args = under_sql(db, "path", prefix)
         p = "?" if "?" in cond else "%s"
         return sorted(r[0] for r in db.execute_sql(f"SELECT path FROM media_files WHERE library_id = {p}" + cond,
                                                    [lib.id, *args]).fetchall())
@@ -423,16 +424,40 @@ def test_a_folder_scan_beside_a_whole_scan_keeps_the_whole_scan_from_remembering
     memo = ScanMemo()
     run(services, lib, memo=memo)
     make_clip(root / "Sunrise (1927)" / "Sunrise (1927).mkv")   # the whole scan has something to write
-    outside, real = tmp_path / "parked", scanner._record_files
+    outside, real = tmp_path / "parked", scanner.record_files
 
     def folder_scan_meanwhile(*a, **kw):
-        monkeypatch.setattr(scanner, "_record_files", real)   # once: the folder scan below records with it
+        monkeypatch.setattr(scanner, "record_files", real)   # once: the folder scan below records with it
         os.rename(root / "Nosferatu (1922)", outside)
         assert run(services, lib, "Nosferatu (1922)", memo=ScanMemo()).deleted == 1
         os.rename(outside, root / "Nosferatu (1922)")   # back as it was: the whole scan's walk holds it
         return real(*a, **kw)
-    monkeypatch.setattr(scanner, "_record_files", folder_scan_meanwhile)
+    monkeypatch.setattr(scanner, "record_files", folder_scan_meanwhile)
     assert run(services, lib, memo=memo).new == 1
     assert Movie.get(Movie.title == "Nosferatu").deleted_at is not None   # what the folder scan recorded
     rep = run(services, lib, memo=memo)
     assert rep.changed == 1 and Movie.get(Movie.title == "Nosferatu").deleted_at is None
+
+
+def test_artwork_the_cache_holds_already_is_neither_copied_nor_decoded_again(services, tmp_path, monkeypatch):
+    """Folders that share their images (the same bytes) reuse the stored file by its hash; a
+    folder with other bytes is still copied, checked and stored."""
+    from metarr.assets import store as store_mod
+    lib, root = make_lib(tmp_path, "movie")
+    poster = make_image(tmp_path / "poster.jpg", 200, 300)
+    for i in range(3):
+        make_clip(root / f"Film {i} (200{i})" / f"Film {i} (200{i}).mkv")
+        (root / f"Film {i} (200{i})" / "poster.jpg").write_bytes(poster.read_bytes())
+    run(services, lib)
+    staged = []
+    real = store_mod.AssetStore._stage_copy
+    monkeypatch.setattr(store_mod.AssetStore, "_stage_copy", lambda self, src: staged.append(src) or real(self, src))
+    for i in range(3, 6):
+        make_clip(root / f"Film {i} (200{i})" / f"Film {i} (200{i}).mkv")
+        (root / f"Film {i} (200{i})" / "poster.jpg").write_bytes(poster.read_bytes())
+    make_image(root / "Film 5 (2005)" / "fanart.jpg", 320, 180)
+    rep = run(services, lib)
+    assert rep.art_imported == 4 and not rep.problems
+    assert [p.name for p in staged] == ["fanart.jpg"]
+    assert CacheFile.select().count() == 2
+    assert ArtworkSlot.select().where(ArtworkSlot.slot == "poster").count() == 6

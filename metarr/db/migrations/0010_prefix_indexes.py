@@ -1,7 +1,7 @@
 """PostgreSQL: indexes that serve `path LIKE 'folder/%'` (the scanner's "inside this folder" test)
 whatever the database's collation; with a byte-order (C) collation the plain indexes already do,
 with a locale collation every folder of a scan would read all of the library's rows. SQLite seeks
-its plain indexes with a range instead (metarr.scanner._under) and needs nothing here."""
+its plain indexes with a range instead (metarr.scanning.folder_sql.under) and needs nothing here."""
 from metarr.db.database import is_sqlite
 
 PREFIX_INDEXES = (("media_files", "path"), ("movies", "key"), ("series", "key"), ("artists", "key"))

@@ -1,0 +1,45 @@
+"""Applying one unit (top-level folder) of a scan: its file links and items, then its artwork."""
+from __future__ import annotations
+
+from ..db.database import write_tx
+from ..db.media import Artist, MediaFile, Movie, Series
+from ..db.models import Library
+from .apply_movies import apply_movie, unit_movies
+from .apply_music import apply_artist
+from .apply_tv import apply_show
+from .art_import import AppliedUnit
+from .entities import retire, soft_delete
+from .file_rows import our_own, unit_files
+from .group import group_unit
+from .report import ScanContext, ScanReport
+
+
+def apply_unit(db, lib: Library, unit: str, touched: set[str], ctx: ScanContext, rep: ScanReport,
+               now: float) -> AppliedUnit:
+    """The unit's items, in a transaction of its own (a savepoint inside the caller's batch); what
+    its artwork import needs is returned (that runs once for a batch of units, `import_art`)."""
+    files = unit_files(db, lib, unit)
+    # the unit's own share of the scan's touched paths: a copy of the whole set per unit made a first
+    # scan quadratic (and a batch of units held a copy each)
+    touched = {p for p in files if p in touched} - our_own(lib, files)
+    plan = group_unit(lib.kind, list(files))
+    rep.problems += plan.notes
+    ids: dict[str, int] = {}   # movie key -> row id, for the artwork import
+    with write_tx(db):
+        for o in plan.unowned:
+            if o.path in files:
+                MediaFile.update(entity_type=None, entity_id=None, kind=o.kind, role=o.role).where(
+                    MediaFile.id == files[o.path].id).execute()
+        if lib.kind == "movie":
+            movies = unit_movies(db, lib, unit, files)
+            kept = [apply_movie(db, lib, m, files, touched, ctx, rep, now, movies) for m in plan.items]
+            soft_delete(Movie, [r.id for r in movies.by_key.values() if r.deleted_at is None and r.id not in kept],
+                         rep, now)
+            ids = dict(zip((m.key for m in plan.items), kept, strict=True))
+        elif lib.kind == "tv":
+            kept = [apply_show(db, lib, s, files, touched, ctx, rep, now) for s in plan.items]
+            retire(Series, lib, unit, kept, rep, now, db)
+        else:
+            kept = [apply_artist(db, lib, a, files, touched, ctx, rep, now) for a in plan.items]
+            retire(Artist, lib, unit, kept, rep, now, db)
+    return AppliedUnit(unit, plan.items, files, touched, ids)

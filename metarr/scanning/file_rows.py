@@ -1,0 +1,171 @@
+"""The library's file rows: the scan's record of changes (new, changed, moved, deleted) with its
+backlog, the rows of a unit, and their links to items."""
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from ..db import statements
+from ..db.database import is_sqlite, write_tx
+from ..db.media import LibraryFile, MediaFile, ScanBacklog
+from ..db.models import Job, Library
+from .classify import classify
+from .folder_sql import unit_filter
+from .group import Owned
+from .walk import FileEntry, unit_of
+
+
+@dataclass
+class FileDiff:
+    """The walk against the file rows: `missing` and `moves` hold rows (id, path, size, mtime_ns,
+    inode, deleted_at), `new` and `changed` walked entries."""
+    new: list[FileEntry]
+    changed: list[FileEntry]
+    missing: list
+    moves: list[tuple[Any, FileEntry]]
+
+    def units(self) -> set[str]:
+        """The units (top-level folders) a change touches; a move touches both ends."""
+        return ({unit_of(f.path) for f in self.new} | {unit_of(f.path) for f in self.changed}
+                | {unit_of(r[1]) for r in self.missing} | {unit_of(r[1]) for r, _ in self.moves}
+                | {unit_of(f.path) for _, f in self.moves})
+
+    def touched(self) -> set[str]:
+        return {f.path for f in self.new} | {f.path for f in self.changed} | {f.path for _, f in self.moves}
+
+
+def diff_files(files: list[FileEntry], rows: list) -> FileDiff:
+    """What changed between the walked `files` and the library's file rows (soft-deleted ones too:
+    a file seen again is `changed`, which restores its row)."""
+    seen = {f.path: f for f in files}
+    existing = {r[1]: r for r in rows}
+    new = [f for f in files if f.path not in existing]
+    changed = [f for path, f in seen.items() if (r := existing.get(path)) is not None
+               and (r[2] != f.size or r[3] != f.mtime_ns or r[4] != f.inode or r[5] is not None)]
+    missing = [r for path, r in existing.items() if path not in seen and r[5] is None]
+    moves = match_moves(missing, new)
+    moved_rows = {r[0] for r, _ in moves}
+    moved_new = {f.path for _, f in moves}
+    missing = [r for r in missing if r[0] not in moved_rows]
+    new = [f for f in new if f.path not in moved_new]
+    return FileDiff(new, changed, missing, moves)
+
+
+def match_moves(missing: list, new: list[FileEntry]) -> list[tuple[Any, FileEntry]]:
+    """A file that vanished while one with its inode and size appeared was moved or renamed. Only
+    unambiguous pairs count: inode 0 (some network filesystems) or shared keys (hard links) never do."""
+    by_key: dict[tuple[int, int], list[FileEntry]] = {}
+    for f in new:
+        if f.inode:
+            by_key.setdefault((f.inode, f.size), []).append(f)
+    gone: dict[tuple[int, int], list] = {}
+    for r in missing:
+        if r[4]:
+            gone.setdefault((r[4], r[2]), []).append(r)
+    return [(rows[0], by_key[k][0]) for k, rows in gone.items() if len(rows) == 1 and len(by_key.get(k, ())) == 1]
+
+
+def read_backlog(db, library_id: int, job_id: int | None) -> dict[str, tuple[list[int], set[str]]]:
+    """unit -> (backlog row ids, touched paths) of scans whose job has not succeeded: interrupted
+    ones (this job's earlier try among them). Rows of succeeded jobs are dropped here."""
+    rows = list(ScanBacklog.select().where(ScanBacklog.library_id == library_id).order_by(ScanBacklog.id))
+    if not rows:   # the usual case: no write (a no-change rescan stays a read-only walk)
+        return {}
+    done = {j.id for j in Job.select(Job.id).where((Job.status == "succeeded")
+                                                   & Job.id.in_(sorted({r.job_id for r in rows if r.job_id is not None})))}
+    if done:
+        with write_tx(db):
+            ScanBacklog.delete().where(ScanBacklog.job_id.in_(done)).execute()
+    out: dict[str, tuple[list[int], set[str]]] = {}
+    for r in rows:
+        if r.job_id in done:
+            continue
+        ids, paths = out.setdefault(r.unit, ([], set()))
+        ids.append(r.id)
+        paths.update(r.paths or ())
+    return out
+
+
+def files_version(db, library_id: int, lock: bool = False) -> str | None:
+    """`lock`: inside a write transaction, hold the library row until it ends (PostgreSQL; SQLite
+    has one writer at a time anyway)."""
+    row = db.execute_sql(f"SELECT files_version FROM libraries WHERE id = {statements.mark(db)}"
+                         + (" FOR UPDATE" if lock and not is_sqlite(db) else ""), (library_id,)).fetchone()
+    return row[0] if row else None
+
+
+def record_files(db, lib: Library, new: list[FileEntry], changed: list[FileEntry], missing: list, moves: list,
+                  units: set[str], touched: set[str], job_id: int | None, now: float, read_version: str | None
+                  ) -> tuple[dict[str, tuple[list[int], set[str]]], str | None]:
+    """Record the file changes, and in the same transaction the units still to apply (returned as
+    backlog entries, deleted as each unit is applied) and a new files_version. The version is
+    returned if the rows were still those read under `read_version` (then they now hold exactly
+    the walk), else None: another scan changed them meanwhile (a folder scan beside this one).
+    The only writer of a file row's path, size, mtime, inode and deletion: any other must replace
+    the library's files_version in its transaction as well, or a ScanMemo would trust stale rows."""
+    by_unit: dict[str, set[str]] = {u: set() for u in units}
+    for path in touched:
+        u = unit_of(path)
+        if u in by_unit:
+            by_unit[u].add(path)
+    out: dict[str, tuple[list[int], set[str]]] = {}
+    with write_tx(db):
+        # NULL (never written) matches too: nothing ever sets the version back to NULL
+        untouched = files_version(db, lib.id, lock=True) == read_version
+        for unit, paths in sorted(by_unit.items()):
+            bid = ScanBacklog.insert(library_id=lib.id, unit=unit, paths=sorted(paths), job_id=job_id,
+                                     created_at=now).execute()
+            out[unit] = ([bid], paths)
+        for i in range(0, len(new), 500):
+            MediaFile.insert_many([dict(library_id=lib.id, path=f.path, size=f.size, mtime_ns=f.mtime_ns,
+                                        inode=f.inode, kind=classify(f.path, lib.kind).kind, first_seen=now,
+                                        updated_at=now) for f in new[i:i + 500]]).execute()
+        for f in changed:
+            # content changed: old stream details and hashes no longer hold
+            MediaFile.update(size=f.size, mtime_ns=f.mtime_ns, inode=f.inode, deleted_at=None, updated_at=now,
+                             probed_at=None, streams=None, probe_error=None, sha256=None).where(
+                (MediaFile.library_id == lib.id) & (MediaFile.path == f.path)).execute()
+        for r, f in moves:
+            MediaFile.update(path=f.path, mtime_ns=f.mtime_ns, updated_at=now, deleted_at=None).where(
+                MediaFile.id == r[0]).execute()
+        ids = [r[0] for r in missing]
+        for i in range(0, len(ids), 500):
+            MediaFile.update(deleted_at=now, updated_at=now).where(MediaFile.id.in_(ids[i:i + 500])).execute()
+        version = uuid.uuid4().hex
+        statements.update(db, Library, {"files_version": version}, id=lib.id)
+    return out, version if untouched else None
+
+
+def unit_files(db, lib: Library, unit: str) -> dict[str, MediaFile]:
+    cond, args = unit_filter(db, unit)
+    rows = MediaFile.raw(f"SELECT * FROM media_files WHERE library_id = {'?' if is_sqlite(db) else '%s'} "
+                         f"AND deleted_at IS NULL{cond}", lib.id, *args)
+    return {r.path: r for r in rows}
+
+
+def our_own(lib: Library, files: dict[str, MediaFile]) -> set[str]:
+    """Files exactly as Metarr published them: seeing them is not a change of the item (else every
+    publish into a watched library would set off another round of the chain)."""
+    paths = list(files)
+    out = set()
+    db = LibraryFile._meta.database
+    for i in range(0, len(paths), 500):
+        chunk = paths[i:i + 500]
+        for path, size, mtime_ns in db.execute_sql(
+                f"SELECT path, size, mtime_ns FROM library_files WHERE library_id = {statements.mark(db)} "
+                f"AND path IN ({statements.marks(db, len(chunk))})", [lib.id, *chunk]).fetchall():
+            f = files[path]
+            if f.size == size and f.mtime_ns == mtime_ns:
+                out.add(path)
+    return out
+
+
+def link(db, files: dict[str, MediaFile], owned: list[Owned], entity_type: str, entity_id: int) -> None:
+    todo = {}
+    for o in owned:
+        f = files.get(o.path)
+        if f is not None and (f.entity_type, f.entity_id, f.kind, f.role) != (entity_type, entity_id, o.kind, o.role):
+            todo[f.id] = (o.kind, o.role)
+    statements.update_many(db, MediaFile, ("entity_type", "entity_id", "kind", "role"), "id",
+                           [(entity_type, entity_id, k, r, fid) for fid, (k, r) in todo.items()])

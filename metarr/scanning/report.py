@@ -1,0 +1,44 @@
+"""What a scan reports, and what a webhook adds to a scan."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+Progress = Callable[[str, int, int, str], None]
+
+
+@dataclass
+class ScanReport:
+    library_id: int
+    files: int = 0
+    new: int = 0
+    changed: int = 0
+    moved: int = 0
+    deleted: int = 0
+    units: int = 0
+    created: int = 0
+    removed: int = 0
+    restored: int = 0
+    probes: int = 0
+    nfo_imported: int = 0
+    art_imported: int = 0
+    problems: list[tuple[str, str]] = field(default_factory=list)
+    targets: list[tuple[str, int]] = field(default_factory=list)   # root entities to enrich/publish
+    walk_s: float = 0.0
+    total_s: float = 0.0
+
+    def to_json(self) -> dict:
+        d = {k: v for k, v in self.__dict__.items() if k not in ("problems", "targets")}
+        d["problems"] = [{"path": p, "problem": m} for p, m in self.problems[:500]]
+        d["problem_count"] = len(self.problems)
+        d["targets"] = len(self.targets)
+        return d
+
+
+@dataclass(frozen=True)
+class ScanContext:
+    """Extra knowledge from a webhook: ids and whether the file replaced an older one."""
+    ids: dict[str, Any] = field(default_factory=dict)
+    upgrade: bool = False
+    trigger: str = "scan"
