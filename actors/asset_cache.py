@@ -7,7 +7,8 @@ import concurrent.futures
 import logging
 import threading
 
-from metarr import cache, settings
+from metarr import settings
+from metarr.assets import cache
 from metarr.assets.download import DownloadPolicy
 from metarr.assets.images import init_pillow
 from metarr.assets.paced import paced

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import time
 
-from metarr import cache, recyclebin, settings
+from metarr import recyclebin, settings
+from metarr.assets import cache
 from metarr.jobs import store
 
 

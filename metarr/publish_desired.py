@@ -8,7 +8,6 @@ from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 
 from . import naming
-from . import nfo_map as nm
 from .db.media import (
     Album,
     Artist,
@@ -21,6 +20,7 @@ from .db.media import (
     Season,
     Series,
 )
+from .nfo import entity_map as nm
 from .nfo.write import render_nfo
 
 

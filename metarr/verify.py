@@ -13,8 +13,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import cache
 from . import metadata as md
+from .assets import cache
 from .assets.store import StoredState, verify_stored
 from .db.database import write_tx
 from .db.media import ENTITY_MODELS, ArtworkSlot, CacheFile, LibraryFile
@@ -76,7 +76,7 @@ def adopt(db, data_dir: Path, root: Path, finding: Finding) -> str:
     if finding.problem != "modified":
         return "nothing to adopt"
     if finding.path.endswith(".nfo"):
-        from . import nfo_map
+        from .nfo import entity_map as nfo_map
         from .nfo.read import parse_nfo
         res = parse_nfo(path.read_bytes())
         if not res.ok:
@@ -143,7 +143,7 @@ def remedy(problem: str, policy: str) -> str:
 
 def repair(db, data_dir: Path, root: Path, finding: Finding, policy: str) -> tuple[str, tuple[str, int] | None]:
     """Carry out the remedy of one finding: (what was done, in words; the item to republish)."""
-    from . import cache
+    from .assets import cache
     from .db.media import CacheFile
     from .fsutil import sha256_file
     what = remedy(finding.problem, policy)

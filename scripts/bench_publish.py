@@ -35,8 +35,9 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--movies", type=int, default=10000)
     args = ap.parse_args()
-    from metarr import cache, publish
     from metarr import metadata as md
+    from metarr import publish
+    from metarr.assets import cache
     from metarr.config import load_config
     from metarr.db.database import db_proxy, open_database, write_tx
     from metarr.db.media import ArtworkSlot, MediaFile, Movie

@@ -4,10 +4,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .. import metadata as md
-from .. import nfo_map
 from ..db.database import is_sqlite
 from ..db.media import MediaFile, Movie
 from ..db.models import Library
+from ..nfo import entity_map as nfo_map
 from .entities import fill, fresh, identified, ids_update, new_entity
 from .file_rows import link
 from .folder_sql import unit_filter

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .. import nfo_map
 from ..db.media import Album, Artist, MediaFile, Track
 from ..db.models import Library
+from ..nfo import entity_map as nfo_map
 from .entities import fill, fresh, get_or_create, identified, ids_update, retire_children
 from .file_rows import link
 from .group import AlbumItem, ArtistItem

@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 from .. import metadata as md
-from .. import nfo_map
 from ..db.media import Episode, MediaFile, Season, Series
 from ..db.models import Library
+from ..nfo import entity_map as nfo_map
 from .entities import fill, fresh, get_or_create, identified, ids_update, new_entity, retire_children
 from .file_rows import link
 from .group import EpisodeItem, ShowItem

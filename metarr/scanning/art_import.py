@@ -7,8 +7,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from .. import cache
 from .. import metadata as md
+from ..assets import cache
 from ..db import statements
 from ..db.database import is_sqlite, write_tx
 from ..db.media import Album, Artist, ArtworkSlot, CastMember, Episode, MediaFile, Movie, Season, Series

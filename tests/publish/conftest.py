@@ -3,8 +3,8 @@ import time
 
 import pytest
 
-from metarr import cache
 from metarr import metadata as md
+from metarr.assets import cache
 from metarr.db.media import ArtworkSlot, Episode, MediaFile, Movie, Season, Series
 from metarr.db.models import Library
 from web.demo.media import make_clip, make_image

@@ -65,7 +65,7 @@ def test_hand_edited_nfo_adopted_as_locked_user_value(system, services, world):
 
 def test_corrupt_cache_file_detected_and_restored_from_library_copy(system, services, world):
     m, folder = published(world, services)
-    from metarr import cache
+    from metarr.assets import cache
     from metarr.db.media import CacheFile
     cf = CacheFile.select().first()
     path = cache.absolute(services.config.data_dir, cf)

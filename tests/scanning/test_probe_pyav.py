@@ -12,9 +12,9 @@ import time
 
 import pytest
 
-from metarr import nfo_map
 from metarr.db.media import MediaFile
 from metarr.db.models import Library
+from metarr.nfo import entity_map as nfo_map
 from metarr.scanner import scan
 from metarr.scanning.probe import parse_streams, run_ffprobe
 from metarr.scanning.probe_av import CannotOpen, dovi_signalled, probe_file, read_pyav

@@ -1,7 +1,8 @@
 """Recycle bin through the API (byte-identical restore, conflicts) and cached image serving."""
 import hashlib
 
-from metarr import cache, recyclebin
+from metarr import recyclebin
+from metarr.assets import cache
 from web.demo.media import make_image
 
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from metarr import artwork_selection, browse, cache, identify, settings
+from metarr import artwork_selection, browse, identify, settings
 from metarr import metadata as md
+from metarr.assets import cache
 from metarr.db.media import ENTITY_MODELS
 from metarr.jobs import chain
 from metarr.jobs.model import PRIORITY

@@ -5,8 +5,7 @@ import re
 
 from aiohttp import web
 
-from metarr import cache
-from metarr.assets import thumbs
+from metarr.assets import cache, thumbs
 from metarr.db.media import CacheFile
 
 from ..envelope import bad_request, not_found
