@@ -91,7 +91,7 @@ def run_phase_headless(phase: str, target: str | None, timeout: float = 24 * 360
     from actors.system import ActorSystem
     from metarr import libraries
     from metarr.db.models import Library
-    from metarr.jobs import chain, store
+    from metarr.jobs import chain, tree
     from metarr.jobs.model import PRIORITY
     s = _open()
     libs = []
@@ -126,30 +126,24 @@ def run_phase_headless(phase: str, target: str | None, timeout: float = 24 * 360
                 specs.append(chain.path_scan(chain.PathScanPayload(lib.id, sub, trigger="cli"), PRIORITY["user"]))
             else:
                 specs.append(chain.library_job(phase, lib.id))
-        first_id = min(s.actors["ledger"].enqueue(specs).get(timeout=30))
+        roots = list(s.actors["ledger"].enqueue(specs).get(timeout=30))
         end = time.monotonic() + timeout
         time.sleep(0.3)
-        while time.monotonic() < end:
-            st = store.stats(s.db, time.time())
-            if st.due == st.running == st.retrying == 0:
-                break
-            if not bar.tty and st.running:
-                pass
+        # wait for this command's jobs and what they chain, not for the whole queue
+        while time.monotonic() < end and not tree.tree_done(tree.tree_counts(roots)):
             time.sleep(0.3)
         bar.done()
-        return _summary(s, phase, first_id, [lib.id for lib in libs])
+        return _summary(s, phase, roots, [lib.id for lib in libs])
     finally:
         system.stop()
 
 
-def _summary(s, phase: str, first_id: int, library_ids: list[int]) -> int:
+def _summary(s, phase: str, roots: list[int], library_ids: list[int]) -> int:
     """What this command did (its jobs and the jobs they chained, not the queue's history), and
     what now needs the user."""
-    import peewee as pw
-
     from metarr import attention
-    from metarr.db.models import Job
-    counts = dict(Job.select(Job.status, pw.fn.COUNT(1)).where(Job.id >= first_id).group_by(Job.status).tuples())
+    from metarr.jobs import tree
+    counts = tree.tree_counts(roots)
     dead = counts.get("dead", 0)
     print(f"{phase} finished: {counts.get('succeeded', 0)} job(s) succeeded"
           + (f", {dead} failed for good (metarr jobs list --status dead)" if dead else ""))
