@@ -38,7 +38,7 @@ def _run(ctx, job, sub: str, context: ScanContext) -> JobResult:
         s.probe_pool.resize(workers)   # a changed setting applies from the next scan on
     rep = scan(s.db, s.config.data_dir, lib, sub, progress, context, probe_workers=workers,
                probe_pool=s.probe_pool, probe_timeout=float(settings.get(s.db, "scan.probe_timeout_seconds")),
-               extra_ignore=settings.get(s.db, "scan.ignore_patterns"), job_id=job.id, memo=s.scan_memo)
+               extra_ignore=settings.get(s.db, "scan.ignore_patterns"), job_id=job.id)
     summary = (f"{lib.name}{'/' + sub if sub else ''}: {rep.files} files, {rep.new} new, {rep.changed} changed, "
                f"{rep.moved} moved, {rep.deleted} deleted; {rep.created} items added, {rep.removed} removed")
     level = "warning" if rep.problems else "info"

@@ -14,7 +14,6 @@ from metarr.db.database import open_database
 from metarr.db.migrate import migrate
 from metarr.events import EventBus
 from metarr.jobs.registry import HandlerRegistry
-from metarr.scanner import ScanMemo
 from metarr.scanning.probe_pool import ProbePool
 from metarr.sources.budget import Budgets
 
@@ -33,7 +32,6 @@ class Services:
     role: str = "serve"
     actors: dict[str, Any] = field(default_factory=dict)   # name -> proxy
     started_at: float = field(default_factory=time.time)
-    scan_memo: ScanMemo = field(default_factory=ScanMemo)   # what this process's scans remember
     budgets: Budgets = field(default_factory=Budgets)        # request pacing per remote host, process-wide
     probe_pool: ProbePool | None = None   # the probe processes of this process's scans (ActorSystem owns them)
 

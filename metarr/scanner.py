@@ -1,10 +1,12 @@
 """A scan of a library (or a folder of it): walk, compare with the file rows, record the changes,
 apply each touched unit (top-level folder), probe new videos. The work lives in `metarr.scanning`:
 file_rows (change record, backlog), apply_unit and apply_movies/apply_tv/apply_music (items),
-nfo_import, art_import (local artwork into the cache), probing (stream details), memo (ScanMemo).
+nfo_import, art_import (local artwork into the cache), probing (stream details), walk_digest
+(the last whole-library walk, remembered).
 
 Only units with a new, changed, moved or deleted file are regrouped, so a rescan of an unchanged
-library costs the walk plus one read of the file rows.
+library costs the walk and a digest of it (or, where the remembered digest cannot vouch, one read of
+the file rows).
 """
 from __future__ import annotations
 
@@ -17,15 +19,15 @@ from .db.media import ScanBacklog
 from .db.models import Library
 from .scanning.apply_unit import apply_unit
 from .scanning.art_import import import_art
-from .scanning.file_rows import diff_files, files_version, read_backlog, record_files
+from .scanning.file_rows import diff_files, read_backlog, record_files
 from .scanning.folder_sql import under
-from .scanning.memo import ScanMemo
 from .scanning.probe_pool import ProbePool
 from .scanning.probing import probe_pending
 from .scanning.report import Progress, ScanContext, ScanReport
 from .scanning.walk import DEFAULT_IGNORE, FileEntry, compile_ignore, unit_of, walk
+from .scanning.walk_digest import library_state, remember_walk, walk_digest
 
-__all__ = ["ScanContext", "ScanMemo", "ScanReport", "scan"]
+__all__ = ["ScanContext", "ScanReport", "scan"]
 log = logging.getLogger(__name__)
 # units (top-level folders) applied in one write transaction, their artwork in one flush to disk:
 # a transaction and a sync per folder were most of a first scan's cost; a kill loses at most a batch
@@ -38,13 +40,11 @@ def _noop(*_a) -> None:
 
 def scan(db, data_dir: Path, lib: Library, sub: str = "", progress: Progress = _noop,
          context: ScanContext | None = None, probe_workers: int = 2, extra_ignore: list[str] | None = None,
-         do_probe: bool = True, job_id: int | None = None, memo: ScanMemo | None = None,
+         do_probe: bool = True, job_id: int | None = None,
          probe_pool: ProbePool | None = None, probe_timeout: float = 30.0) -> ScanReport:
     """`probe_pool`: the caller's started pool of probe processes (the service keeps one); without
     it the scan starts and stops one of `probe_workers` for its new videos. `job_id`: the scan job this runs in; its backlog rows live until that job has succeeded (a
-    scan outside a job drops them as soon as each folder is applied). `memo`: the caller's
-    ScanMemo, kept across its scans (a whole-library rescan that finds nothing new then reads no
-    file rows)."""
+    scan outside a job drops them as soon as each folder is applied)."""
     t0 = time.monotonic()
     context = context or ScanContext()
     rep = ScanReport(lib.id)
@@ -59,10 +59,11 @@ def scan(db, data_dir: Path, lib: Library, sub: str = "", progress: Progress = _
     cond, args = under(db, "path", sub)
     # the version the live rows had before they are read: the walk is remembered under it only if it
     # still stands once they are read (or, when this scan writes, inside its write transaction)
-    version = files_version(db, lib.id)
+    version, remembered = library_state(db, lib.id)
+    digest = walk_digest(version, w.files) if version is not None and not sub else None
     trusted = None   # the files_version under which the live rows are known to equal this walk
-    if memo is not None and not sub and memo.vouches(lib.id, version, w.files):
-        unchanged = True   # the rows still match this very walk: no read of them needed
+    if digest is not None and digest == remembered:
+        unchanged = True   # the rows still hold this very walk: no read of them needed
         trusted = version
     else:
         # the common case, nothing changed, is decided by one set comparison in C: the live rows as
@@ -73,7 +74,7 @@ def scan(db, data_dir: Path, lib: Library, sub: str = "", progress: Progress = _
         # equal sets: the same size and one contains the other (paths are unique on both sides)
         unchanged = len(live) == len(walked) and walked.issuperset(live)
         del live, walked
-        if unchanged and version is not None and files_version(db, lib.id) == version:
+        if unchanged and version is not None and library_state(db, lib.id)[0] == version:
             trusted = version   # tokens never repeat: no change was committed while the rows were read
     files = [] if unchanged else [FileEntry._make(t) for t in w.files]
     rows = [] if unchanged else db.execute_sql(
@@ -97,8 +98,10 @@ def scan(db, data_dir: Path, lib: Library, sub: str = "", progress: Progress = _
         recorded, trusted = record_files(db, lib, new, changed, missing, moves, units - set(backlog),
                                           touched_files, job_id, now, version)
         backlog.update(recorded)
-    if memo is not None and not sub:   # trusted None: never written, or changed by another scan meanwhile
-        memo.remember(lib.id, trusted, w.files)
+    if trusted is not None and not sub:   # None: never written, or changed by another scan meanwhile
+        known = digest if trusted == version else walk_digest(trusted, w.files)
+        if known != remembered:
+            remember_walk(db, lib.id, trusted, known)
     units_sorted = sorted(units)
     for start in range(0, len(units_sorted), BATCH_UNITS):
         batch = units_sorted[start:start + BATCH_UNITS]

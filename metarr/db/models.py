@@ -136,6 +136,9 @@ class Library(BaseModel):
     # replaced (a new random token, never a counter: a re-created library may get an old id) in the
     # transaction of every change to the library's file rows (metarr.scanning.file_rows.record_files)
     files_version = pw.CharField(max_length=32, null=True)
+    # the last whole-library walk the rows were seen to hold, as a digest bound to files_version
+    # (metarr.scanning.walk_digest): a no-change rescan after a restart reads no file rows
+    walk_digest = pw.CharField(max_length=64, null=True)
 
     class Meta:
         table_name = "libraries"

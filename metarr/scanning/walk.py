@@ -63,10 +63,17 @@ class IgnoreMatcher:
                 other.append(p)   # *middle*
         self.exact, self.prefixes, self.suffixes = exact, tuple(prefixes), tuple(suffixes)
         self.regex = re.compile("|".join(fnmatch.translate(p) for p in other), re.IGNORECASE) if other else None
+        # a name can have a prefix only if it begins with one of their first characters, a suffix only
+        # if it ends with one of their last ones, be an exact name only if it has one of their lengths:
+        # three lookups spare most names the lowering and the string tests
+        self.heads = frozenset(c for w in prefixes for c in (w[0], w[0].upper()))
+        self.tails = frozenset(c for w in suffixes for c in (w[-1], w[-1].upper()))
+        self.lengths = frozenset(len(w) for w in exact)
 
     def __call__(self, name: str) -> bool:
-        low = name.lower()
-        if low in self.exact or low.startswith(self.prefixes) or low.endswith(self.suffixes):
+        if ((name[:1] in self.heads and name.lower().startswith(self.prefixes))
+                or (name[-1:] in self.tails and name.lower().endswith(self.suffixes))
+                or (len(name) in self.lengths and name.lower() in self.exact)):
             return True
         return self.regex is not None and self.regex.fullmatch(name) is not None
 
@@ -94,9 +101,12 @@ def walk(root: str, sub: str = "", ignore: IgnoreMatcher | None = None, follow_s
         res.issues.append(WalkIssue(sub, "leads outside the library (not scanned)"))
         return res
     stack = [(start, sub)]
-    # the ignore test inlined: the walk asks it for every name in the library
-    exact, prefixes, suffixes, regex = ignore.exact, ignore.prefixes, ignore.suffixes, ignore.regex
+    # the walk asks the ignore test for every name in the library: most are let through by a look at
+    # their first and last characters (without patterns in the middle)
+    heads, tails, lengths, regex = ignore.heads, ignore.tails, ignore.lengths, ignore.regex
+    prefixes, suffixes, exact = ignore.prefixes, ignore.suffixes, ignore.exact
     files_append = res.files.append
+    S_ISREG = stat.S_ISREG
     while stack:
         abs_dir, rel_dir = stack.pop()
         res.dirs += 1
@@ -109,43 +119,44 @@ def walk(root: str, sub: str = "", ignore: IgnoreMatcher | None = None, follow_s
         with it:
             for entry in it:
                 name = entry.name
-                low = name.lower()
-                if (low in exact or low.startswith(prefixes) or low.endswith(suffixes)
+                if ((name[0] in heads and name.lower().startswith(prefixes))
+                        or (name[-1] in tails and name.lower().endswith(suffixes))
+                        or (len(name) in lengths and name.lower() in exact)
                         or (regex is not None and regex.fullmatch(name) is not None)):
                     continue
-                rel = prefix + name
-                if entry.is_symlink():
+                link = entry.is_symlink()
+                if link:
                     # a link is followed only inside the library: one to /etc would be scanned, its
                     # "poster" imported and served
                     target = os.path.realpath(entry.path)
                     if not (target + "/").startswith(inside):
-                        res.issues.append(WalkIssue(rel, f"symlink leads outside the library (not followed): {target}"))
+                        res.issues.append(WalkIssue(prefix + name, f"symlink leads outside the library (not followed): {target}"))
                         continue
                 try:
                     if entry.is_dir(follow_symlinks=follow_symlinks):
-                        if entry.is_symlink():
+                        if link:
                             st = entry.stat()
                             key = (st.st_dev, st.st_ino)
                             if key in seen:
-                                res.issues.append(WalkIssue(rel, "symlink loop (not followed)"))
+                                res.issues.append(WalkIssue(prefix + name, "symlink loop (not followed)"))
                                 continue
                             seen.add(key)
-                        stack.append((entry.path, rel))
+                        stack.append((entry.path, prefix + name))
                         continue
                     st = entry.stat(follow_symlinks=follow_symlinks)
                 except FileNotFoundError:
-                    res.issues.append(WalkIssue(rel, "broken symlink" if entry.is_symlink() else "vanished"))
+                    res.issues.append(WalkIssue(prefix + name, "broken symlink" if link else "vanished"))
                     continue
                 except OSError as e:
-                    res.issues.append(WalkIssue(rel, f"cannot stat: {e.strerror or e}"))
+                    res.issues.append(WalkIssue(prefix + name, f"cannot stat: {e.strerror or e}"))
                     continue
-                if not stat.S_ISREG(st.st_mode):
+                if not S_ISREG(st.st_mode):
                     continue  # sockets, fifos, devices: never media
                 if not name.isascii() and not _utf8(name):
-                    res.issues.append(WalkIssue(rel.encode("utf-8", "surrogateescape").decode("utf-8", "replace"),
+                    res.issues.append(WalkIssue((prefix + name).encode("utf-8", "surrogateescape").decode("utf-8", "replace"),
                                                 "file name is not valid UTF-8 (listed, never touched)"))
                     continue
-                files_append((rel, st.st_size, st.st_mtime_ns, st.st_ino))
+                files_append((prefix + name, st.st_size, st.st_mtime_ns, st.st_ino))
     return res
 
 
