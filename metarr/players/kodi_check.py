@@ -26,6 +26,7 @@ class KodiItem:
     ids: dict[str, str] = field(default_factory=dict)   # Kodi's `uniqueid` {type: value}
     title: str = ""
     art: dict[str, str] = field(default_factory=dict)   # art type -> image source (unwrapped)
+    art_urls: dict[str, str] = field(default_factory=dict)   # art type -> Kodi's own URL of it (image://…/)
 
 
 def unwrap_image(url: str) -> str:
@@ -86,6 +87,38 @@ def check_items(changes: Iterable[Change], found: Found) -> list[Problem]:
             wrong = sorted({k for it in items for k in art_differs(c.art, it.art)})
             out.append(Problem(c, key[0], "art", f"Kodi does not show the published {', '.join(wrong)}"))
     return out
+
+
+def image_hash(mtime_ns: int, size: int) -> str:
+    """The hash Kodi keeps beside its cached copy of a local image (xbmc/TextureCacheJob.cpp,
+    GetImageHash: "d<modification time in seconds>s<size>"). Kodi compares it with the file again
+    only a day after its last check, so an image replaced under the same name (a new poster.jpg over
+    the old one) keeps showing the old picture until then, Refresh or not (seen with Kodi 20.1)."""
+    return f"d{mtime_ns // 1_000_000_000}s{size}"
+
+
+def textures_to_check(changes: Iterable[Change], found: Found) -> dict[str, str]:
+    """Kodi's URL of every published image Kodi shows for an item -> the hash the file was written
+    with: the cached copies to compare (a copy of an older file is removed; Kodi caches the file again)."""
+    out: dict[str, str] = {}
+    for c in merge_changes(changes):
+        key = kodi_lookup_key(c)
+        if key is None or not c.art_hash:
+            continue
+        for it in found.get(key) or ():
+            for art_type, ours in c.art.items():
+                url, want = it.art_urls.get(art_type), c.art_hash.get(art_type)
+                if url and want and norm(it.art.get(art_type, "")) == norm(ours):
+                    out[url] = want
+    return out
+
+
+def stale_textures(expected: dict[str, str], textures: Iterable[dict]) -> list[int]:
+    """Texture ids of Kodi's cached copies that are not of the file as published (Textures.GetTextures
+    rows with url and imagehash)."""
+    return sorted({t["textureid"] for t in textures
+                   if isinstance(t, dict) and isinstance(t.get("textureid"), int) and t.get("url") in expected
+                   and t.get("imagehash") != expected[t["url"]]})
 
 
 SET_DETAILS = {"movie": ("VideoLibrary.SetMovieDetails", "movieid"),

@@ -24,6 +24,8 @@ class Change:
     local_folder: str | None = None   # `folder` in Metarr's own paths, kept when paths are mapped
     art: dict[str, str] = field(default_factory=dict)   # art type -> the image file Metarr published
     check: bool = False          # only make sure the player has it as published (a library sync)
+    # art type -> the image file's hash as Kodi keeps it beside a cached copy (kodi_check.image_hash)
+    art_hash: dict[str, str] = field(default_factory=dict)
 
     @property
     def audio(self) -> bool:
@@ -36,7 +38,8 @@ class Change:
     def from_json(cls, d: dict[str, Any]) -> Change:
         c = cls(**{k: d[k] for k in cls.__dataclass_fields__ if k in d})
         return replace(c, ids={str(k): str(v) for k, v in (c.ids or {}).items()},
-                       art={str(k): str(v) for k, v in (c.art or {}).items()})
+                       art={str(k): str(v) for k, v in (c.art or {}).items()},
+                   art_hash={str(k): str(v) for k, v in (c.art_hash or {}).items()})
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ from metarr.db.media import (
 from metarr.db.models import Library
 from metarr.pathmap import Mapping
 
+from .kodi_check import image_hash
 from .model import Change, PlayerConn, PlayerInfo
 
 
@@ -42,17 +43,26 @@ def provider_ids(row) -> dict[str, str]:
     return out
 
 
-def published_art(lib: Library, entity_type: str, entity_id: int) -> dict[str, str]:
-    """Art type -> the image file Metarr published for the item (the main one of each slot, named
-    `<base>-<slot>.<ext>` or `<slot>.<ext>`), as a player should show it."""
-    out: dict[str, str] = {}
-    rows = LibraryFile.select(LibraryFile.path, LibraryFile.slot).where(
-        (LibraryFile.entity_type == entity_type) & (LibraryFile.entity_id == entity_id)
-        & (LibraryFile.kind == "artwork") & LibraryFile.slot.is_null(False))
-    for r in rows:
+def _main_art(lib: Library, cond) -> dict[tuple[str, int], dict[str, dict[str, str]]]:
+    """(entity type, id) -> {"art": art type -> the image file Metarr published (the main one of each
+    slot, named `<base>-<slot>.<ext>` or `<slot>.<ext>`), "art_hash": art type -> the hash Kodi keeps
+    of that file as it was written}, for the LibraryFile rows matching `cond`."""
+    out: dict[tuple[str, int], dict[str, dict[str, str]]] = {}
+    for r in LibraryFile.select(LibraryFile.path, LibraryFile.slot, LibraryFile.entity_type, LibraryFile.entity_id,
+                                LibraryFile.size, LibraryFile.mtime_ns).where(
+            cond & (LibraryFile.kind == "artwork") & LibraryFile.slot.is_null(False)):
         if _is_main_art(r.path, r.slot):
-            out[r.slot] = _join(lib.path, r.path)
+            item = out.setdefault((r.entity_type, r.entity_id), {"art": {}, "art_hash": {}})
+            item["art"][r.slot] = _join(lib.path, r.path)
+            if r.mtime_ns:
+                item["art_hash"][r.slot] = image_hash(r.mtime_ns, r.size)
     return out
+
+
+def published_art(lib: Library, entity_type: str, entity_id: int) -> dict[str, dict[str, str]]:
+    """Change fields `art` and `art_hash` of one item, as a player should show it."""
+    found = _main_art(lib, (LibraryFile.entity_type == entity_type) & (LibraryFile.entity_id == entity_id))
+    return found.get((entity_type, entity_id)) or {"art": {}, "art_hash": {}}
 
 
 def _library(library_id: int) -> Library:
@@ -69,11 +79,8 @@ def changes_for_library(library_id: int) -> list[Change]:
     out = [Change(lib.id, lib.kind, lib.path, lib.path, "library", new=True)]
     if lib.kind == "music":
         return out
-    art: dict[tuple[str, int], dict[str, str]] = {}
-    for r in LibraryFile.select(LibraryFile.path, LibraryFile.slot, LibraryFile.entity_type, LibraryFile.entity_id).where(
-            (LibraryFile.library_id == lib.id) & (LibraryFile.kind == "artwork") & LibraryFile.slot.is_null(False)):
-        if _is_main_art(r.path, r.slot):
-            art.setdefault((r.entity_type, r.entity_id), {})[r.slot] = _join(lib.path, r.path)
+    art = _main_art(lib, LibraryFile.library_id == lib.id)
+    none: dict[str, dict[str, str]] = {}
 
     def published(m):
         return m.published_at.is_null(False) & m.deleted_at.is_null(True) & (m.library_id == lib.id)
@@ -81,19 +88,19 @@ def changes_for_library(library_id: int) -> list[Change]:
         for m in Movie.select().where(published(Movie)):
             out.append(Change(lib.id, lib.kind, lib.path, _join(lib.path, m.folder), "movie",
                               file=None if m.disc else _join(lib.path, m.key), ids=provider_ids(m),
-                              art=art.get(("movie", m.id), {}), check=True))
+                              check=True, **art.get(("movie", m.id), none)))
         return out
     shows = {s.id: s for s in Series.select().where(published(Series))}
     for s in shows.values():
         out.append(Change(lib.id, lib.kind, lib.path, _join(lib.path, s.key), "series", ids=provider_ids(s),
-                          art=art.get(("series", s.id), {}), check=True))
+                          check=True, **art.get(("series", s.id), none)))
     files = {f.id: f.path for f in MediaFile.select(MediaFile.id, MediaFile.path).where(MediaFile.library_id == lib.id)}
     for ep in Episode.select().where(Episode.series_id.in_(list(shows)) & Episode.deleted_at.is_null(True)
                                      & Episode.file_id.is_null(False)):
         if ep.file_id in files:
             out.append(Change(lib.id, lib.kind, lib.path, _join(lib.path, shows[ep.series_id].key), "episode",
                               file=_join(lib.path, files[ep.file_id]), ids=provider_ids(ep),
-                              art=art.get(("episode", ep.id), {}), check=True))
+                              check=True, **art.get(("episode", ep.id), none)))
     return out
 
 
@@ -115,7 +122,7 @@ def changes_for_entity(entity_type: str, entity_id: int, paths: list[str] | None
         folder = _join(lib.path, m.folder)
         file = None if m.disc else _join(lib.path, m.key)
         return [Change(lib.id, lib.kind, lib.path, folder, "movie", file=file, new=new, ids=provider_ids(m),
-                       art=published_art(lib, "movie", m.id))]
+                       **published_art(lib, "movie", m.id))]
     if entity_type in ("series", "season", "episode"):
         if entity_type == "series":
             sid = entity_id
@@ -135,14 +142,14 @@ def changes_for_entity(entity_type: str, entity_id: int, paths: list[str] | None
             mf = MediaFile.get_or_none(MediaFile.id == ep.file_id) if ep.file_id else None
             return [Change(lib.id, lib.kind, lib.path, folder, "episode",
                            file=_join(lib.path, mf.path) if mf else None, new=new, ids=provider_ids(ep),
-                           art=published_art(lib, "episode", ep.id))]
+                           **published_art(lib, "episode", ep.id))]
         show = (s.key or "").strip("/")
         deep = entity_type == "season" or any(
             posixpath.dirname(p.strip("/")) != show for p in paths if p)
         # episode files changed under the show: likely new episodes (a Sonarr download); a Scan of
         # the show folder adds them, a Refresh re-reads the show
         show_change = Change(lib.id, lib.kind, lib.path, folder, "series", new=new or deep, deep=deep,
-                             ids=provider_ids(s), art=published_art(lib, "series", s.id))
+                             ids=provider_ids(s), **published_art(lib, "series", s.id))
         # every episode is checked in the player afterwards: Kodi adds or re-reads them with the show
         # (Scan / RefreshTVShow), and one it skipped is found and refreshed (kodi_check)
         return [show_change, *_episode_checks(lib, s, folder)]
@@ -163,14 +170,10 @@ def _episode_checks(lib: Library, s: Series, folder: str) -> list[Change]:
         return []
     files = {f.id: f.path for f in MediaFile.select(MediaFile.id, MediaFile.path)
              .where(MediaFile.id.in_([e.file_id for e in eps]))}
-    art: dict[int, dict[str, str]] = {}
-    for r in LibraryFile.select(LibraryFile.path, LibraryFile.slot, LibraryFile.entity_id).where(
-            (LibraryFile.entity_type == "episode") & LibraryFile.entity_id.in_([e.id for e in eps])
-            & (LibraryFile.kind == "artwork") & LibraryFile.slot.is_null(False)):
-        if _is_main_art(r.path, r.slot):
-            art.setdefault(r.entity_id, {})[r.slot] = _join(lib.path, r.path)
+    art = _main_art(lib, (LibraryFile.entity_type == "episode") & LibraryFile.entity_id.in_([e.id for e in eps]))
+    none: dict[str, dict[str, str]] = {}
     return [Change(lib.id, lib.kind, lib.path, folder, "episode", file=_join(lib.path, files[e.file_id]),
-                   ids=provider_ids(e), art=art.get(e.id, {}), check=True)
+                   ids=provider_ids(e), check=True, **art.get(("episode", e.id), none))
             for e in eps if e.file_id in files]
 
 

@@ -103,7 +103,7 @@ def record_files(db, lib: Library, new: list[FileEntry], changed: list[FileEntry
     returned if the rows were still those read under `read_version` (then they now hold exactly
     the walk), else None: another scan changed them meanwhile (a folder scan beside this one).
     The only writer of a file row's path, size, mtime, inode and deletion: any other must replace
-    the library's files_version in its transaction as well, or a ScanMemo would trust stale rows."""
+    the library's files_version in its transaction as well, or a remembered walk digest would vouch for stale rows."""
     by_unit: dict[str, set[str]] = {u: set() for u in units}
     for path in touched:
         u = unit_of(path)

@@ -72,3 +72,21 @@ def test_a_library_sync_scans_the_root_and_refreshes_nothing_it_has_only_checks(
     ops, scanned = plan_kodi([lib, known, new], {("movie", f"{ROOT}/A/A.mkv"): 5})
     assert [(o.method, o.params["directory"]) for o in ops] == [("VideoLibrary.Scan", ROOT + "/")]
     assert scanned == [new]
+
+
+def test_only_cached_copies_of_an_older_file_are_renewed():
+    """Kodi keeps a cached copy of each image with "d<mtime s>s<size>" and checks it again only a
+    day later: a poster replaced under the same name shows the old picture until its copy goes."""
+    from metarr.players.kodi_check import image_hash, stale_textures, textures_to_check
+    poster, fanart = f"{ROOT}/A/A-poster.jpg", f"{ROOT}/A/A-fanart.jpg"
+    assert image_hash(1_796_480_525_999_999_999, 4429) == "d1796480525s4429"
+    a = movie("A", "A.mkv", art={"poster": poster, "fanart": fanart, "clearlogo": f"{ROOT}/A/A-clearlogo.png"},
+              art_hash={"poster": "d200s10", "fanart": "d100s20", "clearlogo": "d1s1"})
+    shown = KodiItem(8, {}, art={"poster": poster, "fanart": fanart, "clearlogo": f"{ROOT}/A/other.png"},
+                     art_urls={"poster": "image://P/", "fanart": "image://F/", "clearlogo": "image://O/"})
+    expected = textures_to_check([a], {("movie", f"{ROOT}/A/A.mkv"): [shown]})
+    assert expected == {"image://P/": "d200s10", "image://F/": "d100s20"}   # not an image Kodi shows instead
+    textures = [{"textureid": 1, "url": "image://P/", "imagehash": "d100s9"},    # the replaced poster
+                {"textureid": 2, "url": "image://F/", "imagehash": "d100s20"},   # the same fanart
+                {"textureid": 3, "url": "image://X/", "imagehash": "d0s0"}]      # not ours
+    assert stale_textures(expected, textures) == [1]

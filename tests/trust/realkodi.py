@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import socket
 import sqlite3
@@ -19,6 +20,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -291,6 +293,15 @@ class RealKodi:
         res = self.rpc("VideoLibrary.GetTVShows", {"properties": [
             "title", "year", "uniqueid", "plot", "art", "file", "episode"]}) or {}
         return res.get("tvshows") or []
+
+    def textures_of(self, image: str | Path) -> list[dict]:
+        """Kodi's cached copies of a local image file (what it shows for it)."""
+        # Kodi's own wrapping (CURL::Encode): these characters stay, every other escape in lower-case hex
+        quoted = urllib.parse.quote(str(image), safe="-_.!~*'()")
+        url = "image://" + re.sub(r"%[0-9A-F]{2}", lambda m: m.group(0).lower(), quoted) + "/"
+        res = self.rpc("Textures.GetTextures", {"properties": ["url", "imagehash"],
+                                                "filter": {"field": "url", "operator": "is", "value": url}}) or {}
+        return res.get("textures") or []
 
     def episodes(self, tvshowid: int) -> list[dict]:
         res = self.rpc("VideoLibrary.GetEpisodes", {"tvshowid": tvshowid, "properties": [

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from metarr.players.kodi_check import unwrap_image
+from metarr.players.kodi_check import image_hash, unwrap_image
 from web.demo.media import make_clip
 
 from .conftest import add_library, data, drain
@@ -50,6 +50,12 @@ def build_library(root: Path) -> tuple[Path, Path]:
     make_clip(show / "Season 01" / "Sherlock Holmes (1954) - S01E02E03.mkv")   # two episodes, one file
     make_clip(show / "Specials" / "Sherlock Holmes (1954) - S00E01.mkv")
     return movies, tv
+
+
+def jpeg_bytes(w: int = 1000, h: int = 1500) -> bytes:
+    buf = io.BytesIO()
+    Image.new("RGB", (w, h), (20, 30, 200)).save(buf, "JPEG", quality=90)
+    return buf.getvalue()
 
 
 def png_bytes(w: int = 1000, h: int = 1500) -> bytes:
@@ -158,6 +164,30 @@ async def test_metarr_gets_every_item_into_a_kodi_that_scanned_the_raw_library(c
     if not await wait_kodi(changed, timeout=60):
         m = by_title(await asyncio.to_thread(kodi.movies)).get("Nosferatu") or {}
         raise AssertionError(f"Kodi shows plot {m.get('plot')!r}, poster {m.get('art', {}).get('poster')!r}")
+
+    # a JPEG poster again: the same name as the first poster, which Kodi cached at the first sync.
+    # Kodi would show that old copy for a day (it checks a cached file's hash daily); the sync
+    # removes it, and Kodi's next copy is of the new file
+    jpg_poster = png_poster.with_suffix(".jpg")
+    copies = await asyncio.to_thread(kodi.textures_of, jpg_poster)
+    assert copies, "Kodi cached the first poster when it read the item"
+    old_hash = copies[0]["imagehash"]
+    before = max(j["id"] for j in await data(api, "/api/v1/jobs?type=sync.player&limit=100"))
+    await asyncio.sleep(1.0)   # Kodi's hash holds whole seconds
+    r = await api.post(f"/api/v1/movies/{mid}/artwork/poster", data=jpeg_bytes(),
+                       headers={"Content-Type": "image/jpeg"})
+    assert r.status in (200, 201, 202), await r.text()
+    jobs = await synced(api, before=before)
+    st = jpg_poster.stat()
+    assert image_hash(st.st_mtime_ns, st.st_size) != old_hash
+    assert sum(j["result"].get("textures_renewed", 0) for j in jobs) >= 1, jobs
+    await asyncio.to_thread(kodi.rpc, "VideoLibrary.RefreshMovie", {"movieid": by_title(
+        await asyncio.to_thread(kodi.movies))["Nosferatu"]["movieid"]})
+    await asyncio.to_thread(kodi.wait_idle)
+
+    def fresh():
+        return [c["imagehash"] for c in kodi.textures_of(jpg_poster)] == [image_hash(st.st_mtime_ns, st.st_size)]
+    assert await wait_kodi(fresh, timeout=30), kodi.textures_of(jpg_poster)
 
 
 async def test_a_folder_kodi_remembers_is_read_again_and_sync_now_checks_every_item(chain, kodi, tmp_path):

@@ -130,6 +130,11 @@ class KodiEmulator(_Server):
         self.refreshed: list[tuple[str, int]] = []
         self.playing = False
         self.next_id = 1
+        # Kodi's texture cache: image URL -> (texture id, the file's hash when cached). Like the real
+        # one, a copy is made when an item's art is read and kept while its URL is known, whatever
+        # happens to the file (the real one checks the hash again only a day later)
+        self.textures: dict[str, tuple[int, str]] = {}
+        self.next_texture = 1
 
     # ---- test setup / inspection
     def add(self, kind: str, path: str, ids: dict[str, str] | None = None) -> int:
@@ -172,6 +177,24 @@ class KodiEmulator(_Server):
                 art[stem] = os.path.join(folder, entry)
         if art:
             self.art[(kind, path)] = art
+            self._cache(art.values())
+
+    def _cache(self, sources) -> None:
+        for src in sources:
+            url = f"image://{quote(src, safe='')}/"
+            if url in self.textures:
+                continue
+            try:
+                st = os.stat(src)
+            except OSError:
+                continue
+            self.textures[url] = (self.next_texture, f"d{int(st.st_mtime)}s{st.st_size}")
+            self.next_texture += 1
+
+    def cached_hash(self, source: str) -> str | None:
+        """The hash of the copy Kodi would show for this image file, if it has one."""
+        held = self.textures.get(f"image://{quote(source, safe='')}/")
+        return held[1] if held else None
 
     def put_on_disk(self, kind: str, path: str, ids: dict[str, str] | None = None) -> None:
         """What a Scan would find there; `ids` are the uniqueids of its NFO (the scan reads them)."""
@@ -286,6 +309,28 @@ class KodiEmulator(_Server):
                     art.pop(t, None)
                 else:
                     art[t] = v
+            self._cache(art.values())
+            return "OK"
+        if method == "Textures.GetTextures":
+            flt = p.get("filter") or {}
+            props = set(p.get("properties") or ())
+            rows = []
+            for url, (tid, h) in sorted(self.textures.items(), key=lambda kv: kv[1][0]):
+                if flt and not (flt.get("field") == "url" and flt.get("operator") == "is" and flt.get("value") == url):
+                    continue
+                row: dict[str, Any] = {"textureid": tid}
+                if "url" in props:
+                    row["url"] = url
+                if "imagehash" in props:
+                    row["imagehash"] = h
+                rows.append(row)
+            return {"textures": rows}
+        if method == "Textures.RemoveTexture":
+            tid = p.get("textureid")
+            url = next((u for u, (i, _h) in self.textures.items() if i == tid), None)
+            if url is None:
+                raise _RpcError(-32602, "Invalid params.")
+            del self.textures[url]
             return "OK"
         raise _RpcError(-32601, "Method not found.")
 
