@@ -8,7 +8,7 @@ import io
 from PIL import Image
 
 from metarr.players.kodi_check import image_hash
-from web.demo.emulation.players import KodiEmulator
+from web.demo.emulation.kodi import KodiEmulator
 from web.demo.media import make_clip
 
 from .conftest import add_library, data, drain
