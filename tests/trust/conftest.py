@@ -1,5 +1,7 @@
 """What Metarr writes into a library, judged on the files a player reads: services against the
 emulators, a REST client, and a helper that waits for the chain to finish."""
+import asyncio
+
 import pytest
 
 from metarr.config import load_config
@@ -33,3 +35,18 @@ async def data(api, path):
     r = await api.get(path)
     assert r.status == 200, await r.text()
     return (await r.json())["data"]
+
+
+async def synced(api, before: int = 0, timeout: float = 120.0) -> list[dict]:
+    """Wait for the chain and then for the player sync it leads to (debounced, so it may start after
+    the chain looks idle): the sync.player jobs after job id `before`, once none is left to run."""
+    end = asyncio.get_running_loop().time() + timeout
+    while True:
+        assert (await drain(api, timeout=timeout))["dead"] == 0
+        jobs = [j for j in await data(api, "/api/v1/jobs?type=sync.player&limit=100") if j["id"] > before]
+        pending = [j for j in await data(api, "/api/v1/jobs?type=sync.flush&limit=100")
+                   if j["status"] not in ("succeeded", "dead", "cancelled")]
+        if jobs and not pending and all(j["status"] in ("succeeded", "dead") for j in jobs):
+            return [await data(api, f"/api/v1/jobs/{j['id']}") for j in jobs]
+        assert asyncio.get_running_loop().time() < end, (jobs, pending)
+        await asyncio.sleep(0.5)

@@ -11,26 +11,13 @@ from metarr.players.kodi_check import image_hash
 from web.demo.emulation.kodi import KodiEmulator
 from web.demo.media import make_clip
 
-from .conftest import add_library, data, drain
+from .conftest import add_library, data, synced
 
 
 def jpeg(color, w=1000, h=1500) -> bytes:
     buf = io.BytesIO()
     Image.new("RGB", (w, h), color).save(buf, "JPEG", quality=90)
     return buf.getvalue()
-
-
-async def players_synced(api, after: int = 0, timeout: float = 60.0) -> list[dict]:
-    end = asyncio.get_running_loop().time() + timeout
-    while True:
-        assert (await drain(api, timeout=timeout))["dead"] == 0
-        jobs = [j for j in await data(api, "/api/v1/jobs?type=sync.player&limit=100") if j["id"] > after]
-        flushing = [j for j in await data(api, "/api/v1/jobs?type=sync.flush&limit=100")
-                    if j["status"] not in ("succeeded", "dead", "cancelled")]
-        if jobs and not flushing and all(j["status"] == "succeeded" for j in jobs):
-            return [await data(api, f"/api/v1/jobs/{j['id']}") for j in jobs]
-        assert asyncio.get_running_loop().time() < end, (jobs, flushing)
-        await asyncio.sleep(0.3)
 
 
 async def test_a_poster_replaced_under_the_same_name_is_not_shown_from_kodis_old_copy(chain, tmp_path):
@@ -48,7 +35,7 @@ async def test_a_poster_replaced_under_the_same_name_is_not_shown_from_kodis_old
         r = await api.post("/api/v1/players", json={"name": "Kodi", "kind": "kodi", "url": kodi.url + "/jsonrpc"})
         assert r.status == 201, await r.text()
         await add_library(api, "Movies", "movie", root)
-        first = await players_synced(api)
+        first = await synced(api)
         poster = video.parent / "Nosferatu (1922)-poster.jpg"
         old = poster.stat()
         assert kodi.cached_hash(str(poster)) == image_hash(old.st_mtime_ns, old.st_size)   # Kodi shows it
@@ -59,7 +46,7 @@ async def test_a_poster_replaced_under_the_same_name_is_not_shown_from_kodis_old
         r = await api.post(f"/api/v1/movies/{m['id']}/artwork/poster", data=jpeg((20, 20, 200)),
                            headers={"Content-Type": "image/jpeg"})
         assert r.status in (200, 201, 202), await r.text()
-        second = await players_synced(api, after=max(j["id"] for j in first))
+        second = await synced(api, before=max(j["id"] for j in first))
         new = poster.stat()
         assert (new.st_size, new.st_mtime_ns) != (old.st_size, old.st_mtime_ns)   # the same name, other bytes
         # Kodi no longer holds the old picture: its copy went, the next look caches the new file
@@ -69,7 +56,7 @@ async def test_a_poster_replaced_under_the_same_name_is_not_shown_from_kodis_old
         # nothing replaced since: the next sync removes nothing
         r = await api.post("/api/v1/players/sync", json={})
         assert r.status == 202, await r.text()
-        third = await players_synced(api, after=max(j["id"] for j in second))
+        third = await synced(api, before=max(j["id"] for j in second))
         assert sum(j["result"].get("textures_renewed", 0) for j in third) == 0
         assert not kodi.rpc_calls("Textures.RemoveTexture")
     finally:

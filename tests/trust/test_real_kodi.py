@@ -14,7 +14,7 @@ from PIL import Image
 from metarr.players.kodi_check import image_hash, unwrap_image
 from web.demo.media import make_clip
 
-from .conftest import add_library, data, drain
+from .conftest import add_library, data, drain, synced
 from .realkodi import RealKodi, unavailable
 
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(bool(unavailable()), reason=f"no real Kodi: {unavailable()}")]
@@ -81,21 +81,6 @@ async def wait_kodi(predicate, timeout: float = 90.0):
         if value or asyncio.get_running_loop().time() > end:
             return value
         await asyncio.sleep(1.0)
-
-
-async def synced(api, before: int = 0, timeout: float = 120.0) -> list[dict]:
-    """Wait for the chain and then for the player sync it leads to (debounced, so it may start after
-    the chain looks idle): the sync.player jobs after job id `before`, once none is left to run."""
-    end = asyncio.get_running_loop().time() + timeout
-    while True:
-        assert (await drain(api, timeout=timeout))["dead"] == 0
-        jobs = [j for j in await data(api, "/api/v1/jobs?type=sync.player&limit=100") if j["id"] > before]
-        pending = [j for j in await data(api, "/api/v1/jobs?type=sync.flush&limit=100")
-                   if j["status"] not in ("succeeded", "dead", "cancelled")]
-        if jobs and not pending and all(j["status"] in ("succeeded", "dead") for j in jobs):
-            return [await data(api, f"/api/v1/jobs/{j['id']}") for j in jobs]
-        assert asyncio.get_running_loop().time() < end, (jobs, pending)
-        await asyncio.sleep(0.5)
 
 
 def by_title(movies: list[dict]) -> dict[str, dict]:
