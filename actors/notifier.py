@@ -9,7 +9,7 @@ import pykka
 from metarr import notify
 from metarr.assets.ssrf import AllowList
 from metarr.db.database import connection
-from metarr.db.media import NotificationChannel
+from metarr.db.integrations import NotificationChannel
 from metarr.jobs import chain
 from metarr.jobs.model import JobResult, PermanentError
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 
 from .db.database import write_tx
-from .db.media import NotificationChannel
+from .db.integrations import NotificationChannel
 from .records import Invalid
 
 

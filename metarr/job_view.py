@@ -12,8 +12,9 @@ LINKS = {"movie": "/movies/{}", "series": "/series/{}", "artist": "/artists/{}",
 
 def subject_labels(subjects: list[str]) -> dict[str, str]:
     """"movie:3" → "The General (1926)", "library:1" → "Movies": one query per kind on the page."""
-    from .db.media import Artist, Movie, PlayerGroup, Series
-    from .db.media import Player as PlayerRow
+    from .db.integrations import Player as PlayerRow
+    from .db.integrations import PlayerGroup
+    from .db.media import Artist, Movie, Series
     from .db.models import Library
     ids: dict[str, set[int]] = {}
     for s in subjects:

@@ -10,7 +10,7 @@ import time
 
 from . import paths
 from .db.database import write_tx
-from .db.media import PathMapping
+from .db.integrations import PathMapping
 from .records import Invalid, page
 from .timefmt import iso
 

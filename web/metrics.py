@@ -47,7 +47,8 @@ def _durations_sql() -> str:
 
 def _db_snapshot(db) -> dict[str, Any]:
     """Every DB read of a scrape (runs on the bridge pool, with a connection)."""
-    from metarr.db.media import AssetCandidate, CacheFile, Player
+    from metarr.db.integrations import Player
+    from metarr.db.media import AssetCandidate, CacheFile
     t0 = time.perf_counter()
     db.execute_sql("SELECT 1").fetchone()
     ping_s = time.perf_counter() - t0

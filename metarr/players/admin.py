@@ -10,7 +10,7 @@ from typing import Any
 
 from metarr.assets.ssrf import AllowList
 from metarr.db.database import write_tx
-from metarr.db.media import PathMapping, Player, PlayerGroup
+from metarr.db.integrations import PathMapping, Player, PlayerGroup
 from metarr.pathmap import Mapping, map_path, scopes_for_player
 from metarr.records import Invalid, page
 from metarr.timefmt import iso

@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 
 from ..db.database import is_sqlite, write_tx
-from ..db.media import SyncChange
+from ..db.integrations import SyncChange
 from .model import Change
 
 

@@ -4,19 +4,8 @@ from __future__ import annotations
 import posixpath
 
 from metarr.db.database import write_tx
-from metarr.db.media import (
-    Album,
-    Artist,
-    Episode,
-    LibraryFile,
-    MediaFile,
-    Movie,
-    PathMapping,
-    Player,
-    PlayerGroup,
-    Season,
-    Series,
-)
+from metarr.db.integrations import PathMapping, Player, PlayerGroup
+from metarr.db.media import Album, Artist, Episode, LibraryFile, MediaFile, Movie, Season, Series
 from metarr.db.models import Library
 from metarr.pathmap import Mapping
 

@@ -23,7 +23,8 @@ import pytest
 
 from metarr import schedules, settings
 from metarr.db.database import connection, db_proxy, open_database
-from metarr.db.media import Episode, Movie, Player, Series
+from metarr.db.integrations import Player
+from metarr.db.media import Episode, Movie, Series
 from metarr.db.migrate import migrate
 from metarr.db.models import Schedule
 from metarr.jobs import store

@@ -7,7 +7,8 @@ import pytest
 
 from metarr import settings
 from metarr.db.database import connection
-from metarr.db.media import Movie, PathMapping, Player, PlayerGroup, Series
+from metarr.db.integrations import PathMapping, Player, PlayerGroup
+from metarr.db.media import Movie, Series
 from metarr.db.models import Library
 from metarr.jobs import store
 from tests.conftest import wait_for

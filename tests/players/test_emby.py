@@ -4,7 +4,7 @@ from __future__ import annotations
 import time
 
 from metarr.db.database import connection
-from metarr.db.media import Player
+from metarr.db.integrations import Player
 from metarr.jobs import chain
 
 from .conftest import JF_MOVIES, MOVIES_ROOT

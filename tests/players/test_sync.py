@@ -95,7 +95,7 @@ def test_second_group_member_used_when_the_first_is_down(world, setup):
     world.wait_jobs("sync.player", 3)
     assert "VideoLibrary.Scan" in world.emu.kodi2.rpc_methods()
     from metarr.db.database import connection
-    from metarr.db.media import Player
+    from metarr.db.integrations import Player
     with connection(world.s.db):
         assert Player.get_by_id(setup["k1"].id).last_status == "down"
         assert Player.get_by_id(setup["k2"].id).last_status == "ok"

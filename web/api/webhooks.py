@@ -9,7 +9,7 @@ from aiohttp import web
 
 from metarr import activity, jsonsafe, paths, webhooks
 from metarr.db.database import write_tx
-from metarr.db.media import PathMapping, WebhookEvent
+from metarr.db.integrations import PathMapping, WebhookEvent
 from metarr.db.models import Library
 from metarr.jobs import chain
 from metarr.jobs.model import PRIORITY, JobSpec

@@ -16,8 +16,9 @@ from metarr import metadata as md
 from metarr.assets.errors import describe_candidate_reason
 from metarr.browse import candidate_reason
 from metarr.db.database import ping
+from metarr.db.integrations import PathMapping, Player
 from metarr.db.media import Artist as ArtistRow
-from metarr.db.media import AssetCandidate, Movie, PathMapping, Player, Series
+from metarr.db.media import AssetCandidate, Movie, Series
 from metarr.db.models import Library, Schedule
 from metarr.jobs import store
 from metarr.libraries import to_dict as library_json
