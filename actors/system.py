@@ -10,7 +10,7 @@ from typing import Any
 import pykka
 
 from metarr.config import Config
-from metarr.db.database import open_database
+from metarr.db.database import close_database, open_database
 from metarr.db.migrate import migrate
 from metarr.events import EventBus
 from metarr.jobs.registry import HandlerRegistry
@@ -102,9 +102,7 @@ class ActorSystem:
         if left:
             log.warning("actor threads still running after stop: %s", left)
             pykka.ActorRegistry.stop_all(block=True, timeout=10)
-        real = getattr(self.services.db, "obj", self.services.db)
-        if not real.is_closed():
-            real.close()
+        close_database(self.services.db)
 
 
 def _phase_actor_factories(s: Services):

@@ -4,8 +4,10 @@ from __future__ import annotations
 import logging
 import time
 
+import peewee
 import pykka
 
+from metarr.db.database import job_connection
 from metarr.jobs.context import JobContext
 from metarr.jobs.model import ClaimedJob, JobResult, Outcome, PermanentError, RetryLater
 from metarr.jobs.registry import HandlerSpec
@@ -45,7 +47,13 @@ class JobWorker(MetarrActor):
     @safe_handler
     def run(self, job: ClaimedJob) -> None:
         ctx = JobContext(job, self.services, report=self.ledger.progress.defer)
-        outcome = run_handler(self.spec, job, ctx)
+        try:
+            with job_connection(self.db):
+                outcome = run_handler(self.spec, job, ctx)
+        except peewee.OperationalError as e:
+            # no connection for it (all of the process's job connections busy, or the server full):
+            # it did not run, and runs again later
+            outcome = Outcome(job.id, job.lease_token, False, error=f"database: {e}", retry_delay=30.0)
         try:
             self.ledger.finished.defer(outcome)
         except pykka.ActorDeadError:

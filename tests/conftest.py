@@ -13,6 +13,7 @@ import pykka
 import pytest
 
 from metarr.config import load_config
+from metarr.db.database import close_database
 from web.demo.emulation import Faults, start_emulators
 
 PG_URL = os.environ.get("METARR_TEST_DATABASE_URL")
@@ -68,9 +69,7 @@ def services(config):
     from actors.system import open_services
     s = open_services(config)
     yield s
-    real = getattr(s.db, "obj", s.db)
-    if not real.is_closed():
-        real.close()
+    close_database(s.db)
 
 
 @pytest.fixture

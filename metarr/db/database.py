@@ -1,7 +1,10 @@
 """Opening the database: SQLite (WAL) by default, PostgreSQL by URL.
 
 Models bind to `db_proxy`; the process initialises it once at start (peewee's own pattern for a
-database chosen at runtime). Each thread gets its own connection.
+database chosen at runtime). Each thread gets its own connection. On PostgreSQL connections come
+from a pool and go back after each unit of work, and jobs share a fixed number of them: a process
+with ~90 job threads would otherwise keep ~90 server connections, and a serve and three workers
+met PostgreSQL's default limit of 100 ("sorry, too many clients already").
 """
 from __future__ import annotations
 
@@ -11,6 +14,7 @@ import threading
 from urllib.parse import parse_qs, unquote, urlparse
 
 import peewee
+from playhouse.pool import PooledPostgresqlDatabase
 from playhouse.shortcuts import ReconnectMixin
 
 db_proxy = peewee.DatabaseProxy()
@@ -38,8 +42,20 @@ class LocalSqlite(peewee.SqliteDatabase):
         self.write_lock = threading.RLock()
 
 
-class ReconnectingPostgres(ReconnectMixin, peewee.PostgresqlDatabase):
-    """Survives a server restart or an idle connection closed by the server."""
+# connections held by running jobs at once, per process, unless the URL says `?job_connections=N`
+DEFAULT_JOB_CONNECTIONS = 10
+# how long a job waits for a connection before it fails (and is retried by the ledger)
+JOB_CONNECTION_WAIT = 120.0
+
+
+class ReconnectingPostgres(ReconnectMixin, PooledPostgresqlDatabase):
+    """Survives a server restart or an idle connection closed by the server. Pooled without a cap
+    of its own: the cap is `job_slots`, taken only by job threads, so a thread a job waits on (an
+    actor, a download) never waits for a connection itself and the two cannot deadlock."""
+
+    def __init__(self, *args, job_connections: int = DEFAULT_JOB_CONNECTIONS, **kwargs) -> None:
+        super().__init__(*args, max_connections=None, **kwargs)
+        self.job_slots = threading.BoundedSemaphore(job_connections)
 
 
 def open_database(url: str) -> peewee.Database:
@@ -62,6 +78,11 @@ def open_database(url: str) -> peewee.Database:
         if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]{0,62}", schema):
             raise ValueError("invalid schema name")
         kwargs["options"] = f"-c search_path={schema}"
+    jobs = query.pop("job_connections", None)
+    if jobs is not None and not (jobs.isdigit() and int(jobs) > 0):
+        raise ValueError("job_connections must be a positive whole number")
+    kwargs["job_connections"] = int(jobs) if jobs else DEFAULT_JOB_CONNECTIONS
+    kwargs.setdefault("application_name", "metarr")
     kwargs.update(query)
     db = ReconnectingPostgres(parsed.path.lstrip("/") or "postgres", **{k: v for k, v in kwargs.items() if v is not None})
     if schema:
@@ -71,7 +92,8 @@ def open_database(url: str) -> peewee.Database:
 
 def _ensure_schema(parsed, kwargs, schema: str) -> None:
     bootstrap = peewee.PostgresqlDatabase(parsed.path.lstrip("/") or "postgres",
-                                          **{k: v for k, v in kwargs.items() if v is not None and k != "options"})
+                                          **{k: v for k, v in kwargs.items()
+                                             if v is not None and k not in ("options", "job_connections")})
     with bootstrap.connection_context():
         bootstrap.execute_sql(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
     bootstrap.close()
@@ -105,11 +127,54 @@ def _serialized(lock: threading.RLock, tx):
 
 @contextlib.contextmanager
 def connection(db: peewee.Database):
-    """Use the thread's connection, opening it if needed (threads keep theirs open)."""
+    """Use the thread's connection, opening it if needed. SQLite threads keep theirs open; a pooled
+    connection this block opened goes back to the pool when it ends."""
     real = getattr(db, "obj", db)
-    if real.is_closed():
+    opened = real.is_closed()
+    if opened:
         real.connect(reuse_if_open=True)
-    yield real
+    try:
+        yield real
+    finally:
+        if opened:
+            release(real)
+
+
+def close_database(db: peewee.Database) -> None:
+    """When its threads are done (the actors stopped, a test over): every connection, also those
+    the pool still counts as held by threads that ended without giving theirs back."""
+    real = getattr(db, "obj", db)
+    if isinstance(real, PooledPostgresqlDatabase):
+        real.close_all()
+    elif not real.is_closed():
+        real.close()
+
+
+def release(db: peewee.Database) -> None:
+    """Give a pooled connection back (a no-op on SQLite, and inside a transaction)."""
+    real = getattr(db, "obj", db)
+    if isinstance(real, PooledPostgresqlDatabase) and not real.is_closed() and not real.in_transaction():
+        real.close()
+
+
+@contextlib.contextmanager
+def job_connection(db: peewee.Database):
+    """What one job holds while it runs: one of the process's job connections on PostgreSQL, given
+    back when the job ends, so the number of server connections does not grow with concurrency."""
+    real = getattr(db, "obj", db)
+    slots = getattr(real, "job_slots", None)
+    if slots is None:
+        yield real
+        return
+    if not slots.acquire(timeout=JOB_CONNECTION_WAIT):
+        raise peewee.OperationalError(f"no database connection for a job within {JOB_CONNECTION_WAIT:.0f} s")
+    try:
+        release(real)   # whatever this thread held outside a job (none, normally) goes back first
+        with connection(real):
+            yield real
+    finally:
+        release(real)
+        slots.release()
 
 
 def ping(db: peewee.Database) -> bool:

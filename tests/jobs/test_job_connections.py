@@ -1,0 +1,66 @@
+"""On PostgreSQL the jobs of one process share a fixed number of server connections: a serve and
+three workers once met the server's default limit of 100 ("sorry, too many clients already"), and
+a job that could not connect went dead."""
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+from metarr.db.database import job_connection, open_database
+from tests.conftest import PG_URL
+
+pytestmark = pytest.mark.skipif(not PG_URL, reason="connection budget is a PostgreSQL matter")
+
+
+def _server_connections(admin, app: str) -> int:
+    return admin.execute_sql("SELECT COUNT(*) FROM pg_stat_activity WHERE application_name = %s",
+                             (app,)).fetchone()[0]
+
+
+def test_twenty_job_threads_hold_at_most_the_budget_of_connections_and_all_finish(db_url):
+    app = f"metarr-budget-{time.monotonic_ns()}"
+    db = open_database(f"{db_url}&job_connections=3&application_name={app}")
+    admin = open_database(db_url)
+    seen: list[int] = []
+    done: list[int] = []
+    lock = threading.Lock()
+
+    def job(n: int) -> None:
+        with job_connection(db):
+            db.execute_sql("SELECT pg_sleep(0.05)")
+            with lock:
+                seen.append(_server_connections(admin, app))
+                done.append(n)
+        # the thread lives on, like a job worker between jobs
+
+    threads = [threading.Thread(target=job, args=(n,)) for n in range(20)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert sorted(done) == list(range(20))
+    assert max(seen) <= 3, seen
+    # idle, the pool keeps at most what the budget let it open
+    assert _server_connections(admin, app) <= 3
+    db.close_all()
+
+
+def test_a_job_thread_gives_its_connection_back_when_the_job_ends(db_url):
+    db = open_database(f"{db_url}&job_connections=1")
+    with job_connection(db):
+        db.execute_sql("SELECT 1")
+        assert not db.is_closed()
+    assert db.is_closed()
+    # the one slot is free again: a second job gets it at once
+    t0 = time.monotonic()
+    with job_connection(db):
+        db.execute_sql("SELECT 1")
+    assert time.monotonic() - t0 < 5
+    db.close_all()
+
+
+def test_a_bad_budget_in_the_url_is_refused(db_url):
+    with pytest.raises(ValueError, match="job_connections"):
+        open_database(f"{db_url}&job_connections=zero")
