@@ -171,20 +171,21 @@ def sync(client: KodiClient, pc: PlayerCalls, confirm_timeout: float = 60.0) -> 
                            "scans": [o.params["directory"] for o in ops if o.method.endswith(".Scan")],
                            "refreshed": sum(1 for o in ops if not o.method.endswith(".Scan"))}
     if confirm_timeout > 0:
-        out.update(confirm(client, pc.changes, confirm_timeout, scanned=bool(scanned)))
-        out["textures_renewed"] = renew_textures(client, pc.changes)
+        summary, found = confirm(client, pc.changes, confirm_timeout, scanned=bool(scanned))
+        out.update(summary)
+        out["textures_renewed"] = renew_textures(client, pc.changes, found)
         if out["not_taken"]:
             raise KodiIncomplete(out["not_taken"], len(out["not_taken"]) + out["confirmed"])
     return out
 
 
-def renew_textures(client: KodiClient, changes) -> int:
+def renew_textures(client: KodiClient, changes, found: Found) -> int:
     """Remove Kodi's cached copies of published images that are not of the file as published (an
     image replaced under the same name): Kodi caches the file again, so it shows the new picture now
-    rather than a day later. Returns how many were removed."""
+    rather than a day later. `found`: the items as confirm() last saw them. Returns how many were removed."""
     if not any(c.art_hash for c in changes):
         return 0
-    expected = textures_to_check(changes, client.lookup(lookups_for(changes)))
+    expected = textures_to_check(changes, found)
     if not expected:
         return 0
     try:
@@ -233,10 +234,10 @@ def _settle(client: KodiClient, changes, deadline: float, scanned: bool) -> tupl
             finished = client.wait_scan(max(0.0, deadline - time.monotonic()))
 
 
-def confirm(client: KodiClient, changes, timeout: float, scanned: bool = True) -> dict[str, Any]:
+def confirm(client: KodiClient, changes, timeout: float, scanned: bool = True) -> tuple[dict[str, Any], Found]:
     """Check over JSON-RPC that every item is in Kodi with Metarr's ids. What is not gets one
     recovery (kodi_check.plan_recovery: a later folder time and a Scan, or a Refresh) and a second
-    check; what still is not is reported per item."""
+    check; what still is not is reported per item. Returns that summary and the items as last seen."""
     deadline = time.monotonic() + timeout
     found, problems, finished = _settle(client, changes, deadline, scanned)
     recovered = 0
@@ -248,5 +249,5 @@ def confirm(client: KodiClient, changes, timeout: float, scanned: bool = True) -
         found, problems, finished = _settle(client, changes, deadline, True)
         recovered -= len(problems)
     checked = sum(1 for c in merge_changes(changes) if kodi_lookup_key(c))
-    return {"confirmed": checked - len(problems), "recovered": recovered, "scan_finished": finished,
-            "unconfirmed": [p.path for p in problems], "not_taken": [p.to_json() for p in problems]}
+    return ({"confirmed": checked - len(problems), "recovered": recovered, "scan_finished": finished,
+             "unconfirmed": [p.path for p in problems], "not_taken": [p.to_json() for p in problems]}, found)
