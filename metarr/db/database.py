@@ -55,6 +55,7 @@ class ReconnectingPostgres(ReconnectMixin, PooledPostgresqlDatabase):
 
     def __init__(self, *args, job_connections: int = DEFAULT_JOB_CONNECTIONS, **kwargs) -> None:
         super().__init__(*args, max_connections=None, **kwargs)
+        self.job_connections = job_connections
         self.job_slots = threading.BoundedSemaphore(job_connections)
 
 
@@ -97,6 +98,24 @@ def _ensure_schema(parsed, kwargs, schema: str) -> None:
     with bootstrap.connection_context():
         bootstrap.execute_sql(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
     bootstrap.close()
+
+
+# what one process uses besides its jobs: its actors, download threads and (serve) web handlers
+PROCESS_CONNECTIONS = 15
+
+
+def connection_headroom(db: peewee.Database) -> tuple[int, int, int] | None:
+    """PostgreSQL: (connections in use on the server, its max_connections, what one more Metarr
+    process may need at most). None on SQLite."""
+    real = getattr(db, "obj", db)
+    jobs = getattr(real, "job_connections", None)
+    if jobs is None:
+        return None
+    with connection(real):
+        used = real.execute_sql("SELECT COUNT(*) FROM pg_stat_activity WHERE backend_type = 'client backend'"
+                                ).fetchone()[0]
+        most = int(real.execute_sql("SHOW max_connections").fetchone()[0])
+    return used, most, jobs + PROCESS_CONNECTIONS
 
 
 def is_sqlite(db: peewee.Database) -> bool:

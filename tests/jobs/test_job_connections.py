@@ -64,3 +64,16 @@ def test_a_job_thread_gives_its_connection_back_when_the_job_ends(db_url):
 def test_a_bad_budget_in_the_url_is_refused(db_url):
     with pytest.raises(ValueError, match="job_connections"):
         open_database(f"{db_url}&job_connections=zero")
+
+
+def test_doctor_says_whether_the_server_has_room_for_another_process(db_url, monkeypatch, tmp_path, capsys):
+    from web.cli import cmd_doctor
+    monkeypatch.setenv("METARR_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("METARR_DATABASE_URL", db_url)
+    cmd_doctor(None)
+    out = capsys.readouterr().out
+    assert "ok   postgresql connections: " in out and "a Metarr process takes up to 25" in out
+    # a budget the server cannot give (its max_connections is 100 here)
+    monkeypatch.setenv("METARR_DATABASE_URL", f"{db_url}&job_connections=500")
+    assert cmd_doctor(None) == 1
+    assert "FAIL postgresql connections: " in capsys.readouterr().out
