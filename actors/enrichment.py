@@ -6,6 +6,7 @@ import dataclasses
 import time
 
 from metarr import activity, artwork_selection, enrich, refresh, settings
+from metarr.db.database import waiting
 from metarr.db.media import ENTITY_MODELS
 from metarr.db.models import Library
 from metarr.jobs import chain
@@ -24,7 +25,8 @@ def gateway_call(services, timeout: float = 300.0, fresh: frozenset[str] = froze
     def call(req):
         if req.cache_ttl and ("*" in fresh or req.provider in fresh):
             req = dataclasses.replace(req, fresh=True)
-        return gw.submit(req).get(timeout=10).result(timeout=timeout)
+        with waiting(services.db):
+            return gw.submit(req).get(timeout=10).result(timeout=timeout)
     return call
 
 
@@ -89,7 +91,8 @@ def cache_entity(ctx, job):
     asset_cache = s.actor("asset_cache")
 
     def fetch(url: str, kind: str):
-        return asset_cache.fetch(url, kind).get(timeout=10).result(timeout=300)
+        with waiting(s.db):
+            return asset_cache.fetch(url, kind).get(timeout=10).result(timeout=300)
     out = artwork_selection.cache_selected(s.db, fetch, et, eid, bool(settings.get(s.db, "publish.actors")))
     s.bus.publish("asset.selected", entity=et, id=eid, cached=out["cached"], failed=len(out["failed"]))
     if out["retry"]:

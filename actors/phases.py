@@ -2,6 +2,7 @@
 verify and sync register theirs in their own modules)."""
 from __future__ import annotations
 
+from metarr.db.database import waiting
 from metarr.db.media import Artist, Movie, Series
 from metarr.db.models import Library
 from metarr.jobs import chain
@@ -25,7 +26,8 @@ def publish_entity(ctx, job):
     et, eid = p["entity_type"], int(p["entity_id"])
     publisher = ctx.services.actor("publisher")
     try:
-        res = publisher.publish(et, eid).get(timeout=1800)
+        with waiting(ctx.services.db):
+            res = publisher.publish(et, eid).get(timeout=1800)
     except Gone as e:   # deleted or moved since the job was queued: nothing to do, nothing failed
         return JobResult(data={"skipped": str(e)})
     except Unidentified as e:   # policy, not a failure: the item shows why, and identify publishes it

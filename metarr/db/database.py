@@ -176,24 +176,54 @@ def release(db: peewee.Database) -> None:
         real.close()
 
 
+_job_thread = threading.local()   # .slot: this thread holds one of the job slots now
+
+
 @contextlib.contextmanager
 def job_connection(db: peewee.Database):
-    """What one job holds while it runs: one of the process's job connections on PostgreSQL, given
-    back when the job ends, so the number of server connections does not grow with concurrency."""
+    """What one job holds while it uses the database: one of the process's job connections on
+    PostgreSQL, given back when the job ends (and while it waits, see `waiting`), so the number of
+    server connections does not grow with concurrency."""
     real = getattr(db, "obj", db)
     slots = getattr(real, "job_slots", None)
     if slots is None:
         yield real
         return
-    if not slots.acquire(timeout=JOB_CONNECTION_WAIT):
-        raise peewee.OperationalError(f"no database connection for a job within {JOB_CONNECTION_WAIT:.0f} s")
+    _take_slot(slots)
     try:
         release(real)   # whatever this thread held outside a job (none, normally) goes back first
         with connection(real):
             yield real
     finally:
         release(real)
-        slots.release()
+        if getattr(_job_thread, "slot", False):
+            _job_thread.slot = False
+            slots.release()
+
+
+@contextlib.contextmanager
+def waiting(db: peewee.Database):
+    """A job waiting on something else (a provider's answer, a download, the publisher) gives its
+    connection and its slot back meanwhile, and takes them again after: twelve enrichments waiting
+    on TMDB need no connection. Inside a transaction it keeps both."""
+    real = getattr(db, "obj", db)
+    slots = getattr(real, "job_slots", None)
+    if slots is None or not getattr(_job_thread, "slot", False) or real.in_transaction():
+        yield
+        return
+    release(real)
+    _job_thread.slot = False
+    slots.release()
+    try:
+        yield
+    finally:
+        _take_slot(slots)   # the next query opens a connection again
+
+
+def _take_slot(slots: threading.BoundedSemaphore) -> None:
+    if not slots.acquire(timeout=JOB_CONNECTION_WAIT):
+        raise peewee.OperationalError(f"no database connection for a job within {JOB_CONNECTION_WAIT:.0f} s")
+    _job_thread.slot = True
 
 
 def ping(db: peewee.Database) -> bool:

@@ -77,3 +77,46 @@ def test_doctor_says_whether_the_server_has_room_for_another_process(db_url, mon
     monkeypatch.setenv("METARR_DATABASE_URL", f"{db_url}&job_connections=500")
     assert cmd_doctor(None) == 1
     assert "FAIL postgresql connections: " in capsys.readouterr().out
+
+
+def test_jobs_waiting_on_something_else_hold_no_connection_meanwhile(db_url):
+    """Two jobs and one connection: both wait (on a provider, say) at the same time, and each
+    queries again after its wait."""
+    from metarr.db.database import waiting
+    app = f"metarr-wait-{time.monotonic_ns()}"
+    db = open_database(f"{db_url}&job_connections=1&application_name={app}")
+    admin = open_database(db_url)
+    spans: dict[int, tuple[float, float]] = {}
+    during: list[int] = []
+
+    def job(n: int) -> None:
+        with job_connection(db):
+            db.execute_sql("SELECT 1")
+            with waiting(db):
+                t0 = time.monotonic()
+                time.sleep(0.4)
+                during.append(_server_connections(admin, app))
+                spans[n] = (t0, time.monotonic())
+            assert db.execute_sql("SELECT 2").fetchone()[0] == 2
+
+    threads = [threading.Thread(target=job, args=(n,)) for n in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    (a0, a1), (b0, b1) = spans.values()
+    assert max(a0, b0) < min(a1, b1), "the second job could not start while the first one waited"
+    assert max(during) <= 1
+    db.close_all()
+
+
+def test_a_job_inside_a_transaction_keeps_its_connection_while_it_waits(db_url):
+    from metarr.db.database import waiting, write_tx
+    db = open_database(f"{db_url}&job_connections=1")
+    with job_connection(db):
+        with write_tx(db):
+            db.execute_sql("SELECT 1")
+            with waiting(db):
+                assert not db.is_closed()
+            db.execute_sql("SELECT 1")
+    db.close_all()
