@@ -167,7 +167,13 @@ def cmd_jobs(args) -> int:
 
 
 def cmd_doctor(args) -> int:
-    from metarr.db.database import close_database, connection_headroom, open_database, ping
+    from metarr.db.database import (
+        PROCESS_CONNECTIONS,
+        close_database,
+        connection_headroom,
+        open_database,
+        ping,
+    )
     config = load_config()
     problems = 0
 
@@ -197,12 +203,12 @@ def cmd_doctor(args) -> int:
     try:
         db = open_database(config.database_url)
         line(ping(db), "database reachable", "sqlite" if config.is_sqlite else "postgresql")
-        room = connection_headroom(db) if not config.is_sqlite else None
+        room = connection_headroom(db)   # None on SQLite
         if room:
             used, most, need = room
             line(most - used >= need, "postgresql connections",
                  f"{used} of max_connections {most} in use; a Metarr process takes up to {need} "
-                 "(job_connections in the URL + 15)")
+                 f"(job_connections in the URL + {PROCESS_CONNECTIONS})")
         close_database(db)
     except Exception as e:
         line(False, "database reachable", str(e))

@@ -195,10 +195,8 @@ def job_connection(db: peewee.Database):
         with connection(real):
             yield real
     finally:
-        release(real)
-        if getattr(_job_thread, "slot", False):
-            _job_thread.slot = False
-            slots.release()
+        if getattr(_job_thread, "slot", False):   # not if `waiting` gave it back and could not take it again
+            _give_slot(slots)
 
 
 @contextlib.contextmanager
@@ -212,8 +210,7 @@ def waiting(db: peewee.Database):
         yield
         return
     release(real)
-    _job_thread.slot = False
-    slots.release()
+    _give_slot(slots)
     try:
         yield
     finally:
@@ -224,6 +221,11 @@ def _take_slot(slots: threading.BoundedSemaphore) -> None:
     if not slots.acquire(timeout=JOB_CONNECTION_WAIT):
         raise peewee.OperationalError(f"no database connection for a job within {JOB_CONNECTION_WAIT:.0f} s")
     _job_thread.slot = True
+
+
+def _give_slot(slots: threading.BoundedSemaphore) -> None:
+    _job_thread.slot = False
+    slots.release()
 
 
 def ping(db: peewee.Database) -> bool:
