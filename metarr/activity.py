@@ -4,9 +4,9 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from .db.database import write_tx
-from .db.models import ActivityLog
-from .timefmt import iso
+from metarr.db.database import write_tx
+from metarr.db.models import ActivityLog
+from metarr.timefmt import iso
 
 
 def record(db, kind: str, message: str, level: str = "info", entity_type: str | None = None,
@@ -20,7 +20,7 @@ def record(db, kind: str, message: str, level: str = "info", entity_type: str | 
 
 
 def entity_label(entity_type: str, entity_id: int) -> str:
-    from .db.media import ENTITY_MODELS
+    from metarr.db.media import ENTITY_MODELS
     model = ENTITY_MODELS.get(entity_type)
     row = model.get_or_none(model.id == entity_id) if model else None
     if row is None:

@@ -8,11 +8,11 @@ import logging
 import time
 from typing import Any
 
-from . import metadata as md
-from . import scoring
-from .db.database import write_tx
-from .db.media import Album, ArtworkSlot, AssetCandidate, CastMember, Episode, FieldState, Season
-from .sources.models import Art
+from metarr import metadata as md
+from metarr import scoring
+from metarr.db.database import write_tx
+from metarr.db.media import Album, ArtworkSlot, AssetCandidate, CastMember, Episode, FieldState, Season
+from metarr.sources.models import Art
 
 log = logging.getLogger(__name__)
 
@@ -132,8 +132,8 @@ def cache_selected(db, fetch, entity_type: str, entity_id: int, with_actors: boo
     reason and the slot's next best is selected and fetched. A transient failure (429, 5xx, timeout)
     rejects nothing: the selection stays, the slot keeps what it had, and `retry` tells the job to
     try again later, so a busy host never makes a worse image win."""
-    from .assets.errors import AssetError, is_transient, reason_code
-    from .assets.images import is_near_duplicate
+    from metarr.assets.errors import AssetError, is_transient, reason_code
+    from metarr.assets.images import is_near_duplicate
     done, failed, retry = 0, [], []
 
     def mark(c, **values):
@@ -209,7 +209,7 @@ def _fill_slot(db, et: str, eid: int, c: AssetCandidate, cf) -> None:
 # ------------------------------------------------------------------ the user's choices
 
 def list_for(kind: str, eid: int, slot: str | None = None) -> list[dict]:
-    from .browse import candidate_json
+    from metarr.browse import candidate_json
     query = AssetCandidate.select().where((AssetCandidate.entity_type == kind) & (AssetCandidate.entity_id == eid))
     if slot:
         query = query.where(AssetCandidate.slot == slot)

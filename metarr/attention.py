@@ -3,8 +3,8 @@ good, verification problems, provider keys not set. The CLI's end-of-command sum
 dashboard's "needs attention" panel read it."""
 from __future__ import annotations
 
-from .db.media import Artist, Movie, Series
-from .publish_desired import describe_reason
+from metarr.db.media import Artist, Movie, Series
+from metarr.publish_desired import describe_reason
 
 ROOTS = (("movie", Movie, "movies"), ("series", Series, "series"), ("artist", Artist, "artists"))
 
@@ -40,7 +40,7 @@ def summary_lines(items: list[dict], base_url: str, shown: int = 5) -> list[str]
 
 def dead_jobs(db, limit: int = 5) -> tuple[list[dict], int]:
     """Jobs that failed for good (the latest few, and how many), each with its error."""
-    from .jobs import store
+    from metarr.jobs import store
     rows, total = store.list_jobs(db, ["dead"], None, limit, 0, "-id")
     return [{"id": r["id"], "type": r["type"], "subject": r["subject"], "error": r["last_error"] or ""}
             for r in rows], total
@@ -48,8 +48,8 @@ def dead_jobs(db, limit: int = 5) -> tuple[list[dict], int]:
 
 def verification_problems(db) -> list[dict]:
     """Per library, the problems its latest verification found (missing or changed files…)."""
-    from .db.models import Library
-    from .jobs import store
+    from metarr.db.models import Library
+    from metarr.jobs import store
     out = []
     for lib in Library.select(Library.id, Library.name).order_by(Library.id):
         rows, _ = store.list_jobs(db, ["succeeded"], ["verify.library"], 1, 0, "-finished_at", lib.id)
@@ -62,7 +62,7 @@ def verification_problems(db) -> list[dict]:
 
 def missing_keys(configured: set[str]) -> list[dict]:
     """Providers that need a key and have none: what goes unidentified or without art because of it."""
-    from .sources import registry
+    from metarr.sources import registry
     what = {"tmdb": "movies and shows are not identified", "tvdb": "shows fall back to TMDB only",
             "fanart": "no Fanart.tv artwork (logos, clear art, disc art)", "omdb": "no IMDb/Rotten Tomatoes ratings"}
     return [{"provider": s.name, "label": s.label, "env": s.key_var, "effect": what.get(s.name, "not used")}

@@ -5,8 +5,8 @@ from typing import Any
 
 import peewee as pw
 
-from . import metadata as md
-from .db.media import (
+from metarr import metadata as md
+from metarr.db.media import (
     Album,
     Artist,
     ArtworkSlot,
@@ -18,7 +18,7 @@ from .db.media import (
     Season,
     Series,
 )
-from .timefmt import iso
+from metarr.timefmt import iso
 
 SORTS = {
     "movie": {"title": (Movie.sort_title, Movie.title), "year": (Movie.year,), "added": (Movie.date_added,),
@@ -169,7 +169,7 @@ def detail(kind: str, entity_id: int) -> dict | None:
                        Album.select().where((Album.artist_id == entity_id) & Album.deleted_at.is_null(True))
                        .order_by(Album.year, Album.title)]
     if kind == "album":
-        from .db.media import Track
+        from metarr.db.media import Track
         d["tracks"] = [{"number": t.number, "disc": t.disc, "title": t.title, "musicbrainz_id": t.musicbrainz_id}
                        for t in Track.select().where(Track.album_id == entity_id).order_by(Track.disc, Track.number)]
     return d
@@ -188,7 +188,7 @@ def episodes_of(series_id: int, season: int | None = None) -> list[dict]:
 
 
 def artwork_candidates(kind: str, entity_id: int) -> list[dict]:
-    from .db.media import AssetCandidate
+    from metarr.db.media import AssetCandidate
     rows = (AssetCandidate.select().where((AssetCandidate.entity_type == kind) & (AssetCandidate.entity_id == entity_id))
             .order_by(AssetCandidate.slot, AssetCandidate.score.desc()))
     return [candidate_json(c) for c in rows]

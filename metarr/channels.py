@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import time
 
-from .db.database import write_tx
-from .db.integrations import NotificationChannel
-from .records import Invalid
+from metarr.db.database import write_tx
+from metarr.db.integrations import NotificationChannel
+from metarr.records import Invalid
 
 
 def channel_json(c: NotificationChannel) -> dict:

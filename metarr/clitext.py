@@ -1,7 +1,7 @@
 """Words for the command line: pure functions from values to the text a user reads."""
 from __future__ import annotations
 
-from .jobs.model import Stats
+from metarr.jobs.model import Stats
 
 # scan phases (the `phase` of scan.progress events) as a user would name them
 PHASE_WORDS = {"walk": "reading folders", "diff": "comparing with last scan", "units": "reading items",

@@ -6,8 +6,8 @@ import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .sources import registry
-from .sources.ratelimit import parse_limits
+from metarr.sources import registry
+from metarr.sources.ratelimit import parse_limits
 
 # the provider URL and key variables come from the source descriptors (metarr/sources/registry.py)
 SECRET_ENV = ("METARR_API_KEY", *registry.key_vars().values())

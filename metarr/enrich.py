@@ -9,21 +9,14 @@ import logging
 import time
 from dataclasses import dataclass, field
 
-from . import metadata as md
-from . import scoring, settings
-from .artwork_selection import auto_select, store_candidates
-from .db.database import write_tx
-from .db.media import (
-    Album,
-    Artist,
-    Episode,
-    Movie,
-    Season,
-    Series,
-)
-from .sources import fanart, musicbrainz, omdb, registry, tmdb, tvdb
-from .sources.http import Call, NotFound, ProviderError, Unavailable
-from .sources.models import Art, Metadata
+from metarr import metadata as md
+from metarr import scoring, settings
+from metarr.artwork_selection import auto_select, store_candidates
+from metarr.db.database import write_tx
+from metarr.db.media import Album, Artist, Episode, Movie, Season, Series
+from metarr.sources import fanart, musicbrainz, omdb, registry, tmdb, tvdb
+from metarr.sources.http import Call, NotFound, ProviderError, Unavailable
+from metarr.sources.models import Art, Metadata
 
 log = logging.getLogger(__name__)
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .sources import musicbrainz, tmdb, tvdb
-from .sources.http import Call, NotFound, ProviderError, RateLimited, Unavailable
+from metarr.sources import musicbrainz, tmdb, tvdb
+from metarr.sources.http import Call, NotFound, ProviderError, RateLimited, Unavailable
 
 COLUMNS = {"tmdb": "tmdb_id", "tvdb": "tvdb_id", "musicbrainz": "musicbrainz_id"}
 
@@ -55,9 +55,9 @@ def verify(call: Call, kind: str, provider: str, ident: int | str, image_base: s
 
 def take_pick(db, kind: str, eid: int, column: str, value) -> None:
     """The user's verified pick: the id is set and locked, the item leaves the ambiguous state."""
-    from . import metadata as md
-    from .db.database import write_tx
-    from .db.media import ENTITY_MODELS
+    from metarr import metadata as md
+    from metarr.db.database import write_tx
+    from metarr.db.media import ENTITY_MODELS
     model = ENTITY_MODELS[kind]
     with write_tx(db):
         model.update(state="identified", candidates=None).where(model.id == eid).execute()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from . import humanize
+from metarr import humanize
 
 LINKS = {"movie": "/movies/{}", "series": "/series/{}", "artist": "/artists/{}", "library": "/libraries",
          "player": "/players", "group": "/players"}
@@ -12,10 +12,10 @@ LINKS = {"movie": "/movies/{}", "series": "/series/{}", "artist": "/artists/{}",
 
 def subject_labels(subjects: list[str]) -> dict[str, str]:
     """"movie:3" → "The General (1926)", "library:1" → "Movies": one query per kind on the page."""
-    from .db.integrations import Player as PlayerRow
-    from .db.integrations import PlayerGroup
-    from .db.media import Artist, Movie, Series
-    from .db.models import Library
+    from metarr.db.integrations import Player as PlayerRow
+    from metarr.db.integrations import PlayerGroup
+    from metarr.db.media import Artist, Movie, Series
+    from metarr.db.models import Library
     ids: dict[str, set[int]] = {}
     for s in subjects:
         kind, _, rest = (s or "").partition(":")

@@ -11,10 +11,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from .db import statements
-from .db.database import write_tx
-from .db.media import ENTITY_MODELS, CastMember, EntityList, FieldState, Rating
-from .values import CastEntry, RatingEntry
+from metarr.db import statements
+from metarr.db.database import write_tx
+from metarr.db.media import ENTITY_MODELS, CastMember, EntityList, FieldState, Rating
+from metarr.values import CastEntry, RatingEntry
 
 SCALARS: dict[str, tuple[str, ...]] = {
     "movie": ("title", "original_title", "sort_title", "year", "premiered", "plot", "outline", "tagline", "runtime",

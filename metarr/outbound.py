@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .assets.download import pinned_connection
-from .assets.errors import DownloadError
-from .assets.ssrf import AllowList, resolve_target
+from metarr.assets.download import pinned_connection
+from metarr.assets.errors import DownloadError
+from metarr.assets.ssrf import AllowList, resolve_target
 
 
 class OutboundError(Exception):

@@ -8,11 +8,11 @@ from __future__ import annotations
 import re
 import time
 
-from . import paths
-from .db.database import write_tx
-from .db.integrations import PathMapping
-from .records import Invalid, page
-from .timefmt import iso
+from metarr import paths
+from metarr.db.database import write_tx
+from metarr.db.integrations import PathMapping
+from metarr.records import Invalid, page
+from metarr.timefmt import iso
 
 SCOPE_RE = re.compile(r"^(radarr|sonarr|lidarr|player:\d+|group:\d+)$")
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import time
 
-from .db.database import write_tx
-from .db.models import Setting
-from .records import Invalid
-from .sources import registry
+from metarr.db.database import write_tx
+from metarr.db.models import Setting
+from metarr.records import Invalid
+from metarr.sources import registry
 
 ROW = "secret.provider_keys"   # a settings row GET /settings never shows (settings.get_all skips secret.*)
 
@@ -57,7 +57,7 @@ def put(db, name: str, key: str | None) -> None:
 def items_waiting(name: str) -> list[tuple[str, int, int]]:
     """(kind, id, library id) of the items left unidentified for want of this provider's key: with
     the key set, they are enriched again without the user asking."""
-    from .db.media import Artist, Movie, Series
+    from metarr.db.media import Artist, Movie, Series
     out = []
     for kind, model in (("movie", Movie), ("series", Series), ("artist", Artist)):
         for r in model.select(model.id, model.library_id).where(

@@ -14,20 +14,13 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from . import naming
-from .db.database import write_tx
-from .db.media import (
-    Album,
-    Episode,
-    LibraryFile,
-    MediaFile,
-    RecycleEntry,
-    Season,
-)
-from .db.models import Library
-from .fsutil import atomic_copy, atomic_write, confine, sha256_file, sweep_own_temp_files
-from .publish_desired import ROOT_ENTITIES, Desired, Gone, PublishError, desired_for
-from .recyclebin import recycle_path
+from metarr import naming
+from metarr.db.database import write_tx
+from metarr.db.media import Album, Episode, LibraryFile, MediaFile, RecycleEntry, Season
+from metarr.db.models import Library
+from metarr.fsutil import atomic_copy, atomic_write, confine, sha256_file, sweep_own_temp_files
+from metarr.publish_desired import ROOT_ENTITIES, Desired, Gone, PublishError, desired_for
+from metarr.recyclebin import recycle_path
 
 
 @dataclass(frozen=True)
@@ -87,7 +80,7 @@ def _disk_sha(path: Path, ours: LibraryFile | None) -> str | None:
 
 def owned_rows(library_id: int, entity_type: str, entity_id: int) -> list[LibraryFile]:
     """Files published for this root entity and its children (seasons, episodes, albums)."""
-    from .db.media import Album as Al
+    from metarr.db.media import Album as Al
     pairs = [(entity_type, [entity_id])]
     if entity_type == "series":
         pairs += [("season", [s.id for s in Season.select(Season.id).where(Season.series_id == entity_id)]),
@@ -142,7 +135,7 @@ def make_plan(data_dir: Path, entity_type: str, entity_id: int, with_actors: boo
 def republish_after_edit(kind: str, eid: int) -> tuple[str, int, int] | None:
     """(root type, root id, library id) to publish after a user's edit of this entity, when its
     library publishes by itself; None otherwise."""
-    from .verify import root_of
+    from metarr.verify import root_of
     root = root_of(kind, eid)
     if root is None:
         return None

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 
-from . import naming
-from .db.media import (
+from metarr import naming
+from metarr.db.media import (
     Album,
     Artist,
     ArtworkSlot,
@@ -20,8 +20,8 @@ from .db.media import (
     Season,
     Series,
 )
-from .nfo import entity_map as nm
-from .nfo.write import render_nfo
+from metarr.nfo import entity_map as nm
+from metarr.nfo.write import render_nfo
 
 
 class PublishError(Exception):
@@ -160,7 +160,7 @@ def desired_series(data_dir: Path, s: Series, with_actors: bool = True) -> list[
             if slot.slot in naming.SEASON_ART:
                 out.append(_art(data_dir, rel_join(folder, naming.season_art(season.number, slot.slot, _fmt(cf))),
                                 "season", season.id, slot.slot, cf))
-    from .nfo.model import NamedSeason
+    from metarr.nfo.model import NamedSeason
     named = [NamedSeason(number=x.number, name=x.title) for x in seasons if x.title]
     out.append(_nfo(rel_join(folder, naming.tvshow_nfo()), "series", s.id,
                     nm.series_nfo(s, thumbs, _dateadded(s.date_added), named)))
@@ -171,7 +171,7 @@ def desired_series(data_dir: Path, s: Series, with_actors: bool = True) -> list[
     by_file: dict[int, list[Episode]] = {}
     for e in eps:
         by_file.setdefault(e.file_id, []).append(e)
-    from .nfo.model import EpisodesNfo
+    from metarr.nfo.model import EpisodesNfo
     for fid, group in sorted(by_file.items()):
         f = files.get(fid)
         if f is None or f.deleted_at is not None:

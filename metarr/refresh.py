@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from . import freshness
-from .db.database import write_tx
-from .db.feeds import FeedCursor
-from .db.media import ENTITY_MODELS
-from .jobs import chain, store
-from .jobs.model import PRIORITY, JobSpec
-from .sources import fanart, tmdb, tvdb
-from .sources.http import Call
+from metarr import freshness
+from metarr.db.database import write_tx
+from metarr.db.feeds import FeedCursor
+from metarr.db.media import ENTITY_MODELS
+from metarr.jobs import chain, store
+from metarr.jobs.model import PRIORITY, JobSpec
+from metarr.sources import fanart, tmdb, tvdb
+from metarr.sources.http import Call
 
 CHUNK = 500   # ids per IN (...) query
 
@@ -126,7 +126,7 @@ def sweep(db, now: float, period_days: int, roots: tuple[str, ...]) -> int:
 
 def status(now: float | None = None) -> dict[str, dict]:
     """Per provider: the cursor, the last run, how many items it refreshed (for status and the UI)."""
-    from .timefmt import iso
+    from metarr.timefmt import iso
     out = {}
     for r in FeedCursor.select().order_by(FeedCursor.provider):
         out[r.provider] = {"cursor": (iso(r.cursor) if r.provider != "sweep" and r.cursor else

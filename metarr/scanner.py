@@ -14,18 +14,18 @@ import logging
 import time
 from pathlib import Path
 
-from .db.database import is_sqlite, write_tx
-from .db.media import ScanBacklog
-from .db.models import Library
-from .scanning.apply_unit import apply_unit
-from .scanning.art_import import import_art
-from .scanning.file_rows import diff_files, read_backlog, record_files
-from .scanning.folder_sql import under
-from .scanning.probe_pool import ProbePool
-from .scanning.probing import probe_pending
-from .scanning.report import Progress, ScanContext, ScanReport
-from .scanning.walk import DEFAULT_IGNORE, FileEntry, compile_ignore, unit_of, walk
-from .scanning.walk_digest import library_state, remember_walk, walk_digest
+from metarr.db.database import is_sqlite, write_tx
+from metarr.db.media import ScanBacklog
+from metarr.db.models import Library
+from metarr.scanning.apply_unit import apply_unit
+from metarr.scanning.art_import import import_art
+from metarr.scanning.file_rows import diff_files, read_backlog, record_files
+from metarr.scanning.folder_sql import under
+from metarr.scanning.probe_pool import ProbePool
+from metarr.scanning.probing import probe_pending
+from metarr.scanning.report import Progress, ScanContext, ScanReport
+from metarr.scanning.walk import DEFAULT_IGNORE, FileEntry, compile_ignore, unit_of, walk
+from metarr.scanning.walk_digest import library_state, remember_walk, walk_digest
 
 __all__ = ["ScanContext", "ScanReport", "scan"]
 log = logging.getLogger(__name__)

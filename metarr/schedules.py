@@ -1,8 +1,8 @@
 """Default recurring jobs (SPEC §4): created once, then editable (interval, enabled) via the API."""
 from __future__ import annotations
 
-from .db.database import write_tx
-from .db.models import Schedule
+from metarr.db.database import write_tx
+from metarr.db.models import Schedule
 
 DAY = 86400
 DEFAULTS = (

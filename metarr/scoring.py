@@ -6,8 +6,8 @@ import difflib
 import re
 import unicodedata
 
-from .sources import registry
-from .sources.models import Art, SearchHit
+from metarr.sources import registry
+from metarr.sources.models import Art, SearchHit
 
 IDEAL = {  # slot: (width, height)
     "poster": (2000, 3000), "fanart": (1920, 1080), "landscape": (1920, 1080), "thumb": (1920, 1080),

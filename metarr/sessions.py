@@ -7,8 +7,8 @@ import secrets
 import threading
 import time
 
-from .db.database import write_tx
-from .db.models import UiSession
+from metarr.db.database import write_tx
+from metarr.db.models import UiSession
 
 
 class SessionBook:

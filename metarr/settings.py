@@ -5,8 +5,8 @@ import math
 import time
 from typing import Any
 
-from .db.database import write_tx
-from .db.models import Setting
+from metarr.db.database import write_tx
+from metarr.db.models import Setting
 
 DEFAULTS: dict[str, Any] = {
     "jobs.history_days": 7,

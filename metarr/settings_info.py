@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .settings import DEFAULTS, RANGES
+from metarr.settings import DEFAULTS, RANGES
 
 
 @dataclass(frozen=True)

@@ -13,13 +13,13 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import metadata as md
-from .assets import cache
-from .assets.store import StoredState, verify_stored
-from .db.database import write_tx
-from .db.media import ENTITY_MODELS, ArtworkSlot, CacheFile, LibraryFile
-from .db.models import Library
-from .fsutil import sha256_file
+from metarr import metadata as md
+from metarr.assets import cache
+from metarr.assets.store import StoredState, verify_stored
+from metarr.db.database import write_tx
+from metarr.db.media import ENTITY_MODELS, ArtworkSlot, CacheFile, LibraryFile
+from metarr.db.models import Library
+from metarr.fsutil import sha256_file
 
 POLICIES = ("republish", "adopt", "report")
 
@@ -76,8 +76,8 @@ def adopt(db, data_dir: Path, root: Path, finding: Finding) -> str:
     if finding.problem != "modified":
         return "nothing to adopt"
     if finding.path.endswith(".nfo"):
-        from .nfo import entity_map as nfo_map
-        from .nfo.read import parse_nfo
+        from metarr.nfo import entity_map as nfo_map
+        from metarr.nfo.read import parse_nfo
         res = parse_nfo(path.read_bytes())
         if not res.ok:
             return f"kept as is: the edited NFO does not parse ({res.error.reason})"
@@ -113,7 +113,7 @@ def root_entity(finding: Finding) -> tuple[str, int] | None:
 
 
 def root_of(et: str, eid: int) -> tuple[str, int] | None:
-    from .db.media import Album, Episode, Season
+    from metarr.db.media import Album, Episode, Season
     if et in ("movie", "series", "artist"):
         return et, eid
     if et == "episode":
@@ -143,9 +143,9 @@ def remedy(problem: str, policy: str) -> str:
 
 def repair(db, data_dir: Path, root: Path, finding: Finding, policy: str) -> tuple[str, tuple[str, int] | None]:
     """Carry out the remedy of one finding: (what was done, in words; the item to republish)."""
-    from .assets import cache
-    from .db.media import CacheFile
-    from .fsutil import sha256_file
+    from metarr.assets import cache
+    from metarr.db.media import CacheFile
+    from metarr.fsutil import sha256_file
     what = remedy(finding.problem, policy)
     if what == "restore_cache":
         cf = CacheFile.get_or_none(CacheFile.sha256 == finding.detail) if finding.detail else None

@@ -7,20 +7,20 @@ from pathlib import Path
 
 import peewee as pw
 
-from ..db import statements
-from ..db.database import write_tx
-from ..db.media import ArtworkSlot, AssetCandidate, CacheFile, CastMember, LibraryFile
-from ..fsutil import sha256_file
-from .download import DownloadPolicy
-from .fetch import fetch_to_store
-from .images import FORMATS, ImageInfo
-from .store import AssetStore, StoredAsset, StoredState, verify_stored
+from metarr.assets.download import DownloadPolicy
+from metarr.assets.fetch import fetch_to_store
+from metarr.assets.images import FORMATS, ImageInfo
+from metarr.assets.store import AssetStore, StoredAsset, StoredState, verify_stored
+from metarr.db import statements
+from metarr.db.database import write_tx
+from metarr.db.media import ArtworkSlot, AssetCandidate, CacheFile, CastMember, LibraryFile
+from metarr.fsutil import sha256_file
 
 
 def open_store(data_dir: Path, max_pixels: int | None = None) -> AssetStore:
     if max_pixels:
         # one image may always be decoded: the process's budget is at least that large
-        from .images import DECODES
+        from metarr.assets.images import DECODES
         DECODES.capacity = max(DECODES.capacity, max_pixels)
         return AssetStore(data_dir / "cache", max_pixels=max_pixels)
     return AssetStore(data_dir / "cache")
@@ -125,7 +125,7 @@ def absolute(data_dir: Path, row: CacheFile) -> Path:
 def orphan_sweep(db, data_dir: Path, recycle_root: Path, grace_s: float, now: float | None = None) -> dict:
     """Mark unreferenced cache files; those unreferenced for longer than the grace period go to the
     recycle bin (never a plain delete) and lose their row."""
-    from ..recyclebin import recycle_path
+    from metarr.recyclebin import recycle_path
     now = now or time.time()
     refs = {r[0] for r in referenced_ids().tuples()}
     marked = recycled = 0

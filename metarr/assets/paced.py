@@ -9,9 +9,9 @@ import time
 from collections.abc import Callable
 from typing import TypeVar
 
-from ..jobs.retry import backoff_delay
-from ..sources.ratelimit import Limits
-from .errors import AssetError, is_transient
+from metarr.assets.errors import AssetError, is_transient
+from metarr.jobs.retry import backoff_delay
+from metarr.sources.ratelimit import Limits
 
 T = TypeVar("T")
 TRIES = 4

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import peewee as pw
 
-from .models import BaseModel, JSONField
+from metarr.db.models import BaseModel, JSONField
 
 
 class SyncChange(BaseModel):

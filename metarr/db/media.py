@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import peewee as pw
 
-from .integrations import NotificationChannel, PathMapping, Player, PlayerGroup, WebhookEvent
-from .models import BaseModel, JSONField
+from metarr.db.integrations import NotificationChannel, PathMapping, Player, PlayerGroup, WebhookEvent
+from metarr.db.models import BaseModel, JSONField
 
 ENTITY_TYPES = ("movie", "series", "season", "episode", "artist", "album")
 STATES = ("discovered", "identified", "enriched", "published", "ambiguous", "unidentified")

@@ -13,8 +13,8 @@ import time
 
 import peewee as pw
 
-from . import migrations as migrations_pkg
-from .database import is_sqlite, write_tx
+from metarr.db import migrations as migrations_pkg
+from metarr.db.database import is_sqlite, write_tx
 
 log = logging.getLogger(__name__)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import peewee as pw
 
-from .database import db_proxy
+from metarr.db.database import db_proxy
 
 
 class JSONField(pw.TextField):

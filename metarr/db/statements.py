@@ -16,7 +16,7 @@ from typing import Any
 
 import peewee as pw
 
-from .database import is_sqlite
+from metarr.db.database import is_sqlite
 
 
 def _q(name: str) -> str:

@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from .model import PRIORITY, JobSpec
+from metarr.jobs.model import PRIORITY, JobSpec
 
 KINDS = ("movie", "series", "artist")          # the roots that enrich, cache and publish run on
 LIBRARY_ROOT = {"movie": "movie", "tv": "series", "music": "artist"}

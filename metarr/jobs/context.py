@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from .model import ClaimedJob, Progress
+from metarr.jobs.model import ClaimedJob, Progress
 
 
 @dataclass

@@ -5,7 +5,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from .model import ClaimedJob, JobResult
+from metarr.jobs.model import ClaimedJob, JobResult
 
 Handler = Callable[[Any, ClaimedJob], "JobResult | None"]
 

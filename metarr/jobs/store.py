@@ -15,9 +15,9 @@ from collections.abc import Callable, Iterable
 
 import peewee as pw
 
-from ..db.database import is_sqlite, write_tx
-from .model import ACTIVE, ClaimedJob, JobSpec, Outcome, Progress, Stats
-from .retry import backoff_delay, next_state
+from metarr.db.database import is_sqlite, write_tx
+from metarr.jobs.model import ACTIVE, ClaimedJob, JobSpec, Outcome, Progress, Stats
+from metarr.jobs.retry import backoff_delay, next_state
 
 _COLS = "id, type, subject, payload, priority, attempts, max_attempts, lease_token, library_id, schedule"
 

@@ -6,8 +6,8 @@ import re
 from decimal import Decimal
 from typing import Any
 
-from .. import metadata as md
-from .model import (
+from metarr import metadata as md
+from metarr.nfo.model import (
     Actor,
     AlbumNfo,
     ArtistNfo,
@@ -196,7 +196,7 @@ def artist_nfo(a) -> ArtistNfo:
 
 
 def album_nfo(al, artist) -> AlbumNfo:
-    from .model import AlbumArtist
+    from metarr.nfo.model import AlbumArtist
     lists = md.get_lists("album", al.id)
     return AlbumNfo(title=al.title, musicbrainzalbumid=al.musicbrainz_release_id,
                     musicbrainzreleasegroupid=al.musicbrainz_id, artistdesc=artist.name if artist else None,
@@ -212,7 +212,7 @@ ASPECTS = ("poster", "banner", "clearlogo", "clearart", "discart", "landscape", 
 def online_art(entity_type: str, entity_id: int) -> dict[str, tuple[ArtLink, ...]]:
     """The good candidates (not rejected, the slot's choice first, then by score) as online
     alternatives, so a user can switch art in Kodi's chooser without Metarr."""
-    from ..db.media import AssetCandidate, Season
+    from metarr.db.media import AssetCandidate, Season
     rows = [(entity_type, c) for c in AssetCandidate.select().where(
         (AssetCandidate.entity_type == entity_type) & (AssetCandidate.entity_id == entity_id)
         & (AssetCandidate.rejected == False))]  # noqa: E712

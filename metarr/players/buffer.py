@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import time
 
-from ..db.database import is_sqlite, write_tx
-from ..db.integrations import SyncChange
-from .model import Change
+from metarr.db.database import is_sqlite, write_tx
+from metarr.db.integrations import SyncChange
+from metarr.players.model import Change
 
 
 def add(db, changes: list[Change], now: float | None = None) -> None:

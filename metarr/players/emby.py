@@ -2,7 +2,7 @@
 `X-Emby-Token` header. Same calls: `/System/Info`, `/Library/Media/Updated`, `/Library/Refresh`."""
 from __future__ import annotations
 
-from .jellyfin import JellyfinClient, JellyfinKind
+from metarr.players.jellyfin import JellyfinClient, JellyfinKind
 
 
 class EmbyClient(JellyfinClient):

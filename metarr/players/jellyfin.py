@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import http
-from .http import PlayerProtocolError
-from .model import PlayerCalls, PlayerConn
-from .plan import plan_jellyfin
+from metarr.players import http
+from metarr.players.http import PlayerProtocolError
+from metarr.players.model import PlayerCalls, PlayerConn
+from metarr.players.plan import plan_jellyfin
 
 
 class JellyfinClient:

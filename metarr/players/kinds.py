@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
-from . import emby, jellyfin, kodi, plex
-from .http import PlayerConfigError
-from .model import PlayerCalls, PlayerConn
+from metarr.players import emby, jellyfin, kodi, plex
+from metarr.players.http import PlayerConfigError
+from metarr.players.model import PlayerCalls, PlayerConn
 
 
 class PlayerKind(Protocol):

@@ -8,10 +8,9 @@ import time
 from typing import Any
 
 from metarr.fsutil import touch_later
-
-from . import http
-from .http import PlayerProtocolError
-from .kodi_check import (
+from metarr.players import http
+from metarr.players.http import PlayerProtocolError
+from metarr.players.kodi_check import (
     Found,
     KodiItem,
     check_items,
@@ -21,8 +20,8 @@ from .kodi_check import (
     textures_to_check,
     unwrap_image,
 )
-from .model import PlayerCalls, PlayerConn
-from .plan import as_dir, kodi_file, kodi_lookup_key, merge_changes, plan_kodi
+from metarr.players.model import PlayerCalls, PlayerConn
+from metarr.players.plan import as_dir, kodi_file, kodi_lookup_key, merge_changes, plan_kodi
 
 BATCH = 50  # JSON-RPC batch size: 100 refreshes become 2 HTTP requests
 CONFIRM_GRACE = 3.0   # seconds to keep looking for scanned items after Kodi says the scan ended

@@ -16,8 +16,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from urllib.parse import unquote
 
-from .model import Change
-from .plan import KodiOp, as_dir, kodi_lookup_key, merge_changes, norm
+from metarr.players.model import Change
+from metarr.players.plan import KodiOp, as_dir, kodi_lookup_key, merge_changes, norm
 
 
 @dataclass(frozen=True)

@@ -7,8 +7,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from metarr.pathmap import Mapping, map_for_player
-
-from .model import Change, PlayerCalls, PlayerInfo, SyncCall
+from metarr.players.model import Change, PlayerCalls, PlayerInfo, SyncCall
 
 # More distinct folders than this in one library root → one call on the root (Kodi Scan, Plex
 # section refresh) instead of one per folder: a scan of the root only adds what is new, and is far

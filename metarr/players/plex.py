@@ -4,10 +4,10 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote
 
-from . import http
-from .http import PlayerConfigError
-from .model import PlayerCalls, PlayerConn
-from .plan import PlexSection, plan_plex
+from metarr.players import http
+from metarr.players.http import PlayerConfigError
+from metarr.players.model import PlayerCalls, PlayerConn
+from metarr.players.plan import PlexSection, plan_plex
 
 
 class PlexClient:

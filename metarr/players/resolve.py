@@ -8,9 +8,8 @@ from metarr.db.integrations import PathMapping, Player, PlayerGroup
 from metarr.db.media import Album, Artist, Episode, LibraryFile, MediaFile, Movie, Season, Series
 from metarr.db.models import Library
 from metarr.pathmap import Mapping
-
-from .kodi_check import image_hash
-from .model import Change, PlayerConn, PlayerInfo
+from metarr.players.kodi_check import image_hash
+from metarr.players.model import Change, PlayerConn, PlayerInfo
 
 
 class EntityGone(LookupError):

@@ -6,9 +6,9 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from .http import PlayerAuthError, PlayerConfigError, PlayerError, PlayerUnreachable
-from .kinds import kind_of
-from .model import PlayerConn, SyncCall
+from metarr.players.http import PlayerAuthError, PlayerConfigError, PlayerError, PlayerUnreachable
+from metarr.players.kinds import kind_of
+from metarr.players.model import PlayerConn, SyncCall
 
 log = logging.getLogger(__name__)
 

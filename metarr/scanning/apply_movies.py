@@ -3,17 +3,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .. import metadata as md
-from ..db.database import is_sqlite
-from ..db.media import MediaFile, Movie
-from ..db.models import Library
-from ..nfo import entity_map as nfo_map
-from .entities import fill, fresh, identified, ids_update, new_entity
-from .file_rows import link
-from .folder_sql import unit_filter
-from .group import MovieItem
-from .nfo_import import import_nfo
-from .report import ScanContext, ScanReport
+from metarr import metadata as md
+from metarr.db.database import is_sqlite
+from metarr.db.media import MediaFile, Movie
+from metarr.db.models import Library
+from metarr.nfo import entity_map as nfo_map
+from metarr.scanning.entities import fill, fresh, identified, ids_update, new_entity
+from metarr.scanning.file_rows import link
+from metarr.scanning.folder_sql import unit_filter
+from metarr.scanning.group import MovieItem
+from metarr.scanning.nfo_import import import_nfo
+from metarr.scanning.report import ScanContext, ScanReport
 
 
 @dataclass
@@ -56,7 +56,7 @@ def apply_movie(db, lib: Library, m: MovieItem, files: dict[str, MediaFile], tou
     if row is None and m.folder:
         # an upgrade or rename: a movie of this folder whose video is gone takes the new file, if it
         # is the same film (a webhook says so, or the names agree) — never a neighbour in a shared folder
-        from ..scoring import norm_title
+        from metarr.scoring import norm_title
         for cand in movies.orphans:
             if cand.folder == m.folder and (
                     ctx.upgrade or norm_title((cand.parsed or {}).get("title") or cand.title) == norm_title(m.title.title)):

@@ -3,15 +3,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..db.media import Album, Artist, MediaFile, Track
-from ..db.models import Library
-from ..nfo import entity_map as nfo_map
-from .entities import fill, fresh, get_or_create, identified, ids_update, retire_children
-from .file_rows import link
-from .group import AlbumItem, ArtistItem
-from .nfo_import import import_nfo
-from .report import ScanContext, ScanReport
-from .tags import read_tags
+from metarr.db.media import Album, Artist, MediaFile, Track
+from metarr.db.models import Library
+from metarr.nfo import entity_map as nfo_map
+from metarr.scanning.entities import fill, fresh, get_or_create, identified, ids_update, retire_children
+from metarr.scanning.file_rows import link
+from metarr.scanning.group import AlbumItem, ArtistItem
+from metarr.scanning.nfo_import import import_nfo
+from metarr.scanning.report import ScanContext, ScanReport
+from metarr.scanning.tags import read_tags
 
 
 def apply_artist(db, lib: Library, a: ArtistItem, files: dict[str, MediaFile], touched: set[str], ctx: ScanContext,

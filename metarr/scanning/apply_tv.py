@@ -1,15 +1,23 @@
 """Series, seasons and episodes of a unit."""
 from __future__ import annotations
 
-from .. import metadata as md
-from ..db.media import Episode, MediaFile, Season, Series
-from ..db.models import Library
-from ..nfo import entity_map as nfo_map
-from .entities import fill, fresh, get_or_create, identified, ids_update, new_entity, retire_children
-from .file_rows import link
-from .group import EpisodeItem, ShowItem
-from .nfo_import import import_nfo
-from .report import ScanContext, ScanReport
+from metarr import metadata as md
+from metarr.db.media import Episode, MediaFile, Season, Series
+from metarr.db.models import Library
+from metarr.nfo import entity_map as nfo_map
+from metarr.scanning.entities import (
+    fill,
+    fresh,
+    get_or_create,
+    identified,
+    ids_update,
+    new_entity,
+    retire_children,
+)
+from metarr.scanning.file_rows import link
+from metarr.scanning.group import EpisodeItem, ShowItem
+from metarr.scanning.nfo_import import import_nfo
+from metarr.scanning.report import ScanContext, ScanReport
 
 
 def apply_show(db, lib: Library, s: ShowItem, files: dict[str, MediaFile], touched: set[str], ctx: ScanContext,

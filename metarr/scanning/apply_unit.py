@@ -1,17 +1,17 @@
 """Applying one unit (top-level folder) of a scan: its file links and items, then its artwork."""
 from __future__ import annotations
 
-from ..db.database import write_tx
-from ..db.media import Artist, MediaFile, Movie, Series
-from ..db.models import Library
-from .apply_movies import apply_movie, unit_movies
-from .apply_music import apply_artist
-from .apply_tv import apply_show
-from .art_import import AppliedUnit
-from .entities import retire, soft_delete
-from .file_rows import our_own, unit_files
-from .group import group_unit
-from .report import ScanContext, ScanReport
+from metarr.db.database import write_tx
+from metarr.db.media import Artist, MediaFile, Movie, Series
+from metarr.db.models import Library
+from metarr.scanning.apply_movies import apply_movie, unit_movies
+from metarr.scanning.apply_music import apply_artist
+from metarr.scanning.apply_tv import apply_show
+from metarr.scanning.art_import import AppliedUnit
+from metarr.scanning.entities import retire, soft_delete
+from metarr.scanning.file_rows import our_own, unit_files
+from metarr.scanning.group import group_unit
+from metarr.scanning.report import ScanContext, ScanReport
 
 
 def apply_unit(db, lib: Library, unit: str, touched: set[str], ctx: ScanContext, rep: ScanReport,

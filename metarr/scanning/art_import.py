@@ -7,15 +7,15 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from .. import metadata as md
-from ..assets import cache
-from ..db import statements
-from ..db.database import is_sqlite, write_tx
-from ..db.media import Album, Artist, ArtworkSlot, CastMember, Episode, MediaFile, Movie, Season, Series
-from ..db.models import Library
-from .entities import new_entity
-from .group import ArtistItem, MovieItem, ShowItem
-from .report import ScanReport
+from metarr import metadata as md
+from metarr.assets import cache
+from metarr.db import statements
+from metarr.db.database import is_sqlite, write_tx
+from metarr.db.media import Album, Artist, ArtworkSlot, CastMember, Episode, MediaFile, Movie, Season, Series
+from metarr.db.models import Library
+from metarr.scanning.entities import new_entity
+from metarr.scanning.group import ArtistItem, MovieItem, ShowItem
+from metarr.scanning.report import ScanReport
 
 log = logging.getLogger(__name__)
 

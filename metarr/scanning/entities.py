@@ -7,12 +7,12 @@ from typing import Any
 
 import peewee as pw
 
-from .. import metadata as md
-from ..db import statements
-from ..db.database import is_sqlite
-from ..db.models import Library
-from .folder_sql import under
-from .report import ScanReport
+from metarr import metadata as md
+from metarr.db import statements
+from metarr.db.database import is_sqlite
+from metarr.db.models import Library
+from metarr.scanning.folder_sql import under
+from metarr.scanning.report import ScanReport
 
 
 def soft_delete(model, ids: list[int], rep: ScanReport, now: float) -> None:

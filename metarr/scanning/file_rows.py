@@ -6,14 +6,14 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from ..db import statements
-from ..db.database import is_sqlite, write_tx
-from ..db.media import LibraryFile, MediaFile, ScanBacklog
-from ..db.models import Job, Library
-from .classify import classify
-from .folder_sql import unit_filter
-from .group import Owned
-from .walk import FileEntry, unit_of
+from metarr.db import statements
+from metarr.db.database import is_sqlite, write_tx
+from metarr.db.media import LibraryFile, MediaFile, ScanBacklog
+from metarr.db.models import Job, Library
+from metarr.scanning.classify import classify
+from metarr.scanning.folder_sql import unit_filter
+from metarr.scanning.group import Owned
+from metarr.scanning.walk import FileEntry, unit_of
 
 
 @dataclass

@@ -1,7 +1,7 @@
 """SQL conditions for "inside this folder" that an index can seek to."""
 from __future__ import annotations
 
-from ..db.database import is_sqlite
+from metarr.db.database import is_sqlite
 
 
 def under(db, column: str, prefix: str) -> tuple[str, list]:

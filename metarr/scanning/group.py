@@ -8,8 +8,8 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from .classify import Classified, classify, split_name
-from .names import (
+from metarr.scanning.classify import Classified, classify, split_name
+from metarr.scanning.names import (
     ParsedTitle,
     ids_in_name,
     parse_episode,

@@ -6,12 +6,12 @@ import hashlib
 from pathlib import Path
 from typing import Any
 
-from .. import metadata as md
-from ..db import statements
-from ..db.models import Library
-from ..nfo.read import parse_nfo
-from .entities import fill, ids_update
-from .report import ScanReport
+from metarr import metadata as md
+from metarr.db import statements
+from metarr.db.models import Library
+from metarr.nfo.read import parse_nfo
+from metarr.scanning.entities import fill, ids_update
+from metarr.scanning.report import ScanReport
 
 
 def _hand_edited(db, library_id: int, path: str, data: bytes) -> bool:

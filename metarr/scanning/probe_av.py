@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from .probe import ProbeError, parse_streams, run_ffprobe
+from metarr.scanning.probe import ProbeError, parse_streams, run_ffprobe
 
 # AVColorTransferCharacteristic values (libavutil ABI) for the HDR transfers parse_streams knows
 TRC_NAMES = {16: "smpte2084", 18: "arib-std-b67"}

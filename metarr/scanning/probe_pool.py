@@ -44,8 +44,8 @@ def _serve(conn: Connection) -> None:
     """A probe process: one file at a time until told to stop or its parent is gone."""
     # Ctrl-C reaches the whole process group; the parent decides when its workers stop
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    from .probe import ProbeError
-    from .probe_av import probe_file
+    from metarr.scanning.probe import ProbeError
+    from metarr.scanning.probe_av import probe_file
     while True:
         try:
             msg = conn.recv()

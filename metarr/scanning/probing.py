@@ -5,12 +5,12 @@ import os
 import time
 from pathlib import Path
 
-from ..db.database import is_sqlite, write_tx
-from ..db.media import MediaFile
-from ..db.models import Library
-from .folder_sql import under
-from .probe_pool import ProbePool
-from .report import Progress, ScanReport
+from metarr.db.database import is_sqlite, write_tx
+from metarr.db.media import MediaFile
+from metarr.db.models import Library
+from metarr.scanning.folder_sql import under
+from metarr.scanning.probe_pool import ProbePool
+from metarr.scanning.report import Progress, ScanReport
 
 
 def probe_pending(db, lib: Library, sub: str, workers: int, rep: ScanReport, progress: Progress,

@@ -13,8 +13,8 @@ from __future__ import annotations
 import hashlib
 import marshal
 
-from ..db import statements
-from ..db.database import write_tx
+from metarr.db import statements
+from metarr.db.database import write_tx
 
 # marshal's version 2 has no back-references, so equal lists give equal bytes in every process
 _MARSHAL_VERSION = 2

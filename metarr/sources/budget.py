@@ -15,8 +15,8 @@ import time
 from contextlib import contextmanager
 from urllib.parse import urlsplit
 
-from .ratelimit import Limits, LocalPacer
-from .registry import default_limits
+from metarr.sources.ratelimit import Limits, LocalPacer
+from metarr.sources.registry import default_limits
 
 # artwork hosts (reference/external-apis.md, reliability-performance.md): CDNs without a published
 # number get a polite pace; Cover Art Archive is MusicBrainz's and keeps its strict spacing

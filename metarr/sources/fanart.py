@@ -1,8 +1,8 @@
 """Fanart.tv v3. Every field is a string (likes "5"); a 404 means "no art", not an error."""
 from __future__ import annotations
 
-from .http import Call, Request
-from .models import Art, to_int
+from metarr.sources.http import Call, Request
+from metarr.sources.models import Art, to_int
 
 P = "fanart"
 MOVIE = {"movieposter": "poster", "moviebackground": "fanart", "hdmovielogo": "clearlogo", "movielogo": "clearlogo",

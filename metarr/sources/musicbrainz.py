@@ -2,8 +2,8 @@
 Archive (image URLs redirect with 307; the downloader follows and re-checks them)."""
 from __future__ import annotations
 
-from .http import Call, Request
-from .models import Art, Metadata, SearchHit, year_of
+from metarr.sources.http import Call, Request
+from metarr.sources.models import Art, Metadata, SearchHit, year_of
 
 P = "musicbrainz"
 

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import re
 
-from .http import Call, Request
-from .models import Rating, to_int
+from metarr.sources.http import Call, Request
+from metarr.sources.models import Rating, to_int
 
 P = "omdb"
 

@@ -76,7 +76,7 @@ class Limits:
 def parse_limits(text: str) -> dict[str, Limits]:
     """`METARR_PROVIDER_LIMITS`: `tmdb=38/1/8,fanart=5` — requests per second, then optionally the
     burst and the concurrency; what is left out keeps the provider's default."""
-    from .registry import default_limits  # the sources declare their own defaults
+    from metarr.sources.registry import default_limits  # the sources declare their own defaults
     defaults = default_limits()
     out: dict[str, Limits] = {}
     for part in (p.strip() for p in text.split(",")):

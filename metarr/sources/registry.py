@@ -7,10 +7,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from . import fanart
-from .http import Call, Endpoint, Request
-from .models import Art
-from .ratelimit import Limits
+from metarr.sources import fanart
+from metarr.sources.http import Call, Endpoint, Request
+from metarr.sources.models import Art
+from metarr.sources.ratelimit import Limits
 
 ArtFetcher = Callable[[Call, dict[str, str]], list[Art]]   # (call, ids Metarr holds) -> candidates
 

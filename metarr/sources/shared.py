@@ -9,10 +9,10 @@ from datetime import UTC, datetime
 
 import peewee as pw
 
-from ..db.database import is_sqlite, write_tx
-from ..db.media import ProviderCache
-from ..db.models import ProviderLimit
-from .ratelimit import gcra_reserve
+from metarr.db.database import is_sqlite, write_tx
+from metarr.db.media import ProviderCache
+from metarr.db.models import ProviderLimit
+from metarr.sources.ratelimit import gcra_reserve
 
 
 def reserve(db, provider: str, interval: float, burst: int) -> float:

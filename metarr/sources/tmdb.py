@@ -2,8 +2,8 @@
 include_image_language=<lang>,null, TV seasons."""
 from __future__ import annotations
 
-from .http import Call, Request
-from .models import Art, EpisodeInfo, Metadata, Person, Rating, SearchHit, year_of
+from metarr.sources.http import Call, Request
+from metarr.sources.models import Art, EpisodeInfo, Metadata, Person, Rating, SearchHit, year_of
 
 P = "tmdb"
 

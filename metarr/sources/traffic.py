@@ -12,12 +12,21 @@ import random
 import time
 from collections import defaultdict
 
-from ..db.database import connection, is_sqlite
-from ..jobs.retry import backoff_delay
-from . import registry, shared
-from .budget import Budgets
-from .http import AuthError, Endpoint, NotFound, ProviderError, RateLimited, Request, Unavailable, fetch
-from .ratelimit import CircuitBreaker
+from metarr.db.database import connection, is_sqlite
+from metarr.jobs.retry import backoff_delay
+from metarr.sources import registry, shared
+from metarr.sources.budget import Budgets
+from metarr.sources.http import (
+    AuthError,
+    Endpoint,
+    NotFound,
+    ProviderError,
+    RateLimited,
+    Request,
+    Unavailable,
+    fetch,
+)
+from metarr.sources.ratelimit import CircuitBreaker
 
 log = logging.getLogger(__name__)
 MAX_TRIES = 4

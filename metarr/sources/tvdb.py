@@ -2,8 +2,8 @@
 2 poster, 3 background, 22 clearart, 23 clearlogo, 7 season poster; languages are 3-letter."""
 from __future__ import annotations
 
-from .http import Call, Request
-from .models import Art, EpisodeInfo, Metadata, Person, SearchHit, year_of
+from metarr.sources.http import Call, Request
+from metarr.sources.models import Art, EpisodeInfo, Metadata, Person, SearchHit, year_of
 
 P = "tvdb"
 ART_TYPES = {1: "banner", 2: "poster", 3: "fanart", 22: "clearart", 23: "clearlogo", 7: "poster"}
