@@ -7,12 +7,12 @@ import concurrent.futures
 import logging
 import threading
 
-from metarr import settings
 from metarr.assets import cache
 from metarr.assets.download import DownloadPolicy
 from metarr.assets.images import init_pillow
 from metarr.assets.paced import paced
 from metarr.db.database import connection, is_sqlite
+from metarr.service import settings
 from metarr.sources import shared
 from metarr.sources.budget import budget_for
 from metarr.sources.registry import default_limits

@@ -1,17 +1,18 @@
-"""Enrichment and artwork-caching job handlers (thin around metarr.enrich), and the gateway call
+"""Enrichment and artwork-caching job handlers (thin around metarr.enrichment.enrich), and the gateway call
 they use: a worker thread submits to the ProviderGateway and waits on the returned future."""
 from __future__ import annotations
 
 import dataclasses
 import time
 
-from metarr import activity, artwork_selection, enrich, refresh, settings
 from metarr.db.database import waiting
 from metarr.db.media import ENTITY_MODELS
 from metarr.db.models import Library
+from metarr.enrichment import artwork_selection, enrich, refresh
 from metarr.jobs import chain
 from metarr.jobs.model import JobResult, PermanentError, RetryLater
 from metarr.jobs.retry import backoff_delay
+from metarr.service import activity, settings
 from metarr.sources.http import ProviderError, RateLimited, Unavailable
 
 from .phases import fan_out
@@ -73,7 +74,7 @@ def enrich_entity(ctx, job):
 
 def _record_identification(s, et: str, eid: int, before: str, after: str) -> None:
     """The activity log tells when an item needs the user, and when one that did is resolved."""
-    from metarr.publish_desired import describe_reason
+    from metarr.publishing.desired import describe_reason
     if after in ("ambiguous", "unidentified") and before != after:
         row = ENTITY_MODELS[et].get_by_id(eid)
         activity.record(s.db, "identify", f"{activity.entity_label(et, eid)}: not identified, "

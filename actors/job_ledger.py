@@ -11,10 +11,10 @@ from collections import defaultdict
 import pykka
 
 from metarr.db.database import connection
-from metarr.events import EventBus
 from metarr.jobs import store
 from metarr.jobs.model import JobSpec, Outcome, Progress
 from metarr.jobs.registry import HandlerRegistry
+from metarr.service.events import EventBus
 
 from .base import MetarrActor, safe_handler
 from .worker import JobWorker

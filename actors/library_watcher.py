@@ -14,13 +14,13 @@ from watchdog.events import FileSystemEventHandler
 from watchdog.observers import Observer
 from watchdog.observers.polling import PollingObserver
 
-from metarr import settings
 from metarr.db.database import connection
 from metarr.db.media import LibraryFile
 from metarr.db.models import Library
 from metarr.jobs import chain
 from metarr.jobs.model import PRIORITY
-from metarr.watchplan import due, own_writes_only, unit_for_event
+from metarr.library.watchplan import due, own_writes_only, unit_for_event
+from metarr.service import settings
 
 from .base import MetarrActor, safe_handler
 

@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import time
 
-from metarr import recyclebin, settings
 from metarr.assets import cache
 from metarr.jobs import store
+from metarr.library import recyclebin
+from metarr.service import settings
 
 
 def purge_jobs(ctx, job):

@@ -6,12 +6,12 @@ import logging
 
 import pykka
 
-from metarr import notify
 from metarr.assets.ssrf import AllowList
 from metarr.db.database import connection
 from metarr.db.integrations import NotificationChannel
 from metarr.jobs import chain
 from metarr.jobs.model import JobResult, PermanentError
+from metarr.outbound import notify
 
 from .base import MetarrActor, safe_handler
 

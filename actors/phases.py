@@ -7,8 +7,8 @@ from metarr.db.media import Artist, Movie, Series
 from metarr.db.models import Library
 from metarr.jobs import chain
 from metarr.jobs.model import PRIORITY, JobResult, JobSpec, PermanentError
-from metarr.publish import paths_to_notify
-from metarr.publish_desired import Gone, PublishError, Unidentified
+from metarr.publishing.desired import Gone, PublishError, Unidentified
+from metarr.publishing.publish import paths_to_notify
 
 ROOTS = {"movie": Movie, "series": Series, "artist": Artist}
 
@@ -36,7 +36,7 @@ def publish_entity(ctx, job):
         raise PermanentError(str(e)) from e
     done = {k: res.get(k, 0) for k in ("written", "replaced", "recycled")}
     if any(done.values()):
-        from metarr import activity
+        from metarr.service import activity
         what = ", ".join(f"{n} {k}" for k, n in done.items() if n)
         activity.record(ctx.services.db, "publish", f"{activity.entity_label(et, eid)}: {what}", "info", et, eid,
                         bus=ctx.services.bus)
@@ -72,7 +72,8 @@ def verify_all(ctx, job):
 def verify_library(ctx, job):
     from pathlib import Path
 
-    from metarr import activity, settings, verify
+    from metarr.publishing import verify
+    from metarr.service import activity, settings
     s = ctx.services
     lib = Library.get_or_none(Library.id == int(job.payload["library_id"]))
     if lib is None:

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import logging
 
-from metarr import settings
 from metarr.assets.ssrf import AllowList
 from metarr.db.database import connection
 from metarr.jobs import chain
@@ -24,6 +23,7 @@ from metarr.players import buffer, resolve
 from metarr.players.model import Change, SyncCall
 from metarr.players.plan import plan_sync
 from metarr.players.run import PlayersBusy, PlayersFailed, run_sync
+from metarr.service import settings
 
 from .base import MetarrActor, safe_handler
 

@@ -10,9 +10,9 @@ import concurrent.futures
 import threading
 import time
 
-from metarr import provider_keys
 from metarr.db.database import connection
-from metarr.logsetup import redact_also
+from metarr.service.logsetup import redact_also
+from metarr.sources import keys as provider_keys
 from metarr.sources.http import Request
 from metarr.sources.traffic import ProviderTraffic
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 import logging
 import time
 
-from metarr import publish, settings
 from metarr.db.database import connection, write_tx
 from metarr.db.media import ENTITY_MODELS
+from metarr.publishing import publish
+from metarr.service import settings
 
 from .base import MetarrActor
 

@@ -1,12 +1,12 @@
 """Scan job handlers: whole library, one folder (watcher, webhooks), every library (schedule).
-Thin: the work is `metarr.scanner.scan`; this wires progress to the bus and chains the next phase."""
+Thin: the work is `metarr.scanning.scanner.scan`; this wires progress to the bus and chains the next phase."""
 from __future__ import annotations
 
-from metarr import activity, settings
 from metarr.db.models import Library
 from metarr.jobs import chain
 from metarr.jobs.model import PRIORITY, JobResult, JobSpec, PermanentError
-from metarr.scanner import ScanContext, scan
+from metarr.scanning.scanner import ScanContext, scan
+from metarr.service import activity, settings
 
 
 def next_phase(services, lib: Library, targets: list[tuple[str, int]], priority: int) -> tuple[JobSpec, ...]:

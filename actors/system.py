@@ -12,9 +12,9 @@ import pykka
 from metarr.config import Config
 from metarr.db.database import close_database, open_database
 from metarr.db.migrate import migrate
-from metarr.events import EventBus
 from metarr.jobs.registry import HandlerRegistry
 from metarr.scanning.probe_pool import ProbePool
+from metarr.service.events import EventBus
 from metarr.sources.budget import Budgets
 
 from .job_ledger import JobLedger
@@ -62,7 +62,8 @@ class ActorSystem:
         s = self.services
         s.registry = HandlerRegistry()  # fresh per start: a restarted system registers again
         register_all(s)
-        from metarr import recyclebin, schedules, settings
+        from metarr.library import recyclebin
+        from metarr.service import schedules, settings
         if self.run_workers:   # scans run here: their probe processes (spawned on first use)
             s.probe_pool = ProbePool(int(settings.get(s.db, "scan.probe_concurrency"))).start()
         schedules.seed(s.db, set(s.registry.types()))

@@ -4,7 +4,7 @@ dashboard's "needs attention" panel read it."""
 from __future__ import annotations
 
 from metarr.db.media import Artist, Movie, Series
-from metarr.publish_desired import describe_reason
+from metarr.publishing.desired import describe_reason
 
 ROOTS = (("movie", Movie, "movies"), ("series", Series, "series"), ("artist", Artist, "artists"))
 

@@ -14,7 +14,7 @@ from typing import Any
 from metarr.db import statements
 from metarr.db.database import write_tx
 from metarr.db.media import ENTITY_MODELS, CastMember, EntityList, FieldState, Rating
-from metarr.values import CastEntry, RatingEntry
+from metarr.service.values import CastEntry, RatingEntry
 
 SCALARS: dict[str, tuple[str, ...]] = {
     "movie": ("title", "original_title", "sort_title", "year", "premiered", "plot", "outline", "tagline", "runtime",

@@ -25,7 +25,7 @@ from PIL import Image, ImageDraw
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from metarr.assets.store import AssetStore  # noqa: E402
-from metarr.fsutil import TMP_PREFIX, sha256_file  # noqa: E402
+from metarr.library.fsutil import TMP_PREFIX, sha256_file  # noqa: E402
 
 # (width, height, format, weight): what providers actually serve
 SHAPES = [

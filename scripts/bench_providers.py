@@ -83,8 +83,8 @@ def single_process(tmp: Path, movies: int, rps: int, limit: float) -> dict:
     from metarr.config import load_config
     from metarr.jobs import store
     from metarr.jobs.model import JobSpec
-    from metarr.libraries import LibraryInput, create
-    from metarr.scanner import scan
+    from metarr.library.libraries import LibraryInput, create
+    from metarr.scanning.scanner import scan
 
     emu = EmulatorProcess("fork", tmdb_rps=rps)   # the cheaper emulator (see EmulatorProcess)
     stats = None
@@ -117,8 +117,8 @@ def two_workers(tmp: Path, movies: int, rps: int, limit: float, db_url: str) -> 
     from metarr.db.migrate import migrate
     from metarr.jobs import store
     from metarr.jobs.model import JobSpec
-    from metarr.libraries import LibraryInput, create
-    from metarr.scanner import scan
+    from metarr.library.libraries import LibraryInput, create
+    from metarr.scanning.scanner import scan
     from tests.integration.procs import Worker, stop_all
 
     schema = f"bench_{uuid.uuid4().hex[:8]}"   # a schema of its own: the database may hold other data

@@ -36,13 +36,13 @@ def main() -> None:
     ap.add_argument("--movies", type=int, default=10000)
     args = ap.parse_args()
     from metarr import metadata as md
-    from metarr import publish
     from metarr.assets import cache
     from metarr.config import load_config
     from metarr.db.database import db_proxy, open_database, write_tx
     from metarr.db.media import ArtworkSlot, MediaFile, Movie
     from metarr.db.migrate import migrate
     from metarr.db.models import Library
+    from metarr.publishing import publish
     from web.demo.media import make_image
 
     tmp = Path(tempfile.mkdtemp(prefix="metarr-bench-publish-"))

@@ -66,7 +66,7 @@ def main() -> None:
     from metarr.db.feeds import FeedCursor
     from metarr.jobs import store
     from metarr.jobs.model import JobSpec
-    from metarr.libraries import LibraryInput, create
+    from metarr.library.libraries import LibraryInput, create
 
     emu_thread = EmulatorThread(tmdb_rps=args.rps)
     emu = emu_thread.start()

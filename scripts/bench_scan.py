@@ -191,8 +191,8 @@ def main() -> None:
     from metarr.db.database import db_proxy, open_database
     from metarr.db.migrate import migrate
     from metarr.db.models import Library
-    from metarr.libraries import LibraryInput, create
-    from metarr.scanner import scan
+    from metarr.library.libraries import LibraryInput, create
+    from metarr.scanning.scanner import scan
 
     tmp = Path(tempfile.mkdtemp(prefix="metarr-bench-scan-"))
     try:

@@ -2,7 +2,7 @@
 import json
 import logging
 
-from metarr.logsetup import setup_logging
+from metarr.service.logsetup import setup_logging
 
 
 def test_json_logs_without_secrets(tmp_path):

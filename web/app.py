@@ -8,7 +8,7 @@ from aiohttp import web
 
 from actors.system import ActorSystem, Services
 from metarr.config import ensure_api_key, ensure_secret
-from metarr.sessions import SessionBook
+from metarr.service.sessions import SessionBook
 
 from . import api
 from .bridge import Bridge

@@ -12,7 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from metarr.db.database import connection
-from metarr.events import Event, EventBus
+from metarr.service.events import Event, EventBus
 
 log = logging.getLogger(__name__)
 

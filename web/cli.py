@@ -14,7 +14,7 @@ import threading
 import time
 
 from metarr.config import ConfigError, load_config
-from metarr.logsetup import setup_logging
+from metarr.service.logsetup import setup_logging
 
 log = logging.getLogger("metarr")
 
@@ -31,7 +31,7 @@ def _claim_data_dir(config) -> object | int:
     the exit code after the one line that says why not."""
     if not config.is_sqlite:
         return None
-    from metarr.datadir import DataDirBusy, lock
+    from metarr.service.datadir import DataDirBusy, lock
     try:
         return lock(config.data_dir)
     except DataDirBusy as e:
@@ -133,10 +133,10 @@ def cmd_apikey(args) -> int:
 
 
 def cmd_jobs(args) -> int:
-    from metarr import clitext
     from metarr.jobs import store
     from metarr.jobs.model import STATUSES
-    from metarr.timefmt import iso
+    from metarr.service import clitext
+    from metarr.service.timefmt import iso
     s = _services(args, "cli", console=False)
     if args.action == "list":
         statuses = [x for x in (args.status or "").split(",") if x]

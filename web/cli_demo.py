@@ -37,8 +37,8 @@ def cmd_demo(args) -> int:
     os.environ.update(emu.env())
     os.environ.setdefault("METARR_DATA_DIR", str(base / "data"))
     os.environ.setdefault("METARR_PORT", str(args.port))
-    from metarr import libraries
     from metarr.db.models import Library
+    from metarr.library import libraries
     s = _open("serve")
     for name, kind in (("Movies", "movie"), ("TV", "tv"), ("Music", "music")):
         if Library.get_or_none(Library.name == name) is None:
@@ -70,8 +70,8 @@ def cmd_demo(args) -> int:
 async def _demo_progress(app, base: str) -> None:
     """The demo's chain as it runs, one line per change, then what needs a decision and where."""
     from metarr import attention
-    from metarr.clitext import chain_progress
     from metarr.jobs import store
+    from metarr.service.clitext import chain_progress
 
     from .keys import bridge_key, services_key
     s = app[services_key]

@@ -8,7 +8,7 @@ import threading
 import time
 
 from metarr.config import load_config
-from metarr.logsetup import setup_logging
+from metarr.service.logsetup import setup_logging
 
 
 def _open(role: str = "cli"):
@@ -28,8 +28,8 @@ def _find_library(name_or_id: str):
 # ------------------------------------------------------------------ library
 
 def cmd_library(args) -> int:
-    from metarr import libraries
     from metarr.db.models import Library
+    from metarr.library import libraries
     s = _open()
     if args.action == "add":
         if not (args.name and args.path):
@@ -89,10 +89,10 @@ def run_phase_headless(phase: str, target: str | None, timeout: float = 24 * 360
     """Enqueue a phase for a library (or a folder inside one) and run the actors until the chain
     has drained, showing progress."""
     from actors.system import ActorSystem
-    from metarr import libraries
     from metarr.db.models import Library
     from metarr.jobs import chain, tree
     from metarr.jobs.model import PRIORITY
+    from metarr.library import libraries
     s = _open()
     libs = []
     sub = ""
@@ -113,7 +113,7 @@ def run_phase_headless(phase: str, target: str | None, timeout: float = 24 * 360
         print("no libraries yet: metarr library add NAME PATH --kind movie", file=sys.stderr)
         return 1
     bar = ProgressBar()
-    from metarr.clitext import phase_words
+    from metarr.service.clitext import phase_words
     s.bus.subscribe(lambda e: bar.show(f"{phase_words(e.data.get('phase', ''))} {e.data.get('path', '')}",
                                        e.data.get("current", 0), e.data.get("total", 0))
                     if e.type == "scan.progress" else None)
@@ -162,7 +162,7 @@ def _phase_cmd(phase: str):
 # ------------------------------------------------------------------ recycle bin
 
 def cmd_recycle(args) -> int:
-    from metarr import recyclebin
+    from metarr.library import recyclebin
     s = _open()
     if args.action == "list":
         rows, total = recyclebin.list_entries(args.limit, 0, "present")
@@ -178,7 +178,7 @@ def cmd_recycle(args) -> int:
                 continue
             print(f"{eid}: {'restored to ' + e.original_path if e else 'not found'}")
     elif args.action == "purge":
-        from metarr import settings
+        from metarr.service import settings
         days = args.older_than if args.older_than is not None else int(settings.get(s.db, "recycle.retention_days"))
         print(f"purged {recyclebin.purge(s.db, s.config.recycle_dir, days)} item(s) older than {days} days")
     return 0

@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 
 from aiohttp import web
 
-from metarr import jsonsafe
-from metarr.events import Event
+from metarr.service import jsonsafe
+from metarr.service.events import Event
 
 from .envelope import dumps
 

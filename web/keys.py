@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from aiohttp import web
 
 from actors.system import Services
-from metarr.sessions import SessionBook
-from metarr.throttle import LoginThrottle
+from metarr.service.sessions import SessionBook
+from metarr.service.throttle import LoginThrottle
 
 from .bridge import Bridge
 from .hub import Hub

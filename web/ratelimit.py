@@ -139,7 +139,7 @@ class RateLimiter:
     async def refresh(self, app: web.Application) -> None:
         if time.monotonic() - self.fetched < REFRESH_SECONDS:
             return
-        from metarr import settings
+        from metarr.service import settings
         self.fetched = time.monotonic()
         if bridge_key not in app:
             return

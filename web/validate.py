@@ -5,7 +5,7 @@ from typing import Any
 
 from aiohttp import web
 
-from metarr import jsonsafe
+from metarr.service import jsonsafe
 
 from .envelope import ApiError, bad_request
 

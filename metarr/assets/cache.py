@@ -14,7 +14,7 @@ from metarr.assets.store import AssetStore, StoredAsset, StoredState, verify_sto
 from metarr.db import statements
 from metarr.db.database import write_tx
 from metarr.db.media import ArtworkSlot, AssetCandidate, CacheFile, CastMember, LibraryFile
-from metarr.fsutil import sha256_file
+from metarr.library.fsutil import sha256_file
 
 
 def open_store(data_dir: Path, max_pixels: int | None = None) -> AssetStore:
@@ -125,7 +125,7 @@ def absolute(data_dir: Path, row: CacheFile) -> Path:
 def orphan_sweep(db, data_dir: Path, recycle_root: Path, grace_s: float, now: float | None = None) -> dict:
     """Mark unreferenced cache files; those unreferenced for longer than the grace period go to the
     recycle bin (never a plain delete) and lose their row."""
-    from metarr.recyclebin import recycle_path
+    from metarr.library.recyclebin import recycle_path
     now = now or time.time()
     refs = {r[0] for r in referenced_ids().tuples()}
     marked = recycled = 0

@@ -27,7 +27,7 @@ from metarr.assets.errors import (
 )
 from metarr.assets.images import describe_unknown, sniff_format
 from metarr.assets.ssrf import AllowList, Resolver, Target, resolve_target, system_resolver
-from metarr.fsutil import make_temp
+from metarr.library.fsutil import make_temp
 from metarr.sources.http import parse_retry_after
 
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})

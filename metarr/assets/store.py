@@ -18,7 +18,7 @@ from pathlib import Path
 
 from metarr.assets.errors import ImageRejected
 from metarr.assets.images import DEFAULT_MAX_BYTES, DEFAULT_MAX_PIXELS, EXTENSIONS, ImageInfo, analyze
-from metarr.fsutil import (
+from metarr.library.fsutil import (
     CHUNK,
     TMP_PREFIX,
     fsync_dir,

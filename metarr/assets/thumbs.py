@@ -15,7 +15,7 @@ from PIL import Image
 from metarr.assets.errors import ImageRejected
 from metarr.assets.images import DEFAULT_MAX_PIXELS, FORMATS, check_pillow_safety
 from metarr.assets.store import KINDS, STORED_NAME_RE
-from metarr.fsutil import atomic_write
+from metarr.library.fsutil import atomic_write
 
 MIN_SIZE, MAX_SIZE = 16, 2048
 # alpha (clearlogos are mostly white text) is flattened onto a dark neutral, so it stays visible

@@ -11,11 +11,11 @@ from typing import Any
 from metarr.assets.ssrf import AllowList
 from metarr.db.database import write_tx
 from metarr.db.integrations import PathMapping, Player, PlayerGroup
-from metarr.pathmap import Mapping, map_path, scopes_for_player
+from metarr.library.pathmap import Mapping, map_path, scopes_for_player
 from metarr.players.resolve import conn_of
 from metarr.players.run import check_connection
-from metarr.records import Invalid, page
-from metarr.timefmt import iso
+from metarr.service.records import Invalid, page
+from metarr.service.timefmt import iso
 
 
 def player_json(p: Player) -> dict:

@@ -7,8 +7,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from metarr import outbound
 from metarr.assets.ssrf import AllowList
+from metarr.outbound import http as outbound
 
 TIMEOUT = 5.0  # seconds (Kodi's JSON-RPC clients use 5 s; a player is on the LAN)
 

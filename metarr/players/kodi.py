@@ -7,7 +7,7 @@ import itertools
 import time
 from typing import Any
 
-from metarr.fsutil import touch_later
+from metarr.library.fsutil import touch_later
 from metarr.players import http
 from metarr.players.http import PlayerProtocolError
 from metarr.players.kodi_check import (

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import Any
 
-from metarr.pathmap import Mapping, map_for_player
+from metarr.library.pathmap import Mapping, map_for_player
 from metarr.players.model import Change, PlayerCalls, PlayerInfo, SyncCall
 
 # More distinct folders than this in one library root → one call on the root (Kodi Scan, Plex

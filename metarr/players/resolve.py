@@ -7,7 +7,7 @@ from metarr.db.database import write_tx
 from metarr.db.integrations import PathMapping, Player, PlayerGroup
 from metarr.db.media import Album, Artist, Episode, LibraryFile, MediaFile, Movie, Season, Series
 from metarr.db.models import Library
-from metarr.pathmap import Mapping
+from metarr.library.pathmap import Mapping
 from metarr.players.kodi_check import image_hash
 from metarr.players.model import Change, PlayerConn, PlayerInfo
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from metarr.values import CastEntry as Person
-from metarr.values import RatingEntry as Rating
+from metarr.service.values import CastEntry as Person
+from metarr.service.values import RatingEntry as Rating
 
 __all__ = ["Art", "EpisodeInfo", "Metadata", "Person", "Rating", "SearchHit", "to_int", "year_of"]
 

@@ -69,8 +69,8 @@ async def test_a_stored_key_does_not_override_the_environment(aiohttp_client, em
     api = await aiohttp_client(create_app(services), headers={"X-Api-Key": API_KEY})
     got = await data(await api.put("/api/v1/providers/tmdb/key", json={"key": "something-else"}))
     assert got["key_source"] == "environment" and got["environment_wins"] is True
-    from metarr import provider_keys
     from metarr.db.database import connection
+    from metarr.sources import keys as provider_keys
     with connection(services.db):
         assert provider_keys.effective(services.config.provider_keys, services.db)["tmdb"] == TMDB_KEY
     services.db.close()

@@ -6,8 +6,15 @@ from pathlib import Path
 
 import pytest
 
-from metarr import fsutil
-from metarr.fsutil import PathEscape, atomic_copy, atomic_write, confine, sha256_file, sweep_temp_files
+from metarr.library import fsutil
+from metarr.library.fsutil import (
+    PathEscape,
+    atomic_copy,
+    atomic_write,
+    confine,
+    sha256_file,
+    sweep_temp_files,
+)
 
 
 def test_atomic_write_bytes_stream_iterable(tmp_path: Path):

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from metarr import recycle_files as rb
-from metarr.fsutil import PathEscape, sha256_file
-from metarr.recycle_files import RecycleError, RestoreConflict, list_recycled, purge, recycle, restore
+from metarr.library import recycle_files as rb
+from metarr.library.fsutil import PathEscape, sha256_file
+from metarr.library.recycle_files import RecycleError, RestoreConflict, list_recycled, purge, recycle, restore
 from web.demo.media import make_image
 
 NOW = datetime(2024, 5, 17, 13, 45, 0, tzinfo=UTC)

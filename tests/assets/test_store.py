@@ -9,7 +9,7 @@ import pytest
 
 from metarr.assets.errors import ImageRejected
 from metarr.assets.store import AssetStore, StoredState, shard_relpath, verify_stored
-from metarr.fsutil import make_temp
+from metarr.library.fsutil import make_temp
 from tests.assets.conftest import jpeg_bytes, leftovers, png_bomb
 from web.demo.media import make_image
 

@@ -2,9 +2,9 @@
 errors that say what is valid, duplicate libraries refused, progress in words."""
 import json
 
-from metarr.clitext import phase_words, stats_table
 from metarr.config import load_config
 from metarr.jobs.model import Stats
+from metarr.service.clitext import phase_words, stats_table
 from web.cli import serve_banner
 
 from .test_summary import metarr
@@ -100,7 +100,7 @@ async def test_the_login_page_names_the_data_directory(api, services):
 
 
 def test_the_demo_progress_line_counts_phases_in_words_without_periodic_jobs():
-    from metarr.clitext import chain_progress
+    from metarr.service.clitext import chain_progress
     line = chain_progress({"scan.library": {"succeeded": 3}, "scan.all": {"scheduled": 1},
                            "enrich.movie": {"succeeded": 5, "due": 2}, "publish.movie": {"running": 1},
                            "sync.player": {"dead": 1}})

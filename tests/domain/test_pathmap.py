@@ -1,4 +1,4 @@
-from metarr.pathmap import Mapping, map_for_player, map_path
+from metarr.library.pathmap import Mapping, map_for_player, map_path
 
 M = [Mapping("radarr", "/downloads/movies", "/srv/media/movies"),
      Mapping("radarr", "/downloads/movies/4k", "/srv/media/movies-4k"),

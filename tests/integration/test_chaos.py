@@ -21,7 +21,6 @@ from urllib.parse import urlsplit
 import peewee
 import pytest
 
-from metarr import schedules, settings
 from metarr.db.database import connection, db_proxy, open_database
 from metarr.db.integrations import Player
 from metarr.db.media import Episode, Movie, Series
@@ -29,7 +28,8 @@ from metarr.db.migrate import migrate
 from metarr.db.models import Schedule
 from metarr.jobs import store
 from metarr.jobs.model import JobSpec
-from metarr.libraries import LibraryInput, create
+from metarr.library.libraries import LibraryInput, create
+from metarr.service import schedules, settings
 from tests.conftest import API_KEY, PG_URL, free_port
 from web.demo.emulation import EmulatorThread, data
 from web.demo.emulation.players import KodiEmulator, PlayerEmulators

@@ -20,7 +20,7 @@ from metarr.config import load_config
 from metarr.db.database import connection
 from metarr.jobs import store
 from metarr.jobs.model import JobSpec
-from metarr.libraries import LibraryInput, create
+from metarr.library.libraries import LibraryInput, create
 from metarr.sources.http import Request, ServerError
 from tests.conftest import PG_URL
 from web.demo.emulation import EmulatorThread, Faults
@@ -119,8 +119,8 @@ class Run:
 def snapshot(urls: dict[str, str]) -> dict:
     """What the user sees of every item (the API's detail document, and the artwork offered with its
     scores), keyed by path, without row ids, timestamps or the emulators' random ports."""
-    from metarr import browse
     from metarr.db.media import AssetCandidate, Episode, Movie, Season, Series
+    from metarr.library import browse
     rows = [("movie", r.key, r) for r in Movie.select()] + [("series", r.key, r) for r in Series.select()]
     for s in Series.select():
         rows += [("season", f"{s.key}#S{x.number}", x) for x in Season.select().where(Season.series_id == s.id)]

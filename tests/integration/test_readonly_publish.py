@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from metarr.fsutil import TMP_PREFIX
+from metarr.library.fsutil import TMP_PREFIX
 from metarr.nfo.read import parse_nfo
 from web.demo.media import make_clip, make_image
 
@@ -90,7 +90,8 @@ class Seam:
     fails with ENOSPC after part of the file is on disk, as a full disk does."""
 
     def __init__(self, monkeypatch) -> None:
-        from metarr import fsutil, publish
+        from metarr.library import fsutil
+        from metarr.publishing import publish
         self.budget: int | None = None
         self.error = os.strerror(errno.ENOSPC)
 

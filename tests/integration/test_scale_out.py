@@ -37,7 +37,7 @@ def test_two_workers_never_run_the_same_job(services, env, tmp_path):
         for k in range(2):
             # own data dir (logs, api key) per process; one database. Started one after the other:
             # two processes starting at the same instant on a fresh database race in
-            # metarr.schedules.seed (SELECT then INSERT; the loser dies on schedules_name).
+            # metarr.service.schedules.seed (SELECT then INSERT; the loser dies on schedules_name).
             workers.append(Worker(dict(env, METARR_DATA_DIR=str(tmp_path / f"data-{k}")), tmp_path / f"worker-{k}.log"))
             workers[-1].wait_ready()
         ids = [jid for jid, _ in store.enqueue(db, [JobSpec(TYPE, subject=f"r{i}",
@@ -125,8 +125,8 @@ def test_three_workers_and_a_serve_share_the_work_and_one_limit_and_take_over_a_
     import socket
     import time
 
-    from metarr.libraries import LibraryInput, create
-    from metarr.scanner import scan
+    from metarr.library.libraries import LibraryInput, create
+    from metarr.scanning.scanner import scan
     from web.demo.emulation import EmulatorProcess, data
     from web.demo.emulation.servers import max_in_window
 

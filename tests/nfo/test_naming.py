@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from metarr import naming
+from metarr.library import naming
 
 VIDEO = "The Matrix (1999).mkv"
 

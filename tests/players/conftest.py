@@ -5,12 +5,12 @@ import time
 
 import pytest
 
-from metarr import settings
 from metarr.db.database import connection
 from metarr.db.integrations import PathMapping, Player, PlayerGroup
 from metarr.db.media import Movie, Series
 from metarr.db.models import Library
 from metarr.jobs import store
+from metarr.service import settings
 from tests.conftest import wait_for
 from web.demo.emulation.players import PlayerEmulators
 

@@ -1,7 +1,7 @@
 """The pure decisions: who is told, with which paths, in how many calls."""
 from __future__ import annotations
 
-from metarr.pathmap import Mapping
+from metarr.library.pathmap import Mapping
 from metarr.players.model import Change, PlayerInfo, SyncCall
 from metarr.players.plan import (
     MANY_FOLDERS,

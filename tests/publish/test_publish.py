@@ -5,11 +5,12 @@ from pathlib import Path
 
 import pytest
 
-from metarr import publish, publish_desired
 from metarr.db.media import LibraryFile, RecycleEntry
 from metarr.jobs import store
 from metarr.jobs.model import JobSpec
 from metarr.nfo.read import parse_nfo
+from metarr.publishing import desired as publish_desired
+from metarr.publishing import publish
 from tests.conftest import wait_for
 
 

@@ -2,9 +2,9 @@
 policy, a corrupt cache file is detected (and restored from an intact library copy)."""
 from pathlib import Path
 
-from metarr import settings
 from metarr.db.media import Movie, RecycleEntry
 from metarr.jobs.model import JobSpec
+from metarr.service import settings
 from tests.conftest import wait_for
 from tests.publish.test_publish import run_publish
 

@@ -1,5 +1,5 @@
-"""The verification's remedy per finding and policy (metarr/verify.py remedy, pure)."""
-from metarr.verify import remedy
+"""The verification's remedy per finding and policy (metarr/publishing/verify.py remedy, pure)."""
+from metarr.publishing.verify import remedy
 
 
 def test_remedies_by_policy():

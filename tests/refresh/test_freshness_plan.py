@@ -1,6 +1,6 @@
 """The pure freshness decisions: feed windows and the even sweep's slices."""
-from metarr import freshness
-from metarr.freshness import DAY
+from metarr.enrichment import freshness
+from metarr.enrichment.freshness import DAY
 
 
 def test_window_from_cursor_and_fallback_beyond_the_feed():

@@ -3,11 +3,11 @@ and a second run the same day queues nothing."""
 import time
 from types import SimpleNamespace
 
-from metarr import settings
 from metarr.db.database import write_tx
 from metarr.db.feeds import FeedCursor
 from metarr.db.media import Movie
 from metarr.db.models import Job, Library
+from metarr.service import settings
 
 
 def test_sweep_slices_the_library_evenly(services):

@@ -15,10 +15,10 @@ import pytest
 from metarr.db.media import MediaFile
 from metarr.db.models import Library
 from metarr.nfo import entity_map as nfo_map
-from metarr.scanner import scan
 from metarr.scanning.probe import parse_streams, run_ffprobe
 from metarr.scanning.probe_av import CannotOpen, dovi_signalled, probe_file, read_pyav
 from metarr.scanning.probe_pool import ProbePool, ProbeUnavailable
+from metarr.scanning.scanner import scan
 from tests.scanning.probe_corpus import CASES, missing_encoder, render
 from web.demo.media import make_clip
 

@@ -83,7 +83,7 @@ def test_a_folder_scan_beside_a_whole_scan_keeps_the_whole_scan_from_remembering
     """A folder scan (watcher, webhook) may record a change while a whole-library scan is between
     reading the rows and writing its own changes: the rows then no longer hold the whole scan's walk,
     so it must not be remembered as if they did."""
-    from metarr import scanner
+    from metarr.scanning import scanner
     lib, root = make_lib(tmp_path, "movie")
     make_clip(root / "Metropolis (1927)" / "Metropolis (1927).mkv")
     make_clip(root / "Nosferatu (1922)" / "Nosferatu (1922).mkv")

@@ -4,10 +4,10 @@ import time
 
 import pytest
 
-from metarr import browse
 from metarr.db.media import ArtworkSlot, CacheFile, Episode, MediaFile, Movie, Series
 from metarr.db.models import Library
-from metarr.scanner import ScanContext, scan
+from metarr.library import browse
+from metarr.scanning.scanner import ScanContext, scan
 from web.demo.media import make_clip, make_image, make_track
 
 XXE = b'<?xml version="1.0"?><!DOCTYPE m [<!ENTITY x SYSTEM "file:///etc/passwd">]><movie><title>&x;</title></movie>'
@@ -285,7 +285,7 @@ class Killed(BaseException):
 
 
 def test_a_scan_killed_half_way_creates_every_item_on_its_next_run(services, tmp_path, monkeypatch):
-    from metarr import scanner
+    from metarr.scanning import scanner
     lib, root = make_lib(tmp_path, "movie")
     for i in range(6):
         make_clip(root / f"Film {i} (200{i})" / f"Film {i} (200{i}).mkv")

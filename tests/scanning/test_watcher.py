@@ -3,8 +3,8 @@ seconds; a deleted one is soft-deleted; published files do not set the chain off
 import asyncio
 import shutil
 
-from metarr import settings
-from metarr.watchplan import due, own_writes_only, unit_for_event
+from metarr.library.watchplan import due, own_writes_only, unit_for_event
+from metarr.service import settings
 from web.demo.media import make_clip
 
 
@@ -68,8 +68,8 @@ async def test_own_publish_writes_start_no_scan_but_a_user_edit_does(api, servic
     import os
 
     from metarr.db.media import LibraryFile
-    from metarr.fsutil import atomic_write
     from metarr.jobs import store
+    from metarr.library.fsutil import atomic_write
 
     settings.put_many(services.db, {"scan.watch_settle_seconds": 0.3})
     root = tmp_path / "Watched"

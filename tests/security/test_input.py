@@ -4,9 +4,9 @@ import math
 
 import aiohttp
 
-from metarr import settings
 from metarr.db.database import connection
 from metarr.db.models import Setting
+from metarr.service import settings
 
 
 async def test_deeply_nested_json_is_a_400_with_a_message(api):

@@ -1,7 +1,7 @@
 """Login (no key needed) is throttled per client address and never blocks the event loop."""
 import asyncio
 
-from metarr.throttle import LoginThrottle
+from metarr.service.throttle import LoginThrottle
 
 
 def test_throttle_locks_an_address_out_doubling_and_forgets_it():
@@ -33,7 +33,7 @@ async def test_guessing_gets_429_with_retry_after_and_the_owner_can_still_log_in
 async def test_password_hashing_runs_off_the_loop_a_few_at_a_time(api, services, aiohttp_client, monkeypatch):
     import threading
 
-    from metarr import settings
+    from metarr.service import settings
     from web.app import create_app
     await api.put("/api/v1/settings", json={"ui.password": "correct horse battery"})
     client = await aiohttp_client(create_app(services, start_actors=False))

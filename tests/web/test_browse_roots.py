@@ -1,6 +1,6 @@
 """The UI's folder browser does not start at / by default: library parents, the usual media mount
 points that exist, the home folder; configured roots when set."""
-from metarr.paths import browse_roots
+from metarr.library.paths import browse_roots
 
 
 def test_default_roots_are_media_places_not_the_whole_file_system():

@@ -1,8 +1,8 @@
 """Recycle bin through the API (byte-identical restore, conflicts) and cached image serving."""
 import hashlib
 
-from metarr import recyclebin
 from metarr.assets import cache
+from metarr.library import recyclebin
 from web.demo.media import make_image
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from metarr import activity
+from metarr.service import activity
 
 from ..envelope import ok
 from ..keys import bridge_key

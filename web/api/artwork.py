@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from metarr import artwork_selection, browse, identify, settings
 from metarr import metadata as md
 from metarr.assets import cache
 from metarr.db.media import ENTITY_MODELS
+from metarr.enrichment import artwork_selection, identify
 from metarr.jobs import chain
 from metarr.jobs.model import PRIORITY
+from metarr.library import browse
+from metarr.service import settings
 from metarr.sources import musicbrainz, tmdb, tvdb
 from metarr.sources.http import ProviderError
 
@@ -160,7 +162,7 @@ async def identify_search(request: web.Request) -> web.Response:
                 hits = tvdb.search(call, q)
         else:
             hits = musicbrainz.search_artist(call, q)
-        from metarr.scoring import match_score
+        from metarr.enrichment.scoring import match_score
         return [{"provider": h.provider, "id": h.id, "title": h.title, "year": h.year, "plot": h.overview,
                  "poster": h.poster, "score": match_score(q, year, h)[0]} for h in hits]
     try:

@@ -7,7 +7,7 @@ from aiohttp import web
 
 from metarr.jobs import store
 from metarr.jobs.model import STATUSES
-from metarr.timefmt import iso
+from metarr.service.timefmt import iso
 
 from ..envelope import ApiError, not_found, ok
 from ..keys import bridge_key, services_key

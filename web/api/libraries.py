@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from metarr import libraries
 from metarr.db.models import Library
 from metarr.jobs import chain
+from metarr.library import libraries
 
 from ..envelope import ApiError, bad_request, not_found, ok
 from ..keys import bridge_key, services_key
@@ -111,5 +111,5 @@ async def last_verification(request: web.Request) -> web.Response:
     row = await request.app[bridge_key].run(q)
     if row is None:
         raise not_found(f"a verification of library {lid}")
-    from metarr.timefmt import iso
+    from metarr.service.timefmt import iso
     return ok({"job_id": row["id"], "finished_at": iso(row["finished_at"]), **(row["result"] or {})})

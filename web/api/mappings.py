@@ -1,11 +1,11 @@
 """Path mappings: *arr → Metarr (`radarr`, `sonarr`, `lidarr`) and Metarr → player
 (`player:<id>`, `group:<id>`). Prefix mappings; the longest prefix wins. The rules live in
-metarr/path_mappings.py."""
+metarr/library/path_mappings.py."""
 from __future__ import annotations
 
 from aiohttp import web
 
-from metarr import path_mappings
+from metarr.library import path_mappings
 
 from ..envelope import ok
 from ..validate import field, json_body, path_id

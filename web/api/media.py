@@ -5,11 +5,11 @@ import re
 
 from aiohttp import web
 
-from metarr import browse
 from metarr import metadata as md
 from metarr.jobs import chain
 from metarr.jobs.model import PRIORITY
-from metarr.publish import republish_after_edit
+from metarr.library import browse
+from metarr.publishing.publish import republish_after_edit
 
 from ..envelope import ApiError, bad_request, not_found, ok
 from ..keys import bridge_key, services_key
@@ -157,7 +157,7 @@ async def _trigger(request: web.Request, kind: str) -> web.Response:
     if await request.app[bridge_key].run(lambda: model.get_or_none(model.id == eid)) is None:
         raise not_found(f"{kind} {eid}")
     if action == "publish" and request.query.get("dry_run") in ("1", "true"):
-        from metarr.publish_desired import PublishError
+        from metarr.publishing.desired import PublishError
         publisher = s.actor("publisher")
         try:
             return ok(await request.app[bridge_key].ask(lambda: publisher.plan(kind, eid), timeout=120))

@@ -1,10 +1,10 @@
-"""Notification channels: CRUD with event filters, and a test message (rules in metarr/channels.py)."""
+"""Notification channels: CRUD with event filters, and a test message (rules in metarr/outbound/channels.py)."""
 from __future__ import annotations
 
 from aiohttp import web
 
-from metarr import channels, notify
 from metarr.assets.ssrf import AllowList
+from metarr.outbound import channels, notify
 
 from ..envelope import ok
 from ..keys import bridge_key, services_key

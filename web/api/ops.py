@@ -6,7 +6,7 @@ from typing import Any
 
 from aiohttp import web
 
-from metarr.records import Invalid
+from metarr.service.records import Invalid
 
 from ..envelope import bad_request, not_found, ok
 from ..keys import bridge_key, services_key

@@ -6,9 +6,10 @@ import asyncio
 
 from aiohttp import web
 
-from metarr import provider_keys, settings
 from metarr.jobs import chain
 from metarr.jobs.model import PRIORITY
+from metarr.service import settings
+from metarr.sources import keys as provider_keys
 from metarr.sources import registry
 from metarr.sources.http import ProviderError
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from metarr import recyclebin
+from metarr.library import recyclebin
 
 from ..envelope import ApiError, bad_request, not_found, ok
 from ..keys import bridge_key, services_key
@@ -46,7 +46,7 @@ async def restore(request: web.Request) -> web.Response:
 @routes.post("/api/v1/recycle-bin/purge")
 async def purge(request: web.Request) -> web.Response:
     """Remove entries older than `older_than_days` (default: the retention setting)."""
-    from metarr import settings
+    from metarr.service import settings
     s = request.app[services_key]
     default = await request.app[bridge_key].run(settings.get, s.db, "recycle.retention_days")
     days = int_param(request, "older_than_days", int(default), 0, 36500)

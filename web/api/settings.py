@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from metarr import settings
+from metarr.service import settings
 
 from ..envelope import bad_request, ok
 from ..keys import bridge_key, services_key

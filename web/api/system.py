@@ -27,7 +27,7 @@ async def status(request: web.Request) -> web.Response:
     def collect():
         db_ok = ping(s.db)
         stats = store.stats(s.db, time.time()) if db_ok else None
-        from metarr import refresh
+        from metarr.enrichment import refresh
         return db_ok, stats, (refresh.status() if db_ok else {})
 
     db_ok, stats, freshness = await bridge.run(collect)

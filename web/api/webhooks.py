@@ -7,14 +7,15 @@ import time
 
 from aiohttp import web
 
-from metarr import activity, jsonsafe, paths, webhooks
 from metarr.db.database import write_tx
 from metarr.db.integrations import PathMapping, WebhookEvent
 from metarr.db.models import Library
 from metarr.jobs import chain
 from metarr.jobs.model import PRIORITY, JobSpec
-from metarr.pathmap import Mapping, map_path
-from metarr.timefmt import iso
+from metarr.library import paths, webhooks
+from metarr.library.pathmap import Mapping, map_path
+from metarr.service import activity, jsonsafe
+from metarr.service.timefmt import iso
 
 from ..envelope import ApiError, bad_request, ok
 from ..keys import bridge_key, services_key

@@ -11,22 +11,24 @@ import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 
-from metarr import activity, browse, humanize, job_view, recyclebin, settings
 from metarr import metadata as md
 from metarr.assets.errors import describe_candidate_reason
-from metarr.browse import candidate_reason
 from metarr.db.database import ping
 from metarr.db.integrations import PathMapping, Player
 from metarr.db.media import Artist as ArtistRow
 from metarr.db.media import AssetCandidate, Movie, Series
 from metarr.db.models import Library, Schedule
+from metarr.enrichment.scoring import explain_score
 from metarr.jobs import store
-from metarr.libraries import to_dict as library_json
-from metarr.paths import browse_roots
+from metarr.jobs import view as job_view
+from metarr.library import browse, recyclebin
+from metarr.library.browse import candidate_reason
+from metarr.library.libraries import to_dict as library_json
+from metarr.library.paths import browse_roots
 from metarr.players import kinds as player_kinds
-from metarr.publish_desired import describe_reason
-from metarr.scoring import explain_score
-from metarr.timefmt import iso
+from metarr.publishing.desired import describe_reason
+from metarr.service import activity, humanize, settings
+from metarr.service.timefmt import iso
 
 from .. import auth
 from ..keys import (
@@ -155,7 +157,8 @@ async def dashboard(request: web.Request) -> web.Response:
         counts = {"movies": Movie.select().where(Movie.deleted_at.is_null(True)).count(),
                   "series": Series.select().where(Series.deleted_at.is_null(True)).count(),
                   "artists": ArtistRow.select().where(ArtistRow.deleted_at.is_null(True)).count()}
-        from metarr import attention, refresh
+        from metarr import attention
+        from metarr.enrichment import refresh
         return (st, acts, counts, ping(s.db), refresh.status(),
                 attention.needs_attention(s.db, set(s.config.provider_keys)))
     st, acts, counts, db_ok, freshness, needs = await run(request, q)
@@ -337,7 +340,8 @@ async def settings_page(request: web.Request) -> web.Response:
             providers = (await request.app[bridge_key].ask(lambda: s.actor("gateway").status(), timeout=5))["providers"]
         except Exception:
             providers = {}
-    from metarr import provider_keys, settings_info
+    from metarr.service import settings_info
+    from metarr.sources import keys as provider_keys
     keys = await run(request, provider_keys.states, s.config.provider_keys, s.db)
     return render("settings.html", request, "/settings", title="Settings", settings=values, schedules=scheds,
                   fields=settings_info.fields(values), keys=keys,

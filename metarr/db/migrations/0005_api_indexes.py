@@ -6,7 +6,7 @@ One partial index per sort of the lists (title, year, date added) over the live 
 both the page query and its `COUNT(*)` are answered from the index alone: a `LIKE '%…%'` filter
 then reads the narrow index instead of every wide row, and the page walks the index in sort order
 and stops after `offset + limit` matches. The title sort is on `COALESCE(sort_title, title)`,
-exactly the expression `metarr.browse` orders by.
+exactly the expression `metarr.library.browse` orders by.
 
 The full index on `deleted_at` of these tables (a column that is NULL on nearly every row) is replaced
 by a partial one over the deleted rows, which is all it was good for: without planner statistics

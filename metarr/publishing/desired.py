@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 
-from metarr import naming
 from metarr.db.media import (
     Album,
     Artist,
@@ -20,6 +19,7 @@ from metarr.db.media import (
     Season,
     Series,
 )
+from metarr.library import naming
 from metarr.nfo import entity_map as nm
 from metarr.nfo.write import render_nfo
 

@@ -14,13 +14,13 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from metarr import naming
 from metarr.db.database import write_tx
 from metarr.db.media import Album, Episode, LibraryFile, MediaFile, RecycleEntry, Season
 from metarr.db.models import Library
-from metarr.fsutil import atomic_copy, atomic_write, confine, sha256_file, sweep_own_temp_files
-from metarr.publish_desired import ROOT_ENTITIES, Desired, Gone, PublishError, desired_for
-from metarr.recyclebin import recycle_path
+from metarr.library import naming
+from metarr.library.fsutil import atomic_copy, atomic_write, confine, sha256_file, sweep_own_temp_files
+from metarr.library.recyclebin import recycle_path
+from metarr.publishing.desired import ROOT_ENTITIES, Desired, Gone, PublishError, desired_for
 
 
 @dataclass(frozen=True)
@@ -135,7 +135,7 @@ def make_plan(data_dir: Path, entity_type: str, entity_id: int, with_actors: boo
 def republish_after_edit(kind: str, eid: int) -> tuple[str, int, int] | None:
     """(root type, root id, library id) to publish after a user's edit of this entity, when its
     library publishes by itself; None otherwise."""
-    from metarr.verify import root_of
+    from metarr.publishing.verify import root_of
     root = root_of(kind, eid)
     if root is None:
         return None

@@ -7,8 +7,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from metarr import outbound
 from metarr.assets.ssrf import AllowList
+from metarr.outbound import http as outbound
 
 # what users can subscribe to; `*` patterns allowed (e.g. "job.*")
 EVENTS = ("scan.completed", "enrich.completed", "publish.completed", "sync.completed", "job.dead", "job.failed",

@@ -9,9 +9,9 @@ import time
 from typing import Any
 
 from metarr import metadata as md
-from metarr import scoring
 from metarr.db.database import write_tx
 from metarr.db.media import Album, ArtworkSlot, AssetCandidate, CastMember, Episode, FieldState, Season
+from metarr.enrichment import scoring
 from metarr.sources.models import Art
 
 log = logging.getLogger(__name__)
@@ -209,7 +209,7 @@ def _fill_slot(db, et: str, eid: int, c: AssetCandidate, cf) -> None:
 # ------------------------------------------------------------------ the user's choices
 
 def list_for(kind: str, eid: int, slot: str | None = None) -> list[dict]:
-    from metarr.browse import candidate_json
+    from metarr.library.browse import candidate_json
     query = AssetCandidate.select().where((AssetCandidate.entity_type == kind) & (AssetCandidate.entity_id == eid))
     if slot:
         query = query.where(AssetCandidate.slot == slot)

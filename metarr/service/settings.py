@@ -32,7 +32,7 @@ DEFAULTS: dict[str, Any] = {
     "api.rate_limit_per_minute": 1200,
     "ui.password": None,
     # the folders the UI's folder browser may show; empty: library parents and the usual media
-    # mount points (metarr/paths.py browse_roots), never the whole file system
+    # mount points (metarr/library/paths.py browse_roots), never the whole file system
     "ui.browse_roots": [],
     "providers.disabled": [],
 }

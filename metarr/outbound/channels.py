@@ -1,13 +1,13 @@
 """Notification channels as the user configures them: a name, a URL (a JSON webhook, or any apprise
 URL), event filters (`*` patterns). Creating and removing one is published on the bus. Sending is
-metarr/notify.py. Blocking; worker threads only."""
+metarr/outbound/notify.py. Blocking; worker threads only."""
 from __future__ import annotations
 
 import time
 
 from metarr.db.database import write_tx
 from metarr.db.integrations import NotificationChannel
-from metarr.records import Invalid
+from metarr.service.records import Invalid
 
 
 def channel_json(c: NotificationChannel) -> dict:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from metarr import humanize
+from metarr.service import humanize
 
 LINKS = {"movie": "/movies/{}", "series": "/series/{}", "artist": "/artists/{}", "library": "/libraries",
          "player": "/players", "group": "/players"}

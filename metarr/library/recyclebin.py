@@ -7,11 +7,11 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from metarr import recycle_files as bin_files
 from metarr.db.database import write_tx
 from metarr.db.media import RecycleEntry
 from metarr.db.models import Library
-from metarr.timefmt import iso
+from metarr.library import recycle_files as bin_files
+from metarr.service.timefmt import iso
 
 
 def _now_dt(now: float | None = None) -> datetime:

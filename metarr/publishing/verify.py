@@ -19,7 +19,7 @@ from metarr.assets.store import StoredState, verify_stored
 from metarr.db.database import write_tx
 from metarr.db.media import ENTITY_MODELS, ArtworkSlot, CacheFile, LibraryFile
 from metarr.db.models import Library
-from metarr.fsutil import sha256_file
+from metarr.library.fsutil import sha256_file
 
 POLICIES = ("republish", "adopt", "report")
 
@@ -145,7 +145,7 @@ def repair(db, data_dir: Path, root: Path, finding: Finding, policy: str) -> tup
     """Carry out the remedy of one finding: (what was done, in words; the item to republish)."""
     from metarr.assets import cache
     from metarr.db.media import CacheFile
-    from metarr.fsutil import sha256_file
+    from metarr.library.fsutil import sha256_file
     what = remedy(finding.problem, policy)
     if what == "restore_cache":
         cf = CacheFile.get_or_none(CacheFile.sha256 == finding.detail) if finding.detail else None

@@ -7,10 +7,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from metarr import paths
 from metarr.db.database import write_tx
 from metarr.db.models import Library
-from metarr.records import page
+from metarr.library import paths
+from metarr.service.records import page
 
 KINDS = ("movie", "tv", "music")
 
@@ -71,7 +71,7 @@ def create(db, inp: LibraryInput, bus=None) -> Library:
         raise LibraryError(f"kind must be one of {', '.join(KINDS)}")
     if not inp.name.strip():
         raise LibraryError("name must not be empty")
-    from metarr import settings
+    from metarr.service import settings
     root = normalise_root(inp.path, settings.get(db, "ui.browse_roots") or ("/",))
     now = time.time()
     with write_tx(db):
@@ -125,7 +125,7 @@ def get(lib_id: int) -> dict | None:
 
 
 def to_dict(lib: Library) -> dict:
-    from metarr.timefmt import iso
+    from metarr.service.timefmt import iso
     return {"id": lib.id, "name": lib.name, "kind": lib.kind, "path": lib.path, "enabled": lib.enabled,
             "watch": lib.watch, "auto_enrich": lib.auto_enrich, "auto_publish": lib.auto_publish,
             "auto_sync": lib.auto_sync, "language": lib.language, "ignore_patterns": lib.ignore_patterns or [],

@@ -1,18 +1,18 @@
 """Path mappings as the user configures them: *arr → Metarr (`radarr`, `sonarr`, `lidarr`) and
 Metarr → player (`player:<id>`, `group:<id>`). Metarr's side of a mapping is a local path and is
 stored normalised ('..' resolved), so what it maps to is what it says; a webhook path it maps
-outside every library is refused where it is used. The mapping itself is metarr/pathmap.py.
+outside every library is refused where it is used. The mapping itself is metarr/library/pathmap.py.
 Blocking; worker threads only."""
 from __future__ import annotations
 
 import re
 import time
 
-from metarr import paths
 from metarr.db.database import write_tx
 from metarr.db.integrations import PathMapping
-from metarr.records import Invalid, page
-from metarr.timefmt import iso
+from metarr.library import paths
+from metarr.service.records import Invalid, page
+from metarr.service.timefmt import iso
 
 SCOPE_RE = re.compile(r"^(radarr|sonarr|lidarr|player:\d+|group:\d+)$")
 

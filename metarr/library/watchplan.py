@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from metarr.naming import OWN_FOLDERS
+from metarr.library.naming import OWN_FOLDERS
 
 
 def unit_for_event(root: str, path: str, is_dir: bool) -> str | None:

@@ -6,7 +6,7 @@ from typing import Any
 
 from metarr.db.database import write_tx
 from metarr.db.models import ActivityLog
-from metarr.timefmt import iso
+from metarr.service.timefmt import iso
 
 
 def record(db, kind: str, message: str, level: str = "info", entity_type: str | None = None,

@@ -8,7 +8,7 @@ import time
 
 from metarr.db.database import write_tx
 from metarr.db.models import Setting
-from metarr.records import Invalid
+from metarr.service.records import Invalid
 from metarr.sources import registry
 
 ROW = "secret.provider_keys"   # a settings row GET /settings never shows (settings.get_all skips secret.*)

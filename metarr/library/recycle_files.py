@@ -22,7 +22,15 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from metarr.fsutil import TMP_PREFIX, atomic_write, confine, fsync_dir, fsync_file, is_within, sha256_file
+from metarr.library.fsutil import (
+    TMP_PREFIX,
+    atomic_write,
+    confine,
+    fsync_dir,
+    fsync_file,
+    is_within,
+    sha256_file,
+)
 
 DAY_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 SIDECAR_SUFFIX = ".json"

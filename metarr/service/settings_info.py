@@ -1,11 +1,11 @@
 """What each setting means, for the people who change it: a label, one line of help, a unit, and
 the choices when there are few. The settings page renders from this; the values and their checks
-are metarr/settings.py."""
+are metarr/service/settings.py."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from metarr.settings import DEFAULTS, RANGES
+from metarr.service.settings import DEFAULTS, RANGES
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from metarr.db.media import (
     Season,
     Series,
 )
-from metarr.timefmt import iso
+from metarr.service.timefmt import iso
 
 SORTS = {
     "movie": {"title": (Movie.sort_title, Movie.title), "year": (Movie.year,), "added": (Movie.date_added,),

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from metarr import freshness
 from metarr.db.database import write_tx
 from metarr.db.feeds import FeedCursor
 from metarr.db.media import ENTITY_MODELS
+from metarr.enrichment import freshness
 from metarr.jobs import chain, store
 from metarr.jobs.model import PRIORITY, JobSpec
 from metarr.sources import fanart, tmdb, tvdb
@@ -126,7 +126,7 @@ def sweep(db, now: float, period_days: int, roots: tuple[str, ...]) -> int:
 
 def status(now: float | None = None) -> dict[str, dict]:
     """Per provider: the cursor, the last run, how many items it refreshed (for status and the UI)."""
-    from metarr.timefmt import iso
+    from metarr.service.timefmt import iso
     out = {}
     for r in FeedCursor.select().order_by(FeedCursor.provider):
         out[r.provider] = {"cursor": (iso(r.cursor) if r.provider != "sweep" and r.cursor else

@@ -10,10 +10,11 @@ import time
 from dataclasses import dataclass, field
 
 from metarr import metadata as md
-from metarr import scoring, settings
-from metarr.artwork_selection import auto_select, store_candidates
 from metarr.db.database import write_tx
 from metarr.db.media import Album, Artist, Episode, Movie, Season, Series
+from metarr.enrichment import scoring
+from metarr.enrichment.artwork_selection import auto_select, store_candidates
+from metarr.service import settings
 from metarr.sources import fanart, musicbrainz, omdb, registry, tmdb, tvdb
 from metarr.sources.http import Call, NotFound, ProviderError, Unavailable
 from metarr.sources.models import Art, Metadata
@@ -86,7 +87,7 @@ def _mark(model, eid: int, **values) -> None:
 
 def _not_identified(db, model, eid: int, reason: str, candidates=None) -> None:
     """The item stays visibly unidentified (or ambiguous), with the reason the user is shown; publish
-    writes nothing for it (metarr.publish_desired.unidentified_reason)."""
+    writes nothing for it (metarr.publishing.desired.unidentified_reason)."""
     with write_tx(db):
         _mark(model, eid, state="ambiguous" if reason == "ambiguous" else "unidentified", identify_reason=reason,
               candidates=candidates)
