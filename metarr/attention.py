@@ -1,6 +1,9 @@
 """What needs the user, in one read model: items not identified (and why), jobs that failed for
 good, verification problems, provider keys not set. The CLI's end-of-command summary and the
-dashboard's "needs attention" panel read it."""
+dashboard's "needs attention" panel read it.
+
+May import: db, service, metadata, jobs, library, sources, publishing.
+"""
 from __future__ import annotations
 
 from metarr.db.media import Artist, Movie, Series

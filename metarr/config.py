@@ -1,4 +1,7 @@
-"""Configuration from the environment (SPEC §10). Everything else lives in the settings table."""
+"""Configuration from the environment (SPEC §10). Everything else lives in the settings table.
+
+May import: service, sources.
+"""
 from __future__ import annotations
 
 import os

@@ -3,6 +3,8 @@
 Every scalar field, every list (`list:genres`), the cast and the ratings have a FieldState row
 saying who set the value and whether it is locked. A locked field never changes by automation;
 an empty value never erases; a value from a higher-priority source is not replaced by a lower one.
+
+May import: db, service.
 """
 from __future__ import annotations
 

@@ -39,3 +39,84 @@ def test_actors_never_import_the_web_layer():
     # the web layer drives the actors, never the other way round (events flow up by the bus)
     bad = [f"{p}: {n}" for p, n in _imports("actors") if n == "web" or n.startswith(("web.", "aiohttp.web"))]
     assert not bad, bad
+
+
+# ------------------------------------------------------------------ layering inside metarr/
+
+def _units():
+    """metarr's packages and top-level modules: name -> (the file with its docstring, its files)."""
+    out = {}
+    for p in sorted((ROOT / "metarr").iterdir()):
+        if p.is_dir() and (p / "__init__.py").exists():
+            out[p.name] = (p / "__init__.py", sorted(p.rglob("*.py")))
+        elif p.suffix == ".py" and p.name != "__init__.py":
+            out[p.stem] = (p, [p])
+    return out
+
+
+def _allowed(doc_file: Path) -> set[str]:
+    doc = ast.get_docstring(ast.parse(doc_file.read_text())) or ""
+    line = next((ln for ln in doc.splitlines() if ln.startswith("May import:")), None)
+    assert line, f"{doc_file.relative_to(ROOT)}: its docstring says what it may import ('May import: …')"
+    names = line.removeprefix("May import:").strip().rstrip(".")
+    return set() if names == "nothing of metarr" else {n.strip() for n in names.split(",")}
+
+
+def _runtime_imports(path: Path):
+    """The metarr units a file imports when it runs (imports only for type checkers do not count)."""
+    tree = ast.parse(path.read_text(), str(path))
+    typing_only = {id(n) for node in ast.walk(tree)
+                   if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.dump(node.test) for n in ast.walk(node)}
+    for node in ast.walk(tree):
+        if id(node) in typing_only:
+            continue
+        if isinstance(node, ast.Import):
+            mods = [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            mods = [f"metarr.{a.name}" for a in node.names] if node.module == "metarr" else [node.module]
+        else:
+            continue
+        for m in mods:
+            if m.startswith("metarr."):
+                yield node.lineno, m.split(".")[1]
+
+
+def test_each_package_imports_only_what_its_docstring_allows():
+    units = _units()
+    bad = []
+    for name, (doc_file, files) in units.items():
+        allowed = _allowed(doc_file) | {name}
+        unknown = allowed - set(units)
+        assert not unknown, f"{name}: 'May import' names no such package: {unknown}"
+        for f in files:
+            for line, used in _runtime_imports(f):
+                if used not in allowed:
+                    bad.append(f"{f.relative_to(ROOT)}:{line} imports metarr.{used} ({name} may import "
+                               f"{', '.join(sorted(allowed - {name})) or 'nothing of metarr'})")
+    assert not bad, "\n".join(bad)
+
+
+def test_the_layers_form_no_circle():
+    # the allowances themselves must be a hierarchy: no package may be allowed to import one that may
+    # import it back, directly or around a circle
+    graph = {name: _allowed(doc) for name, (doc, _) in _units().items()}
+    done, path = set(), []
+
+    def visit(n):
+        if n in path:
+            raise AssertionError("circle: " + " -> ".join(path[path.index(n):] + [n]))
+        if n in done:
+            return
+        path.append(n)
+        for m in graph[n]:
+            visit(m)
+        path.pop()
+        done.add(n)
+
+    for n in graph:
+        visit(n)
+
+
+def test_few_modules_directly_in_metarr():
+    top = [p.name for p in (ROOT / "metarr").glob("*.py")]
+    assert len(top) <= 8, top

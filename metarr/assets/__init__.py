@@ -1,5 +1,5 @@
-"""Artwork asset domain: SSRF-guarded download, image verification, content-addressed store.
+"""Artwork files: SSRF-guarded download, image verification and thumbnails, the content-addressed
+store and the cache rows that point into it.
 
-Pure files-and-bytes logic; the AssetCache actor wraps it and records DB rows from the
-returned dataclasses. Never imports pykka, aiohttp.web or the database.
+May import: db, service, jobs, library, sources.
 """

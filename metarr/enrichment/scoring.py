@@ -3,9 +3,8 @@ artwork candidate is for a slot (SPEC §5.2), with the breakdown kept for the UI
 from __future__ import annotations
 
 import difflib
-import re
-import unicodedata
 
+from metarr.scanning.names import norm_title
 from metarr.sources import registry
 from metarr.sources.models import Art, SearchHit
 
@@ -20,12 +19,6 @@ DEFAULT_LANG_PREFS = {"poster": ["user", "en", None], "fanart": [None, "user", "
                       "keyart": [None, "user", "en"], "thumb": [None, "user", "en"]}
 DEFAULT_LIMITS = {"poster": 1, "fanart": 1, "banner": 1, "clearlogo": 1, "clearart": 1, "discart": 1, "landscape": 1,
                   "keyart": 1, "characterart": 1, "thumb": 1}
-
-
-def norm_title(s: str) -> str:
-    s = unicodedata.normalize("NFKD", s).encode("ascii", "ignore").decode().lower()
-    s = re.sub(r"[^a-z0-9]+", " ", s)
-    return re.sub(r"^(the|a|an) ", "", s).strip()
 
 
 def match_score(title: str, year: int | None, hit: SearchHit) -> tuple[float, dict]:

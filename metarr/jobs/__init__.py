@@ -1,1 +1,5 @@
-"""The job ledger's domain: job specs and outcomes, retry decisions, and the DB operations."""
+"""The job ledger's domain: the chain of job types, specs and outcomes, retry decisions, the
+ledger's storage and the read models of jobs (trees, the Jobs page).
+
+May import: db, service.
+"""

@@ -1,4 +1,8 @@
-"""Kodi NFO documents: a pure model, a hardened reader and a deterministic writer."""
+"""Kodi NFO documents: a pure model, a hardened reader and a deterministic writer, and the
+mapping between NFO documents and entities.
+
+May import: db, service, metadata, library.
+"""
 from metarr.nfo.errors import NfoError
 from metarr.nfo.model import (
     NFO_KINDS,

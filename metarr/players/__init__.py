@@ -1,5 +1,6 @@
-"""Player sync (SPEC §5.5): tell Kodi, Jellyfin and Plex what Metarr changed.
+"""Player sync (SPEC §5.5): tell Kodi, Jellyfin, Emby and Plex what Metarr changed. `model` holds
+the frozen values, `plan` the pure decisions, the kind modules the HTTP clients, `run` one call,
+`resolve` reads the database.
 
-`model` holds the frozen values, `plan` the pure decisions (which player of a group, which paths,
-how to coalesce), `kodi`/`jellyfin`/`plex` the blocking HTTP clients, `run` executes one planned
-call against one player, `resolve` reads the DB (entities → folders, players, mappings)."""
+May import: db, service, jobs, library, assets, outbound.
+"""

@@ -56,7 +56,7 @@ def apply_movie(db, lib: Library, m: MovieItem, files: dict[str, MediaFile], tou
     if row is None and m.folder:
         # an upgrade or rename: a movie of this folder whose video is gone takes the new file, if it
         # is the same film (a webhook says so, or the names agree) — never a neighbour in a shared folder
-        from metarr.enrichment.scoring import norm_title
+        from metarr.scanning.names import norm_title
         for cand in movies.orphans:
             if cand.folder == m.folder and (
                     ctx.upgrade or norm_title((cand.parsed or {}).get("title") or cand.title) == norm_title(m.title.title)):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from dataclasses import dataclass
 
 # ---------------------------------------------------------------- provider ids in names
@@ -13,6 +14,13 @@ _ID_RE = re.compile(
     r"[\[{(]\s*(?P<kind>tmdb|tmdbid|imdb|imdbid|tvdb|tvdbid)\s*[-=:]\s*(?P<value>tt\d{5,10}|\d{1,10})\s*[\]})]",
     re.IGNORECASE)
 _BARE_IMDB = re.compile(r"(?<![A-Za-z0-9])(tt\d{7,10})(?![0-9])")
+
+
+def norm_title(s: str) -> str:
+    """A title reduced for comparison: ASCII, lower case, words only, no leading article."""
+    s = unicodedata.normalize("NFKD", s).encode("ascii", "ignore").decode().lower()
+    s = re.sub(r"[^a-z0-9]+", " ", s)
+    return re.sub(r"^(the|a|an) ", "", s).strip()
 
 
 def ids_in_name(name: str) -> dict[str, str]:

@@ -1,7 +1,10 @@
 """Words for the command line: pure functions from values to the text a user reads."""
 from __future__ import annotations
 
-from metarr.jobs.model import Stats
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:   # only a type: the words need no job code
+    from metarr.jobs.model import Stats
 
 # scan phases (the `phase` of scan.progress events) as a user would name them
 PHASE_WORDS = {"walk": "reading folders", "diff": "comparing with last scan", "units": "reading items",
