@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from metarr.sources import registry
-from metarr.sources.ratelimit import parse_limits
 
 # the provider URL and key variables come from the source descriptors (metarr/sources/registry.py)
 SECRET_ENV = ("METARR_API_KEY", *registry.key_vars().values())
@@ -98,7 +97,7 @@ def _load(env: dict[str, str]) -> Config:
         trusted_proxies=_csv(env.get("METARR_TRUSTED_PROXIES")),
         lease_seconds=_num(env, "METARR_LEASE_SECONDS", float, 30.0),
         job_modules=_csv(env.get("METARR_JOB_MODULES")),
-        provider_limits=parse_limits(env.get("METARR_PROVIDER_LIMITS") or ""),
+        provider_limits=registry.parse_limits(env.get("METARR_PROVIDER_LIMITS") or ""),
     )
 
 

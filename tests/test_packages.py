@@ -120,3 +120,71 @@ def test_the_layers_form_no_circle():
 def test_few_modules_directly_in_metarr():
     top = [p.name for p in (ROOT / "metarr").glob("*.py")]
     assert len(top) <= 8, top
+
+
+def test_web_handlers_leave_writes_to_the_domain():
+    # a write transaction belongs with the rule it serves (metarr/), so the CLI, the API and the
+    # actors all get the same behaviour; the web layer only reads and calls
+    bad = []
+    for path in (ROOT / "web").rglob("*.py"):
+        tree = ast.parse(path.read_text(), str(path))
+        for node in ast.walk(tree):
+            name = (node.attr if isinstance(node, ast.Attribute) else node.id if isinstance(node, ast.Name) else None)
+            if name in ("write_tx", "atomic", "insert_many", "create_table"):
+                bad.append(f"{path.relative_to(ROOT)}:{node.lineno} {name}")
+    assert not bad, bad
+
+
+def _module_graph():
+    """Every module of metarr/, web/ and actors/ -> the project modules it imports (relative ones resolved)."""
+    mods = {}
+    for top in ("metarr", "web", "actors"):
+        for p in (ROOT / top).rglob("*.py"):
+            name = ".".join(p.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__")
+            mods[name] = p
+
+    def known(n):
+        while n and n not in mods:
+            n = n.rpartition(".")[0]
+        return n
+
+    graph = {}
+    for name, p in mods.items():
+        pkg = name if p.name == "__init__.py" else name.rpartition(".")[0]
+        out = set()
+        for node in ast.walk(ast.parse(p.read_text(), str(p))):
+            if isinstance(node, ast.Import):
+                out |= {known(a.name) for a in node.names}
+            elif isinstance(node, ast.ImportFrom):
+                base = node.module or ""
+                if node.level:
+                    b = pkg
+                    for _ in range(node.level - 1):
+                        b = b.rpartition(".")[0]
+                    base = f"{b}.{base}" if base else b
+                out |= {f"{base}.{a.name}" if f"{base}.{a.name}" in mods else known(base) for a in node.names}
+        graph[name] = {m for m in out if m and m != name}
+    return graph
+
+
+def test_no_import_circles():
+    # a circle makes import order matter and hides which module owns a name (ratelimit <-> registry and
+    # app <-> middlewares were two); imports inside functions count as well
+    graph = _module_graph()
+    state: dict[str, int] = {}
+    path: list[str] = []
+
+    def visit(n):
+        state[n] = 1
+        path.append(n)
+        for m in sorted(graph[n]):
+            if state.get(m) == 1:
+                raise AssertionError("import circle: " + " -> ".join(path[path.index(m):] + [m]))
+            if m not in state:
+                visit(m)
+        path.pop()
+        state[n] = 2
+
+    for n in sorted(graph):
+        if n not in state:
+            visit(n)

@@ -10,7 +10,7 @@ from actors.system import ActorSystem, Services
 from metarr.config import ensure_api_key, ensure_secret
 from metarr.service.sessions import SessionBook
 
-from . import api
+from . import api, limits
 from .bridge import Bridge
 from .hub import Hub
 from .keys import (
@@ -29,14 +29,11 @@ from .ratelimit import middleware as rate_limit_middleware
 
 log = logging.getLogger(__name__)
 
-MAX_BODY = 1024 * 1024  # JSON bodies; uploads have their own limit
-
-
 def create_app(services: Services, *, start_actors: bool = True, run_workers: bool = True) -> web.Application:
     limiter = RateLimiter(services.config.trusted_proxies)
     app = web.Application(middlewares=[error_middleware, rate_limit_middleware(limiter), auth_middleware,
                                        body_limit_middleware],
-                          client_max_size=MAX_BODY)
+                          client_max_size=limits.MAX_BODY)
     app[ratelimit_key] = limiter
     app[services_key] = services
     app[api_key_key] = ensure_api_key(services.config)

@@ -5,7 +5,7 @@ import logging
 
 from aiohttp import web
 
-from . import auth
+from . import auth, limits
 from .envelope import ApiError, error_body
 from .keys import api_key_key, session_book_key, session_secret_key
 
@@ -49,25 +49,13 @@ async def error_middleware(request: web.Request, handler):
         return error_body(500, "internal", "internal error (see the server log)")
 
 
-def body_limit(path: str) -> int:
-    """The largest body a route takes: image uploads and *arr webhooks have their own limits."""
-    from .api.artwork import MAX_UPLOAD
-    from .api.webhooks import MAX_WEBHOOK_BODY
-    from .app import MAX_BODY
-    if path.startswith("/api/v1/webhooks/"):
-        return MAX_WEBHOOK_BODY
-    if "/artwork/" in path:
-        return MAX_UPLOAD
-    return MAX_BODY
-
-
 @web.middleware
 async def body_limit_middleware(request: web.Request, handler):
     """413 up front for a declared body over the route's limit, read or not by the handler (bodies
     without a length are cut off by the handlers' bounded reads)."""
     if request.method in ("POST", "PUT", "PATCH") and request.content_length is not None \
-            and request.content_length > body_limit(request.path):
-        raise ApiError(413, "too_large", f"request body too large (limit {body_limit(request.path)} bytes)")
+            and request.content_length > limits.body_limit(request.path):
+        raise ApiError(413, "too_large", f"request body too large (limit {limits.body_limit(request.path)} bytes)")
     return await handler(request)
 
 

@@ -119,3 +119,31 @@ def endpoints(urls: dict[str, str], keys: dict[str, str]) -> dict[str, Endpoint]
 def art_fetchers(kind: str) -> list[tuple[str, ArtFetcher]]:
     """Artwork-only sources for an entity kind, in declaration order."""
     return [(s.name, s.art[kind]) for s in SOURCES if kind in s.art]
+
+
+def parse_limits(text: str) -> dict[str, Limits]:
+    """`METARR_PROVIDER_LIMITS`: `tmdb=38/1/8,fanart=5` — requests per second, then optionally the
+    burst and the concurrency; what is left out keeps the provider's default."""
+    defaults = default_limits()
+    out: dict[str, Limits] = {}
+    for part in (p.strip() for p in text.split(",")):
+        if not part:
+            continue
+        name, _, spec = part.partition("=")
+        name = name.strip().lower()
+        is_host = "." in name or ":" in name or name == "localhost"   # an artwork host: image.tmdb.org=10/5/4
+        if name not in defaults and not is_host:
+            raise ValueError(f"METARR_PROVIDER_LIMITS: unknown provider {name!r} "
+                             f"(one of {', '.join(sorted(defaults))}, or an artwork host name)")
+        base = defaults.get(name) or Limits(10.0, 5, 4)
+        fields = [f.strip() for f in spec.split("/")]
+        try:
+            rps = float(fields[0])
+            burst = int(fields[1]) if len(fields) > 1 and fields[1] else base.burst
+            conc = int(fields[2]) if len(fields) > 2 and fields[2] else base.concurrency
+        except ValueError:
+            raise ValueError(f"METARR_PROVIDER_LIMITS: {part!r} is not name=rps[/burst[/concurrency]]") from None
+        if not (rps > 0 and burst >= 1 and conc >= 1) or len(fields) > 3:
+            raise ValueError(f"METARR_PROVIDER_LIMITS: {part!r} needs rps > 0, burst >= 1, concurrency >= 1")
+        out[name] = Limits(rps, burst, conc)
+    return out

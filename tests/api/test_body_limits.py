@@ -9,9 +9,9 @@ import time
 import pytest
 
 from tests.conftest import API_KEY
-from web.api import artwork
+from web import limits
 from web.keys import bridge_key
-from web.middlewares import body_limit
+from web.limits import body_limit
 
 FILL = {"id": "1", "cid": "1", "kind": "movies", "phase": "scan", "slot": "poster", "source": "radarr",
         "field": "title", "name": "tmdb", "sha": "0" * 64}
@@ -96,7 +96,7 @@ def movie_id(api):
 
 
 async def test_multipart_upload_is_bounded(api, movie_id, monkeypatch):
-    monkeypatch.setattr(artwork, "MAX_UPLOAD", 100_000)
+    monkeypatch.setattr(limits, "MAX_UPLOAD", 100_000)
     mid = await movie_id()
     import aiohttp
 

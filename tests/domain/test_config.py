@@ -4,8 +4,8 @@ from __future__ import annotations
 import pytest
 
 from metarr.config import ConfigError, load_config
-from metarr.sources.ratelimit import Limits, parse_limits
-from metarr.sources.registry import default_limits
+from metarr.sources.ratelimit import Limits
+from metarr.sources.registry import default_limits, parse_limits
 
 DEFAULT_LIMITS = default_limits()
 

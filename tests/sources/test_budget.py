@@ -1,7 +1,7 @@
 """Request budgets per host: shared between API and artwork on one host, no burst after a restart."""
 from metarr.sources.budget import Budgets, budget_for, host_of
-from metarr.sources.ratelimit import Limits, parse_limits
-from metarr.sources.registry import default_limits
+from metarr.sources.ratelimit import Limits
+from metarr.sources.registry import default_limits, parse_limits
 
 DEFAULT_LIMITS = default_limits()
 

@@ -4,7 +4,8 @@ from metarr.config import load_config
 from metarr.sources import registry
 from metarr.sources.http import Endpoint, Request
 from metarr.sources.models import Art
-from metarr.sources.ratelimit import Limits, parse_limits
+from metarr.sources.ratelimit import Limits
+from metarr.sources.registry import parse_limits
 
 
 def posterdb_art(call, ids):

@@ -15,6 +15,7 @@ from metarr.service import settings
 from metarr.sources import musicbrainz, tmdb, tvdb
 from metarr.sources.http import ProviderError
 
+from .. import limits
 from ..envelope import ApiError, bad_request, not_found, ok
 from ..keys import bridge_key, services_key
 from ..validate import field, int_param, json_body, path_id, read_limited
@@ -27,7 +28,6 @@ ROOT_OF = {"movie": "movie", "series": "series", "season": "series", "episode": 
            "album": "artist"}
 SLOTS = ("poster", "fanart", "banner", "clearlogo", "clearart", "discart", "landscape", "keyart", "characterart",
          "thumb")
-MAX_UPLOAD = 50 * 1024 * 1024
 
 
 def _kind(request) -> str:
@@ -109,7 +109,7 @@ async def upload(request: web.Request) -> web.Response:
         if part is None:
             raise bad_request("multipart upload needs a 'file' field")
         chunks, size = [], 0
-        while size <= MAX_UPLOAD:   # never more than the limit in memory, whatever the client sends
+        while size <= limits.MAX_UPLOAD:   # never more than the limit in memory, whatever the client sends
             chunk = await part.read_chunk(1 << 20)
             if not chunk:
                 break
@@ -117,8 +117,8 @@ async def upload(request: web.Request) -> web.Response:
             size += len(chunk)
         data = b"".join(chunks)
     else:
-        data = await read_limited(request, MAX_UPLOAD)
-    if len(data) > MAX_UPLOAD:
+        data = await read_limited(request, limits.MAX_UPLOAD)
+    if len(data) > limits.MAX_UPLOAD:
         raise ApiError(413, "too_large", "image larger than 50 MB")
     if not data:
         raise bad_request("empty upload")
