@@ -1,21 +1,24 @@
 """PlayerSyncer: debounces and coalesces "this changed" notes into few player calls.
 
 Flow (every step a job of the ledger, so a crash anywhere loses nothing):
-  publish job ──chains──▶ `sync.entity` / `sync.library` job: resolves the folders, writes them to
-  the durable buffer (metarr.players.buffer) and, unless a flush is already waiting, chains one
-  `sync.flush` job a debounce window later ──▶ `sync.flush` claims the whole buffer, `plan_sync`
+  publish job ──chains──▶ `sync.entity` / `sync.library` job: resolves the folders and hands them to
+  this actor, which owns the debounce: it writes them to the durable buffer (metarr.players.buffer)
+  and, unless a flush is already due, has the job chain one `sync.flush` a debounce window later ──▶ `sync.flush` claims the whole buffer, `plan_sync`
   coalesces it, and it chains one `sync.player` job per player group / ungrouped player ──▶ its
   handler calls the player(s), retried by the ledger with backoff while players are down, deferred
   while Kodi plays.
 
-The actor itself keeps the counters `/api/v1/status` shows; it holds no state that matters.
+The actor serialises the buffering (one "is a flush due?" decision at a time, so concurrent syncs
+chain one flush, not one each) and keeps the counters `/api/v1/status` shows. What it remembers is
+only a shortcut: the buffer and the pending flush job are rows, and a restarted actor asks them.
 """
 from __future__ import annotations
 
 import logging
+import time
 
 from metarr.assets.ssrf import AllowList
-from metarr.db.database import connection
+from metarr.db.database import connection, waiting
 from metarr.jobs import chain
 from metarr.jobs.model import JobResult, JobSpec, PermanentError, RetryLater
 from metarr.jobs.retry import backoff_delay
@@ -40,6 +43,23 @@ class PlayerSyncer(MetarrActor):
         self.services = services
         self.db = services.db
         self.flushes = self.coalesced = self.sent = 0
+        self.flush_due = 0.0     # when the flush this actor last had chained will run
+
+    def debounce(self, changes: list[Change]) -> tuple[JobSpec, ...]:
+        """Into the durable buffer; a flush job a debounce window later unless one is already due (a
+        waiting flush claims the buffer when it starts, so it will take these rows too). The caller's
+        job chains what this returns, in the transaction that records its success."""
+        if not changes:
+            return ()
+        with connection(self.db):
+            buffer.add(self.db, changes)
+            now = time.time()
+            if now < self.flush_due or buffer.flush_pending(self.db):
+                return ()
+            delay = float(settings.get(self.db, "sync.debounce_seconds"))
+        self.flush_due = now + delay
+        # no dedupe key: a flush that is already running must not swallow this one
+        return (chain.sync_flush(delay),)
 
     @safe_handler
     def flushed(self, changes: int, calls: int) -> None:
@@ -61,15 +81,8 @@ def sync_player_spec(call: SyncCall) -> JobSpec:
 # ------------------------------------------------------------------ job handlers
 
 def _buffer(ctx, changes: list[Change]) -> tuple[JobSpec, ...]:
-    """Into the durable buffer; a flush job a debounce window later unless one is already waiting
-    (a waiting flush claims the buffer when it starts, so it will take these rows too)."""
-    db = ctx.services.db
-    buffer.add(db, changes)
-    if not changes or buffer.flush_pending(db):
-        return ()
-    delay = float(settings.get(db, "sync.debounce_seconds"))
-    # no dedupe key: a flush that is already running must not swallow this one
-    return (chain.sync_flush(delay),)
+    with waiting(ctx.services.db):
+        return ctx.services.actor("syncer").debounce(changes).get(timeout=60)
 
 
 def sync_entity(ctx, job):

@@ -47,6 +47,8 @@ def test_burst_of_100_publishes_becomes_a_few_calls(world, setup):
     world.enqueue(*[entity_spec("movie", m.id, paths=[f"{m.folder}/movie.nfo"], new=True) for m in movies])
     world.wait_jobs("sync.entity", 100)
     done = world.wait_jobs("sync.player", 3)
+    # the syncer decides "is a flush due?" one change at a time: concurrent syncs chain one flush
+    assert len(world.jobs("sync.flush")) == 1
     # one job per target: the Kodi group, Jellyfin, Plex
     assert sorted(j["subject"] for j in world.jobs("sync.player")) == sorted(
         [f"group:{setup['group'].id}", f"player:{setup['jf'].id}", f"player:{setup['px'].id}"])
