@@ -49,7 +49,7 @@ def test_the_list_says_when_each_runs_next_and_how_the_last_run_ended(db):
     assert (tmdb["job_type"], tmdb["interval_s"], tmdb["enabled"]) == ("refresh.changes", 86400, True)
     assert tmdb["last_run"] and tmdb["next_run"] > tmdb["last_run"]
     assert tmdb["last_result_text"] == "done: 2 refreshed"
-    assert tmdb["interval_text"] == "every day" and tmdb["title"] == "Check providers for changes TMDB"
+    assert tmdb["interval_text"] == "every day" and tmdb["title"] == "Check TMDB for changes"
 
 
 def test_turning_off_withdraws_the_waiting_job_and_on_brings_it_back(db):

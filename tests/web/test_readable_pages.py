@@ -16,7 +16,7 @@ async def test_settings_list_the_schedules_with_run_now_and_their_last_result(ap
         assert f'data-url="/api/v1/schedules/{name}/run"' in row and "Run now" in row
         assert re.search(r'data-next-run><time data-rel datetime="[0-9T:-]+Z">', row), row
         assert "not run yet" in row
-    assert "Check providers for changes TMDB" in section
+    assert "Check TMDB for changes" in section
     r = await api.post("/api/v1/schedules/purge-job-history/run")
     assert r.status == 202
     await drain(api)

@@ -76,7 +76,7 @@
   function words(iso, now) {
     const t = Date.parse(iso); if (isNaN(t)) return null;
     const d = new Date(t), s = Math.round((now - t) / 1000), a = Math.abs(s), fut = s < 0;
-    if (a < 45) return "just now";
+    if (a < 45) return fut ? "in under a minute" : "just now";
     if (a < 3600) { const m = Math.max(1, Math.round(a / 60)); return fut ? `in ${m} min` : `${m} min ago`; }
     if (a < 6 * 3600) { const h = Math.round(a / 3600); const u = h === 1 ? "hour" : "hours";
                         return fut ? `in ${h} ${u}` : `${h} ${u} ago`; }
