@@ -94,3 +94,20 @@ async def test_cast_photos_come_from_the_cache_never_the_provider(chain, tmp_pat
     for c in cast:
         r = await api.get(c["photo"] + "?size=150")
         assert r.status == 200 and r.content_type == "image/jpeg"
+
+
+async def test_a_slot_and_its_picker_give_the_same_size(chain, tmp_path):
+    """The poster slot said "400×600" while its picker said "size unknown": a cached candidate shows
+    the cached file's size, and its preview comes from the cache."""
+    import re
+    api, _ = chain
+    make_clip(tmp_path / "Movies" / "The General (1926)" / "The General (1926).mkv")
+    await add_library(api, "Movies", "movie", tmp_path / "Movies")
+    assert (await drain(api))["dead"] == 0
+    (movie,) = await data(api, "/api/v1/movies")
+    html = await (await api.get(f"/movies/{movie['id']}")).text()
+    slot = html.split('data-slot="poster"')[1].split('<div class="slot"')[0]
+    shown = re.search(r"· (\d+)×(\d+)</span>", slot).groups()
+    chosen = slot.split('class="cand selected"')[1].split("</button>")[0]
+    assert f"{shown[0]}×{shown[1]}" in chosen and "size" not in chosen.split("<b>")[1].split("</div>")[0]
+    assert 'src="/api/v1/assets/' in chosen
