@@ -325,8 +325,9 @@ class JobLedger(MetarrActor):
         if health is not None:
             health.clear("database")
         self.bus.publish("health.changed", status="ok")
-        # the others were cut off too: they renew their leases before theirs count as expired
-        self.settle_until = now + self.lease / 2
+        # the others were cut off too: they get a lease's time (their retries come every 2 s at most)
+        # to renew before theirs count as expired
+        self.settle_until = now + self.lease
         self.last["lease"] = self.last["recover"] = 0.0
         self._flush()
         self._write_backlog()
