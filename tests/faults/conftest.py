@@ -20,7 +20,7 @@ class DbOutage:
 
 @pytest.fixture
 def db_outage(tmp_path, env, db_url):
-    """SQLite: its file on a tmpfs that fills up ("database or disk is full"). PostgreSQL: the
+    """SQLite: the data dir with the database on a tmpfs that fills up ("database or disk is full"). PostgreSQL: the
     server goes away for this test's connections (a relay the test cuts, as a restart does).
     Sets `METARR_DATABASE_URL` in `env` for the system the test starts."""
     if PG_URL:
@@ -31,6 +31,8 @@ def db_outage(tmp_path, env, db_url):
         return
     disk = Tmpfs(tmp_path / "dbdisk", "32m").mount()
     dbfile = disk.mnt / "metarr.sqlite"
+    # as in a default install, the database lives in the data directory
+    env["METARR_DATA_DIR"] = str(disk.mnt)
     env["METARR_DATABASE_URL"] = f"sqlite:///{dbfile}"
     yield DbOutage("sqlite", lambda: disk.fill(dbfile), disk.free)
     disk.unmount()

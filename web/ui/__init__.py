@@ -14,6 +14,7 @@ from aiohttp import web
 from metarr import metadata as md
 from metarr.assets.errors import describe_candidate_reason
 from metarr.db.database import ping
+from metarr.db.errors import trouble
 from metarr.db.integrations import PathMapping, Player
 from metarr.db.media import Artist as ArtistRow
 from metarr.db.media import AssetCandidate, Movie, Series
@@ -21,6 +22,7 @@ from metarr.db.models import Library, Schedule
 from metarr.enrichment.scoring import explain_score
 from metarr.jobs import store
 from metarr.jobs import view as job_view
+from metarr.jobs.model import Stats
 from metarr.library import browse, recyclebin
 from metarr.library.browse import candidate_reason
 from metarr.library.libraries import to_dict as library_json
@@ -31,6 +33,7 @@ from metarr.service import activity, humanize, settings
 from metarr.service.timefmt import iso
 
 from .. import auth
+from ..healthcheck import health_check_key
 from ..keys import (
     api_key_key,
     bridge_key,
@@ -161,7 +164,17 @@ async def dashboard(request: web.Request) -> web.Response:
         from metarr.enrichment import refresh
         return (st, acts, counts, ping(s.db), refresh.status(),
                 attention.needs_attention(s.db, set(s.config.provider_keys)))
-    st, acts, counts, db_ok, freshness, needs = await run(request, q)
+    try:
+        st, acts, counts, db_ok, freshness, needs = await run(request, q)
+    except Exception as e:
+        if trouble(e) is None:
+            raise
+        # the database cannot be reached: the page still says what is wrong (the problems below)
+        st, acts, counts, db_ok, freshness = Stats(), [], {"movies": 0, "series": 0, "artists": 0}, False, {}
+        needs = {"unidentified": [], "dead": [], "dead_total": 0, "verification": [], "missing_keys": [], "count": 0}
+    # what stops the service itself (database or data dir cannot be written, ledger down) comes first
+    needs["problems"] = await request.app[health_check_key].problems()
+    needs["count"] += len(needs["problems"])
     components = {"database": {"status": "ok" if db_ok else "error", "detail": "sqlite" if s.config.is_sqlite else "postgresql"}}
     for name in ("watcher", "gateway", "syncer"):
         actor = s.actor(name)
