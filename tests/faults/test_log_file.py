@@ -11,8 +11,8 @@ from metarr.service.logsetup import setup_logging
 from .tools import Tmpfs
 
 
-def test_app_log_never_ends_in_a_cut_off_line(tmp_path):
-    disk = Tmpfs(tmp_path / "logs", "1m").mount()
+def test_app_log_never_ends_in_a_cut_off_line():
+    disk = Tmpfs("logs", "1m").mount()
     try:
         setup_logging(disk.mnt, "INFO", console=False)
         log = logging.getLogger("metarr.test.fulldisk")

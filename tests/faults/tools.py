@@ -7,6 +7,7 @@ import os
 import socket
 import sqlite3
 import subprocess
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -16,19 +17,21 @@ import pytest
 
 
 class Tmpfs:
-    """A tmpfs mounted at `mnt` (root needed: skips otherwise). `fill()` leaves no free byte,
-    `free()` gives the space back (the user deleted something)."""
+    """A tmpfs of `size` (root needed: skips otherwise), mounted on a folder of its own under /tmp:
+    not under pytest's tmp_path, which a concurrent pytest run may rename away while it is mounted.
+    `fill()` leaves no free byte, `free()` gives the space back (the user deleted something)."""
 
-    def __init__(self, mnt: Path, size: str = "64m") -> None:
-        self.mnt, self.size = mnt, size
-        self.filler = mnt / "filler.bin"
+    def __init__(self, name: str, size: str = "64m") -> None:
+        self.name, self.size = name, size
+        self.mnt = Path(tempfile.mkdtemp(prefix=f"metarr-{name}-"))
+        self.filler = self.mnt / "filler.bin"
         self.mounted = False
 
     def mount(self) -> Tmpfs:
-        self.mnt.mkdir(parents=True, exist_ok=True)
         r = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={self.size}", "tmpfs", str(self.mnt)],
                            capture_output=True, text=True)
         if r.returncode != 0:
+            self.mnt.rmdir()
             pytest.skip(f"cannot mount a tmpfs here ({r.stderr.strip() or r.returncode})")
         self.mounted = True
         return self
@@ -59,6 +62,10 @@ class Tmpfs:
         if self.mounted:
             subprocess.run(["umount", "-l", str(self.mnt)], capture_output=True)
             self.mounted = False
+            try:
+                self.mnt.rmdir()
+            except OSError:
+                pass
 
 
 def checkpoint(sqlite_file: Path, timeout: float = 10.0) -> None:
