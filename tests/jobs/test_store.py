@@ -174,3 +174,21 @@ def test_backoff_grows_with_jitter_and_is_capped():
     d = [backoff_delay(n, rng=rng) for n in range(1, 12)]
     assert 2.5 <= d[0] <= 5 and 5 <= d[1] <= 10
     assert all(x <= 3600 for x in d) and d[-1] >= 1800
+
+
+def test_leases_are_renewed_only_for_jobs_really_run_and_the_rest_taken_back_at_once(db):
+    """Issue #28: a process renewed every running row with its id, and recovery skipped them, so a
+    job whose outcome was lost stayed "running" for good."""
+    now = time.time()
+    store.enqueue(db, [JobSpec("t.m", s) for s in ("run", "lost", "theirs")], now)
+    run, lost = store.claim(db, "me", {"t.m": 2}, now, 10)
+    theirs, = store.claim(db, "other-host:1:aa", {"t.m": 1}, now, 10)
+    assert leases.extend_leases(db, "me", [run.id], now + 5, 10) == 1      # only the one it runs
+    assert store.get_job(db, lost.id)["status"] == "running"
+    # `lost` is not run by anyone: taken back at once, lease or not; `run` stays
+    assert leases.recover(db, now + 6, "me", mine=[run.id]) == [(lost.id, "pending")]
+    # right after an outage, others' expired leases are left for them to renew first
+    assert leases.recover(db, now + 30, "me", mine=[run.id], take_expired=False) == []
+    assert leases.recover(db, now + 30, "me", mine=[run.id]) == [(theirs.id, "pending")]
+    events = store.get_job(db, lost.id)["events"]
+    assert "no longer running in its process" in events[-1]["message"]
