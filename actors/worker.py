@@ -59,7 +59,7 @@ class JobWorker(MetarrActor):
         except peewee.OperationalError as e:
             # no connection for it (all of the process's job connections busy, or the server full):
             # it did not run, and runs again later
-            log.warning("job %s: no database connection for it: %s", job.id, e, exc_info=True)
+            log.warning("job %s: no database connection for it: %s", job.id, e)
             outcome = Outcome(job.id, job.lease_token, False, error=f"database: {e}", retry_delay=30.0)
         self._report(outcome)
 
