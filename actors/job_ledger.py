@@ -12,13 +12,8 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import threading
 import time
 from collections import defaultdict
-from dataclasses import dataclass, field
-from typing import Any
-
-import pykka
 
 from metarr.db.database import connection, probe_write
 from metarr.db.errors import Trouble, trouble
@@ -28,49 +23,13 @@ from metarr.jobs.registry import HandlerRegistry
 from metarr.service.events import EventBus
 
 from .base import MetarrActor, safe_handler
+from .ledger_state import LedgerState, Ticker
 from .worker import JobWorker
 
 log = logging.getLogger(__name__)
 
 RETRY_FIRST, RETRY_MOST = 0.5, 2.0   # waiting for the database: how often a real write is tried
 REMIND_EVERY = 60.0                  # how often a long wait is logged again
-
-
-@dataclass
-class LedgerState:
-    """What a ledger holds that is not (yet) in the database. Kept outside the actor: a ledger the
-    supervisor restarts gets the same one and carries on with the same workers, jobs and outcomes."""
-    worker_id: str
-    proxy: Any = None                                          # the live ledger: what workers tell
-    workers: dict[str, list] = field(default_factory=dict)
-    load: dict[str, list[int]] = field(default_factory=dict)   # jobs handed to each worker of a type
-    owner: dict[int, tuple[str, int]] = field(default_factory=dict)   # job id -> (type, worker index)
-    done: list[Outcome] = field(default_factory=list)          # outcomes not written yet
-    backlog: list[JobSpec] = field(default_factory=list)       # told enqueues not written yet
-    progress: dict[int, Progress] = field(default_factory=dict)
-    closing: bool = False                                      # the system is stopping
-
-    def mine(self) -> set[int]:
-        """The running jobs this process answers for: those its workers run, those it holds the
-        outcome of. Only these leases are renewed; any other row with its id is taken back."""
-        return set(self.owner) | {o.job_id for o in self.done}
-
-
-class _Ticker(threading.Thread):
-    """Wakes the ledger periodically (due retries, leases, schedules) by tell, never by ask."""
-
-    def __init__(self, ledger_proxy, interval: float) -> None:
-        super().__init__(name="ledger-ticker", daemon=True)
-        self.proxy = ledger_proxy
-        self.interval = interval
-        self.stopped = threading.Event()
-
-    def run(self) -> None:
-        while not self.stopped.wait(self.interval):
-            try:
-                self.proxy.tick.defer()
-            except pykka.ActorDeadError:
-                return
 
 
 class JobLedger(MetarrActor):
@@ -95,7 +54,7 @@ class JobLedger(MetarrActor):
         self.retry_delay = RETRY_FIRST
         self.settle_until = 0.0    # after an outage: others' expired leases are left alone until then
         self.started_db = False    # recovery and schedules at start-up done
-        self._ticker: _Ticker | None = None
+        self._ticker: Ticker | None = None
 
     # ------------------------------------------------------------ lifecycle
     def on_start(self) -> None:
@@ -107,7 +66,7 @@ class JobLedger(MetarrActor):
             for spec in self.registry.specs():
                 st.workers[spec.type] = [self._new_worker(spec) for _ in range(spec.concurrency)]
                 st.load[spec.type] = [0] * spec.concurrency
-        self._ticker = _Ticker(self._self, self.tick_interval)
+        self._ticker = Ticker(self._self, self.tick_interval)
         self._ticker.start()
         self._self.dispatch.defer()
 
@@ -116,7 +75,9 @@ class JobLedger(MetarrActor):
 
     def _start_db(self) -> None:
         def work():
-            for jid, status in leases.recover(self.db, time.time(), self.worker_id, self.st.mine()):
+            now = time.time()
+            for jid, status in leases.recover(self.db, now, self.worker_id, self.st.mine(),
+                                              take_expired=now >= self.settle_until):
                 log.info("recovered job %s -> %s", jid, status)
             store.ensure_schedules(self.db, time.time())
         self.started_db = self._db("start-up recovery", work)

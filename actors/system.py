@@ -19,7 +19,8 @@ from metarr.service.events import EventBus
 from metarr.service.health import HealthBook
 from metarr.sources.budget import Budgets
 
-from .job_ledger import JobLedger, LedgerState
+from .job_ledger import JobLedger
+from .ledger_state import LedgerState
 from .supervisor import Supervisor
 
 log = logging.getLogger(__name__)
