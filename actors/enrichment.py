@@ -99,7 +99,7 @@ def cache_entity(ctx, job):
     if out["retry"]:
         # the best images are not here yet: try again later rather than publish without them (the
         # attempt counts; a host down for good ends as a visible dead job, never as worse artwork)
-        wait = max([r["retry_after"] or 0 for r in out["retry"]] + [backoff_delay(job.attempts, base=5.0, cap=900.0)])
+        wait = max([r.get("retry_after") or 0 for r in out["retry"]] + [backoff_delay(job.attempts, base=5.0, cap=900.0)])
         raise RetryLater(f"{len(out['retry'])} download(s) to try again: "
                          + ", ".join(sorted({r["reason"] for r in out["retry"]})), delay=wait)
     phase = chain.after_cache(lib.auto_publish)
