@@ -133,9 +133,12 @@ def record_files(db, lib: Library, new: list[FileEntry], changed: list[FileEntry
             MediaFile.update(path=f.path, mtime_ns=f.mtime_ns, updated_at=now, deleted_at=None).where(
                 MediaFile.id == r[0]).execute()
         follow_moves(db, lib, [(r[1], f.path) for r, f in moves], now)   # their items move with them
-        ids = [r[0] for r in missing]
-        for i in range(0, len(ids), 500):
-            MediaFile.update(deleted_at=now, updated_at=now).where(MediaFile.id.in_(ids[i:i + 500])).execute()
+        # still at the path this scan saw missing: a folder scan beside it may have found the file
+        # moved meanwhile (the watcher scans both ends of a rename, at once)
+        for i in range(0, len(missing), 500):
+            part = missing[i:i + 500]
+            MediaFile.update(deleted_at=now, updated_at=now).where(
+                MediaFile.id.in_([r[0] for r in part]) & MediaFile.path.in_([r[1] for r in part])).execute()
         version = uuid.uuid4().hex
         statements.update(db, Library, {"files_version": version}, id=lib.id)
     return out, version if untouched else None
