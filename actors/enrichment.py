@@ -13,6 +13,7 @@ from metarr.jobs import chain
 from metarr.jobs.model import JobResult, PermanentError, RetryLater
 from metarr.jobs.retry import backoff_delay
 from metarr.service import activity, settings
+from metarr.sources import gaps
 from metarr.sources.http import ProviderError, RateLimited, Unavailable
 
 from .phases import fan_out
@@ -53,6 +54,8 @@ def enrich_entity(ctx, job):
     ectx = enrich.make_ctx(s.db, call, s.config, configured, lib.language)
     try:
         res = enrich.ENRICHERS[et](s.db, ectx, eid)
+        gaps.record(s.db, et, eid, set(res.missing), set(res.answered), time.time(),
+                    {d.split(":", 1)[0]: d for d in res.degraded})
     except RateLimited as e:
         raise RetryLater(str(e), delay=max(5.0, e.retry_after)) from e
     except ProviderError as e:

@@ -1,6 +1,6 @@
 """What needs the user, in one read model: items not identified (and why), jobs that failed for
-good, jobs waiting for a disk or the database, verification problems, libraries where nothing is
-written, provider keys not set. The CLI's end-of-command summary and the
+good, jobs waiting for a disk or the database, items enriched while a provider could not be asked,
+verification problems, libraries where nothing is written, provider keys not set. The CLI's end-of-command summary and the
 dashboard's "needs attention" panel read it.
 
 May import: db, service, metadata, jobs, library, sources, publishing.
@@ -122,6 +122,9 @@ def needs_attention(db, configured: set[str], data_dir=None) -> dict:
     verification = verification_problems(db)
     quiet = not_publishing()
     waits = waiting(db, data_dir)
+    from metarr.sources import gaps
+    missed = gaps.summary()
     return {"unidentified": items, "dead": dead, "dead_total": dead_total, "verification": verification,
             "missing_keys": missing_keys(configured), "not_publishing": quiet, "waiting": waits,
-            "count": len(items) + dead_total + len(verification) + len(quiet) + len(waits)}
+            "provider_gaps": missed,
+            "count": len(items) + dead_total + len(verification) + len(quiet) + len(waits) + len(missed)}

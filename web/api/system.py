@@ -40,13 +40,14 @@ async def status(request: web.Request) -> web.Response:
         queue = leases.queue_health(s.db, now) if db_ok else None
         from metarr import attention
         from metarr.enrichment import refresh
+        from metarr.sources import gaps
         return (db_ok, stats, queue, (refresh.status() if db_ok else {}),
-                attention.waiting(s.db, s.config.data_dir) if db_ok else [])
+                attention.waiting(s.db, s.config.data_dir) if db_ok else [], gaps.summary() if db_ok else [])
 
     try:
-        db_ok, stats, queue, freshness, waiting = await bridge.run(collect)
+        db_ok, stats, queue, freshness, waiting, missed = await bridge.run(collect)
     except Exception:   # not even a connection: status still answers, and says so
-        db_ok, stats, queue, freshness, waiting = False, None, None, {}, []
+        db_ok, stats, queue, freshness, waiting, missed = False, None, None, {}, [], []
     problems = await request.app[health_check_key].problems()
     db = {"status": "ok" if db_ok else "error", "engine": "sqlite" if s.config.is_sqlite else "postgresql"}
     book = [p.message for p in s.health.problems()]
@@ -75,6 +76,10 @@ async def status(request: web.Request) -> web.Response:
             components[name] = await request.app[bridge_key].ask(lambda a=actor: a.status(), timeout=5)
         except Exception as e:  # a slow or broken component must not break status
             components[name] = {"status": "error", "error": str(e)}
+    if missed:   # items enriched while a provider's circuit was open: filled in once it closes
+        gw = components.setdefault("gateway", {})
+        gw["missing"] = {g["provider"]: g["items"] for g in missed}
+        gw["missing_sentences"] = [g["sentence"] for g in missed]
     from .. import metrics
     try:
         summary = metrics.summary(await metrics.collect(request.app)) if db_ok else None

@@ -66,7 +66,7 @@ async def dashboard(request: web.Request) -> web.Response:
         # the database cannot be reached: the page still says what is wrong (the problems below)
         st, acts, counts, db_ok, freshness = Stats(), [], {"movies": 0, "series": 0, "artists": 0}, False, {}
         needs = {"unidentified": [], "dead": [], "dead_total": 0, "verification": [], "missing_keys": [],
-                 "not_publishing": [], "waiting": [], "count": 0}
+                 "not_publishing": [], "waiting": [], "provider_gaps": [], "count": 0}
     # what stops the service itself (database or data dir cannot be written, ledger down) comes first
     needs["problems"] = await request.app[health_check_key].problems()
     needs["count"] += len(needs["problems"])
