@@ -82,8 +82,7 @@ async def run(request, fn, *args):
 
 @routes.get("/login")
 async def login_form(request: web.Request) -> web.Response:
-    nxt = request.query.get("next", "/")
-    return _login_page(request, nxt if nxt.startswith("/") else "/", None)
+    return _login_page(request, auth.safe_next(request.query.get("next")), None)
 
 
 def _login_page(request: web.Request, nxt: str, error: str | None, status: int = 200) -> web.Response:
@@ -97,9 +96,7 @@ def _login_page(request: web.Request, nxt: str, error: str | None, status: int =
 async def login(request: web.Request) -> web.Response:
     form = await request.post()
     secret = str(form.get("secret", ""))
-    nxt = str(form.get("next", "/"))
-    if not nxt.startswith("/") or nxt.startswith("//"):
-        nxt = "/"   # no open redirect
+    nxt = auth.safe_next(str(form.get("next", "/")))   # no open redirect
     s = request.app[services_key]
     addr = client_address(request, request.app[ratelimit_key].trusted)
     guard = request.app[login_guard_key]
