@@ -100,7 +100,7 @@ async def login(request: web.Request) -> web.Response:
     s = request.app[services_key]
     addr = client_address(request, request.app[ratelimit_key].trusted)
     guard = request.app[login_guard_key]
-    wait = guard.throttle.retry_after(addr, time.time())
+    wait = guard.throttle.attempt(addr, time.time())   # counted now: a burst cannot outrun the count
     if wait > 0:
         log.warning("login from %s refused: too many failed logins (retry in %.0f s)", addr, wait)
         resp = _login_page(request, nxt, f"Too many failed logins. Try again in {int(wait) + 1} seconds.", 429)
@@ -113,8 +113,7 @@ async def login(request: web.Request) -> web.Response:
         async with guard.hashing:
             ok = await run(request, settings.check_password, secret, stored)
     if not ok:
-        earned = guard.throttle.failed(addr, time.time())
-        log.warning("failed login from %s%s", addr, f"; locked out for {earned:.0f} s" if earned else "")
+        log.warning("failed login from %s", addr)
         # the form again with a message (a 401 here would only add a console error in the browser)
         return _login_page(request, nxt, "Wrong key or password.")
     guard.throttle.succeeded(addr)
