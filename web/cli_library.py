@@ -172,8 +172,9 @@ def cmd_recycle(args) -> int:
     elif args.action == "restore":
         for eid in args.ids:
             try:
-                e = recyclebin.restore_entry(s.db, s.config.recycle_dir, int(eid), overwrite=args.overwrite)
-            except recyclebin.RestoreRefused as r:
+                e = recyclebin.restore_entry(s.db, s.config.recycle_dir, int(eid), overwrite=args.overwrite,
+                                             cache_root=s.config.cache_dir)
+            except (recyclebin.RestoreRefused, ValueError) as r:   # ValueError: the path leaves its root
                 print(f"{eid}: refused: {r}")
                 continue
             print(f"{eid}: {'restored to ' + e.original_path if e else 'not found'}")
