@@ -23,7 +23,7 @@ from .keys import (
     session_book_key,
     session_secret_key,
 )
-from .middlewares import auth_middleware, body_limit_middleware, error_middleware
+from .middlewares import auth_middleware, body_limit_middleware, error_middleware, security_headers
 from .ratelimit import RateLimiter, ratelimit_key
 from .ratelimit import middleware as rate_limit_middleware
 
@@ -35,6 +35,7 @@ def create_app(services: Services, *, start_actors: bool = True, run_workers: bo
                                        body_limit_middleware],
                           client_max_size=limits.MAX_BODY)
     app[ratelimit_key] = limiter
+    app.on_response_prepare.append(security_headers)
     app[services_key] = services
     app[api_key_key] = ensure_api_key(services.config)
     app[session_secret_key] = ensure_secret(services.config, "session_secret")

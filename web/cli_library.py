@@ -37,7 +37,7 @@ def cmd_library(args) -> int:
             return 2
         try:
             lib = libraries.create(s.db, libraries.LibraryInput(args.name, args.kind, os.path.abspath(args.path),
-                                                                watch=not args.no_watch))
+                                                                watch=not args.no_watch), own_dirs=s.config.own_dirs())
         except libraries.LibraryError as e:
             print(f"metarr: {e}", file=sys.stderr)
             return 1

@@ -18,7 +18,7 @@ from metarr.sources.http import ProviderError
 from .. import limits
 from ..envelope import ApiError, bad_request, not_found, ok
 from ..keys import bridge_key, services_key
-from ..validate import field, int_param, json_body, path_id, read_limited
+from ..validate import MALFORMED_FORM, field, int_param, json_body, path_id, read_limited
 from .media import republish_after_user_change
 
 routes = web.RouteTableDef()
@@ -102,20 +102,10 @@ async def upload(request: web.Request) -> web.Response:
         raise bad_request(f"slot must be one of {', '.join(SLOTS)}")
     await _entity(request, kind, eid)
     if request.content_type.startswith("multipart/"):
-        reader = await request.multipart()
-        part = await reader.next()
-        while part is not None and part.name != "file":
-            part = await reader.next()
-        if part is None:
-            raise bad_request("multipart upload needs a 'file' field")
-        chunks, size = [], 0
-        while size <= limits.MAX_UPLOAD:   # never more than the limit in memory, whatever the client sends
-            chunk = await part.read_chunk(1 << 20)
-            if not chunk:
-                break
-            chunks.append(chunk)
-            size += len(chunk)
-        data = b"".join(chunks)
+        try:
+            data = await _multipart_file(request)
+        except MALFORMED_FORM:
+            raise bad_request("malformed multipart body (its boundary or charset cannot be read)") from None
     else:
         data = await read_limited(request, limits.MAX_UPLOAD)
     if len(data) > limits.MAX_UPLOAD:
@@ -214,4 +204,19 @@ async def identify_pick(request: web.Request) -> web.Response:
     return ok({"job_id": ids[0], column: value, "title": found.title, "year": found.year}, status=202)
 
 
-
+async def _multipart_file(request: web.Request) -> bytes:
+    """The 'file' part of a multipart upload, never more than the limit in memory."""
+    reader = await request.multipart()
+    part = await reader.next()
+    while part is not None and part.name != "file":
+        part = await reader.next()
+    if part is None:
+        raise bad_request("multipart upload needs a 'file' field")
+    chunks, size = [], 0
+    while size <= limits.MAX_UPLOAD:   # whatever the client sends
+        chunk = await part.read_chunk(1 << 20)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+    return b"".join(chunks)

@@ -34,12 +34,14 @@ from .. import auth
 from ..keys import (
     api_key_key,
     bridge_key,
+    hub_key,
     login_guard_key,
     services_key,
     session_book_key,
     session_secret_key,
 )
-from ..ratelimit import client_address, ratelimit_key
+from ..ratelimit import came_over_https, client_address, ratelimit_key
+from ..validate import form_body
 
 HERE = Path(__file__).parent
 NAV = [("/", "Dashboard"), ("/libraries", "Libraries"), ("/movies", "Movies"), ("/series", "TV"), ("/music", "Music"),
@@ -94,7 +96,7 @@ def _login_page(request: web.Request, nxt: str, error: str | None, status: int =
 
 @routes.post("/login")
 async def login(request: web.Request) -> web.Response:
-    form = await request.post()
+    form = await form_body(request)
     secret = str(form.get("secret", ""))
     nxt = auth.safe_next(str(form.get("next", "/")))   # no open redirect
     s = request.app[services_key]
@@ -121,13 +123,13 @@ async def login(request: web.Request) -> web.Response:
     sid = await run(request, request.app[session_book_key].open, s.db, auth.SESSION_TTL)
     resp.set_cookie(auth.SESSION_COOKIE, auth.make_session(request.app[session_secret_key], sid), httponly=True,
                     samesite="Lax", max_age=auth.SESSION_TTL, path="/",
-                    secure=request.secure)
+                    secure=came_over_https(request, request.app[ratelimit_key].trusted))
     raise resp
 
 
 @routes.post("/logout")
 async def logout(request: web.Request) -> web.Response:
-    form = await request.post()
+    form = await form_body(request)
     secret = request.app[session_secret_key]
     cookie = request.cookies.get(auth.SESSION_COOKIE, "")
     sid = auth.session_id(secret, cookie)
@@ -136,6 +138,7 @@ async def logout(request: web.Request) -> web.Response:
         if not auth.same(str(form.get("csrf", "")), auth.csrf_token(secret, cookie)):
             raise web.HTTPForbidden(text="missing or wrong CSRF token")
         await run(request, request.app[session_book_key].close, request.app[services_key].db, sid)
+        await request.app[hub_key].end_sessions({sid})
     resp = web.HTTPFound("/login")
     resp.del_cookie(auth.SESSION_COOKIE, path="/")
     raise resp

@@ -129,7 +129,11 @@
     const form = ev.target.closest("form[data-api]");
     if (!form) return;
     ev.preventDefault();
-    const [method, url] = form.dataset.api.split(" ");
+    let [method, url] = form.dataset.api.split(" ");
+    if (form.dataset.query) {   // a GET form: its field goes in the query string
+      const field = form.elements[form.dataset.query];
+      url += "?" + form.dataset.query + "=" + encodeURIComponent(field ? field.value : "");
+    }
     try {
       let body;
       if (form.dataset.upload !== undefined) {
@@ -147,6 +151,16 @@
       }
       if (form.dataset.reload !== undefined) setTimeout(() => location.reload(), 400);
     } catch (e) { /* shown */ }
+  });
+
+  // checkboxes that save themselves (no inline handlers: the page's CSP allows no inline script)
+  document.addEventListener("change", async (ev) => {
+    const box = ev.target.closest("input[data-toggle-url]");
+    if (!box) return;
+    try {
+      await api("PATCH", box.dataset.toggleUrl, { [box.dataset.toggleKey]: box.checked });
+      toast("Saved");
+    } catch (e) { box.checked = !box.checked; }
   });
 
   // lock toggles: aria-pressed reflects the lock; PUT …/locks/{field}
