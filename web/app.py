@@ -8,6 +8,7 @@ from aiohttp import web
 
 from actors.system import ActorSystem, Services
 from metarr.config import ensure_api_key, ensure_secret
+from metarr.service import redact
 from metarr.service.sessions import SessionBook
 
 from . import api, limits
@@ -39,6 +40,7 @@ def create_app(services: Services, *, start_actors: bool = True, run_workers: bo
     app[services_key] = services
     app[api_key_key] = ensure_api_key(services.config)
     app[session_secret_key] = ensure_secret(services.config, "session_secret")
+    redact.remember(app[api_key_key], app[session_secret_key])   # bytes: remembered as the hex kept on disk
     app[hub_key] = Hub()
     app[login_guard_key] = LoginGuard()
     app[session_book_key] = SessionBook()

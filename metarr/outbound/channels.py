@@ -8,6 +8,7 @@ import time
 from metarr.db.database import write_tx
 from metarr.db.integrations import NotificationChannel
 from metarr.outbound import apprise_guard
+from metarr.service import redact
 from metarr.service.records import Invalid
 
 
@@ -24,6 +25,7 @@ def get_channel(cid: int) -> NotificationChannel | None:
 
 
 def create_channel(db, bus, name: str, url: str, events: list, enabled: bool) -> dict:
+    redact.remember(*redact.url_secrets(url))
     why = apprise_guard.problem(url.strip())
     if why:
         raise Invalid(f"'url': {why}", "url")
