@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 
 from aiohttp import web
@@ -59,7 +60,16 @@ def create_app(services: Services, *, start_actors: bool = True, run_workers: bo
         bridge.forward(services.bus, app[hub_key].publish_nowait)
         system = ActorSystem(services, run_workers=run_workers)
         if start_actors:
-            await loop.run_in_executor(None, system.start)
+            starting = loop.run_in_executor(None, system.start)
+            try:
+                await asyncio.shield(starting)
+            except asyncio.CancelledError:
+                # stopped while the actors start (SIGTERM during start-up): the start runs on in its
+                # thread, and actors left running would keep the process alive; stop them once started
+                with contextlib.suppress(Exception):
+                    await starting
+                await loop.run_in_executor(None, system.stop)
+                raise
         yield
         await app[hub_key].close_all()
         if start_actors:
