@@ -3,6 +3,7 @@ websocket outliving its session, deep webhook bodies, mistyped ignore patterns, 
 settings, a shared SQLite file, and the headers and cookie flags a browser needs."""
 import asyncio
 import json
+import re
 import subprocess
 import time
 import urllib.request
@@ -193,7 +194,7 @@ async def test_pages_have_no_inline_script_and_actor_thumbs_are_web_images_only(
     templates = Path(__file__).resolve().parents[2] / "web" / "ui" / "templates"
     for t in templates.glob("*.html"):
         text = t.read_text()
-        assert not any(f" on{ev}=" in text for ev in ("click", "change", "submit", "load", "input")), t.name
+        assert not re.search(r"\son[a-z]+=", text), t.name
         assert "<script>" not in text, t.name
     from jinja2 import Environment, FileSystemLoader
     env = Environment(loader=FileSystemLoader(str(templates)), autoescape=True)
