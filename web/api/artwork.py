@@ -92,6 +92,23 @@ async def candidate_action(request: web.Request) -> web.Response:
     return ok({"candidate": cand_json(c), "job_id": job_id})
 
 
+async def _multipart_file(request: web.Request) -> bytes:
+    reader = await request.multipart()
+    part = await reader.next()
+    while part is not None and part.name != "file":
+        part = await reader.next()
+    if part is None:
+        raise bad_request("multipart upload needs a 'file' field")
+    chunks, size = [], 0
+    while size <= limits.MAX_UPLOAD:   # never more than the limit in memory, whatever the client sends
+        chunk = await part.read_chunk(1 << 20)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+    return b"".join(chunks)
+
+
 @routes.post("/api/v1/{kind}/{id}/artwork/{slot}")
 async def upload(request: web.Request) -> web.Response:
     """Raw image bytes (or multipart field `file`): verified like any download, then used for the
@@ -104,8 +121,8 @@ async def upload(request: web.Request) -> web.Response:
     if request.content_type.startswith("multipart/"):
         try:
             data = await _multipart_file(request)
-        except MALFORMED_FORM:
-            raise bad_request("malformed multipart body (its boundary or charset cannot be read)") from None
+        except MALFORMED_FORM as e:   # a body that is not the multipart it claims (boundary, charset)
+            raise bad_request(f"malformed multipart body: {getattr(e, 'message', None) or e}") from None
     else:
         data = await read_limited(request, limits.MAX_UPLOAD)
     if len(data) > limits.MAX_UPLOAD:
@@ -202,21 +219,3 @@ async def identify_pick(request: web.Request) -> web.Response:
     ledger = s.actor("ledger")
     ids = await request.app[bridge_key].ask(lambda: ledger.enqueue(spec))
     return ok({"job_id": ids[0], column: value, "title": found.title, "year": found.year}, status=202)
-
-
-async def _multipart_file(request: web.Request) -> bytes:
-    """The 'file' part of a multipart upload, never more than the limit in memory."""
-    reader = await request.multipart()
-    part = await reader.next()
-    while part is not None and part.name != "file":
-        part = await reader.next()
-    if part is None:
-        raise bad_request("multipart upload needs a 'file' field")
-    chunks, size = [], 0
-    while size <= limits.MAX_UPLOAD:   # whatever the client sends
-        chunk = await part.read_chunk(1 << 20)
-        if not chunk:
-            break
-        chunks.append(chunk)
-        size += len(chunk)
-    return b"".join(chunks)
