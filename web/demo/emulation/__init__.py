@@ -51,8 +51,11 @@ async def _serve(app: web.Application, host: str) -> tuple[web.AppRunner, str]:
     return runner, f"http://{host}:{port}"
 
 
-async def start_emulators(host: str = "127.0.0.1", faults: Faults | None = None, tmdb_rps: int = 40,
-                          mb_burst: int = 3, mb_per: float = 3.0, image_rps: int | None = 40) -> Emulators:
+async def start_emulators(host: str = "127.0.0.1", faults: Faults | None = None, tmdb_rps: int | None = None,
+                          image_rps: int | None = 40) -> Emulators:
+    """Every emulator on its own port. Each refuses requests over its service's documented limit
+    (common.DOCUMENTED_LIMITS); `tmdb_rps` sets another TMDB ceiling (a benchmark's). `faults`
+    apply to every service, the image host included."""
     faults = faults or Faults()
     emu = Emulators()
     emu.stats = {n: Stats() for n in ("tmdb", "images", "tvdb", "fanart", "musicbrainz", "coverart", "omdb")}
@@ -64,7 +67,7 @@ async def start_emulators(host: str = "127.0.0.1", faults: Faults | None = None,
     apps = {"tmdb": servers.tmdb_app(faults, emu.stats["tmdb"], tmdb_rps),
             "tvdb": servers.tvdb_app(faults, emu.stats["tvdb"]),
             "fanart": servers.fanart_app(faults, emu.stats["fanart"]),
-            "musicbrainz": servers.musicbrainz_app(faults, emu.stats["musicbrainz"], mb_burst, mb_per),
+            "musicbrainz": servers.musicbrainz_app(faults, emu.stats["musicbrainz"]),
             "coverart": servers.coverart_app(faults, emu.stats["coverart"]),
             "omdb": servers.omdb_app(faults, emu.stats["omdb"])}
     emu.changes = servers.ChangeFeed()   # what changed upstream: the change feeds and revised details

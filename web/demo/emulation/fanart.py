@@ -6,12 +6,12 @@ import time
 from aiohttp import web
 
 from . import data
-from .common import ART_HOST, CHANGES, FANART_KEY, Faults, Limiter, Stats, make_middleware
+from .common import ART_HOST, CHANGES, DOCUMENTED_LIMITS, FANART_KEY, Faults, Stats, make_middleware
 
 # ------------------------------------------------------------------ Fanart.tv
 
-def fanart_app(faults: Faults, stats: Stats, rps: int = 10) -> web.Application:
-    limiter = Limiter(rps, 1.0)
+def fanart_app(faults: Faults, stats: Stats) -> web.Application:
+    limiter = DOCUMENTED_LIMITS["fanart"]()
     app = web.Application(middlewares=[make_middleware("fanart", limiter, faults, stats)])
 
     def item(request, iid, name, lang="en", likes="3", **extra):

@@ -4,7 +4,17 @@ from __future__ import annotations
 from aiohttp import web
 
 from . import data
-from .common import CHANGES, TMDB_KEY, Faults, Limiter, Stats, _epoch_of, make_middleware, revise
+from .common import (
+    CHANGES,
+    DOCUMENTED_LIMITS,
+    TMDB_KEY,
+    Faults,
+    Limiter,
+    Stats,
+    _epoch_of,
+    make_middleware,
+    revise,
+)
 
 # ------------------------------------------------------------------ TMDB
 
@@ -31,8 +41,9 @@ def _tmdb_images(kind: str, ident: int) -> dict:
                        "vote_average": 5.0, "vote_count": 3, "iso_639_1": "en"}]}
 
 
-def tmdb_app(faults: Faults, stats: Stats, rps: int = 40) -> web.Application:
-    limiter = Limiter(rps, 1.0)
+def tmdb_app(faults: Faults, stats: Stats, rps: int | None = None) -> web.Application:
+    """`rps`: refuse more than that many requests in any second instead of TMDB's own ceiling."""
+    limiter = Limiter(rps, 1.0) if rps else DOCUMENTED_LIMITS["tmdb"]()
 
     @web.middleware
     async def auth(request, handler):

@@ -8,12 +8,12 @@ import time
 from aiohttp import web
 
 from . import data
-from .common import ART_HOST, CHANGES, TVDB_KEY, Faults, Limiter, Stats, make_middleware, revise
+from .common import ART_HOST, CHANGES, DOCUMENTED_LIMITS, TVDB_KEY, Faults, Stats, make_middleware, revise
 
 # ------------------------------------------------------------------ TVDB
 
-def tvdb_app(faults: Faults, stats: Stats, rps: int = 20) -> web.Application:
-    limiter = Limiter(rps, 1.0)
+def tvdb_app(faults: Faults, stats: Stats) -> web.Application:
+    limiter = DOCUMENTED_LIMITS["tvdb"]()
     tokens: set[str] = set()
     app = web.Application(middlewares=[make_middleware("tvdb", limiter, faults, stats,
                                                        over_body={"status": "failure", "message": "rate limited"})])
