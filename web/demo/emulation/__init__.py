@@ -27,6 +27,8 @@ class Emulators:
     stats: dict[str, Stats] = field(default_factory=dict)
     runners: list = field(default_factory=list)
     changes: servers.ChangeFeed = field(default_factory=lambda: servers.ChangeFeed())
+    image_trouble: servers.ImageTrouble = field(default_factory=lambda: servers.ImageTrouble())  # the image host failing
+    tvdb_auth: servers.TvdbAuth = field(default_factory=lambda: servers.TvdbAuth())   # TheTVDB's tokens (expiry)
 
     def env(self) -> dict[str, str]:
         return {"METARR_TMDB_URL": self.urls["tmdb"], "METARR_TMDB_IMAGE_URL": self.urls["images"] + "/t/p",
@@ -59,13 +61,12 @@ async def start_emulators(host: str = "127.0.0.1", faults: Faults | None = None,
     faults = faults or Faults()
     emu = Emulators()
     emu.stats = {n: Stats() for n in ("tmdb", "images", "tvdb", "fanart", "musicbrainz", "coverart", "omdb")}
-    emu.image_trouble = servers.ImageTrouble()   # a test makes the image host fail for a while
     img_runner, img_url = await _serve(servers.image_app(faults, emu.stats["images"], image_rps, emu.image_trouble),
                                        host)
     emu.runners.append(img_runner)
     emu.urls["images"] = img_url
     apps = {"tmdb": servers.tmdb_app(faults, emu.stats["tmdb"], tmdb_rps),
-            "tvdb": servers.tvdb_app(faults, emu.stats["tvdb"]),
+            "tvdb": servers.tvdb_app(faults, emu.stats["tvdb"], emu.tvdb_auth),
             "fanart": servers.fanart_app(faults, emu.stats["fanart"]),
             "musicbrainz": servers.musicbrainz_app(faults, emu.stats["musicbrainz"]),
             "coverart": servers.coverart_app(faults, emu.stats["coverart"]),
