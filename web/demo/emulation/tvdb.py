@@ -10,7 +10,17 @@ from dataclasses import dataclass, field
 from aiohttp import web
 
 from . import data
-from .common import ART_HOST, CHANGES, DOCUMENTED_LIMITS, TVDB_KEY, URLS, Faults, Stats, make_middleware, revise
+from .common import (
+    ART_HOST,
+    CHANGES,
+    DOCUMENTED_LIMITS,
+    TVDB_KEY,
+    URLS,
+    Faults,
+    Stats,
+    make_middleware,
+    revise,
+)
 
 # ------------------------------------------------------------------ TVDB
 
