@@ -39,8 +39,10 @@ async def test_every_client_endpoint(gateway_for):
     assert (await in_thread(tmdb.collection_overview, sync, 1000)) == "Classic monsters."
     show = await in_thread(tmdb.tv, sync, 2957, base)
     assert show.ids["tvdb"] == 75597 and 0 in show.seasons
-    eps = await in_thread(tmdb.tv_season, sync, 2957, 1, base)
-    assert [e.episode for e in eps] == [1, 2, 3, 4]
+    season = await in_thread(tmdb.tv_season, sync, 2957, 1, base)
+    assert [e.episode for e in season.episodes] == [1, 2, 3, 4]
+    # the season's own posters, in the library's language and textless (TMDB leaves the German one out)
+    assert {(a.season, a.language) for a in season.art} == {(1, "en"), (1, None)}
     assert (await in_thread(tvdb.search, sync, "Sherlock"))[0].id == "75597"
     series = await in_thread(tvdb.series, sync, 75597)
     assert series.scalars["imdb_id"] == "tt0046659" and {a.slot for a in series.art} >= {"poster", "fanart", "banner",
@@ -50,7 +52,9 @@ async def test_every_client_endpoint(gateway_for):
     assert {a.slot for a in arts} >= {"poster", "fanart", "clearlogo", "clearart", "discart", "banner", "landscape"}
     assert all(isinstance(a.likes, int) for a in arts)      # Fanart.tv sends strings
     assert await in_thread(fanart.movie_art, sync, "999999") == []   # 404 = no art
-    assert {a.season for a in await in_thread(fanart.tv_art, sync, 75597) if a.season} == {1}
+    seasons = {(a.slot, a.season, a.language) for a in await in_thread(fanart.tv_art, sync, 75597)
+               if a.season is not None}
+    assert seasons == {("poster", 1, "en"), ("poster", 0, "en"), ("poster", -1, None)}   # "1", "0", "all" (lang "00")
     artist_art, album_art = await in_thread(fanart.music_art, sync, "3b5a2c86-0b11-4ea8-a5b5-6a2e6e8f9e1a")
     assert artist_art and album_art
     hits = await in_thread(musicbrainz.search_artist, sync, "Scott Joplin")
