@@ -54,15 +54,15 @@ async def _serve(app: web.Application, host: str) -> tuple[web.AppRunner, str]:
 
 
 async def start_emulators(host: str = "127.0.0.1", faults: Faults | None = None, tmdb_rps: int | None = None,
-                          image_rps: int | None = 40) -> Emulators:
+                          image_rps: int | None = 40, image_faults: Faults | None = None) -> Emulators:
     """Every emulator on its own port. Each refuses requests over its service's documented limit
     (common.DOCUMENTED_LIMITS); `tmdb_rps` sets another TMDB ceiling (a benchmark's). `faults`
-    apply to every service, the image host included."""
+    apply to every service, the image host too unless `image_faults` are given for it."""
     faults = faults or Faults()
     emu = Emulators()
     emu.stats = {n: Stats() for n in ("tmdb", "images", "tvdb", "fanart", "musicbrainz", "coverart", "omdb")}
-    img_runner, img_url = await _serve(servers.image_app(faults, emu.stats["images"], image_rps, emu.image_trouble),
-                                       host)
+    images = servers.image_app(image_faults or faults, emu.stats["images"], image_rps, emu.image_trouble)
+    img_runner, img_url = await _serve(images, host)
     emu.runners.append(img_runner)
     emu.urls["images"] = img_url
     apps = {"tmdb": servers.tmdb_app(faults, emu.stats["tmdb"], tmdb_rps),

@@ -156,11 +156,23 @@ def make_middleware(name: str, limiter: Limiter | None, faults: Faults, stats: S
                     return web.Response(status=504)
                 resp = await handler(request)
                 body = resp.body if isinstance(resp.body, bytes) else b"{}"
+                if i == 3 and resp.content_type.startswith("image/"):
+                    return await cut_off(request, resp.content_type, body)
                 if i == 3:
                     return web.Response(body=body[: max(1, len(body) // 2)], content_type="application/json")
                 return web.Response(body=b"<html><body>Maintenance</body></html>", content_type="text/html")
         return await handler(request)
     return mw
+
+
+async def cut_off(request: web.Request, content_type: str, body: bytes) -> web.StreamResponse:
+    """A transfer that breaks off: the whole length announced, half of it sent, the connection closed."""
+    out = web.StreamResponse(headers={"Content-Type": content_type, "Content-Length": str(len(body))})
+    await out.prepare(request)
+    await out.write(body[: len(body) // 2])
+    if request.transport is not None:
+        request.transport.close()
+    return out
 
 
 def dumps(obj) -> str:
