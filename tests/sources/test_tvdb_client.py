@@ -28,15 +28,17 @@ async def test_episodes_follow_every_page(gateway_for):
 
 async def test_an_expired_token_is_replaced_by_one_new_login(gateway_for):
     from metarr.sources.ratelimit import Limits
-    # room for several requests in flight at once, so that they meet the 401 together
-    emu, gw, call, sync = await gateway_for(limits={"tvdb": Limits(9.0, 9, 4)})
+    # several requests in flight while the new login takes its time: some were sent with the
+    # expired token and hear their 401 after the new token has come
+    emu, gw, call, sync = await gateway_for(limits={"tvdb": Limits(50.0, 1, 8)})
     await call(Request("tvdb", "/search", (("query", "sherlock"),), cache_ttl=0))
     assert emu.tvdb_auth.logins == 1
     emu.tvdb_auth.expire_all()   # a month later
+    emu.tvdb_auth.login_seconds = 0.2
     answers = await asyncio.gather(*(call(Request("tvdb", "/search", (("query", f"lighthouse {i}"),), cache_ttl=0))
-                                     for i in range(8)))
-    assert all(a["status"] == "success" for a in answers)
-    # the requests that met the 401 together log in once, not once each
+                                     for i in range(16)), return_exceptions=True)
+    assert [a if isinstance(a, Exception) else a["status"] for a in answers] == ["success"] * 16
+    # one new login for all of them, not one each (nor one for a token another request had renewed)
     assert emu.tvdb_auth.logins == 2, emu.tvdb_auth.logins
     series = await in_thread(tvdb.series, sync, LONG_SHOW)
     assert series.scalars["title"] == "The Lighthouse Keepers"
@@ -59,3 +61,50 @@ def test_season_numbers_follow_the_series_default_order():
     assert tvdb.season_numbers(series) == {801: 1}
     assert tvdb.season_numbers(series, "official") == {701: 1, 702: 2}
     assert tvdb.season_numbers({"seasons": series["seasons"]}) == {701: 1, 702: 2}
+
+
+async def test_a_401_heard_after_the_token_was_renewed_does_not_throw_the_new_token_away(env, monkeypatch):
+    """Two requests went out with the old token; the second hears its 401 only after the first has
+    logged in again. It must try again with the new token, not drop it and log in once more."""
+    from actors.system import open_services
+    from metarr.config import load_config
+    from metarr.db.database import close_database
+    from metarr.sources import traffic
+    from metarr.sources.http import AuthError
+
+    logins: list[str] = []
+    renewed, late_sent = asyncio.Event(), asyncio.Event()
+
+    async def fake_fetch(session, ep, req, now):
+        if req.path == "/login":
+            logins.append(f"T{len(logins) + 1}")
+            if len(logins) == 2:
+                renewed.set()
+            return {"status": "success", "data": {"token": logins[-1]}}
+        token = ep.headers.get("Authorization")
+        await asyncio.sleep(0)
+        if token == f"Bearer {logins[-1]}" and len(logins) >= 2 or req.params == (("q", "warm"),):
+            return {"status": "success", "data": token}
+        if req.params == (("q", "first"),):
+            await late_sent.wait()   # both are out with the old token
+        if req.params == (("q", "late"),):
+            late_sent.set()
+            await renewed.wait()     # its 401 arrives after the new login
+        raise AuthError("tvdb", "authentication failed (401)", 401)
+
+    monkeypatch.setattr(traffic, "fetch", fake_fetch)
+    services = open_services(load_config({**env, "METARR_TVDB_API_KEY": "k", "METARR_TVDB_URL": "http://127.0.0.1:9"}))
+    from metarr.sources.ratelimit import Limits
+    t = traffic.ProviderTraffic(services.config, services.db, asyncio.get_running_loop(),
+                                limits={"tvdb": Limits(1000.0, 10, 4)})
+    await t.open()
+    try:
+        await t.run(Request("tvdb", "/search", (("q", "warm"),), cache_ttl=0))   # logs in: T1
+        # T1 has expired: both go out with it
+        answers = await asyncio.gather(t.run(Request("tvdb", "/search", (("q", "first"),), cache_ttl=0)),
+                                       t.run(Request("tvdb", "/search", (("q", "late"),), cache_ttl=0)))
+    finally:
+        await t.close()
+        close_database(services.db)
+    assert [a["data"] for a in answers] == ["Bearer T2", "Bearer T2"]
+    assert logins == ["T1", "T2"], (logins, answers)

@@ -2,6 +2,7 @@
 artwork, episodes in pages of 500, and /updates."""
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import random
 import time
@@ -31,6 +32,7 @@ class TvdbAuth:
     ttl: float = 30 * 86400
     tokens: dict[str, float] = field(default_factory=dict)   # token -> monotonic expiry
     logins: int = 0
+    login_seconds: float = 0.0   # how long a login takes (the real one is not instant)
 
     def issue(self) -> str:
         token = hashlib.sha256(f"{time.time()}{random.random()}".encode()).hexdigest()
@@ -68,6 +70,7 @@ def tvdb_app(faults: Faults, stats: Stats, auth: TvdbAuth | None = None) -> web.
             return fail(400, "InvalidJSON")
         if body.get("apikey") != TVDB_KEY:
             return fail(401, "Unauthorized")
+        await asyncio.sleep(auth.login_seconds)
         return web.json_response({"status": "success", "data": {"token": auth.issue()}})
 
     async def search(request):
