@@ -11,7 +11,7 @@ from collections import defaultdict
 import pykka
 
 from metarr.db.database import connection
-from metarr.jobs import store
+from metarr.jobs import scheduling, store
 from metarr.jobs.model import JobSpec, Outcome, Progress
 from metarr.jobs.registry import HandlerRegistry
 from metarr.service.events import EventBus
@@ -117,6 +117,28 @@ class JobLedger(MetarrActor):
             self.bus.publish("job.created", id=job_id, retried=True)
             self._dispatch()
         return res
+
+    def change_schedule(self, name: str, interval: int | None, enabled: bool | None) -> dict | None:
+        """A schedule's new interval / state, its waiting job re-dated, withdrawn or queued with it."""
+        with connection(self.db):
+            out = scheduling.change(self.db, name, time.time(), interval, enabled)
+        for jid in (out or {}).get("cancelled", ()):
+            self.bus.publish("job.cancelled", id=jid)
+        for jid in (out or {}).get("created", ()):
+            self.bus.publish("job.created", id=jid, schedule=name)
+        return out
+
+    def run_schedule(self, name: str) -> int | None:
+        """"Run now": the schedule's job, due at once (its waiting job pulled forward, not doubled)."""
+        with connection(self.db):
+            got = scheduling.run_now(self.db, name, time.time())
+        if got is None:
+            return None
+        jid, created = got
+        if created:
+            self.bus.publish("job.created", id=jid, schedule=name)
+        self._dispatch()
+        return jid
 
     # ------------------------------------------------------------ from workers (tell)
     @safe_handler

@@ -1,6 +1,12 @@
 """LibraryWatcher: a watchdog observer per watched library root. Events are debounced per unit
 (top-level folder) until they settle, then become one targeted scan job each. If inotify cannot
-be used (limit reached, network share), it falls back to polling and says so in the status."""
+be used (limit reached, network share), it falls back to polling and says so in the status.
+
+It learns of every library change, whoever made it: this process's own changes arrive on the bus
+at once, and every `LIBRARY_CHECK` seconds it reads the (small) libraries table again, so a
+library added by `metarr library add` or by another process sharing the database is watched
+within seconds too (the same read on SQLite and PostgreSQL: one tiny query, no notification
+channel to keep alive)."""
 from __future__ import annotations
 
 import logging
@@ -27,6 +33,7 @@ from .base import MetarrActor, safe_handler
 log = logging.getLogger(__name__)
 
 MAX_TRACKED = 64   # paths remembered per pending folder; beyond that it is scanned whatever they were
+LIBRARY_CHECK = 2.0   # seconds between reads of the libraries table (changes made by other processes)
 
 
 class _Forward(FileSystemEventHandler):
@@ -48,8 +55,10 @@ class _Forward(FileSystemEventHandler):
 
 
 class LibraryWatcher(MetarrActor):
-    def __init__(self, services, settle: float | None = None, tick: float = 0.5) -> None:
+    def __init__(self, services, settle: float | None = None, tick: float = 0.5,
+                 library_check: float = LIBRARY_CHECK) -> None:
         super().__init__()
+        self.library_check = library_check
         self.services = services
         self.db = services.db
         self.settle_override = settle
@@ -60,6 +69,7 @@ class LibraryWatcher(MetarrActor):
         # Metarr's own publish: its final renames are not temp files, and would rescan every folder
         self.paths: dict[tuple[int, str], set[str] | None] = {}
         self.errors: dict[int, str] = {}
+        self.retry_at: dict[int, float] = {}   # libraries that could not be watched: when to try again
         self._halt = threading.Event()
 
     def on_start(self) -> None:
@@ -80,32 +90,47 @@ class LibraryWatcher(MetarrActor):
         super().on_stop()
 
     def _tick_loop(self) -> None:
+        checked = time.monotonic()
         while not self._halt.wait(self.tick):
             try:
                 self._self.flush.defer()
+                if time.monotonic() - checked >= self.library_check:
+                    checked = time.monotonic()
+                    self._self.refresh.defer()
             except pykka.ActorDeadError:
                 return
 
     def _on_bus(self, event) -> None:
         if event.type == "entity.updated" and event.data.get("entity") == "library":
             try:
-                self._self.refresh.defer()
+                self._self.refresh.defer(True)
             except pykka.ActorDeadError:
                 pass
 
     @safe_handler
-    def refresh(self) -> None:
-        """Start observers for watched libraries, stop those no longer wanted."""
+    def refresh(self, changed: bool = False) -> None:
+        """Start observers for watched libraries, stop those no longer wanted. `changed`: a library
+        was just changed here, so one that could not be watched is tried again at once."""
+        if changed:
+            self.retry_at.clear()
         with connection(self.db):
-            wanted = {lib.id: lib.path for lib in Library.select().where((Library.enabled == True)  # noqa: E712
+            wanted = {lib.id: lib.path for lib in Library.select(Library.id, Library.path).where((Library.enabled == True)  # noqa: E712
                                                                           & (Library.watch == True))}  # noqa: E712
         for lid in [x for x in self.observers if x not in wanted or self.observers[x][1] != wanted.get(x)]:
+            log.info("no longer watching library %s (%s)", lid, self.observers[lid][1])
             obs = self.observers.pop(lid)[0]
             obs.stop()
             obs.join(timeout=5)
         for lid, root in wanted.items():
-            if lid not in self.observers:
+            if lid not in self.observers and time.monotonic() >= self.retry_at.get(lid, 0.0):
                 self._start_observer(lid, root)
+                if lid in self.observers:
+                    log.info("watching library %s (%s) with %s", lid, root, self.observers[lid][2])
+                else:   # neither inotify nor polling: tried again in a minute, not at every check
+                    self.retry_at[lid] = time.monotonic() + 60
+        for lid in [x for x in {**self.errors, **self.retry_at} if x not in wanted]:
+            self.errors.pop(lid, None)   # gone, or no longer to be watched: its old error is not news
+            self.retry_at.pop(lid, None)
 
     def _start_observer(self, lid: int, root: str) -> None:
         handler = _Forward(self._self, lid)

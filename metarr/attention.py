@@ -1,5 +1,5 @@
 """What needs the user, in one read model: items not identified (and why), jobs that failed for
-good, verification problems, provider keys not set. The CLI's end-of-command summary and the
+good, verification problems, libraries where nothing is written, provider keys not set. The CLI's end-of-command summary and the
 dashboard's "needs attention" panel read it.
 
 May import: db, service, metadata, jobs, library, sources, publishing.
@@ -72,10 +72,28 @@ def missing_keys(configured: set[str]) -> list[dict]:
             for s in registry.sources() if s.key_var and s.name not in configured]
 
 
+def not_publishing() -> list[dict]:
+    """Libraries that publish nothing by themselves (publishing after enrichment is off, as it is for
+    a new library) and hold items never written, with how many."""
+    from metarr.db.models import Library
+    out = []
+    quiet = Library.select().where((Library.enabled == True) & (Library.auto_publish == False))  # noqa: E712
+    for lib in quiet.order_by(Library.id):
+        unwritten = 0
+        for _, model, _ in ROOTS:
+            unwritten += model.select().where((model.library_id == lib.id) & model.deleted_at.is_null(True)
+                                              & model.published_at.is_null(True)).count()
+        if unwritten:
+            out.append({"library_id": lib.id, "library": lib.name, "path": lib.path, "unwritten": unwritten})
+    return out
+
+
 def needs_attention(db, configured: set[str]) -> dict:
     """Everything the dashboard's "needs attention" panel shows, each with where it is resolved."""
     dead, dead_total = dead_jobs(db)
     items = not_identified()
     verification = verification_problems(db)
+    quiet = not_publishing()
     return {"unidentified": items, "dead": dead, "dead_total": dead_total, "verification": verification,
-            "missing_keys": missing_keys(configured), "count": len(items) + dead_total + len(verification)}
+            "missing_keys": missing_keys(configured), "not_publishing": quiet,
+            "count": len(items) + dead_total + len(verification) + len(quiet)}

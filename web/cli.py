@@ -3,9 +3,9 @@ domain (metarr/), the actors (actors/) and the web application."""
 from __future__ import annotations
 
 import argparse
-import errno
 import json
 import logging
+import os
 import shutil
 import signal
 import socket
@@ -40,20 +40,8 @@ def _claim_data_dir(config) -> object | int:
 
 
 def _listen(host: str, port: int) -> socket.socket | None:
-    """The listening socket, bound before anything starts: a port in use is one clear line, not
-    "listening" and "actors started" followed by a traceback."""
-    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    try:
-        sock.bind((host, port))
-        sock.listen(128)
-    except OSError as e:
-        sock.close()
-        why = "address already in use (another service on that port? set METARR_PORT)" \
-            if e.errno == errno.EADDRINUSE else (e.strerror or str(e))
-        print(f"metarr: cannot listen on {host}:{port}: {why}", file=sys.stderr)
-        return None
-    return sock
+    from .listen import bind
+    return bind(host, port, "set METARR_PORT")
 
 
 def cmd_serve(args) -> int:
@@ -137,6 +125,11 @@ def cmd_jobs(args) -> int:
     from metarr.jobs.model import STATUSES
     from metarr.service import clitext
     from metarr.service.timefmt import iso
+    if args.action is None or (args.action == "retry" and not (args.id or args.dead)):
+        args.parser.print_usage(sys.stderr)
+        print("metarr jobs: say what to do: list, retry ID… (or --dead) or stats; metarr jobs --help explains",
+              file=sys.stderr)
+        return 2
     s = _services(args, "cli", console=False)
     if args.action == "list":
         statuses = [x for x in (args.status or "").split(",") if x]
@@ -151,8 +144,6 @@ def cmd_jobs(args) -> int:
                   f"tries={r['attempts']} {prog} {iso(r['run_after'])} {r['last_error'] or ''}")
         print(f"{total} job(s)")
     elif args.action == "retry":
-        if not args.id:
-            print("usage: metarr jobs retry ID [ID…] | --dead", file=sys.stderr)
         ids = args.id
         if args.dead:
             rows, _ = store.list_jobs(s.db, ["dead"], None, 500, 0, "id")
@@ -192,26 +183,42 @@ def cmd_doctor(args) -> int:
     line(ffprobe is not None or pyav is not None, "ffprobe on PATH",
          ffprobe or "not found (files PyAV cannot open get no stream details)")
     line(shutil.which("ffmpeg") is not None, "ffmpeg on PATH", shutil.which("ffmpeg") or "not found")
-    try:
-        config.data_dir.mkdir(parents=True, exist_ok=True)
-        probe = config.data_dir / ".doctor"
-        probe.write_text("x")
-        probe.unlink()
-        line(True, "data dir writable", str(config.data_dir))
-    except OSError as e:
-        line(False, "data dir writable", str(e))
-    try:
-        db = open_database(config.database_url)
-        line(ping(db), "database reachable", "sqlite" if config.is_sqlite else "postgresql")
-        room = connection_headroom(db)   # None on SQLite
-        if room:
-            used, most, need = room
-            line(most - used >= need, "postgresql connections",
-                 f"{used} of max_connections {most} in use; a Metarr process takes up to {need} "
-                 f"(job_connections in the URL + {PROCESS_CONNECTIONS})")
-        close_database(db)
-    except Exception as e:
-        line(False, "database reachable", str(e))
+    # doctor looks and creates nothing: a data dir that is not there yet is reported, not made
+    if not config.data_dir.exists():
+        parent = next((p for p in config.data_dir.parents if p.exists()), None)
+        can = parent is not None and os.access(parent, os.W_OK | os.X_OK)
+        where = ("Run doctor where you start the service, or set METARR_DATA_DIR to the service's data "
+                 "directory; nothing was created")
+        if can:
+            print(f"info data dir: {config.data_dir} does not exist yet (`metarr serve` makes it at its first "
+                  f"start). {where}")
+        else:
+            line(False, "data dir", f"{config.data_dir} does not exist and cannot be made ({parent} is not "
+                                    f"writable). {where}")
+    else:
+        try:
+            probe = config.data_dir / ".doctor"
+            probe.write_text("x")
+            probe.unlink()
+            line(True, "data dir writable", str(config.data_dir))
+        except OSError as e:
+            line(False, "data dir writable", str(e))
+    sqlite_file = config.database_url.split("sqlite:///", 1)[1] if config.database_url.startswith("sqlite:///") else None
+    if sqlite_file is not None and not os.path.exists(sqlite_file):
+        print(f"info database: {sqlite_file} not created yet (sqlite; made at the first start)")
+    else:
+        try:
+            db = open_database(config.database_url)
+            line(ping(db), "database reachable", "sqlite" if config.is_sqlite else "postgresql")
+            room = connection_headroom(db)   # None on SQLite
+            if room:
+                used, most, need = room
+                line(most - used >= need, "postgresql connections",
+                     f"{used} of max_connections {most} in use; a Metarr process takes up to {need} "
+                     f"(job_connections in the URL + {PROCESS_CONNECTIONS})")
+            close_database(db)
+        except Exception as e:
+            line(False, "database reachable", str(e))
     try:
         with open("/proc/sys/fs/inotify/max_user_watches") as f:
             watches = int(f.read())
@@ -226,23 +233,44 @@ def cmd_doctor(args) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="metarr", description="Metadata and artwork manager for media libraries")
+    from .cli_help import command, epilog, wrap
+    p = argparse.ArgumentParser(prog="metarr", description=wrap("Metadata and artwork manager for media libraries: "
+                                "scans your movie, TV and music folders, fetches metadata and artwork, writes "
+                                "Kodi-named NFOs and images, tells your players."),
+                                epilog=epilog("data", "Every command takes --help."),
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--version", action="version", version=f"metarr {_version()}")
-    sub = p.add_subparsers(dest="command", required=True)
-    sub.add_parser("serve", help="run the web service, actors and workers").set_defaults(fn=cmd_serve)
-    sub.add_parser("worker", help="run workers only (scale-out on PostgreSQL)").set_defaults(fn=cmd_worker)
-    sub.add_parser("migrate", help="apply database migrations").set_defaults(fn=cmd_migrate)
-    sub.add_parser("apikey", help="print the API key of the service using this data directory").set_defaults(
-        fn=cmd_apikey)
-    sub.add_parser("doctor", help="check the environment").set_defaults(fn=cmd_doctor)
-    j = sub.add_parser("jobs", help="list or retry jobs")
-    j.add_argument("action", choices=("list", "retry", "stats"))
-    j.add_argument("id", nargs="*")
-    j.add_argument("--status", default="")
-    j.add_argument("--limit", type=int, default=50)
-    j.add_argument("--dead", action="store_true", help="retry every dead job")
-    j.add_argument("--json", action="store_true", help="stats as JSON, for scripts")
-    j.set_defaults(fn=cmd_jobs)
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    command(sub, "serve", "run the web service, actors and workers",
+            "Run Metarr: the web UI and REST API, the library watcher, the job workers. It prints the "
+            "address, the data directory and where the API key is; stop it with Ctrl+C.", "serve").set_defaults(
+        fn=cmd_serve)
+    command(sub, "worker", "run workers only (scale-out on PostgreSQL)",
+            "Run job workers without the web service, to share the work of a `metarr serve` on the same "
+            "PostgreSQL database (SQLite allows one process per data directory).", "run").set_defaults(fn=cmd_worker)
+    command(sub, "migrate", "apply database migrations",
+            "Bring the database schema up to date (every start does this too) and say what was applied."
+            ).set_defaults(fn=cmd_migrate)
+    command(sub, "apikey", "print the API key of the service using this data directory",
+            "Print the API key `metarr serve` uses with this data directory (METARR_API_KEY when set). It "
+            "never makes a key: with none there it says so and exits 1.").set_defaults(fn=cmd_apikey)
+    command(sub, "doctor", "check the environment",
+            "Check what Metarr needs: python, stream-detail readers (PyAV, ffprobe), the data directory, the "
+            "database (on PostgreSQL: room for one more process), inotify limits, provider keys. It creates "
+            "nothing: a data directory that does not exist yet is reported, not made. Exit 1 on a failed check."
+            ).set_defaults(fn=cmd_doctor)
+    j = command(sub, "jobs", "list, retry or count jobs",
+                "Inspect the job ledger.\n\n"
+                "  metarr jobs list [--status dead,pending] [--limit N]   newest jobs first\n"
+                "  metarr jobs retry ID [ID …] | --dead                   run failed or cancelled jobs again\n"
+                "  metarr jobs stats [--json]                             jobs per type and state")
+    j.add_argument("action", nargs="?", choices=("list", "retry", "stats"), help="what to do (see above)")
+    j.add_argument("id", nargs="*", help="job ids, for retry")
+    j.add_argument("--status", default="", help="list: comma list of pending, running, succeeded, dead, cancelled")
+    j.add_argument("--limit", type=int, default=50, help="list: how many jobs to show (default 50)")
+    j.add_argument("--dead", action="store_true", help="retry: every dead job")
+    j.add_argument("--json", action="store_true", help="stats: as JSON, for scripts")
+    j.set_defaults(fn=cmd_jobs, parser=j)
     for extra in _extra_commands():
         extra(sub)
     return p

@@ -33,10 +33,18 @@ def cmd_demo(args) -> int:
     album = lib / "Music" / "Scott Joplin" / "Ragtime (1902)"
     if not (album / "01 - The Entertainer.flac").exists():
         make_track(album / "01 - The Entertainer.flac", "Scott Joplin", "Ragtime", "The Entertainer", 1)
+    os.environ.setdefault("METARR_DATA_DIR", str(base / "data"))
+    if args.port is not None:   # the option given on the command line wins over METARR_PORT
+        os.environ["METARR_PORT"] = str(args.port)
+    from metarr.config import load_config
+
+    from .listen import bind
+    config = load_config()
+    sock = bind(config.host, config.port, "choose another with --port")
+    if sock is None:
+        return 2
     emu = EmulatorThread().start()   # daemon thread: ends with the process
     os.environ.update(emu.env())
-    os.environ.setdefault("METARR_DATA_DIR", str(base / "data"))
-    os.environ.setdefault("METARR_PORT", str(args.port))
     from metarr.db.models import Library
     from metarr.library import libraries
     s = _open("serve")
@@ -63,7 +71,7 @@ def cmd_demo(args) -> int:
     key = app[api_key_key]
     print(f"Metarr demo on {base}/  (API key: {key})")
     print(f"library: {lib}   data: {s.config.data_dir}", flush=True)
-    aioweb.run_app(app, host=s.config.host, port=s.config.port, access_log=None, print=None)
+    aioweb.run_app(app, sock=sock, access_log=None, print=None)
     return 0
 
 
@@ -93,9 +101,15 @@ async def _demo_progress(app, base: str) -> None:
 
 
 def add_demo(sub) -> None:
-    p = sub.add_parser("demo", help="sample library + provider emulators + Metarr, all offline")
-    p.add_argument("--dir", default="./metarr-demo")
-    p.add_argument("--port", type=int, default=3000)
+    from .cli_help import command
+    p = command(sub, "demo", "sample library + provider emulators + Metarr, all offline",
+                "Build a small library of real media (movies, a TV show, an album) in DIR/library, start "
+                "emulators of TMDB, TheTVDB, Fanart.tv, MusicBrainz and OMDb on loopback, and serve Metarr "
+                "against them: the whole chain runs and its progress is printed in words. Stop it with Ctrl+C.",
+                "serve")
+    p.add_argument("--dir", default="./metarr-demo", help="where the library and data go (default ./metarr-demo)")
+    p.add_argument("--port", type=int, default=None,
+                   help="port of the web UI (default: METARR_PORT, else 3000; this option wins over METARR_PORT)")
     p.set_defaults(fn=cmd_demo)
 
 

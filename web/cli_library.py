@@ -33,15 +33,28 @@ def cmd_library(args) -> int:
     s = _open()
     if args.action == "add":
         if not (args.name and args.path):
-            print("usage: metarr library add NAME PATH --kind movie|tv|music", file=sys.stderr)
+            print("usage: metarr library add NAME PATH [--kind movie|tv|music] [--publish] [--no-watch]",
+                  file=sys.stderr)
             return 2
+        kind, why = args.kind, ""
+        if kind is None:
+            from metarr.scanning.kind_guess import guess_kind
+            kind, why = guess_kind(os.path.abspath(args.path)) if os.path.isdir(args.path) else (None, "")
+            if kind is None:
+                print(f"metarr: which kind of library is {args.path}? {why + ': ' if why else ''}"
+                      "give --kind movie, --kind tv or --kind music", file=sys.stderr)
+                return 2
         try:
-            lib = libraries.create(s.db, libraries.LibraryInput(args.name, args.kind, os.path.abspath(args.path),
-                                                                watch=not args.no_watch))
+            lib = libraries.create(s.db, libraries.LibraryInput(args.name, kind, os.path.abspath(args.path),
+                                                                watch=not args.no_watch, auto_publish=args.publish))
         except libraries.LibraryError as e:
             print(f"metarr: {e}", file=sys.stderr)
             return 1
         print(f"library {lib.id} '{lib.name}' ({lib.kind}) at {lib.path}")
+        if why:
+            print(f"  kind: {lib.kind}, guessed from the folder ({why}); remove it and add it again with --kind "
+                  "to choose another")
+        print("  " + publishing_words(lib.name, lib.auto_publish, lib.path))
     elif args.action == "list":
         for lib in Library.select().order_by(Library.id):
             print(f"{lib.id:>4} {lib.kind:<6} {lib.name:<24} {lib.path}  watch={'on' if lib.watch else 'off'} "
@@ -54,6 +67,15 @@ def cmd_library(args) -> int:
         libraries.remove(s.db, lib.id, s.bus)
         print(f"removed library {lib.id} (files on disk untouched)")
     return 0
+
+
+def publishing_words(name: str, on: bool, path: str) -> str:
+    """What publishing does, and whether this library does it (a new library does not)."""
+    if on:
+        return (f"publishing: on. After enrichment Metarr writes NFO files and artwork into {path} "
+                "(what Kodi, Jellyfin and Plex read).")
+    return (f"publishing: off. Metarr reads and enriches this library but writes no NFO or artwork into {path} "
+            f"until you run `metarr publish {name}` (or turn publishing on in the web UI's Libraries page).")
 
 
 # ------------------------------------------------------------------ headless phases
@@ -185,30 +207,53 @@ def cmd_recycle(args) -> int:
 
 
 def add_library(sub) -> None:
-    p = sub.add_parser("library", help="add, list or remove libraries")
-    p.add_argument("action", choices=("add", "list", "remove"))
-    p.add_argument("name", nargs="?")
-    p.add_argument("path", nargs="?")
-    p.add_argument("--kind", choices=("movie", "tv", "music"), default="movie")
-    p.add_argument("--no-watch", action="store_true")
+    from .cli_help import command
+    p = command(sub, "library", "add, list or remove libraries",
+                "Manage libraries (a folder of movies, TV shows or music).\n\n"
+                "  metarr library add NAME PATH [--kind movie|tv|music] [--publish] [--no-watch]\n"
+                "  metarr library list\n"
+                "  metarr library remove NAME|ID          (the files on disk are not touched)\n\n"
+                "Without --kind, add looks at the folder's first files and says which kind it chose (audio: "
+                "music; episodes named S01E02 or in Season folders: tv; other videos: movie), or asks.\n"
+                "Publishing (writing NFOs and artwork into the folder after enrichment) is off unless --publish: "
+                "until then Metarr writes nothing there.")
+    p.add_argument("action", choices=("add", "list", "remove"), help="what to do (see above)")
+    p.add_argument("name", nargs="?", help="the library's name (add, remove) or id (remove)")
+    p.add_argument("path", nargs="?", help="add: the library's folder (must exist)")
+    p.add_argument("--kind", choices=("movie", "tv", "music"), default=None,
+                   help="add: what the folder holds (default: guessed from its files, and said)")
+    p.add_argument("--publish", action="store_true",
+                   help="add: write NFOs and artwork into the folder after enrichment (default: off)")
+    p.add_argument("--no-watch", action="store_true", help="add: do not watch the folder for changes")
     p.set_defaults(fn=cmd_library)
 
 
 def add_phases(sub) -> None:
+    from .cli_help import command
     for phase, text in (("scan", "scan a library (or a folder inside one)"), ("enrich", "enrich a library"),
                         ("publish", "publish a library"), ("verify", "verify a library")):
-        p = sub.add_parser(phase, help=f"{text}, headless with a progress bar; exits when the chain drains")
+        p = command(sub, phase, f"{text}, headless with a progress bar; exits when the chain drains",
+                    f"{text[0].upper()}{text[1:]} without the web service: the actors run in this process, "
+                    "a progress bar shows the work in words, and at the end a summary says what this command "
+                    "did and what needs a decision. Exit 0 when every job succeeded, 3 when some failed for "
+                    "good (metarr jobs list --status dead).", "run")
         p.add_argument("target", nargs="?", help="library name or id, or a path inside a library (default: all)")
         p.set_defaults(fn=_phase_cmd(phase))
 
 
 def add_recycle(sub) -> None:
-    p = sub.add_parser("recycle", help="list, restore or purge the recycle bin")
-    p.add_argument("action", choices=("list", "restore", "purge"))
-    p.add_argument("ids", nargs="*")
+    from .cli_help import command
+    p = command(sub, "recycle", "list, restore or purge the recycle bin",
+                "The recycle bin: every file Metarr removed or replaced.\n\n"
+                "  metarr recycle list [--limit N]\n"
+                "  metarr recycle restore ID [ID …] [--overwrite]\n"
+                "  metarr recycle purge [--older-than DAYS]")
+    p.add_argument("action", choices=("list", "restore", "purge"), help="what to do (see above)")
+    p.add_argument("ids", nargs="*", help="restore: entry ids (see list)")
     p.add_argument("--overwrite", action="store_true", help="restore over a newer file (which is recycled first)")
-    p.add_argument("--older-than", type=int, default=None)
-    p.add_argument("--limit", type=int, default=200)
+    p.add_argument("--older-than", type=int, default=None, metavar="DAYS",
+                   help="purge: entries older than this many days (default: the recycle.retention_days setting)")
+    p.add_argument("--limit", type=int, default=200, help="list: how many entries to show (default 200)")
     p.set_defaults(fn=cmd_recycle)
 
 

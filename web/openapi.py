@@ -114,6 +114,11 @@ SCHEMAS: dict[str, Any] = {
                  "description": "Setting keys (see GET /api/v1/settings) and their new values; unknown keys "
                                 "and wrong types are refused with 400. `api.rate_limit_per_minute` (0 = off) "
                                 "sets the per-client rate limit."},
+    "ScheduleChange": {
+        "type": "object", "additionalProperties": False, "minProperties": 1,
+        "description": "A schedule's interval and whether it runs; turning it off withdraws its waiting job.",
+        "properties": {"interval_s": {"type": "integer", "minimum": 60, "maximum": 366 * 86400},
+                       "enabled": {"type": "boolean"}}},
     "ProviderUpdate": {"type": "object", "required": ["enabled"], "properties": {"enabled": {"type": "boolean"}}},
     "WebhookPayload": {"type": "object", "required": ["eventType"], "additionalProperties": True,
                        "properties": {"eventType": {"type": "string"}},
@@ -136,6 +141,7 @@ BODIES: dict[tuple[str, str], tuple[str, bool]] = {
     ("post", "/api/v1/{kind}/{id}/identify"): ("IdentifyPick", True),
     ("post", "/api/v1/recycle-bin/{id}/restore"): ("Restore", False),
     ("patch", "/api/v1/providers/{name}"): ("ProviderUpdate", True),
+    ("patch", "/api/v1/schedules/{name}"): ("ScheduleChange", True),
     ("post", "/api/v1/webhooks/{source}"): ("WebhookPayload", True),
     ("put", "/api/v1/webhooks/{source}"): ("WebhookPayload", True),
 }
@@ -212,6 +218,9 @@ def _path_param(name: str, path: str) -> dict:
         schema = {"type": "string", "enum": ["radarr", "sonarr", "lidarr"]}
     elif name == "name" and path.startswith("/api/v1/providers/"):
         schema = {"type": "string", "enum": ["tmdb", "tvdb", "fanart", "musicbrainz", "coverart", "omdb"]}
+    elif name == "name" and path.startswith("/api/v1/schedules/"):
+        schema = {"type": "string", "maxLength": 64, "description": "a schedule's name, e.g. refresh-changes-tmdb "
+                                                                    "(GET /api/v1/schedules lists them)"}
     elif name == "field":
         schema = {"type": "string", "description": "a lockable field (title, plot, …) or art:<slot>"}
     return {"name": name, "in": "path", "required": True, "schema": schema}

@@ -81,6 +81,8 @@ class Schedule(BaseModel):
     enabled = pw.BooleanField(default=True)
     payload = JSONField(null=True)
     last_run = pw.DoubleField(null=True)
+    last_status = pw.CharField(max_length=16, null=True)   # how its last job ended: succeeded | dead
+    last_result = JSONField(null=True)                     # that job's result, or {"error": …}
 
     class Meta:
         table_name = "schedules"

@@ -170,6 +170,21 @@ def player_call(target: str, payload: dict[str, Any]) -> JobSpec:
                    max_attempts=BY_NAME["sync.player"].max_attempts)
 
 
+def scheduled(name: str, job_type: str, subject: str, payload: dict[str, Any] | None, delay: float,
+              priority: int = PRIORITY["maintenance"]) -> JobSpec:
+    """A schedule's job. Its subject names the schedule when the row gives none: three change feeds
+    share one job type, and with one subject they shared one idempotency key, so each feed's
+    schedule pulled the other's pending job forward and one feed ran every two minutes."""
+    return JobSpec(job_type, subject=subject or f"schedule:{name}", payload=payload, priority=priority, delay=delay,
+                   schedule=name)
+
+
+def next_due(last_run: float | None, interval_s: float, now: float) -> float:
+    """When a schedule's next job is due: one interval after its last run; a schedule that never
+    ran starts a minute after the service does (or sooner, for a shorter interval)."""
+    return last_run + interval_s if last_run else now + min(interval_s, 60)
+
+
 def notify(channel_id: int, event: str, data: dict[str, Any]) -> JobSpec:
     # one send per event: never deduplicated against another event's send
     return JobSpec("notify.send", subject=f"channel:{channel_id}", dedupe=False,

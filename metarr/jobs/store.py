@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable
 import peewee as pw
 
 from metarr.db.database import is_sqlite, write_tx
+from metarr.jobs import chain
 from metarr.jobs.model import ACTIVE, ClaimedJob, JobSpec, Outcome, Progress, Stats
 from metarr.jobs.retry import backoff_delay, next_state
 
@@ -190,7 +191,8 @@ def finish(db: pw.Database, outcomes: list[Outcome], now: float,
                 change["error"] = o.error
                 change["run_after"] = now + delay if state == "pending" else None
             if schedule and change["status"] in ("succeeded", "dead"):
-                reschedule(db, schedule, now)
+                reschedule(db, schedule, now, change["status"],
+                           (o.result.data if o.result else None) if o.ok else {"error": (o.error or "")[:500]})
             changes.append(change)
     return changes
 
@@ -200,15 +202,20 @@ def _event(db: pw.Database, job_id: int, now: float, kind: str, message: str) ->
           (job_id, now, kind, message[:4000]))
 
 
-def reschedule(db: pw.Database, name: str, now: float) -> int | None:
+def reschedule(db: pw.Database, name: str, now: float, status: str | None = None,
+               result: dict | None = None) -> int | None:
+    """A schedule's job ended: remember how (also when the schedule is off: a "Run now" of it),
+    and queue its next run one interval later."""
     row = _exec(db, "SELECT job_type, subject, interval_s, enabled, payload FROM schedules WHERE name = %s",
                 (name,)).fetchone()
-    if not row or not row[3]:
+    if not row:
         return None
-    jtype, subject, interval, _, payload = row
-    _exec(db, "UPDATE schedules SET last_run = %s WHERE name = %s", (now, name))
-    spec = JobSpec(type=jtype, subject=subject, payload=json.loads(payload) if payload else None,
-                   priority=9, delay=interval, schedule=name)
+    _exec(db, "UPDATE schedules SET last_run = %s, last_status = %s, last_result = %s WHERE name = %s",
+          (now, status, json.dumps(result) if result is not None else None, name))
+    jtype, subject, interval, enabled, payload = row
+    if not enabled:
+        return None
+    spec = chain.scheduled(name, jtype, subject, json.loads(payload) if payload else None, interval)
     return enqueue_in_tx(db, [spec], now)[0][0]
 
 
@@ -222,10 +229,9 @@ def ensure_schedules(db: pw.Database, now: float) -> None:
                            (name,)).fetchone()
             if active:
                 continue
-            due = (last_run or now) + interval if last_run else now + min(interval, 60)
-            spec = JobSpec(type=jtype, subject=subject, payload=json.loads(payload) if payload else None,
-                           priority=9, delay=max(0.0, due - now), schedule=name)
-            enqueue_in_tx(db, [spec], now)
+            due = chain.next_due(last_run, interval, now)
+            enqueue_in_tx(db, [chain.scheduled(name, jtype, subject, json.loads(payload) if payload else None,
+                                               max(0.0, due - now))], now)
 
 
 # ---------------------------------------------------------------- leases and recovery

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import peewee as pw
+
+from metarr.jobs import store
 from metarr.service import humanize
 
 LINKS = {"movie": "/movies/{}", "series": "/series/{}", "artist": "/artists/{}", "library": "/libraries",
@@ -49,7 +52,9 @@ def describe(job: dict, labels: dict[str, str]) -> dict:
     """A job (as the API shows it) with a name, a link and a duration."""
     subject = job.get("subject") or ""
     kind, _, rest = subject.partition(":")
-    label = labels.get(subject) or (subject if ":" not in subject else "")
+    # only a subject that names something gets words: a bare key ("players" of sync.flush, a schedule's
+    # name) is already said by the job's own words ("Send gathered changes to the players players")
+    label = labels.get(subject) or ((job.get("payload") or {}).get("provider") or "").upper()
     started, finished = _ts(job.get("started_at")), _ts(job.get("finished_at"))
     return {**job, "name": humanize.job_name(job["type"], label),
             "link": LINKS[kind].format(rest) if kind in LINKS and rest.isdigit() else None,
@@ -79,3 +84,25 @@ def group_runs(jobs: list[dict]) -> list[dict]:
         out.append({"id": rid, "title": by_id[rid]["name"], "started_at": by_id[rid].get("created_at"),
                     "jobs": members, "counts": counts})
     return out
+
+
+def page(db: pw.Database, statuses: list[str] | None, limit: int, offset: int, now: float) -> tuple[list[dict], int]:
+    """A page of the Jobs page's jobs, newest first, without the schedules' jobs that only wait for
+    their time (those are listed apart, folded: `waiting_schedules`)."""
+    where = ["NOT (status = 'pending' AND schedule IS NOT NULL AND run_after > %s)"]
+    params: list = [now]
+    if statuses:
+        where.append(f"status IN ({', '.join(['%s'] * len(statuses))})")
+        params += statuses
+    clause = " WHERE " + " AND ".join(where)
+    total = store._exec(db, f"SELECT COUNT(*) FROM jobs{clause}", params).fetchone()[0]
+    rows = store._exec(db, f"SELECT {', '.join(store.JOB_FIELDS)} FROM jobs{clause} ORDER BY id DESC LIMIT %s OFFSET %s",
+                       (*params, limit, offset)).fetchall()
+    return [store._row(r) for r in rows], total
+
+
+def waiting_schedules(db: pw.Database, now: float) -> list[dict]:
+    """The schedules' jobs that wait for their time, soonest first."""
+    rows = store._exec(db, f"SELECT {', '.join(store.JOB_FIELDS)} FROM jobs WHERE status = 'pending' "
+                           "AND schedule IS NOT NULL AND run_after > %s ORDER BY run_after", (now,)).fetchall()
+    return [store._row(r) for r in rows]

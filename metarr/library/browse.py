@@ -146,8 +146,7 @@ def detail(kind: str, entity_id: int) -> dict | None:
     lists = md.get_lists(kind, entity_id)
     for name in md.LISTS[kind]:
         d[name] = lists.get(name, [])
-    d["cast"] = [{"name": c.name, "role": c.role, "order": c.position, "thumb": c.thumb_url}
-                 for c in md.get_cast(kind, entity_id)] if kind in md.HAS_CAST else []
+    d["cast"] = cast_json(kind, entity_id) if kind in md.HAS_CAST else []
     d["ratings"] = [{"source": x.source, "value": x.value, "votes": x.votes, "max": x.max, "default": x.is_default}
                     for x in md.get_ratings(kind, entity_id)]
     d["locks"] = md.locks_json(kind, entity_id)
@@ -173,6 +172,17 @@ def detail(kind: str, entity_id: int) -> dict | None:
         d["tracks"] = [{"number": t.number, "disc": t.disc, "title": t.title, "musicbrainz_id": t.musicbrainz_id}
                        for t in Track.select().where(Track.album_id == entity_id).order_by(Track.disc, Track.number)]
     return d
+
+
+def cast_json(kind: str, entity_id: int) -> list[dict]:
+    """Cast members; `thumb` is the provider's address (what an NFO names), `photo` the copy in
+    Metarr's cache (what the UI shows: the reader's browser never asks the provider), or None."""
+    cast = md.get_cast(kind, entity_id)
+    ids = [c.cache_file_id for c in cast if c.cache_file_id]
+    shas = {cf.id: cf.sha256 for cf in CacheFile.select(CacheFile.id, CacheFile.sha256)
+            .where(CacheFile.id.in_(ids))} if ids else {}
+    return [{"name": c.name, "role": c.role, "order": c.position, "thumb": c.thumb_url,
+             "photo": f"/api/v1/assets/{shas[c.cache_file_id]}" if c.cache_file_id in shas else None} for c in cast]
 
 
 def episodes_of(series_id: int, season: int | None = None) -> list[dict]:

@@ -207,8 +207,9 @@ def desired_artist(data_dir: Path, a: Artist) -> list[Desired]:
 ROOT_ENTITIES = {"movie": Movie, "series": Series, "artist": Artist}
 
 
-def desired_for(data_dir: Path, entity_type: str, entity_id: int, with_actors: bool = True,
-                allow_unidentified: bool = False) -> tuple[object, list[Desired]]:
+def check_publishable(entity_type: str, entity_id: int, allow_unidentified: bool) -> None:
+    """Raise what a publish of this item would run into before any file is looked at (a user's
+    "Publish" answers with it at once instead of queueing a job that would write nothing)."""
     model = ROOT_ENTITIES.get(entity_type)
     if model is None:
         raise PublishError(f"publish a movie, series or artist, not a {entity_type}")
@@ -218,6 +219,12 @@ def desired_for(data_dir: Path, entity_type: str, entity_id: int, with_actors: b
     reason = unidentified_reason(entity_type, e)
     if reason and not allow_unidentified:
         raise Unidentified(entity_type, entity_id, reason)
+
+
+def desired_for(data_dir: Path, entity_type: str, entity_id: int, with_actors: bool = True,
+                allow_unidentified: bool = False) -> tuple[object, list[Desired]]:
+    check_publishable(entity_type, entity_id, allow_unidentified)
+    e = ROOT_ENTITIES[entity_type].get_by_id(entity_id)
     if entity_type == "movie":
         return e, desired_movie(data_dir, e, with_actors)
     if entity_type == "series":

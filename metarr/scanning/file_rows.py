@@ -161,6 +161,23 @@ def our_own(lib: Library, files: dict[str, MediaFile]) -> set[str]:
     return out
 
 
+def published_by_us(db, library_id: int, entries: list) -> set[str]:
+    """The paths among walked `entries` (path, size, mtime_ns, …) that are exactly as Metarr wrote
+    them: a scan reports those as Metarr's own, not as new or changed files of the user's."""
+    by_path = {e[0]: e for e in entries}
+    paths = list(by_path)
+    out = set()
+    for i in range(0, len(paths), 500):
+        chunk = paths[i:i + 500]
+        for path, size, mtime_ns in db.execute_sql(
+                f"SELECT path, size, mtime_ns FROM library_files WHERE library_id = {statements.mark(db)} "
+                f"AND path IN ({statements.marks(db, len(chunk))})", [library_id, *chunk]).fetchall():
+            e = by_path[path]
+            if e[1] == size and e[2] == mtime_ns:
+                out.add(path)
+    return out
+
+
 def link(db, files: dict[str, MediaFile], owned: list[Owned], entity_type: str, entity_id: int) -> None:
     todo = {}
     for o in owned:

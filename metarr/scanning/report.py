@@ -16,6 +16,7 @@ class ScanReport:
     changed: int = 0
     moved: int = 0
     deleted: int = 0
+    own: int = 0          # new or changed files exactly as Metarr published them (not the user's news)
     units: int = 0
     created: int = 0
     removed: int = 0

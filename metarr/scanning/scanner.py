@@ -19,7 +19,7 @@ from metarr.db.media import ScanBacklog
 from metarr.db.models import Library
 from metarr.scanning.apply_unit import apply_unit
 from metarr.scanning.art_import import import_art
-from metarr.scanning.file_rows import diff_files, read_backlog, record_files
+from metarr.scanning.file_rows import diff_files, published_by_us, read_backlog, record_files
 from metarr.scanning.folder_sql import under
 from metarr.scanning.probe_pool import ProbePool
 from metarr.scanning.probing import probe_pending
@@ -84,6 +84,12 @@ def scan(db, data_dir: Path, lib: Library, sub: str = "", progress: Progress = _
     d = diff_files(files, rows)
     new, changed, missing, moves = d.new, d.changed, d.missing, d.moves
     rep.new, rep.changed, rep.moved, rep.deleted = len(new), len(changed), len(moves), len(missing)
+    if new or changed:
+        ours = published_by_us(db, lib.id, [*new, *changed])
+        if ours:
+            rep.own = len(ours)
+            rep.new -= sum(1 for f in new if f.path in ours)
+            rep.changed -= sum(1 for f in changed if f.path in ours)
     units = d.units()
     if context.upgrade and sub:
         units.add(unit_of(sub))

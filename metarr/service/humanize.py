@@ -37,7 +37,7 @@ JOB_WORDS = {
     "publish.artist": "Write files for", "verify.library": "Verify library", "verify.all": "Verify all libraries",
     "sync.entity": "Note a change for the players:", "sync.flush": "Send gathered changes to the players",
     "sync.player": "Tell", "sync.library": "Tell the players about library",
-    "refresh.changes": "Check providers for changes", "maintenance.orphans": "Clean up unused cache files",
+    "refresh.changes": "Check {} for changes", "maintenance.orphans": "Clean up unused cache files",
     "maintenance.purge_jobs": "Delete old job history", "maintenance.recycle_purge": "Empty old recycle-bin files",
     "notify.send": "Send a notification",
 }
@@ -46,4 +46,6 @@ JOB_WORDS = {
 def job_name(jtype: str, subject_label: str = "") -> str:
     """"enrich.movie" + "The General (1926)" → "Fetch metadata for The General (1926)"."""
     words = JOB_WORDS.get(jtype) or jtype.replace(".", " ").replace("_", " ").capitalize()
+    if "{}" in words:   # the subject goes inside: "Check TMDB for changes"
+        return words.format(subject_label or "providers")
     return f"{words} {subject_label}".strip()

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import math
+import os
+import re
 import time
 from typing import Any
 
@@ -44,8 +46,16 @@ RANGES: dict[str, tuple[float, float]] = {
     "scan.probe_timeout_seconds": (1, 3600),
     "scan.watch_settle_seconds": (0, 600), "enrich.min_confidence": (0, 1), "sync.debounce_seconds": (0, 600),
     "api.rate_limit_per_minute": (0, 1_000_000),   # 0: off
-    "images.max_pixels": (1_000_000, 500_000_000),
+    "images.max_pixels": (1_000_000, 500_000_000), "refresh.sweep_days": (1, 3650),
 }
+
+# settings that take one of a few words (the page shows them as a choice)
+CHOICES: dict[str, tuple[str, ...]] = {"verify.policy": ("republish", "adopt", "report")}
+# the providers `providers.disabled` may name (metarr/sources/registry.py; tests/domain keep them equal)
+PROVIDER_NAMES = ("tmdb", "tvdb", "fanart", "musicbrainz", "coverart", "omdb")
+# ISO 639-1, optionally with a region as TMDB takes it: en, de, pt-BR
+LANGUAGE_RE = re.compile(r"^([a-z]{2})(?:-([A-Z]{2}))?$", re.IGNORECASE)
+MAX_LIST = 200
 
 
 def hash_password(password: str) -> str:
@@ -116,8 +126,41 @@ def validate(key: str, value: Any) -> Any:
     elif isinstance(default, list):
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise ValueError(f"{key} must be a list of strings")
+        if len(value) > MAX_LIST:
+            raise ValueError(f"{key} takes at most {MAX_LIST} entries")
+        return _list_of(key, value)
     elif isinstance(default, str) and not isinstance(value, str):
         raise ValueError(f"{key} must be a string")
+    if key in CHOICES and value not in CHOICES[key]:
+        raise ValueError(f"{key} must be one of {', '.join(CHOICES[key])}, not {str(value)[:40]!r}")
+    if key == "enrich.language":
+        m = LANGUAGE_RE.match(value.strip())
+        if not m:
+            raise ValueError(f"enrich.language must be a two-letter language code (en, de, fr…, or pt-BR with a "
+                             f"region), not {value[:40]!r}")
+        return m.group(1).lower() + (f"-{m.group(2).upper()}" if m.group(2) else "")
+    return value
+
+
+def _list_of(key: str, value: list[str]) -> list[str]:
+    """The entries of a list setting, each checked for what it names."""
+    if key == "providers.disabled":
+        bad = [v for v in value if v not in PROVIDER_NAMES]
+        if bad:
+            raise ValueError(f"providers.disabled: unknown provider {bad[0][:40]!r} "
+                             f"(one of {', '.join(PROVIDER_NAMES)})")
+        return list(dict.fromkeys(value))
+    if key == "ui.browse_roots":
+        for v in value:
+            if "\x00" in v or not os.path.isabs(v):
+                raise ValueError(f"ui.browse_roots: {v[:80]!r} is not an absolute folder path (e.g. /srv/media)")
+        return [os.path.normpath(v) for v in value]
+    if key == "scan.ignore_patterns":
+        for v in value:
+            if not v.strip() or len(v) > 255 or "\x00" in v:
+                raise ValueError(f"scan.ignore_patterns: {v[:80]!r} is not a pattern (a non-empty name pattern "
+                                 "of at most 255 characters, e.g. *.partial)")
+        return [v.strip() for v in value]
     return value
 
 

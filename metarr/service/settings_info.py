@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from metarr.service.settings import DEFAULTS, RANGES
+from metarr.service.settings import CHOICES, DEFAULTS, RANGES
 
 
 @dataclass(frozen=True)
@@ -26,11 +26,14 @@ INFO: dict[str, Info] = {
                                  "skips in every library, e.g. *.partial, @eaDir.", section="Scanning"),
     "scan.probe_concurrency": Info("Stream probes at once", "How many videos are probed for stream details "
                                    "in parallel.", section="Scanning"),
+    "scan.probe_timeout_seconds": Info("Give up reading a file after", "A video whose stream details are not "
+                                       "read by then is recorded as failed and its probe process replaced.",
+                                       "seconds", section="Scanning"),
     "scan.watch_settle_seconds": Info("Wait after file changes", "A folder is scanned when its files have "
                                       "not changed for this long (downloads finish first).", "seconds",
                                       section="Scanning"),
     "enrich.language": Info("Metadata language", "Two-letter language of titles, plots and posters "
-                            "(en, de, fr…); libraries can set their own.", section="Metadata"),
+                            "(en, de, fr…, or pt-BR with a region); libraries can set their own.", section="Metadata"),
     "enrich.auto_select": Info("Choose artwork automatically", "Pick the best-scored image for every "
                                "empty slot; your own choices are never replaced.", section="Metadata"),
     "enrich.min_confidence": Info("Match confidence needed", "Below this score a search match is not "
@@ -43,8 +46,7 @@ INFO: dict[str, Info] = {
     "publish.unidentified": Info("Publish unidentified items", "Write NFOs for items without a provider id "
                                  "too. Off: your player scrapes them itself.", section="Publishing"),
     "verify.policy": Info("When a published file changed", "republish: write Metarr's version again; adopt: "
-                          "keep the change and import it; report: only list it.", choices=("republish", "adopt",
-                                                                                           "report"),
+                          "keep the change and import it; report: only list it.", choices=CHOICES["verify.policy"],
                           section="Publishing"),
     "sync.skip_when_playing": Info("Wait while playing", "Do not tell a player to refresh while it plays "
                                    "something.", section="Players"),

@@ -38,7 +38,8 @@ async def test_document_and_router_agree(api):
                  "/api/v1/albums", "/api/v1/jobs", "/api/v1/jobs/stats", "/api/v1/jobs/{id}/retry",
                  "/api/v1/recycle-bin", "/api/v1/recycle-bin/{id}/restore", "/api/v1/path-mappings",
                  "/api/v1/webhooks/{source}", "/api/v1/ws", "/api/v1/openapi.json", "/api/v1/players",
-                 "/api/v1/settings", "/api/v1/activity", "/api/v1/{kind}/{id}/candidates", "/metrics"):
+                 "/api/v1/settings", "/api/v1/activity", "/api/v1/{kind}/{id}/candidates", "/metrics",
+                 "/api/v1/schedules", "/api/v1/schedules/{name}", "/api/v1/schedules/{name}/run"):
         assert path in doc["paths"], path
 
 

@@ -75,8 +75,8 @@ def test_library_add_refuses_a_duplicate_name(env, tmp_path):
     env = clean(env, tmp_path)
     (tmp_path / "a").mkdir()
     (tmp_path / "b").mkdir()
-    assert metarr(env, "library", "add", "Movies", str(tmp_path / "a")).returncode == 0
-    r = metarr(env, "library", "add", "movies", str(tmp_path / "b"))
+    assert metarr(env, "library", "add", "Movies", str(tmp_path / "a"), "--kind", "movie").returncode == 0
+    r = metarr(env, "library", "add", "movies", str(tmp_path / "b"), "--kind", "movie")
     assert r.returncode == 1 and "a library named 'Movies' already exists (library 1)" in r.stderr
     assert metarr(env, "library", "list").stdout.count("Movies") == 1
 

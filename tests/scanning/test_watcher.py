@@ -98,3 +98,26 @@ async def test_own_publish_writes_start_no_scan_but_a_user_edit_does(api, servic
     while watcher_scans() == 0:
         assert asyncio.get_running_loop().time() < end, "the user's edit started no scan"
         await asyncio.sleep(0.1)
+
+
+async def test_a_library_added_by_another_process_is_watched_within_10_s(api, services, env, tmp_path):
+    """`metarr library add` run beside the service (its own process, the same database): the
+    service's watcher picks the library up by itself, and a folder copied in then appears."""
+    import time
+
+    from tests.cli.test_summary import metarr
+    settings.put_many(services.db, {"scan.watch_settle_seconds": 0.3})
+    root = tmp_path / "Added elsewhere"
+    root.mkdir()
+    r = await asyncio.get_running_loop().run_in_executor(
+        None, lambda: metarr(env, "library", "add", "Elsewhere", str(root), "--kind", "movie"))
+    assert r.returncode == 0, r.stderr
+    added = time.monotonic()
+    body = await wait_api(api, "/api/v1/status", lambda b: any(
+        w["root"] == str(root) for w in b["data"]["components"]["watcher"]["libraries"].values()), timeout=10)
+    assert time.monotonic() - added < 10, body
+    staging = tmp_path / "staging" / "The General (1926)"
+    make_clip(staging / "The General (1926).mkv")
+    shutil.copytree(staging, root / "The General (1926)")
+    body = await wait_api(api, "/api/v1/movies", lambda b: b["meta"]["total"] == 1)
+    assert body["data"][0]["title"] == "The General"

@@ -27,6 +27,13 @@ async def test_without_a_tmdb_key_nothing_is_written_and_the_item_says_why(no_tm
     assert detail["identify_reason"] == "no_key:tmdb" and detail["published_at"] is None
     r = await api.post(f"/api/v1/movies/{m['id']}/publish?dry_run=true")
     assert r.status == 409 and "no TMDB API key set" in (await r.json())["error"]["message"]
+    # the publish itself answers the same, at once: no job that "succeeds" writing nothing
+    jobs_before = len(await data(api, "/api/v1/jobs?type=publish.movie&limit=500"))
+    r = await api.post(f"/api/v1/movies/{m['id']}/publish")
+    assert r.status == 409
+    assert (await r.json())["error"]["message"] == (
+        f"movie {m['id']} is not identified (no TMDB API key set): nothing published")
+    assert len(await data(api, "/api/v1/jobs?type=publish.movie&limit=500")) == jobs_before
     # the item page says it in words
     page = await (await api.get(f"/movies/{m['id']}")).text()
     assert "no TMDB API key set" in page

@@ -14,12 +14,13 @@ def setup(app: web.Application) -> None:
         mappings,
         media,
         recycle,
+        schedules,
         settings,
         system,
         webhooks,
         ws,
     )
-    for module in (system, jobs, settings, libraries, media, artwork, assets, recycle, webhooks, activity, mappings,
+    for module in (system, jobs, schedules, settings, libraries, media, artwork, assets, recycle, webhooks, activity, mappings,
                    ws):
         app.router.add_routes(module.routes)
     from . import notifications, players, providers

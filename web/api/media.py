@@ -166,6 +166,16 @@ async def _trigger(request: web.Request, kind: str) -> web.Response:
     jtype = f"{action}.{kind}"
     if s.registry.get(jtype) is None:
         raise ApiError(501, "not_implemented", f"{action} is not available for a {kind}")
+    if action == "publish":
+        # what the dry run would say (an unidentified item gets no files): said now, in the same
+        # words, instead of a queued job that "succeeds" writing nothing
+        from metarr.publishing.desired import PublishError, check_publishable
+        from metarr.service import settings
+        try:
+            await request.app[bridge_key].run(lambda: check_publishable(
+                kind, eid, bool(settings.get(s.db, "publish.unidentified"))))
+        except PublishError as e:
+            raise ApiError(409, "cannot_publish", str(e)) from None
     body = await json_body(request, required=False)
     spec = chain.entity_job(action, kind, eid, None, PRIORITY["user"], force=bool(body.get("force")))
     ledger = s.actor("ledger")

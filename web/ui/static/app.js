@@ -69,21 +69,35 @@
     }
   }
 
-  // times in the reader's own zone, relative ("3 min ago"), the exact local time on hover
-  function relTime(iso) {
+  // times in the reader's own zone and in words: "just now", "5 min ago", "in 2 hours", then
+  // "yesterday 14:05", "tomorrow 06:00", "12 May 06:00"; the exact local time on hover
+  const DAY = 86400000;
+  function clock(d) { return d.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" }); }
+  function words(iso, now) {
     const t = Date.parse(iso); if (isNaN(t)) return null;
-    const s = Math.round((Date.now() - t) / 1000), a = Math.abs(s), fut = s < 0;
-    const say = a < 45 ? "just now" : a < 3600 ? `${Math.round(a / 60)} min` : a < 86400 ? `${Math.round(a / 3600)} h`
-              : `${Math.round(a / 86400)} d`;
-    return a < 45 ? say : (fut ? "in " + say : say + " ago");
+    const d = new Date(t), s = Math.round((now - t) / 1000), a = Math.abs(s), fut = s < 0;
+    if (a < 45) return fut ? "in under a minute" : "just now";
+    if (a < 3600) { const m = Math.max(1, Math.round(a / 60)); return fut ? `in ${m} min` : `${m} min ago`; }
+    if (a < 6 * 3600) { const h = Math.round(a / 3600); const u = h === 1 ? "hour" : "hours";
+                        return fut ? `in ${h} ${u}` : `${h} ${u} ago`; }
+    const start = new Date(now); start.setHours(0, 0, 0, 0);
+    const days = Math.floor((t - start.getTime()) / DAY);
+    if (days === 0) return "today " + clock(d);
+    if (days === -1) return "yesterday " + clock(d);
+    if (days === 1) return "tomorrow " + clock(d);
+    const opts = { day: "numeric", month: "short" };
+    if (d.getFullYear() !== new Date(now).getFullYear()) opts.year = "numeric";
+    return d.toLocaleDateString([], opts) + " " + clock(d);
   }
   function localTimes(root) {
+    const now = Date.now();
     for (const t of (root || document).querySelectorAll("time[data-rel]")) {
-      const txt = relTime(t.getAttribute("datetime")); if (!txt) continue;
+      const txt = words(t.getAttribute("datetime"), now); if (!txt) continue;
       t.textContent = txt; t.title = new Date(t.getAttribute("datetime")).toLocaleString();
     }
   }
   document.addEventListener("DOMContentLoaded", () => { localTimes(); setInterval(localTimes, 30000); });
+  window.metarrWords = words;
 
   function changed(el) {
     if (el.type === "checkbox") return el.checked !== el.defaultChecked;
@@ -98,7 +112,7 @@
       if (!el.name || el.disabled) continue;
       if (onlyChanged && !changed(el)) continue;
       if (el.type === "checkbox") out[el.name] = el.checked;
-      else if (el.type === "number") { if (el.value !== "") out[el.name] = Number(el.value); }
+      else if (el.type === "number" || el.dataset.number !== undefined) { if (el.value !== "") out[el.name] = Number(el.value); }
       else if (el.dataset.list !== undefined) out[el.name] = el.value.split(",").map(s => s.trim()).filter(Boolean);
       else if (el.value !== "" || el.dataset.keepEmpty !== undefined) out[el.name] = el.value;
     }
@@ -129,7 +143,11 @@
     const form = ev.target.closest("form[data-api]");
     if (!form) return;
     ev.preventDefault();
-    const [method, url] = form.dataset.api.split(" ");
+    let [method, url] = form.dataset.api.split(" ");
+    if (form.dataset.query) {   // a GET form: its field goes in the query string
+      const field = form.elements[form.dataset.query];
+      url += "?" + form.dataset.query + "=" + encodeURIComponent(field ? field.value : "");
+    }
     try {
       let body;
       if (form.dataset.upload !== undefined) {
@@ -147,6 +165,16 @@
       }
       if (form.dataset.reload !== undefined) setTimeout(() => location.reload(), 400);
     } catch (e) { /* shown */ }
+  });
+
+  // checkboxes that save themselves (no inline handlers: the page's CSP allows no inline script)
+  document.addEventListener("change", async (ev) => {
+    const box = ev.target.closest("input[data-toggle-url]");
+    if (!box) return;
+    try {
+      await api("PATCH", box.dataset.toggleUrl, { [box.dataset.toggleKey]: box.checked });
+      toast("Saved");
+    } catch (e) { box.checked = !box.checked; }
   });
 
   // lock toggles: aria-pressed reflects the lock; PUT …/locks/{field}
@@ -191,14 +219,14 @@
           const bar = row.querySelector(".progress > span");
           if (bar && d.total) bar.style.width = Math.round(100 * d.current / d.total) + "%";
         }
-      } else if (msg.type === "job.created" && document.querySelector("[data-live-jobs]")) {
-        const tbody = document.querySelector("[data-live-jobs]");
-        const tr = document.createElement("tr");
-        tr.dataset.jobId = d.id;
-        tr.innerHTML = `<td>${d.id}</td><td></td><td data-job-status>pending</td><td></td><td><div class="progress"><span></span></div></td><td></td>`;
-        tr.children[1].textContent = d.type || "";
-        tr.children[3].textContent = d.subject || "";
-        tbody.prepend(tr);
+      } else if (msg.type === "job.created") {
+        // new jobs are counted, not drawn raw ("enrich.movie movie:2"): a reload shows them named
+        const note = document.querySelector("[data-new-jobs]");
+        if (note) {
+          note.dataset.count = String(Number(note.dataset.count || 0) + 1);
+          note.querySelector("span").textContent = `${note.dataset.count} new job(s) since this page was loaded`;
+          note.hidden = false;
+        }
       }
       if (msg.type === "job.dead") toast(`Job ${d.id} failed for good: ${d.error || ""}`, "error");
     }
@@ -217,9 +245,9 @@
       toast("This item was updated — reload to see the changes.");
     }
     const feed = document.querySelector("[data-live-feed]");
-    if (feed && (msg.type === "activity" || msg.type === "job.succeeded" || msg.type === "job.dead")) {
+    if (feed && (msg.type === "activity" || msg.type === "job.dead")) {
       const li = document.createElement("li");
-      li.textContent = msg.type === "activity" ? d.message : `${msg.type.replace("job.", "job ")} #${d.id} ${d.type || ""}`;
+      li.textContent = msg.type === "activity" ? d.message : `A job failed for good: ${d.error || "no reason given"}`;
       feed.prepend(li);
       while (feed.children.length > 20) feed.lastChild.remove();
     }

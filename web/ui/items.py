@@ -1,0 +1,224 @@
+"""Item pages: the poster grids and every item's own page: movies, shows, artists, and their
+seasons, episodes and albums (SPEC §10 UI routes), each with its fields and locks, artwork slots
+with the candidate picker, and links up to its parent and down to its children."""
+from __future__ import annotations
+
+from aiohttp import web
+
+from metarr import metadata as md
+from metarr.assets.errors import describe_candidate_reason
+from metarr.db.media import Album, AssetCandidate, CacheFile, Episode, Season, Series
+from metarr.db.media import Artist as ArtistRow
+from metarr.enrichment.scoring import explain_score
+from metarr.library import browse, naming
+from metarr.library.browse import candidate_reason
+from metarr.publishing.desired import describe_reason
+
+from .common import render, routes, run
+
+LABELS = {"title": "Title", "original_title": "Original title", "sort_title": "Sort title", "year": "Year",
+          "premiered": "Premiered", "plot": "Plot", "outline": "Outline", "tagline": "Tagline", "runtime": "Runtime (min)",
+          "content_rating": "Rating (MPAA)", "set_name": "Collection", "set_overview": "Collection overview",
+          "trailer": "Trailer", "tmdb_id": "TMDB id", "imdb_id": "IMDb id", "tvdb_id": "TVDB id",
+          "user_rating": "Your rating (0–10)", "status": "Status", "name": "Name", "sort_name": "Sort name",
+          "biography": "Biography", "formed": "Formed", "musicbrainz_id": "MusicBrainz id", "aired": "Aired",
+          "absolute": "Absolute number", "label": "Record label", "musicbrainz_release_id": "MusicBrainz release id"}
+TEXT_FIELDS = {"plot", "outline", "biography", "set_overview"}
+INT_FIELDS = {"year", "runtime", "tmdb_id", "tvdb_id", "absolute"}
+FLOAT_FIELDS = {"user_rating"}
+# the artwork slots each kind of item has, in the order a user looks for them
+SLOTS = {"movie": naming.MOVIE_ART, "series": naming.TVSHOW_ART, "artist": naming.ARTIST_ART,
+         "season": naming.SEASON_ART, "episode": naming.EPISODE_ART, "album": naming.ALBUM_ART}
+PLURAL = {"movie": "movies", "series": "series", "artist": "artists", "season": "seasons", "episode": "episodes",
+          "album": "albums"}
+STATES = ("discovered", "identified", "enriched", "published", "ambiguous", "unidentified")
+
+
+# ------------------------------------------------------------------ grids
+
+LIST_PAGES = {"/movies": ("movie", "Movies"), "/series": ("series", "TV shows"), "/music": ("artist", "Music")}
+
+
+async def list_page(request: web.Request) -> web.Response:
+    path = request.path.rstrip("/") or "/"
+    kind, title = LIST_PAGES[path]
+    q = (request.query.get("q") or "")[:200]
+    state = request.query.get("state") or None
+    if state not in (None, *STATES):
+        state = None
+    default_sort = "name" if kind == "artist" else "title"
+    sort = request.query.get("sort") or default_sort
+    if sort.lstrip("-") not in browse.SORTS[kind]:
+        sort = default_sort
+    try:
+        offset = max(0, int(request.query.get("offset", "0")))
+    except ValueError:
+        offset = 0
+    limit = 48
+    filters = {"state": state} if state else {}
+    items, total = await run(request, lambda: browse.list_entities(kind, limit=limit, offset=offset, q=q or None,
+                                                                    sort=sort, **filters))
+    for it in items:
+        it.setdefault("title", it.get("name"))
+    sorts = [(k, k) for k in browse.SORTS[kind]] + [(f"-{k}", f"{k} (desc)") for k in browse.SORTS[kind]]
+    base = {"movie": "/movies", "series": "/series", "artist": "/artists"}[kind]
+    return render("media_list.html", request, path, title=title, items=items, total=total, q=q, state=state or "",
+                  sort=sort, sorts=sorts, offset=offset, limit=limit, base=base)
+
+
+for _p in LIST_PAGES:
+    routes.get(_p)(list_page)
+
+
+# ------------------------------------------------------------------ the parts of an item page
+
+def fields(kind: str, d: dict) -> list[dict]:
+    """The metadata form: every field of the kind with its value, lock and where it came from."""
+    out = []
+    for name in md.SCALARS[kind]:
+        st = d["locks"].get(name, {})
+        form = ("text" if name in TEXT_FIELDS else "int" if name in INT_FIELDS else
+                "float" if name in FLOAT_FIELDS else "str")
+        out.append({"name": name, "key": name, "label": LABELS.get(name, name), "value": d.get(name),
+                    "kind": form, "locked": st.get("locked", False), "source": st.get("source")})
+    for name in md.LISTS[kind]:
+        st = d["locks"].get(f"list:{name}", {})
+        out.append({"name": name, "key": f"list:{name}", "label": name.capitalize(), "value": d.get(name) or [],
+                    "kind": "list", "locked": st.get("locked", False), "source": st.get("source")})
+    return out
+
+
+def slots(kind: str, eid: int, assets: dict) -> list[dict]:
+    """Per artwork slot: what is used, and every candidate with its score in words and why it is not
+    used. A candidate already in the cache shows the cached file's real size (the provider may not
+    have said it: the slot said "400×600" while its picker said "size unknown")."""
+    rows = list(AssetCandidate.select().where((AssetCandidate.entity_type == kind) & (AssetCandidate.entity_id == eid))
+                .order_by(AssetCandidate.rejected, AssetCandidate.score.desc()))
+    cached = {cf.id: cf for cf in CacheFile.select(CacheFile.id, CacheFile.sha256, CacheFile.width, CacheFile.height)
+              .where(CacheFile.id.in_([c.cache_file_id for c in rows if c.cache_file_id]))} if rows else {}
+    by: dict[str, list] = {}
+    for c in rows:
+        cf = cached.get(c.cache_file_id)
+        by.setdefault(c.slot, []).append({
+            "id": c.id, "url": f"/api/v1/assets/{cf.sha256}?size=300" if cf else c.url, "provider": c.provider,
+            "width": c.width or (cf.width if cf else None), "height": c.height or (cf.height if cf else None),
+            "language": c.language, "score": c.score, "selected": c.selected, "rejected": c.rejected,
+            "explained": explain_score(c.score, c.breakdown), "why": describe_candidate_reason(candidate_reason(c))})
+    out = []
+    for name in SLOTS[kind]:
+        a = assets.get(name) or {}
+        out.append({"name": name, "url": a.get("url"), "source": a.get("source"), "width": a.get("width"),
+                    "height": a.get("height"), "candidates": by.get(name, [])})
+    return out
+
+
+def season_label(number: int) -> str:
+    return "Specials" if number == 0 else f"Season {number}"
+
+
+def episode_code(season: int, episode: int) -> str:
+    return f"S{season:02d}E{episode:02d}"
+
+
+async def _item(request: web.Request, kind: str, eid: int, **extra) -> web.Response:
+    d = await run(request, browse.detail, kind, eid)
+    if d is None:
+        raise web.HTTPNotFound()
+    slot_list = await run(request, slots, kind, eid, d["assets"])
+    api = f"/api/v1/{PLURAL[kind]}/{eid}"
+    section = {"movie": "/movies", "series": "/series", "season": "/series", "episode": "/series"}.get(kind, "/music")
+    ctx = {"title": d.get("title") or d.get("name") or f"{kind} {eid}", "d": d, "kind": kind,
+           "fields": fields(kind, d), "slots": slot_list, "api": api, "publishable": kind in ("movie", "series", "artist"),
+           "identifiable": kind in ("movie", "series", "artist"), "episodes": [], "seasons": [], "albums": [],
+           "crumbs": [], "entity_ref": f"{kind}:{eid}", "reason_text": describe_reason(d.get("identify_reason"))}
+    ctx.update(extra)
+    return render("entity.html", request, section, **ctx)
+
+
+def _id(request: web.Request, name: str = "id") -> int:
+    raw = request.match_info[name]
+    if not raw.isascii() or not raw.isdigit() or len(raw) > 10:
+        raise web.HTTPNotFound()
+    return int(raw)
+
+
+# ------------------------------------------------------------------ pages
+
+@routes.get("/movies/{id}")
+async def movie_page(request: web.Request) -> web.Response:
+    return await _item(request, "movie", _id(request))
+
+
+@routes.get("/series/{id}")
+async def series_page(request: web.Request) -> web.Response:
+    sid = _id(request)
+
+    def parts():
+        out = []
+        for se in Season.select().where(Season.series_id == sid).order_by(Season.number):
+            out.append({"id": se.id, "number": se.number, "title": se.title, "label": season_label(se.number),
+                        "link": f"/series/{sid}/season/{se.number}", "api": f"/api/v1/seasons/{se.id}",
+                        "slots": slots("season", se.id, browse.assets_of("season", se.id))})
+        eps = [{**e, "link": f"/episodes/{e['id']}", "code": episode_code(e["season"], e["episode"])}
+               for e in browse.episodes_of(sid)]
+        return out, eps
+    seasons, episodes = await run(request, parts)
+    return await _item(request, "series", sid, seasons=seasons, episodes=episodes)
+
+
+@routes.get("/artists/{id}")
+async def artist_page(request: web.Request) -> web.Response:
+    aid = _id(request)
+    albums = await run(request, lambda: [{**browse.summary("album", a), "link": f"/albums/{a.id}"} for a in
+                                         Album.select().where((Album.artist_id == aid) & Album.deleted_at.is_null(True))
+                                         .order_by(Album.year, Album.title)])
+    return await _item(request, "artist", aid, albums=albums)
+
+
+@routes.get("/albums/{id}")
+async def album_page(request: web.Request) -> web.Response:
+    alid = _id(request)
+    album = await run(request, lambda: Album.get_or_none(Album.id == alid))
+    if album is None:
+        raise web.HTTPNotFound()
+    artist = await run(request, lambda: ArtistRow.get_or_none(ArtistRow.id == album.artist_id))
+    crumbs = [("/music", "Music")] + ([(f"/artists/{artist.id}", artist.name)] if artist else [])
+    return await _item(request, "album", alid, crumbs=crumbs, parent_publish=f"/artists/{album.artist_id}",
+                       parent_name=artist.name if artist else "its artist")
+
+
+@routes.get("/series/{id}/season/{n}")
+async def season_page(request: web.Request) -> web.Response:
+    sid, number = _id(request), _id(request, "n")
+
+    def q():
+        series = Series.get_or_none(Series.id == sid)
+        season = Season.get_or_none((Season.series_id == sid) & (Season.number == number))
+        eps = [{**e, "link": f"/episodes/{e['id']}", "code": episode_code(e["season"], e["episode"])}
+               for e in browse.episodes_of(sid, number)]
+        return series, season, eps
+    series, season, eps = await run(request, q)
+    if series is None or season is None:
+        raise web.HTTPNotFound()
+    label = season_label(number)
+    return await _item(request, "season", season.id, title=f"{series.title}: {label}", heading=label,
+                       crumbs=[("/series", "TV"), (f"/series/{sid}", series.title)], episodes=eps,
+                       parent_publish=f"/series/{sid}", parent_name=series.title)
+
+
+@routes.get("/episodes/{id}")
+async def episode_page(request: web.Request) -> web.Response:
+    eid = _id(request)
+
+    def q():
+        ep = Episode.get_or_none(Episode.id == eid)
+        return (ep, Series.get_or_none(Series.id == ep.series_id)) if ep else (None, None)
+    ep, series = await run(request, q)
+    if ep is None or series is None:
+        raise web.HTTPNotFound()
+    code = episode_code(ep.season, ep.episode)
+    heading = f"{code} · {ep.title}" if ep.title else code
+    return await _item(request, "episode", eid, title=f"{series.title} {heading}", heading=heading,
+                       crumbs=[("/series", "TV"), (f"/series/{series.id}", series.title),
+                               (f"/series/{series.id}/season/{ep.season}", season_label(ep.season))],
+                       parent_publish=f"/series/{series.id}", parent_name=series.title)
