@@ -7,6 +7,8 @@ import time
 
 from metarr.db.database import write_tx
 from metarr.db.integrations import NotificationChannel
+from metarr.outbound import apprise_guard
+from metarr.service import redact
 from metarr.service.records import Invalid
 
 
@@ -23,6 +25,10 @@ def get_channel(cid: int) -> NotificationChannel | None:
 
 
 def create_channel(db, bus, name: str, url: str, events: list, enabled: bool) -> dict:
+    redact.remember(*redact.url_secrets(url))
+    why = apprise_guard.problem(url.strip())
+    if why:
+        raise Invalid(f"'url': {why}", "url")
     if not all(isinstance(e, str) and e for e in events):
         raise Invalid("'events' must be a list of event names (see notify events), '*' patterns allowed", "events")
     with write_tx(db):
