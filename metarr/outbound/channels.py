@@ -12,8 +12,16 @@ from metarr.service import redact
 from metarr.service.records import Invalid
 
 
+def shown_url(url: str) -> str:
+    """The URL as the API and the UI show it: its credentials masked (like provider keys, they are
+    write-only; a channel with a new secret is made anew)."""
+    for secret in sorted(redact.url_secrets(url), key=len, reverse=True):
+        url = url.replace(secret, redact.MASK)
+    return url
+
+
 def channel_json(c: NotificationChannel) -> dict:
-    return {"id": c.id, "name": c.name, "url": c.url, "events": c.events or [], "enabled": c.enabled}
+    return {"id": c.id, "name": c.name, "url": shown_url(c.url), "events": c.events or [], "enabled": c.enabled}
 
 
 def list_channels() -> list[dict]:

@@ -188,3 +188,17 @@ def test_credentials_in_any_url_are_masked_even_when_unknown():
     out = redact.Secrets().scrub(text)
     assert "abc123def456" not in out and "hunter2hunter2" not in out and "zzzzzzzzzz" not in out
     assert "query=x" in out and "page=2" in out and "10.0.0.5:8080/jsonrpc" in out
+
+
+async def test_notification_urls_are_listed_with_their_credentials_masked(api):
+    secret_url = "json://hook.example.org:8080/notify?token=Zq8rT2mX9vLp4Kd7&user=alice"
+    basic_url = "https://bob:Pa55wordThatIsLong@hooks.example.org/x"
+    for name, url in (("tok", secret_url), ("basic", basic_url)):
+        r = await api.post("/api/v1/notification-channels", json={"name": name, "url": url, "events": ["*"]})
+        assert r.status == 201, await r.text()
+    listed = (await (await api.get("/api/v1/notification-channels")).json())["data"]
+    text = repr(listed)
+    assert "Zq8rT2mX9vLp4Kd7" not in text and "Pa55wordThatIsLong" not in text
+    urls = {c["name"]: c["url"] for c in listed}
+    assert urls["tok"] == "json://hook.example.org:8080/notify?token=***&user=alice"
+    assert urls["basic"] == "https://bob:***@hooks.example.org/x"
