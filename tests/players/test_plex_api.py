@@ -125,3 +125,18 @@ def test_long_edits_are_split_and_files_found_by_part():
     idx.add({"ratingKey": "5", "Media": [{"Part": [{"file": "/m/A/VIDEO_TS/VIDEO_TS.IFO"}]}]})
     assert idx.movie(None, "/m/A") == "5" and idx.movie("/m/A/other.mkv", "/m/A") is None
     assert ArtFile("/x", "y").path == "/x"
+
+
+def test_a_shows_episode_ordering_is_set_once_then_the_show_refreshed(emu, px):
+    from metarr.players import plex_sync
+    from metarr.players.model import Change
+    lib = emu.plex.library
+    ep = lib.add_episode("/media/tv/Show/Season 01/Show - S01E01.mkv")
+    show = lib.items[ep]["grandparentRatingKey"]
+    c = Change(1, "tv", "/media/tv", "/media/tv/Show", "series", entity_id=1)
+    want = Want("series", 1, ordering="dvd")
+    for _ in range(2):    # the second time Plex holds it: nothing sent
+        plex_sync._apply(px, [(c, "2", show, want)], stats := plex_sync.Stats())
+    assert lib.items[show]["showOrdering"] == "dvd" and lib.item_refreshes == [show]
+    assert stats.ordered == 0
+    assert [r.query for r in emu.plex.requests if r.path.endswith("/prefs")] == [{"showOrdering": "dvd"}]
