@@ -64,7 +64,7 @@ class SectionIndex:
     by path); a show by the folders its episodes' files are in."""
     key: str
     by_file: dict[str, list[dict]] = field(default_factory=dict)
-    by_folder: dict[str, set[str]] = field(default_factory=dict)     # folder -> rating keys of items below it
+    by_folder: dict[str, dict[str, int]] = field(default_factory=dict)   # folder -> {rating key: files below it}
 
     def add(self, item: dict) -> None:
         owner = str(item.get("grandparentRatingKey") or item.get("ratingKey"))
@@ -75,19 +75,23 @@ class SectionIndex:
                     continue
                 self.by_file.setdefault(norm(f), []).append(item)
                 for d in _parents(f):
-                    self.by_folder.setdefault(d, set()).add(owner)
+                    keys = self.by_folder.setdefault(d, {})
+                    keys[owner] = keys.get(owner, 0) + 1
 
     def movie(self, file: str | None, folder: str) -> str | None:
         """A movie by its file; a disc structure (no file) by the one movie below its folder."""
         if file:
             items = self.by_file.get(norm(file)) or []
             return str(items[0]["ratingKey"]) if items else None
-        keys = self.by_folder.get(norm(folder)) or set()
-        return next(iter(keys)) if len(keys) == 1 else None
+        return self._owner(folder)
 
     def show(self, folder: str) -> str | None:
-        keys = self.by_folder.get(norm(folder)) or set()
-        return next(iter(keys)) if len(keys) == 1 else None
+        return self._owner(folder)
+
+    def _owner(self, folder: str) -> str | None:
+        """The item with the most files below the folder (Plex may split one show into two)."""
+        keys = self.by_folder.get(norm(folder)) or {}
+        return max(sorted(keys), key=lambda k: keys[k]) if keys else None
 
     def episode(self, file: str | None, want: Want | None = None) -> str | None:
         """An episode by its file; of several episodes in one file, the one at Metarr's numbers."""

@@ -125,6 +125,11 @@ def test_long_edits_are_split_and_files_found_by_part():
     idx.add({"ratingKey": "5", "Media": [{"Part": [{"file": "/m/A/VIDEO_TS/VIDEO_TS.IFO"}]}]})
     assert idx.movie(None, "/m/A") == "5" and idx.movie("/m/A/other.mkv", "/m/A") is None
     assert ArtFile("/x", "y").path == "/x"
+    # Plex split one show into two items: the one holding most of the folder's episodes is it
+    for rk, show, n in (("8", "20", 1), ("9", "21", 2), ("10", "21", 3)):
+        idx.add({"ratingKey": rk, "grandparentRatingKey": show, "parentIndex": 1, "index": n,
+                 "Media": [{"Part": [{"file": f"/tv/S/Season 01/S - S01E0{n}.mkv"}]}]})
+    assert idx.show("/tv/S") == "21" and idx.episode("/tv/S/Season 01/S - S01E01.mkv") == "8"
 
 
 def test_a_shows_episode_ordering_is_set_once_then_the_show_refreshed(emu, px):
