@@ -60,11 +60,14 @@ class Response:
 def request(method: str, url: str, *, allow: AllowList | None = None, headers: dict[str, str] | None = None,
             body: Any = None, timeout: float = TIMEOUT) -> Response:
     """One call to a player, through the outbound guard (LAN yes; loopback, link-local and other
-    special addresses only when METARR_ALLOW_HOSTS names them; redirects not followed)."""
+    special addresses only when METARR_ALLOW_HOSTS names them; redirects not followed). A `bytes`
+    body is sent as it is (an image upload), anything else as JSON."""
     data = None
     hdrs = {"Accept": "application/json", "User-Agent": "Metarr"}
     hdrs.update(headers or {})
-    if body is not None:
+    if isinstance(body, bytes):
+        data = body
+    elif body is not None:
         data = json.dumps(body).encode()
         hdrs["Content-Type"] = "application/json"
     try:
