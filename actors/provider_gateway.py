@@ -16,7 +16,7 @@ import pykka
 from metarr.db.database import connection
 from metarr.jobs import chain
 from metarr.jobs.model import PRIORITY
-from metarr.service.logsetup import redact_also
+from metarr.service import redact
 from metarr.sources import gaps
 from metarr.sources import keys as provider_keys
 from metarr.sources.http import Request
@@ -90,8 +90,7 @@ class ProviderGateway(MetarrActor):
         """Read the provider keys again (environment first, then those entered in the UI)."""
         self.keys_read_at = time.monotonic()
         keys = self._keys()
-        for value in keys.values():
-            redact_also(value)
+        redact.remember(*keys.values())
         asyncio.run_coroutine_threadsafe(self._apply(keys), self.loop).result(10)
         return sorted(self.traffic.endpoints)
 
@@ -100,7 +99,9 @@ class ProviderGateway(MetarrActor):
 
     def _keys(self) -> dict[str, str]:
         with connection(self.services.db):
-            return provider_keys.effective(self.services.config.provider_keys, self.services.db)
+            keys = provider_keys.effective(self.services.config.provider_keys, self.services.db)
+        redact.remember(*keys.values())   # from the first start, and whichever process stored them
+        return keys
 
     def status(self) -> dict:
         return {"status": "ok", "providers": self.traffic.status()}

@@ -143,7 +143,7 @@ def wait_for(predicate, timeout: float = 10.0, interval: float = 0.05):
 @pytest.fixture
 async def emulators():
     faults = Faults()
-    emu = await start_emulators(faults=faults, mb_burst=3, mb_per=3.0)
+    emu = await start_emulators(faults=faults)
     emu.faults = faults      # mutable: a test turns failures on and off
     yield emu
     await emu.close()

@@ -34,8 +34,12 @@ ALLOWED = (
             lambda: not _on_postgresql()),
     Allowed("tests/integration/test_scale_out.py", "PostgreSQL only (workers share a server), on SQLite",
             lambda: not _on_postgresql()),
+    Allowed("tests/faults/test_serve_worker_outage.py", "PostgreSQL only (a serve and a worker share it), on SQLite",
+            lambda: not _on_postgresql()),
     Allowed("tests/security/test_startup.py::test_the_lock_goes_with_a_killed_process",
             "SQLite only (the data-dir lock), on PostgreSQL", _on_postgresql),
+    Allowed("tests/faults/test_health.py::test_a_busy_database_is_a_503_with_retry_after_not_a_500",
+            "SQLite only (its write lock), on PostgreSQL", _on_postgresql),
 )
 
 

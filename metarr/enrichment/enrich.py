@@ -14,6 +14,7 @@ from metarr.db.database import write_tx
 from metarr.db.media import Album, Artist, Episode, Movie, Season, Series
 from metarr.enrichment import scoring
 from metarr.enrichment.artwork_selection import auto_select, store_candidates
+from metarr.enrichment.season_art import by_season
 from metarr.service import settings
 from metarr.sources import fanart, musicbrainz, omdb, registry, tmdb, tvdb
 from metarr.sources.http import Call, NotFound, ProviderError, Unavailable
@@ -258,9 +259,12 @@ def enrich_series(db, ctx: Ctx, series_id: int) -> EnrichResult:
         arts += list(meta.art)
         seasons = seasons or meta.seasons
         if provider == "tmdb":
-            for number in sorted(meta.seasons):
-                for e in _safe(res, "tmdb", tmdb.tv_season, ctx.call, tmdb_id, number, ctx.image_base, ctx.language,
-                               default=[]) or []:
+            for number in sorted(meta.seasons):   # each season's episodes and its own posters
+                season = _safe(res, "tmdb", tmdb.tv_season, ctx.call, tmdb_id, number, ctx.image_base, ctx.language)
+                if season is None:
+                    continue
+                arts += list(season.art)
+                for e in season.episodes:
                     episodes.setdefault((e.season, e.episode), []).append(("tmdb", e))
         else:
             for e in _safe(res, "tvdb", tvdb.episodes, ctx.call, tvdb_id, default=[]) or []:
@@ -280,9 +284,9 @@ def enrich_series(db, ctx: Ctx, series_id: int) -> EnrichResult:
                                         md.Update("provider:tmdb", {"title": name})))
     show_art = [a for a in arts if a.season is None]
     res.candidates = store_candidates(db, "series", series_id, show_art, ctx.language, res)
-    for a in (a for a in arts if a.season is not None):
-        if a.season in season_rows:
-            store_candidates(db, "season", season_rows[a.season].id, [a], ctx.language, res)
+    for number, season_art in by_season(arts, season_rows).items():
+        if season_art:
+            store_candidates(db, "season", season_rows[number].id, season_art, ctx.language, res)
     for row in season_rows.values():
         auto_select(db, "season", row.id, res=res)
     res.selected = auto_select(db, "series", series_id, res=res)

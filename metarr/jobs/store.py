@@ -19,6 +19,7 @@ from metarr.db.database import is_sqlite, write_tx
 from metarr.jobs import chain
 from metarr.jobs.model import ACTIVE, ClaimedJob, JobSpec, Outcome, Progress, Stats
 from metarr.jobs.retry import backoff_delay, next_state
+from metarr.service import redact
 
 _COLS = "id, type, subject, payload, priority, attempts, max_attempts, lease_token, library_id, schedule"
 
@@ -180,28 +181,29 @@ def finish(db: pw.Database, outcomes: list[Outcome], now: float,
             elif o.blocked:
                 # the environment's failure, not the job's: the try is given back and the job waits
                 # (a probe of the place may let it run sooner: `release_blocked`)
+                error = redact.scrub(o.error or "")
                 delay = o.retry_delay if o.retry_delay is not None else delay_fn(1)
                 _exec(db, "UPDATE jobs SET status = 'pending', attempts = CASE WHEN attempts > 0 THEN attempts - 1 "
                           "ELSE 0 END, run_after = %s, last_error = %s, failed = %s, worker_id = NULL, "
                           "lease_until = NULL, blocked_on = %s WHERE id = %s",
-                      (now + delay, (o.error or "")[:4000], True, o.blocked[:200], o.job_id))
-                _event(db, o.job_id, now, "waiting", f"{o.blocked}: {o.error or ''}")
-                change.update(status="retrying", error=o.error, run_after=now + delay, waiting=o.blocked,
+                      (now + delay, error[:4000], True, o.blocked[:200], o.job_id))
+                _event(db, o.job_id, now, "waiting", f"{o.blocked}: {error}")
+                change.update(status="retrying", error=error, run_after=now + delay, waiting=o.blocked,
                               attempts=max(0, attempts - 1))
             else:
+                error = redact.scrub(o.error or "")   # stored and sent on: never a secret
                 state = next_state(attempts, max_attempts, o.retryable)
                 delay = o.retry_delay if o.retry_delay is not None else delay_fn(attempts)
                 if state == "pending":
                     _exec(db, "UPDATE jobs SET status = 'pending', run_after = %s, last_error = %s, failed = %s, "
                               "worker_id = NULL, lease_until = NULL, blocked_on = NULL WHERE id = %s",
-                          (now + delay, (o.error or "")[:4000], True, o.job_id))
+                          (now + delay, error[:4000], True, o.job_id))
                 else:
                     _exec(db, "UPDATE jobs SET status = 'dead', finished_at = %s, last_error = %s, failed = %s, "
-                              "lease_until = NULL, blocked_on = NULL WHERE id = %s",
-                          (now, (o.error or "")[:4000], True, o.job_id))
-                _event(db, o.job_id, now, "failed" if state == "pending" else "dead", o.error or "")
+                              "lease_until = NULL, blocked_on = NULL WHERE id = %s", (now, error[:4000], True, o.job_id))
+                _event(db, o.job_id, now, "failed" if state == "pending" else "dead", error)
                 change["status"] = "retrying" if state == "pending" else "dead"
-                change["error"] = o.error
+                change["error"] = error
                 change["run_after"] = now + delay if state == "pending" else None
             if schedule and change["status"] in ("succeeded", "dead"):
                 reschedule(db, schedule, now, change["status"],

@@ -23,6 +23,7 @@ from aiohttp import web
 
 from .kodi import KodiEmulator
 from .player_server import PlayerServer
+from .plex import PlexLibrary
 
 __all__ = ["EmbyEmulator", "JellyfinEmulator", "KodiEmulator", "PlayerEmulators", "PlexEmulator"]
 
@@ -133,6 +134,7 @@ class PlexEmulator(PlayerServer):
         self.sections: list[dict] = []
         self.sessions: list[dict] = []   # what /status/sessions lists: media loaded in a player
         self._ids = itertools.count(1)
+        self.library = PlexLibrary(self.sections)   # items, edits, images (plex.py)
 
     def start_playback(self, path: str, state: str = "playing", type_: str = "movie") -> str:
         """A Plex client plays the file at `path` (state playing, paused or buffering); returns the
@@ -194,8 +196,10 @@ class PlexEmulator(PlayerServer):
             if len(parts) == 4 and parts[:2] == ["library", "sections"] and parts[3] == "refresh":
                 if not any(s["key"] == parts[2] for s in self.sections):
                     return web.Response(status=404)
+                self.library.scan(parts[2], request.query.get("path"))
                 return web.Response(status=200)
-            return web.Response(status=404)
+            answer = await self.library.answer(request, parts)
+            return answer if answer is not None else web.Response(status=404)
 
         app.router.add_route("*", "/{tail:.*}", any_route)
         return app
