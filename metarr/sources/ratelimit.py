@@ -61,6 +61,11 @@ class CircuitBreaker:
         while it waited, or it is half-open and this request is not its probe."""
         return self.state == "open" or (self.state == "half_open" and not probe)
 
+    def abandon(self) -> None:
+        """The half-open probe gave up before it was sent: another request may probe."""
+        if self.state == "half_open":
+            self.probing = False
+
     def reopens_in(self, now: float) -> float:
         """Seconds until an open circuit lets a request through again (0 when it does now)."""
         return max(0.0, self.opened_at + self.cooldown - now) if self.state == "open" else 0.0

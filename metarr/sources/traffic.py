@@ -32,7 +32,6 @@ from metarr.sources.ratelimit import CircuitBreaker
 
 log = logging.getLogger(__name__)
 MAX_TRIES = 4
-WAIT_CHECK = 0.25     # how often a request queued for a provider's connection looks at its circuit
 PROBE_EVERY = 1.0     # how often open circuits are looked at for their half-open probe
 REFILL_EVERY = 60.0   # how often providers with a closed circuit are asked to fill in what they missed
 LATE_FRACTION = 0.5   # of a slot: how late after its reserved time a request may still go out
@@ -91,6 +90,7 @@ class ProviderTraffic:
     async def open(self) -> None:
         import aiohttp
         self.sems = {p: asyncio.Semaphore(lim.concurrency) for p, lim in self.limits.items()}
+        self.opened: dict[str, asyncio.Event] = defaultdict(asyncio.Event)   # set while a circuit is open
         self.tvdb_lock = asyncio.Lock()
         self.session = aiohttp.ClientSession()
         self.prober = self.loop.create_task(self._probe_circuits())
@@ -141,6 +141,13 @@ class ProviderTraffic:
         if not breaker.allow(now):
             raise Unavailable(req.provider, "circuit open after repeated failures", breaker.reopens_in(now))
         probe = breaker.state == "half_open"   # this request finds out whether the provider is back
+        try:
+            return await self._send(req, ep, key, breaker, probe)
+        finally:
+            if probe:
+                breaker.abandon()   # a probe that ended without an answer either way: the next one probes
+
+    async def _send(self, req: Request, ep: Endpoint, key: str, breaker: CircuitBreaker, probe: bool):
         lim = self.limits[req.provider]
         relogged = False
         for attempt in range(1, MAX_TRIES + 1):
@@ -218,9 +225,11 @@ class ProviderTraffic:
     def _record(self, provider: str, ok: bool) -> None:
         change = self.breakers[provider].record(ok, time.time())
         if change == "opened":
+            self.opened[provider].set()   # the requests queued for its connections give up now
             log.warning("%s: circuit open after repeated failures (%s); its calls fail at once until a probe "
                         "succeeds", provider, self.last_error.get(provider))
         elif change == "closed":
+            self.opened[provider] = asyncio.Event()
             log.warning("%s answers again: circuit closed; what was enriched without it is filled in", provider)
             if self.recovered is not None:
                 self.recovered(provider)
@@ -229,15 +238,23 @@ class ProviderTraffic:
     async def _connection(self, provider: str, breaker: CircuitBreaker, probe: bool):
         """The provider's concurrency slot; a request queued for it gives up as soon as the circuit
         opens (a hanging provider must not keep callers waiting behind the ones that hang)."""
+        if breaker.shut(time.time(), probe):
+            raise Unavailable(provider, "circuit open after repeated failures", breaker.reopens_in(time.time()))
         sem = self.sems[provider]
-        while True:
-            if breaker.shut(time.time(), probe):
+        if sem.locked() and not probe:   # queued: until a slot is free or the circuit opens, whichever first
+            acquire = asyncio.ensure_future(sem.acquire())
+            opened = asyncio.ensure_future(self.opened[provider].wait())
+            await asyncio.wait({acquire, opened}, return_when=asyncio.FIRST_COMPLETED)
+            opened.cancel()
+            if not acquire.done() or breaker.shut(time.time(), probe):
+                acquire.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await acquire
+                if acquire.done() and not acquire.cancelled():
+                    sem.release()   # got the slot in the same instant: give it back
                 raise Unavailable(provider, "circuit open after repeated failures", breaker.reopens_in(time.time()))
-            try:
-                await asyncio.wait_for(sem.acquire(), WAIT_CHECK)
-                break
-            except TimeoutError:
-                continue
+        else:
+            await sem.acquire()
         try:
             yield
         finally:
