@@ -33,3 +33,14 @@ def render(rating: str, country: str, style: str = "kodi") -> str:
     if country == "DE" and not rating.isdigit():
         prefix = ""
     return f"{prefix}{rating}"
+
+
+def describe(origin: str | None, wanted: str | None, provider: str | None = None) -> str | None:
+    """A certification's country in words for the item page: "DE", or "from US: no DE
+    certification at TMDB" when it is the fallback country's."""
+    if not origin:
+        return None
+    if not wanted or origin == wanted:
+        return origin
+    at = f" at {provider}" if provider else ""
+    return f"from {origin}: no {wanted} certification{at}"

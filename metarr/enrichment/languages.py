@@ -116,7 +116,7 @@ def describe(origin: str | None, library_language: str | None, provider: str | N
     if not origin:
         return None
     if library_language and base(origin) == base(library_language):
-        return language_name(origin)
+        return language_name(base(origin))
     at = f" at {provider}" if provider else ""
     wanted = language_name(base(library_language)) if library_language else "other"
-    return f"from {language_name(origin)}: no {wanted} text{at}"
+    return f"from {language_name(base(origin))}: no {wanted} text{at}"
