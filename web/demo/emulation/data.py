@@ -237,6 +237,11 @@ def movie_translations(mid: int) -> dict[str, tuple[str, str, str]]:
     return {"en-US": (m["title"], m["overview"], m["tagline"]), **MOVIE_TRANSLATIONS.get(mid, {})}
 
 
+def searchable_titles(mid: int) -> list[str]:
+    m = movie(mid)
+    return [m["title"], m["original_title"], *(t for t, _o, _g in MOVIE_TRANSLATIONS.get(mid, {}).values() if t)]
+
+
 def release_certifications(mid: int) -> dict[str, list[tuple[int, str]]]:
     m = movie(mid)
     return RELEASES.get(mid) or {"US": [(3, m["certification"] if m else "NR")]}

@@ -22,10 +22,12 @@ def _tmdb_error(status: int, code: int, message: str) -> web.Response:
     return web.json_response({"status_code": code, "status_message": message, "success": False}, status=status)
 
 
-def _tmdb_movie_summary(mid: int) -> dict:
+def _tmdb_movie_summary(mid: int, language: str | None = None) -> dict:
     m = data.movie(mid)
-    return {"id": mid, "title": m["title"], "original_title": m["original_title"], "release_date": m["release_date"],
-            "overview": m["overview"], "poster_path": f"/p{mid}.jpg", "popularity": m["popularity"],
+    texts = _movie_texts(mid, m, language)
+    return {"id": mid, "title": texts["title"], "original_title": m["original_title"],
+            "release_date": m["release_date"], "overview": texts["overview"], "poster_path": f"/p{mid}.jpg",
+            "popularity": m["popularity"],
             "vote_average": m["vote_average"], "vote_count": m["vote_count"], "genre_ids": [27]}
 
 
@@ -118,14 +120,16 @@ def tmdb_app(faults: Faults, stats: Stats, rps: int | None = None) -> web.Applic
     async def search_movie(request):
         q = request.query.get("query", "").lower()
         year = request.query.get("year")
-        hits = [mid for mid, m in data.MOVIES.items() if q and q in m["title"].lower()
+        # TMDB finds a film by its title in any language it has, and by its original title
+        hits = [mid for mid, m in data.MOVIES.items() if q and any(q in t.lower() for t in data.searchable_titles(mid))
                 and (not year or m["release_date"].startswith(year))]
         num = q.removeprefix("synthetic movie ").strip()
         if q.startswith("synthetic movie ") and num.isdigit() and int(num) < data.SYNTHETIC_COUNT:
             syn = data.SYNTHETIC_BASE + int(num)
             if not year or data.movie(syn)["release_date"].startswith(year):
                 hits.append(syn)
-        return web.json_response({"page": 1, "results": [_tmdb_movie_summary(i) for i in hits],
+        language = request.query.get("language")
+        return web.json_response({"page": 1, "results": [_tmdb_movie_summary(i, language) for i in hits],
                                   "total_pages": 1, "total_results": len(hits)})
 
     async def search_tv(request):
