@@ -258,6 +258,9 @@ def apply(db, entity_type: str, entity_id: int, update: Update, *, now: float | 
     with write_tx(db):
         current, states = known or (load_current(entity_type, entity_id), load_states(entity_type, entity_id))
         changes = plan(entity_type, update, current, states, **rules)
+        relabel = _origin_only(entity_type, update, current, states, changes)
+        if relabel:   # the same text, now known to be in another language: provenance only
+            set_states(entity_type, entity_id, relabel, update.source, now=now, origins=update.origins)
         if not changes:
             return []
         model = ENTITY_MODELS[entity_type]
@@ -289,6 +292,16 @@ def apply(db, entity_type: str, entity_id: int, update: Update, *, now: float | 
         set_states(entity_type, entity_id, list(changes), update.source, locked=True if update.lock else None, now=now,
                    origins=update.origins)
         return sorted(changes)
+
+
+def _origin_only(entity_type: str, update: Update, current: dict[str, Any], states: dict[str, State],
+                 changes: dict[str, Any]) -> list[str]:
+    """Fields whose value the update leaves as it is but whose language or country it names anew
+    (the library's language changed, and the German title is the English one)."""
+    return [k for k, origin in update.origins.items()
+            if k not in changes and k in SCALARS[entity_type] and k in states and not states[k].locked
+            and states[k].source == update.source and states[k].origin != origin
+            and current.get(k) == update.scalars.get(k)]
 
 
 def set_state(entity_type: str, entity_id: int, key: str, source: str, locked: bool | None = None,

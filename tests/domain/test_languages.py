@@ -144,3 +144,20 @@ async def test_library_languages_and_country_at_the_api(api, tmp_path):
     assert r.status == 400 and "two-letter" in (await r.json())["error"]["message"]
     got = (await (await api.get(f"/api/v1/libraries/{lib['id']}")).json())["data"]
     assert got["language"] == "de-AT"   # the refused change left it as it was
+
+
+def test_the_same_text_in_another_language_changes_only_its_provenance(services):
+    import time
+
+    from metarr.db.media import Movie
+    now = time.time()
+    m = Movie.create(library_id=1, key="Metropolis (1927)", folder="Metropolis (1927)", title="metropolis",
+                     date_added=now, created_at=now, updated_at=now)
+
+    def enrich(lang):   # TMDB's title in the library's language: the same word in English and German
+        return md.apply(services.db, "movie", m.id, md.Update("provider:tmdb", {"title": "Metropolis"},
+                                                              origins={"title": lang}, preference=(lang[:2], "en")))
+    assert enrich("en-US") == ["title"]
+    assert enrich("de-DE") == []   # nothing to publish again …
+    assert md.locks_json("movie", m.id)["title"] == {"source": "provider:tmdb", "locked": False,
+                                                     "language": "de-DE"}   # … but it is German now
