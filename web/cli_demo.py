@@ -8,7 +8,6 @@ import time
 
 from .cli_library import _open
 
-
 GERMAN_MOVIES = ("Die Nacht der lebenden Toten (1968)", "Der General (1926)", "Metropolis (1927)")
 
 

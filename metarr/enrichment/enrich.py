@@ -5,6 +5,7 @@ the best per slot; then (a separate job) download the selected into the cache.
 Providers that are unconfigured or down degrade the result; they never fail the item."""
 from __future__ import annotations
 
+import functools
 import logging
 import time
 from dataclasses import dataclass, field
@@ -12,7 +13,7 @@ from dataclasses import dataclass, field
 from metarr import metadata as md
 from metarr.db.database import write_tx
 from metarr.db.media import Album, Artist, Episode, Movie, Season, Series
-from metarr.enrichment import languages, scoring, texts
+from metarr.enrichment import languages, scoring, texts, tv_ratings
 from metarr.enrichment.artwork_selection import auto_select, store_candidates
 from metarr.enrichment.season_art import by_season
 from metarr.service import settings
@@ -120,12 +121,15 @@ def identify_movie(db, ctx: Ctx, m: Movie, res: EnrichResult) -> int | None:
         if hits:
             return int(hits[0]["id"])
     title = m.title or (m.parsed or {}).get("title") or ""
-    hits = _safe(res, "tmdb", tmdb.search_movie, ctx.call, title, m.year, ctx.language, ctx.image_base,
-                 default=[], needed=True) or []
-    if not hits and m.year:
-        hits = _safe(res, "tmdb", tmdb.search_movie, ctx.call, title, None, ctx.language, ctx.image_base, default=[],
-                     needed=True) or []
-    best, cands = scoring.pick(title, m.year, hits, ctx.min_confidence)
+
+    def search(language):
+        hits = _safe(res, "tmdb", tmdb.search_movie, ctx.call, title, m.year, language, ctx.image_base,
+                     default=[], needed=True) or []
+        if not hits and m.year:
+            hits = _safe(res, "tmdb", tmdb.search_movie, ctx.call, title, None, language, ctx.image_base,
+                         default=[], needed=True) or []
+        return hits
+    best, cands = _pick_along(ctx, search, title, m.year)
     if best is None:
         _not_identified(db, Movie, m.id, no_match_reason(cands), cands)
         raise Ambiguous(f"{len(cands)} candidate(s) for {title!r}")
@@ -183,6 +187,19 @@ def enrich_movie(db, ctx: Ctx, movie_id: int) -> EnrichResult:
     return res
 
 
+def _pick_along(ctx: Ctx, search, title: str, year: int | None):
+    """Search in the library's language, then (only while no hit is sure) in its fallbacks: a
+    search answers titles in the language asked, and a folder named in English ("Nosferatu") is
+    not like the German title of its film. The candidates of the first language otherwise."""
+    first = None
+    for language in ctx.wish.languages.chain() or (ctx.language,):
+        best, cands = scoring.pick(title, year, search(language), ctx.min_confidence)
+        if best is not None:
+            return best, cands
+        first = cands if first is None else first
+    return None, first or []
+
+
 def _more_art(res: EnrichResult, ctx: Ctx, kind: str, ids: dict[str, str]) -> list:
     """Candidates from the artwork-only sources declared for this kind (sources/registry.py)."""
     ids = {k: v for k, v in ids.items() if v and v != "None"}
@@ -204,9 +221,9 @@ def identify_series(db, ctx: Ctx, s: Series, res: EnrichResult) -> tuple[int | N
             hits = found.get("tv_results") or []
             tmdb_id = int(hits[0]["id"]) if hits else None
         else:
-            hits = _safe(res, "tmdb", tmdb.search_tv, ctx.call, s.title, ctx.language, ctx.image_base,
-                 default=[], needed=True) or []
-            best, cands = scoring.pick(s.title, s.year, hits, ctx.min_confidence)
+            best, cands = _pick_along(ctx, lambda lang: _safe(
+                res, "tmdb", tmdb.search_tv, ctx.call, s.title, lang, ctx.image_base, default=[], needed=True) or [],
+                s.title, s.year)
             if best is None and not tvdb_id:
                 _not_identified(db, Series, s.id, no_match_reason(cands), cands)
                 raise Ambiguous(s.title)
@@ -289,7 +306,9 @@ def enrich_series(db, ctx: Ctx, series_id: int) -> EnrichResult:
                 f"provider:{provider}", info, etexts, chain)))
             store_candidates(db, "episode", ep.id, list(info.art), ctx.language, res, order)
         auto_select(db, "episode", ep.id, res=res)
-    _omdb_tv(db, ctx, res, series_id, on_disk)
+    if "omdb" in ctx.configured:
+        changed, touched = tv_ratings.from_omdb(db, ctx.call, functools.partial(_safe, res), series_id, on_disk)
+        res.changed, res.touched = res.changed + changed, res.touched + touched
     season_rows = {x.number: x for x in Season.select().where(Season.series_id == series_id)}
     for number, row in season_rows.items():   # season names and plots along the languages
         for provider, stexts in season_texts.get(number, []):
@@ -312,24 +331,6 @@ def enrich_series(db, ctx: Ctx, series_id: int) -> EnrichResult:
     res.selected = auto_select(db, "series", series_id, res=res)
     _finish(db, Series, series_id, s.state, res)
     return res
-
-
-def _omdb_tv(db, ctx: Ctx, res: EnrichResult, series_id: int, on_disk: list) -> None:
-    """OMDb's ratings of the show (IMDb, Rotten Tomatoes, Metacritic, as a movie's) and of the
-    episodes on disk (IMDb, one request a season)."""
-    imdb_id = Series.get_by_id(series_id).imdb_id
-    if "omdb" not in ctx.configured or not imdb_id:
-        return
-    ratings = _safe(res, "omdb", omdb.ratings, ctx.call, imdb_id, default=[]) or []
-    if ratings:
-        res.changed += md.apply(db, "series", series_id, md.Update("provider:omdb", ratings=tuple(
-            md.RatingEntry(r.source, r.value, r.votes, r.max, False) for r in ratings)))
-    for number in sorted({e.season for e in on_disk}):
-        by_episode = _safe(res, "omdb", omdb.season_ratings, ctx.call, imdb_id, number, default={}) or {}
-        for ep in (e for e in on_disk if e.season == number and e.episode in by_episode):
-            r = by_episode[ep.episode]
-            res.touched += len(md.apply(db, "episode", ep.id, md.Update("provider:omdb", ratings=(
-                md.RatingEntry(r.source, r.value, r.votes, r.max, False),))))
 
 
 # ------------------------------------------------------------------ music
