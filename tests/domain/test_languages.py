@@ -161,3 +161,21 @@ def test_the_same_text_in_another_language_changes_only_its_provenance(services)
     assert enrich("de-DE") == []   # nothing to publish again …
     assert md.locks_json("movie", m.id)["title"] == {"source": "provider:tmdb", "locked": False,
                                                      "language": "de-DE"}   # … but it is German now
+
+
+def test_every_providers_artwork_languages_count_the_same_way():
+    from metarr.enrichment import scoring
+    from metarr.sources import fanart
+    from metarr.sources.models import Art
+    prefs = scoring.language_order("poster", languages.Languages("de", ("en",)).images())
+    assert prefs == ["de", None, "en"]
+
+    def lang_score(provider, language):
+        return scoring.art_score(Art(provider, "poster", "u", language=language), "poster", "de", prefs)[1]["language"]
+    # Fanart.tv's "00" is no text, as TMDB's null
+    assert fanart._lang("00") is None and fanart._lang("") is None
+    for provider in ("tmdb", "fanart", "tvdb"):
+        assert lang_score(provider, "de") > lang_score(provider, None) > lang_score(provider, "en") > \
+            lang_score(provider, "fr")
+    # a backdrop is best without text, whatever the library's order
+    assert scoring.language_order("fanart", ("de", None, "en")) == [None, "de", "en"]
