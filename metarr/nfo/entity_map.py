@@ -222,7 +222,9 @@ def online_art(entity_type: str, entity_id: int) -> dict[str, tuple[ArtLink, ...
         rows += [("season", c) for c in AssetCandidate.select().where(
             (AssetCandidate.entity_type == "season") & AssetCandidate.entity_id.in_(list(seasons) or [0])
             & (AssetCandidate.rejected == False))]  # noqa: E712
-    rows.sort(key=lambda r: (not r[1].selected, -r[1].score, r[1].id))
+    # the chosen images first, as they are ranked (the user's choice, then by score): all of them, so
+    # the `<fanart>` of an item with several backdrops lists every one published
+    rows.sort(key=lambda r: (not r[1].selected, r[1].selected_by != "user", -r[1].score, r[1].id))
     thumbs: list[ArtLink] = []
     fanart: list[ArtLink] = []
     count: dict[tuple, int] = {}
@@ -231,7 +233,7 @@ def online_art(entity_type: str, entity_id: int) -> dict[str, tuple[ArtLink, ...
             continue
         season = seasons.get(c.entity_id) if et == "season" else None
         key = (c.slot, season)
-        if count.get(key, 0) >= ALTERNATIVES or (c.slot != "fanart" and c.slot not in ASPECTS):
+        if (count.get(key, 0) >= ALTERNATIVES and not c.selected) or (c.slot != "fanart" and c.slot not in ASPECTS):
             continue
         count[key] = count.get(key, 0) + 1
         link = ArtLink(url=c.url, aspect=None if c.slot == "fanart" else c.slot, preview=preview_url(c.url, c.slot),

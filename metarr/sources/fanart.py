@@ -20,14 +20,20 @@ def _lang(v: str | None) -> str | None:
     return None if v in (None, "", "00") else v
 
 
+# a textless movie poster (lang "00" or "") is also the keyart, as Kodi's movie scraper takes it (reference §6.4)
+KEYART_FROM = {"movieposter"}
+
+
 def _items(doc: dict, mapping: dict[str, str]) -> list[Art]:
     out = []
     for key, slot in mapping.items():
         for i in doc.get(key) or []:
             season = i.get("season")
-            out.append(Art(P, slot, i["url"], language=_lang(i.get("lang")), likes=to_int(i.get("likes")),
-                           season=(to_int(season) if season not in (None, "all") else None) if key.startswith("season")
-                           else None))
+            lang = _lang(i.get("lang"))
+            for s in (slot, "keyart") if key in KEYART_FROM and lang is None else (slot,):
+                out.append(Art(P, s, i["url"], language=lang, likes=to_int(i.get("likes")),
+                               season=(to_int(season) if season not in (None, "all") else None)
+                               if key.startswith("season") else None))
     return out
 
 

@@ -1,5 +1,5 @@
 """TMDB v3: search, find by external id, details with append_to_response, images with
-include_image_language=<lang>,null, TV seasons."""
+include_image_language=<lang>,xx,null (xx and null: textless), TV seasons."""
 from __future__ import annotations
 
 from metarr.sources.http import Call, Request
@@ -38,12 +38,20 @@ def find(call: Call, external_id: str, source: str) -> dict:
     return call(Request(P, f"/find/{external_id}", (("external_source", source),))) or {}
 
 
+TEXTLESS = (None, "", "xx")   # TMDB's "no language": null, or the code xx (reference §3.2)
+
+
 def _art(images: dict, image_base: str) -> list[Art]:
+    """Posters, backdrops, logos; a textless poster is also offered as the keyart (as Kodi's scraper
+    takes posters with iso_639_1 null or xx)."""
     out = []
     for key, slot in (("posters", "poster"), ("backdrops", "fanart"), ("logos", "clearlogo")):
         for i in images.get(key, []) or []:
-            out.append(Art(P, slot, f"{image_base}/original{i['file_path']}", i.get("width"), i.get("height"),
-                           i.get("iso_639_1") or None, int(i.get("vote_count") or 0), i.get("vote_average")))
+            lang = i.get("iso_639_1")
+            for s in (slot, "keyart") if slot == "poster" and lang in TEXTLESS else (slot,):
+                out.append(Art(P, s, f"{image_base}/original{i['file_path']}", i.get("width"), i.get("height"),
+                               None if lang in TEXTLESS else lang, int(i.get("vote_count") or 0),
+                               i.get("vote_average")))
     return out
 
 
@@ -52,7 +60,7 @@ def movie(call: Call, tmdb_id: int, image_base: str, language: str = "en") -> Me
     m = call(Request(P, f"/movie/{tmdb_id}", (
         ("language", _lang(language)),
         ("append_to_response", "credits,images,videos,external_ids,release_dates,keywords"),
-        ("include_image_language", f"{lang},null")))) or {}
+        ("include_image_language", f"{lang},xx,null")))) or {}
     crew = (m.get("credits") or {}).get("crew", [])
     cert = ""
     for rel in (m.get("release_dates") or {}).get("results", []):
@@ -95,7 +103,7 @@ def tv(call: Call, tmdb_id: int, image_base: str, language: str = "en") -> Metad
     lang = language.split("-")[0]
     s = call(Request(P, f"/tv/{tmdb_id}", (("language", _lang(language)),
                                             ("append_to_response", "credits,images,external_ids,content_ratings"),
-                                            ("include_image_language", f"{lang},null")))) or {}
+                                            ("include_image_language", f"{lang},xx,null")))) or {}
     ext = s.get("external_ids") or {}
     rating = next((r["rating"] for r in (s.get("content_ratings") or {}).get("results", [])
                    if r.get("iso_3166_1") == "US"), None)

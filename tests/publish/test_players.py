@@ -60,6 +60,14 @@ def build(world, services, players=("kodi", "jellyfin", "plex")):
     return own, nos, met, show
 
 
+async def until(predicate, timeout: float = 30.0) -> None:
+    import asyncio
+    end = asyncio.get_running_loop().time() + timeout
+    while not predicate():
+        assert asyncio.get_running_loop().time() < end, "condition not met"
+        await asyncio.sleep(0.1)
+
+
 def files_under(root: Path) -> set[str]:
     return {str(p.relative_to(root)) for p in root.rglob("*") if p.is_file()}
 
@@ -172,14 +180,17 @@ async def test_changing_the_players_of_a_library_republishes_it(api, services, w
     assert r.status == 200 and "publish_job_id" not in (await r.json())["data"]
     services.actor("ledger").enqueue(chain.entity_job("publish", "movie", own.id, world.movies.id,
                                                       PRIORITY["user"])).get(timeout=5)
-    await drain(api)
     folder = Path(world.movies.path) / OWN
+    await until(lambda: (folder / f"{OWN}-poster.jpg").exists())
+    await drain(api)
     assert not (folder / "poster.jpg").exists()
     r = await api.patch(f"/api/v1/libraries/{world.movies.id}", json={"players": ["plex", "kodi"]})
     body = await r.json()
     assert r.status == 200 and body["data"]["players"] == ["kodi", "plex"] and body["data"]["publish_job_id"]
     await drain(api)
-    assert (folder / "poster.jpg").exists()
+    # (drain may look a moment before the fanned-out jobs are due: wait for the file itself)
+    await until(lambda: (folder / "poster.jpg").exists())
+    await drain(api)
     assert not any((Path(world.movies.path) / "Dracula (1931)").glob("*.nfo"))
     for bad in ([], ["kodi", "kodi"], ["vlc"], "kodi"):
         r = await api.patch(f"/api/v1/libraries/{world.movies.id}", json={"players": bad})
