@@ -196,3 +196,59 @@ async def test_changing_the_players_of_a_library_republishes_it(api, services, w
         r = await api.patch(f"/api/v1/libraries/{world.movies.id}", json={"players": bad})
         assert r.status == 400, bad
     assert (await (await api.get(f"/api/v1/libraries/{world.movies.id}")).json())["data"]["players"] == ["kodi", "plex"]
+
+
+def _bytes_of(world, entity_type, entity_id, slot, rank=0) -> bytes:
+    from metarr.db.media import ArtworkSlot, CacheFile
+    s = ArtworkSlot.get((ArtworkSlot.entity_type == entity_type) & (ArtworkSlot.entity_id == entity_id)
+                        & (ArtworkSlot.slot == slot) & (ArtworkSlot.rank == rank))
+    cf = CacheFile.get_by_id(s.cache_file_id)
+    p = Path(cf.path)
+    return (p if p.is_absolute() else Path(world.s.config.data_dir) / p).read_bytes()
+
+
+def test_what_each_player_would_show_is_what_metarr_chose(system, services, world):
+    """Asked of the emulators, which find images by each player's own rules (reference §1)."""
+    from web.demo.emulation.players import EmbyEmulator, JellyfinEmulator, PlexEmulator
+    jf, emby, plex = JellyfinEmulator(), EmbyEmulator(), PlexEmulator()
+    own, nos, met, show = build(world, services, players=("kodi", "jellyfin", "emby", "plex"))
+    movies, tv = Path(world.movies.path), Path(world.tv.path)
+    for m, video in ((own, movies / OWN / f"{OWN}.mkv"), (nos, movies / SHARED / "Nosferatu (1922).mkv"),
+                     (met, movies / SHARED / "Metropolis (1927).mkv")):
+        poster = _bytes_of(world, "movie", m.id, "poster")
+        for images in (jf.images(video), emby.images(video)):
+            assert images["Primary"][0].read_bytes() == poster, (m.title, images)
+            assert images["Backdrop"][0].read_bytes() == _bytes_of(world, "movie", m.id, "fanart")
+        assert plex.assets(video)["posters"][0].read_bytes() == poster
+        assert _bytes_of(world, "movie", m.id, "fanart") in [p.read_bytes() for p in plex.assets(video)["art"]]
+    video = movies / OWN / f"{OWN}.mkv"
+    three = [_bytes_of(world, "movie", own.id, "fanart", r) for r in range(3)]
+    assert [p.read_bytes() for p in jf.images(video)["Backdrop"]] == three
+    assert [p.read_bytes() for p in emby.images(video)["Backdrop"]] == three
+    assert {p.read_bytes() for p in plex.assets(video)["art"]} == set(three)
+    logo = _bytes_of(world, "movie", own.id, "clearlogo")
+    assert jf.images(video)["Logo"][0].read_bytes() == emby.images(video)["Logo"][0].read_bytes() == logo
+    # the show, its seasons and an episode
+    folder = tv / SHOW
+    assert jf.images(folder, "series")["Primary"][0].read_bytes() == _bytes_of(world, "series", show.id, "poster")
+    assert plex.assets(folder, "series")["posters"][0].read_bytes() == _bytes_of(world, "series", show.id, "poster")
+    assert emby.images(folder, "series")["Logo"][0].read_bytes() == _bytes_of(world, "series", show.id, "clearlogo")
+    for number in (1, 0):
+        season = Season.get((Season.series_id == show.id) & (Season.number == number))
+        want = _bytes_of(world, "season", season.id, "poster")
+        assert jf.images(folder, "season", number)["Primary"][0].read_bytes() == want
+        assert plex.assets(folder, "season", number)["posters"][0].read_bytes() == want
+    ep = folder / "Season 01" / "Sherlock Holmes - S01E01.mkv"
+    from metarr.db.media import Episode
+    e1 = Episode.get((Episode.series_id == show.id) & (Episode.episode == 1))
+    assert jf.images(ep, "episode")["Primary"][0].read_bytes() == _bytes_of(world, "episode", e1.id, "thumb")
+    assert plex.assets(ep, "episode")["posters"][0].read_bytes() == _bytes_of(world, "episode", e1.id, "thumb")
+
+
+def test_kodi_names_alone_leave_plex_without_posters(system, services, world):
+    """What a library published for Kodi only looks like to Plex: why the players are listed."""
+    from web.demo.emulation.players import PlexEmulator
+    build(world, services, players=("kodi",))
+    movies = Path(world.movies.path)
+    assert PlexEmulator().assets(movies / SHARED / "Nosferatu (1922).mkv")["posters"] == []
+    assert PlexEmulator().assets(movies / OWN / f"{OWN}.mkv")["posters"] == []
