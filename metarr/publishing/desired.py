@@ -192,7 +192,7 @@ def desired_movie(data_dir: Path, m: Movie, with_actors: bool = True, readers: R
     for slot, cf in _slots("movie", m.id, readers.fanart_count):
         if slot.slot in naming.MOVIE_ART:
             out += _named(data_dir, m.folder, spot, players, "movie", m.id, slot, cf)
-    doc = nm.movie_nfo(m, main.streams, thumbs, _dateadded(m.date_added))
+    doc = nm.movie_nfo(m, main.streams, thumbs, _dateadded(m.date_added), players)
     out.append(_nfo(rel_join(m.folder, naming.movie_nfo(video, stacked=stacked)), "movie", m.id, doc))
     return out
 
@@ -215,7 +215,7 @@ def desired_series(data_dir: Path, s: Series, with_actors: bool = True,
     from metarr.nfo.model import NamedSeason
     named = [NamedSeason(number=x.number, name=x.title) for x in seasons if x.title]
     out.append(_nfo(rel_join(folder, naming.tvshow_nfo()), "series", s.id,
-                    nm.series_nfo(s, thumbs, _dateadded(s.date_added), named)))
+                    nm.series_nfo(s, thumbs, _dateadded(s.date_added), named, players)))
     eps = list(Episode.select().where((Episode.series_id == s.id) & Episode.deleted_at.is_null(True)
                                       & Episode.file_id.is_null(False)).order_by(Episode.file_id, Episode.part,
                                                                                  Episode.season, Episode.episode))

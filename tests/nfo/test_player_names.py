@@ -10,6 +10,7 @@ import pytest
 
 from metarr.library import player_names as pn
 from metarr.library.fsutil import atomic_link
+from metarr.nfo.entity_map import mpaa_for
 from metarr.players import kinds
 
 B = "Alien (1979)"
@@ -98,3 +99,13 @@ def test_a_second_name_is_a_hard_link_or_else_a_copy(tmp_path, monkeypatch) -> N
     other = tmp_path / "M.jpg"
     assert atomic_link(first, other, fallback=cache) is False
     assert other.read_bytes() == b"poster bytes" and other.stat().st_ino != first.stat().st_ino
+
+
+@pytest.mark.parametrize(("stored", "jellyfin", "kodi"), [
+    ("US:R / US:Rated R", "US:R", "US:R / US:Rated R"),     # tinyMediaManager's LARGE: split only by 12.0
+    ("DE_FSK16", "DE:FSK 16", "DE_FSK16"), ("DE-FSK16", "DE:FSK 16", "DE-FSK16"), ("FSK16", "FSK 16", "FSK16"),
+    ("Rated R", "Rated R", "Rated R"), ("PG-13", "PG-13", "PG-13"), ("16", "16", "16"), (None, None, None),
+])
+def test_mpaa_in_a_form_the_listed_players_parse(stored, jellyfin, kodi) -> None:
+    assert mpaa_for(stored, ("kodi", "jellyfin")) == mpaa_for(stored, ("emby",)) == jellyfin
+    assert mpaa_for(stored, ("kodi",)) == mpaa_for(stored, ("kodi", "plex")) == kodi
