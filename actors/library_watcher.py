@@ -179,7 +179,7 @@ class LibraryWatcher(MetarrActor):
             if paths and self._own_writes(lid, paths):
                 continue
             specs.append(chain.path_scan(chain.PathScanPayload(lid, unit, trigger="watcher"), PRIORITY["scan"]))
-        self.services.actor("ledger").enqueue.defer(specs)
+        self.services.actor("ledger").submit.defer(specs)
 
     def _own_writes(self, library_id: int, paths: set[str]) -> bool:
         if library_id not in self.observers:

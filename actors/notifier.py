@@ -56,7 +56,7 @@ class Notifier(MetarrActor):
     def on_event(self, name: str, data: dict) -> None:
         specs = [chain.notify(c.id, name, data) for c in self.channels if notify.wants(c, name)]
         if specs:
-            self.services.actor("ledger").enqueue.defer(specs)
+            self.services.actor("ledger").submit.defer(specs)
 
 
 def send_notification(ctx, job):

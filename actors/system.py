@@ -12,12 +12,16 @@ import pykka
 from metarr.config import Config
 from metarr.db.database import close_database, open_database
 from metarr.db.migrate import migrate
+from metarr.jobs import store
 from metarr.jobs.registry import HandlerRegistry
 from metarr.scanning.probe_pool import ProbePool
 from metarr.service.events import EventBus
+from metarr.service.health import HealthBook
 from metarr.sources.budget import Budgets
 
 from .job_ledger import JobLedger
+from .ledger_state import LedgerState
+from .supervisor import Supervisor
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +38,8 @@ class Services:
     started_at: float = field(default_factory=time.time)
     budgets: Budgets = field(default_factory=Budgets)        # request pacing per remote host, process-wide
     probe_pool: ProbePool | None = None   # the probe processes of this process's scans (ActorSystem owns them)
+    health: HealthBook = field(default_factory=HealthBook)   # what keeps the service from working now
+    crashes: dict[str, BaseException] = field(default_factory=dict)   # actor urn -> why it died
 
     def actor(self, name: str):
         return self.actors.get(name)
@@ -49,12 +55,14 @@ def open_services(config: Config, role: str = "serve") -> Services:
 
 
 class ActorSystem:
-    """Owns the actors of one process. `start()` blocks until every actor answered a ping."""
+    """Owns the actors of one process. `start()` blocks until every actor answered a ping; from
+    then on a supervisor starts again any of them that dies."""
 
     def __init__(self, services: Services, run_workers: bool = True) -> None:
         self.services = services
         self.run_workers = run_workers
         self.order: list[tuple[str, pykka.ActorRef]] = []
+        self.supervisor: Supervisor | None = None
 
     def start(self) -> None:
         from .handlers import register_all
@@ -68,25 +76,32 @@ class ActorSystem:
             s.probe_pool = ProbePool(int(settings.get(s.db, "scan.probe_concurrency"))).start()
         schedules.seed(s.db, set(s.registry.types()))
         recyclebin.reconcile(s.db, s.config.recycle_dir)
-        # phase actors first (handlers call them), then the ledger that dispatches, then producers
-        for name, factory in _phase_actor_factories(s):
+        # phase actors first (handlers call them), then the ledger that dispatches, then producers;
+        # the ledger's state outlives one ledger: a restarted one carries on with its workers and jobs
+        state = LedgerState(store.new_worker_id())
+        ledger = ("ledger", lambda: JobLedger.start(s.db, s.bus, s.registry, s, lease=s.config.lease_seconds,
+                                                    run_workers=self.run_workers, state=state))
+        self.supervisor = Supervisor(s, self._restarted)
+        for name, factory in [*_phase_actor_factories(s), ledger, *_producer_factories(s)]:
             ref = factory()
             self.order.append((name, ref))
             s.actors[name] = ref.proxy()
-        ledger = JobLedger.start(s.db, s.bus, s.registry, s, lease=s.config.lease_seconds,
-                                 run_workers=self.run_workers)
-        self.order.append(("ledger", ledger))
-        s.actors["ledger"] = ledger.proxy()
-        for name, factory in _producer_factories(s):
-            ref = factory()
-            self.order.append((name, ref))
-            s.actors[name] = ref.proxy()
+            self.supervisor.watch(name, factory, ref)
         # the barrier: every actor has run on_start and answers
         for _name, ref in self.order:
             ref.proxy().ping().get(timeout=60)
+        self.supervisor.start()
         log.info("actors started: %s", ", ".join(n for n, _ in self.order))
 
+    def _restarted(self, name: str, ref: pykka.ActorRef) -> None:
+        """The supervisor started `name` again: callers find the new one from now on."""
+        self.order = [(n, ref if n == name else r) for n, r in self.order]
+        self.services.actors[name] = ref.proxy()
+
     def stop(self) -> None:
+        if self.supervisor is not None:   # first: nothing is started again while the system stops
+            self.supervisor.stop()
+            self.supervisor = None
         for name, ref in reversed(self.order):
             try:
                 ref.stop(block=True, timeout=30)

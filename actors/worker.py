@@ -9,12 +9,15 @@ import pykka
 
 from metarr.db.database import job_connection
 from metarr.jobs.context import JobContext
-from metarr.jobs.model import ClaimedJob, JobResult, Outcome, PermanentError, RetryLater
+from metarr.jobs.model import ClaimedJob, JobResult, Outcome, PermanentError, Progress, RetryLater
 from metarr.jobs.registry import HandlerSpec
 
 from .base import MetarrActor, safe_handler
 
 log = logging.getLogger(__name__)
+
+# how long an outcome waits for a ledger the supervisor is restarting
+LEDGER_WAIT = 60.0
 
 
 def run_handler(spec: HandlerSpec, job: ClaimedJob, ctx: JobContext) -> Outcome:
@@ -37,25 +40,44 @@ def run_handler(spec: HandlerSpec, job: ClaimedJob, ctx: JobContext) -> Outcome:
 
 
 class JobWorker(MetarrActor):
-    def __init__(self, spec: HandlerSpec, ledger, services, db) -> None:
+    """Reports to whichever ledger is live (`state.proxy`): one the supervisor restarted takes the
+    outcomes of the jobs the crashed one handed out."""
+
+    def __init__(self, spec: HandlerSpec, state, services, db) -> None:
         super().__init__()
         self.spec = spec
-        self.ledger = ledger
+        self.state = state
         self.services = services
         self.db = db
 
     @safe_handler
     def run(self, job: ClaimedJob) -> None:
-        ctx = JobContext(job, self.services, report=self.ledger.progress.defer)
+        ctx = JobContext(job, self.services, report=self._progress)
         try:
             with job_connection(self.db):
                 outcome = run_handler(self.spec, job, ctx)
         except peewee.OperationalError as e:
             # no connection for it (all of the process's job connections busy, or the server full):
             # it did not run, and runs again later
+            log.warning("job %s: no database connection for it: %s", job.id, e)
             outcome = Outcome(job.id, job.lease_token, False, error=f"database: {e}", retry_delay=30.0)
+        self._report(outcome)
+
+    def _progress(self, p: Progress) -> None:
         try:
-            self.ledger.finished.defer(outcome)
+            self.state.proxy.progress.defer(p)
         except pykka.ActorDeadError:
-            # the ledger stopped first (shutdown): the job's lease expires and it is recovered
-            log.info("ledger gone; job %s will be recovered on the next start", job.id)
+            pass   # progress is a bonus; the outcome is what counts
+
+    def _report(self, outcome: Outcome) -> None:
+        end = time.monotonic() + LEDGER_WAIT
+        while True:
+            try:
+                self.state.proxy.finished.defer(outcome)
+                return
+            except pykka.ActorDeadError:
+                if self.state.closing or time.monotonic() > end:
+                    # the ledger stopped first (shutdown): the job is taken back on the next start
+                    log.info("ledger gone; job %s will be recovered", outcome.job_id)
+                    return
+                time.sleep(0.2)   # the supervisor is starting the next ledger

@@ -14,9 +14,25 @@ import pytest
 
 from metarr.config import load_config
 from metarr.db.database import close_database
+from tests import skips, unprivileged
 from web.demo.emulation import Faults, start_emulators
 
 PG_URL = os.environ.get("METARR_TEST_DATABASE_URL")
+
+
+def pytest_configure(config):
+    skips.pytest_configure(config)   # every skip listed by name; a skip off the allow-list fails a CI run
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_pyfunc_call(pyfuncitem):
+    """`@pytest.mark.unprivileged`: in a privileged process, the test runs in a child without
+    capabilities instead (tests/unprivileged.py)."""
+    if pyfuncitem.get_closest_marker("unprivileged") and unprivileged.privileged():
+        factory = pyfuncitem.config._tmp_path_factory   # noqa: SLF001 - pytest's own, as tmp_path uses it
+        unprivileged.rerun(pyfuncitem, factory.mktemp("unprivileged"))
+        return True
+    return None
 API_KEY = "test-key-0123456789"
 
 
@@ -127,7 +143,7 @@ def wait_for(predicate, timeout: float = 10.0, interval: float = 0.05):
 @pytest.fixture
 async def emulators():
     faults = Faults()
-    emu = await start_emulators(faults=faults, mb_burst=3, mb_per=3.0)
+    emu = await start_emulators(faults=faults)
     emu.faults = faults      # mutable: a test turns failures on and off
     yield emu
     await emu.close()

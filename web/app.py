@@ -12,6 +12,7 @@ from metarr.service.sessions import SessionBook
 
 from . import api, limits
 from .bridge import Bridge
+from .healthcheck import HealthCheck, health_check_key
 from .hub import Hub
 from .keys import (
     LoginGuard,
@@ -41,6 +42,7 @@ def create_app(services: Services, *, start_actors: bool = True, run_workers: bo
     app[hub_key] = Hub()
     app[login_guard_key] = LoginGuard()
     app[session_book_key] = SessionBook()
+    app[health_check_key] = HealthCheck(services)
     api.setup(app)
     from . import metrics, openapi
     app.router.add_routes(metrics.routes)
@@ -62,6 +64,7 @@ def create_app(services: Services, *, start_actors: bool = True, run_workers: bo
         if start_actors:
             await loop.run_in_executor(None, system.stop)
         bridge.close()
+        app[health_check_key].close()
 
     app.cleanup_ctx.append(lifecycle)
     return app

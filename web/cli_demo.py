@@ -64,7 +64,7 @@ def cmd_demo(args) -> int:
     async def kick(app):
         ledger = app[services_key].actor("ledger")
         libs = [x.id for x in Library.select(Library.id)]
-        ledger.enqueue.defer([chain.library_job("scan", i) for i in libs])
+        ledger.submit.defer([chain.library_job("scan", i) for i in libs])
         app["demo_watch"] = asyncio.get_running_loop().create_task(_demo_progress(app, base))
     app.on_startup.append(kick)
     from .keys import api_key_key

@@ -5,6 +5,8 @@ import logging
 
 from aiohttp import web
 
+from metarr.db.errors import trouble
+
 from . import auth, limits
 from .envelope import ApiError, error_body
 from .keys import api_key_key, session_book_key, session_secret_key
@@ -44,7 +46,13 @@ async def error_middleware(request: web.Request, handler):
             if h in e.headers:
                 resp.headers[h] = e.headers[h]
         return resp
-    except Exception:
+    except Exception as e:
+        busy = trouble(e)
+        if busy is not None:   # the environment's, not a bug: say what and when to try again
+            log.warning("%s %s: %s (%s)", request.method, request.path, busy.kind, e)
+            resp = error_body(503, "unavailable", busy.sentence, {"reason": busy.kind})
+            resp.headers["Retry-After"] = str(busy.retry_after)
+            return resp
         log.exception("unhandled error on %s %s", request.method, request.path)
         return error_body(500, "internal", "internal error (see the server log)")
 

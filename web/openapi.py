@@ -259,7 +259,10 @@ def _responses(method: str, path: str) -> dict:
                        ("502", "provider error"), ("503", "unavailable"), ("504", "timeout")):
         out[code] = {"description": desc, "content": err}
     if path == "/api/v1/health":
-        out = {"200": out["200"]}
+        out = {"200": out["200"], "503": {"description": "the database cannot be reached or written, the data "
+                                                         "dir cannot be written, or the job ledger is not running "
+                                                         "(the reasons in error.message and error.details.problems)",
+                                          "content": err}}
     return out
 
 

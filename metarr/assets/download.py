@@ -151,6 +151,15 @@ def _content_length(resp: http.client.HTTPResponse) -> int | None:
     return n if n >= 0 else None
 
 
+def _not_image(resp: http.client.HTTPResponse, head: bytes, url: str) -> DownloadError:
+    """Bytes that are not an image. Sent as a web page (`text/…`), they are the host's error or
+    maintenance page: "not now", tried again. Sent as an image, they are what the host holds: a refusal."""
+    ctype = (resp.getheader("Content-Type") or "").split(";")[0].strip().lower()
+    if ctype.startswith("text/"):
+        return DownloadError("error_page", f"a web page ({ctype}) instead of the image", url=url)
+    return DownloadError("not_image", describe_unknown(head), url=url)
+
+
 def _stream_body(conn: http.client.HTTPConnection, resp: http.client.HTTPResponse, dest_dir: Path,
                  policy: DownloadPolicy, deadline: float, url: str) -> tuple[Path, str, int]:
     declared = _content_length(resp)
@@ -175,14 +184,14 @@ def _stream_body(conn: http.client.HTTPConnection, resp: http.client.HTTPRespons
                 if policy.expect_image and len(head) < SNIFF_BYTES:
                     head += chunk[:SNIFF_BYTES - len(head)]
                     if len(head) >= SNIFF_BYTES and sniff_format(head) is None:
-                        raise DownloadError("not_image", describe_unknown(head), url=url)
+                        raise _not_image(resp, head, url)
                 digest.update(chunk)
                 fh.write(chunk)
                 _remaining(deadline, url)
             if declared is not None and size < declared:
                 raise DownloadError("incomplete", f"body ended after {size} of {declared} bytes", url=url)
             if policy.expect_image and sniff_format(head) is None:
-                raise DownloadError("not_image", describe_unknown(head), url=url)
+                raise _not_image(resp, head, url)
             fh.flush()
             os.fsync(fh.fileno())  # the store renames this file into place
         return tmp, digest.hexdigest(), size

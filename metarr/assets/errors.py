@@ -16,7 +16,8 @@ class AssetError(Exception):
 
 class DownloadError(AssetError):
     """Download refused or failed. Reasons: blocked_address, bad_scheme, bad_url, too_large,
-    timeout, http_status, too_many_redirects, connection, incomplete, not_image."""
+    timeout, http_status, too_many_redirects, connection, incomplete, not_image, error_page (a web
+    page sent instead of the image: the host's error or maintenance page)."""
 
     reason = "download_error"
 
@@ -29,7 +30,7 @@ class DownloadError(AssetError):
 
 # answers that say "not now" rather than "no": the host is busy, down or slow, the network dropped
 TRANSIENT_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
-TRANSIENT_REASONS = frozenset({"timeout", "connection", "incomplete", "tls"})
+TRANSIENT_REASONS = frozenset({"timeout", "connection", "incomplete", "tls", "error_page"})
 
 
 def is_transient(e: AssetError) -> bool:
@@ -84,6 +85,7 @@ CANDIDATE_REASONS = {
     "truncated": "the image is truncated", "corrupt": "the image is corrupt", "blocked_address":
     "its address is not allowed", "bad_scheme": "not an http(s) address", "too_many_redirects":
     "too many redirects", "timeout": "the host did not answer in time", "connection": "could not connect",
+    "incomplete": "the download broke off", "error_page": "the host sent a web page instead of the image",
 }
 
 

@@ -53,6 +53,14 @@ class ReconnectingPostgres(ReconnectMixin, PooledPostgresqlDatabase):
     of its own: the cap is `job_slots`, taken only by job threads, so a thread a job waits on (an
     actor, a download) never waits for a connection itself and the two cannot deadlock."""
 
+    # what psycopg2 says when the server went away (restart, failover): outside a transaction the
+    # statement is run again on a new connection (ReconnectMixin's defaults are MySQL's)
+    reconnect_errors = ((peewee.OperationalError, "server closed the connection"),
+                        (peewee.OperationalError, "terminating connection"),
+                        (peewee.OperationalError, "could not receive data"),
+                        (peewee.OperationalError, "ssl connection has been closed"),
+                        (peewee.InterfaceError, "connection already closed"))
+
     def __init__(self, *args, job_connections: int = DEFAULT_JOB_CONNECTIONS, **kwargs) -> None:
         super().__init__(*args, max_connections=None, **kwargs)
         self.job_connections = job_connections
@@ -235,3 +243,15 @@ def ping(db: peewee.Database) -> bool:
         return True
     except Exception:
         return False
+
+
+def probe_write(db: peewee.Database, tag: str) -> None:
+    """A real write, committed (raises when the database cannot take one): a row inserted and
+    deleted in one transaction. SQLite skips an UPDATE that changes nothing, so that would not
+    notice a full disk; this dirties a page and makes the commit append to the log."""
+    real = getattr(db, "obj", db)
+    mark = "?" if is_sqlite(real) else "%s"
+    name = f"~probe:{tag}"[:200]
+    with connection(real), write_tx(real):
+        real.execute_sql(f"INSERT INTO schema_migrations (name, applied_at) VALUES ({mark}, 0)", (name,))
+        real.execute_sql(f"DELETE FROM schema_migrations WHERE name = {mark}", (name,))

@@ -205,7 +205,11 @@ def cache_selected(db, fetch, entity_type: str, entity_id: int, with_actors: boo
                 try:
                     cf = fetch(cm.thumb_url, "actors")
                 except AssetError as e:
-                    (retry if is_transient(e) else failed).append({"url": cm.thumb_url, "reason": reason_code(e)})
+                    if is_transient(e):
+                        retry.append({"url": cm.thumb_url, "reason": reason_code(e),
+                                      "retry_after": getattr(e, "retry_after", None)})
+                    else:
+                        failed.append({"url": cm.thumb_url, "reason": reason_code(e)})
                     continue
                 with write_tx(db):
                     CastMember.update(cache_file_id=cf.id).where(CastMember.id == cm.id).execute()

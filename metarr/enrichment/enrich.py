@@ -14,6 +14,7 @@ from metarr.db.database import write_tx
 from metarr.db.media import Album, Artist, Episode, Movie, Season, Series
 from metarr.enrichment import scoring
 from metarr.enrichment.artwork_selection import auto_select, store_candidates
+from metarr.enrichment.season_art import by_season
 from metarr.service import settings
 from metarr.sources import fanart, musicbrainz, omdb, registry, tmdb, tvdb
 from metarr.sources.http import Call, NotFound, ProviderError, Unavailable
@@ -250,9 +251,12 @@ def enrich_series(db, ctx: Ctx, series_id: int) -> EnrichResult:
         arts += list(meta.art)
         seasons = seasons or meta.seasons
         if provider == "tmdb":
-            for number in sorted(meta.seasons):
-                for e in _safe(res, "tmdb", tmdb.tv_season, ctx.call, tmdb_id, number, ctx.image_base, ctx.language,
-                               default=[]) or []:
+            for number in sorted(meta.seasons):   # each season's episodes and its own posters
+                season = _safe(res, "tmdb", tmdb.tv_season, ctx.call, tmdb_id, number, ctx.image_base, ctx.language)
+                if season is None:
+                    continue
+                arts += list(season.art)
+                for e in season.episodes:
                     episodes.setdefault((e.season, e.episode), []).append(("tmdb", e))
         else:
             for e in _safe(res, "tvdb", tvdb.episodes, ctx.call, tvdb_id, default=[]) or []:
@@ -272,9 +276,9 @@ def enrich_series(db, ctx: Ctx, series_id: int) -> EnrichResult:
                                         md.Update("provider:tmdb", {"title": name})))
     show_art = [a for a in arts if a.season is None]
     res.candidates = store_candidates(db, "series", series_id, show_art, ctx.language, res)
-    for a in (a for a in arts if a.season is not None):
-        if a.season in season_rows:
-            store_candidates(db, "season", season_rows[a.season].id, [a], ctx.language, res)
+    for number, season_art in by_season(arts, season_rows).items():
+        if season_art:
+            store_candidates(db, "season", season_rows[number].id, season_art, ctx.language, res)
     for row in season_rows.values():
         auto_select(db, "season", row.id, res=res)
     res.selected = auto_select(db, "series", series_id, scoring.limits(ctx.fanart_count), res=res)
@@ -308,29 +312,63 @@ def enrich_artist(db, ctx: Ctx, artist_id: int) -> EnrichResult:
     res.selected = auto_select(db, "artist", artist_id, res=res)
     groups = (meta.ids.get("release_groups") if meta else None) or {}
     for al in list(Album.select().where((Album.artist_id == artist_id) & Album.deleted_at.is_null(True))):
-        rg = al.musicbrainz_id or next((k for k, t in groups.items()
-                                        if scoring.norm_title(t) == scoring.norm_title(al.title)), None)
-        if not rg:
-            hits = _safe(res, "musicbrainz", musicbrainz.search_release_group, ctx.call, a.name, al.title, default=[]) or []
-            best, _ = scoring.pick(al.title, al.year, hits, threshold=0.8)
-            rg = best.id if best else None
-        if not rg:
-            continue
-        rmeta = _safe(res, "musicbrainz", musicbrainz.release_group, ctx.call, rg)
-        before = res.touched
-        if rmeta is not None:
-            res.touched += len(md.apply(db, "album", al.id, _update("provider:musicbrainz", rmeta)))
-        covers = _safe(res, "coverart", musicbrainz.cover_art, ctx.call, rg, default=[]) or []
-        store_candidates(db, "album", al.id, covers + album_art.get(rg, []), ctx.language, res)
-        auto_select(db, "album", al.id, res=res)
-        if res.touched > before or al.state not in ("enriched", "published"):
-            with write_tx(db):
-                _mark(Album, al.id, state="enriched", enriched_at=time.time())
+        _enrich_album(db, ctx, res, a, al, groups, album_art)
     _finish(db, Artist, artist_id, a.state, res)
     return res
 
 
-ENRICHERS = {"movie": enrich_movie, "series": enrich_series, "artist": enrich_artist}
+def _enrich_album(db, ctx: Ctx, res: EnrichResult, a: Artist, al: Album, groups: dict[str, str],
+                  album_art: dict[str, list[Art]]) -> str | None:
+    """One album of `a`: its release group (stored, matched in the artist's list by title, or
+    searched), metadata, cover art and Fanart.tv's covers for it. The album's state afterwards, or
+    None when no release group was found (the album is left as it was)."""
+    rg = al.musicbrainz_id or next((k for k, t in groups.items()
+                                    if scoring.norm_title(t) == scoring.norm_title(al.title)), None)
+    if not rg:
+        hits = _safe(res, "musicbrainz", musicbrainz.search_release_group, ctx.call, a.name, al.title, default=[]) or []
+        best, _ = scoring.pick(al.title, al.year, hits, threshold=0.8)
+        rg = best.id if best else None
+    if not rg:
+        return None
+    rmeta = _safe(res, "musicbrainz", musicbrainz.release_group, ctx.call, rg)
+    before = res.touched
+    if rmeta is not None:
+        res.touched += len(md.apply(db, "album", al.id, _update("provider:musicbrainz", rmeta)))
+    covers = _safe(res, "coverart", musicbrainz.cover_art, ctx.call, rg, default=[]) or []
+    store_candidates(db, "album", al.id, covers + album_art.get(rg, []), ctx.language, res)
+    auto_select(db, "album", al.id, res=res)
+    if res.touched > before or al.state not in ("enriched", "published"):
+        with write_tx(db):
+            _mark(Album, al.id, state="enriched", enriched_at=time.time(), identify_reason=None)
+        return "enriched"
+    return al.state
+
+
+def enrich_album(db, ctx: Ctx, album_id: int) -> EnrichResult:
+    """One album on its own (the user's "enrich" on an album): what the artist's enrichment does
+    for it, without the artist's other albums. Fanart.tv's covers and the artist's list of release
+    groups need the artist's MusicBrainz id; without it the release group is searched."""
+    al = Album.get_by_id(album_id)
+    a = Artist.get_by_id(al.artist_id)
+    res = EnrichResult("album", album_id, al.state)
+    groups: dict[str, str] = {}
+    album_art: dict[str, list[Art]] = {}
+    if a.musicbrainz_id:
+        if not al.musicbrainz_id:
+            meta = _safe(res, "musicbrainz", musicbrainz.artist, ctx.call, a.musicbrainz_id)
+            groups = (meta.ids.get("release_groups") if meta else None) or {}
+        if "fanart" in ctx.configured:
+            album_art = (_safe(res, "fanart", fanart.music_art, ctx.call, a.musicbrainz_id, default=([], {}))
+                         or ([], {}))[1]
+    state = _enrich_album(db, ctx, res, a, al, groups, album_art)
+    if state is None:   # no release group: shown with the reason, as an unidentified movie is
+        _not_identified(db, Album, album_id, "provider_down" if res.degraded else "no_match")
+        state = "unidentified"
+    res.state = state
+    return res
+
+
+ENRICHERS = {"movie": enrich_movie, "series": enrich_series, "artist": enrich_artist, "album": enrich_album}
 
 
 def make_ctx(db, call: Call, config, configured: set[str], language: str | None = None) -> Ctx:

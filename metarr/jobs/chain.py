@@ -114,6 +114,10 @@ JOB_TYPES: tuple[JobType, ...] = (
     *_per_kind("enrich", "actors.enrichment:enrich_entity", 12, "identify, fetch and merge metadata"),
     *_per_kind("cache", "actors.enrichment:cache_entity", 3, "download the selected artwork"),
     *_per_kind("publish", "actors.phases:publish_entity", 2, "write NFO and artwork into the library"),
+    # an album on its own (the user's enrich/publish of one album); the artist's jobs cover its albums
+    JobType("enrich.album", "actors.enrichment:enrich_entity", 2, payload=EntityPayload, doc="one album"),
+    JobType("cache.album", "actors.enrichment:cache_entity", payload=EntityPayload, doc="one album's artwork"),
+    JobType("publish.album", "actors.phases:publish_entity", payload=EntityPayload, doc="one album's folder"),
     JobType("enrich.library", "actors.enrichment:enrich_library", payload=LibraryPayload),
     JobType("enrich.stale", "actors.enrichment:enrich_stale", doc="periodic refresh: the even sweep (schedule)"),
     JobType("refresh.changes", "actors.enrichment:refresh_changes", payload=FeedPayload,

@@ -234,69 +234,6 @@ def ensure_schedules(db: pw.Database, now: float) -> None:
                                                max(0.0, due - now))], now)
 
 
-# ---------------------------------------------------------------- leases and recovery
-
-def extend_leases(db: pw.Database, worker_id: str, now: float, lease: float) -> int:
-    with write_tx(db):
-        cur = _exec(db, "UPDATE jobs SET lease_until = %s WHERE worker_id = %s AND status = 'running'",
-                    (now + lease, worker_id))
-        return cur.rowcount
-
-
-def _owner_gone(worker_id: str | None, host: str, self_id: str, pid_alive: Callable[[int], bool]) -> bool:
-    """A job claimed by a process of this host that no longer exists can be taken back at once."""
-    if not worker_id or worker_id == self_id:
-        return False
-    parts = worker_id.split(":")
-    if len(parts) != 3 or parts[0] != host:
-        return False
-    try:
-        pid = int(parts[1])
-    except ValueError:
-        return False
-    if pid == os.getpid():
-        return True  # an earlier incarnation with our pid (container restarts reuse pids)
-    return not pid_alive(pid)
-
-
-def pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def recover(db: pw.Database, now: float, self_id: str, host: str | None = None,
-            alive: Callable[[int], bool] = pid_alive) -> list[tuple[int, str]]:
-    """Return jobs whose lease expired, or whose local owner process died, to pending (the try
-    counts); those out of attempts become dead. Returns (id, new status)."""
-    host = host or socket.gethostname()
-    out: list[tuple[int, str]] = []
-    with write_tx(db):
-        rows = _exec(db, "SELECT id, worker_id, lease_until, attempts, max_attempts, schedule FROM jobs "
-                         "WHERE status = 'running'").fetchall()
-        for jid, wid, lease_until, attempts, max_attempts, schedule in rows:
-            expired = lease_until is None or lease_until < now
-            if not (expired and wid != self_id) and not _owner_gone(wid, host, self_id, alive):
-                continue
-            if attempts >= max_attempts:
-                _exec(db, "UPDATE jobs SET status = 'dead', finished_at = %s, lease_until = NULL, "
-                          "last_error = %s WHERE id = %s", (now, "lease expired (worker lost) on last attempt", jid))
-                _event(db, jid, now, "dead", "worker lost on last attempt")
-                out.append((jid, "dead"))
-                if schedule:
-                    reschedule(db, schedule, now)
-            else:
-                _exec(db, "UPDATE jobs SET status = 'pending', run_after = %s, worker_id = NULL, lease_until = NULL "
-                          "WHERE id = %s", (now, jid))
-                _event(db, jid, now, "recovered", f"lease of {wid} expired or its process is gone")
-                out.append((jid, "pending"))
-    return out
-
-
 # ---------------------------------------------------------------- progress, user actions
 
 def save_progress(db: pw.Database, items: list[Progress]) -> None:

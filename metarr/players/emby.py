@@ -1,5 +1,6 @@
 """Emby: Jellyfin's API (Jellyfin is its fork) under the `/emby` base path, authenticated with the
-`X-Emby-Token` header. Same calls: `/System/Info`, `/Library/Media/Updated`, `/Library/Refresh`."""
+`X-Emby-Token` header. Same calls: `/System/Info`, `/Library/Media/Updated`, `/Library/Refresh`,
+`/Sessions`."""
 from __future__ import annotations
 
 from metarr.players.jellyfin import JellyfinClient, JellyfinKind

@@ -28,6 +28,11 @@ class JellyfinClient:
     def info(self) -> dict:
         return self._req("GET", "/System/Info").json() or {}
 
+    def sessions(self) -> list[dict]:
+        """The server's sessions (`/Sessions`): connected clients, with `NowPlayingItem` while one plays."""
+        got = self._req("GET", "/Sessions").json()
+        return [x for x in got if isinstance(x, dict)] if isinstance(got, list) else []
+
     def media_updated(self, updates: list[dict[str, str]]) -> str:
         """Returns "media_updated", or "refresh" when the server fell back to a full refresh."""
         try:
@@ -55,7 +60,8 @@ class JellyfinKind:
         return info, f"{self.label} {info['version'] or ''} '{info['server_name'] or ''}' answered".replace("  ", " ")
 
     def is_playing(self, client: JellyfinClient) -> bool:
-        return False   # a Jellyfin library refresh does not disturb playback
+        # an idle client is listed too; one with an item loaded (paused or not) is playing
+        return any(x.get("NowPlayingItem") for x in client.sessions())
 
     def sync(self, client: JellyfinClient, pc: PlayerCalls, confirm_timeout: float) -> dict[str, Any]:
         updates = plan_jellyfin(pc.changes)

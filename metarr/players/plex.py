@@ -30,6 +30,11 @@ class PlexClient:
                             tuple(loc.get("path", "") for loc in d.get("Location") or ()))
                 for d in mc.get("Directory") or ()]
 
+    def sessions(self) -> list[dict]:
+        """What is loaded in a player now (`/status/sessions`; the list is absent when nothing is)."""
+        mc = (self._get("/status/sessions").json() or {}).get("MediaContainer") or {}
+        return list(mc.get("Metadata") or ())
+
     def refresh(self, key: str, path: str | None = None) -> None:
         q = f"?path={quote(path, safe='')}" if path else ""
         self._get(f"/library/sections/{quote(key, safe='')}/refresh{q}")
@@ -50,7 +55,8 @@ class PlexKind:
         return info, f"Plex {info['version'] or ''} answered with {len(sections)} library sections"
 
     def is_playing(self, client: PlexClient) -> bool:
-        return False
+        # playing, paused or buffering alike: a paused film resumes into the refreshed library
+        return bool(client.sessions())
 
     def sync(self, client: PlexClient, pc: PlayerCalls, confirm_timeout: float) -> dict[str, Any]:
         refreshes, unmatched = plan_plex(pc.changes, client.sections())

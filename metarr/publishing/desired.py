@@ -53,7 +53,7 @@ def describe_reason(code: str | None) -> str:
 
 
 ID_COLUMNS = {"movie": ("tmdb_id", "imdb_id", "tvdb_id"), "series": ("tvdb_id", "tmdb_id", "imdb_id"),
-              "artist": ("musicbrainz_id",)}
+              "artist": ("musicbrainz_id",), "album": ("musicbrainz_id",)}
 
 
 def unidentified_reason(entity_type: str, row) -> str | None:
@@ -248,11 +248,18 @@ def desired_artist(data_dir: Path, a: Artist) -> list[Desired]:
                             slot.slot, cf))
     out.append(_nfo(rel_join(a.key, naming.artist_nfo()), "artist", a.id, nm.artist_nfo(a)))
     for al in Album.select().where((Album.artist_id == a.id) & Album.deleted_at.is_null(True)):
-        for slot, cf in _slots("album", al.id):
-            if slot.slot in naming.ALBUM_ART:
-                out.append(_art(data_dir, rel_join(al.key, naming.album_art(slot.slot, _fmt(cf))), "album", al.id,
-                                slot.slot, cf))
-        out.append(_nfo(rel_join(al.key, naming.album_nfo()), "album", al.id, nm.album_nfo(al, a)))
+        out += desired_album(data_dir, al, a)
+    return out
+
+
+def desired_album(data_dir: Path, al: Album, a: Artist) -> list[Desired]:
+    """An album's own files (its folder's art and album.nfo): what its artist's publish writes for it."""
+    out = []
+    for slot, cf in _slots("album", al.id):
+        if slot.slot in naming.ALBUM_ART:
+            out.append(_art(data_dir, rel_join(al.key, naming.album_art(slot.slot, _fmt(cf))), "album", al.id,
+                            slot.slot, cf))
+    out.append(_nfo(rel_join(al.key, naming.album_nfo()), "album", al.id, nm.album_nfo(al, a)))
     return out
 
 
@@ -262,9 +269,9 @@ ROOT_ENTITIES = {"movie": Movie, "series": Series, "artist": Artist}
 def check_publishable(entity_type: str, entity_id: int, allow_unidentified: bool) -> None:
     """Raise what a publish of this item would run into before any file is looked at (a user's
     "Publish" answers with it at once instead of queueing a job that would write nothing)."""
-    model = ROOT_ENTITIES.get(entity_type)
+    model = ROOT_ENTITIES.get(entity_type) or ({"album": Album}.get(entity_type))
     if model is None:
-        raise PublishError(f"publish a movie, series or artist, not a {entity_type}")
+        raise PublishError(f"publish a movie, series, artist or album, not a {entity_type}")
     e = model.get_or_none(model.id == entity_id)
     if e is None or e.deleted_at is not None:
         raise Gone(f"{entity_type} {entity_id} no longer exists")
@@ -276,11 +283,16 @@ def check_publishable(entity_type: str, entity_id: int, allow_unidentified: bool
 def desired_for(data_dir: Path, entity_type: str, entity_id: int, with_actors: bool = True,
                 allow_unidentified: bool = False, fanart_count: int = 1) -> tuple[object, list[Desired]]:
     check_publishable(entity_type, entity_id, allow_unidentified)
-    e = ROOT_ENTITIES[entity_type].get_by_id(entity_id)
+    e = (ROOT_ENTITIES.get(entity_type) or Album).get_by_id(entity_id)
     lib = Library.get_or_none(Library.id == e.library_id)
     readers = Readers(pn.players_of(lib.players if lib else None), max(1, int(fanart_count)))
     if entity_type == "movie":
         return e, desired_movie(data_dir, e, with_actors, readers)
     if entity_type == "series":
         return e, desired_series(data_dir, e, with_actors, readers)
+    if entity_type == "album":   # one album on its own: its folder only, never the artist's files
+        artist = Artist.get_or_none(Artist.id == e.artist_id)
+        if artist is None or artist.deleted_at is not None:
+            raise Gone(f"the artist of album {entity_id} no longer exists")
+        return e, desired_album(data_dir, e, artist)
     return e, desired_artist(data_dir, e)

@@ -7,6 +7,8 @@ import logging.handlers
 import time
 from pathlib import Path
 
+from metarr.service.logfile import WholeLineFileHandler
+
 
 class RedactFilter(logging.Filter):
     """Replaces known secret values in every record, wherever they appear."""
@@ -50,9 +52,9 @@ def setup_logging(log_dir: Path, level: str = "INFO", secrets: list[str] | None 
         h.close()
     root.setLevel(level)
     redact = RedactFilter(secrets or [])
-    app = logging.handlers.RotatingFileHandler(log_dir / "app.log", maxBytes=10_000_000, backupCount=5, encoding="utf-8")
+    app = WholeLineFileHandler(log_dir / "app.log", maxBytes=10_000_000, backupCount=5, encoding="utf-8")
     app.setFormatter(JsonFormatter())
-    err = logging.handlers.RotatingFileHandler(log_dir / "error.log", maxBytes=5_000_000, backupCount=5, encoding="utf-8")
+    err = WholeLineFileHandler(log_dir / "error.log", maxBytes=5_000_000, backupCount=5, encoding="utf-8")
     err.setLevel(logging.ERROR)
     err.setFormatter(JsonFormatter())
     handlers: list[logging.Handler] = [app, err]

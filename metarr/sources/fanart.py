@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from metarr.sources.http import Call, Request
-from metarr.sources.models import Art, to_int
+from metarr.sources.models import ALL_SEASONS, Art, to_int
 
 P = "fanart"
 MOVIE = {"movieposter": "poster", "moviebackground": "fanart", "hdmovielogo": "clearlogo", "movielogo": "clearlogo",
@@ -24,16 +24,23 @@ def _lang(v: str | None) -> str | None:
 KEYART_FROM = {"movieposter"}
 
 
+def _season(key: str, value) -> int | None:
+    """The season a `season*` image is for: a number ("0" = specials), or every season for "all"
+    (and for no value, which Kodi also applies to every season). Other kinds are the show's, even
+    with a `season` (showbackground carries "all")."""
+    if not key.startswith("season"):
+        return None
+    return int(value) if str(value).isdigit() else ALL_SEASONS
+
+
 def _items(doc: dict, mapping: dict[str, str]) -> list[Art]:
     out = []
     for key, slot in mapping.items():
         for i in doc.get(key) or []:
-            season = i.get("season")
             lang = _lang(i.get("lang"))
             for s in (slot, "keyart") if key in KEYART_FROM and lang is None else (slot,):
                 out.append(Art(P, s, i["url"], language=lang, likes=to_int(i.get("likes")),
-                               season=(to_int(season) if season not in (None, "all") else None)
-                               if key.startswith("season") else None))
+                               season=_season(key, i.get("season"))))
     return out
 
 

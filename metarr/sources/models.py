@@ -7,7 +7,9 @@ from typing import Any
 from metarr.service.values import CastEntry as Person
 from metarr.service.values import RatingEntry as Rating
 
-__all__ = ["Art", "EpisodeInfo", "Metadata", "Person", "Rating", "SearchHit", "to_int", "year_of"]
+__all__ = ["ALL_SEASONS", "Art", "EpisodeInfo", "Metadata", "Person", "Rating", "SearchHit", "to_int", "year_of"]
+
+ALL_SEASONS = -1   # Art.season of an image for every season (Fanart.tv "all"; Kodi's "all seasons" number)
 
 
 @dataclass(frozen=True)
@@ -21,7 +23,7 @@ class Art:
     votes: int = 0
     vote_average: float | None = None
     likes: int = 0
-    season: int | None = None      # season artwork
+    season: int | None = None      # season artwork: its season (0 = specials), or ALL_SEASONS
 
 
 @dataclass(frozen=True)

@@ -41,17 +41,18 @@ def find(call: Call, external_id: str, source: str) -> dict:
 TEXTLESS = (None, "", "xx")   # TMDB's "no language": null, or the code xx (reference §3.2)
 
 
-def _art(images: dict, image_base: str) -> list[Art]:
-    """Posters, backdrops, logos; a textless poster is also offered as the keyart (as Kodi's scraper
-    takes posters with iso_639_1 null or xx)."""
+def _art(images: dict, image_base: str, season: int | None = None) -> list[Art]:
+    """Posters, backdrops, logos; a show's or movie's textless poster is also offered as its keyart
+    (as Kodi's scraper takes posters with iso_639_1 null or xx)."""
     out = []
     for key, slot in (("posters", "poster"), ("backdrops", "fanart"), ("logos", "clearlogo")):
         for i in images.get(key, []) or []:
             lang = i.get("iso_639_1")
-            for s in (slot, "keyart") if slot == "poster" and lang in TEXTLESS else (slot,):
+            keyart = slot == "poster" and lang in TEXTLESS and season is None
+            for s in (slot, "keyart") if keyart else (slot,):
                 out.append(Art(P, s, f"{image_base}/original{i['file_path']}", i.get("width"), i.get("height"),
                                None if lang in TEXTLESS else lang, int(i.get("vote_count") or 0),
-                               i.get("vote_average")))
+                               i.get("vote_average"), season=season))
     return out
 
 
@@ -122,15 +123,21 @@ def tv(call: Call, tmdb_id: int, image_base: str, language: str = "en") -> Metad
                     cast, ratings, tuple(_art(s.get("images") or {}, image_base)), seasons=seasons)
 
 
-def tv_season(call: Call, tmdb_id: int, season: int, image_base: str, language: str = "en") -> list[EpisodeInfo]:
-    res = call(Request(P, f"/tv/{tmdb_id}/season/{season}", (("language", _lang(language)),), not_found_ok=True)) or {}
+def tv_season(call: Call, tmdb_id: int, season: int, image_base: str, language: str = "en") -> Metadata:
+    """One season in one request: its episodes (`episodes`) and its posters (`art`, on this season;
+    the season's images endpoint appended, filtered by language as the show's are)."""
+    lang = language.split("-")[0]
+    res = call(Request(P, f"/tv/{tmdb_id}/season/{season}", (
+        ("language", _lang(language)), ("append_to_response", "images"),
+        ("include_image_language", f"{lang},xx,null")), not_found_ok=True)) or {}
     out = []
     for e in res.get("episodes", []):
         art = (Art(P, "thumb", f"{image_base}/original{e['still_path']}"),) if e.get("still_path") else ()
         out.append(EpisodeInfo(season, int(e["episode_number"]),
                                {"title": e.get("name"), "plot": e.get("overview") or None, "aired": e.get("air_date"),
                                 "tmdb_id": e.get("id")}, art))
-    return out
+    return Metadata(P, {"tmdb": res.get("id")}, {"title": res.get("name")},
+                    art=tuple(_art(res.get("images") or {}, image_base, season=season)), episodes=tuple(out))
 
 
 # ------------------------------------------------------------------ change feed

@@ -131,14 +131,18 @@ class ProviderTraffic:
         lim = self.limits[req.provider]
         relogged = False
         for attempt in range(1, MAX_TRIES + 1):
+            sent_token = None
             try:
-                if req.provider == "tvdb" and req.auth:
-                    await self._tvdb_login(ep)   # its failures are retried like the request's own
                 # the concurrency slot first, then the rate slot: a request that reserved its send time
                 # and then queued for a connection would go out late and bunch with the next ones,
                 # and a bunch is what a sliding-window limit counts
                 async with self.sems[req.provider]:
                     await self._wait_for_slot(req.provider, lim)
+                    if req.provider == "tvdb" and req.auth:
+                        # right before sending: the request goes with the newest token (its failures
+                        # are retried like the request's own)
+                        await self._tvdb_login(ep)
+                        sent_token = ep.headers.get("Authorization")
                     t0 = time.monotonic()
                     self.counts[req.provider]["requests"] += 1
                     value = await fetch(self.session, ep, req, time.time())
@@ -157,10 +161,13 @@ class ProviderTraffic:
                 continue  # the reservation after the pause spaces the retry
             except AuthError as e:
                 self.last_error[req.provider] = str(e)
-                if req.provider == "tvdb" and not relogged:
-                    ep.headers.pop("Authorization", None)   # token expired: log in again once
-                    relogged = True
-                    continue
+                if req.provider == "tvdb" and req.auth:
+                    if ep.headers.get("Authorization") != sent_token:
+                        continue   # another request renewed the token (or is renewing it) meanwhile
+                    if not relogged:
+                        ep.headers.pop("Authorization", None)   # token expired: log in again once
+                        relogged = True
+                        continue
                 breaker.record(False, time.time())
                 raise
             except ProviderError as e:

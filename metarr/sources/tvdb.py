@@ -24,19 +24,39 @@ def series(call: Call, tvdb_id: int) -> Metadata:
                "plot": d.get("overview") or None, "runtime": d.get("averageRuntime"),
                "status": (d.get("status") or {}).get("name"), "tvdb_id": d.get("id"), "imdb_id": remote.get("IMDB"),
                "tmdb_id": int(remote["TheMovieDB.com"]) if str(remote.get("TheMovieDB.com", "")).isdigit() else None}
+    numbers = season_numbers(d)
     art = []
     for a in d.get("artworks") or []:
         slot = ART_TYPES.get(a.get("type"))
         if not slot:
             continue
+        season = None
+        if a.get("type") in SEASON_TYPES:
+            season = numbers.get(a.get("seasonId"))
+            if season is None:   # a season of another order (dvd, absolute…): not this numbering's
+                continue
         lang = LANG3.get(a.get("language") or "", a.get("language"))
-        season = 1 if a.get("type") in SEASON_TYPES else None   # emulated data carries season 1 art only
         art.append(Art(P, slot, a["image"], a.get("width"), a.get("height"), lang, int(a.get("score") or 0),
                        season=season))
     cast = tuple(Person(c.get("personName") or c.get("name"), c.get("name"), int(c.get("sort") or i),
                         c.get("personImgURL")) for i, c in enumerate(d.get("characters") or []) if c.get("personName"))
     return Metadata(P, {"tvdb": d.get("id"), "imdb": remote.get("IMDB")}, scalars,
                     {"genres": [g["name"] for g in d.get("genres") or []]}, cast, (), tuple(art))
+
+
+def season_numbers(series: dict, season_type: str | None = None) -> dict[int, int]:
+    """TheTVDB season id -> season number, for the seasons of one order: `season_type` ("official",
+    "dvd", "absolute"…), or the series' default order (`defaultSeasonType`, else aired). Season
+    artwork names its season by this id only."""
+    default = series.get("defaultSeasonType")
+    out = {}
+    for s in series.get("seasons") or []:
+        kind = s.get("type") or {}
+        wanted = kind.get("type") == season_type if season_type else (
+            kind.get("id") == default if default is not None else kind.get("type") in ("official", "default"))
+        if wanted and isinstance(s.get("id"), int) and str(s.get("number", "")).lstrip("-").isdigit():
+            out[s["id"]] = int(s["number"])
+    return out
 
 
 def episodes(call: Call, tvdb_id: int, season_type: str = "default") -> list[EpisodeInfo]:

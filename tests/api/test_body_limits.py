@@ -110,6 +110,15 @@ async def test_multipart_upload_is_bounded(api, movie_id, monkeypatch):
     assert r.status == 413 and (await r.json())["error"]["code"] == "too_large"
 
 
+async def test_a_malformed_multipart_upload_is_a_clear_400(api, movie_id):
+    mid = await movie_id()
+    # the closing boundary where a part's headers should be: what the fuzzer found (a 500 before)
+    r = await api.post(f"/api/v1/movies/{mid}/artwork/poster", data=b"--b0und\r\n--b0und--\r\n",
+                       headers={"Content-Type": "multipart/form-data; boundary=b0und"})
+    assert r.status == 400, await r.text()
+    assert (await r.json())["error"]["message"].startswith("malformed multipart body")
+
+
 async def test_bodies_in_pieces_are_read_whole(api):
     """A webhook whose body arrives in several pieces is read to the end (not cut at the first)."""
     payload = json.dumps({"eventType": "Test", "instanceName": "Radarr", "padding": "x" * 200_000}).encode()

@@ -125,3 +125,50 @@ async def test_user_edits_survive_re_enrichment_and_providers_api(aiohttp_client
     r = await api.patch("/api/v1/providers/fanart", json={"enabled": False})
     assert (await r.json())["data"]["enabled"] is False
     services.db.close()
+
+
+async def test_an_album_is_enriched_and_published_on_its_own(aiohttp_client, emu_env, emulators, tmp_path):
+    api, services = await make_api(aiohttp_client, emu_env)
+    music = tmp_path / "Music"
+    artist_dir = music / "Scott Joplin"
+    make_track(artist_dir / "Ragtime (1902)" / "01 - The Entertainer.flac", "Scott Joplin", "Ragtime",
+               "The Entertainer", 1)
+    make_track(artist_dir / "The Entertainer (1902)" / "01 - Elite Syncopations.flac", "Scott Joplin",
+               "The Entertainer", "Elite Syncopations", 1)
+    r = await api.post("/api/v1/libraries", json={"name": "Music", "kind": "music", "path": str(music), "watch": False,
+                                                  "auto_enrich": False, "auto_publish": True})
+    await api.post(f"/api/v1/libraries/{(await r.json())['data']['id']}/scan")
+    assert (await drain(api))["dead"] == 0
+    albums = {a["title"]: a for a in (await (await api.get("/api/v1/albums")).json())["data"]}
+    ragtime, other = albums["Ragtime"], albums["The Entertainer"]
+
+    async def album(a):
+        return (await (await api.get(f"/api/v1/albums/{a['id']}")).json())["data"]
+
+    async def job(r):
+        assert r.status == 202, await r.text()
+        jid = (await r.json())["data"]["job_id"]
+        assert (await drain(api))["dead"] == 0
+        return (await (await api.get(f"/api/v1/jobs/{jid}")).json())["data"]
+
+    j = await job(await api.post(f"/api/v1/albums/{ragtime['id']}/enrich"))
+    assert (j["type"], j["status"]) == ("enrich.album", "succeeded")
+    got = await album(ragtime)
+    # identified, its cover cached and its folder published, by itself
+    assert (got["musicbrainz_id"], got["state"]) == ("6a2b5c1d-1111-2222-3333-444455556666", "published")
+    folder = artist_dir / "Ragtime (1902)"
+    nfo = parse_nfo((folder / "album.nfo").read_bytes())
+    assert nfo.ok and nfo.doc.title == "Ragtime" and (folder / "folder.jpg").exists()
+    # nothing else: not the artist (still unidentified, no artist.nfo), not the other album
+    (artist,) = (await (await api.get("/api/v1/artists")).json())["data"]
+    assert artist["musicbrainz_id"] is None and not (artist_dir / "artist.nfo").exists()
+    assert (await album(other))["musicbrainz_id"] is None
+    assert sorted(p.name for p in (artist_dir / "The Entertainer (1902)").iterdir()) == ["01 - Elite Syncopations.flac"]
+
+    # the user removes the album's NFO; publishing the album writes it back, and only it
+    written = (folder / "album.nfo").read_bytes()
+    (folder / "album.nfo").unlink()
+    j = await job(await api.post(f"/api/v1/albums/{ragtime['id']}/publish"))
+    assert (j["type"], j["status"], j["result"]["written"]) == ("publish.album", "succeeded", 1)
+    assert (folder / "album.nfo").read_bytes() == written and not (artist_dir / "artist.nfo").exists()
+    services.db.close()

@@ -26,7 +26,7 @@ from tests.conftest import PG_URL
 from web.demo.emulation import EmulatorThread, Faults
 from web.demo.media import make_clip
 
-pytestmark = pytest.mark.timeout(150)
+pytestmark = pytest.mark.timeout(200)
 
 MOVIES = ("Night of the Living Dead (1968)", "The General (1926)", "Nosferatu (1922)", "Metropolis (1927)",
           "Synthetic Movie 000001 (1951)", "Synthetic Movie 000002 (1952)")
@@ -38,6 +38,11 @@ EPISODES = ("Season 01/Sherlock Holmes (1954) - S01E01.mkv", "Season 01/Sherlock
 # Seed 4 meets every kind (16 503s, 13 stalls, 6 429s, 5 truncated, 5 HTML pages in ~140 requests).
 FAULTS = dict(rate_429=0.1, rate_503=0.1, rate_timeout=0.1, timeout_s=1.5, rate_truncated=0.1, rate_wrong_type=0.1,
               seed=4)
+# the image host too, at half the rate (every download meets the faults in turn: a cache job fetches
+# an item's images one after the other): 429s and 503s, stalls, transfers broken off half-way and
+# maintenance pages sent with 200
+IMAGE_FAULTS = dict(rate_429=0.05, rate_503=0.05, rate_timeout=0.05, timeout_s=1.5, rate_truncated=0.05,
+                    rate_wrong_type=0.05, seed=5)
 TIMEOUT = 0.6      # the gateway's per-request timeout: a stalled answer costs 0.6 s, not 10
 
 
@@ -79,10 +84,10 @@ def low_timeouts(monkeypatch):
 class Run:
     """A Metarr (actors + ledger) against its own emulators, for one library tree."""
 
-    def __init__(self, env: dict, faults: Faults | None = None) -> None:
+    def __init__(self, env: dict, faults: Faults | None = None, image_faults: Faults | None = None) -> None:
         from actors.system import ActorSystem, open_services
         self.faults = faults or Faults()
-        self.emu_thread = EmulatorThread(faults=self.faults)
+        self.emu_thread = EmulatorThread(faults=self.faults, image_faults=image_faults)
         self.emu = self.emu_thread.start()
         self.services = open_services(load_config({**env, **self.emu.env()}))
         self.system = ActorSystem(self.services)
@@ -150,8 +155,8 @@ def make_library(root):
     return (("movie", root / "Movies"), ("tv", root / "TV"))
 
 
-def run_chain(env: dict, libraries, faults: Faults | None, timeout: float):
-    run = Run(env, faults)
+def run_chain(env: dict, libraries, faults: Faults | None, timeout: float, image_faults: Faults | None = None):
+    run = Run(env, faults, image_faults)
     try:
         run.scan(*libraries)
         jobs = run.drain(timeout)
@@ -172,12 +177,14 @@ def test_library_enriches_fully_through_provider_faults(env, tmp_path, fresh_db,
     assert all(v["state"] == "enriched" and v["tmdb_id"] and v["assets"].get("poster") for v in items.values())
 
     t0 = time.monotonic()
-    faulty, jobs, emu = run_chain(env, libraries, Faults(**FAULTS), timeout=50)
-    kinds = sum((Counter(s.fault_kinds) for s in emu.stats.values()), Counter())
+    faulty, jobs, emu = run_chain(env, libraries, Faults(**FAULTS), timeout=100, image_faults=Faults(**IMAGE_FAULTS))
+    kinds = sum((Counter(s.fault_kinds) for s in emu.stats.values() if s is not emu.stats["images"]), Counter())
+    image_kinds = Counter(emu.stats["images"].fault_kinds)
     print(f"reference run {t_ref:.1f} s; run with faults {time.monotonic() - t0:.1f} s: {dict(kinds)} in "
-          f"{sum(s.requests for s in emu.stats.values())} requests, job attempts "
-          f"{sorted(Counter(j['attempts'] for j in jobs).items())}")
+          f"{sum(s.requests for s in emu.stats.values())} requests, image host {dict(image_kinds)} in "
+          f"{emu.stats['images'].requests}; job attempts {sorted(Counter(j['attempts'] for j in jobs).items())}")
     assert set(kinds) == {"429", "503", "timeout", "truncated", "wrong_type"} and kinds.total() >= 20
+    assert set(image_kinds) == {"429", "503", "timeout", "truncated", "wrong_type"}, image_kinds
     assert [(j["type"], j["subject"], j["last_error"]) for j in jobs if j["status"] != "succeeded"] == []
     assert {k: s.throttled for k, s in emu.stats.items() if s.throttled} == {}, "the gateway went over a limit"
     # items first (the clearest message), then everything the user could look at

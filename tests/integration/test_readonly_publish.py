@@ -5,7 +5,8 @@ was; once space or write access is back, the retry publishes what was asked.
 
 The real filesystem is a small tmpfs mounted under the test's folder (filled up, or remounted
 read-only); where mounting is not allowed those variants skip, and a seam variant, which runs
-everywhere, makes the library's file writer run out of space mid-file."""
+everywhere, makes the library's file writer run out of space mid-file. A fourth variant takes the
+write permission away from the library's folders, run without root's override (tests/unprivileged.py)."""
 from __future__ import annotations
 
 import asyncio
@@ -125,9 +126,43 @@ class Seam:
         pass
 
 
-@pytest.fixture(params=["full-disk", "read-only", "seam-full-disk"])
+class Unwritable:
+    """The library's folders lose their write permission (a share mounted for another user, a
+    chmod): publishing meets EACCES. Runs unprivileged (tests/unprivileged.py), since root writes
+    through any mode."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.error = os.strerror(errno.EACCES)
+
+    def mount(self) -> None:
+        pass
+
+    def _chmod(self, mode: int) -> None:
+        if not self.root.is_dir():   # the test ran in a child process (tests/unprivileged.py)
+            return
+        for d in [self.root, *(p for p in self.root.rglob("*") if p.is_dir())]:
+            d.chmod(mode)
+
+    def block(self, leave: int) -> None:
+        self._chmod(0o555)
+        with pytest.raises(PermissionError):   # really unwritable for this process
+            (self.root / NAME / "probe").write_bytes(b"x")
+
+    def unblock(self) -> None:
+        self._chmod(0o755)
+
+    def unmount(self) -> None:
+        self._chmod(0o755)   # tmp_path must stay removable
+
+
+@pytest.fixture(params=["full-disk", "read-only", "seam-full-disk",
+                        pytest.param("permission-denied", marks=pytest.mark.unprivileged)])
 def disk(request, tmp_path, monkeypatch):
-    d = Seam(monkeypatch) if request.param.startswith("seam") else Tmpfs(tmp_path / "mnt", request.param)
+    if request.param == "permission-denied":
+        d = Unwritable(tmp_path / "disk" / "Movies")
+    else:
+        d = Seam(monkeypatch) if request.param.startswith("seam") else Tmpfs(tmp_path / "mnt", request.param)
     d.mount()
     yield d
     d.unmount()

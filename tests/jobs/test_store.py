@@ -4,7 +4,7 @@ import time
 
 import pytest
 
-from metarr.jobs import store
+from metarr.jobs import leases, store
 from metarr.jobs.model import JobResult, JobSpec, Outcome
 from metarr.jobs.retry import backoff_delay
 
@@ -95,7 +95,7 @@ def test_lease_token_fences_a_worker_that_lost_its_lease(db):
     old, = store.claim(db, "w-old", {"t.l": 1}, now, 1)
     # lease expires; another worker recovers and claims it
     later = now + 5
-    assert store.recover(db, later, "w-new") == [(old.id, "pending")]
+    assert leases.recover(db, later, "w-new") == [(old.id, "pending")]
     new, = store.claim(db, "w-new", {"t.l": 1}, later, 30)
     assert new.lease_token == old.lease_token + 1 and new.attempts == 2
     assert store.finish(db, [ok(old)], later) == []          # the stale completion is ignored
@@ -107,7 +107,7 @@ def test_jobs_of_a_dead_local_process_are_recovered_at_once(db):
     store.enqueue(db, [JobSpec("t.r", "x"), JobSpec("t.r", "y")], now)
     host = "testhost"
     a, b = store.claim(db, f"{host}:999999:aa", {"t.r": 1}, now, 300) + store.claim(db, f"{host}:4242:bb", {"t.r": 1}, now, 300)
-    rec = store.recover(db, now, "me", host=host, alive=lambda pid: pid == 4242)
+    rec = leases.recover(db, now, "me", host=host, alive=lambda pid: pid == 4242)
     assert rec == [(a.id, "pending")]  # b's owner is alive and its lease is valid
 
 
@@ -115,7 +115,7 @@ def test_recovery_on_the_last_attempt_makes_the_job_dead(db):
     now = time.time()
     store.enqueue(db, [JobSpec("t.d", "x", max_attempts=1)], now)
     job, = store.claim(db, "w", {"t.d": 1}, now, 1)
-    assert store.recover(db, now + 2, "me") == [(job.id, "dead")]
+    assert leases.recover(db, now + 2, "me") == [(job.id, "dead")]
     assert store.stats(db, now + 2).dead == 1
 
 
@@ -174,3 +174,21 @@ def test_backoff_grows_with_jitter_and_is_capped():
     d = [backoff_delay(n, rng=rng) for n in range(1, 12)]
     assert 2.5 <= d[0] <= 5 and 5 <= d[1] <= 10
     assert all(x <= 3600 for x in d) and d[-1] >= 1800
+
+
+def test_leases_are_renewed_only_for_jobs_really_run_and_the_rest_taken_back_at_once(db):
+    """Issue #28: a process renewed every running row with its id, and recovery skipped them, so a
+    job whose outcome was lost stayed "running" for good."""
+    now = time.time()
+    store.enqueue(db, [JobSpec("t.m", s) for s in ("run", "lost", "theirs")], now)
+    run, lost = store.claim(db, "me", {"t.m": 2}, now, 10)
+    theirs, = store.claim(db, "other-host:1:aa", {"t.m": 1}, now, 10)
+    assert leases.extend_leases(db, "me", [run.id], now + 5, 10) == 1      # only the one it runs
+    assert store.get_job(db, lost.id)["status"] == "running"
+    # `lost` is not run by anyone: taken back at once, lease or not; `run` stays
+    assert leases.recover(db, now + 6, "me", mine=[run.id]) == [(lost.id, "pending")]
+    # right after an outage, others' expired leases are left for them to renew first
+    assert leases.recover(db, now + 30, "me", mine=[run.id], take_expired=False) == []
+    assert leases.recover(db, now + 30, "me", mine=[run.id]) == [(theirs.id, "pending")]
+    events = store.get_job(db, lost.id)["events"]
+    assert "no longer running in its process" in events[-1]["message"]

@@ -67,6 +67,11 @@ class World:
             return Player.create(name=name, kind="jellyfin", url=self.emu.jellyfin.url, token=self.emu.jellyfin.token,
                                  created_at=time.time())
 
+    def emby(self, name="Emby") -> Player:
+        with connection(self.s.db):
+            return Player.create(name=name, kind="emby", url=self.emu.emby.url, token=self.emu.emby.token,
+                                 created_at=time.time())
+
     def plex(self, name="Plex") -> Player:
         with connection(self.s.db):
             return Player.create(name=name, kind="plex", url=self.emu.plex.url, token=self.emu.plex.token,

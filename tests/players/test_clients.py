@@ -8,6 +8,7 @@ import pytest
 from metarr.assets.ssrf import AllowList
 from metarr.players.http import PlayerAuthError, PlayerUnreachable
 from metarr.players.jellyfin import JellyfinClient
+from metarr.players.kinds import kind_of
 from metarr.players.kodi import KodiClient, KodiRpcError
 from metarr.players.model import Change, PlayerCalls, PlayerConn, SyncCall
 from metarr.players.plex import PlexClient
@@ -83,6 +84,32 @@ def test_plex_token_sections_and_partial_refresh(emu):
     assert emu.plex.refreshes() == [("3", "/media/movies/A & B (2001)")]
     with pytest.raises(PlayerAuthError):
         PlexClient(emu.plex.url, "bad", allow=LOOP).sections()
+
+
+@pytest.mark.parametrize("name", ["jellyfin", "emby", "plex"])
+def test_a_media_server_says_whether_something_plays_from_its_sessions(emu, name):
+    server = getattr(emu, name)
+    kind = kind_of(name)
+    client = kind.connect(PlayerConn(1, name, name, server.url, token=server.token, allow=LOOP))
+    assert kind.is_playing(client) is False   # Jellyfin and Emby list an idle web client: not playing
+    sid = server.start_playback("/media/movies/A (2001)/A (2001).mkv")
+    assert kind.is_playing(client) is True
+    server.stop_playback(sid)
+    assert kind.is_playing(client) is False
+    # paused is still playing: the film resumes into whatever the refresh left
+    if name == "plex":
+        server.start_playback("/media/movies/A (2001)/A (2001).mkv", state="paused")
+    else:
+        server.start_playback("/media/movies/A (2001)/A (2001).mkv", paused=True)
+    assert kind.is_playing(client) is True
+    # asked where the real server answers it, with its credentials
+    req = server.requests[-1]
+    assert (req.method, req.path) == ("GET", {"jellyfin": "/Sessions", "emby": "/emby/Sessions",
+                                              "plex": "/status/sessions"}[name])
+    header = {"jellyfin": "Authorization", "emby": "X-Emby-Token", "plex": "X-Plex-Token"}[name]
+    assert server.token in req.headers[header]
+    with pytest.raises(PlayerAuthError):
+        kind.is_playing(kind.connect(PlayerConn(1, name, name, server.url, token="wrong", allow=LOOP)))
 
 
 def test_connection_test_messages(emu):

@@ -135,6 +135,28 @@ def test_deferred_while_playing_then_synced(world, system, monkeypatch):
     assert "VideoLibrary.Scan" in world.emu.kodi.rpc_methods()
 
 
+@pytest.mark.parametrize("name", ["jellyfin", "emby", "plex"])
+def test_deferred_while_a_media_server_plays_then_synced(world, system, monkeypatch, name):
+    monkeypatch.setattr(player_syncer, "DEFER_SECONDS", 0.5)
+    world.setting(sync__debounce_seconds=0.2)
+    server = getattr(world.emu, name)
+    player = getattr(world, name)()
+    world.mapping(f"player:{player.id}", MOVIES_ROOT, JF_MOVIES)
+    if name == "plex":
+        server.add_section("1", "movie", "Movies", JF_MOVIES)
+    m = world.movie(1)
+    sid = server.start_playback(f"{JF_MOVIES}/Movie 7 (2001)/Movie 7 (2001).mkv")
+    world.enqueue(entity_spec("movie", m.id))
+
+    def refreshed():
+        return server.refreshes() if name == "plex" else server.updates()
+    job = wait_for(lambda: next((j for j in world.jobs("sync.player", ["pending"]) if j["failed"]), None), 10)
+    assert "playing" in job["last_error"] and refreshed() == []
+    server.stop_playback(sid)
+    (done,) = world.wait_jobs("sync.player", 1, timeout=15)
+    assert done["attempts"] >= 2 and refreshed() != []
+
+
 def test_playing_does_not_block_when_the_setting_is_off(world, system):
     world.setting(sync__debounce_seconds=0.2, sync__skip_when_playing=False)
     world.kodi(world.emu.kodi, "Solo")

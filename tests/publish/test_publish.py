@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from metarr.db.media import LibraryFile, RecycleEntry
+from metarr.db.media import CastMember, LibraryFile, RecycleEntry
 from metarr.jobs import store
 from metarr.jobs.model import JobSpec
 from metarr.nfo.read import parse_nfo
@@ -38,8 +38,21 @@ def test_movie_publish_writes_kodi_names_and_a_readable_nfo(system, services, wo
     assert doc.default_id == "tmdb" and doc.genres == ("Horror",)
     assert doc.ratings[0].name == "themoviedb" and doc.ratings[0].max == 10
     assert doc.streamdetails.video[0].codec == "h264" and doc.dateadded == "2023-11-14 22:13:20"
-    assert "/" not in (doc.actors[0].thumb or "x") or not doc.actors[0].thumb.startswith("/")
+    # no image of him is cached: he is listed without a thumb rather than with a path to nothing
+    assert [(a.name, a.role, a.thumb) for a in doc.actors] == [("Duane Jones", "Ben", None)]
     assert res["written"] == 3 and LibraryFile.select().count() == 3
+
+
+def test_an_actor_with_a_cached_image_gets_a_thumb_beside_the_nfo(system, services, world):
+    m = world.movie()
+    cf = world.art("movie", m.id, "poster")
+    CastMember.update(cache_file_id=cf.id).where(CastMember.name == "Duane Jones").execute()
+    run_publish(services, "movie", m.id)
+    folder = Path(world.movies.path) / m.folder
+    doc = parse_nfo((folder / f"{m.folder}.nfo").read_bytes()).doc
+    # relative to the NFO's folder, as Kodi resolves it: the file is there, with the cached bytes
+    assert [(a.name, a.thumb) for a in doc.actors] == [("Duane Jones", ".actors/Duane_Jones.jpg")]
+    assert (folder / ".actors" / "Duane_Jones.jpg").read_bytes() == (folder / f"{m.folder}-poster.jpg").read_bytes()
 
 
 def test_publishing_twice_writes_nothing_the_second_time(system, services, world):

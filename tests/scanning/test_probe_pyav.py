@@ -160,10 +160,8 @@ def test_hostile_files_are_reported_with_a_reason_and_the_scan_goes_on(services,
     assert rep.probes == 4
 
 
+@pytest.mark.unprivileged
 def test_an_unreadable_file_is_reported(services, tmp_path, corpus):
-    if os.geteuid() == 0:
-        pytest.skip("running as root: chmod 000 does not stop root reading the file "
-                    "(test_a_file_gone_before_its_probe covers an open that fails)")
     lib, root = make_lib(tmp_path)
     (root / "Locked (2005)").mkdir()
     locked = root / "Locked (2005)" / "Locked (2005).mkv"

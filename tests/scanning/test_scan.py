@@ -236,7 +236,7 @@ async def test_scan_through_the_api_with_live_progress(api, services, tmp_path):
     await asyncio.sleep(0)
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root reads everything: an unreadable directory cannot be made")
+@pytest.mark.unprivileged
 def test_unreadable_directory_reported(services, tmp_path):
     lib, root = make_lib(tmp_path, "movie")
     make_clip(root / "Locked (2000)" / "Locked (2000).mkv")

@@ -14,6 +14,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import socket
 import sqlite3
 import subprocess
@@ -146,6 +147,38 @@ class Outside:
         self.listener.close()
 
 
+# ------------------------------------------------------------------ its processes
+
+def group_members(pgid: int) -> list[int]:
+    """Live (not zombie) processes whose process group is `pgid`, from /proc."""
+    out = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{entry}/stat").read_text()
+        except OSError:
+            continue
+        state, _ppid, pgrp = stat.rsplit(")", 1)[1].split()[:3]
+        if int(pgrp) == pgid and state not in ("Z", "X"):
+            out.append(int(entry))
+    return out
+
+
+def end_group(pgid: int, grace: float = 10.0) -> None:
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        try:
+            os.killpg(pgid, sig)
+        except ProcessLookupError:
+            return
+        end = time.monotonic() + grace
+        while group_members(pgid) and time.monotonic() < end:
+            time.sleep(0.1)
+        if not group_members(pgid):
+            return
+    raise RuntimeError(f"kodi's processes {group_members(pgid)} outlived SIGKILL")
+
+
 # ------------------------------------------------------------------ Kodi itself
 
 class RealKodi:
@@ -210,6 +243,11 @@ class RealKodi:
                 out += f"\n--- {p.name}\n" + p.read_text(errors="replace")[-n:]
         return out
 
+    def processes(self) -> list[int]:
+        """Every live process of this Kodi: its process group (unshare, sh, the forwarder, xvfb-run,
+        Xvfb, kodi), which outlives `unshare` when members are left."""
+        return group_members(self.proc.pid) if self.proc is not None else []
+
     def stop(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
             try:
@@ -223,6 +261,10 @@ class RealKodi:
                 except ProcessLookupError:
                     pass
                 self.proc.wait(timeout=20)
+        if self.proc is not None:
+            # Kodi quitting ends unshare, not the forwarder sh started beside it (nor an Xvfb that
+            # lingers): end whatever is left of the group, politely first
+            end_group(self.proc.pid)
         if self.outside is not None:
             self.outside.close()
             self.outside = None

@@ -58,3 +58,33 @@ async def test_an_image_gone_for_good_falls_back_to_the_next_best_and_says_why(c
     assert (tmp_path / "Movies" / FOLDER / f"{FOLDER}-poster.jpg").exists()
     page = await (await api.get(f"/movies/{m['id']}")).text()
     assert "the host no longer has it (404)" in page
+
+
+async def test_a_maintenance_page_or_a_broken_transfer_never_replaces_the_best_artwork(chain, emulators, tmp_path):
+    api, services = chain
+    # the host sends its maintenance page (200, text/html) for a while, then breaks transfers off
+    emulators.image_trouble.status, emulators.image_trouble.failures = "page", 6
+    await _movie(api, tmp_path)
+    await drain(api, timeout=20)
+    emulators.image_trouble.status, emulators.image_trouble.failures = "cut", 4
+    assert (await drain(api, timeout=90))["dead"] == 0
+    (m,) = await data(api, "/api/v1/movies")
+    cands = await data(api, f"/api/v1/movies/{m['id']}/candidates")
+    assert not [c for c in cands if c["rejected"]], "a maintenance page rejected a candidate"
+    for slot in ("poster", "fanart"):
+        best = max((c for c in cands if c["slot"] == slot), key=lambda c: c["score"])
+        assert best["selected"] and best["cached"] and best["reason"] is None
+    assert (tmp_path / "Movies" / FOLDER / f"{FOLDER}-poster.jpg").exists()
+
+
+async def test_cast_images_failing_for_now_make_the_cache_job_wait_and_say_why(chain, emulators, tmp_path):
+    api, services = chain
+    emulators.image_trouble.status, emulators.image_trouble.failures = 503, 12
+    emulators.image_trouble.match = "/w185/a10331_"   # the cast's pictures only
+    await _movie(api, tmp_path)
+    assert (await drain(api, timeout=90))["dead"] == 0
+    (job,) = await data(api, "/api/v1/jobs?type=cache.movie&limit=10")
+    events = await data(api, f"/api/v1/jobs/{job['id']}")
+    assert job["status"] == "succeeded" and job["attempts"] >= 2, job
+    assert "download(s) to try again: http_503" in str(events), events
+    assert (tmp_path / "Movies" / FOLDER / ".actors" / "Duane_Jones.jpg").exists()

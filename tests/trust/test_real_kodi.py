@@ -74,6 +74,28 @@ def kodi(tmp_path):
     k.stop()
 
 
+def _alive(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+    except OSError:
+        return False
+
+
+def test_stop_leaves_no_process_behind(tmp_path):
+    home = tmp_path / "kodi-home"
+    home.mkdir()
+    k = RealKodi(home)
+    k.start()
+    try:
+        cmdlines = {pid: Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ") for pid in k.processes()}
+        forwarders = [pid for pid, c in cmdlines.items() if b"forward-inside" in c]
+        assert forwarders and any(b"kodi.bin" in c for c in cmdlines.values()), cmdlines
+    finally:
+        k.stop()
+    # the Unix-socket forwarder, Xvfb and Kodi are all gone
+    assert [pid for pid in cmdlines if _alive(pid)] == [] and k.processes() == []
+
+
 async def wait_kodi(predicate, timeout: float = 90.0):
     end = asyncio.get_running_loop().time() + timeout
     while True:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
 
 from metarr import metadata as md
 from metarr.assets import cache
@@ -92,6 +93,23 @@ async def candidate_action(request: web.Request) -> web.Response:
     return ok({"candidate": cand_json(c), "job_id": job_id})
 
 
+async def _multipart_file(request: web.Request) -> bytes:
+    reader = await request.multipart()
+    part = await reader.next()
+    while part is not None and part.name != "file":
+        part = await reader.next()
+    if part is None:
+        raise bad_request("multipart upload needs a 'file' field")
+    chunks, size = [], 0
+    while size <= limits.MAX_UPLOAD:   # never more than the limit in memory, whatever the client sends
+        chunk = await part.read_chunk(1 << 20)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+    return b"".join(chunks)
+
+
 @routes.post("/api/v1/{kind}/{id}/artwork/{slot}")
 async def upload(request: web.Request) -> web.Response:
     """Raw image bytes (or multipart field `file`): verified like any download, then used for the
@@ -102,20 +120,10 @@ async def upload(request: web.Request) -> web.Response:
         raise bad_request(f"slot must be one of {', '.join(SLOTS)}")
     await _entity(request, kind, eid)
     if request.content_type.startswith("multipart/"):
-        reader = await request.multipart()
-        part = await reader.next()
-        while part is not None and part.name != "file":
-            part = await reader.next()
-        if part is None:
-            raise bad_request("multipart upload needs a 'file' field")
-        chunks, size = [], 0
-        while size <= limits.MAX_UPLOAD:   # never more than the limit in memory, whatever the client sends
-            chunk = await part.read_chunk(1 << 20)
-            if not chunk:
-                break
-            chunks.append(chunk)
-            size += len(chunk)
-        data = b"".join(chunks)
+        try:
+            data = await _multipart_file(request)
+        except (ValueError, HttpProcessingError) as e:   # a body that is not the multipart it claims
+            raise bad_request(f"malformed multipart body: {getattr(e, 'message', None) or e}") from None
     else:
         data = await read_limited(request, limits.MAX_UPLOAD)
     if len(data) > limits.MAX_UPLOAD:

@@ -6,9 +6,10 @@ import time
 from aiohttp import web
 
 from metarr.db.database import ping
-from metarr.jobs import store
+from metarr.jobs import leases, store
 
-from ..envelope import ok
+from ..envelope import ApiError, ok
+from ..healthcheck import health_check_key
 from ..keys import bridge_key, hub_key, services_key
 
 routes = web.RouteTableDef()
@@ -16,6 +17,11 @@ routes = web.RouteTableDef()
 
 @routes.get("/api/v1/health")
 async def health(request: web.Request) -> web.Response:
+    """200 `status: ok`, or 503 saying what is wrong (the Docker HEALTHCHECK restarts on it)."""
+    problems = await request.app[health_check_key].problems()
+    if problems:
+        raise ApiError(503, "unavailable", "; ".join(problems),
+                       details={"status": "unavailable", "problems": problems}, headers={"Retry-After": "10"})
     return ok({"status": "ok", "version": "0.1.0"})
 
 
@@ -26,19 +32,33 @@ async def status(request: web.Request) -> web.Response:
 
     def collect():
         db_ok = ping(s.db)
-        stats = store.stats(s.db, time.time()) if db_ok else None
+        now = time.time()
+        stats = store.stats(s.db, now) if db_ok else None
+        queue = leases.queue_health(s.db, now) if db_ok else None
         from metarr.enrichment import refresh
-        return db_ok, stats, (refresh.status() if db_ok else {})
+        return db_ok, stats, queue, (refresh.status() if db_ok else {})
 
-    db_ok, stats, freshness = await bridge.run(collect)
+    try:
+        db_ok, stats, queue, freshness = await bridge.run(collect)
+    except Exception:   # not even a connection: status still answers, and says so
+        db_ok, stats, queue, freshness = False, None, None, {}
+    problems = await request.app[health_check_key].problems()
+    db = {"status": "ok" if db_ok else "error", "engine": "sqlite" if s.config.is_sqlite else "postgresql"}
+    book = [p.message for p in s.health.problems()]
+    if db_ok and book:
+        db.update(status="degraded", problems=book)
+    if queue is None:
+        queue = {"status": "error", "reasons": ["the database cannot be reached"]}
+    elif problems and queue["status"] == "ok":
+        queue.update(status="degraded", reasons=problems)
     components = {
-        "db": {"status": "ok" if db_ok else "error", "engine": "sqlite" if s.config.is_sqlite else "postgresql"},
-        "queue": {"status": "ok", **({k: v for k, v in vars(stats).items() if k != "by_type"} if stats else {})},
+        "db": db,
+        "queue": {**({k: v for k, v in vars(stats).items() if k != "by_type"} if stats else {}), **queue},
         "websocket": {"clients": len(request.app[hub_key].clients), "dropped": request.app[hub_key].dropped},
         # per change feed (and the periodic sweep): cursor, last run, items refreshed
         "freshness": freshness,
     }
-    for name in ("watcher", "gateway", "asset_cache", "syncer"):
+    for name in ("ledger", "watcher", "gateway", "asset_cache", "syncer"):
         actor = s.actor(name)
         if actor is None or not hasattr(actor, "status"):
             continue
@@ -51,5 +71,6 @@ async def status(request: web.Request) -> web.Response:
         summary = metrics.summary(await metrics.collect(request.app)) if db_ok else None
     except Exception as e:  # the numbers are a bonus: status must answer even if they fail
         summary = {"error": str(e)}
-    return ok({"status": "ok" if db_ok else "degraded", "uptime_s": round(time.time() - s.started_at, 1),
+    return ok({"status": "ok" if db_ok and not problems and queue["status"] == "ok" else "degraded",
+               "uptime_s": round(time.time() - s.started_at, 1), "problems": problems,
                "role": s.role, "components": components, "metrics": summary})

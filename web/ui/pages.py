@@ -8,12 +8,14 @@ import time
 from aiohttp import web
 
 from metarr.db.database import ping
+from metarr.db.errors import trouble
 from metarr.db.integrations import PathMapping, Player
 from metarr.db.media import Artist as ArtistRow
 from metarr.db.media import Movie, Series
 from metarr.db.models import Library
 from metarr.jobs import scheduling, store
 from metarr.jobs import view as job_view
+from metarr.jobs.model import Stats
 from metarr.library import recyclebin
 from metarr.library.libraries import to_dict as library_json
 from metarr.library.player_names import DEFAULT as DEFAULT_PLAYERS
@@ -21,6 +23,7 @@ from metarr.library.player_names import READERS
 from metarr.players import kinds as player_kinds
 from metarr.service import activity, humanize, settings
 
+from ..healthcheck import health_check_key
 from ..keys import bridge_key, services_key
 from .common import render, routes, run
 
@@ -57,7 +60,18 @@ async def dashboard(request: web.Request) -> web.Response:
         for j in needs["dead"]:
             j["name"] = job_view.describe(j, labels)["name"]
         return st, acts, counts, ping(s.db), refresh.status(), needs
-    st, acts, counts, db_ok, freshness, needs = await run(request, q)
+    try:
+        st, acts, counts, db_ok, freshness, needs = await run(request, q)
+    except Exception as e:
+        if trouble(e) is None:
+            raise
+        # the database cannot be reached: the page still says what is wrong (the problems below)
+        st, acts, counts, db_ok, freshness = Stats(), [], {"movies": 0, "series": 0, "artists": 0}, False, {}
+        needs = {"unidentified": [], "dead": [], "dead_total": 0, "verification": [], "missing_keys": [],
+                 "not_publishing": [], "count": 0}
+    # what stops the service itself (database or data dir cannot be written, ledger down) comes first
+    needs["problems"] = await request.app[health_check_key].problems()
+    needs["count"] += len(needs["problems"])
     components = {"database": {"status": "ok" if db_ok else "error", "detail": "sqlite" if s.config.is_sqlite else "postgresql"}}
     for name in ("watcher", "gateway", "syncer"):
         got = await _status(request, name)

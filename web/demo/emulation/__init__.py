@@ -27,6 +27,8 @@ class Emulators:
     stats: dict[str, Stats] = field(default_factory=dict)
     runners: list = field(default_factory=list)
     changes: servers.ChangeFeed = field(default_factory=lambda: servers.ChangeFeed())
+    image_trouble: servers.ImageTrouble = field(default_factory=lambda: servers.ImageTrouble())  # the image host failing
+    tvdb_auth: servers.TvdbAuth = field(default_factory=lambda: servers.TvdbAuth())   # TheTVDB's tokens (expiry)
 
     def env(self) -> dict[str, str]:
         return {"METARR_TMDB_URL": self.urls["tmdb"], "METARR_TMDB_IMAGE_URL": self.urls["images"] + "/t/p",
@@ -51,20 +53,22 @@ async def _serve(app: web.Application, host: str) -> tuple[web.AppRunner, str]:
     return runner, f"http://{host}:{port}"
 
 
-async def start_emulators(host: str = "127.0.0.1", faults: Faults | None = None, tmdb_rps: int = 40,
-                          mb_burst: int = 3, mb_per: float = 3.0, image_rps: int | None = 40) -> Emulators:
+async def start_emulators(host: str = "127.0.0.1", faults: Faults | None = None, tmdb_rps: int | None = None,
+                          image_rps: int | None = 40, image_faults: Faults | None = None) -> Emulators:
+    """Every emulator on its own port. Each refuses requests over its service's documented limit
+    (common.DOCUMENTED_LIMITS); `tmdb_rps` sets another TMDB ceiling (a benchmark's). `faults`
+    apply to every service, the image host too unless `image_faults` are given for it."""
     faults = faults or Faults()
     emu = Emulators()
     emu.stats = {n: Stats() for n in ("tmdb", "images", "tvdb", "fanart", "musicbrainz", "coverart", "omdb")}
-    emu.image_trouble = servers.ImageTrouble()   # a test makes the image host fail for a while
-    img_runner, img_url = await _serve(servers.image_app(faults, emu.stats["images"], image_rps, emu.image_trouble),
-                                       host)
+    images = servers.image_app(image_faults or faults, emu.stats["images"], image_rps, emu.image_trouble)
+    img_runner, img_url = await _serve(images, host)
     emu.runners.append(img_runner)
     emu.urls["images"] = img_url
     apps = {"tmdb": servers.tmdb_app(faults, emu.stats["tmdb"], tmdb_rps),
-            "tvdb": servers.tvdb_app(faults, emu.stats["tvdb"]),
+            "tvdb": servers.tvdb_app(faults, emu.stats["tvdb"], emu.tvdb_auth),
             "fanart": servers.fanart_app(faults, emu.stats["fanart"]),
-            "musicbrainz": servers.musicbrainz_app(faults, emu.stats["musicbrainz"], mb_burst, mb_per),
+            "musicbrainz": servers.musicbrainz_app(faults, emu.stats["musicbrainz"]),
             "coverart": servers.coverart_app(faults, emu.stats["coverart"]),
             "omdb": servers.omdb_app(faults, emu.stats["omdb"])}
     emu.changes = servers.ChangeFeed()   # what changed upstream: the change feeds and revised details

@@ -73,6 +73,40 @@ class Limiter:
         return True, 0.0
 
 
+class Spacing:
+    """One request per `interval` on average, at most `burst` at once (GCRA): a request that comes
+    more than `tolerance` seconds before its turn is refused (and does not count). `tolerance`
+    allows for network jitter, never for a second request sent back to back."""
+
+    def __init__(self, interval: float, burst: int = 1, tolerance: float = 0.0) -> None:
+        self.interval, self.burst, self.tolerance = interval, burst, tolerance
+        self.tat = 0.0   # theoretical arrival time of the next request
+
+    def allow(self) -> tuple[bool, float]:
+        now = time.monotonic()
+        tat = max(self.tat, now)
+        early = tat - now - (self.burst - 1) * self.interval
+        if early > self.tolerance:
+            return False, early
+        self.tat = tat + self.interval
+        return True, 0.0
+
+
+# The services' own limits (reference/external-apis.md §0, reliability-performance.md §B), not
+# Metarr's: a client over them is refused as by the real service. Factories: a limiter has state.
+DOCUMENTED_LIMITS = {
+    # "somewhere in the 40 [-50] requests per second range", per IP; 429 with status_code 25
+    "tmdb": lambda: Limiter(40, 1.0),
+    # no number published; the only one given is about 100 per 10 s
+    "tvdb": lambda: Limiter(100, 10.0),
+    # no number published: held to the pace Metarr declares for it (5/s, a burst of 5), so a
+    # client that goes faster than it says is caught; 50 ms for network jitter
+    "fanart": lambda: Spacing(0.2, 5, 0.05),
+    # 1 request per second on average per IP, 503 when faster: no back-to-back requests
+    "musicbrainz": lambda: Spacing(1.0, 1, 0.1),
+}
+
+
 def image_bytes(kind: str, w: int, h: int, seed: int, fmt: str = "JPEG") -> bytes:
     """A real image, deterministic per (kind, size, seed), so the same art served by two providers
     is byte-identical."""
@@ -122,11 +156,23 @@ def make_middleware(name: str, limiter: Limiter | None, faults: Faults, stats: S
                     return web.Response(status=504)
                 resp = await handler(request)
                 body = resp.body if isinstance(resp.body, bytes) else b"{}"
+                if i == 3 and resp.content_type.startswith("image/"):
+                    return await cut_off(request, resp.content_type, body)
                 if i == 3:
                     return web.Response(body=body[: max(1, len(body) // 2)], content_type="application/json")
                 return web.Response(body=b"<html><body>Maintenance</body></html>", content_type="text/html")
         return await handler(request)
     return mw
+
+
+async def cut_off(request: web.Request, content_type: str, body: bytes) -> web.StreamResponse:
+    """A transfer that breaks off: the whole length announced, half of it sent, the connection closed."""
+    out = web.StreamResponse(headers={"Content-Type": content_type, "Content-Length": str(len(body))})
+    await out.prepare(request)
+    await out.write(body[: len(body) // 2])
+    if request.transport is not None:
+        request.transport.close()
+    return out
 
 
 def dumps(obj) -> str:

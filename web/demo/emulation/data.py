@@ -67,6 +67,57 @@ def _feed_show(n: int, name: str) -> dict:
 SHOWS.update({81000 + n: _feed_show(n, name) for n, name in
               enumerate(("Quayside Lanterns", "Orchard Bellwether", "Tinderbox Meridian", "Velvet Cartography"), 1)})
 
+
+def _long_show() -> dict:
+    """An invented long-running series: three specials and five seasons of 130 weekly episodes (653
+    in all, more than one of TheTVDB's 500-episode pages), with season art of its own at TheTVDB
+    for seasons 1, 2 and 5 only."""
+    import datetime as dt
+    start = dt.date(1958, 9, 1)
+    eps = {(0, e): (f"Lighthouse Special {e}", (start + dt.timedelta(days=7 * e - 3)).isoformat()) for e in (1, 2, 3)}
+    for n in range(1, 6):
+        for e in range(1, 131):
+            eps[(n, e)] = (f"Logbook {n}-{e:03d}", (start + dt.timedelta(weeks=(n - 1) * 130 + e - 1)).isoformat())
+    return {"tmdb_id": 8200, "imdb_id": "tt8200000", "name": "The Lighthouse Keepers", "first_aired": start.isoformat(),
+            "overview": "Keepers of a lonely light, and the ships they watch over.", "status": "Ended",
+            "genres": ["Drama", "Adventure"], "runtime": 25, "network": "Invented TV",
+            "cast": [("Ada Marlowe", "Keeper Hale"), ("Tom Fenwick", "Keeper Rook")], "episodes": eps,
+            "season_art": {"tvdb": (1, 2, 5), "fanart": ("1", "0", "all")}}
+
+
+SHOWS[81200] = _long_show()
+SHOWS[75597]["season_art"] = {"tvdb": (1,), "fanart": ("1", "0", "all")}
+
+TVDB_PAGE_SIZE = 500   # episodes per page of /series/{id}/episodes/{season-type}
+
+
+def season_art(show: dict, provider: str) -> tuple:
+    """The seasons a service holds season art of its own for: TheTVDB season numbers, Fanart.tv
+    `season` values ("all" = every season, "0" = specials). By default season 1."""
+    return show.get("season_art", {}).get(provider, (1,) if provider == "tvdb" else ("1",))
+
+
+def seasons(show: dict) -> list[int]:
+    return sorted({n for n, _e in show["episodes"]})
+
+
+def tvdb_season_id(series_id: int, season_type: str, number: int) -> int:
+    """TheTVDB's id of a season: its own number, unrelated to the season's (as the real ids are)."""
+    import hashlib
+    return 100000 + int(hashlib.sha256(f"{series_id}:{season_type}:{number}".encode()).hexdigest()[:7], 16) % 900000
+
+
+# TheTVDB season types (`/seasons/types`); a show's episodes in each order come from
+# `tvdb_episodes`. Aired ("official") is what every show has; "default" is the series' default type.
+TVDB_SEASON_TYPES = {"official": (1, "Aired Order")}
+
+
+def tvdb_episodes(show: dict, season_type: str) -> list[tuple[int, int, str, str]] | None:
+    """(season, number, name, aired) in one of TheTVDB's orders; None for an order the show lacks."""
+    if season_type not in ("default", "official"):
+        return None
+    return [(n, e, t, a) for (n, e), (t, a) in sorted(show["episodes"].items())]
+
 ARTISTS = {
     "3b5a2c86-0b11-4ea8-a5b5-6a2e6e8f9e1a": {
         "name": "Scott Joplin", "sort_name": "Joplin, Scott", "type": "Person", "country": "US",

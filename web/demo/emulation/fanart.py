@@ -6,12 +6,12 @@ import time
 from aiohttp import web
 
 from . import data
-from .common import ART_HOST, CHANGES, FANART_KEY, Faults, Limiter, Stats, make_middleware
+from .common import ART_HOST, CHANGES, DOCUMENTED_LIMITS, FANART_KEY, Faults, Stats, make_middleware
 
 # ------------------------------------------------------------------ Fanart.tv
 
-def fanart_app(faults: Faults, stats: Stats, rps: int = 10) -> web.Application:
-    limiter = Limiter(rps, 1.0)
+def fanart_app(faults: Faults, stats: Stats) -> web.Application:
+    limiter = DOCUMENTED_LIMITS["fanart"]()
     app = web.Application(middlewares=[make_middleware("fanart", limiter, faults, stats)])
 
     def item(request, iid, name, lang="en", likes="3", **extra):
@@ -46,12 +46,18 @@ def fanart_app(faults: Faults, stats: Stats, rps: int = 10) -> web.Application:
         sid = int(request.match_info["id"]) if request.match_info["id"].isdigit() else -1
         if sid not in data.SHOWS:
             return web.json_response({"status": "error", "error message": "Not found"}, status=404)
+        # `season` as the service sends it: a number, "0" for specials, "all" for every season (also
+        # on backgrounds); textless images have lang "00"
+        seasons = data.season_art(data.SHOWS[sid], "fanart")
         return web.json_response({"name": data.SHOWS[sid]["name"], "thetvdb_id": str(sid),
                                   "hdtvlogo": [item(request, 21, f"l{sid}t.png")],
                                   "hdclearart": [item(request, 22, f"x{sid}ca.png")],
                                   "tvthumb": [item(request, 23, f"b{sid}tt.jpg")],
                                   "characterart": [item(request, 24, f"x{sid}ch.png")],
-                                  "seasonposter": [item(request, 25, f"p{sid}s1f.jpg", season="1")]})
+                                  "showbackground": [item(request, 26, f"b{sid}sb.jpg", lang="00", season="all")],
+                                  "seasonposter": [item(request, 40 + i, f"p{sid}s{v}f.jpg", season=v,
+                                                        lang="00" if v == "all" else "en")
+                                                   for i, v in enumerate(seasons)]})
 
     async def music(request):
         if not check(request):

@@ -7,14 +7,15 @@ from dataclasses import dataclass, field
 
 from aiohttp import web
 
-from .common import Faults, Limiter, Stats, image_bytes, make_middleware
+from .common import Faults, Limiter, Stats, cut_off, image_bytes, make_middleware
 
 
 @dataclass
 class ImageTrouble:
     """What the image host does besides serving: the next `failures` requests (only for paths
-    containing `match`, when set) answer `status` (429/503 with Retry-After, or "timeout"), and
-    names in `gone` answer 404 for good."""
+    containing `match`, when set) answer `status` (429/503 with Retry-After, "timeout", "page": a
+    maintenance page sent with 200, or "cut": the transfer breaks off half-way), and names in
+    `gone` answer 404 for good."""
     status: int | str = 503
     failures: int = 0
     retry_after: int = 1
@@ -26,9 +27,10 @@ class ImageTrouble:
 def image_app(faults: Faults, stats: Stats, rps: int | None = None, trouble: ImageTrouble | None = None
               ) -> web.Application:
     """The image CDN (TMDB's /t/p/{size}{path}, and the artwork hosts of the other emulators). With
-    `rps` it refuses more than that many requests in any second with 429 + Retry-After, as CDNs do."""
+    `rps` it refuses more than that many requests in any second with 429 + Retry-After, as CDNs do.
+    `faults` as for the APIs; a truncated image is a transfer cut off after half its announced length."""
     limiter = Limiter(rps, 1.0) if rps else None
-    app = web.Application(middlewares=[make_middleware("images", limiter, Faults(), stats)])
+    app = web.Application(middlewares=[make_middleware("images", limiter, faults, stats)])
     cache: dict[str, bytes] = {}
     trouble = trouble or ImageTrouble()
 
@@ -36,11 +38,15 @@ def image_app(faults: Faults, stats: Stats, rps: int | None = None, trouble: Ima
         name = request.match_info["name"]
         if any(g in request.path for g in trouble.gone):
             return web.Response(status=404, text="Not Found")
+        cut = False
         if trouble.failures > 0 and (trouble.match is None or trouble.match in request.path):
+            cut = trouble.status == "cut"
             trouble.failures -= 1
             if trouble.status == "timeout":
                 await asyncio.sleep(trouble.timeout_s)
-            else:
+            elif trouble.status == "page":
+                return web.Response(text="<html><body>Down for maintenance</body></html>", content_type="text/html")
+            elif trouble.status != "cut":
                 return web.Response(status=int(trouble.status), text="busy",
                                     headers={"Retry-After": str(trouble.retry_after)})
         key = name.rsplit("/", 1)[-1]
@@ -50,7 +56,10 @@ def image_app(faults: Faults, stats: Stats, rps: int | None = None, trouble: Ima
             w, h = _size_for(name)
             fmt = "PNG" if name.endswith(".png") else "JPEG"
             cache[key] = image_bytes(base[:1], w, h, int(hashlib.md5(base.encode()).hexdigest()[:6], 16), fmt)
-        return web.Response(body=cache[key], content_type="image/png" if name.endswith(".png") else "image/jpeg")
+        ctype = "image/png" if name.endswith(".png") else "image/jpeg"
+        if cut:
+            return await cut_off(request, ctype, cache[key])
+        return web.Response(body=cache[key], content_type=ctype)
 
     app.router.add_get("/t/p/{size}/{name:.+}", img)
     app.router.add_get("/art/{name:.+}", img)

@@ -1,11 +1,14 @@
 """Kodi 19+ JSON-RPC (API v12) over HTTP, as Metarr's sync meets it: the video library by path, what
-a Scan finds on disk, the local-only scraper's reading of NFO ids and art, Set*Details, and the
+a Scan finds on disk (in the background, `Library.IsScanningVideo` true meanwhile; with the
+local-only scraper nothing without an NFO), the reading of NFO ids and art, Set*Details, and the
 texture cache (Textures.*)."""
 from __future__ import annotations
 
+import asyncio
 import base64
 import os
 import re
+import time
 from typing import Any
 from urllib.parse import quote
 
@@ -40,8 +43,11 @@ def _match(path: str, flt: dict | None) -> bool:
 
 class KodiEmulator(PlayerServer):
     """Kodi 19+ JSON-RPC (API v12) over HTTP. The library holds movies, tvshows and episodes by
-    path; `put_on_disk` items are what a Scan of a directory finds and adds (Scan never re-reads
-    items it knows, like the real one)."""
+    path; `put_on_disk` items are what a Scan of a directory finds. As the real one with the
+    local-only scraper (reference/kodi-behaviour.md): Scan answers at once and runs for
+    `scan_seconds` in the background (`Library.IsScanningVideo` is true until it ends; several run at
+    once); only then are the items it found in the library, and only those with an NFO (an episode
+    also needs its show); it never re-reads items it knows."""
 
     VIDEO = {"movie": ("VideoLibrary.GetMovies", "movies", "movieid"),
              "tvshow": ("VideoLibrary.GetTVShows", "tvshows", "tvshowid"),
@@ -62,6 +68,9 @@ class KodiEmulator(PlayerServer):
         self.ids: dict[tuple[str, str], dict[str, str]] = {}   # (kind, path) -> the NFO's uniqueids
         self.art: dict[tuple[str, str], dict[str, str]] = {}   # (kind, path) -> art type -> image source
         self.refreshed: list[tuple[str, int]] = []
+        self.declared_nfo: dict[tuple[str, str], bool] = {}   # (kind, path) not on this disk -> has an NFO
+        self.scan_seconds = 0.3
+        self.scans: list[tuple[float, str]] = []   # running scans: (monotonic end, directory)
         self.playing = False
         self.next_id = 1
         # Kodi's texture cache: image URL -> (texture id, the file's hash when cached). Like the real
@@ -80,15 +89,28 @@ class KodiEmulator(PlayerServer):
         self._read_local(kind, path)
         return kid
 
+    @staticmethod
+    def _local(kind: str, path: str) -> tuple[str, str | None, list[str]]:
+        """(folder, video base name, the NFO files the local-only scraper reads, in its order)."""
+        if kind == "tvshow":
+            return path.rstrip("/"), None, [os.path.join(path, "tvshow.nfo")]
+        folder, name = os.path.split(path)
+        base = os.path.splitext(name)[0]
+        return folder, base, [os.path.join(folder, base + ".nfo")] + (
+            [os.path.join(folder, "movie.nfo")] if kind == "movie" else [])
+
+    def _has_nfo(self, kind: str, path: str) -> bool:
+        """Whether the local-only scraper finds information for the item: an NFO on this machine's
+        disk, or, for a path only Kodi sees, what the test declared with `put_on_disk`."""
+        folder, _base, nfos = self._local(kind, path)
+        if not os.path.isdir(folder):
+            return self.declared_nfo.get((kind, path), True)
+        return any(os.path.isfile(n) for n in nfos)
+
     def _read_local(self, kind: str, path: str) -> None:
         """Like the local-only scraper: when the item is on this machine's disk, its uniqueids come
         from its NFO and its art from the image files named for it (reference/kodi-behaviour.md)."""
-        if kind == "tvshow":
-            folder, base, nfos = path.rstrip("/"), None, [os.path.join(path, "tvshow.nfo")]
-        else:
-            folder, name = os.path.split(path)
-            base = os.path.splitext(name)[0]
-            nfos = [os.path.join(folder, base + ".nfo")] + ([os.path.join(folder, "movie.nfo")] if kind == "movie" else [])
+        folder, base, nfos = self._local(kind, path)
         if not os.path.isdir(folder):
             return
         for nfo in nfos:
@@ -130,12 +152,39 @@ class KodiEmulator(PlayerServer):
         held = self.textures.get(f"image://{quote(source, safe='')}/")
         return held[1] if held else None
 
-    def put_on_disk(self, kind: str, path: str, ids: dict[str, str] | None = None) -> None:
-        """What a Scan would find there; `ids` are the uniqueids of its NFO (the scan reads them)."""
+    def put_on_disk(self, kind: str, path: str, ids: dict[str, str] | None = None, nfo: bool = True) -> None:
+        """What a Scan would find there. On this machine's disk the files say what Kodi finds (the
+        NFO, its ids, the art); for a path only Kodi sees, `nfo` says whether it has its NFO and
+        `ids` are that NFO's uniqueids."""
         path = path.rstrip("/") + "/" if kind == "tvshow" else path
         self.on_disk.append((kind, path))
+        self.declared_nfo[(kind, path)] = nfo
         if ids is not None:
             self.ids[(kind, path)] = dict(ids)
+
+    def _start_scan(self, directory: str) -> None:
+        end = time.monotonic() + self.scan_seconds
+        self.scans.append((end, directory))
+        asyncio.get_running_loop().call_later(self.scan_seconds, self._finish_scans)
+
+    def _finish_scans(self) -> None:
+        """Scans whose time is up add what they found (shows before their episodes)."""
+        now = time.monotonic()
+        done = [d for end, d in self.scans if end <= now]
+        self.scans = [(end, d) for end, d in self.scans if end > now]
+        for directory in done:
+            for kind in ("tvshow", "movie", "episode"):
+                for k, path in list(self.on_disk):
+                    inside = not directory or _norm(path) == directory or _norm(path).startswith(directory + "/")
+                    if k != kind or not inside or self.find(kind, path) is not None or not self._has_nfo(kind, path):
+                        continue
+                    if kind == "episode" and not any(path.startswith(show) for show in self.items["tvshow"].values()):
+                        continue   # a show without tvshow.nfo is not added, nor are its episodes
+                    self.add(kind, path)
+
+    def scanning(self) -> bool:
+        self._finish_scans()
+        return bool(self.scans)
 
     def rpc_methods(self) -> list[str]:
         return [c.method for c in self.rpc]
@@ -144,6 +193,8 @@ class KodiEmulator(PlayerServer):
         return [c for c in self.rpc if c.method == method]
 
     def find(self, kind: str, path: str) -> int | None:
+        if self.scans:
+            self._finish_scans()
         for kid, p in self.items[kind].items():
             if _norm(p) == _norm(path):
                 return kid
@@ -190,6 +241,8 @@ class KodiEmulator(PlayerServer):
             return {"jsonrpc": "2.0", "id": rid, "error": {"code": e.code, "message": e.message}}
 
     def _dispatch(self, method: str, p: dict) -> Any:
+        if self.scans:
+            self._finish_scans()
         if method == "JSONRPC.Ping":
             return "pong"
         if method == "JSONRPC.Version":
@@ -197,14 +250,12 @@ class KodiEmulator(PlayerServer):
         if method == "Player.GetActivePlayers":
             return [{"playerid": 1, "playertype": "internal", "type": "video"}] if self.playing else []
         if method == "XBMC.GetInfoBooleans":
-            return {b: False for b in p.get("booleans", [])}
-        if method in ("VideoLibrary.Scan", "AudioLibrary.Scan"):
-            directory = _norm(p.get("directory", ""))
-            if method == "VideoLibrary.Scan":
-                for kind, path in list(self.on_disk):
-                    inside = not directory or _norm(path) == directory or _norm(path).startswith(directory + "/")
-                    if inside and self.find(kind, path) is None:
-                        self.add(kind, path)
+            video = self.scanning()
+            return {b: video and b in ("Library.IsScanningVideo", "Library.IsScanning") for b in p.get("booleans", [])}
+        if method == "VideoLibrary.Scan":
+            self._start_scan(_norm(p.get("directory", "")))
+            return "OK"
+        if method == "AudioLibrary.Scan":
             return "OK"
         for kind, (name, key, idf) in self.VIDEO.items():
             if method == name:

@@ -4,13 +4,13 @@ from __future__ import annotations
 from aiohttp import web
 
 from . import data
-from .common import ART_HOST, URLS, Faults, Limiter, Stats, make_middleware
+from .common import ART_HOST, DOCUMENTED_LIMITS, URLS, Faults, Limiter, Stats, make_middleware
 
 # ------------------------------------------------------------------ MusicBrainz + Cover Art Archive
 
-def musicbrainz_app(faults: Faults, stats: Stats, burst: int = 3, per: float = 3.0) -> web.Application:
-    """About 1 request/s on average with a small burst; over it → 503 (MusicBrainz throttles with 503)."""
-    limiter = Limiter(burst, per)
+def musicbrainz_app(faults: Faults, stats: Stats) -> web.Application:
+    """1 request/s, no two back to back; over it → 503 (MusicBrainz throttles with 503)."""
+    limiter = DOCUMENTED_LIMITS["musicbrainz"]()
     app = web.Application(middlewares=[make_middleware("musicbrainz", limiter, faults, stats, over_status=503,
                                                        over_body={"error": "Your requests are exceeding the allowable rate limit."})])
 

@@ -2,8 +2,10 @@
 
 Each records every request (HTTP method, path, query, headers, body; for Kodi every JSON-RPC call,
 batched or not) for assertions, checks credentials like the real server (401 on a wrong one) and
-answers with real-shaped bodies. All run on one background loop, so synchronous tests (and actor
-threads) can call them while the test thread blocks:
+answers with real-shaped bodies. Each has sessions, as the real servers list them (Kodi's active
+players, Jellyfin's and Emby's `/Sessions`, Plex's `/status/sessions`); a test starts and stops a
+playback with `start_playback(path)` / `stop_playback()`. All run on one background loop, so
+synchronous tests (and actor threads) can call them while the test thread blocks:
 
     with PlayerEmulators() as emu:
         emu.kodi.add_movie("/mnt/movies/A (2001)/A.mkv")
@@ -12,7 +14,10 @@ threads) can call them while the test thread blocks:
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import itertools
 import threading
+import time
 
 from aiohttp import web
 
@@ -33,6 +38,41 @@ class JellyfinEmulator(PlayerServer):
         super().__init__()
         self.token = token
         self.media_updated = media_updated   # False: a server without /Library/Media/Updated (404)
+        self._ids = itertools.count(1)
+        # a signed-in web client that plays nothing: the real server lists it too, without NowPlayingItem
+        self.sessions: list[dict] = [self._session("Jellyfin Web", "Firefox")]
+
+    def _session(self, client: str, device: str) -> dict:
+        n = next(self._ids)
+        now = time.strftime("%Y-%m-%dT%H:%M:%S.0000000Z", time.gmtime())
+        return {"PlayState": {"CanSeek": False, "IsPaused": False, "IsMuted": False, "RepeatMode": "RepeatNone",
+                              "PlaybackOrder": "Default"},
+                "AdditionalUsers": [], "RemoteEndPoint": "192.168.1.20", "PlayableMediaTypes": ["Audio", "Video"],
+                "Id": f"{n:032x}", "UserId": "6d2ab4c9a2c14ac7b5b35b4cd4a2d3e1", "UserName": "alice",
+                "Client": client, "LastActivityDate": now, "LastPlaybackCheckIn": "0001-01-01T00:00:00.0000000Z",
+                "DeviceName": device, "DeviceId": f"device-{n}", "ApplicationVersion": self.server[1],
+                "IsActive": True, "SupportsMediaControl": True, "SupportsRemoteControl": True,
+                "NowPlayingQueue": [], "NowPlayingQueueFullItems": [], "HasCustomDeviceName": False,
+                "ServerId": "f00d", "SupportedCommands": []}
+
+    def start_playback(self, path: str, paused: bool = False, media_type: str = "Video") -> str:
+        """A client starts playing the file at `path` (the server's path); returns the session id."""
+        sess = self._session("Jellyfin Android", "Pixel 7")
+        name = path.rstrip("/").rsplit("/", 1)[-1].rsplit(".", 1)[0]
+        sess["NowPlayingItem"] = {"Name": name, "ServerId": "f00d", "Id": hashlib.md5(path.encode()).hexdigest(),
+                                  "Path": path, "Type": "Movie" if media_type == "Video" else "Audio",
+                                  "MediaType": media_type, "RunTimeTicks": 54_000_000_000, "IsFolder": False}
+        sess["PlayState"].update(CanSeek=True, IsPaused=paused, PositionTicks=1_200_000_000, PlayMethod="DirectPlay",
+                                 MediaSourceId=sess["NowPlayingItem"]["Id"])
+        self.sessions.append(sess)
+        return sess["Id"]
+
+    def stop_playback(self, session_id: str | None = None) -> None:
+        """Every playback stops (or the one of `session_id`); its client stays connected, idle."""
+        for sess in self.sessions:
+            if session_id in (None, sess["Id"]) and sess.pop("NowPlayingItem", None) is not None:
+                sess["PlayState"] = {"CanSeek": False, "IsPaused": False, "IsMuted": False,
+                                     "RepeatMode": "RepeatNone", "PlaybackOrder": "Default"}
 
     def _authorised(self, request: web.Request) -> bool:
         auth = request.headers.get("Authorization", "")
@@ -61,6 +101,8 @@ class JellyfinEmulator(PlayerServer):
                 return web.Response(status=204)
             if m == "POST" and path == "/Library/Refresh":
                 return web.Response(status=204)
+            if m == "GET" and path == "/Sessions":
+                return web.json_response(self.sessions)
             return web.Response(status=404)
 
         app.router.add_route("*", "/{tail:.*}", any_route)
@@ -95,6 +137,30 @@ class PlexEmulator(PlayerServer):
         super().__init__()
         self.token = token
         self.sections: list[dict] = []
+        self.sessions: list[dict] = []   # what /status/sessions lists: media loaded in a player
+        self._ids = itertools.count(1)
+
+    def start_playback(self, path: str, state: str = "playing", type_: str = "movie") -> str:
+        """A Plex client plays the file at `path` (state playing, paused or buffering); returns the
+        session id."""
+        n = next(self._ids)
+        title = path.rstrip("/").rsplit("/", 1)[-1].rsplit(".", 1)[0]
+        self.sessions.append({
+            "addedAt": 1700000000, "duration": 5400000, "key": f"/library/metadata/{1000 + n}",
+            "librarySectionID": "1", "librarySectionKey": "/library/sections/1", "ratingKey": str(1000 + n),
+            "sessionKey": str(n), "title": title, "type": type_, "viewOffset": 120000,
+            "Media": [{"id": 2000 + n, "duration": 5400000, "container": "mkv",
+                       "Part": [{"id": 3000 + n, "file": path, "container": "mkv"}]}],
+            "User": {"id": "1", "thumb": "https://plex.tv/users/1/avatar", "title": "alice"},
+            "Player": {"address": "192.168.1.30", "machineIdentifier": f"player-{n}", "model": "",
+                       "platform": "Chrome", "platformVersion": "120.0", "product": "Plex Web", "profile": "Web",
+                       "state": state, "title": "Chrome", "version": "4.118.0", "local": True, "relayed": False,
+                       "secure": True, "userID": 1},
+            "Session": {"id": f"session-{n}", "bandwidth": 20000, "location": "lan"}})
+        return f"session-{n}"
+
+    def stop_playback(self, session_id: str | None = None) -> None:
+        self.sessions = [x for x in self.sessions if session_id not in (None, x["Session"]["id"])]
 
     def add_section(self, key: str, type_: str, title: str, *paths: str) -> None:
         self.sections.append({"allowSync": True, "art": f"/:/resources/{type_}-fanart.jpg", "key": key,
@@ -131,6 +197,11 @@ class PlexEmulator(PlayerServer):
             if request.path == "/library/sections":
                 return web.json_response({"MediaContainer": {"size": len(self.sections), "allowSync": False,
                                                              "title1": "Plex Library", "Directory": self.sections}})
+            if request.path == "/status/sessions":
+                mc = {"size": len(self.sessions)}
+                if self.sessions:   # the real server leaves the list out when nothing plays
+                    mc["Metadata"] = self.sessions
+                return web.json_response({"MediaContainer": mc})
             if len(parts) == 4 and parts[:2] == ["library", "sections"] and parts[3] == "refresh":
                 if not any(s["key"] == parts[2] for s in self.sections):
                     return web.Response(status=404)

@@ -22,4 +22,4 @@ from .images import ImageTrouble, image_app  # noqa: F401
 from .music import coverart_app, musicbrainz_app  # noqa: F401
 from .omdb import omdb_app  # noqa: F401
 from .tmdb import tmdb_app  # noqa: F401
-from .tvdb import tvdb_app  # noqa: F401
+from .tvdb import TvdbAuth, tvdb_app  # noqa: F401

@@ -4,7 +4,17 @@ from __future__ import annotations
 from aiohttp import web
 
 from . import data
-from .common import CHANGES, TMDB_KEY, Faults, Limiter, Stats, _epoch_of, make_middleware, revise
+from .common import (
+    CHANGES,
+    DOCUMENTED_LIMITS,
+    TMDB_KEY,
+    Faults,
+    Limiter,
+    Stats,
+    _epoch_of,
+    make_middleware,
+    revise,
+)
 
 # ------------------------------------------------------------------ TMDB
 
@@ -38,8 +48,34 @@ def _tmdb_images(kind: str, ident: int) -> dict:
                        "vote_average": 5.0, "vote_count": 3, "iso_639_1": "en"}]}
 
 
-def tmdb_app(faults: Faults, stats: Stats, rps: int = 40) -> web.Application:
-    limiter = Limiter(rps, 1.0)
+def _season_images(tmdb_id: int, season: int) -> dict:
+    """A season's posters: one in English, one textless, one German (seasons have posters only)."""
+    return {"id": tmdb_id * 100 + season, "posters": [
+        {"file_path": f"/p{tmdb_id}s{season}{suffix}.jpg", "width": 400, "height": 600, "aspect_ratio": 0.667,
+         "vote_average": votes / 2, "vote_count": votes, "iso_639_1": lang}
+        for suffix, lang, votes in (("", "en", 6), ("x", None, 4), ("de", "de", 3))]}
+
+
+def image_languages(request) -> set[str] | None:
+    """The languages TMDB returns images in: the `language` parameter's (regions ignored) and those of
+    `include_image_language` ("null" = no language). Neither given: every image."""
+    langs = {x.strip() for x in (request.query.get("include_image_language") or "").split(",") if x.strip()}
+    if request.query.get("language"):
+        langs.add(request.query["language"].split("-")[0])
+    return langs or None
+
+
+def filter_images(images: dict, langs: set[str] | None) -> dict:
+    """An image whose language is not asked for is not returned."""
+    if langs is None:
+        return images
+    return {k: [i for i in v if (i.get("iso_639_1") or "null") in langs] if isinstance(v, list) else v
+            for k, v in images.items()}
+
+
+def tmdb_app(faults: Faults, stats: Stats, rps: int | None = None) -> web.Application:
+    """`rps`: refuse more than that many requests in any second instead of TMDB's own ceiling."""
+    limiter = Limiter(rps, 1.0) if rps else DOCUMENTED_LIMITS["tmdb"]()
 
     @web.middleware
     async def auth(request, handler):
@@ -127,11 +163,7 @@ def tmdb_app(faults: Faults, stats: Stats, rps: int = 40) -> web.Application:
             out["videos"] = {"results": ([{"key": m["trailer"], "site": "YouTube", "type": "Trailer", "name": "Trailer",
                                            "official": True, "iso_639_1": "en"}] if m["trailer"] else [])}
         if "images" in append:
-            langs = (request.query.get("include_image_language") or "").split(",")
-            imgs = _tmdb_images("movie", mid)
-            for k in ("posters", "backdrops", "logos"):
-                imgs[k] = [i for i in imgs[k] if not langs[0] or (i["iso_639_1"] or "null") in langs]
-            out["images"] = imgs
+            out["images"] = filter_images(_tmdb_images("movie", mid), image_languages(request))
         return web.json_response(revise(request, "movie", mid, out))
 
     async def collection(request):
@@ -155,24 +187,41 @@ def tmdb_app(faults: Faults, stats: Stats, rps: int = 40) -> web.Application:
                "genres": [{"id": i, "name": g} for i, g in enumerate(s["genres"])], "vote_average": 7.0,
                "vote_count": 40, "networks": [{"id": 1, "name": s["network"]}],
                "seasons": [{"season_number": n, "name": "Specials" if n == 0 else f"Season {n}",
+                            "poster_path": f"/p{s['tmdb_id']}s{n}.jpg",
                             "episode_count": sum(1 for k in s["episodes"] if k[0] == n)} for n in seasons],
                "credits": {"cast": [{"name": n, "character": c, "order": i, "profile_path": None}
                                     for i, (n, c) in enumerate(s["cast"])]},
                "external_ids": {"imdb_id": s["imdb_id"], "tvdb_id": tvdb},
-               "content_ratings": {"results": [{"iso_3166_1": "US", "rating": "TV-PG"}]},
-               "images": _tmdb_images("tv", s["tmdb_id"])}
+               "content_ratings": {"results": [{"iso_3166_1": "US", "rating": "TV-PG"}]}}
+        if "images" in set((request.query.get("append_to_response") or "").split(",")):
+            out["images"] = filter_images(_tmdb_images("tv", s["tmdb_id"]), image_languages(request))
         return web.json_response(revise(request, "tv", s["tmdb_id"], out))
 
+    def _season(request):
+        """(show, season number) of /tv/{id}/season/{n}…, or (None, n) when TMDB has no such season."""
+        ident, n = request.match_info["id"], request.match_info["season"]
+        _, s = _show_by_tmdb(int(ident) if ident.isdigit() else -1)
+        n = int(n) if n.isdigit() else -1
+        return (s, n) if s is not None and any(k[0] == n for k in s["episodes"]) else (None, n)
+
     async def tv_season(request):
-        _, s = _show_by_tmdb(int(request.match_info["id"]))
-        n = int(request.match_info["season"])
-        if s is None or not any(k[0] == n for k in s["episodes"]):
+        s, n = _season(request)
+        if s is None:
             return _tmdb_error(404, 34, "The resource you requested could not be found.")
         eps = [{"episode_number": e, "season_number": n, "name": t, "air_date": a, "overview": f"{t}.",
-                "id": 9000 + n * 100 + e, "vote_average": 7.0, "vote_count": 3, "still_path": f"/s{n}_{e}.jpg"}
+                "id": 9000 + n * 1000 + e, "vote_average": 7.0, "vote_count": 3, "still_path": f"/s{n}_{e}.jpg"}
                for (sn, e), (t, a) in sorted(s["episodes"].items()) if sn == n]
-        return web.json_response({"season_number": n, "name": f"Season {n}", "episodes": eps,
-                                  "poster_path": f"/sp{n}.jpg"})
+        out = {"id": s["tmdb_id"] * 100 + n, "season_number": n, "name": "Specials" if n == 0 else f"Season {n}",
+               "episodes": eps, "poster_path": f"/p{s['tmdb_id']}s{n}.jpg"}
+        if "images" in set((request.query.get("append_to_response") or "").split(",")):
+            out["images"] = filter_images(_season_images(s["tmdb_id"], n), image_languages(request))
+        return web.json_response(out)
+
+    async def tv_season_images(request):
+        s, n = _season(request)
+        if s is None:
+            return _tmdb_error(404, 34, "The resource you requested could not be found.")
+        return web.json_response(filter_images(_season_images(s["tmdb_id"], n), image_languages(request)))
 
     add_tmdb_change_routes(app)
     r.add_get("/configuration", configuration)
@@ -183,6 +232,7 @@ def tmdb_app(faults: Faults, stats: Stats, rps: int = 40) -> web.Application:
     r.add_get("/collection/{id}", collection)
     r.add_get("/tv/{id}", tv)
     r.add_get("/tv/{id}/season/{season}", tv_season)
+    r.add_get("/tv/{id}/season/{season}/images", tv_season_images)
     return app
 
 

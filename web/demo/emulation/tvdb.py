@@ -1,29 +1,67 @@
-"""TheTVDB v4 emulated: login, search, series, episodes, artwork, and /updates."""
+"""TheTVDB v4 emulated: login (tokens that expire), search, series with its seasons and their
+artwork, episodes in pages of 500, and /updates."""
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import random
 import time
+from dataclasses import dataclass, field
 
 from aiohttp import web
 
 from . import data
-from .common import ART_HOST, CHANGES, TVDB_KEY, Faults, Limiter, Stats, make_middleware, revise
+from .common import (
+    ART_HOST,
+    CHANGES,
+    DOCUMENTED_LIMITS,
+    TVDB_KEY,
+    URLS,
+    Faults,
+    Stats,
+    make_middleware,
+    revise,
+)
 
 # ------------------------------------------------------------------ TVDB
 
-def tvdb_app(faults: Faults, stats: Stats, rps: int = 20) -> web.Application:
-    limiter = Limiter(rps, 1.0)
-    tokens: set[str] = set()
+@dataclass
+class TvdbAuth:
+    """TheTVDB's tokens: valid `ttl` seconds (a month, as the real ones), then 401 until the client
+    logs in again. A test shortens `ttl` or calls `expire_all()`."""
+    ttl: float = 30 * 86400
+    tokens: dict[str, float] = field(default_factory=dict)   # token -> monotonic expiry
+    logins: int = 0
+    login_seconds: float = 0.0   # how long a login takes (the real one is not instant)
+
+    def issue(self) -> str:
+        token = hashlib.sha256(f"{time.time()}{random.random()}".encode()).hexdigest()
+        self.tokens[token] = time.monotonic() + self.ttl
+        self.logins += 1
+        return token
+
+    def valid(self, token: str) -> bool:
+        return self.tokens.get(token, 0.0) > time.monotonic()
+
+    def expire_all(self) -> None:
+        self.tokens = dict.fromkeys(self.tokens, 0.0)
+
+
+TVDB_AUTH = web.AppKey("tvdb_auth", TvdbAuth)
+
+
+def tvdb_app(faults: Faults, stats: Stats, auth: TvdbAuth | None = None) -> web.Application:
+    limiter = DOCUMENTED_LIMITS["tvdb"]()
     app = web.Application(middlewares=[make_middleware("tvdb", limiter, faults, stats,
                                                        over_body={"status": "failure", "message": "rate limited"})])
+    app[TVDB_AUTH] = auth = auth or TvdbAuth()
 
     def fail(status, message):
         return web.json_response({"status": "failure", "message": message, "data": None}, status=status)
 
     def authed(request) -> bool:
         h = request.headers.get("Authorization", "")
-        return h.startswith("Bearer ") and h[7:] in tokens
+        return h.startswith("Bearer ") and auth.valid(h[7:])
 
     async def login(request):
         try:
@@ -32,9 +70,8 @@ def tvdb_app(faults: Faults, stats: Stats, rps: int = 20) -> web.Application:
             return fail(400, "InvalidJSON")
         if body.get("apikey") != TVDB_KEY:
             return fail(401, "Unauthorized")
-        token = hashlib.sha256(f"{time.time()}{random.random()}".encode()).hexdigest()
-        tokens.add(token)
-        return web.json_response({"status": "success", "data": {"token": token}})
+        await asyncio.sleep(auth.login_seconds)
+        return web.json_response({"status": "success", "data": {"token": auth.issue()}})
 
     async def search(request):
         if not authed(request):
@@ -50,6 +87,32 @@ def tvdb_app(faults: Faults, stats: Stats, rps: int = 20) -> web.Application:
     def art_base(request) -> str:
         return f"{request.app[ART_HOST]}/art"
 
+    def seasons(sid: int, s: dict) -> list[dict]:
+        """The series' seasons of every order it has, each with TheTVDB's own season id."""
+        out = []
+        for slug, (type_id, type_name) in data.TVDB_SEASON_TYPES.items():
+            numbers = sorted({n for n, *_ in data.tvdb_episodes(s, slug) or ()})
+            out += [{"id": data.tvdb_season_id(sid, slug, n), "seriesId": sid, "number": n,
+                     "type": {"id": type_id, "name": type_name, "type": slug, "alternateName": None},
+                     "image": None, "imageType": None} for n in numbers]
+        return out
+
+    def artworks(request, sid: int, s: dict) -> list[dict]:
+        base = art_base(request)
+        out = [{"id": 1, "image": f"{base}/p{sid}.jpg", "type": 2, "language": "eng", "score": 10,
+                "width": 400, "height": 600},
+               {"id": 2, "image": f"{base}/b{sid}.jpg", "type": 3, "language": None, "score": 8,
+                "width": 960, "height": 540},
+               {"id": 3, "image": f"{base}/x{sid}bn.jpg", "type": 1, "language": "eng", "score": 5,
+                "width": 758, "height": 140},
+               {"id": 4, "image": f"{base}/l{sid}.png", "type": 23, "language": "eng", "score": 6,
+                "width": 400, "height": 155}]
+        # season posters (type 7) name their season by TheTVDB's season id, not its number
+        out += [{"id": 10 + n, "image": f"{base}/p{sid}s{n}.jpg", "type": 7, "language": "eng", "score": 4,
+                 "width": 400, "height": 600, "seriesId": sid,
+                 "seasonId": data.tvdb_season_id(sid, "official", n)} for n in data.season_art(s, "tvdb")]
+        return out
+
     async def extended(request):
         if not authed(request):
             return fail(401, "Unauthorized")
@@ -57,7 +120,6 @@ def tvdb_app(faults: Faults, stats: Stats, rps: int = 20) -> web.Application:
         s = data.SHOWS.get(sid)
         if s is None:
             return fail(404, "NotFoundException")
-        base = art_base(request)
         return web.json_response({"status": "success", "data": {
             "id": sid, "name": s["name"], "overview": revise(request, "tvdb", sid, {"overview": s["overview"]})["overview"], "firstAired": s["first_aired"],
             "averageRuntime": s["runtime"], "status": {"name": s["status"]},
@@ -66,29 +128,34 @@ def tvdb_app(faults: Faults, stats: Stats, rps: int = 20) -> web.Application:
                           {"id": str(s["tmdb_id"]), "type": 12, "sourceName": "TheMovieDB.com"}],
             "characters": [{"name": c, "personName": n, "personImgURL": None, "sort": i, "type": 3}
                            for i, (n, c) in enumerate(s["cast"])],
-            "artworks": [{"id": 1, "image": f"{base}/p{sid}.jpg", "type": 2, "language": "eng", "score": 10,
-                          "width": 400, "height": 600},
-                         {"id": 2, "image": f"{base}/b{sid}.jpg", "type": 3, "language": None, "score": 8,
-                          "width": 960, "height": 540},
-                         {"id": 3, "image": f"{base}/x{sid}bn.jpg", "type": 1, "language": "eng", "score": 5,
-                          "width": 758, "height": 140},
-                         {"id": 4, "image": f"{base}/l{sid}.png", "type": 23, "language": "eng", "score": 6,
-                          "width": 400, "height": 155},
-                         {"id": 5, "image": f"{base}/p{sid}s1.jpg", "type": 7, "language": "eng", "score": 4,
-                          "width": 400, "height": 600, "seasonId": 1}]}})
+            "defaultSeasonType": data.TVDB_SEASON_TYPES["official"][0],
+            "seasons": seasons(sid, s), "artworks": artworks(request, sid, s)}})
 
     async def episodes(request):
+        """Pages of TheTVDB's size, from 0; `links.next` names the next page while there is one."""
         if not authed(request):
             return fail(401, "Unauthorized")
-        sid = int(request.match_info["id"])
+        sid = int(request.match_info["id"]) if request.match_info["id"].isdigit() else -1
         s = data.SHOWS.get(sid)
         if s is None:
             return fail(404, "NotFoundException")
-        eps = [{"id": 5000 + n * 100 + e, "seriesId": sid, "name": t, "aired": a, "overview": f"{t}.",
+        order = data.tvdb_episodes(s, request.match_info["season_type"])
+        if order is None:
+            return fail(400, "InvalidValueType: season-type")
+        try:
+            page = int(request.query.get("page") or 0)
+        except ValueError:
+            return fail(400, "InvalidValueType: page")
+        size = data.TVDB_PAGE_SIZE
+        chunk = order[page * size:(page + 1) * size] if page >= 0 else []
+        eps = [{"id": 5000 + n * 1000 + e, "seriesId": sid, "name": t, "aired": a, "overview": f"{t}.",
                 "seasonNumber": n, "number": e, "absoluteNumber": None, "runtime": s["runtime"],
-                "image": f"{art_base(request)}/s{n}_{e}.jpg"} for (n, e), (t, a) in sorted(s["episodes"].items())]
+                "image": f"{art_base(request)}/s{n}_{e}.jpg"} for n, e, t, a in chunk]
+        url = f"{request.app[URLS]['self']}{request.path}?page="
         return web.json_response({"status": "success", "data": {"series": {"id": sid}, "episodes": eps},
-                                  "links": {"next": None}})
+                                  "links": {"prev": f"{url}{page - 1}" if page > 0 else None, "self": f"{url}{page}",
+                                            "next": f"{url}{page + 1}" if (page + 1) * size < len(order) else None,
+                                            "total_items": len(order), "page_size": size}})
 
     add_tvdb_update_routes(app, authed)
     app.router.add_post("/login", login)
