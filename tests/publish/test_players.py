@@ -254,3 +254,15 @@ def test_kodi_names_alone_leave_plex_without_posters(system, services, world):
     movies = Path(world.movies.path)
     assert PlexEmulator().assets(movies / SHARED / "Nosferatu (1922).mkv")["posters"] == []
     assert PlexEmulator().assets(movies / OWN / f"{OWN}.mkv")["posters"] == []
+
+
+async def test_the_add_library_form_proposes_the_kinds_of_the_players_set_up(api, services):
+    import re
+    page = await (await api.get("/libraries")).text()
+    checked = set(re.findall(r'name="players" value="(\w+)" data-multi checked', page))
+    assert checked == {"kodi"}                      # no player yet: Kodi, as the API's default
+    r = await api.post("/api/v1/players", json={"name": "Phones", "kind": "jellyfin", "url": "http://127.0.0.1:8096",
+                                                "token": "t0ken"})
+    assert r.status == 201, await r.text()
+    page = await (await api.get("/libraries")).text()
+    assert set(re.findall(r'name="players" value="(\w+)" data-multi checked', page)) == {"jellyfin"}
