@@ -49,7 +49,8 @@ def cmd_library(args) -> int:
                 else libraries.DEFAULT_PLAYERS
             lib = libraries.create(s.db, libraries.LibraryInput(args.name, kind, os.path.abspath(args.path),
                                                                 watch=not args.no_watch, auto_publish=args.publish,
-                                                                players=players))
+                                                                players=players),
+                                   own_dirs=s.config.own_dirs())
         except libraries.LibraryError as e:
             print(f"metarr: {e}", file=sys.stderr)
             return 1
@@ -197,8 +198,9 @@ def cmd_recycle(args) -> int:
     elif args.action == "restore":
         for eid in args.ids:
             try:
-                e = recyclebin.restore_entry(s.db, s.config.recycle_dir, int(eid), overwrite=args.overwrite)
-            except recyclebin.RestoreRefused as r:
+                e = recyclebin.restore_entry(s.db, s.config.recycle_dir, int(eid), overwrite=args.overwrite,
+                                             cache_root=s.config.cache_dir)
+            except (recyclebin.RestoreRefused, ValueError) as r:   # ValueError: the path leaves its root
                 print(f"{eid}: refused: {r}")
                 continue
             print(f"{eid}: {'restored to ' + e.original_path if e else 'not found'}")

@@ -45,7 +45,7 @@ class LibraryInput:
     players: tuple[str, ...] = DEFAULT_PLAYERS
 
 
-def normalise_root(path: str, browse_roots: Iterable[str] = ("/",)) -> Path:
+def normalise_root(path: str, browse_roots: Iterable[str] = ("/",), own_dirs: Iterable[str] = ()) -> Path:
     p = Path(os.path.expanduser(path))
     if not p.is_absolute():
         raise LibraryError("path must be absolute")
@@ -54,7 +54,7 @@ def normalise_root(path: str, browse_roots: Iterable[str] = ("/",)) -> Path:
     if not p.is_dir():
         raise LibraryError(f"path is not a directory: {path}")
     try:
-        return Path(paths.check_library_root(str(p), browse_roots))
+        return Path(paths.check_library_root(str(p), browse_roots, own_dirs))
     except paths.OutsidePath as e:
         raise LibraryError(str(e)) from None
 
@@ -69,14 +69,15 @@ def check_overlap(root: Path, others: list[tuple[int, str]], exclude_id: int | N
             raise LibraryError(f"path overlaps library {lid} ({other})")
 
 
-def create(db, inp: LibraryInput, bus=None) -> Library:
+def create(db, inp: LibraryInput, bus=None, own_dirs: Iterable[str] = ()) -> Library:
+    """`own_dirs`: Metarr's data dir (and a cache elsewhere), never a library or inside one."""
     if inp.kind not in KINDS:
         raise LibraryError(f"kind must be one of {', '.join(KINDS)}")
     if not inp.name.strip():
         raise LibraryError("name must not be empty")
     players = _players(inp.players)
     from metarr.service import settings
-    root = normalise_root(inp.path, settings.get(db, "ui.browse_roots") or ("/",))
+    root = normalise_root(inp.path, settings.get(db, "ui.browse_roots") or ("/",), own_dirs)
     now = time.time()
     with write_tx(db):
         check_name_free(inp.name)
@@ -96,6 +97,19 @@ def _players(value) -> list[str]:
         raise LibraryError(str(e)) from None
 
 
+MAX_PATTERNS = 200
+
+
+def check_ignore_patterns(value) -> list[str]:
+    """A list of non-empty glob strings (a number or an object in it would break every later scan)."""
+    if not isinstance(value, list) or len(value) > MAX_PATTERNS:
+        raise LibraryError(f"ignore_patterns must be a list of at most {MAX_PATTERNS} patterns")
+    for p in value:
+        if not isinstance(p, str) or not p.strip() or len(p) > 255 or "\x00" in p:
+            raise LibraryError(f"ignore_patterns: {repr(p)[:80]} is not a pattern (a non-empty text of at most 255 characters)")
+    return list(value)
+
+
 UPDATABLE = ("name", "enabled", "watch", "auto_enrich", "auto_publish", "auto_sync", "language", "ignore_patterns",
              "players")
 
@@ -112,6 +126,8 @@ def update(db, lib_id: int, changes: dict, bus=None) -> Library | None:
                 check_name_free(str(v), except_id=lib_id)
             if k == "players":
                 v = _players(v)
+            if k == "ignore_patterns":
+                v = check_ignore_patterns(v)
             setattr(lib, k, v)
         lib.updated_at = time.time()
         lib.save()

@@ -9,12 +9,16 @@ from typing import Any
 
 from metarr.assets.ssrf import AllowList
 from metarr.outbound import http as outbound
+from metarr.service import redact
 
 TIMEOUT = 5.0  # seconds (Kodi's JSON-RPC clients use 5 s; a player is on the LAN)
 
 
 class PlayerError(Exception):
-    """Any failure talking to a player."""
+    """Any failure talking to a player (its text never carries a token or password)."""
+
+    def __init__(self, *args) -> None:
+        super().__init__(*(redact.scrub(a) if isinstance(a, str) else a for a in args))
 
 
 class PlayerUnreachable(PlayerError):

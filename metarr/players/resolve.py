@@ -10,6 +10,7 @@ from metarr.db.models import Library
 from metarr.library.pathmap import Mapping
 from metarr.players.kodi_check import image_hash
 from metarr.players.model import Change, PlayerConn, PlayerInfo
+from metarr.service import redact
 
 
 class EntityGone(LookupError):
@@ -186,6 +187,7 @@ def load_targets() -> tuple[list[PlayerInfo], list[int], list[Mapping]]:
 
 
 def conn_of(p: Player, allow=None) -> PlayerConn:
+    redact.remember(p.password, p.token)   # known to this process before it is used
     return PlayerConn(p.id, p.kind, p.name, p.url, p.username, p.password, p.token, p.group_id, p.enabled,
                       dict(p.options or {}), allow)
 

@@ -38,7 +38,7 @@ async def create_library(request: web.Request) -> web.Response:
     )
     s = request.app[services_key]
     try:
-        lib = await request.app[bridge_key].run(libraries.create, s.db, inp, s.bus)
+        lib = await request.app[bridge_key].run(libraries.create, s.db, inp, s.bus, s.config.own_dirs())
     except libraries.LibraryNameTaken as e:
         raise ApiError(409, "conflict", str(e)) from None
     except libraries.LibraryError as e:

@@ -148,16 +148,15 @@
     if (!form) return;
     ev.preventDefault();
     let [method, url] = form.dataset.api.split(" ");
-    if (form.dataset.query) {   // a GET form: its field goes in the query string
-      const field = form.elements[form.dataset.query];
-      url += "?" + form.dataset.query + "=" + encodeURIComponent(field ? field.value : "");
-    }
     try {
       let body;
       if (form.dataset.upload !== undefined) {
         const file = form.querySelector('input[type="file"]').files[0];
         if (!file) { toast("choose a file first", "error"); return; }
         body = file;
+      } else if (method === "GET") {   // a search: the fields go in the query string (a GET has no body)
+        const q = new URLSearchParams(formJSON(form)).toString();
+        if (q) url += (url.includes("?") ? "&" : "?") + q;
       } else {
         body = formJSON(form);
         if (form.dataset.changedOnly !== undefined && Object.keys(body).length === 0) { toast("Nothing changed"); return; }
