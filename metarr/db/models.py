@@ -132,6 +132,8 @@ class Library(BaseModel):
     auto_sync = pw.BooleanField(default=True)
     language = pw.CharField(max_length=16, default="en")
     ignore_patterns = JSONField(null=True)
+    # the player kinds that read this folder (metarr/library/player_names.py); null: ["kodi"]
+    players = JSONField(null=True)
     created_at = pw.DoubleField()
     updated_at = pw.DoubleField()
     last_scan_at = pw.DoubleField(null=True)

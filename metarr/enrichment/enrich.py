@@ -80,6 +80,7 @@ class Ctx:
     configured: frozenset[str]
     language: str = "en"
     min_confidence: float = 0.75
+    fanart_count: int = 1          # backdrops chosen for movies and shows (publish.fanart_count)
 
 
 def _mark(model, eid: int, **values) -> None:
@@ -173,7 +174,7 @@ def enrich_movie(db, ctx: Ctx, movie_id: int) -> EnrichResult:
                 md.RatingEntry(r.source, r.value, r.votes, r.max, False) for r in ratings)))
     arts += _more_art(res, ctx, "movie", {"tmdb": str(tmdb_id), "imdb": imdb_id or ""})
     res.candidates = store_candidates(db, "movie", movie_id, arts, ctx.language, res)
-    res.selected = auto_select(db, "movie", movie_id, res=res)
+    res.selected = auto_select(db, "movie", movie_id, scoring.limits(ctx.fanart_count), res=res)
     _finish(db, Movie, movie_id, m.state, res)
     return res
 
@@ -280,7 +281,7 @@ def enrich_series(db, ctx: Ctx, series_id: int) -> EnrichResult:
             store_candidates(db, "season", season_rows[number].id, season_art, ctx.language, res)
     for row in season_rows.values():
         auto_select(db, "season", row.id, res=res)
-    res.selected = auto_select(db, "series", series_id, res=res)
+    res.selected = auto_select(db, "series", series_id, scoring.limits(ctx.fanart_count), res=res)
     _finish(db, Series, series_id, s.state, res)
     return res
 
@@ -373,4 +374,5 @@ ENRICHERS = {"movie": enrich_movie, "series": enrich_series, "artist": enrich_ar
 def make_ctx(db, call: Call, config, configured: set[str], language: str | None = None) -> Ctx:
     return Ctx(call=call, image_base=config.provider_urls["tmdb_image"], configured=frozenset(configured),
                language=language or settings.get(db, "enrich.language"),
-               min_confidence=float(settings.get(db, "enrich.min_confidence")))
+               min_confidence=float(settings.get(db, "enrich.min_confidence")),
+               fanart_count=int(settings.get(db, "publish.fanart_count")))

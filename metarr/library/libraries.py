@@ -10,6 +10,8 @@ from pathlib import Path
 from metarr.db.database import write_tx
 from metarr.db.models import Library
 from metarr.library import paths
+from metarr.library.player_names import DEFAULT as DEFAULT_PLAYERS
+from metarr.library.player_names import PlayersError, check_players, players_of
 from metarr.service.records import page
 
 KINDS = ("movie", "tv", "music")
@@ -40,6 +42,7 @@ class LibraryInput:
     auto_publish: bool = False
     auto_sync: bool = True
     language: str = "en"
+    players: tuple[str, ...] = DEFAULT_PLAYERS
 
 
 def normalise_root(path: str, browse_roots: Iterable[str] = ("/",), own_dirs: Iterable[str] = ()) -> Path:
@@ -72,6 +75,7 @@ def create(db, inp: LibraryInput, bus=None, own_dirs: Iterable[str] = ()) -> Lib
         raise LibraryError(f"kind must be one of {', '.join(KINDS)}")
     if not inp.name.strip():
         raise LibraryError("name must not be empty")
+    players = _players(inp.players)
     from metarr.service import settings
     root = normalise_root(inp.path, settings.get(db, "ui.browse_roots") or ("/",), own_dirs)
     now = time.time()
@@ -80,10 +84,17 @@ def create(db, inp: LibraryInput, bus=None, own_dirs: Iterable[str] = ()) -> Lib
         check_overlap(root, [(lib.id, lib.path) for lib in Library.select(Library.id, Library.path)])
         lib = Library.create(name=inp.name.strip(), kind=inp.kind, path=str(root), watch=inp.watch,
                              auto_enrich=inp.auto_enrich, auto_publish=inp.auto_publish, auto_sync=inp.auto_sync,
-                             language=inp.language, created_at=now, updated_at=now)
+                             language=inp.language, players=players, created_at=now, updated_at=now)
     if bus is not None:
         bus.publish("entity.updated", entity="library", id=lib.id, action="created")
     return lib
+
+
+def _players(value) -> list[str]:
+    try:
+        return check_players(value)
+    except PlayersError as e:
+        raise LibraryError(str(e)) from None
 
 
 MAX_PATTERNS = 200
@@ -99,7 +110,8 @@ def check_ignore_patterns(value) -> list[str]:
     return list(value)
 
 
-UPDATABLE = ("name", "enabled", "watch", "auto_enrich", "auto_publish", "auto_sync", "language", "ignore_patterns")
+UPDATABLE = ("name", "enabled", "watch", "auto_enrich", "auto_publish", "auto_sync", "language", "ignore_patterns",
+             "players")
 
 
 def update(db, lib_id: int, changes: dict, bus=None) -> Library | None:
@@ -112,6 +124,8 @@ def update(db, lib_id: int, changes: dict, bus=None) -> Library | None:
                 raise LibraryError(f"'{k}' cannot be changed")
             if k == "name":
                 check_name_free(str(v), except_id=lib_id)
+            if k == "players":
+                v = _players(v)
             if k == "ignore_patterns":
                 v = check_ignore_patterns(v)
             setattr(lib, k, v)
@@ -145,6 +159,7 @@ def to_dict(lib: Library) -> dict:
     return {"id": lib.id, "name": lib.name, "kind": lib.kind, "path": lib.path, "enabled": lib.enabled,
             "watch": lib.watch, "auto_enrich": lib.auto_enrich, "auto_publish": lib.auto_publish,
             "auto_sync": lib.auto_sync, "language": lib.language, "ignore_patterns": lib.ignore_patterns or [],
+            "players": list(players_of(lib.players)),
             "created_at": iso(lib.created_at), "updated_at": iso(lib.updated_at), "last_scan_at": iso(lib.last_scan_at)}
 
 

@@ -1,5 +1,5 @@
 """TMDB v3: search, find by external id, details with append_to_response, images with
-include_image_language=<lang>,null, TV seasons."""
+include_image_language=<lang>,xx,null (xx and null: textless), TV seasons."""
 from __future__ import annotations
 
 from metarr.sources.http import Call, Request
@@ -38,13 +38,21 @@ def find(call: Call, external_id: str, source: str) -> dict:
     return call(Request(P, f"/find/{external_id}", (("external_source", source),))) or {}
 
 
+TEXTLESS = (None, "", "xx")   # TMDB's "no language": null, or the code xx (reference §3.2)
+
+
 def _art(images: dict, image_base: str, season: int | None = None) -> list[Art]:
+    """Posters, backdrops, logos; a show's or movie's textless poster is also offered as its keyart
+    (as Kodi's scraper takes posters with iso_639_1 null or xx)."""
     out = []
     for key, slot in (("posters", "poster"), ("backdrops", "fanart"), ("logos", "clearlogo")):
         for i in images.get(key, []) or []:
-            out.append(Art(P, slot, f"{image_base}/original{i['file_path']}", i.get("width"), i.get("height"),
-                           i.get("iso_639_1") or None, int(i.get("vote_count") or 0), i.get("vote_average"),
-                           season=season))
+            lang = i.get("iso_639_1")
+            keyart = slot == "poster" and lang in TEXTLESS and season is None
+            for s in (slot, "keyart") if keyart else (slot,):
+                out.append(Art(P, s, f"{image_base}/original{i['file_path']}", i.get("width"), i.get("height"),
+                               None if lang in TEXTLESS else lang, int(i.get("vote_count") or 0),
+                               i.get("vote_average"), season=season))
     return out
 
 
@@ -53,7 +61,7 @@ def movie(call: Call, tmdb_id: int, image_base: str, language: str = "en") -> Me
     m = call(Request(P, f"/movie/{tmdb_id}", (
         ("language", _lang(language)),
         ("append_to_response", "credits,images,videos,external_ids,release_dates,keywords"),
-        ("include_image_language", f"{lang},null")))) or {}
+        ("include_image_language", f"{lang},xx,null")))) or {}
     crew = (m.get("credits") or {}).get("crew", [])
     cert = ""
     for rel in (m.get("release_dates") or {}).get("results", []):
@@ -96,7 +104,7 @@ def tv(call: Call, tmdb_id: int, image_base: str, language: str = "en") -> Metad
     lang = language.split("-")[0]
     s = call(Request(P, f"/tv/{tmdb_id}", (("language", _lang(language)),
                                             ("append_to_response", "credits,images,external_ids,content_ratings"),
-                                            ("include_image_language", f"{lang},null")))) or {}
+                                            ("include_image_language", f"{lang},xx,null")))) or {}
     ext = s.get("external_ids") or {}
     rating = next((r["rating"] for r in (s.get("content_ratings") or {}).get("results", [])
                    if r.get("iso_3166_1") == "US"), None)
@@ -121,7 +129,7 @@ def tv_season(call: Call, tmdb_id: int, season: int, image_base: str, language: 
     lang = language.split("-")[0]
     res = call(Request(P, f"/tv/{tmdb_id}/season/{season}", (
         ("language", _lang(language)), ("append_to_response", "images"),
-        ("include_image_language", f"{lang},null")), not_found_ok=True)) or {}
+        ("include_image_language", f"{lang},xx,null")), not_found_ok=True)) or {}
     out = []
     for e in res.get("episodes", []):
         art = (Art(P, "thumb", f"{image_base}/original{e['still_path']}"),) if e.get("still_path") else ()
