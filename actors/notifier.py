@@ -12,6 +12,7 @@ from metarr.db.integrations import NotificationChannel
 from metarr.jobs import chain
 from metarr.jobs.model import JobResult, PermanentError
 from metarr.outbound import notify
+from metarr.service import redact
 
 from .base import MetarrActor, safe_handler
 
@@ -51,6 +52,8 @@ class Notifier(MetarrActor):
         with connection(self.db):
             self.channels = [notify.Channel(c.id, c.name, c.url, tuple(c.events or ()), c.enabled)
                              for c in NotificationChannel.select()]
+        for c in self.channels:   # a channel made by another process: its credentials known here too
+            redact.remember(*redact.url_secrets(c.url))
 
     @safe_handler
     def on_event(self, name: str, data: dict) -> None:
@@ -63,6 +66,7 @@ def send_notification(ctx, job):
     c = NotificationChannel.get_or_none(NotificationChannel.id == int(job.payload["channel_id"]))
     if c is None or not c.enabled:
         return JobResult(data={"skipped": "channel removed or disabled"})
+    redact.remember(*redact.url_secrets(c.url))
     title, body = notify.message(job.payload["event"], job.payload.get("data") or {})
     try:
         notify.send(c.url, title, body, {"event": job.payload["event"], **(job.payload.get("data") or {})},

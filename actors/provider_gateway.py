@@ -11,7 +11,7 @@ import threading
 import time
 
 from metarr.db.database import connection
-from metarr.service.logsetup import redact_also
+from metarr.service import redact
 from metarr.sources import keys as provider_keys
 from metarr.sources.http import Request
 from metarr.sources.traffic import ProviderTraffic
@@ -60,8 +60,7 @@ class ProviderGateway(MetarrActor):
         """Read the provider keys again (environment first, then those entered in the UI)."""
         self.keys_read_at = time.monotonic()
         keys = self._keys()
-        for value in keys.values():
-            redact_also(value)
+        redact.remember(*keys.values())
         asyncio.run_coroutine_threadsafe(self._apply(keys), self.loop).result(10)
         return sorted(self.traffic.endpoints)
 
@@ -70,7 +69,9 @@ class ProviderGateway(MetarrActor):
 
     def _keys(self) -> dict[str, str]:
         with connection(self.services.db):
-            return provider_keys.effective(self.services.config.provider_keys, self.services.db)
+            keys = provider_keys.effective(self.services.config.provider_keys, self.services.db)
+        redact.remember(*keys.values())   # from the first start, and whichever process stored them
+        return keys
 
     def status(self) -> dict:
         return {"status": "ok", "providers": self.traffic.status()}

@@ -51,7 +51,27 @@ def open_services(config: Config, role: str = "serve") -> Services:
     from metarr.db.database import db_proxy
     db_proxy.initialize(db)
     migrate(db)
+    remember_secrets(config, db)
     return Services(config=config, db=db, bus=EventBus(), registry=HandlerRegistry(), role=role)
+
+
+def remember_secrets(config: Config, db) -> None:
+    """Every secret this process holds, known to the redaction from the first start on (not only
+    those entered since): keys from the environment and the UI, players' tokens and passwords,
+    notification URLs' credentials, the API key and the session secret in the data dir."""
+    from metarr.db.database import connection
+    from metarr.db.integrations import NotificationChannel, Player
+    from metarr.service import redact
+    from metarr.sources import keys as provider_keys
+    with connection(db):
+        stored = list(provider_keys.stored(db).values())
+        players = [v for p in Player.select(Player.password, Player.token) for v in (p.password, p.token)]
+        urls = [c.url for c in NotificationChannel.select(NotificationChannel.url)]
+    redact.remember(*config.secrets(), *stored, *players, *(s for u in urls for s in redact.url_secrets(u)))
+    for name in ("api_key", "session_secret"):
+        path = config.data_dir / name
+        if path.is_file():
+            redact.remember(path.read_text(errors="replace").strip())
 
 
 class ActorSystem:

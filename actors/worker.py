@@ -11,6 +11,7 @@ from metarr.db.database import job_connection
 from metarr.jobs.context import JobContext
 from metarr.jobs.model import ClaimedJob, JobResult, Outcome, PermanentError, Progress, RetryLater
 from metarr.jobs.registry import HandlerSpec
+from metarr.service.redact import describe
 
 from .base import MetarrActor, safe_handler
 
@@ -29,13 +30,13 @@ def run_handler(spec: HandlerSpec, job: ClaimedJob, ctx: JobContext) -> Outcome:
             res = JobResult(data=res if isinstance(res, dict) else {"value": res})
         return Outcome(job.id, job.lease_token, True, result=res, duration=time.monotonic() - t0)
     except PermanentError as e:
-        return Outcome(job.id, job.lease_token, False, error=f"{e}", retryable=False, duration=time.monotonic() - t0)
+        return Outcome(job.id, job.lease_token, False, error=describe(e), retryable=False, duration=time.monotonic() - t0)
     except RetryLater as e:
-        return Outcome(job.id, job.lease_token, False, error=f"{e}", retry_delay=e.delay, duration=time.monotonic() - t0)
+        return Outcome(job.id, job.lease_token, False, error=describe(e), retry_delay=e.delay, duration=time.monotonic() - t0)
     except Exception as e:
         log.warning("job %s (%s) failed: %s", job.id, job.type, e, exc_info=True,
                     extra={"job_id": job.id, "job_type": job.type})
-        return Outcome(job.id, job.lease_token, False, error=f"{type(e).__name__}: {e}",
+        return Outcome(job.id, job.lease_token, False, error=describe(e, with_type=True),
                        duration=time.monotonic() - t0)
 
 
@@ -60,7 +61,7 @@ class JobWorker(MetarrActor):
             # no connection for it (all of the process's job connections busy, or the server full):
             # it did not run, and runs again later
             log.warning("job %s: no database connection for it: %s", job.id, e)
-            outcome = Outcome(job.id, job.lease_token, False, error=f"database: {e}", retry_delay=30.0)
+            outcome = Outcome(job.id, job.lease_token, False, error=f"database: {describe(e)}", retry_delay=30.0)
         self._report(outcome)
 
     def _progress(self, p: Progress) -> None:

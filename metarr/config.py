@@ -51,6 +51,10 @@ class Config:
     def log_dir(self) -> Path:
         return self.data_dir / "logs"
 
+    def own_dirs(self) -> tuple[str, ...]:
+        """Metarr's own folders, which no library may hold or lie in."""
+        return (str(self.data_dir), str(self.cache_dir))
+
     def secrets(self) -> list[str]:
         """Values that must never appear in a log line."""
         vals = [self.api_key_env or "", *self.provider_keys.values()]
@@ -61,7 +65,7 @@ def _csv(value: str | None) -> tuple[str, ...]:
     return tuple(x.strip() for x in (value or "").split(",") if x.strip())
 
 
-def _num(env: dict[str, str], var: str, kind: type, default):
+def _num(env: dict[str, str], var: str, kind: type, default, most: float | None = None):
     raw = env.get(var)
     if not raw:
         return default
@@ -69,8 +73,10 @@ def _num(env: dict[str, str], var: str, kind: type, default):
         value = kind(raw)
     except ValueError:
         raise ValueError(f"{var} must be a {'whole ' if kind is int else ''}number, not {raw!r}") from None
-    if value <= 0:
+    if not value > 0:   # also NaN
         raise ValueError(f"{var} must be above 0, not {raw!r}")
+    if most is not None and value > most:
+        raise ValueError(f"{var} must be at most {most:g}, not {raw!r}")
     return value
 
 
@@ -88,7 +94,7 @@ def _load(env: dict[str, str]) -> Config:
         data_dir=data_dir,
         database_url=db_url,
         host=env.get("METARR_HOST") or "127.0.0.1",
-        port=_num(env, "METARR_PORT", int, 3000),
+        port=_num(env, "METARR_PORT", int, 3000, most=65535),
         api_key_env=env.get("METARR_API_KEY") or None,
         log_level=(env.get("METARR_LOG_LEVEL") or "INFO").upper(),
         provider_urls={name: (env.get(var) or default).rstrip("/") for name, (var, default) in registry.url_vars().items()},

@@ -2,12 +2,14 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 
 from aiohttp import web
 
 from actors.system import ActorSystem, Services
 from metarr.config import ensure_api_key, ensure_secret
+from metarr.service import redact
 from metarr.service.sessions import SessionBook
 
 from . import api, limits
@@ -24,7 +26,7 @@ from .keys import (
     session_book_key,
     session_secret_key,
 )
-from .middlewares import auth_middleware, body_limit_middleware, error_middleware
+from .middlewares import auth_middleware, body_limit_middleware, error_middleware, security_headers
 from .ratelimit import RateLimiter, ratelimit_key
 from .ratelimit import middleware as rate_limit_middleware
 
@@ -36,9 +38,11 @@ def create_app(services: Services, *, start_actors: bool = True, run_workers: bo
                                        body_limit_middleware],
                           client_max_size=limits.MAX_BODY)
     app[ratelimit_key] = limiter
+    app.on_response_prepare.append(security_headers)
     app[services_key] = services
     app[api_key_key] = ensure_api_key(services.config)
     app[session_secret_key] = ensure_secret(services.config, "session_secret")
+    redact.remember(app[api_key_key], app[session_secret_key])   # bytes: remembered as the hex kept on disk
     app[hub_key] = Hub()
     app[login_guard_key] = LoginGuard()
     app[session_book_key] = SessionBook()
@@ -58,7 +62,16 @@ def create_app(services: Services, *, start_actors: bool = True, run_workers: bo
         bridge.forward(services.bus, app[hub_key].publish_nowait)
         system = ActorSystem(services, run_workers=run_workers)
         if start_actors:
-            await loop.run_in_executor(None, system.start)
+            starting = loop.run_in_executor(None, system.start)
+            try:
+                await asyncio.shield(starting)
+            except asyncio.CancelledError:
+                # stopped while the actors start (SIGTERM during start-up): the start runs on in its
+                # thread, and actors left running would keep the process alive; stop them once started
+                with contextlib.suppress(Exception):
+                    await starting
+                await loop.run_in_executor(None, system.stop)
+                raise
         yield
         await app[hub_key].close_all()
         if start_actors:

@@ -45,6 +45,17 @@ def csrf_token(secret: bytes, session: str) -> str:
     return hmac.new(secret, b"csrf:" + session.encode(), hashlib.sha256).hexdigest()[:32]
 
 
+def safe_next(value: str | None) -> str:
+    """Where a login may send the browser: a path of this service, else "/". Browsers drop tabs and
+    line breaks inside a URL and read a backslash as a slash (`/%09/evil.example` and `/\\evil.example`
+    are `//evil.example`, another site), so the path is judged as a browser reads it."""
+    value = value or "/"
+    as_read = value.translate({9: None, 10: None, 13: None}).replace("\\", "/")
+    if not value.startswith("/") or as_read.startswith("//") or any(ord(c) < 0x20 or ord(c) == 0x7f for c in value):
+        return "/"
+    return value
+
+
 def basic_password(header: str | None) -> str | None:
     if not header or not header.lower().startswith("basic "):
         return None

@@ -31,9 +31,10 @@ def _claim_data_dir(config) -> object | int:
     the exit code after the one line that says why not."""
     if not config.is_sqlite:
         return None
+    from metarr.db.database import sqlite_path
     from metarr.service.datadir import DataDirBusy, lock
     try:
-        return lock(config.data_dir)
+        return lock(config.data_dir, sqlite_path(config.database_url))
     except DataDirBusy as e:
         print(f"metarr: {e}; stop it first (or use PostgreSQL to run several workers)", file=sys.stderr)
         return 2

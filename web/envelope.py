@@ -7,6 +7,8 @@ from typing import Any
 
 from aiohttp import web
 
+from metarr.service import redact
+
 
 def _default(o: Any):
     if isinstance(o, dt.datetime | dt.date):
@@ -30,7 +32,7 @@ def ok(data: Any = None, meta: dict | None = None, status: int = 200) -> web.Res
 
 
 def error_body(status: int, code: str, message: str, details: Any = None) -> web.Response:
-    body = {"success": False, "error": {"code": code, "message": message, "details": details}}
+    body = {"success": False, "error": {"code": code, "message": redact.scrub(message), "details": details}}
     return web.Response(text=dumps(body), status=status, content_type="application/json")
 
 

@@ -31,6 +31,7 @@ class Client:
     writer: asyncio.Task | None = None
     dropped: bool = False
     transport: asyncio.BaseTransport | None = None
+    session: str | None = None   # the UI session it was opened with (None: the API key)
 
     def wants(self, event: Event) -> bool:
         return self.topics is None or event.topic in self.topics or event.type in self.topics
@@ -96,12 +97,12 @@ class Hub:
             except ConnectionError:
                 return
 
-    async def serve(self, request: web.Request) -> web.WebSocketResponse:
+    async def serve(self, request: web.Request, session: str | None = None) -> web.WebSocketResponse:
         # no permessage-deflate: events are small, and compressing each one once per client costs
         # more CPU than the bytes it saves (100 clients x a scan's progress events)
         ws = web.WebSocketResponse(heartbeat=20.0, max_msg_size=64 * 1024, compress=False)
         await ws.prepare(request)
-        c = Client(ws, transport=request.transport)
+        c = Client(ws, transport=request.transport, session=session)
         c.writer = asyncio.create_task(self._write(c))
         self.clients.add(c)
         await c.queue.put(dumps({"type": "hello", "ts": 0, "data": {"topics": None}}))
@@ -137,6 +138,16 @@ class Hub:
         elif msg.get("type") == "ping":
             with contextlib.suppress(asyncio.QueueFull):
                 c.queue.put_nowait(dumps({"type": "pong", "ts": 0, "data": {}}))
+
+    async def end_sessions(self, sids: set[str] | None = None) -> int:
+        """Close the websockets opened with these UI sessions (None: with any session): a logout or
+        a password change ends the feed too, not only the next request."""
+        gone = [c for c in list(self.clients) if c.session is not None and (sids is None or c.session in sids)]
+        for c in gone:
+            c.dropped = True
+            self.clients.discard(c)
+        await asyncio.gather(*(self._close(c, 1008, b"session ended") for c in gone))
+        return len(gone)
 
     async def close_all(self) -> None:
         await asyncio.gather(*(self._close(c, 1001, b"server shutdown") for c in list(self.clients)))

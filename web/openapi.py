@@ -18,6 +18,7 @@ from typing import Any
 
 from aiohttp import web
 
+from metarr.library.player_names import READERS
 from metarr.players import kinds as player_kinds
 
 routes = web.RouteTableDef()
@@ -29,6 +30,11 @@ ANY_METHOD = {"/api/v1/webhooks/{source}": ("post", "put")}   # routes registere
 PLURALS = ["movies", "series", "seasons", "episodes", "artists", "albums"]
 SLOTS = ["poster", "fanart", "banner", "clearlogo", "clearart", "discart", "landscape", "keyart", "characterart",
          "thumb"]
+
+
+# the player kinds that read a library
+_PLAYERS = {"type": "array", "minItems": 1, "uniqueItems": True, "default": ["kodi"],
+            "items": {"type": "string", "enum": list(READERS)}}
 
 
 def _ref(name: str) -> dict:
@@ -65,14 +71,15 @@ SCHEMAS: dict[str, Any] = {
                        "auto_publish": {"type": "boolean", "default": False},
                        "auto_sync": {"type": "boolean", "default": True},
                        "language": {"type": "string", "maxLength": 16, "default": "en"},
-                       "fallback_languages": _LANGS, "certification_country": _COUNTRY}},
+                       "fallback_languages": _LANGS, "certification_country": _COUNTRY, "players": _PLAYERS}},
     "LibraryUpdate": {
         "type": "object", "additionalProperties": False,
         "properties": {"name": {"type": "string"}, "language": {"type": "string"}, "enabled": {"type": "boolean"},
                        "watch": {"type": "boolean"}, "auto_enrich": {"type": "boolean"},
                        "auto_publish": {"type": "boolean"}, "auto_sync": {"type": "boolean"},
                        "fallback_languages": _LANGS, "certification_country": _COUNTRY,
-                       "ignore_patterns": {"type": "array", "items": {"type": "string"}}}},
+                       "ignore_patterns": {"type": "array", "items": {"type": "string"}},
+                       "players": _PLAYERS}},
     "EntityEdit": {
         "type": "object", "minProperties": 1,
         "description": "Fields of the entity to change (title, plot, year, genres, cast, …); each edited field "

@@ -126,6 +126,16 @@ def client_address(request: web.Request, trusted: list) -> str:
     return hops[0] if hops else peer
 
 
+def came_over_https(request: web.Request, trusted: list) -> bool:
+    """HTTPS to this service, or a trusted proxy says the browser's request was (X-Forwarded-Proto)."""
+    if request.secure:
+        return True
+    if not trusted or not _in(request.remote or "unknown", trusted):
+        return False
+    proto = request.headers.get("X-Forwarded-Proto", "").split(",")[0].strip().lower()
+    return proto == "https"
+
+
 class RateLimiter:
     def __init__(self, trusted_proxies=(), per_minute: float = 1200) -> None:
         self.trusted = _networks(trusted_proxies)

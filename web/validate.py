@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
 
 from metarr.service import jsonsafe
 
@@ -29,6 +30,18 @@ async def json_body(request: web.Request, *, required: bool = True) -> dict[str,
     if not isinstance(body, dict):
         raise bad_request("the JSON body must be an object")
     return body
+
+
+# what aiohttp raises on a form it cannot read: no or a broken boundary, an unknown charset
+MALFORMED_FORM = (ValueError, LookupError, HttpProcessingError)
+
+
+async def form_body(request: web.Request):
+    """The form fields, or a 400 for a malformed form (never a 500 with a traceback in error.log)."""
+    try:
+        return await request.post()
+    except MALFORMED_FORM:
+        raise bad_request("malformed form data (its boundary or charset cannot be read)") from None
 
 
 async def read_limited(request: web.Request, limit: int) -> bytes:

@@ -33,10 +33,10 @@ EXTENSIONS = frozenset(ext for ext, _ in FORMATS.values())
 
 
 class PixelBudget:
-    """Pixels being decoded at once, across every thread of the process: a decode waits until its
-    image fits. An RGBA decode holds 4 bytes a pixel, so eight 64-megapixel PNG uploads at once
-    would hold 2 GB; under one budget they take turns. One image larger than the whole budget still
-    runs, alone."""
+    """Decoded image memory held at once, across every thread of the process (uploads, downloads,
+    scans, thumbnails), counted in RGBA pixels of 4 bytes: a decode waits until its cost fits
+    (`decode_cost`). Eight 64-megapixel PNG decodes at once would hold 2 GB; under one budget they
+    take turns. One image larger than the whole budget still runs, alone."""
 
     def __init__(self, pixels: int) -> None:
         self.capacity = pixels
@@ -59,6 +59,81 @@ class PixelBudget:
 
 # Process-wide by nature, like Pillow's own pixel limit: decoding memory is the process's.
 DECODES = PixelBudget(DEFAULT_MAX_PIXELS)
+
+
+# modes an image can be made small in before it is converted (box reduction; 16-bit grey by a box
+# resize, which Pillow's reduce does not take); a palette or 1-bit image is converted at full size
+REDUCIBLE = frozenset({"L", "LA", "RGB", "RGBA", "CMYK", "YCbCr", "I", "F"})
+
+
+def _reducible(mode: str) -> bool:
+    return mode in REDUCIBLE or mode.startswith("I;16")
+
+
+def pixel_bytes(mode: str) -> int:
+    """Bytes Pillow stores a pixel of this mode in: one for 1/L/P, two for 16-bit grey, else four
+    (RGB, LA and PA too: Pillow keeps them in four bytes)."""
+    if mode in ("1", "L", "P"):
+        return 1
+    return 2 if mode.startswith("I;16") else 4
+
+
+def decode_cost(mode: str, width: int, height: int) -> int:
+    """What decoding an image of this mode and size and shrinking it (for hashes or a thumbnail)
+    holds at its peak, in the budget's unit (4 bytes): the decoded pixels, plus a full-size
+    converted copy when the mode cannot be reduced first (palette, 1-bit)."""
+    held = width * height * pixel_bytes(mode)
+    if not _reducible(mode):
+        held += width * height * 4
+    return -(-held // 4)
+
+
+def _has_alpha(im: Image.Image) -> bool:
+    return im.mode in ("RGBA", "LA", "PA", "RGBa", "La") or "transparency" in im.info
+
+
+def to_8bit(im: Image.Image) -> Image.Image:
+    """The image as L, LA, RGB or RGBA: 16- and 32-bit grey scaled to 8 bits (a plain convert would
+    clip everything above 255 to white), palettes and the rest expanded."""
+    mode = im.mode
+    if mode in ("L", "LA", "RGB", "RGBA"):
+        return im
+    if mode.startswith("I;16") or mode == "I":
+        return im.point(lambda v: v * (1 / 256)).convert("L")
+    if mode == "F":
+        return im.convert("L")
+    return im.convert("RGBA" if _has_alpha(im) else "RGB")
+
+
+def shrink(im: Image.Image, factor: int) -> Image.Image:
+    """An 8-bit copy of a loaded image, `factor` times smaller on each side: reduced before it is
+    converted wherever the mode allows, so no full-size copy is made (see `decode_cost`)."""
+    if factor <= 1:
+        return to_8bit(im)
+    w, h = im.size
+    if im.mode.startswith("I;16"):
+        small = im.resize((max(1, w // factor), max(1, h // factor)), Image.Resampling.BOX)
+    elif im.mode in REDUCIBLE:
+        small = _reduce(im, factor)
+    else:
+        return _reduce(to_8bit(im), factor)
+    return to_8bit(small)
+
+
+BAND_BYTES = 8 << 20
+
+
+def _reduce(im: Image.Image, factor: int) -> Image.Image:
+    """`im.reduce(factor)`, without the full-size copy Pillow makes of an image with alpha (it
+    premultiplies all of it first): band by band, each band premultiplied on its own."""
+    if im.mode not in ("LA", "RGBA"):
+        return im.reduce(factor)
+    w, h = im.size
+    out = Image.new(im.mode, (-(-w // factor), -(-h // factor)))
+    rows = factor * max(1, BAND_BYTES // (w * 4 * factor))   # whole blocks of `factor` rows
+    for y in range(0, h, rows):
+        out.paste(im.crop((0, y, w, min(h, y + rows))).reduce(factor), (0, y // factor))
+    return out
 
 
 @dataclass(frozen=True)
@@ -140,10 +215,6 @@ def _give_image_memory_back() -> None:
         pass   # not glibc: nothing to tune
 
 
-def _has_alpha(im: Image.Image) -> bool:
-    return im.mode in ("RGBA", "LA", "PA", "RGBa", "La") or "transparency" in im.info
-
-
 def _bits_to_hex(bits: list[bool]) -> str:
     value = 0
     for b in bits:
@@ -153,12 +224,10 @@ def _bits_to_hex(bits: list[bool]) -> str:
 
 def perceptual_hashes(im: Image.Image) -> tuple[str, str]:
     """(dHash, aHash) of a loaded image; both 64-bit, 16 hex chars."""
-    alpha = im.mode in ("RGBA", "LA", "PA") or "transparency" in im.info
-    work = im.convert("RGBA" if alpha else "L") if im.mode not in ("RGBA", "L") else im
-    # box-reduce to ~64 px first: the 9x8 result is the same, the per-pixel work is not
-    factor = max(1, min(work.size) // 64)
-    if factor > 1:
-        work = work.reduce(factor)
+    alpha = _has_alpha(im)
+    # box-reduce to ~64 px first (before any conversion): the 9x8 result is the same, the memory
+    # and the per-pixel work are not
+    work = shrink(im, max(1, min(im.size) // 64))
     if alpha:
         # flatten transparency onto mid-grey so hidden RGB under alpha=0 does not count
         bg = Image.new("RGBA", work.size, (128, 128, 128, 255))
@@ -201,9 +270,7 @@ def analyze_stream(fh: BinaryIO, *, max_pixels: int = DEFAULT_MAX_PIXELS,
                 # DCT-domain downscale: the decoder still consumes every byte (truncation is
                 # still detected) but skips most of the IDCT work, and holds 1/64 of the pixels
                 im.draft("L", (64, 64))
-                cost = width * height // 64
-            else:
-                cost = width * height
+            cost = decode_cost(im.mode, *im.size)   # after draft: the size it is decoded at
             with DECODES.take(cost):
                 im.load()  # full pass over the data: raises on truncation / corrupt streams
                 dhash, ahash = perceptual_hashes(im)

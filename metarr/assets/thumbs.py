@@ -1,8 +1,11 @@
 """UI thumbnails, generated on demand from a stored asset and cached.
 
 `cache/thumbs/<size>/<h[0:2]>/<sha256>.jpg`. The cache key is the content hash, so a thumbnail
-never goes stale; deleting the folder is always safe. `Image.thumbnail` uses `draft` for JPEG
-(DCT-domain downscale): ~16-20 ms vs ~77-124 ms for load()+resize (reference §C).
+never goes stale; deleting the folder is always safe. A JPEG is decoded at a reduced scale (`draft`,
+DCT-domain: ~16-20 ms vs ~77-124 ms for load()+resize, reference §C); every decode takes its turn
+in the process's decode budget (metarr.assets.images.DECODES) like uploads and downloads, and is
+box-reduced before anything is converted, so a 64-megapixel PNG costs its decoded pixels, not
+twice or three times that.
 """
 from __future__ import annotations
 
@@ -12,8 +15,9 @@ from pathlib import Path
 
 from PIL import Image
 
+from metarr.assets import images
 from metarr.assets.errors import ImageRejected
-from metarr.assets.images import DEFAULT_MAX_PIXELS, FORMATS, check_pillow_safety
+from metarr.assets.images import DEFAULT_MAX_PIXELS, FORMATS, check_pillow_safety, decode_cost, shrink
 from metarr.assets.store import KINDS, STORED_NAME_RE
 from metarr.library.fsutil import atomic_write
 
@@ -36,20 +40,37 @@ def _cache_root_of(store_path: Path) -> Path:
 
 def render_thumbnail(src: Path, size: int, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> bytes:
     """JPEG bytes of `src` fitted into size x size (aspect kept, never upscaled)."""
+    return _render(src, size, max_pixels, None) or b""
+
+
+def _render(src: Path, size: int, max_pixels: int, dest: Path | None) -> bytes | None:
+    """The thumbnail's bytes; with `dest`, written there within the decode's turn (so a request
+    that waited for the same thumbnail finds it and decodes nothing: None)."""
     check_pillow_safety()
     with Image.open(src, formats=list(FORMATS)) as im:
         w, h = im.size
         if w * h > max_pixels:
             raise ImageRejected("too_many_pixels", f"{w}x{h}")
-        im.thumbnail((size, size), Image.Resampling.LANCZOS)  # calls draft() for JPEG
-        if im.mode in ("RGBA", "LA", "PA") or "transparency" in im.info:
-            rgba = im.convert("RGBA")
-            out = Image.new("RGB", rgba.size, BACKGROUND)
-            out.paste(rgba, mask=rgba.getchannel("A"))
-        else:
-            out = im.convert("RGB")
-    buf = io.BytesIO()
-    out.save(buf, "JPEG", quality=QUALITY, optimize=False)
+        im.draft(None, (size * 2, size * 2))   # JPEG: decoded at the smallest scale still twice the size
+        with images.DECODES.take(decode_cost(im.mode, *im.size)):
+            if dest is not None and dest.exists():
+                return None
+            im.load()
+            # box-reduce to within twice the size (no full-size copy), then LANCZOS on the small one
+            small = shrink(im, max(1, int(max(im.size) / size / 2)))
+            if small is not im:
+                im.close()   # the full-size pixels go before the next decode's turn
+            small.thumbnail((size, size), Image.Resampling.LANCZOS)
+            if small.mode in ("RGBA", "LA"):
+                rgba = small.convert("RGBA")
+                out = Image.new("RGB", rgba.size, BACKGROUND)
+                out.paste(rgba, mask=rgba.getchannel("A"))
+            else:
+                out = small.convert("RGB")
+            buf = io.BytesIO()
+            out.save(buf, "JPEG", quality=QUALITY, optimize=False)
+            if dest is not None:
+                atomic_write(dest, buf.getvalue())
     return buf.getvalue()
 
 
@@ -66,5 +87,5 @@ def thumbnail(store_path: str | os.PathLike[str], size: int, *, cache_root: str 
     dest = thumb_path(root, m.group(1), size)
     if dest.exists():
         return dest
-    atomic_write(dest, render_thumbnail(src, size, max_pixels=max_pixels))
+    _render(src, size, max_pixels, dest)
     return dest

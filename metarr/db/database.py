@@ -67,11 +67,17 @@ class ReconnectingPostgres(ReconnectMixin, PooledPostgresqlDatabase):
         self.job_slots = threading.BoundedSemaphore(job_connections)
 
 
+def sqlite_path(url: str) -> str | None:
+    """The file of a sqlite:///path URL (None for PostgreSQL)."""
+    if not url.startswith("sqlite"):
+        return None
+    return url.split("sqlite:///", 1)[1] if "sqlite:///" in url else url.split(":", 1)[1]
+
+
 def open_database(url: str) -> peewee.Database:
     """sqlite:///path or postgresql://user:pw@host:port/db[?schema=name]."""
     if url.startswith("sqlite"):
-        path = url.split("sqlite:///", 1)[1] if "sqlite:///" in url else url.split(":", 1)[1]
-        return LocalSqlite(path, pragmas=SQLITE_PRAGMAS, timeout=15)
+        return LocalSqlite(sqlite_path(url), pragmas=SQLITE_PRAGMAS, timeout=15)
     parsed = urlparse(url)
     if parsed.scheme not in ("postgres", "postgresql"):
         raise ValueError(f"unsupported database URL scheme: {parsed.scheme!r}")

@@ -283,7 +283,8 @@ class AssetCandidate(BaseModel):
 
     class Meta:
         table_name = "asset_candidates"
-        indexes = ((("entity_type", "entity_id", "slot"), False), (("entity_type", "entity_id", "url"), True))
+        # one image may be offered for two slots (a textless poster: poster and keyart)
+        indexes = ((("entity_type", "entity_id", "slot"), False), (("entity_type", "entity_id", "slot", "url"), True))
 
 
 class ArtworkSlot(BaseModel):

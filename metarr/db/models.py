@@ -135,6 +135,8 @@ class Library(BaseModel):
     fallback_languages = JSONField(null=True)
     certification_country = pw.CharField(max_length=2, null=True)   # null: the setting's
     ignore_patterns = JSONField(null=True)
+    # the player kinds that read this folder (metarr/library/player_names.py); null: ["kodi"]
+    players = JSONField(null=True)
     created_at = pw.DoubleField()
     updated_at = pw.DoubleField()
     last_scan_at = pw.DoubleField(null=True)

@@ -82,6 +82,7 @@ class Ctx:
     language: str = "en"
     min_confidence: float = 0.75
     wish: texts.Wish = texts.Wish()   # the library's languages and certification country
+    fanart_count: int = 1          # backdrops chosen for movies and shows (publish.fanart_count)
 
 
 def _mark(model, eid: int, **values) -> None:
@@ -182,7 +183,7 @@ def enrich_movie(db, ctx: Ctx, movie_id: int) -> EnrichResult:
     arts += _more_art(res, ctx, "movie", {"tmdb": str(tmdb_id), "imdb": imdb_id or ""})
     order = ctx.wish.languages.images(meta.original_language if meta else None)
     res.candidates = store_candidates(db, "movie", movie_id, arts, ctx.language, res, order)
-    res.selected = auto_select(db, "movie", movie_id, res=res)
+    res.selected = auto_select(db, "movie", movie_id, scoring.limits(ctx.fanart_count), res=res)
     _finish(db, Movie, movie_id, m.state, res)
     return res
 
@@ -328,7 +329,7 @@ def enrich_series(db, ctx: Ctx, series_id: int) -> EnrichResult:
             store_candidates(db, "season", season_rows[number].id, season_art, ctx.language, res, order)
     for row in season_rows.values():
         auto_select(db, "season", row.id, res=res)
-    res.selected = auto_select(db, "series", series_id, res=res)
+    res.selected = auto_select(db, "series", series_id, scoring.limits(ctx.fanart_count), res=res)
     _finish(db, Series, series_id, s.state, res)
     return res
 
@@ -430,4 +431,5 @@ def make_ctx(db, call: Call, config, configured: set[str], language: str | None 
                       country, settings.get(db, "enrich.certification_fallback") or None,
                       settings.get(db, "enrich.certification_style"))
     return Ctx(call=call, image_base=config.provider_urls["tmdb_image"], configured=frozenset(configured),
-               language=language, min_confidence=float(settings.get(db, "enrich.min_confidence")), wish=wish)
+               language=language, min_confidence=float(settings.get(db, "enrich.min_confidence")), wish=wish,
+               fanart_count=int(settings.get(db, "publish.fanart_count")))

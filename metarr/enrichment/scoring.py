@@ -33,6 +33,12 @@ DEFAULT_LIMITS = {"poster": 1, "fanart": 1, "banner": 1, "clearlogo": 1, "cleara
                   "keyart": 1, "characterart": 1, "thumb": 1}
 
 
+def limits(fanart_count: int = 1) -> dict[str, int]:
+    """How many images each slot of a movie or show keeps: one, and `fanart_count` backdrops (the
+    best first, then the extra ones published as fanart1…, extrafanart/)."""
+    return {**DEFAULT_LIMITS, "fanart": max(1, int(fanart_count))}
+
+
 def match_score(title: str, year: int | None, hit: SearchHit) -> tuple[float, dict]:
     """0..1: title similarity (best of title and original title), year agreement, a little popularity."""
     want = norm_title(title)

@@ -19,6 +19,7 @@ from metarr.db.database import is_sqlite, write_tx
 from metarr.jobs import chain
 from metarr.jobs.model import ACTIVE, ClaimedJob, JobSpec, Outcome, Progress, Stats
 from metarr.jobs.retry import backoff_delay, next_state
+from metarr.service import redact
 
 _COLS = "id, type, subject, payload, priority, attempts, max_attempts, lease_token, library_id, schedule"
 
@@ -177,18 +178,19 @@ def finish(db: pw.Database, outcomes: list[Outcome], now: float,
                     ids = enqueue_in_tx(db, nxt, now, parent_id=o.job_id, parent_library=library_id)
                     change["next"] = [(jid, spec.type, created) for (jid, created), spec in zip(ids, nxt, strict=True)]
             else:
+                error = redact.scrub(o.error or "")   # stored and sent on: never a secret
                 state = next_state(attempts, max_attempts, o.retryable)
                 delay = o.retry_delay if o.retry_delay is not None else delay_fn(attempts)
                 if state == "pending":
                     _exec(db, "UPDATE jobs SET status = 'pending', run_after = %s, last_error = %s, failed = %s, "
                               "worker_id = NULL, lease_until = NULL WHERE id = %s",
-                          (now + delay, (o.error or "")[:4000], True, o.job_id))
+                          (now + delay, error[:4000], True, o.job_id))
                 else:
                     _exec(db, "UPDATE jobs SET status = 'dead', finished_at = %s, last_error = %s, failed = %s, "
-                              "lease_until = NULL WHERE id = %s", (now, (o.error or "")[:4000], True, o.job_id))
-                _event(db, o.job_id, now, "failed" if state == "pending" else "dead", o.error or "")
+                              "lease_until = NULL WHERE id = %s", (now, error[:4000], True, o.job_id))
+                _event(db, o.job_id, now, "failed" if state == "pending" else "dead", error)
                 change["status"] = "retrying" if state == "pending" else "dead"
-                change["error"] = o.error
+                change["error"] = error
                 change["run_after"] = now + delay if state == "pending" else None
             if schedule and change["status"] in ("succeeded", "dead"):
                 reschedule(db, schedule, now, change["status"],

@@ -10,6 +10,8 @@ from pathlib import Path
 from metarr.db.database import write_tx
 from metarr.db.models import Library
 from metarr.library import paths
+from metarr.library.player_names import DEFAULT as DEFAULT_PLAYERS
+from metarr.library.player_names import PlayersError, check_players, players_of
 from metarr.service import locales
 from metarr.service.records import page
 
@@ -43,6 +45,7 @@ class LibraryInput:
     language: str = "en"
     fallback_languages: tuple[str, ...] = ("en",)
     certification_country: str | None = None   # None: the setting enrich.certification_country
+    players: tuple[str, ...] = DEFAULT_PLAYERS
 
 
 DEFAULT_FALLBACKS = ["en"]
@@ -63,7 +66,7 @@ def check_locale(key: str, value):
     return value
 
 
-def normalise_root(path: str, browse_roots: Iterable[str] = ("/",)) -> Path:
+def normalise_root(path: str, browse_roots: Iterable[str] = ("/",), own_dirs: Iterable[str] = ()) -> Path:
     p = Path(os.path.expanduser(path))
     if not p.is_absolute():
         raise LibraryError("path must be absolute")
@@ -72,7 +75,7 @@ def normalise_root(path: str, browse_roots: Iterable[str] = ("/",)) -> Path:
     if not p.is_dir():
         raise LibraryError(f"path is not a directory: {path}")
     try:
-        return Path(paths.check_library_root(str(p), browse_roots))
+        return Path(paths.check_library_root(str(p), browse_roots, own_dirs))
     except paths.OutsidePath as e:
         raise LibraryError(str(e)) from None
 
@@ -87,16 +90,18 @@ def check_overlap(root: Path, others: list[tuple[int, str]], exclude_id: int | N
             raise LibraryError(f"path overlaps library {lid} ({other})")
 
 
-def create(db, inp: LibraryInput, bus=None) -> Library:
+def create(db, inp: LibraryInput, bus=None, own_dirs: Iterable[str] = ()) -> Library:
+    """`own_dirs`: Metarr's data dir (and a cache elsewhere), never a library or inside one."""
     if inp.kind not in KINDS:
         raise LibraryError(f"kind must be one of {', '.join(KINDS)}")
     if not inp.name.strip():
         raise LibraryError("name must not be empty")
+    players = _players(inp.players)
     from metarr.service import settings
     language = check_locale("language", inp.language)
     fallbacks = check_locale("fallback_languages", list(inp.fallback_languages))
     country = check_locale("certification_country", inp.certification_country)
-    root = normalise_root(inp.path, settings.get(db, "ui.browse_roots") or ("/",))
+    root = normalise_root(inp.path, settings.get(db, "ui.browse_roots") or ("/",), own_dirs)
     now = time.time()
     with write_tx(db):
         check_name_free(inp.name)
@@ -104,14 +109,34 @@ def create(db, inp: LibraryInput, bus=None) -> Library:
         lib = Library.create(name=inp.name.strip(), kind=inp.kind, path=str(root), watch=inp.watch,
                              auto_enrich=inp.auto_enrich, auto_publish=inp.auto_publish, auto_sync=inp.auto_sync,
                              language=language, fallback_languages=fallbacks, certification_country=country,
-                             created_at=now, updated_at=now)
+                             players=players, created_at=now, updated_at=now)
     if bus is not None:
         bus.publish("entity.updated", entity="library", id=lib.id, action="created")
     return lib
 
 
+def _players(value) -> list[str]:
+    try:
+        return check_players(value)
+    except PlayersError as e:
+        raise LibraryError(str(e)) from None
+
+
+MAX_PATTERNS = 200
+
+
+def check_ignore_patterns(value) -> list[str]:
+    """A list of non-empty glob strings (a number or an object in it would break every later scan)."""
+    if not isinstance(value, list) or len(value) > MAX_PATTERNS:
+        raise LibraryError(f"ignore_patterns must be a list of at most {MAX_PATTERNS} patterns")
+    for p in value:
+        if not isinstance(p, str) or not p.strip() or len(p) > 255 or "\x00" in p:
+            raise LibraryError(f"ignore_patterns: {repr(p)[:80]} is not a pattern (a non-empty text of at most 255 characters)")
+    return list(value)
+
+
 UPDATABLE = ("name", "enabled", "watch", "auto_enrich", "auto_publish", "auto_sync", "language", "fallback_languages",
-             "certification_country", "ignore_patterns")
+             "certification_country", "ignore_patterns", "players")
 LOCALE_KEYS = ("language", "fallback_languages", "certification_country")
 
 
@@ -127,6 +152,10 @@ def update(db, lib_id: int, changes: dict, bus=None) -> Library | None:
                 check_name_free(str(v), except_id=lib_id)
             if k in LOCALE_KEYS:
                 v = check_locale(k, v)
+            if k == "players":
+                v = _players(v)
+            if k == "ignore_patterns":
+                v = check_ignore_patterns(v)
             setattr(lib, k, v)
         lib.updated_at = time.time()
         lib.save()
@@ -159,7 +188,7 @@ def to_dict(lib: Library) -> dict:
             "watch": lib.watch, "auto_enrich": lib.auto_enrich, "auto_publish": lib.auto_publish,
             "auto_sync": lib.auto_sync, "language": lib.language,
             "fallback_languages": fallbacks_of(lib), "certification_country": lib.certification_country,
-            "ignore_patterns": lib.ignore_patterns or [],
+            "ignore_patterns": lib.ignore_patterns or [], "players": list(players_of(lib.players)),
             "created_at": iso(lib.created_at), "updated_at": iso(lib.updated_at), "last_scan_at": iso(lib.last_scan_at)}
 
 

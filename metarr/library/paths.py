@@ -11,7 +11,8 @@ from collections.abc import Iterable
 # never a library root; nothing below the first group is ever media either
 NEVER_ROOTS = ("/", "/root", "/var", "/var/lib", "/home", "/tmp", "/mnt", "/media", "/srv", "/opt")
 SYSTEM_TREES = ("/etc", "/proc", "/sys", "/dev", "/boot", "/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64",
-                "/run", "/var/run", "/var/log", "/var/cache")
+                "/run", "/var/run", "/var/log", "/var/cache", "/root", "/var/lib", "/var/spool", "/var/mail",
+                "/var/backups", "/var/tmp")
 
 
 class OutsidePath(ValueError):
@@ -46,11 +47,15 @@ def library_for(path: str, libraries: Iterable[tuple[int, str]]) -> tuple[int, s
     return (best[0], best[1]) if best else None
 
 
-def check_library_root(path: str, browse_roots: Iterable[str] = ("/",)) -> str:
-    """The root a library may have (its real path), or OutsidePath saying why not."""
+def check_library_root(path: str, browse_roots: Iterable[str] = ("/",), own_dirs: Iterable[str] = ()) -> str:
+    """The root a library may have (its real path), or OutsidePath saying why not. `own_dirs`:
+    Metarr's data dir (its cache, recycle bin, logs, keys), which no library may hold or be in."""
     real = os.path.realpath(norm(path))
     if real in NEVER_ROOTS or any(real == t or real.startswith(t + "/") for t in SYSTEM_TREES):
         raise OutsidePath(f"{real} is a system directory, not a media folder")
+    for own in (os.path.realpath(norm(d)) for d in own_dirs if d):
+        if relative_to(real, own) is not None or relative_to(own, real) is not None:
+            raise OutsidePath(f"{real} overlaps Metarr's own data directory {own}, not a media folder")
     roots = [norm(r) for r in browse_roots if r]
     if roots and "/" not in roots and not any(relative_to(real, r) is not None for r in roots):
         raise OutsidePath(f"{real} is not under the allowed folders ({', '.join(roots)}; setting ui.browse_roots)")

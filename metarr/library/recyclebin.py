@@ -3,6 +3,7 @@ through here. The file is moved first (with a sidecar), then the row written; `r
 back rows from sidecars if a crash fell between the two."""
 from __future__ import annotations
 
+import os
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -11,6 +12,7 @@ from metarr.db.database import write_tx
 from metarr.db.media import RecycleEntry
 from metarr.db.models import Library
 from metarr.library import recycle_files as bin_files
+from metarr.library.fsutil import is_within
 from metarr.service.timefmt import iso
 
 
@@ -34,16 +36,31 @@ class RestoreRefused(Exception):
         self.code = code
 
 
-def restore_entry(db, recycle_root: Path, entry_id: int, overwrite: bool = False) -> RecycleEntry | None:
+def restore_root(e: RecycleEntry, cache_root: Path | None) -> str:
+    """The root a restore is confined to: the entry's library, else a library or the artwork cache
+    whose root still holds the original path. None of them: refused, since a path checked against
+    no root could lead anywhere (a deleted library's folder may since have become a symlink)."""
+    if e.library_id:
+        lib = Library.get_or_none(Library.id == e.library_id)
+        if lib is not None:
+            return lib.path
+    original = Path(os.path.abspath(e.original_path))
+    roots = [lib.path for lib in Library.select(Library.path)] + ([str(cache_root)] if cache_root else [])
+    for root in roots:
+        if is_within(Path(os.path.abspath(root)), original):
+            return root
+    raise RestoreRefused(f"no library holds {e.original_path} any more (was its library deleted?): add the "
+                         "library again to restore into it", "no_root")
+
+
+def restore_entry(db, recycle_root: Path, entry_id: int, overwrite: bool = False,
+                  cache_root: Path | None = None) -> RecycleEntry | None:
     e = RecycleEntry.get_or_none(RecycleEntry.id == entry_id)
     if e is None:
         return None
     if e.restored_at or e.purged_at:
         raise RestoreRefused(f"entry {entry_id} was already {'restored' if e.restored_at else 'purged'}", "gone")
-    root = None
-    if e.library_id:
-        lib = Library.get_or_none(Library.id == e.library_id)
-        root = lib.path if lib else None
+    root = restore_root(e, cache_root)
     try:
         res = bin_files.restore(e.stored_path, e.original_path, overwrite=overwrite, root=root)
     except bin_files.RestoreConflict as c:

@@ -7,11 +7,21 @@ import time
 
 from metarr.db.database import write_tx
 from metarr.db.integrations import NotificationChannel
+from metarr.outbound import apprise_guard
+from metarr.service import redact
 from metarr.service.records import Invalid
 
 
+def shown_url(url: str) -> str:
+    """The URL as the API and the UI show it: its credentials masked (like provider keys, they are
+    write-only; a channel with a new secret is made anew)."""
+    for secret in sorted(redact.url_secrets(url), key=len, reverse=True):
+        url = url.replace(secret, redact.MASK)
+    return url
+
+
 def channel_json(c: NotificationChannel) -> dict:
-    return {"id": c.id, "name": c.name, "url": c.url, "events": c.events or [], "enabled": c.enabled}
+    return {"id": c.id, "name": c.name, "url": shown_url(c.url), "events": c.events or [], "enabled": c.enabled}
 
 
 def list_channels() -> list[dict]:
@@ -23,6 +33,10 @@ def get_channel(cid: int) -> NotificationChannel | None:
 
 
 def create_channel(db, bus, name: str, url: str, events: list, enabled: bool) -> dict:
+    redact.remember(*redact.url_secrets(url))
+    why = apprise_guard.problem(url.strip())
+    if why:
+        raise Invalid(f"'url': {why}", "url")
     if not all(isinstance(e, str) and e for e in events):
         raise Invalid("'events' must be a list of event names (see notify events), '*' patterns allowed", "events")
     with write_tx(db):

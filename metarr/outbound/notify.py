@@ -71,12 +71,10 @@ def send(url: str, title: str, body: str, payload: dict[str, Any], timeout: floa
             raise RuntimeError(f"webhook answered HTTP {a.status}" + (" (redirects are not followed)"
                                                                       if a.status < 400 else ""))
         return
+    from metarr.outbound import apprise_guard
     try:
-        import apprise  # optional: Discord, Telegram, Pushover, Slack, email … by URL
-    except ImportError as e:
-        raise ValueError("only http(s) webhooks are available; install apprise for other services") from e
-    a = apprise.Apprise()
-    if not a.add(url):
-        raise ValueError("apprise does not understand this URL")
-    if not a.notify(title=title, body=body):
-        raise RuntimeError("apprise could not deliver the notification")
+        apprise_guard.send(url, title, body, allow or AllowList(), timeout)
+    except outbound.OutboundError as e:
+        if e.refused:
+            raise Refused(str(e)) from None
+        raise RuntimeError(str(e)) from None

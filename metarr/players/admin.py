@@ -14,6 +14,7 @@ from metarr.db.integrations import PathMapping, Player, PlayerGroup
 from metarr.library.pathmap import Mapping, map_path, scopes_for_player
 from metarr.players.resolve import conn_of
 from metarr.players.run import check_connection
+from metarr.service import redact
 from metarr.service.records import Invalid, page
 from metarr.service.timefmt import iso
 
@@ -53,12 +54,14 @@ def get_player(pid: int) -> dict | None:
 
 
 def create_player(db, values: dict[str, Any]) -> dict:
+    redact.remember(values.get("password"), values.get("token"))
     _check_group(values.get("group_id"))
     with write_tx(db):
         return player_json(Player.create(created_at=time.time(), **values))
 
 
 def update_player(db, pid: int, values: dict[str, Any]) -> dict | None:
+    redact.remember(values.get("password"), values.get("token"))
     if "group_id" in values:
         _check_group(values["group_id"])
     with write_tx(db):

@@ -9,12 +9,16 @@ from typing import Any
 
 from metarr.assets.ssrf import AllowList
 from metarr.outbound import http as outbound
+from metarr.service import redact
 
 TIMEOUT = 5.0  # seconds (Kodi's JSON-RPC clients use 5 s; a player is on the LAN)
 
 
 class PlayerError(Exception):
-    """Any failure talking to a player."""
+    """Any failure talking to a player (its text never carries a token or password)."""
+
+    def __init__(self, *args) -> None:
+        super().__init__(*(redact.scrub(a) if isinstance(a, str) else a for a in args))
 
 
 class PlayerUnreachable(PlayerError):
@@ -56,11 +60,14 @@ class Response:
 def request(method: str, url: str, *, allow: AllowList | None = None, headers: dict[str, str] | None = None,
             body: Any = None, timeout: float = TIMEOUT) -> Response:
     """One call to a player, through the outbound guard (LAN yes; loopback, link-local and other
-    special addresses only when METARR_ALLOW_HOSTS names them; redirects not followed)."""
+    special addresses only when METARR_ALLOW_HOSTS names them; redirects not followed). A `bytes`
+    body is sent as it is (an image upload), anything else as JSON."""
     data = None
     hdrs = {"Accept": "application/json", "User-Agent": "Metarr"}
     hdrs.update(headers or {})
-    if body is not None:
+    if isinstance(body, bytes):
+        data = body
+    elif body is not None:
         data = json.dumps(body).encode()
         hdrs["Content-Type"] = "application/json"
     try:

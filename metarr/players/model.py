@@ -26,6 +26,7 @@ class Change:
     check: bool = False          # only make sure the player has it as published (a library sync)
     # art type -> the image file's hash as Kodi keeps it beside a cached copy (kodi_check.image_hash)
     art_hash: dict[str, str] = field(default_factory=dict)
+    entity_id: int | None = None  # the Metarr item (None: a library root, or a payload from before it was kept)
 
     @property
     def audio(self) -> bool:

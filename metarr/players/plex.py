@@ -1,13 +1,19 @@
-"""Plex Media Server: find the library section by its Location paths, then a partial refresh."""
+"""Plex Media Server: the library sections by their Location paths, partial scans, and the item API
+python-plexapi uses (reference §7): listings, item metadata, section edits, posters and backgrounds,
+show preferences, item refresh. The sync itself is metarr/players/plex_sync.py."""
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, quote_plus
 
-from metarr.players import http
-from metarr.players.http import PlayerConfigError
+from metarr.players import http, plex_sync
 from metarr.players.model import PlayerCalls, PlayerConn
-from metarr.players.plan import PlexSection, plan_plex
+from metarr.players.plan import PlexSection
+
+PAGE = 200        # items per listing page (X-Plex-Container-Size): each answer stays small
+BATCH = 50        # rating keys per `/library/metadata/{k1,k2,…}`
+SINGULAR = {"thumb": "poster", "art": "art"}     # select: PUT /library/metadata/{k}/poster?url=…
+PLURAL = {"thumb": "posters", "art": "arts"}     # list and upload
 
 
 class PlexClient:
@@ -20,6 +26,15 @@ class PlexClient:
 
     def _get(self, path: str) -> http.Response:
         return http.request("GET", self.url + path, allow=self.allow, headers=self.headers, timeout=self.timeout)
+
+    def _send(self, method: str, path: str, body: bytes | None = None) -> http.Response:
+        return http.request(method, self.url + path, allow=self.allow, headers=self.headers, body=body,
+                            timeout=self.timeout)
+
+    @staticmethod
+    def _container(r: http.Response) -> dict:
+        got = r.json()
+        return (got.get("MediaContainer") if isinstance(got, dict) else None) or {}
 
     def identity(self) -> dict:
         return (self._get("/identity").json() or {}).get("MediaContainer") or {}
@@ -38,6 +53,64 @@ class PlexClient:
     def refresh(self, key: str, path: str | None = None) -> None:
         q = f"?path={quote(path, safe='')}" if path else ""
         self._get(f"/library/sections/{quote(key, safe='')}/refresh{q}")
+
+    def refreshing(self, keys: set[str]) -> bool:
+        """Is one of these sections being scanned (`refreshing` on `/library/sections`)?"""
+        mc = self._container(self._get("/library/sections"))
+        return any(str(d.get("key")) in keys and d.get("refreshing") in (True, 1, "1")
+                   for d in mc.get("Directory") or ())
+
+    def items(self, section: str, type_num: int) -> list[dict]:
+        """Every item of one type in a section, page by page (`X-Plex-Container-Start/Size`)."""
+        out: list[dict] = []
+        while True:
+            r = self._get(f"/library/sections/{quote(section, safe='')}/all?type={type_num}&includeGuids=1"
+                          f"&X-Plex-Container-Start={len(out)}&X-Plex-Container-Size={PAGE}")
+            mc = self._container(r)
+            got = [m for m in mc.get("Metadata") or () if isinstance(m, dict)]
+            out.extend(got)
+            total = mc.get("totalSize", r.headers.get("X-Plex-Container-Total-Size"))
+            if not got or total is None or len(out) >= int(total):
+                return out
+
+    def metadata(self, keys: list[str]) -> dict[str, dict]:
+        """Items in full (fields, locks, tags, images) by rating key, several per request."""
+        out: dict[str, dict] = {}
+        for i in range(0, len(keys), BATCH):
+            ks = ",".join(quote(k, safe="") for k in keys[i:i + BATCH])
+            for m in self._container(self._get(f"/library/metadata/{ks}")).get("Metadata") or ():
+                out[str(m.get("ratingKey"))] = m
+        return out
+
+    def children(self, key: str) -> list[dict]:
+        """A show's seasons (`/library/metadata/{key}/children`)."""
+        mc = self._container(self._get(f"/library/metadata/{quote(key, safe='')}/children"))
+        return [m for m in mc.get("Metadata") or () if isinstance(m, dict)]
+
+    def edit(self, path: str) -> None:
+        """A section edit (plex_plan.edit_queries builds the path)."""
+        self._send("PUT", path)
+
+    def photos(self, key: str, element: str) -> list[dict]:
+        """The posters (`thumb`) or backgrounds (`art`) Plex holds for an item, one `selected`."""
+        mc = self._container(self._get(f"/library/metadata/{quote(key, safe='')}/{PLURAL[element]}"))
+        return [p for p in mc.get("Metadata") or () if isinstance(p, dict)]
+
+    def upload(self, key: str, element: str, data: bytes) -> None:
+        self._send("POST", f"/library/metadata/{quote(key, safe='')}/{PLURAL[element]}", data)
+
+    def select(self, key: str, element: str, rating_key: str) -> None:
+        self._send("PUT", f"/library/metadata/{quote(key, safe='')}/{SINGULAR[element]}?url={quote_plus(rating_key)}")
+
+    def image(self, path: str) -> bytes:
+        """The bytes of an image Plex serves (an item's `thumb` or `art` path)."""
+        return self._get(path if path.startswith("/") else "/" + path).body
+
+    def set_ordering(self, key: str, ordering: str) -> None:
+        self._send("PUT", f"/library/metadata/{quote(key, safe='')}/prefs?showOrdering={quote(ordering, safe='')}")
+
+    def refresh_item(self, key: str) -> None:
+        self._send("PUT", f"/library/metadata/{quote(key, safe='')}/refresh")
 
 
 # ------------------------------------------------------------------ the player seam (kinds.py)
@@ -59,12 +132,7 @@ class PlexKind:
         return bool(client.sessions())
 
     def sync(self, client: PlexClient, pc: PlayerCalls, confirm_timeout: float) -> dict[str, Any]:
-        refreshes, unmatched = plan_plex(pc.changes, client.sections())
-        if unmatched and not refreshes:
-            raise PlayerConfigError(f"no Plex library section contains {unmatched[0]} (check the path mapping)")
-        for key, path in refreshes:
-            client.refresh(key, path)
-        return {"refreshes": [{"section": k, "path": p} for k, p in refreshes], "unmatched": unmatched}
+        return plex_sync.sync(client, pc, confirm_timeout)
 
 
 KIND = PlexKind()

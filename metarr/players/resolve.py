@@ -10,6 +10,7 @@ from metarr.db.models import Library
 from metarr.library.pathmap import Mapping
 from metarr.players.kodi_check import image_hash
 from metarr.players.model import Change, PlayerConn, PlayerInfo
+from metarr.service import redact
 
 
 class EntityGone(LookupError):
@@ -41,6 +42,9 @@ def _main_art(lib: Library, cond) -> dict[tuple[str, int], dict[str, dict[str, s
             cond & (LibraryFile.kind == "artwork") & LibraryFile.slot.is_null(False)):
         if _is_main_art(r.path, r.slot):
             item = out.setdefault((r.entity_type, r.entity_id), {"art": {}, "art_hash": {}})
+            have = item["art"].get(r.slot)
+            if have and _kodi_prefers(have, r.slot):
+                continue   # a slot with several names: `<base>-poster.jpg` is the one Kodi shows
             item["art"][r.slot] = _join(lib.path, r.path)
             if r.mtime_ns:
                 item["art_hash"][r.slot] = image_hash(r.mtime_ns, r.size)
@@ -76,25 +80,33 @@ def changes_for_library(library_id: int) -> list[Change]:
         for m in Movie.select().where(published(Movie)):
             out.append(Change(lib.id, lib.kind, lib.path, _join(lib.path, m.folder), "movie",
                               file=None if m.disc else _join(lib.path, m.key), ids=provider_ids(m),
-                              check=True, **art.get(("movie", m.id), none)))
+                              check=True, entity_id=m.id, **art.get(("movie", m.id), none)))
         return out
     shows = {s.id: s for s in Series.select().where(published(Series))}
     for s in shows.values():
         out.append(Change(lib.id, lib.kind, lib.path, _join(lib.path, s.key), "series", ids=provider_ids(s),
-                          check=True, **art.get(("series", s.id), none)))
+                          check=True, entity_id=s.id, **art.get(("series", s.id), none)))
     files = {f.id: f.path for f in MediaFile.select(MediaFile.id, MediaFile.path).where(MediaFile.library_id == lib.id)}
     for ep in Episode.select().where(Episode.series_id.in_(list(shows)) & Episode.deleted_at.is_null(True)
                                      & Episode.file_id.is_null(False)):
         if ep.file_id in files:
             out.append(Change(lib.id, lib.kind, lib.path, _join(lib.path, shows[ep.series_id].key), "episode",
                               file=_join(lib.path, files[ep.file_id]), ids=provider_ids(ep),
-                              check=True, **art.get(("episode", ep.id), none)))
+                              check=True, entity_id=ep.id, **art.get(("episode", ep.id), none)))
     return out
 
 
 def _is_main_art(path: str, slot: str) -> bool:
+    """A file Kodi reads as the art type `slot` (`extrafanart/` is for Jellyfin and Emby)."""
+    if posixpath.basename(posixpath.dirname(path)) == "extrafanart":
+        return False
     stem = posixpath.splitext(posixpath.basename(path))[0]
     return stem == slot or stem.endswith("-" + slot)
+
+
+def _kodi_prefers(path: str, slot: str) -> bool:
+    """Kodi takes `<video base>-<type>` over `<type>` (both are published when Plex reads the folder)."""
+    return posixpath.splitext(posixpath.basename(path))[0].endswith("-" + slot)
 
 
 def changes_for_entity(entity_type: str, entity_id: int, paths: list[str] | None = None,
@@ -109,7 +121,7 @@ def changes_for_entity(entity_type: str, entity_id: int, paths: list[str] | None
         lib = _library(m.library_id)
         folder = _join(lib.path, m.folder)
         file = None if m.disc else _join(lib.path, m.key)
-        return [Change(lib.id, lib.kind, lib.path, folder, "movie", file=file, new=new, ids=provider_ids(m),
+        return [Change(lib.id, lib.kind, lib.path, folder, "movie", file=file, new=new, ids=provider_ids(m), entity_id=m.id,
                        **published_art(lib, "movie", m.id))]
     if entity_type in ("series", "season", "episode"):
         if entity_type == "series":
@@ -130,14 +142,14 @@ def changes_for_entity(entity_type: str, entity_id: int, paths: list[str] | None
             mf = MediaFile.get_or_none(MediaFile.id == ep.file_id) if ep.file_id else None
             return [Change(lib.id, lib.kind, lib.path, folder, "episode",
                            file=_join(lib.path, mf.path) if mf else None, new=new, ids=provider_ids(ep),
-                           **published_art(lib, "episode", ep.id))]
+                           entity_id=ep.id, **published_art(lib, "episode", ep.id))]
         show = (s.key or "").strip("/")
         deep = entity_type == "season" or any(
             posixpath.dirname(p.strip("/")) != show for p in paths if p)
         # episode files changed under the show: likely new episodes (a Sonarr download); a Scan of
         # the show folder adds them, a Refresh re-reads the show
         show_change = Change(lib.id, lib.kind, lib.path, folder, "series", new=new or deep, deep=deep,
-                             ids=provider_ids(s), **published_art(lib, "series", s.id))
+                             ids=provider_ids(s), entity_id=s.id, **published_art(lib, "series", s.id))
         # every episode is checked in the player afterwards: Kodi adds or re-reads them with the show
         # (Scan / RefreshTVShow), and one it skipped is found and refreshed (kodi_check)
         return [show_change, *_episode_checks(lib, s, folder)]
@@ -161,7 +173,7 @@ def _episode_checks(lib: Library, s: Series, folder: str) -> list[Change]:
     art = _main_art(lib, (LibraryFile.entity_type == "episode") & LibraryFile.entity_id.in_([e.id for e in eps]))
     none: dict[str, dict[str, str]] = {}
     return [Change(lib.id, lib.kind, lib.path, folder, "episode", file=_join(lib.path, files[e.file_id]),
-                   ids=provider_ids(e), check=True, **art.get(("episode", e.id), none))
+                   ids=provider_ids(e), check=True, entity_id=e.id, **art.get(("episode", e.id), none))
             for e in eps if e.file_id in files]
 
 
@@ -175,6 +187,7 @@ def load_targets() -> tuple[list[PlayerInfo], list[int], list[Mapping]]:
 
 
 def conn_of(p: Player, allow=None) -> PlayerConn:
+    redact.remember(p.password, p.token)   # known to this process before it is used
     return PlayerConn(p.id, p.kind, p.name, p.url, p.username, p.password, p.token, p.group_id, p.enabled,
                       dict(p.options or {}), allow)
 

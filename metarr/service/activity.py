@@ -6,14 +6,15 @@ from typing import Any
 
 from metarr.db.database import write_tx
 from metarr.db.models import ActivityLog
+from metarr.service import redact
 from metarr.service.timefmt import iso
 
 
 def record(db, kind: str, message: str, level: str = "info", entity_type: str | None = None,
            entity_id: int | None = None, data: dict[str, Any] | None = None, bus=None) -> ActivityLog:
     with write_tx(db):
-        row = ActivityLog.create(ts=time.time(), kind=kind, level=level, message=message[:2000],
-                                 entity_type=entity_type, entity_id=entity_id, data=data)
+        row = ActivityLog.create(ts=time.time(), kind=kind, level=level, message=redact.scrub(message)[:2000],
+                                 entity_type=entity_type, entity_id=entity_id, data=redact.scrub_data(data))
     if bus is not None:
         bus.publish("activity", **to_json(row))
     return row

@@ -12,6 +12,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from metarr.service import redact
+
 log = logging.getLogger(__name__)
 
 EventType = Literal[
@@ -56,6 +58,8 @@ class EventBus:
         self.emit(Event(event_type, data))
 
     def emit(self, event: Event) -> None:
+        # an event may carry an error's text (job.failed, sync.progress…): no secret goes on with it
+        event = Event(event.type, redact.scrub_data(dict(event.data)), event.ts)
         for fn in self._subs:  # copy-on-write list: no lock on the hot path
             try:
                 fn(event)

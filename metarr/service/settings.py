@@ -31,6 +31,9 @@ DEFAULTS: dict[str, Any] = {
     # every enriched item is refreshed once within this many days, a slice a day (the even sweep)
     "refresh.sweep_days": 90,
     "publish.actors": True,
+    # backdrops published per item: the best N as fanart, fanart1… and extrafanart/ (the names the
+    # library's players read)
+    "publish.fanart_count": 1,
     # the largest image (in pixels) Metarr decodes: a bigger one is refused as a decompression bomb
     "images.max_pixels": 64_000_000,
     # write NFO/artwork for items without a provider id too (off: Kodi would take a bare NFO as the
@@ -55,6 +58,7 @@ RANGES: dict[str, tuple[float, float]] = {
     "scan.watch_settle_seconds": (0, 600), "enrich.min_confidence": (0, 1), "sync.debounce_seconds": (0, 600),
     "api.rate_limit_per_minute": (0, 1_000_000),   # 0: off
     "images.max_pixels": (1_000_000, 500_000_000), "refresh.sweep_days": (1, 3650),
+    "publish.fanart_count": (1, 20),
 }
 
 # settings that take one of a few words (the page shows them as a choice)

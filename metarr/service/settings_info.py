@@ -52,6 +52,9 @@ INFO: dict[str, Info] = {
     "refresh.sweep_days": Info("Refresh everything within", "Every identified item is refreshed from its "
                                "providers once in this many days, a slice a day.", "days", section="Metadata"),
     "publish.actors": Info("Actor photos", "Write .actors/ photos beside the NFO for Kodi.", section="Publishing"),
+    "publish.fanart_count": Info("Backdrops per item", "The best N backdrops are chosen and written (fanart1…, "
+                                 "extrafanart/ as the library's players read them; 1 to 20). Items get the new "
+                                 "number when they are next enriched.", section="Publishing"),
     "images.max_pixels": Info("Largest image", "Images with more pixels are refused (protects memory).",
                               "pixels", section="Publishing"),
     "publish.unidentified": Info("Publish unidentified items", "Write NFOs for items without a provider id "

@@ -1,7 +1,11 @@
-"""Failed-login throttling per client address (pure, injectable clock). Free tries first, then a
-lock-out that doubles with each further failure up to a cap, and that a quiet spell forgets: an
+"""Login throttling per client address (pure, injectable clock). Free tries first, then a
+lock-out that doubles with each further try up to a cap, and that a quiet spell forgets: an
 attacker gets a handful of guesses an hour, the owner who mistyped waits seconds, never forever,
-and one address's failures never lock out another."""
+and one address's failures never lock out another.
+
+A try is counted when it starts, before the password is checked (a success forgets the count):
+counted only after the check, a burst of simultaneous guesses would all pass the "may it try?"
+question while the first were still being hashed."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -23,30 +27,24 @@ class LoginThrottle:
     max_tracked: int = 10_000   # bounded memory under a spray from many addresses
     records: dict[str, _Record] = field(default_factory=dict)
 
-    def retry_after(self, addr: str, now: float) -> float:
-        """Seconds this address must wait before its next try (0: it may try now)."""
+    def attempt(self, addr: str, now: float) -> float:
+        """May this address try now? 0: yes, and the try is counted (as failed until `succeeded`);
+        otherwise the seconds it must wait, and nothing is counted."""
         r = self.records.get(addr)
-        if r is None:
-            return 0.0
-        if now - r.last > self.forget_after:
+        if r is not None and now - r.last > self.forget_after:
             del self.records[addr]
-            return 0.0
-        return max(0.0, r.locked_until - now)
-
-    def failed(self, addr: str, now: float) -> float:
-        """Record a failure; returns the lock-out it earned (0 while free tries remain)."""
-        if addr not in self.records and len(self.records) >= self.max_tracked:
+            r = None
+        if r is not None and r.locked_until > now:
+            return r.locked_until - now
+        if r is None and len(self.records) >= self.max_tracked:
             oldest = min(self.records, key=lambda a: self.records[a].last)
             del self.records[oldest]
         r = self.records.setdefault(addr, _Record())
-        if now - r.last > self.forget_after:
-            r.failures = 0
         r.failures += 1
         r.last = now
-        over = r.failures - self.free
-        wait = min(self.cap, self.base * 2 ** (over - 1)) if over > 0 else 0.0
-        r.locked_until = now + wait
-        return wait
+        over = r.failures - self.free   # the free-th try already makes the next one wait
+        r.locked_until = now + (min(self.cap, self.base * 2 ** over) if over >= 0 else 0.0)
+        return 0.0
 
     def succeeded(self, addr: str) -> None:
         self.records.pop(addr, None)

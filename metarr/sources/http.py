@@ -8,6 +8,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from metarr.service import redact
+
 USER_AGENT = "Metarr/0.1.0 ( https://github.com/metarr/metarr )"
 
 
@@ -35,7 +37,9 @@ class ProviderError(Exception):
     retryable = False
 
     def __init__(self, provider: str, message: str, status: int | None = None) -> None:
-        super().__init__(f"{provider}: {message}")
+        # whatever the message quotes (an answer that echoes the request, a client error naming the
+        # URL), no key leaves in it
+        super().__init__(f"{provider}: {redact.scrub(message)}")
         self.provider, self.status = provider, status
 
 
@@ -145,5 +149,10 @@ async def fetch(session, ep: Endpoint, req: Request, now: float) -> Any:
         raise ProviderTimeout(req.provider, f"no answer within {ep.timeout:.0f} s") from None
     except aiohttp.ClientPayloadError:
         raise BadResponse(req.provider, "truncated response body") from None
+    except aiohttp.TooManyRedirects:
+        # aiohttp's message is the request URL, query (the key) included
+        raise ServerError(req.provider, "too many redirects") from None
+    except aiohttp.ClientResponseError as e:
+        raise ServerError(req.provider, f"HTTP {e.status} {e.message}") from None
     except aiohttp.ClientError as e:
-        raise ServerError(req.provider, f"connection failed: {e}") from None
+        raise ServerError(req.provider, f"connection failed: {type(e).__name__}: {e}") from None

@@ -8,6 +8,7 @@ import time
 
 from metarr.db.database import write_tx
 from metarr.db.models import Setting
+from metarr.service import redact
 from metarr.service.records import Invalid
 from metarr.sources import registry
 
@@ -45,6 +46,7 @@ def put(db, name: str, key: str | None) -> None:
         raise Invalid("a key is one word of at most 512 characters", "key")
     keys = stored(db)
     if key:
+        redact.remember(key)   # before it is used: no error, log line or event may carry it
         keys[name] = key
     else:
         keys.pop(name, None)

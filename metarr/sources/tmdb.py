@@ -1,5 +1,5 @@
 """TMDB v3: search, find by external id, details with append_to_response, images with
-include_image_language=<lang>,null, TV seasons."""
+include_image_language=<lang>,xx,null (xx and null: textless), TV seasons."""
 from __future__ import annotations
 
 from metarr.sources.http import Call, Request
@@ -38,14 +38,21 @@ def find(call: Call, external_id: str, source: str) -> dict:
     return call(Request(P, f"/find/{external_id}", (("external_source", source),))) or {}
 
 
+TEXTLESS = (None, "", "xx")   # TMDB's "no language": null, or the code xx (reference §3.2)
+
+
 def _art(images: dict, image_base: str, season: int | None = None) -> list[Art]:
+    """Posters, backdrops, logos; a show's or movie's textless poster is also offered as its keyart
+    (as Kodi's scraper takes posters with iso_639_1 null or xx)."""
     out = []
     for key, slot in (("posters", "poster"), ("backdrops", "fanart"), ("logos", "clearlogo")):
         for i in images.get(key, []) or []:
             lang = i.get("iso_639_1")
-            out.append(Art(P, slot, f"{image_base}/original{i['file_path']}", i.get("width"), i.get("height"),
-                           None if lang in (None, "", "xx") else lang,   # "xx": TMDB's "no language"
-                           int(i.get("vote_count") or 0), i.get("vote_average"), season=season))
+            keyart = slot == "poster" and lang in TEXTLESS and season is None
+            for s in (slot, "keyart") if keyart else (slot,):
+                out.append(Art(P, s, f"{image_base}/original{i['file_path']}", i.get("width"), i.get("height"),
+                               None if lang in TEXTLESS else lang, int(i.get("vote_count") or 0),
+                               i.get("vote_average"), season=season))
     return out
 
 
@@ -53,9 +60,9 @@ def _art(images: dict, image_base: str, season: int | None = None) -> list[Art]:
 
 def image_languages(language: str, image_langs: tuple[str, ...] = ()) -> str:
     """`include_image_language`: the languages asked for (no regions: images have none), then
-    `null` for images without text."""
+    the images without text (`xx`, TMDB's "no language", and `null`)."""
     langs = [x.split("-")[0] for x in (image_langs or (language,))]
-    return ",".join([*dict.fromkeys(langs), "null"])
+    return ",".join([*dict.fromkeys(langs), "xx", "null"])
 
 
 def translations(doc: dict, fields: dict[str, str]) -> dict[str, dict[str, str]]:

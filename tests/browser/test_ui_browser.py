@@ -111,6 +111,13 @@ def test_ui_end_to_end(server, tmp_path):
         page.wait_for_selector("[data-scan-progress]:not([hidden])", timeout=20000)
         page.screenshot(path=str(ARTIFACTS / "libraries.png"))
         drain(server)
+        # a library's switches save themselves (script from app.js: the CSP allows no inline handler)
+        page.uncheck("input[data-toggle-key=auto_sync]")
+        page.wait_for_selector("text=Saved")
+        assert api(server, "/api/v1/libraries")["data"][0]["auto_sync"] is False
+        page.check("input[data-toggle-key=auto_sync]")
+        page.locator(".toast").nth(1).wait_for()
+        assert api(server, "/api/v1/libraries")["data"][0]["auto_sync"] is True
 
         # the movie, enriched from the emulators
         page.goto(server + "/movies")
@@ -188,6 +195,13 @@ def test_ui_end_to_end(server, tmp_path):
         # each candidate shows its poster, loaded
         page.wait_for_function("[...document.querySelectorAll('#identify-list img')].every(i => i.complete && i.naturalWidth > 0)")
         page.screenshot(path=str(ARTIFACTS / "identify-picker.png"), full_page=True)
+        # the search form sends its title in the query string
+        page.fill("#idq", "Dracula")
+        page.click("form[data-show=identify-results] button[type=submit]")
+        end = time.time() + 10   # (polled from here: a string predicate is eval, which the page's CSP forbids)
+        while "1958" not in (page.text_content("#identify-results") or "") and time.time() < end:
+            time.sleep(0.1)
+        assert "1958" in page.text_content("#identify-results")
         picks.filter(has_text="Dracula (1931)").locator("button:has-text('This one')").click()
         page.wait_for_timeout(800)
         drain(server)

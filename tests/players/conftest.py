@@ -41,6 +41,8 @@ class World:
                                          updated_at=now, watch=False)
 
     def movie(self, i: int) -> Movie:
+        # on the disk Plex sees (the movies root mapped to JF_MOVIES): a scan of its folder adds it
+        self.emu.plex.library.put_on_disk(f"{JF_MOVIES}/Movie {i} (2001)/Movie {i} (2001).mkv")
         with connection(self.s.db):
             now = time.time()
             return Movie.create(library_id=self.movies.id, key=f"Movie {i} (2001)/Movie {i} (2001).mkv",

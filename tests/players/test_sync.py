@@ -6,7 +6,7 @@ import pytest
 
 from actors import player_syncer
 from metarr.jobs.model import JobSpec
-from metarr.players import kodi
+from metarr.players import kodi, plex_sync
 from tests.conftest import wait_for
 
 from .conftest import JF_MOVIES, KODI_MOVIES, MOVIES_ROOT
@@ -21,6 +21,7 @@ def entity_spec(kind: str, eid: int, **extra) -> JobSpec:
 def _short_confirm(monkeypatch):
     # items the emulated Kodi cannot find on disk stay missing: look for them again only briefly
     monkeypatch.setattr(kodi, "CONFIRM_GRACE", 0.3)
+    monkeypatch.setattr(plex_sync, "GRACE", 0.3)
 
 
 @pytest.fixture

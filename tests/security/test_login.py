@@ -6,12 +6,13 @@ from metarr.service.throttle import LoginThrottle
 
 def test_throttle_locks_an_address_out_doubling_and_forgets_it():
     t = LoginThrottle(free=5, base=2, cap=300, forget_after=900)
-    waits = [t.failed("1.2.3.4", 100.0) for _ in range(8)]
-    assert waits == [0, 0, 0, 0, 0, 2, 4, 8]
-    assert t.retry_after("1.2.3.4", 101.0) == 7.0
-    assert t.retry_after("5.6.7.8", 101.0) == 0        # another address is not locked out
-    assert t.retry_after("1.2.3.4", 100.0 + 901) == 0  # a quiet spell forgets
-    t.failed("9.9.9.9", 0.0)
+    waits = [t.attempt("1.2.3.4", 100.0) for _ in range(7)]
+    assert waits == [0, 0, 0, 0, 0, 2, 2]              # five tries, then a wait (a refused one is not counted)
+    assert t.attempt("1.2.3.4", 102.0) == 0            # the wait is over: one more try...
+    assert t.attempt("1.2.3.4", 103.0) == 3.0          # ...and the next wait doubled (4 s from 102)
+    assert t.attempt("5.6.7.8", 103.0) == 0            # another address is not locked out
+    assert t.attempt("1.2.3.4", 102.0 + 901) == 0      # a quiet spell forgets
+    t.attempt("9.9.9.9", 0.0)
     t.succeeded("9.9.9.9")
     assert "9.9.9.9" not in t.records
 

@@ -38,7 +38,11 @@ async def test_every_client_endpoint(gateway_for):
     assert m.texts["de-DE"] == {"title": "Die Nacht der lebenden Toten", "plot": "", "tagline": ""}
     assert m.texts["en-US"]["tagline"] == "They won't stay dead!" and m.original_language == "en"
     assert m.lists["directors"] == ["George A. Romero"] and m.cast[0].name == "Duane Jones"
-    assert {a.slot for a in m.art} == {"poster", "fanart", "clearlogo"}
+    assert {a.slot for a in m.art} == {"poster", "fanart", "clearlogo", "keyart"}
+    # the textless poster (iso_639_1 "xx") is the keyart, and a poster still
+    assert [a.url.rsplit("/", 1)[1] for a in m.art if a.slot == "keyart"] == ["p10331t.jpg"]
+    assert all(a.language is None for a in m.art if a.slot == "keyart")
+    assert any(a.url.endswith("p10331t.jpg") for a in m.art if a.slot == "poster")
     assert any(a.language is None for a in m.art if a.slot == "fanart")   # include_image_language=en,null
     coll = await in_thread(tmdb.collection_texts, sync, 1000, "de")
     assert (coll["en-US"]["set_overview"], coll["de-DE"]["set_overview"]) == ("Classic monsters.",
@@ -57,6 +61,7 @@ async def test_every_client_endpoint(gateway_for):
     arts = await in_thread(fanart.movie_art, sync, "10331")
     assert {a.slot for a in arts} >= {"poster", "fanart", "clearlogo", "clearart", "discart", "banner", "landscape"}
     assert all(isinstance(a.likes, int) for a in arts)      # Fanart.tv sends strings
+    assert [a.url.rsplit("/", 1)[1] for a in arts if a.slot == "keyart"] == ["p10331k.jpg"]   # movieposter lang "00"
     assert await in_thread(fanart.movie_art, sync, "999999") == []   # 404 = no art
     seasons = {(a.slot, a.season, a.language) for a in await in_thread(fanart.tv_art, sync, 75597)
                if a.season is not None}

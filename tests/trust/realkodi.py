@@ -46,6 +46,7 @@ GUISETTINGS = """<settings version="2">
     <setting id="myvideos.extractthumb">false</setting>
     <setting id="myvideos.extractflags">true</setting>
     <setting id="videolibrary.backgroundupdate">false</setting>
+    <setting id="videolibrary.artworklevel">0</setting>
     <resolutions />
     <viewstates />
 </settings>

@@ -119,7 +119,8 @@ async def test_metarr_gets_every_item_into_a_kodi_that_scanned_the_raw_library(c
     assert sorted(m["title"] for m in await asyncio.to_thread(kodi.movies)) == ["Dracula"]
     assert await asyncio.to_thread(kodi.shows) == []
 
-    r = await api.patch("/api/v1/settings", json={"sync.debounce_seconds": 0.5})
+    # two backdrops per item: Kodi reads the second as art type fanart1 (artwork level "Maximum")
+    r = await api.patch("/api/v1/settings", json={"sync.debounce_seconds": 0.5, "publish.fanart_count": 2})
     assert r.status == 200, await r.text()
     r = await api.post("/api/v1/players", json={"name": "Living room", "kind": "kodi", "url": kodi.url})
     assert r.status == 201, await r.text()
@@ -137,8 +138,8 @@ async def test_metarr_gets_every_item_into_a_kodi_that_scanned_the_raw_library(c
         assert m["year"] == year, m
         assert m["uniqueid"].get("tmdb") == tmdb and m["uniqueid"].get("imdb") == imdb, m
         assert m["plot"], m
-        for art in ("poster", "fanart"):
-            # Kodi shows the file Metarr published beside the video
+        for art in ("poster", "fanart", "fanart1", "keyart"):
+            # Kodi shows the file Metarr published beside the video: the extra backdrop, the textless poster too
             shown = Path(unwrap_image(m["art"].get(art, "")))
             assert shown.is_file() and shown.name.endswith(f"-{art}.jpg"), (title, art, m["art"])
             assert shown.parent == Path(m["file"].removeprefix("stack://").split(" , ")[0]).parent
@@ -147,6 +148,10 @@ async def test_metarr_gets_every_item_into_a_kodi_that_scanned_the_raw_library(c
 
     (show,) = await asyncio.to_thread(kodi.shows)
     assert show["title"] == "Sherlock Holmes" and show["uniqueid"].get("tvdb") == "75597"
+    for art, name in (("fanart1", "fanart1.jpg"), ("keyart", "keyart.jpg"), ("characterart", "characterart.png")):
+        shown = Path(unwrap_image(show["art"].get(art, "")))
+        assert shown.is_file() and shown.name == name and shown.parent.name == "Sherlock Holmes (1954)", \
+            (art, show["art"])
     eps = sorted((e["season"], e["episode"]) for e in await asyncio.to_thread(kodi.episodes, show["tvshowid"]))
     assert eps == [(0, 1), (1, 1), (1, 2), (1, 3)]
 

@@ -6,8 +6,18 @@ from metarr.library import recyclebin
 from web.demo.media import make_image
 
 
+async def _library(api, root):
+    """A restore goes back into a library it can name: the files of these tests live in one."""
+    root.mkdir(parents=True, exist_ok=True)
+    r = await api.post("/api/v1/libraries", json={"name": "L", "kind": "movie", "path": str(root), "watch": False,
+                                                  "auto_enrich": False})
+    assert r.status == 201, await r.text()
+    return (await r.json())["data"]["id"]
+
+
 async def test_recycle_then_restore_is_byte_identical(api, services, tmp_path):
     lib = tmp_path / "lib"
+    await _library(api, lib)
     f = make_image(lib / "Movie (2000)" / "Movie (2000)-poster.jpg", 200, 300)
     digest = hashlib.sha256(f.read_bytes()).hexdigest()
     s = services
@@ -27,6 +37,7 @@ async def test_recycle_then_restore_is_byte_identical(api, services, tmp_path):
 
 
 async def test_restore_refuses_to_overwrite_without_confirmation(api, services, tmp_path):
+    await _library(api, tmp_path / "lib")
     f = make_image(tmp_path / "lib" / "a-poster.jpg", 100, 150)
     old = f.read_bytes()
     entry = recyclebin.recycle_path(services.db, services.config.recycle_dir, f, "test")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from aiohttp import web
-from aiohttp.http_exceptions import HttpProcessingError
 
 from metarr import metadata as md
 from metarr.assets import cache
@@ -19,7 +18,7 @@ from metarr.sources.http import ProviderError
 from .. import limits
 from ..envelope import ApiError, bad_request, not_found, ok
 from ..keys import bridge_key, services_key
-from ..validate import field, int_param, json_body, path_id, read_limited
+from ..validate import MALFORMED_FORM, field, int_param, json_body, path_id, read_limited
 from .media import republish_after_user_change
 
 routes = web.RouteTableDef()
@@ -122,7 +121,7 @@ async def upload(request: web.Request) -> web.Response:
     if request.content_type.startswith("multipart/"):
         try:
             data = await _multipart_file(request)
-        except (ValueError, HttpProcessingError) as e:   # a body that is not the multipart it claims
+        except MALFORMED_FORM as e:   # a body that is not the multipart it claims (boundary, charset)
             raise bad_request(f"malformed multipart body: {getattr(e, 'message', None) or e}") from None
     else:
         data = await read_limited(request, limits.MAX_UPLOAD)
@@ -220,6 +219,3 @@ async def identify_pick(request: web.Request) -> web.Response:
     ledger = s.actor("ledger")
     ids = await request.app[bridge_key].ask(lambda: ledger.enqueue(spec))
     return ok({"job_id": ids[0], column: value, "title": found.title, "year": found.year}, status=202)
-
-
-

@@ -5,6 +5,7 @@ from aiohttp import web
 
 from metarr.assets.ssrf import AllowList
 from metarr.outbound import channels, notify
+from metarr.service import redact
 
 from ..envelope import ok
 from ..keys import bridge_key, services_key
@@ -48,5 +49,5 @@ async def test_channel(request: web.Request) -> web.Response:
         await request.app[bridge_key].run(lambda: notify.send(c.url, "Metarr test", "This is a test notification.",
                                                               {"event": "test"}, allow=allow))
     except Exception as e:   # noqa: BLE001 - every failure is the answer to a test send
-        return ok({"ok": False, "message": str(e)})
+        return ok({"ok": False, "message": redact.describe(e)})
     return ok({"ok": True, "message": "sent"})

@@ -71,6 +71,9 @@ def _player_fields(body: dict, partial: bool) -> dict:
     for secret in ("password", "token", "username"):
         if secret in out and out[secret] == "":
             out[secret] = None  # an empty string clears it
+        # sent in a header: a line break there is an invalid request (or a header of the caller's choosing)
+        if isinstance(out.get(secret), str) and any(ord(c) < 0x20 or ord(c) == 0x7f for c in out[secret]):
+            raise bad_request(f"'{secret}' must not contain line breaks or control characters", {"field": secret})
     return out
 
 

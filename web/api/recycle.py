@@ -32,9 +32,10 @@ async def restore(request: web.Request) -> web.Response:
         raise bad_request("'overwrite' must be true or false")
     s = request.app[services_key]
     try:
-        e = await request.app[bridge_key].run(recyclebin.restore_entry, s.db, s.config.recycle_dir, eid, overwrite)
+        e = await request.app[bridge_key].run(recyclebin.restore_entry, s.db, s.config.recycle_dir, eid, overwrite,
+                                              s.config.cache_dir)
     except recyclebin.RestoreRefused as r:
-        raise ApiError(409 if r.code == "conflict" else 410, r.code, str(r)) from None
+        raise ApiError(410 if r.code == "gone" else 409, r.code, str(r)) from None
     except ValueError as v:  # path confinement refused the target
         raise bad_request(str(v)) from None
     if e is None:

@@ -37,8 +37,9 @@ async def put_settings(request: web.Request) -> web.Response:
         raise bad_request(str(e)) from None
     if "ui.password" in body:
         # a new password ends every signed-in browser, this one included
-        from ..keys import session_book_key
+        from ..keys import hub_key, session_book_key
         await request.app[bridge_key].run(request.app[session_book_key].close_all, s.db)
+        await request.app[hub_key].end_sessions()
     from ..ratelimit import ratelimit_key
     if ratelimit_key in request.app:
         request.app[ratelimit_key].invalidate()   # a new api.rate_limit_per_minute applies at once

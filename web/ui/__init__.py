@@ -19,12 +19,14 @@ from metarr.service import settings
 from .. import auth
 from ..keys import (
     api_key_key,
+    hub_key,
     login_guard_key,
     services_key,
     session_book_key,
     session_secret_key,
 )
-from ..ratelimit import client_address, ratelimit_key
+from ..ratelimit import came_over_https, client_address, ratelimit_key
+from ..validate import form_body
 from . import items, pages  # noqa: F401 - their routes join the table
 from .common import context, routes, run
 from .filters import FILTERS
@@ -44,8 +46,7 @@ def setup(app: web.Application) -> None:
 
 @routes.get("/login")
 async def login_form(request: web.Request) -> web.Response:
-    nxt = request.query.get("next", "/")
-    return _login_page(request, nxt if nxt.startswith("/") else "/", None)
+    return _login_page(request, auth.safe_next(request.query.get("next")), None)
 
 
 def _login_page(request: web.Request, nxt: str, error: str | None, status: int = 200) -> web.Response:
@@ -57,15 +58,13 @@ def _login_page(request: web.Request, nxt: str, error: str | None, status: int =
 
 @routes.post("/login")
 async def login(request: web.Request) -> web.Response:
-    form = await request.post()
+    form = await form_body(request)
     secret = str(form.get("secret", ""))
-    nxt = str(form.get("next", "/"))
-    if not nxt.startswith("/") or nxt.startswith("//"):
-        nxt = "/"   # no open redirect
+    nxt = auth.safe_next(str(form.get("next", "/")))   # no open redirect
     s = request.app[services_key]
     addr = client_address(request, request.app[ratelimit_key].trusted)
     guard = request.app[login_guard_key]
-    wait = guard.throttle.retry_after(addr, time.time())
+    wait = guard.throttle.attempt(addr, time.time())   # counted now: a burst cannot outrun the count
     if wait > 0:
         log.warning("login from %s refused: too many failed logins (retry in %.0f s)", addr, wait)
         resp = _login_page(request, nxt, f"Too many failed logins. Try again in {int(wait) + 1} seconds.", 429)
@@ -78,8 +77,7 @@ async def login(request: web.Request) -> web.Response:
         async with guard.hashing:
             ok = await run(request, settings.check_password, secret, stored)
     if not ok:
-        earned = guard.throttle.failed(addr, time.time())
-        log.warning("failed login from %s%s", addr, f"; locked out for {earned:.0f} s" if earned else "")
+        log.warning("failed login from %s", addr)
         # the form again with a message (a 401 here would only add a console error in the browser)
         return _login_page(request, nxt, "Wrong key or password.")
     guard.throttle.succeeded(addr)
@@ -87,13 +85,13 @@ async def login(request: web.Request) -> web.Response:
     sid = await run(request, request.app[session_book_key].open, s.db, auth.SESSION_TTL)
     resp.set_cookie(auth.SESSION_COOKIE, auth.make_session(request.app[session_secret_key], sid), httponly=True,
                     samesite="Lax", max_age=auth.SESSION_TTL, path="/",
-                    secure=request.secure)
+                    secure=came_over_https(request, request.app[ratelimit_key].trusted))
     raise resp
 
 
 @routes.post("/logout")
 async def logout(request: web.Request) -> web.Response:
-    form = await request.post()
+    form = await form_body(request)
     secret = request.app[session_secret_key]
     cookie = request.cookies.get(auth.SESSION_COOKIE, "")
     sid = auth.session_id(secret, cookie)
@@ -102,6 +100,7 @@ async def logout(request: web.Request) -> web.Response:
         if not auth.same(str(form.get("csrf", "")), auth.csrf_token(secret, cookie)):
             raise web.HTTPForbidden(text="missing or wrong CSRF token")
         await run(request, request.app[session_book_key].close, request.app[services_key].db, sid)
+        await request.app[hub_key].end_sessions({sid})
     resp = web.HTTPFound("/login")
     resp.del_cookie(auth.SESSION_COOKIE, path="/")
     raise resp

@@ -134,7 +134,9 @@ def slots(kind: str, eid: int, assets: dict) -> list[dict]:
     for name in SLOTS[kind]:
         a = assets.get(name) or {}
         out.append({"name": name, "url": a.get("url"), "source": a.get("source"), "width": a.get("width"),
-                    "height": a.get("height"), "candidates": by.get(name, [])})
+                    "height": a.get("height"), "candidates": by.get(name, []),
+                    # the extra images of the slot (fanart1, fanart2 … when several backdrops are published)
+                    "more": [x["url"] for x in (assets.get(f"{name}_all") or [])[1:]]})
     return out
 
 

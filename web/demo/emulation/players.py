@@ -21,8 +21,10 @@ import time
 
 from aiohttp import web
 
+from . import player_art
 from .kodi import KodiEmulator
 from .player_server import PlayerServer
+from .plex import PlexLibrary
 
 __all__ = ["EmbyEmulator", "JellyfinEmulator", "KodiEmulator", "PlayerEmulators", "PlexEmulator"]
 
@@ -107,6 +109,11 @@ class JellyfinEmulator(PlayerServer):
         app.router.add_route("*", "/{tail:.*}", any_route)
         return app
 
+    def images(self, path, kind: str = "movie", season: int | None = None) -> dict:
+        """The local images this server shows for an item (a video file, a show folder; a season is its
+        show folder and number), by its own rules: {"Primary": [file], "Backdrop": [...], …}."""
+        return player_art.jellyfin(path, kind, season, emby=self.base == "/emby")
+
     def updates(self) -> list[dict]:
         return [u for c in self.requests if c.path == self.base + "/Library/Media/Updated" and isinstance(c.body, dict)
                 for u in c.body.get("Updates", [])]
@@ -133,6 +140,7 @@ class PlexEmulator(PlayerServer):
         self.sections: list[dict] = []
         self.sessions: list[dict] = []   # what /status/sessions lists: media loaded in a player
         self._ids = itertools.count(1)
+        self.library = PlexLibrary(self.sections)   # items, edits, images (plex.py)
 
     def start_playback(self, path: str, state: str = "playing", type_: str = "movie") -> str:
         """A Plex client plays the file at `path` (state playing, paused or buffering); returns the
@@ -161,6 +169,11 @@ class PlexEmulator(PlayerServer):
                               "type": type_, "title": title, "agent": "tv.plex.agents.movie",
                               "scanner": "Plex Movie", "language": "en-US",
                               "Location": [{"id": int(key) * 10 + i, "path": p} for i, p in enumerate(paths)]})
+
+    def assets(self, path, kind: str = "movie", season: int | None = None) -> dict:
+        """The local media assets Plex uses for an item: {"posters": [...], "art": [...], "banners": [...]},
+        the first of each shown."""
+        return player_art.plex(path, kind, season)
 
     def refreshes(self) -> list[tuple[str, str | None]]:
         out = []
@@ -194,8 +207,10 @@ class PlexEmulator(PlayerServer):
             if len(parts) == 4 and parts[:2] == ["library", "sections"] and parts[3] == "refresh":
                 if not any(s["key"] == parts[2] for s in self.sections):
                     return web.Response(status=404)
+                self.library.scan(parts[2], request.query.get("path"))
                 return web.Response(status=200)
-            return web.Response(status=404)
+            answer = await self.library.answer(request, parts)
+            return answer if answer is not None else web.Response(status=404)
 
         app.router.add_route("*", "/{tail:.*}", any_route)
         return app

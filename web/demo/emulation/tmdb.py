@@ -38,7 +38,10 @@ def _posters(kind: str, ident: int) -> list[dict]:
     return [{"file_path": f"/p{ident}.jpg", "width": 400, "height": 600, "aspect_ratio": 0.667,
              "vote_average": 5.4, "vote_count": 12, "iso_639_1": "en"}] + [
         {"file_path": f"/p{ident}{suffix}.jpg", "width": w, "height": h, "aspect_ratio": 0.667,
-         "vote_average": 5.0, "vote_count": votes, "iso_639_1": lang} for suffix, lang, w, h, votes in extra]
+         "vote_average": 5.0, "vote_count": votes, "iso_639_1": lang} for suffix, lang, w, h, votes in extra] + [
+        # textless (the key art): TMDB tags it null, or "xx"
+        {"file_path": f"/p{ident}t.jpg", "width": 400, "height": 600, "aspect_ratio": 0.667,
+         "vote_average": 5.1, "vote_count": 4, "iso_639_1": "xx"}]
 
 
 def _translations(by_tag: dict[str, dict]) -> dict:
@@ -65,7 +68,11 @@ def _tmdb_images(kind: str, ident: int) -> dict:
     return {"id": ident,
             "posters": _posters(kind, ident),
             "backdrops": [{"file_path": f"/b{ident}.jpg", "width": 960, "height": 540, "aspect_ratio": 1.778,
-                           "vote_average": 5.3, "vote_count": 8, "iso_639_1": None}],
+                           "vote_average": 5.3, "vote_count": 8, "iso_639_1": None},
+                          {"file_path": f"/b{ident}x2.jpg", "width": 960, "height": 540, "aspect_ratio": 1.778,
+                           "vote_average": 5.2, "vote_count": 6, "iso_639_1": None},
+                          {"file_path": f"/b{ident}x3.jpg", "width": 960, "height": 540, "aspect_ratio": 1.778,
+                           "vote_average": 5.0, "vote_count": 3, "iso_639_1": None}],
             "logos": [{"file_path": f"/l{ident}.png", "width": 400, "height": 155, "aspect_ratio": 2.58,
                        "vote_average": 5.0, "vote_count": 3, "iso_639_1": "en"}]}
 

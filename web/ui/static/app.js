@@ -111,7 +111,11 @@
     for (const el of form.elements) {
       if (!el.name || el.disabled) continue;
       if (onlyChanged && !changed(el)) continue;
-      if (el.type === "checkbox") out[el.name] = el.checked;
+      if (el.type === "checkbox" && el.dataset.multi !== undefined) {   // several boxes, one list of values
+        out[el.name] = out[el.name] || [];
+        if (el.checked) out[el.name].push(el.value);
+      }
+      else if (el.type === "checkbox") out[el.name] = el.checked;
       else if (el.type === "number" || el.dataset.number !== undefined) { if (el.value !== "") out[el.name] = Number(el.value); }
       else if (el.dataset.list !== undefined) out[el.name] = el.value.split(",").map(s => s.trim()).filter(Boolean);
       else if (el.value !== "" || el.dataset.keepEmpty !== undefined) out[el.name] = el.value;
@@ -144,16 +148,15 @@
     if (!form) return;
     ev.preventDefault();
     let [method, url] = form.dataset.api.split(" ");
-    if (form.dataset.query) {   // a GET form: its field goes in the query string
-      const field = form.elements[form.dataset.query];
-      url += "?" + form.dataset.query + "=" + encodeURIComponent(field ? field.value : "");
-    }
     try {
       let body;
       if (form.dataset.upload !== undefined) {
         const file = form.querySelector('input[type="file"]').files[0];
         if (!file) { toast("choose a file first", "error"); return; }
         body = file;
+      } else if (method === "GET") {   // a search: the fields go in the query string (a GET has no body)
+        const q = new URLSearchParams(formJSON(form)).toString();
+        if (q) url += (url.includes("?") ? "&" : "?") + q;
       } else {
         body = formJSON(form);
         if (form.dataset.changedOnly !== undefined && Object.keys(body).length === 0) { toast("Nothing changed"); return; }
@@ -174,6 +177,18 @@
     try {
       await api("PATCH", box.dataset.toggleUrl, { [box.dataset.toggleKey]: box.checked });
       toast("Saved");
+    } catch (e) { box.checked = !box.checked; }
+  });
+
+  // a list of checkboxes that saves itself as one list (a library's players)
+  document.addEventListener("change", async (ev) => {
+    const box = ev.target.closest("input[data-player-kind]");
+    if (!box) return;
+    const group = box.closest("[data-players-url]");
+    const boxes = [...group.querySelectorAll("input[data-player-kind]")];
+    try {
+      await api("PATCH", group.dataset.playersUrl, { players: boxes.filter(b => b.checked).map(b => b.value) });
+      toast("Saved: published items get the names of these players");
     } catch (e) { box.checked = !box.checked; }
   });
 
