@@ -219,6 +219,10 @@ def revise(request, kind: str, ident, out: dict, key: str = "overview") -> dict:
     feed = request.app.get(CHANGES)
     if feed is not None and str(ident).isdigit() and feed.revised(kind, int(ident)) and out.get(key):
         out[key] = out[key] + " (Revised upstream.)"
+        # TMDB's translations are the same texts: revised with them
+        for t in (out.get("translations") or {}).get("translations") or []:
+            if (t.get("data") or {}).get(key):
+                t["data"][key] += " (Revised upstream.)"
     return out
 
 
