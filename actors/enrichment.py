@@ -8,7 +8,7 @@ import time
 from metarr.db.database import waiting
 from metarr.db.media import ENTITY_MODELS
 from metarr.db.models import Library
-from metarr.enrichment import artwork_selection, enrich, refresh
+from metarr.enrichment import artwork_selection, enrich, refresh, scoring
 from metarr.jobs import chain
 from metarr.jobs.model import JobResult, PermanentError, RetryLater
 from metarr.jobs.retry import backoff_delay
@@ -51,7 +51,7 @@ def enrich_entity(ctx, job):
     model = ENTITY_MODELS[et]
     before = model.get_by_id(eid).state
     call = gateway_call(s, fresh=frozenset(job.payload.get("fresh") or ()))
-    ectx = enrich.make_ctx(s.db, call, s.config, configured, lib.language)
+    ectx = enrich.make_ctx(s.db, call, s.config, configured, library=lib)
     try:
         res = enrich.ENRICHERS[et](s.db, ectx, eid)
         gaps.record(s.db, et, eid, set(res.missing), set(res.answered), time.time(),
@@ -97,7 +97,8 @@ def cache_entity(ctx, job):
     def fetch(url: str, kind: str):
         with waiting(s.db):
             return asset_cache.fetch(url, kind).get(timeout=10).result(timeout=300)
-    out = artwork_selection.cache_selected(s.db, fetch, et, eid, bool(settings.get(s.db, "publish.actors")))
+    out = artwork_selection.cache_selected(s.db, fetch, et, eid, bool(settings.get(s.db, "publish.actors")),
+                                           scoring.limits(int(settings.get(s.db, "publish.fanart_count"))))
     s.bus.publish("asset.selected", entity=et, id=eid, cached=out["cached"], failed=len(out["failed"]))
     if out["retry"]:
         # the best images are not here yet: try again later rather than publish without them (the

@@ -52,7 +52,10 @@ def fan_out(job, phase: str) -> JobResult:
         raise PermanentError("library not found")
     et = chain.LIBRARY_ROOT[lib.kind]
     model = ROOTS[et]
-    ids = [r.id for r in model.select(model.id).where((model.library_id == lib.id) & model.deleted_at.is_null(True))]
+    cond = (model.library_id == lib.id) & model.deleted_at.is_null(True)
+    if phase == "publish" and job.payload.get("trigger") == chain.REPUBLISH_PUBLISHED:
+        cond &= model.published_at.is_null(False)
+    ids = [r.id for r in model.select(model.id).where(cond)]
     return JobResult(data={"entities": len(ids)},
                      next=tuple(chain.entity_job(phase, et, i, lib.id, PRIORITY["bulk"]) for i in ids))
 

@@ -25,14 +25,16 @@ class Publisher(MetarrActor):
         with connection(self.db):
             return publish.make_plan(self.services.config.data_dir, entity_type, entity_id,
                                      bool(settings.get(self.db, "publish.actors")),
-                                     bool(settings.get(self.db, "publish.unidentified"))).to_json()
+                                     bool(settings.get(self.db, "publish.unidentified")),
+                                     int(settings.get(self.db, "publish.fanart_count"))).to_json()
 
     def publish(self, entity_type: str, entity_id: int) -> dict:
         s = self.services
         with connection(self.db):
             plan = publish.make_plan(s.config.data_dir, entity_type, entity_id,
                                      bool(settings.get(self.db, "publish.actors")),
-                                     bool(settings.get(self.db, "publish.unidentified")))
+                                     bool(settings.get(self.db, "publish.unidentified")),
+                                     int(settings.get(self.db, "publish.fanart_count")))
             counts = publish.apply_plan(self.db, plan, s.config.recycle_dir)
             now = time.time()
             with write_tx(self.db):

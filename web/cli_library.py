@@ -33,8 +33,8 @@ def cmd_library(args) -> int:
     s = _open()
     if args.action == "add":
         if not (args.name and args.path):
-            print("usage: metarr library add NAME PATH [--kind movie|tv|music] [--publish] [--no-watch]",
-                  file=sys.stderr)
+            print("usage: metarr library add NAME PATH [--kind movie|tv|music] [--publish] [--no-watch] "
+                  "[--players kodi,jellyfin,emby,plex]", file=sys.stderr)
             return 2
         kind, why = args.kind, ""
         if kind is None:
@@ -45,13 +45,16 @@ def cmd_library(args) -> int:
                       "give --kind movie, --kind tv or --kind music", file=sys.stderr)
                 return 2
         try:
+            players = tuple(p.strip() for p in args.players.split(",") if p.strip()) if args.players \
+                else libraries.DEFAULT_PLAYERS
             lib = libraries.create(s.db, libraries.LibraryInput(args.name, kind, os.path.abspath(args.path),
-                                                                watch=not args.no_watch, auto_publish=args.publish),
+                                                                watch=not args.no_watch, auto_publish=args.publish,
+                                                                players=players),
                                    own_dirs=s.config.own_dirs())
         except libraries.LibraryError as e:
             print(f"metarr: {e}", file=sys.stderr)
             return 1
-        print(f"library {lib.id} '{lib.name}' ({lib.kind}) at {lib.path}")
+        print(f"library {lib.id} '{lib.name}' ({lib.kind}) at {lib.path}, read by {', '.join(lib.players)}")
         if why:
             print(f"  kind: {lib.kind}, guessed from the folder ({why}); remove it and add it again with --kind "
                   "to choose another")
@@ -227,6 +230,9 @@ def add_library(sub) -> None:
     p.add_argument("--publish", action="store_true",
                    help="add: write NFOs and artwork into the folder after enrichment (default: off)")
     p.add_argument("--no-watch", action="store_true", help="add: do not watch the folder for changes")
+    p.add_argument("--players", default=None, metavar="KINDS",
+                   help="add: the players that read the folder, comma-separated (kodi, jellyfin, emby, plex; "
+                        "default kodi): the file names written are the ones they read")
     p.set_defaults(fn=cmd_library)
 
 

@@ -18,6 +18,7 @@ from typing import Any
 
 from aiohttp import web
 
+from metarr.library.player_names import READERS
 from metarr.players import kinds as player_kinds
 
 routes = web.RouteTableDef()
@@ -31,11 +32,21 @@ SLOTS = ["poster", "fanart", "banner", "clearlogo", "clearart", "discart", "land
          "thumb"]
 
 
+# the player kinds that read a library
+_PLAYERS = {"type": "array", "minItems": 1, "uniqueItems": True, "default": ["kodi"],
+            "items": {"type": "string", "enum": list(READERS)}}
+
+
 def _ref(name: str) -> dict:
     return {"$ref": f"#/components/schemas/{name}"}
 
 
 # ------------------------------------------------------------------ hand-written schemas
+
+# a library's fallback languages (ISO 639-1 codes, or "original" = the item's own language) and
+# its certification country (ISO 3166-1; null = the setting enrich.certification_country)
+_LANGS = {"type": "array", "maxItems": 10, "default": ["en"], "items": {"type": "string", "maxLength": 16}}
+_COUNTRY = {"type": "string", "nullable": True, "maxLength": 2}
 
 SCHEMAS: dict[str, Any] = {
     "Error": {
@@ -59,13 +70,16 @@ SCHEMAS: dict[str, Any] = {
                        "auto_enrich": {"type": "boolean", "default": True},
                        "auto_publish": {"type": "boolean", "default": False},
                        "auto_sync": {"type": "boolean", "default": True},
-                       "language": {"type": "string", "maxLength": 16, "default": "en"}}},
+                       "language": {"type": "string", "maxLength": 16, "default": "en"},
+                       "fallback_languages": _LANGS, "certification_country": _COUNTRY, "players": _PLAYERS}},
     "LibraryUpdate": {
         "type": "object", "additionalProperties": False,
         "properties": {"name": {"type": "string"}, "language": {"type": "string"}, "enabled": {"type": "boolean"},
                        "watch": {"type": "boolean"}, "auto_enrich": {"type": "boolean"},
                        "auto_publish": {"type": "boolean"}, "auto_sync": {"type": "boolean"},
-                       "ignore_patterns": {"type": "array", "items": {"type": "string"}}}},
+                       "fallback_languages": _LANGS, "certification_country": _COUNTRY,
+                       "ignore_patterns": {"type": "array", "items": {"type": "string"}},
+                       "players": _PLAYERS}},
     "EntityEdit": {
         "type": "object", "minProperties": 1,
         "description": "Fields of the entity to change (title, plot, year, genres, cast, …); each edited field "

@@ -229,6 +229,8 @@ class FieldState(BaseModel):
     entity_id = pw.IntegerField()
     field = pw.CharField(max_length=64)
     source = pw.CharField(max_length=48)       # nfo | local | provider:<name> | user | webhook
+    # the language a provider's text came from (de, en-US), or the country of a certification (DE)
+    origin = pw.CharField(max_length=16, null=True)
     locked = pw.BooleanField(default=False)
     updated_at = pw.DoubleField()
 
@@ -281,7 +283,8 @@ class AssetCandidate(BaseModel):
 
     class Meta:
         table_name = "asset_candidates"
-        indexes = ((("entity_type", "entity_id", "slot"), False), (("entity_type", "entity_id", "url"), True))
+        # one image may be offered for two slots (a textless poster: poster and keyart)
+        indexes = ((("entity_type", "entity_id", "slot"), False), (("entity_type", "entity_id", "slot", "url"), True))
 
 
 class ArtworkSlot(BaseModel):

@@ -31,6 +31,11 @@ class LibraryPayload:
     trigger: str | None = None
 
 
+# `publish.library` with this trigger publishes again only the items already published (the
+# library's players changed: their names change, nothing else is written for the first time)
+REPUBLISH_PUBLISHED = "players"
+
+
 @dataclass(frozen=True)
 class PathScanPayload:
     """`scan.path`: one folder (relative to the library root) from the watcher, a webhook or the CLI."""

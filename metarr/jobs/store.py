@@ -327,9 +327,12 @@ def purge_history(db: pw.Database, older_than: float) -> int:
 
 def stats(db: pw.Database, now: float) -> Stats:
     s = Stats()
+    # a link of a chain waiting out a short delay (the sync debounce) is owed work like a runnable
+    # one: counting it as "scheduled" let "the chain has finished" be said while it still waited
     rows = _exec(db, "SELECT type, status, "
                      "CASE WHEN status = 'pending' AND run_after <= %s THEN 'due' "
                      "WHEN status = 'pending' AND failed THEN 'retrying' "
+                     "WHEN status = 'pending' AND schedule IS NULL THEN 'due' "
                      "WHEN status = 'pending' THEN 'scheduled' ELSE status END AS bucket, COUNT(*) "
                      "FROM jobs GROUP BY type, status, bucket", (now,)).fetchall()
     for jtype, _status, bucket, n in rows:

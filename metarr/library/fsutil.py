@@ -10,6 +10,7 @@ import contextlib
 import errno
 import hashlib
 import os
+import secrets
 import shutil
 import tempfile
 import time
@@ -143,6 +144,37 @@ def atomic_copy(src: str | os.PathLike[str], dst: str | os.PathLike[str], *, fsy
     if fsync:
         fsync_dir(dst.parent)
     return size
+
+
+_NO_LINKS = (errno.EXDEV, errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EMLINK, errno.ENOSYS)
+
+
+def atomic_link(existing: str | os.PathLike[str], dst: str | os.PathLike[str], *, fallback: str | os.PathLike[str],
+                fsync: bool = True, tag: str = "") -> bool:
+    """Make `dst` another name of the file `existing` (a hard link: one copy of the bytes), replacing
+    whatever `dst` was in one rename. Where the file system has no hard links (another device, a
+    share or FAT), `dst` becomes an atomic copy of `fallback` instead. True when linked."""
+    dst = Path(dst)
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    tmp = dst.parent / f"{TMP_PREFIX}{tag}{secrets.token_hex(6)}"
+    try:
+        os.link(existing, tmp)
+    except OSError as exc:
+        if exc.errno not in _NO_LINKS:
+            raise
+        atomic_copy(fallback, dst, fsync=fsync, tag=tag)
+        return False
+    try:
+        os.replace(tmp, dst)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+        raise
+    with contextlib.suppress(FileNotFoundError):
+        tmp.unlink()   # rename(2) does nothing when both are names of one file already
+    if fsync:
+        fsync_dir(dst.parent)
+    return True
 
 
 # --- confinement ------------------------------------------------------------------------------

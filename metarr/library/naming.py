@@ -23,7 +23,7 @@ SeasonRef = int | Literal["all"]
 _PNG_TYPES = frozenset({"clearlogo", "clearart", "discart", "cdart", "characterart"})
 
 # the only folders Metarr itself creates in a library, always inside an entity folder that exists
-OWN_FOLDERS = frozenset({".actors"})
+OWN_FOLDERS = frozenset({".actors", "extrafanart"})
 MOVIE_ART = ("poster", "fanart", "banner", "clearlogo", "clearart", "discart", "landscape", "keyart")
 TVSHOW_ART = ("poster", "fanart", "banner", "clearlogo", "clearart", "landscape", "characterart", "keyart")
 SEASON_ART = ("poster", "fanart", "banner", "landscape")

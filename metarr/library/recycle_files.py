@@ -257,6 +257,11 @@ def recycle(path: str | os.PathLike[str], recycle_root: str | os.PathLike[str], 
     try:
         if keep and not is_dir and not src.is_symlink():
             _keep_copy(src, dest, sha)
+        elif not is_dir and not src.is_symlink() and os.stat(src).st_nlink > 1:
+            # one name of a file with others (a published image's second name): the bin gets bytes
+            # of its own, or an in-place edit of the other name would change what it keeps
+            _keep_copy(src, dest, sha)
+            _remove_source(src)
         else:
             _move(src, dest, sha)
     except BaseException:

@@ -151,13 +151,33 @@ def _ids(**pairs: Any) -> dict[str, str]:
     return {k: str(v) for k, v in pairs.items() if v}
 
 
-def movie_nfo(m, streams: dict | None, actor_thumbs: dict[str, str], dateadded: str | None) -> MovieNfo:
+_TECHNICAL = re.compile(r"^([A-Za-z]{2})[_-](FSK)\s*(\d+)$", re.IGNORECASE)
+
+
+def mpaa_for(rating: str | None, players=("kodi",)) -> str | None:
+    """The certification in a form every listed player parses (reference §4.2, §4.4). Kodi keeps any
+    text; Jellyfin and Emby look it up in their rating tables: before 12.0 they do not split
+    tinyMediaManager's "US:R / US:Rated R" (the first piece is kept), and `FSK16` without a space, or
+    `DE_FSK16` / `DE-FSK16`, is in no table (`DE:FSK 16` is)."""
+    if not rating or not ({"jellyfin", "emby"} & set(players)):
+        return rating
+    value = rating.split("/")[0].strip()
+    m = _TECHNICAL.match(value)
+    if m:
+        value = f"{m.group(1).upper()}:FSK {m.group(3)}"
+    elif re.match(r"^[A-Za-z]{2}_", value):
+        value = f"{value[:2].upper()}:{value[3:]}"
+    return re.sub(r"\bFSK(\d+)", r"FSK \1", value) or rating
+
+
+def movie_nfo(m, streams: dict | None, actor_thumbs: dict[str, str], dateadded: str | None,
+              players=("kodi",)) -> MovieNfo:
     lists = md.get_lists("movie", m.id)
     return MovieNfo(
         uniqueids=_ids(tmdb=m.tmdb_id, imdb=m.imdb_id, tvdb=m.tvdb_id), title=m.title, originaltitle=m.original_title,
         sorttitle=m.sort_title, ratings=_nfo_ratings(md.get_ratings("movie", m.id)), userrating=m.user_rating,
-        outline=m.outline, plot=m.plot, runtime=m.runtime, mpaa=m.content_rating, genres=lists.get("genres", ()),
-        credits=lists.get("writers", ()), directors=lists.get("directors", ()), studios=lists.get("studios", ()),
+        outline=m.outline, plot=m.plot, runtime=m.runtime, mpaa=mpaa_for(m.content_rating, players),
+        genres=lists.get("genres", ()), credits=lists.get("writers", ()), directors=lists.get("directors", ()), studios=lists.get("studios", ()),
         year=m.year, actors=_actors("movie", m.id, actor_thumbs), dateadded=dateadded, tagline=m.tagline,
         countries=lists.get("countries", ()), tags=lists.get("tags", ()),
         set=MovieSet(name=m.set_name, overview=m.set_overview) if m.set_name else None,
@@ -165,13 +185,14 @@ def movie_nfo(m, streams: dict | None, actor_thumbs: dict[str, str], dateadded: 
         unknown=tuple(m.nfo_unknown or ()), **online_art("movie", m.id))
 
 
-def series_nfo(s, actor_thumbs: dict[str, str], dateadded: str | None, named_seasons=()) -> TvShowNfo:
+def series_nfo(s, actor_thumbs: dict[str, str], dateadded: str | None, named_seasons=(),
+               players=("kodi",)) -> TvShowNfo:
     lists = md.get_lists("series", s.id)
     return TvShowNfo(
         uniqueids=_ids(tvdb=s.tvdb_id, tmdb=s.tmdb_id, imdb=s.imdb_id), title=s.title, originaltitle=s.original_title,
         sorttitle=s.sort_title, ratings=_nfo_ratings(md.get_ratings("series", s.id)), userrating=s.user_rating,
-        outline=s.outline, plot=s.plot, runtime=s.runtime, mpaa=s.content_rating, genres=lists.get("genres", ()),
-        studios=lists.get("studios", ()), year=s.year, actors=_actors("series", s.id, actor_thumbs),
+        outline=s.outline, plot=s.plot, runtime=s.runtime, mpaa=mpaa_for(s.content_rating, players),
+        genres=lists.get("genres", ()), studios=lists.get("studios", ()), year=s.year, actors=_actors("series", s.id, actor_thumbs),
         dateadded=dateadded, countries=lists.get("countries", ()), tags=lists.get("tags", ()), premiered=s.premiered,
         status=s.status, namedseasons=tuple(named_seasons), unknown=tuple(s.nfo_unknown or ()),
         **online_art("series", s.id))
@@ -222,7 +243,9 @@ def online_art(entity_type: str, entity_id: int) -> dict[str, tuple[ArtLink, ...
         rows += [("season", c) for c in AssetCandidate.select().where(
             (AssetCandidate.entity_type == "season") & AssetCandidate.entity_id.in_(list(seasons) or [0])
             & (AssetCandidate.rejected == False))]  # noqa: E712
-    rows.sort(key=lambda r: (not r[1].selected, -r[1].score, r[1].id))
+    # the chosen images first, as they are ranked (the user's choice, then by score): all of them, so
+    # the `<fanart>` of an item with several backdrops lists every one published
+    rows.sort(key=lambda r: (not r[1].selected, r[1].selected_by != "user", -r[1].score, r[1].id))
     thumbs: list[ArtLink] = []
     fanart: list[ArtLink] = []
     count: dict[tuple, int] = {}
@@ -231,7 +254,7 @@ def online_art(entity_type: str, entity_id: int) -> dict[str, tuple[ArtLink, ...
             continue
         season = seasons.get(c.entity_id) if et == "season" else None
         key = (c.slot, season)
-        if count.get(key, 0) >= ALTERNATIVES or (c.slot != "fanart" and c.slot not in ASPECTS):
+        if (count.get(key, 0) >= ALTERNATIVES and not c.selected) or (c.slot != "fanart" and c.slot not in ASPECTS):
             continue
         count[key] = count.get(key, 0) + 1
         link = ArtLink(url=c.url, aspect=None if c.slot == "fanart" else c.slot, preview=preview_url(c.url, c.slot),

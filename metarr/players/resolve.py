@@ -42,6 +42,9 @@ def _main_art(lib: Library, cond) -> dict[tuple[str, int], dict[str, dict[str, s
             cond & (LibraryFile.kind == "artwork") & LibraryFile.slot.is_null(False)):
         if _is_main_art(r.path, r.slot):
             item = out.setdefault((r.entity_type, r.entity_id), {"art": {}, "art_hash": {}})
+            have = item["art"].get(r.slot)
+            if have and _kodi_prefers(have, r.slot):
+                continue   # a slot with several names: `<base>-poster.jpg` is the one Kodi shows
             item["art"][r.slot] = _join(lib.path, r.path)
             if r.mtime_ns:
                 item["art_hash"][r.slot] = image_hash(r.mtime_ns, r.size)
@@ -94,8 +97,16 @@ def changes_for_library(library_id: int) -> list[Change]:
 
 
 def _is_main_art(path: str, slot: str) -> bool:
+    """A file Kodi reads as the art type `slot` (`extrafanart/` is for Jellyfin and Emby)."""
+    if posixpath.basename(posixpath.dirname(path)) == "extrafanart":
+        return False
     stem = posixpath.splitext(posixpath.basename(path))[0]
     return stem == slot or stem.endswith("-" + slot)
+
+
+def _kodi_prefers(path: str, slot: str) -> bool:
+    """Kodi takes `<video base>-<type>` over `<type>` (both are published when Plex reads the folder)."""
+    return posixpath.splitext(posixpath.basename(path))[0].endswith("-" + slot)
 
 
 def changes_for_entity(entity_type: str, entity_id: int, paths: list[str] | None = None,

@@ -1,4 +1,5 @@
-"""The library files an entity should have: Kodi-named artwork from the cache, the NFO rendered
+"""The library files an entity should have: artwork from the cache under the names the library's
+players read (metarr/library/player_names.py: one file, further names linked to it), the NFO rendered
 from the database, actor photos; as `Desired` entries that publish.py plans against the disk."""
 from __future__ import annotations
 
@@ -19,7 +20,9 @@ from metarr.db.media import (
     Season,
     Series,
 )
+from metarr.db.models import Library
 from metarr.library import naming
+from metarr.library import player_names as pn
 from metarr.nfo import entity_map as nm
 from metarr.nfo.write import render_nfo
 
@@ -76,6 +79,15 @@ class Desired:
     data: bytes | None = None      # NFO bytes
     source: Path | None = None     # cache file for artwork
     cache_file_id: int | None = None
+    link_to: str | None = None     # another name of the same bytes: a hard link to this file (a copy where
+                                   # the file system has none)
+
+
+@dataclass(frozen=True)
+class Readers:
+    """What a publish writes for: the library's players and how many backdrops."""
+    players: tuple[str, ...] = pn.DEFAULT
+    fanart_count: int = 1
 
 
 def rel_join(folder: str, name: str) -> str:
@@ -92,16 +104,42 @@ def _dateadded(ts: float | None) -> str | None:
 
 # ------------------------------------------------------------------ what an entity should have
 
-def _slots(entity_type: str, entity_id: int) -> list[tuple[ArtworkSlot, CacheFile]]:
+def _slots(entity_type: str, entity_id: int, fanart_count: int = 1) -> list[tuple[ArtworkSlot, CacheFile]]:
+    """The chosen artwork per slot; extra backdrops (fanart ranks 1…) up to `fanart_count` in all."""
     q = (ArtworkSlot.select(ArtworkSlot, CacheFile).join(CacheFile, on=(CacheFile.id == ArtworkSlot.cache_file_id))
          .where((ArtworkSlot.entity_type == entity_type) & (ArtworkSlot.entity_id == entity_id)
-                & (ArtworkSlot.rank == 0)).order_by(ArtworkSlot.slot, ArtworkSlot.season))
+                & ((ArtworkSlot.rank == 0) | ((ArtworkSlot.slot == "fanart") & (ArtworkSlot.rank < fanart_count))))
+         .order_by(ArtworkSlot.slot, ArtworkSlot.season, ArtworkSlot.rank))
     return [(s, s.cachefile) for s in q]
 
 
-def _art(data_dir: Path, rel: str, entity_type: str, entity_id: int, slot: str, cf: CacheFile) -> Desired:
+def _art(data_dir: Path, rel: str, entity_type: str, entity_id: int, slot: str, cf: CacheFile,
+         link_to: str | None = None) -> Desired:
     src = Path(cf.path) if Path(cf.path).is_absolute() else data_dir / cf.path
-    return Desired(rel, "artwork", entity_type, entity_id, cf.sha256, slot=slot, source=src, cache_file_id=cf.id)
+    return Desired(rel, "artwork", entity_type, entity_id, cf.sha256, slot=slot, source=src, cache_file_id=cf.id,
+                   link_to=link_to)
+
+
+def slot_name(slot: str, rank: int) -> str:
+    """A published file's slot: `fanart`, and `fanart1`, `fanart2` … for the extra backdrops (Kodi's
+    art types of them)."""
+    return f"{slot}{rank}" if rank else slot
+
+
+def split_slot(name: str) -> tuple[str, int]:
+    """`fanart2` → ("fanart", 2); `poster` → ("poster", 0)."""
+    stem = name.rstrip("0123456789")
+    return (stem, int(name[len(stem):])) if stem != name and stem == "fanart" else (name, 0)
+
+
+def _named(data_dir: Path, folder: str, spot: pn.Spot, players, entity_type: str, entity_id: int,
+           slot: ArtworkSlot, cf: CacheFile) -> list[Desired]:
+    """One image under every name the players need: the first written, the others linked to it."""
+    ext = naming.image_ext(slot.slot, _fmt(cf))
+    rels = [rel_join(folder, n) for n in pn.art_files(spot, slot.slot, players, ext, slot.rank)]
+    name = slot_name(slot.slot, slot.rank)
+    return [_art(data_dir, rel, entity_type, entity_id, name, cf, link_to=rels[0] if i else None)
+            for i, rel in enumerate(rels)]
 
 
 def _nfo(rel: str, entity_type: str, entity_id: int, doc) -> Desired:
@@ -113,6 +151,15 @@ def _videos(entity_type: str, entity_id: int) -> list[MediaFile]:
     return list(MediaFile.select().where((MediaFile.entity_type == entity_type) & (MediaFile.entity_id == entity_id)
                                          & (MediaFile.kind == "video") & MediaFile.deleted_at.is_null(True))
                 .order_by(MediaFile.path))
+
+
+def _own_folder(m: Movie) -> bool:
+    """The movie is the only one in its folder (players read bare names there); the library root is
+    never a movie's own folder."""
+    if m.folder in ("", "."):
+        return False
+    return not Movie.select(Movie.id).where((Movie.library_id == m.library_id) & (Movie.folder == m.folder)
+                                            & (Movie.id != m.id) & Movie.deleted_at.is_null(True)).exists()
 
 
 def _actor_files(data_dir: Path, folder: str, entity_type: str, entity_id: int,
@@ -130,40 +177,45 @@ def _actor_files(data_dir: Path, folder: str, entity_type: str, entity_id: int,
     return out, thumbs
 
 
-def desired_movie(data_dir: Path, m: Movie, with_actors: bool = True) -> list[Desired]:
+def desired_movie(data_dir: Path, m: Movie, with_actors: bool = True, readers: Readers | None = None) -> list[Desired]:
+    readers = readers or Readers()
     videos = _videos("movie", m.id)
     if not videos:
         raise PublishError(f"movie {m.id} has no video file")
     stacked = len(videos) > 1 and not m.disc
     main = videos[0]
     video = str(PurePosixPath(main.path).relative_to(m.folder)) if m.folder not in ("", ".") else main.path
-    out, thumbs = _actor_files(data_dir, m.folder, "movie", m.id, with_actors)
-    for slot, cf in _slots("movie", m.id):
+    players = readers.players
+    out, thumbs = _actor_files(data_dir, m.folder, "movie", m.id, with_actors and pn.actors_wanted(players))
+    disc = naming.disc_nfo_path(video) is not None
+    spot = pn.Spot("movie", None if disc else naming.video_base(video, stacked=stacked), own=_own_folder(m))
+    for slot, cf in _slots("movie", m.id, readers.fanart_count):
         if slot.slot in naming.MOVIE_ART:
-            out.append(_art(data_dir, rel_join(m.folder, naming.movie_art(video, slot.slot, _fmt(cf), stacked=stacked)),
-                            "movie", m.id, slot.slot, cf))
-    doc = nm.movie_nfo(m, main.streams, thumbs, _dateadded(m.date_added))
+            out += _named(data_dir, m.folder, spot, players, "movie", m.id, slot, cf)
+    doc = nm.movie_nfo(m, main.streams, thumbs, _dateadded(m.date_added), players)
     out.append(_nfo(rel_join(m.folder, naming.movie_nfo(video, stacked=stacked)), "movie", m.id, doc))
     return out
 
 
-def desired_series(data_dir: Path, s: Series, with_actors: bool = True) -> list[Desired]:
+def desired_series(data_dir: Path, s: Series, with_actors: bool = True,
+                   readers: Readers | None = None) -> list[Desired]:
+    readers = readers or Readers()
     folder = s.key
-    out, thumbs = _actor_files(data_dir, folder, "series", s.id, with_actors)
-    for slot, cf in _slots("series", s.id):
+    players = readers.players
+    out, thumbs = _actor_files(data_dir, folder, "series", s.id, with_actors and pn.actors_wanted(players))
+    for slot, cf in _slots("series", s.id, readers.fanart_count):
         if slot.slot in naming.TVSHOW_ART:
-            out.append(_art(data_dir, rel_join(folder, naming.tvshow_art(slot.slot, _fmt(cf))), "series", s.id,
-                            slot.slot, cf))
+            out += _named(data_dir, folder, pn.Spot("show"), players, "series", s.id, slot, cf)
     seasons = list(Season.select().where(Season.series_id == s.id))
     for season in seasons:
         for slot, cf in _slots("season", season.id):
             if slot.slot in naming.SEASON_ART:
-                out.append(_art(data_dir, rel_join(folder, naming.season_art(season.number, slot.slot, _fmt(cf))),
-                                "season", season.id, slot.slot, cf))
+                out += _named(data_dir, folder, pn.Spot("season", season=season.number), players, "season",
+                              season.id, slot, cf)
     from metarr.nfo.model import NamedSeason
     named = [NamedSeason(number=x.number, name=x.title) for x in seasons if x.title]
     out.append(_nfo(rel_join(folder, naming.tvshow_nfo()), "series", s.id,
-                    nm.series_nfo(s, thumbs, _dateadded(s.date_added), named)))
+                    nm.series_nfo(s, thumbs, _dateadded(s.date_added), named, players)))
     eps = list(Episode.select().where((Episode.series_id == s.id) & Episode.deleted_at.is_null(True)
                                       & Episode.file_id.is_null(False)).order_by(Episode.file_id, Episode.part,
                                                                                  Episode.season, Episode.episode))
@@ -183,8 +235,8 @@ def desired_series(data_dir: Path, s: Series, with_actors: bool = True) -> list[
                         EpisodesNfo(episodes=docs)))
         for slot, cf in _slots("episode", group[0].id):
             if slot.slot in naming.EPISODE_ART:
-                out.append(_art(data_dir, rel_join(ep_folder, naming.episode_art(video, slot.slot, _fmt(cf))),
-                                "episode", group[0].id, slot.slot, cf))
+                out += _named(data_dir, ep_folder, pn.Spot("episode", naming.video_base(video)), players, "episode",
+                              group[0].id, slot, cf)
     return out
 
 
@@ -229,13 +281,15 @@ def check_publishable(entity_type: str, entity_id: int, allow_unidentified: bool
 
 
 def desired_for(data_dir: Path, entity_type: str, entity_id: int, with_actors: bool = True,
-                allow_unidentified: bool = False) -> tuple[object, list[Desired]]:
+                allow_unidentified: bool = False, fanart_count: int = 1) -> tuple[object, list[Desired]]:
     check_publishable(entity_type, entity_id, allow_unidentified)
     e = (ROOT_ENTITIES.get(entity_type) or Album).get_by_id(entity_id)
+    lib = Library.get_or_none(Library.id == e.library_id)
+    readers = Readers(pn.players_of(lib.players if lib else None), max(1, int(fanart_count)))
     if entity_type == "movie":
-        return e, desired_movie(data_dir, e, with_actors)
+        return e, desired_movie(data_dir, e, with_actors, readers)
     if entity_type == "series":
-        return e, desired_series(data_dir, e, with_actors)
+        return e, desired_series(data_dir, e, with_actors, readers)
     if entity_type == "album":   # one album on its own: its folder only, never the artist's files
         artist = Artist.get_or_none(Artist.id == e.artist_id)
         if artist is None or artist.deleted_at is not None:

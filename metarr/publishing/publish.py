@@ -18,7 +18,14 @@ from metarr.db.database import write_tx
 from metarr.db.media import Album, Episode, LibraryFile, MediaFile, RecycleEntry, Season
 from metarr.db.models import Library
 from metarr.library import naming
-from metarr.library.fsutil import atomic_copy, atomic_write, confine, sha256_file, sweep_own_temp_files
+from metarr.library.fsutil import (
+    atomic_copy,
+    atomic_link,
+    atomic_write,
+    confine,
+    sha256_file,
+    sweep_own_temp_files,
+)
 from metarr.library.recyclebin import recycle_path
 from metarr.publishing.desired import ROOT_ENTITIES, Desired, Gone, PublishError, desired_for
 
@@ -49,7 +56,8 @@ class Plan:
         return {"entity_type": self.entity_type, "entity_id": self.entity_id, "library_id": self.library_id,
                 "changes": len(self.changes),
                 "actions": [{"op": a.op, "path": a.rel, "reason": a.reason, "kind": a.desired.kind if a.desired else None,
-                             "slot": a.desired.slot if a.desired else None} for a in self.actions],
+                             "slot": a.desired.slot if a.desired else None,
+                             "linked_to": a.desired.link_to if a.desired else None} for a in self.actions],
                 "nfo_diff": self.nfo_diffs}
 
 
@@ -96,9 +104,10 @@ def owned_rows(library_id: int, entity_type: str, entity_id: int) -> list[Librar
 
 
 def make_plan(data_dir: Path, entity_type: str, entity_id: int, with_actors: bool = True,
-              allow_unidentified: bool = False) -> Plan:
+              allow_unidentified: bool = False, fanart_count: int = 1) -> Plan:
     try:
-        entity, desired = desired_for(data_dir, entity_type, entity_id, with_actors, allow_unidentified)
+        entity, desired = desired_for(data_dir, entity_type, entity_id, with_actors, allow_unidentified,
+                                      fanart_count)
     except ValueError as e:  # a name the naming rules refuse (separators, '..')
         raise PublishError(f"cannot name the files of {entity_type} {entity_id}: {e}") from e
     lib = Library.get_by_id(entity.library_id)
@@ -122,14 +131,25 @@ def make_plan(data_dir: Path, entity_type: str, entity_id: int, with_actors: boo
             old = target.read_text("utf-8", "replace") if disk is not None else ""
             plan.nfo_diffs[d.rel] = "".join(difflib.unified_diff(
                 old.splitlines(True), d.data.decode("utf-8").splitlines(True), f"a/{d.rel}", f"b/{d.rel}"))
+    plan.actions = relink(plan.actions)
     for r in rows:
         if r.path not in wanted:
-            plan.actions.append(Action("remove", r.path, "no longer wanted (slot cleared or renamed)"))
+            plan.actions.append(Action("remove", r.path, "no longer wanted (slot cleared, renamed, or no listed "
+                                                         "player reads this name)"))
     for rel in other_nfos(item_nfo_files(lib.id, entity_type, entity_id), desired, set(ours)):
         if confine(root, rel).is_file():
             # Kodi reads movie.nfo before <video>.nfo: a second NFO beside ours would hide it
             plan.actions.append(Action("remove", rel, "another NFO of this item (players would read it instead)"))
     return plan
+
+
+def relink(actions: list[Action]) -> list[Action]:
+    """A second name of an image whose first name is written again is linked again, although its
+    bytes are right: otherwise the two names would hold two copies (after a verify put back a deleted
+    first name, say). Pure."""
+    rewritten = {a.rel for a in actions if a.op != "keep"}
+    return [Action("replace", a.rel, f"linked again to {a.desired.link_to}", a.desired)
+            if a.op == "keep" and a.desired is not None and a.desired.link_to in rewritten else a for a in actions]
 
 
 def republish_after_edit(kind: str, eid: int) -> tuple[str, int, int] | None:
@@ -191,7 +211,7 @@ def apply_plan(db, plan: Plan, recycle_root: Path, now: float | None = None) -> 
     recorded, later ones for the next run (the job retries)."""
     now = now or time.time()
     root = Path(plan.root)
-    counts = {"written": 0, "replaced": 0, "recycled": 0, "removed": 0, "kept": 0, "swept": 0}
+    counts = {"written": 0, "replaced": 0, "recycled": 0, "removed": 0, "kept": 0, "swept": 0, "linked": 0}
     # temp files carry the entity: a run killed mid-write left its own, which this run may remove
     # although other entities' publishes may be writing in the same folder
     tag = temp_tag(plan.entity_type, plan.entity_id)
@@ -228,11 +248,25 @@ def apply_plan(db, plan: Plan, recycle_root: Path, now: float | None = None) -> 
         d = a.desired
         if d.kind == "nfo":
             atomic_write(target, d.data, tag=tag)
+        elif d.link_to is not None:
+            # another name of the image just put in place under its first name (an earlier action)
+            counts["linked"] += atomic_link(confine(root, d.link_to), target, fallback=d.source, tag=tag)
         else:
             atomic_copy(d.source, target, tag=tag)
         counts["replaced" if a.op != "write" else "written"] += 1
         _record(db, plan, d, target, now)
+    for folder in folders:
+        if folder.name in naming.OWN_FOLDERS and folder.parent.is_dir():
+            _drop_if_empty(folder)
     return counts
+
+
+def _drop_if_empty(folder: Path) -> None:
+    """A folder Metarr made (`extrafanart/`) goes when its last file went to the recycle bin."""
+    try:
+        folder.rmdir()
+    except OSError:
+        pass   # not empty (or gone): left as it is
 
 
 def paths_to_notify(changed: list[str], published: list[str], attempt: int) -> list[str]:

@@ -94,11 +94,14 @@ def adopt(db, data_dir: Path, root: Path, finding: Finding) -> str:
     else:
         store = cache.open_store(data_dir)
         cf = cache.ingest_local(db, store, data_dir, path)
+        from metarr.publishing.desired import split_slot
+        slot, rank = split_slot(finding.slot or "")   # `fanart2`: the fanart slot's third image
         with write_tx(db):
             ArtworkSlot.update(cache_file_id=cf.id, source="user", updated_at=time.time()).where(
                 (ArtworkSlot.entity_type == finding.entity_type) & (ArtworkSlot.entity_id == finding.entity_id)
-                & (ArtworkSlot.slot == finding.slot) & (ArtworkSlot.rank == 0)).execute()
-            md.set_state(finding.entity_type, finding.entity_id, f"art:{finding.slot}", "user", locked=True)
+                & (ArtworkSlot.slot == slot) & (ArtworkSlot.rank == rank)).execute()
+            if rank == 0:
+                md.set_state(finding.entity_type, finding.entity_id, f"art:{slot}", "user", locked=True)
     # the file on disk is now what we hold: record it as ours
     st = path.stat()
     with write_tx(db):

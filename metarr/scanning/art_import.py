@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import re
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,7 +28,15 @@ def _row_id(model, lib: Library, key: str):
 
 def _art_targets(lib: Library, item, movie_id: int | None) -> list[tuple[str, int, str, int | None, str]]:
     """(entity type, id, slot, season, path) for the artwork files an item owns. `movie_id`: a
-    movie item's row (the unit's apply step has it)."""
+    movie item's row (the unit's apply step has it). Extra backdrops (`fanart1`…) are not a slot
+    of their own: the chosen ones are the fanart slot's further ranks, published by Metarr."""
+    return [t for t in _all_art_targets(lib, item, movie_id) if not _EXTRA_FANART.match(t[2])]
+
+
+_EXTRA_FANART = re.compile(r"^fanart\d+$")
+
+
+def _all_art_targets(lib: Library, item, movie_id: int | None) -> list[tuple[str, int, str, int | None, str]]:
     out = []
     if isinstance(item, MovieItem):
         if movie_id is not None:

@@ -20,6 +20,10 @@ def _lang(v: str | None) -> str | None:
     return None if v in (None, "", "00") else v
 
 
+# a textless movie poster (lang "00" or "") is also the keyart, as Kodi's movie scraper takes it (reference §6.4)
+KEYART_FROM = {"movieposter"}
+
+
 def _season(key: str, value) -> int | None:
     """The season a `season*` image is for: a number ("0" = specials), or every season for "all"
     (and for no value, which Kodi also applies to every season). Other kinds are the show's, even
@@ -33,8 +37,10 @@ def _items(doc: dict, mapping: dict[str, str]) -> list[Art]:
     out = []
     for key, slot in mapping.items():
         for i in doc.get(key) or []:
-            out.append(Art(P, slot, i["url"], language=_lang(i.get("lang")), likes=to_int(i.get("likes")),
-                           season=_season(key, i.get("season"))))
+            lang = _lang(i.get("lang"))
+            for s in (slot, "keyart") if key in KEYART_FROM and lang is None else (slot,):
+                out.append(Art(P, s, i["url"], language=lang, likes=to_int(i.get("likes")),
+                               season=_season(key, i.get("season"))))
     return out
 
 

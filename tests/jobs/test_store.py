@@ -140,7 +140,12 @@ def test_stats_buckets(db):
     store.finish(db, [fail(job)], now)
     store.claim(db, "w", {"t.s": 1}, now, 30)
     s = store.stats(db, now)
-    assert (s.due, s.running, s.retrying, s.scheduled) == (1, 1, 1, 1)
+    # "later" is a chain link waiting a delay (a debounce): owed work, so due, not scheduled
+    assert (s.due, s.running, s.retrying, s.scheduled) == (2, 1, 1, 0)
+    from metarr.db.models import Schedule
+    Schedule.create(name="purge", job_type="maintenance.purge_jobs", interval_s=3600)
+    store.ensure_schedules(db, now)
+    assert store.stats(db, now).scheduled == 1
 
 
 def test_schedules_keep_one_pending_job_and_reschedule_on_completion(db):

@@ -31,25 +31,28 @@ class World:
                                 entity_id=entity[1] if entity else None, streams=streams, first_seen=time.time(),
                                 updated_at=time.time())
 
-    def art(self, entity_type, entity_id, slot, w=400, h=600, pattern=0, season=None, fmt=".jpg"):
-        img = make_image(self.root / "src" / f"{entity_type}{entity_id}{slot}{pattern}{fmt}", w, h, pattern=pattern)
+    def art(self, entity_type, entity_id, slot, w=400, h=600, pattern=0, season=None, fmt=".jpg", rank=0):
+        img = make_image(self.root / "src" / f"{entity_type}{entity_id}{slot}{rank}{pattern}{fmt}", w, h,
+                         pattern=pattern + 7 * rank)
         cf = cache.ingest_local(self.s.db, self.store, self.s.config.data_dir, img)
         ArtworkSlot.delete().where((ArtworkSlot.entity_type == entity_type) & (ArtworkSlot.entity_id == entity_id)
-                                   & (ArtworkSlot.slot == slot) & (ArtworkSlot.season == season)).execute()
-        ArtworkSlot.create(entity_type=entity_type, entity_id=entity_id, slot=slot, season=season, rank=0,
+                                   & (ArtworkSlot.slot == slot) & (ArtworkSlot.season == season)
+                                   & (ArtworkSlot.rank == rank)).execute()
+        ArtworkSlot.create(entity_type=entity_type, entity_id=entity_id, slot=slot, season=season, rank=rank,
                            cache_file_id=cf.id, source="provider:tmdb", updated_at=time.time())
         return cf
 
-    def movie(self, title="Night of the Living Dead", year=1968, folder=None):
+    def movie(self, title="Night of the Living Dead", year=1968, folder=None, video=None):
         folder = folder or f"{title} ({year})"
+        video = video or f"{folder}.mkv"
         now = time.time()
-        m = Movie.create(library_id=self.movies.id, key=f"{folder}/{folder}.mkv", folder=folder, title=title, year=year,
+        m = Movie.create(library_id=self.movies.id, key=f"{folder}/{video}", folder=folder, title=title, year=year,
                          date_added=1_700_000_000, created_at=now, updated_at=now, tmdb_id=10331, imdb_id="tt0063350",
                          plot="Ghouls attack.")
         md.apply(self.s.db, "movie", m.id, md.Update("provider:tmdb", {}, {"genres": ["Horror"]},
                                                     cast=(md.CastEntry("Duane Jones", "Ben", 0),),
                                                     ratings=(md.RatingEntry("themoviedb", 7.5, 1200, 10, True),)))
-        self.file(self.movies, f"{folder}/{folder}.mkv", entity=("movie", m.id),
+        self.file(self.movies, f"{folder}/{video}", entity=("movie", m.id),
                   streams={"duration_s": 1.0, "video": [{"codec": "h264", "width": 160, "height": 120, "aspect": "1.33"}],
                            "audio": [{"codec": "aac", "channels": 1, "language": "eng"}], "subtitles": []})
         return Movie.get_by_id(m.id)

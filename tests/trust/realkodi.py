@@ -46,6 +46,7 @@ GUISETTINGS = """<settings version="2">
     <setting id="myvideos.extractthumb">false</setting>
     <setting id="myvideos.extractflags">true</setting>
     <setting id="videolibrary.backgroundupdate">false</setting>
+    <setting id="videolibrary.artworklevel">0</setting>
     <resolutions />
     <viewstates />
 </settings>
@@ -328,7 +329,8 @@ class RealKodi:
     # -------------------------------------------------------------- what Kodi holds
     def movies(self) -> list[dict]:
         res = self.rpc("VideoLibrary.GetMovies", {"properties": [
-            "title", "year", "uniqueid", "plot", "art", "file", "imdbnumber"]}) or {}
+            "title", "year", "uniqueid", "plot", "art", "file", "imdbnumber", "mpaa", "tagline",
+            "originaltitle"]}) or {}
         return res.get("movies") or []
 
     def shows(self) -> list[dict]:

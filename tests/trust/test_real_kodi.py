@@ -119,7 +119,8 @@ async def test_metarr_gets_every_item_into_a_kodi_that_scanned_the_raw_library(c
     assert sorted(m["title"] for m in await asyncio.to_thread(kodi.movies)) == ["Dracula"]
     assert await asyncio.to_thread(kodi.shows) == []
 
-    r = await api.patch("/api/v1/settings", json={"sync.debounce_seconds": 0.5})
+    # two backdrops per item: Kodi reads the second as art type fanart1 (artwork level "Maximum")
+    r = await api.patch("/api/v1/settings", json={"sync.debounce_seconds": 0.5, "publish.fanart_count": 2})
     assert r.status == 200, await r.text()
     r = await api.post("/api/v1/players", json={"name": "Living room", "kind": "kodi", "url": kodi.url})
     assert r.status == 201, await r.text()
@@ -137,8 +138,8 @@ async def test_metarr_gets_every_item_into_a_kodi_that_scanned_the_raw_library(c
         assert m["year"] == year, m
         assert m["uniqueid"].get("tmdb") == tmdb and m["uniqueid"].get("imdb") == imdb, m
         assert m["plot"], m
-        for art in ("poster", "fanart"):
-            # Kodi shows the file Metarr published beside the video
+        for art in ("poster", "fanart", "fanart1", "keyart"):
+            # Kodi shows the file Metarr published beside the video: the extra backdrop, the textless poster too
             shown = Path(unwrap_image(m["art"].get(art, "")))
             assert shown.is_file() and shown.name.endswith(f"-{art}.jpg"), (title, art, m["art"])
             assert shown.parent == Path(m["file"].removeprefix("stack://").split(" , ")[0]).parent
@@ -147,6 +148,10 @@ async def test_metarr_gets_every_item_into_a_kodi_that_scanned_the_raw_library(c
 
     (show,) = await asyncio.to_thread(kodi.shows)
     assert show["title"] == "Sherlock Holmes" and show["uniqueid"].get("tvdb") == "75597"
+    for art, name in (("fanart1", "fanart1.jpg"), ("keyart", "keyart.jpg"), ("characterart", "characterart.png")):
+        shown = Path(unwrap_image(show["art"].get(art, "")))
+        assert shown.is_file() and shown.name == name and shown.parent.name == "Sherlock Holmes (1954)", \
+            (art, show["art"])
     eps = sorted((e["season"], e["episode"]) for e in await asyncio.to_thread(kodi.episodes, show["tvshowid"]))
     assert eps == [(0, 1), (1, 1), (1, 2), (1, 3)]
 
@@ -195,6 +200,32 @@ async def test_metarr_gets_every_item_into_a_kodi_that_scanned_the_raw_library(c
     def fresh():
         return [c["imagehash"] for c in kodi.textures_of(jpg_poster)] == [image_hash(st.st_mtime_ns, st.st_size)]
     assert await wait_kodi(fresh, timeout=30), kodi.textures_of(jpg_poster)
+
+
+async def test_kodi_reads_a_german_library_as_published(chain, kodi, tmp_path):
+    """A German library (German, then English; German certifications): Kodi shows the German texts
+    where TMDB has them, the English plot where it has none, and the FSK rating."""
+    from web.demo.emulation import data as emulated
+    api, services = chain
+    movies = tmp_path / "library" / "Filme"
+    for name in ("Der General (1926)", "Die Nacht der lebenden Toten (1968)"):
+        make_clip(movies / name / f"{name}.mkv")
+    kodi.add_source(movies, "movies")
+    r = await api.patch("/api/v1/settings", json={"sync.debounce_seconds": 0.5})
+    assert r.status == 200, await r.text()
+    r = await api.post("/api/v1/players", json={"name": "Wohnzimmer", "kind": "kodi", "url": kodi.url})
+    assert r.status == 201, await r.text()
+    await add_library(api, "Filme", "movie", movies, language="de", fallback_languages=["en"],
+                      certification_country="DE")
+    jobs = await synced(api, timeout=180)
+    assert all(j["status"] == "succeeded" and not j["result"]["not_taken"] for j in jobs), jobs
+    got = by_title(await asyncio.to_thread(kodi.movies))
+    assert sorted(got) == ["Der General", "Die Nacht der lebenden Toten"], kodi.log_tail()
+    general, night = got["Der General"], got["Die Nacht der lebenden Toten"]
+    assert general["plot"] == emulated.MOVIE_TRANSLATIONS[961]["de-DE"][1] and general["mpaa"] == "FSK 0"
+    # no German plot or tagline at TMDB: the English ones; the original title kept apart
+    assert night["plot"] == emulated.MOVIES[10331]["overview"] and night["tagline"] == "They won't stay dead!"
+    assert night["originaltitle"] == "Night of the Living Dead" and night["mpaa"] == "FSK 16"
 
 
 async def test_a_folder_kodi_remembers_is_read_again_and_sync_now_checks_every_item(chain, kodi, tmp_path):

@@ -5,6 +5,7 @@ from aiohttp import web
 
 from metarr.db.models import Library
 from metarr.jobs import chain
+from metarr.jobs.model import PRIORITY
 from metarr.library import libraries
 
 from ..envelope import ApiError, bad_request, not_found, ok
@@ -33,6 +34,9 @@ async def create_library(request: web.Request) -> web.Response:
         auto_publish=field(body, "auto_publish", bool, default=False),
         auto_sync=field(body, "auto_sync", bool, default=True),
         language=field(body, "language", str, default="en", max_len=16),
+        fallback_languages=tuple(field(body, "fallback_languages", list, default=libraries.DEFAULT_FALLBACKS)),
+        certification_country=field(body, "certification_country", str, max_len=8),
+        players=tuple(field(body, "players", list, default=list(libraries.DEFAULT_PLAYERS))),
     )
     s = request.app[services_key]
     try:
@@ -54,12 +58,14 @@ async def update_library(request: web.Request) -> web.Response:
     changes = {}
     for k in libraries.UPDATABLE:
         if k in body:
-            kind = list if k == "ignore_patterns" else (bool if k not in ("name", "language") else str)
+            kind = (list if k in ("ignore_patterns", "fallback_languages", "players") else
+                    str if k in ("name", "language", "certification_country") else bool)
             changes[k] = field(body, k, kind)
     unknown = set(body) - set(libraries.UPDATABLE)
     if unknown:
         raise bad_request(f"cannot change: {', '.join(sorted(unknown))}")
     s = request.app[services_key]
+    before = await request.app[bridge_key].run(libraries.get, lid)
     try:
         lib = await request.app[bridge_key].run(libraries.update, s.db, lid, changes, s.bus)
     except libraries.LibraryNameTaken as e:
@@ -68,7 +74,14 @@ async def update_library(request: web.Request) -> web.Response:
         raise bad_request(str(e)) from None
     if lib is None:
         raise not_found(f"library {lid}")
-    return ok(libraries.to_dict(lib))
+    out = libraries.to_dict(lib)
+    if before is not None and before["players"] != out["players"]:
+        # what is published now carries names for other players: publish it again (names no listed
+        # player reads go to the recycle bin)
+        spec = chain.library_job("publish", lid, PRIORITY["bulk"], trigger=chain.REPUBLISH_PUBLISHED)
+        ledger = s.actor("ledger")
+        out["publish_job_id"] = (await request.app[bridge_key].ask(lambda: ledger.enqueue(spec)))[0]
+    return ok(out)
 
 
 @routes.delete("/api/v1/libraries/{id}")

@@ -18,6 +18,8 @@ from metarr.jobs import view as job_view
 from metarr.jobs.model import Stats
 from metarr.library import recyclebin
 from metarr.library.libraries import to_dict as library_json
+from metarr.library.player_names import DEFAULT as DEFAULT_PLAYERS
+from metarr.library.player_names import READERS
 from metarr.players import kinds as player_kinds
 from metarr.service import activity, humanize, settings
 
@@ -85,11 +87,16 @@ async def dashboard(request: web.Request) -> web.Response:
 @routes.get("/libraries")
 async def libraries_page(request: web.Request) -> web.Response:
     libs = await run(request, lambda: [library_json(x) for x in Library.select().order_by(Library.id)])
+    configured = await run(request, lambda: {p.kind for p in Player.select(Player.kind)})
     watcher = ((await _status(request, "watcher")) or {}).get("libraries") or {}
     for lib in libs:
         mode = (watcher.get(str(lib["id"])) or {}).get("mode")
         lib["watch_text"] = WATCH_WORDS.get(mode, mode) if mode else ("starting…" if lib["watch"] else "not watched")
-    return render("libraries.html", request, "/libraries", title="Libraries", libraries=libs)
+    # the players that read libraries, and what a new library proposes: the kinds of the players set up
+    readers = [(k, player_kinds.KINDS[k].label if k in player_kinds.KINDS else k) for k in READERS]
+    proposed = [k for k in READERS if k in configured] or list(DEFAULT_PLAYERS)
+    return render("libraries.html", request, "/libraries", title="Libraries", libraries=libs, readers=readers,
+                  proposed=proposed)
 
 
 @routes.get("/jobs")

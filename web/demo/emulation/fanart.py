@@ -31,7 +31,8 @@ def fanart_app(faults: Faults, stats: Stats) -> web.Application:
         return web.json_response({
             "name": m["title"], "tmdb_id": str(mid), "imdb_id": m["imdb_id"],
             # the same poster bytes TMDB serves for this movie (dedup across providers)
-            "movieposter": [item(request, 11, f"p{mid}.jpg", likes="7")],
+            "movieposter": [item(request, 11, f"p{mid}.jpg", likes="7"),
+                            item(request, 18, f"p{mid}k.jpg", lang="00", likes="2")],   # textless: keyart
             "moviebackground": [item(request, 12, f"b{mid}f.jpg", lang="00", likes="4")],
             "hdmovielogo": [item(request, 13, f"l{mid}f.png", likes="5")],
             "hdmovieclearart": [item(request, 14, f"x{mid}ca.png", likes="2")],

@@ -21,6 +21,7 @@ import time
 
 from aiohttp import web
 
+from . import player_art
 from .kodi import KodiEmulator
 from .player_server import PlayerServer
 from .plex import PlexLibrary
@@ -108,6 +109,11 @@ class JellyfinEmulator(PlayerServer):
         app.router.add_route("*", "/{tail:.*}", any_route)
         return app
 
+    def images(self, path, kind: str = "movie", season: int | None = None) -> dict:
+        """The local images this server shows for an item (a video file, a show folder; a season is its
+        show folder and number), by its own rules: {"Primary": [file], "Backdrop": [...], …}."""
+        return player_art.jellyfin(path, kind, season, emby=self.base == "/emby")
+
     def updates(self) -> list[dict]:
         return [u for c in self.requests if c.path == self.base + "/Library/Media/Updated" and isinstance(c.body, dict)
                 for u in c.body.get("Updates", [])]
@@ -163,6 +169,11 @@ class PlexEmulator(PlayerServer):
                               "type": type_, "title": title, "agent": "tv.plex.agents.movie",
                               "scanner": "Plex Movie", "language": "en-US",
                               "Location": [{"id": int(key) * 10 + i, "path": p} for i, p in enumerate(paths)]})
+
+    def assets(self, path, kind: str = "movie", season: int | None = None) -> dict:
+        """The local media assets Plex uses for an item: {"posters": [...], "art": [...], "banners": [...]},
+        the first of each shown."""
+        return player_art.plex(path, kind, season)
 
     def refreshes(self) -> list[tuple[str, str | None]]:
         out = []

@@ -111,7 +111,11 @@
     for (const el of form.elements) {
       if (!el.name || el.disabled) continue;
       if (onlyChanged && !changed(el)) continue;
-      if (el.type === "checkbox") out[el.name] = el.checked;
+      if (el.type === "checkbox" && el.dataset.multi !== undefined) {   // several boxes, one list of values
+        out[el.name] = out[el.name] || [];
+        if (el.checked) out[el.name].push(el.value);
+      }
+      else if (el.type === "checkbox") out[el.name] = el.checked;
       else if (el.type === "number" || el.dataset.number !== undefined) { if (el.value !== "") out[el.name] = Number(el.value); }
       else if (el.dataset.list !== undefined) out[el.name] = el.value.split(",").map(s => s.trim()).filter(Boolean);
       else if (el.value !== "" || el.dataset.keepEmpty !== undefined) out[el.name] = el.value;
@@ -173,6 +177,18 @@
     try {
       await api("PATCH", box.dataset.toggleUrl, { [box.dataset.toggleKey]: box.checked });
       toast("Saved");
+    } catch (e) { box.checked = !box.checked; }
+  });
+
+  // a list of checkboxes that saves itself as one list (a library's players)
+  document.addEventListener("change", async (ev) => {
+    const box = ev.target.closest("input[data-player-kind]");
+    if (!box) return;
+    const group = box.closest("[data-players-url]");
+    const boxes = [...group.querySelectorAll("input[data-player-kind]")];
+    try {
+      await api("PATCH", group.dataset.playersUrl, { players: boxes.filter(b => b.checked).map(b => b.value) });
+      toast("Saved: published items get the names of these players");
     } catch (e) { box.checked = !box.checked; }
   });
 
