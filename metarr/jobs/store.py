@@ -298,7 +298,7 @@ def retry(db: pw.Database, job_id: int, now: float) -> tuple[str | None, int | N
 
 def blocked_groups(db: pw.Database) -> dict[str, tuple[int, float]]:
     """The places waiting jobs wait on: code -> (jobs, since when the first of them waits). Read
-    through the partial index of migration 0025: a handful of rows, however long the history."""
+    through the partial index of migration 0027: a handful of rows, however long the history."""
     rows = _exec(db, "SELECT blocked_on, COUNT(*), MIN(started_at) FROM jobs WHERE blocked_on IS NOT NULL "
                      "AND status = 'pending' GROUP BY blocked_on").fetchall()
     return {code: (n, since or 0.0) for code, n, since in rows}
