@@ -13,6 +13,7 @@ from metarr.jobs import chain
 from metarr.jobs.model import JobResult, PermanentError, RetryLater
 from metarr.jobs.retry import backoff_delay
 from metarr.service import activity, settings
+from metarr.sources import gaps
 from metarr.sources.http import ProviderError, RateLimited, Unavailable
 
 from .phases import fan_out
@@ -53,6 +54,8 @@ def enrich_entity(ctx, job):
     ectx = enrich.make_ctx(s.db, call, s.config, configured, library=lib)
     try:
         res = enrich.ENRICHERS[et](s.db, ectx, eid)
+        gaps.record(s.db, et, eid, set(res.missing), set(res.answered), time.time(),
+                    {d.split(":", 1)[0]: d for d in res.degraded})
     except RateLimited as e:
         raise RetryLater(str(e), delay=max(5.0, e.retry_after)) from e
     except ProviderError as e:
@@ -100,7 +103,7 @@ def cache_entity(ctx, job):
     if out["retry"]:
         # the best images are not here yet: try again later rather than publish without them (the
         # attempt counts; a host down for good ends as a visible dead job, never as worse artwork)
-        wait = max([r["retry_after"] or 0 for r in out["retry"]] + [backoff_delay(job.attempts, base=5.0, cap=900.0)])
+        wait = max([r.get("retry_after") or 0 for r in out["retry"]] + [backoff_delay(job.attempts, base=5.0, cap=900.0)])
         raise RetryLater(f"{len(out['retry'])} download(s) to try again: "
                          + ", ".join(sorted({r["reason"] for r in out["retry"]})), delay=wait)
     phase = chain.after_cache(lib.auto_publish)

@@ -23,7 +23,7 @@ from metarr.jobs.registry import HandlerRegistry
 from metarr.service.events import EventBus
 
 from .base import MetarrActor, safe_handler
-from .ledger_state import LedgerState, Ticker
+from .ledger_state import LedgerState, Ticker, publish_changes
 from .worker import JobWorker
 
 log = logging.getLogger(__name__)
@@ -190,6 +190,16 @@ class JobLedger(MetarrActor):
             self._self.flush.defer()
 
     @safe_handler
+    def release(self, code: str) -> None:
+        """The place `code` works again (actors/waiting_probe.py): the jobs waiting on it are due now."""
+        ids: list[int] = []
+        if self._db("resuming waiting jobs", lambda: ids.extend(store.release_blocked(self.db, code, time.time()))):
+            if ids:
+                log.warning("%s works again: %d waiting job(s) resume", code, len(ids))
+                self.bus.publish("jobs.resumed", place=code, ids=ids[:100], count=len(ids))
+            self._dispatch()
+
+    @safe_handler
     def progress(self, p: Progress) -> None:
         if p.job_id in self.st.owner:
             self.st.progress[p.job_id] = p
@@ -334,7 +344,7 @@ class JobLedger(MetarrActor):
             log.exception("recording %d job outcome(s) failed; recording them one by one", len(batch))
             changes, keep = self._finish_singly(batch, now)
         st.done[:] = keep
-        self._publish(changes, {o.job_id: o for o in batch})
+        publish_changes(self.bus, changes, {o.job_id: o for o in batch})
 
     def _finish_singly(self, batch: list[Outcome], now: float) -> tuple[list[dict], list[Outcome]]:
         """After a batch failed for a reason of its own: each outcome alone; one that still cannot be
@@ -358,21 +368,6 @@ class JobLedger(MetarrActor):
                 except Exception:
                     log.exception("job %s: not even its failure can be recorded; it is taken back", o.job_id)
         return changes, []
-
-    def _publish(self, changes: list[dict], by_id: dict[int, Outcome]) -> None:
-        for ch in changes:
-            o = by_id[ch["id"]]
-            if ch["status"] == "succeeded":
-                self.bus.publish("job.succeeded", id=ch["id"], type=ch["type"], subject=ch["subject"],
-                                 duration=round(o.duration, 4), result=(o.result.data if o.result else None))
-            elif ch["status"] == "retrying":
-                self.bus.publish("job.failed", id=ch["id"], type=ch["type"], subject=ch["subject"],
-                                 error=ch.get("error"), attempts=ch["attempts"], run_after=ch["run_after"])
-            else:
-                self.bus.publish("job.dead", id=ch["id"], type=ch["type"], subject=ch["subject"], error=ch.get("error"))
-            for jid, jtype, created in ch["next"]:
-                if created:
-                    self.bus.publish("job.created", id=jid, type=jtype, parent_id=ch["id"])
 
     def _write_backlog(self) -> None:
         st = self.st

@@ -1,5 +1,5 @@
-"""What a job ledger holds outside its actor (so that a restarted ledger carries on with it), and
-the thread that wakes it."""
+"""What a job ledger holds outside its actor (so that a restarted ledger carries on with it), the
+thread that wakes it, and the events of the outcomes it records."""
 from __future__ import annotations
 
 import threading
@@ -46,3 +46,21 @@ class Ticker(threading.Thread):
                 self.proxy.tick.defer()
             except pykka.ActorDeadError:
                 return
+
+
+def publish_changes(bus, changes: list[dict], by_id: dict[int, Outcome]) -> None:
+    """The bus events of recorded outcomes (and of the chained jobs they created)."""
+    for ch in changes:
+        o = by_id[ch["id"]]
+        if ch["status"] == "succeeded":
+            bus.publish("job.succeeded", id=ch["id"], type=ch["type"], subject=ch["subject"],
+                        duration=round(o.duration, 4), result=(o.result.data if o.result else None))
+        elif ch["status"] == "retrying":
+            bus.publish("job.failed", id=ch["id"], type=ch["type"], subject=ch["subject"],
+                        error=ch.get("error"), attempts=ch["attempts"], run_after=ch["run_after"],
+                        **({"waiting": ch["waiting"]} if ch.get("waiting") else {}))
+        else:
+            bus.publish("job.dead", id=ch["id"], type=ch["type"], subject=ch["subject"], error=ch.get("error"))
+        for jid, jtype, created in ch["next"]:
+            if created:
+                bus.publish("job.created", id=jid, type=jtype, parent_id=ch["id"])

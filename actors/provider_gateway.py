@@ -7,17 +7,24 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import logging
 import threading
 import time
 
+import pykka
+
 from metarr.db.database import connection
+from metarr.jobs import chain
+from metarr.jobs.model import PRIORITY
 from metarr.service import redact
+from metarr.sources import gaps
 from metarr.sources import keys as provider_keys
 from metarr.sources.http import Request
 from metarr.sources.traffic import ProviderTraffic
 
-from .base import MetarrActor
+from .base import MetarrActor, safe_handler
 
+log = logging.getLogger(__name__)
 KEYS_FRESH = 10.0   # seconds
 
 
@@ -35,6 +42,14 @@ class ProviderGateway(MetarrActor):
         self.keys_read_at = time.monotonic()
         self.traffic = ProviderTraffic(self.services.config, self.services.db, self.loop, limits, timeouts,
                                        budgets=self.services.budgets, keys=self._keys())
+        proxy = self.actor_ref.proxy()
+
+        def recovered(provider: str) -> None:   # on the loop thread: a tell, never an ask
+            try:
+                proxy.refill.defer(provider)
+            except pykka.ActorDeadError:
+                pass
+        self.traffic.recovered = recovered
         asyncio.run_coroutine_threadsafe(self.traffic.open(), self.loop).result(10)
 
     def on_stop(self) -> None:
@@ -45,6 +60,21 @@ class ProviderGateway(MetarrActor):
         self.loop.call_soon_threadsafe(self.loop.stop)
         self.thread.join(5)
         super().on_stop()
+
+    # ------------------------------------------------------------ told
+    @safe_handler
+    def refill(self, provider: str) -> None:
+        """`provider` answers again: the items enriched without it are enriched again (queued at
+        bulk priority; one pending job per item however often this is told)."""
+        with connection(self.services.db):
+            items = gaps.missing_from(provider)
+        if not items:
+            return
+        log.info("%s answers again: %d item(s) enriched without it are enriched again", provider, len(items))
+        specs = [chain.entity_job("enrich", et, eid, lib, PRIORITY["bulk"]) for et, eid, lib in items]
+        ledger = self.services.actor("ledger")
+        if ledger is not None:
+            ledger.submit.defer(specs)
 
     # ------------------------------------------------------------ asks
     def submit(self, req: Request) -> concurrent.futures.Future:

@@ -56,7 +56,7 @@ def scan_library(ctx, job):
 def scan_path(ctx, job):
     p = job.payload
     context = ScanContext(ids={k: v for k, v in (p.get("ids") or {}).items() if v}, upgrade=bool(p.get("upgrade")),
-                          trigger=p.get("trigger", "watcher"))
+                          trigger=p.get("trigger", "watcher"), renames=tuple(tuple(r) for r in p.get("renames") or ()))
     return _run(ctx, job, p.get("path") or "", context)
 
 

@@ -14,6 +14,7 @@ from metarr.db.database import close_database, open_database
 from metarr.db.migrate import migrate
 from metarr.jobs import store
 from metarr.jobs.registry import HandlerRegistry
+from metarr.jobs.waiting import Waits
 from metarr.scanning.probe_pool import ProbePool
 from metarr.service.events import EventBus
 from metarr.service.health import HealthBook
@@ -22,6 +23,7 @@ from metarr.sources.budget import Budgets
 from .job_ledger import JobLedger
 from .ledger_state import LedgerState
 from .supervisor import Supervisor
+from .waiting_probe import WaitingProbe
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +42,7 @@ class Services:
     probe_pool: ProbePool | None = None   # the probe processes of this process's scans (ActorSystem owns them)
     health: HealthBook = field(default_factory=HealthBook)   # what keeps the service from working now
     crashes: dict[str, BaseException] = field(default_factory=dict)   # actor urn -> why it died
+    waits: Waits = field(default_factory=Waits)   # the places this process's jobs wait on (a disk, the database)
 
     def actor(self, name: str):
         return self.actors.get(name)
@@ -83,6 +86,7 @@ class ActorSystem:
         self.run_workers = run_workers
         self.order: list[tuple[str, pykka.ActorRef]] = []
         self.supervisor: Supervisor | None = None
+        self.probe: WaitingProbe | None = None
 
     def start(self) -> None:
         from .handlers import register_all
@@ -111,6 +115,8 @@ class ActorSystem:
         for _name, ref in self.order:
             ref.proxy().ping().get(timeout=60)
         self.supervisor.start()
+        self.probe = WaitingProbe(s)   # resumes the jobs that wait on a disk or the database once it works
+        self.probe.start()
         log.info("actors started: %s", ", ".join(n for n, _ in self.order))
 
     def _restarted(self, name: str, ref: pykka.ActorRef) -> None:
@@ -119,6 +125,9 @@ class ActorSystem:
         self.services.actors[name] = ref.proxy()
 
     def stop(self) -> None:
+        if self.probe is not None:
+            self.probe.stop()
+            self.probe = None
         if self.supervisor is not None:   # first: nothing is started again while the system stops
             self.supervisor.stop()
             self.supervisor = None

@@ -1,5 +1,6 @@
 """What needs the user, in one read model: items not identified (and why), jobs that failed for
-good, verification problems, libraries where nothing is written, provider keys not set. The CLI's end-of-command summary and the
+good, jobs waiting for a disk or the database, items enriched while a provider could not be asked,
+verification problems, libraries where nothing is written, provider keys not set. The CLI's end-of-command summary and the
 dashboard's "needs attention" panel read it.
 
 May import: db, service, metadata, jobs, library, sources, publishing.
@@ -88,12 +89,42 @@ def not_publishing() -> list[dict]:
     return out
 
 
-def needs_attention(db, configured: set[str]) -> dict:
+def waiting(db, data_dir=None) -> list[dict]:
+    """Places jobs wait on (a library or the data directory that cannot be written, the database),
+    each in words: "Library Movies (/mnt/movies): cannot write: disk full". They resume by themselves."""
+    from metarr.db.models import Library
+    from metarr.jobs import store
+    from metarr.jobs.waiting import parse_code, sentence
+    groups = store.blocked_groups(db)
+    ids = sorted({b.library_id for b in map(parse_code, groups) if b and b.library_id is not None})
+    libs = {lib.id: lib for lib in Library.select(Library.id, Library.name, Library.path).where(Library.id.in_(ids))} if ids else {}
+    out = []
+    for code, (jobs, since) in sorted(groups.items(), key=lambda kv: kv[1][1]):
+        b = parse_code(code)
+        if b is None:
+            continue
+        lib = libs.get(b.library_id) if b.library_id is not None else None
+        if lib is not None:
+            label, path = f"Library {lib.name} ({lib.path})", lib.path
+        elif b.place == "data":
+            label, path = f"The data directory{f' ({data_dir})' if data_dir else ''}", str(data_dir or "")
+        else:
+            label, path = ("The database" if b.place == "database" else b.place), ""
+        out.append({"place": b.place, "kind": b.kind, "library_id": b.library_id, "label": label, "path": path,
+                    "words": b.words, "jobs": jobs, "since": since, "sentence": sentence(b, label, jobs)})
+    return out
+
+
+def needs_attention(db, configured: set[str], data_dir=None) -> dict:
     """Everything the dashboard's "needs attention" panel shows, each with where it is resolved."""
     dead, dead_total = dead_jobs(db)
     items = not_identified()
     verification = verification_problems(db)
     quiet = not_publishing()
+    waits = waiting(db, data_dir)
+    from metarr.sources import gaps
+    missed = gaps.summary()
     return {"unidentified": items, "dead": dead, "dead_total": dead_total, "verification": verification,
-            "missing_keys": missing_keys(configured), "not_publishing": quiet,
-            "count": len(items) + dead_total + len(verification) + len(quiet)}
+            "missing_keys": missing_keys(configured), "not_publishing": quiet, "waiting": waits,
+            "provider_gaps": missed,
+            "count": len(items) + dead_total + len(verification) + len(quiet) + len(waits) + len(missed)}

@@ -34,6 +34,8 @@ class Config:
     lease_seconds: float = 30.0
     job_modules: tuple[str, ...] = ()   # extra job-type modules (tests, benchmarks)
     provider_limits: dict = field(default_factory=dict)   # provider -> sources.ratelimit.Limits
+    provider_timeouts: dict = field(default_factory=dict)   # provider -> seconds an answer may take
+    provider_cooldown: float = 60.0   # seconds an open circuit waits before a probe request
 
     @property
     def is_sqlite(self) -> bool:
@@ -104,6 +106,8 @@ def _load(env: dict[str, str]) -> Config:
         lease_seconds=_num(env, "METARR_LEASE_SECONDS", float, 30.0),
         job_modules=_csv(env.get("METARR_JOB_MODULES")),
         provider_limits=registry.parse_limits(env.get("METARR_PROVIDER_LIMITS") or ""),
+        provider_timeouts=registry.parse_timeouts(env.get("METARR_PROVIDER_TIMEOUTS") or ""),
+        provider_cooldown=_num(env, "METARR_PROVIDER_COOLDOWN", float, 60.0),
     )
 
 

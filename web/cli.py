@@ -149,9 +149,22 @@ def cmd_jobs(args) -> int:
         if args.dead:
             rows, _ = store.list_jobs(s.db, ["dead"], None, 500, 0, "id")
             ids = [r["id"] for r in rows]
+        if args.dead and not ids:
+            print("no dead jobs: nothing to retry")
+        again = 0
         for jid in ids:
-            status, new_id = store.retry(s.db, int(jid), time.time())
-            print(f"{jid}: {status or 'not found'}")
+            status, other = store.retry(s.db, int(jid), time.time())
+            row = store.get_job(s.db, int(jid)) if status else None
+            what = f"job {jid}" + (f" ({row['type']} {row['subject']})".rstrip() if row else "")
+            if status == "pending":
+                again += 1
+                print(f"{what}: runs again")
+            elif status == "duplicate":
+                print(f"{what}: not retried, job {other} does the same and is already queued")
+            else:
+                print(f"{what}: {'not found' if status is None else f'not retried, it is {status}'}")
+        if len(ids) > 1 or args.dead:
+            print(f"{again} of {len(ids)} job(s) put back in the queue")
     elif args.action == "stats":
         st = store.stats(s.db, time.time())
         print(json.dumps(vars(st), indent=2) if args.json else clitext.stats_table(st))

@@ -8,6 +8,7 @@ the fly. On any refusal the temp file is removed before the error propagates.
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import http.client
 import os
@@ -33,6 +34,8 @@ from metarr.sources.http import parse_retry_after
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 CHUNK = 64 * 1024
 SNIFF_BYTES = 32
+# writing the download meets our own disk's trouble: raised as it is, never as the host's failure
+DISK_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EIO})
 DEFAULT_USER_AGENT = "Metarr/0.1 (+https://github.com/metarr)"
 
 
@@ -246,6 +249,8 @@ def download(url: str, dest_dir: str | os.PathLike[str], policy: DownloadPolicy 
         except ssl.SSLError as exc:
             raise DownloadError("tls", str(exc), url=current) from exc
         except (OSError, http.client.HTTPException) as exc:
+            if isinstance(exc, OSError) and not isinstance(exc, ConnectionError) and exc.errno in DISK_ERRNOS:
+                raise   # our disk, not the host: the job waits for it (metarr/jobs/waiting.py)
             raise DownloadError("connection", f"{type(exc).__name__}: {exc}", url=current) from exc
         finally:
             if conn is not None:

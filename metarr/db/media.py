@@ -363,6 +363,22 @@ class ScanBacklog(BaseModel):
         table_name = "scan_backlog"
 
 
+class ProviderGap(BaseModel):
+    """An item enriched while a provider could not be asked (its circuit open): what that provider
+    has for it is missing until it answers again; then the item is enriched again and the row goes
+    (metarr/sources/gaps.py)."""
+    entity_type = pw.CharField(max_length=16)
+    entity_id = pw.IntegerField()
+    provider = pw.CharField(max_length=32, index=True)
+    library_id = pw.IntegerField(null=True)
+    reason = pw.TextField(default="")
+    since = pw.DoubleField()
+
+    class Meta:
+        table_name = "provider_gaps"
+        indexes = ((("entity_type", "entity_id", "provider"), True),)
+
+
 MEDIA_MODELS = [Movie, Series, Season, Episode, Artist, Album, Track, MediaFile, EntityList, CastMember, Rating,
                 FieldState, CacheFile, AssetCandidate, ArtworkSlot, LibraryFile, RecycleEntry, ProviderCache,
                 PlayerGroup, Player, PathMapping, WebhookEvent, NotificationChannel]

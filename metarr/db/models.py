@@ -51,6 +51,7 @@ class Job(BaseModel):
     parent_id = pw.BigIntegerField(null=True)
     schedule = pw.CharField(max_length=64, null=True)
     library_id = pw.IntegerField(null=True)
+    blocked_on = pw.CharField(max_length=200, null=True)   # waiting on the environment (metarr/jobs/waiting.py)
 
     class Meta:
         table_name = "jobs"

@@ -34,6 +34,8 @@ class EnrichResult:
     selected: int = 0
     degraded: list[str] = field(default_factory=list)   # providers that failed or are unconfigured
     touched: int = 0   # rows written besides `changed` (candidates, selections, children, state)
+    missing: list[str] = field(default_factory=list)    # providers gone without: their circuit was open
+    answered: list[str] = field(default_factory=list)   # providers that gave an answer (or none to give)
 
     @property
     def modified(self) -> bool:
@@ -53,12 +55,19 @@ def _safe(res: EnrichResult, provider: str, fn, *args, default=None, needed: boo
     (identification) does not go on without an answer from a provider whose circuit is open:
     no answer is not "no match", and the item would be left unidentified for good."""
     try:
-        return fn(*args)
+        out = fn(*args)
+        if provider not in res.answered:
+            res.answered.append(provider)
+        return out
     except Unavailable as e:
         if needed and e.retry_after is not None:
             raise   # the job asks again once the circuit lets requests through
         res.degraded.append(f"{provider}: {e}")
+        if e.retry_after is not None and provider not in res.missing:
+            res.missing.append(provider)   # not "nothing there": filled in once it answers again
     except NotFound:
+        if provider not in res.answered:
+            res.answered.append(provider)
         res.degraded.append(f"{provider}: not found")
     except ProviderError as e:
         if e.retryable:

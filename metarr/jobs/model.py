@@ -62,6 +62,7 @@ class Outcome:
     retryable: bool = True
     duration: float = 0.0
     retry_delay: float | None = None
+    blocked: str | None = None     # the environment's failure it waits on (metarr/jobs/waiting.py): no attempt used
 
 
 @dataclass(frozen=True)

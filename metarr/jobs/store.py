@@ -159,6 +159,7 @@ def finish(db: pw.Database, outcomes: list[Outcome], now: float,
                 # the success path is one statement: the fenced UPDATE returns what the change needs
                 data = o.result.data if o.result else None
                 row = _exec(db, "UPDATE jobs SET status = 'succeeded', finished_at = %s, result = %s, lease_until = NULL, "
+                                "blocked_on = NULL, "
                                 "progress_current = CASE WHEN progress_total > 0 THEN progress_total ELSE progress_current END "
                                 "WHERE id = %s AND status = 'running' AND lease_token = %s "
                                 "RETURNING attempts, max_attempts, schedule, library_id, type, subject",
@@ -177,17 +178,29 @@ def finish(db: pw.Database, outcomes: list[Outcome], now: float,
                 if nxt:
                     ids = enqueue_in_tx(db, nxt, now, parent_id=o.job_id, parent_library=library_id)
                     change["next"] = [(jid, spec.type, created) for (jid, created), spec in zip(ids, nxt, strict=True)]
+            elif o.blocked:
+                # the environment's failure, not the job's: the try is given back and the job waits
+                # (a probe of the place may let it run sooner: `release_blocked`)
+                error = redact.scrub(o.error or "")
+                delay = o.retry_delay if o.retry_delay is not None else delay_fn(1)
+                _exec(db, "UPDATE jobs SET status = 'pending', attempts = CASE WHEN attempts > 0 THEN attempts - 1 "
+                          "ELSE 0 END, run_after = %s, last_error = %s, failed = %s, worker_id = NULL, "
+                          "lease_until = NULL, blocked_on = %s WHERE id = %s",
+                      (now + delay, error[:4000], True, o.blocked[:200], o.job_id))
+                _event(db, o.job_id, now, "waiting", f"{o.blocked}: {error}")
+                change.update(status="retrying", error=error, run_after=now + delay, waiting=o.blocked,
+                              attempts=max(0, attempts - 1))
             else:
                 error = redact.scrub(o.error or "")   # stored and sent on: never a secret
                 state = next_state(attempts, max_attempts, o.retryable)
                 delay = o.retry_delay if o.retry_delay is not None else delay_fn(attempts)
                 if state == "pending":
                     _exec(db, "UPDATE jobs SET status = 'pending', run_after = %s, last_error = %s, failed = %s, "
-                              "worker_id = NULL, lease_until = NULL WHERE id = %s",
+                              "worker_id = NULL, lease_until = NULL, blocked_on = NULL WHERE id = %s",
                           (now + delay, error[:4000], True, o.job_id))
                 else:
                     _exec(db, "UPDATE jobs SET status = 'dead', finished_at = %s, last_error = %s, failed = %s, "
-                              "lease_until = NULL WHERE id = %s", (now, error[:4000], True, o.job_id))
+                              "lease_until = NULL, blocked_on = NULL WHERE id = %s", (now, error[:4000], True, o.job_id))
                 _event(db, o.job_id, now, "failed" if state == "pending" else "dead", error)
                 change["status"] = "retrying" if state == "pending" else "dead"
                 change["error"] = error
@@ -277,9 +290,28 @@ def retry(db: pw.Database, job_id: int, now: float) -> tuple[str | None, int | N
             if dup:
                 return "duplicate", dup[0]
         _exec(db, "UPDATE jobs SET status = 'pending', attempts = 0, run_after = %s, finished_at = NULL, "
-                  "failed = %s, worker_id = NULL, lease_until = NULL WHERE id = %s", (now, False, job_id))
+                  "failed = %s, worker_id = NULL, lease_until = NULL, blocked_on = NULL WHERE id = %s",
+              (now, False, job_id))
         _event(db, job_id, now, "retried", "by user")
         return "pending", job_id
+
+
+def blocked_groups(db: pw.Database) -> dict[str, tuple[int, float]]:
+    """The places waiting jobs wait on: code -> (jobs, since when the first of them waits). Read
+    through the partial index of migration 0027: a handful of rows, however long the history."""
+    rows = _exec(db, "SELECT blocked_on, COUNT(*), MIN(started_at) FROM jobs WHERE blocked_on IS NOT NULL "
+                     "AND status = 'pending' GROUP BY blocked_on").fetchall()
+    return {code: (n, since or 0.0) for code, n, since in rows}
+
+
+def release_blocked(db: pw.Database, code: str, now: float) -> list[int]:
+    """The place works again: every job waiting on it is due now. Returns their ids."""
+    with write_tx(db):
+        rows = _exec(db, "UPDATE jobs SET run_after = %s, blocked_on = NULL WHERE blocked_on = %s "
+                         "AND status = 'pending' RETURNING id", (now, code)).fetchall()
+        for (jid,) in rows:
+            _event(db, jid, now, "resumed", f"{code}: works again")
+    return [r[0] for r in rows]
 
 
 def purge_history(db: pw.Database, older_than: float) -> int:
@@ -313,7 +345,8 @@ def stats(db: pw.Database, now: float) -> Stats:
 
 JOB_FIELDS = ("id", "type", "subject", "status", "priority", "attempts", "max_attempts", "run_after",
               "created_at", "started_at", "finished_at", "worker_id", "progress_current", "progress_total",
-              "progress_message", "last_error", "parent_id", "schedule", "library_id", "payload", "result", "failed")
+              "progress_message", "last_error", "parent_id", "schedule", "library_id", "payload", "result", "failed",
+              "blocked_on")
 
 
 def _row(r) -> dict:

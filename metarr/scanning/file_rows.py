@@ -13,6 +13,7 @@ from metarr.db.models import Job, Library
 from metarr.scanning.classify import classify
 from metarr.scanning.folder_sql import unit_filter
 from metarr.scanning.group import Owned
+from metarr.scanning.moves import follow as follow_moves
 from metarr.scanning.walk import FileEntry, unit_of
 
 
@@ -53,16 +54,18 @@ def diff_files(files: list[FileEntry], rows: list) -> FileDiff:
 
 
 def match_moves(missing: list, new: list[FileEntry]) -> list[tuple[Any, FileEntry]]:
-    """A file that vanished while one with its inode and size appeared was moved or renamed. Only
-    unambiguous pairs count: inode 0 (some network filesystems) or shared keys (hard links) never do."""
-    by_key: dict[tuple[int, int], list[FileEntry]] = {}
+    """A file that vanished while one with its inode, size and mtime appeared was moved or renamed
+    (a rename keeps all three; a file written after another was deleted may get its inode back, and
+    with clips of one size even its size, never its mtime). Only unambiguous pairs count: inode 0
+    (some network filesystems) or shared keys (hard links) never do."""
+    by_key: dict[tuple[int, int, int], list[FileEntry]] = {}
     for f in new:
         if f.inode:
-            by_key.setdefault((f.inode, f.size), []).append(f)
-    gone: dict[tuple[int, int], list] = {}
+            by_key.setdefault((f.inode, f.size, f.mtime_ns), []).append(f)
+    gone: dict[tuple[int, int, int], list] = {}
     for r in missing:
         if r[4]:
-            gone.setdefault((r[4], r[2]), []).append(r)
+            gone.setdefault((r[4], r[2], r[3]), []).append(r)
     return [(rows[0], by_key[k][0]) for k, rows in gone.items() if len(rows) == 1 and len(by_key.get(k, ())) == 1]
 
 
@@ -129,9 +132,13 @@ def record_files(db, lib: Library, new: list[FileEntry], changed: list[FileEntry
         for r, f in moves:
             MediaFile.update(path=f.path, mtime_ns=f.mtime_ns, updated_at=now, deleted_at=None).where(
                 MediaFile.id == r[0]).execute()
-        ids = [r[0] for r in missing]
-        for i in range(0, len(ids), 500):
-            MediaFile.update(deleted_at=now, updated_at=now).where(MediaFile.id.in_(ids[i:i + 500])).execute()
+        follow_moves(db, lib, [(r[1], f.path) for r, f in moves], now)   # their items move with them
+        # still at the path this scan saw missing: a folder scan beside it may have found the file
+        # moved meanwhile (the watcher scans both ends of a rename, at once)
+        for i in range(0, len(missing), 500):
+            part = missing[i:i + 500]
+            MediaFile.update(deleted_at=now, updated_at=now).where(
+                MediaFile.id.in_([r[0] for r in part]) & MediaFile.path.in_([r[1] for r in part])).execute()
         version = uuid.uuid4().hex
         statements.update(db, Library, {"files_version": version}, id=lib.id)
     return out, version if untouched else None

@@ -43,3 +43,4 @@ class ScanContext:
     ids: dict[str, Any] = field(default_factory=dict)
     upgrade: bool = False
     trigger: str = "scan"
+    renames: tuple = ()      # an *arr Rename's (previous, new) absolute paths

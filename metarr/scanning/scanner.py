@@ -19,8 +19,9 @@ from metarr.db.media import ScanBacklog
 from metarr.db.models import Library
 from metarr.scanning.apply_unit import apply_unit
 from metarr.scanning.art_import import import_art
-from metarr.scanning.file_rows import diff_files, published_by_us, read_backlog, record_files
+from metarr.scanning.file_rows import FileDiff, diff_files, published_by_us, read_backlog, record_files
 from metarr.scanning.folder_sql import under
+from metarr.scanning.moves import pair_elsewhere, renames_in
 from metarr.scanning.probe_pool import ProbePool
 from metarr.scanning.probing import probe_pending
 from metarr.scanning.report import Progress, ScanContext, ScanReport
@@ -82,6 +83,12 @@ def scan(db, data_dir: Path, lib: Library, sub: str = "", progress: Progress = _
         [lib.id, *args]).fetchall()
     progress("diff", 0, len(rows), "")
     d = diff_files(files, rows)
+    if d.new:   # files that left a folder this walk did not see, or an earlier scan saw go
+        elsewhere = pair_elsewhere(db, lib, sub, d.new, renames_in(lib, context.renames))
+        if elsewhere:
+            gone, paired = {f.path for _, f in elsewhere}, {r[0] for r, _ in elsewhere}
+            d = FileDiff([f for f in d.new if f.path not in gone], d.changed,
+                         [r for r in d.missing if r[0] not in paired], d.moves + elsewhere)
     new, changed, missing, moves = d.new, d.changed, d.missing, d.moves
     rep.new, rep.changed, rep.moved, rep.deleted = len(new), len(changed), len(moves), len(missing)
     if new or changed:

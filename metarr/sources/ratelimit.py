@@ -31,39 +31,61 @@ class LocalPacer:
 
 @dataclass
 class CircuitBreaker:
-    """Closed → open after `threshold` consecutive failures; half-open after `cooldown`; closed again
-    after `successes` good answers in a row."""
+    """Closed → open after `threshold` consecutive failures; half-open after `cooldown`, when one
+    request at a time finds out (the others fail fast); closed again after `successes` good answers
+    in a row, open again at the first failure. `record` returns the change it made ("opened",
+    "closed") so the caller can act on it (fill in what was missed)."""
     threshold: int = 5
-    cooldown: float = 300.0
+    cooldown: float = 60.0
     successes: int = 2
     state: str = "closed"
     failures: int = 0
     opened_at: float = 0.0
     good: int = 0
+    probing: bool = False   # half-open: a request is out finding out
 
     def allow(self, now: float) -> bool:
+        """Whether a request may go now (in half-open: the one probe; the caller is that probe)."""
         if self.state == "open":
-            if now - self.opened_at >= self.cooldown:
-                self.state, self.good = "half_open", 0
-                return True
-            return False
+            if now - self.opened_at < self.cooldown:
+                return False
+            self.state, self.good, self.probing = "half_open", 0, False
+        if self.state == "half_open":
+            if self.probing:
+                return False
+            self.probing = True
         return True
+
+    def shut(self, now: float, probe: bool = False) -> bool:
+        """Whether a request that was let in must give up before it goes out: the circuit opened
+        while it waited, or it is half-open and this request is not its probe."""
+        return self.state == "open" or (self.state == "half_open" and not probe)
+
+    def abandon(self) -> None:
+        """The half-open probe gave up before it was sent: another request may probe."""
+        if self.state == "half_open":
+            self.probing = False
 
     def reopens_in(self, now: float) -> float:
         """Seconds until an open circuit lets a request through again (0 when it does now)."""
         return max(0.0, self.opened_at + self.cooldown - now) if self.state == "open" else 0.0
 
-    def record(self, ok: bool, now: float) -> None:
+    def record(self, ok: bool, now: float) -> str | None:
+        if self.state == "half_open":
+            self.probing = False
         if ok:
             self.failures = 0
             if self.state == "half_open":
                 self.good += 1
                 if self.good >= self.successes:
                     self.state = "closed"
-            return
+                    return "closed"
+            return None
         self.failures += 1
-        if self.state == "half_open" or self.failures >= self.threshold:
+        if self.state == "half_open" or (self.state == "closed" and self.failures >= self.threshold):
             self.state, self.opened_at = "open", now
+            return "opened"
+        return None
 
 
 @dataclass(frozen=True)

@@ -149,3 +149,25 @@ def parse_limits(text: str) -> dict[str, Limits]:
             raise ValueError(f"METARR_PROVIDER_LIMITS: {part!r} needs rps > 0, burst >= 1, concurrency >= 1")
         out[name] = Limits(rps, burst, conc)
     return out
+
+
+def parse_timeouts(text: str) -> dict[str, float]:
+    """`METARR_PROVIDER_TIMEOUTS`: `fanart=5,musicbrainz=30` — seconds an answer may take (default
+    10, MusicBrainz and Cover Art Archive 30); a provider that takes longer counts as failing."""
+    names = {s.name for s in SOURCES}
+    out: dict[str, float] = {}
+    for part in (p.strip() for p in text.split(",")):
+        if not part:
+            continue
+        name, _, value = part.partition("=")
+        name = name.strip().lower()
+        if name not in names:
+            raise ValueError(f"METARR_PROVIDER_TIMEOUTS: unknown provider {name!r} (one of {', '.join(sorted(names))})")
+        try:
+            seconds = float(value)
+        except ValueError:
+            raise ValueError(f"METARR_PROVIDER_TIMEOUTS: {part!r} is not name=seconds") from None
+        if not 0 < seconds <= 600:
+            raise ValueError(f"METARR_PROVIDER_TIMEOUTS: {part!r} needs 0 < seconds <= 600")
+        out[name] = seconds
+    return out

@@ -7,6 +7,7 @@ The ProviderGateway actor (actors/provider_gateway.py) owns the loop thread and 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import random
 import time
@@ -21,6 +22,7 @@ from metarr.sources.http import (
     Endpoint,
     NotFound,
     ProviderError,
+    ProviderTimeout,
     RateLimited,
     Request,
     Unavailable,
@@ -30,6 +32,8 @@ from metarr.sources.ratelimit import CircuitBreaker
 
 log = logging.getLogger(__name__)
 MAX_TRIES = 4
+PROBE_EVERY = 1.0     # how often open circuits are looked at for their half-open probe
+REFILL_EVERY = 60.0   # how often providers with a closed circuit are asked to fill in what they missed
 LATE_FRACTION = 0.5   # of a slot: how late after its reserved time a request may still go out
 MAX_RESERVES = 5
 
@@ -49,9 +53,13 @@ class ProviderTraffic:
         self.loop = loop
         self.limits = dict(registry.default_limits(), **config.provider_limits, **(limits or {}))
         self.keys = dict(config.provider_keys if keys is None else keys)
-        self.timeouts = dict(timeouts or {})
+        self.timeouts = {**getattr(config, "provider_timeouts", {}), **(timeouts or {})}
         self.endpoints = self._endpoints()
-        self.breakers = defaultdict(CircuitBreaker)
+        cooldown = getattr(config, "provider_cooldown", None)
+        self.breakers = defaultdict(lambda: CircuitBreaker() if cooldown is None else CircuitBreaker(cooldown=cooldown))
+        # `recovered(provider)`: a circuit closed again (or, now and then, is closed): what was
+        # enriched without that provider is filled in (the ProviderGateway sets it)
+        self.recovered = None
         self.counts = defaultdict(lambda: defaultdict(int))
         self.last_error: dict[str, str] = {}
         self.latency: dict[str, float] = {}
@@ -82,10 +90,13 @@ class ProviderTraffic:
     async def open(self) -> None:
         import aiohttp
         self.sems = {p: asyncio.Semaphore(lim.concurrency) for p, lim in self.limits.items()}
+        self.opened: dict[str, asyncio.Event] = defaultdict(asyncio.Event)   # set while a circuit is open
         self.tvdb_lock = asyncio.Lock()
         self.session = aiohttp.ClientSession()
+        self.prober = self.loop.create_task(self._probe_circuits())
 
     async def close(self) -> None:
+        self.prober.cancel()
         if self.background:
             await asyncio.wait(self.background, timeout=5)
         await self._save_counts()
@@ -100,7 +111,8 @@ class ProviderTraffic:
             b = self.breakers[p]
             st = db_state.get(p, {})
             state = "unconfigured" if p not in self.endpoints else (
-                "circuit_open" if b.state == "open" else ("cooling_down" if st.get("paused_until") else "ok"))
+                "circuit_open" if b.state == "open" else "circuit_half_open" if b.state == "half_open" else
+                ("cooling_down" if st.get("paused_until") else "ok"))
             out[p] = {"state": state, "cooling_down_until": st.get("paused_until"),
                       # plus what the in-memory pacer has not written yet
                       "requests_today": st.get("requests_today", 0) + self.uncounted.get(p, 0),
@@ -128,6 +140,14 @@ class ProviderTraffic:
         now = time.time()
         if not breaker.allow(now):
             raise Unavailable(req.provider, "circuit open after repeated failures", breaker.reopens_in(now))
+        probe = breaker.state == "half_open"   # this request finds out whether the provider is back
+        try:
+            return await self._send(req, ep, key, breaker, probe)
+        finally:
+            if probe:
+                breaker.abandon()   # a probe that ended without an answer either way: the next one probes
+
+    async def _send(self, req: Request, ep: Endpoint, key: str, breaker: CircuitBreaker, probe: bool):
         lim = self.limits[req.provider]
         relogged = False
         for attempt in range(1, MAX_TRIES + 1):
@@ -136,8 +156,11 @@ class ProviderTraffic:
                 # the concurrency slot first, then the rate slot: a request that reserved its send time
                 # and then queued for a connection would go out late and bunch with the next ones,
                 # and a bunch is what a sliding-window limit counts
-                async with self.sems[req.provider]:
+                async with self._connection(req.provider, breaker, probe):
                     await self._wait_for_slot(req.provider, lim)
+                    if breaker.shut(time.time(), probe):   # opened while this one waited: no send
+                        raise Unavailable(req.provider, "circuit open after repeated failures",
+                                          breaker.reopens_in(time.time()))
                     if req.provider == "tvdb" and req.auth:
                         # right before sending: the request goes with the newest token (its failures
                         # are retried like the request's own)
@@ -146,8 +169,10 @@ class ProviderTraffic:
                     t0 = time.monotonic()
                     self.counts[req.provider]["requests"] += 1
                     value = await fetch(self.session, ep, req, time.time())
+            except Unavailable:
+                raise
             except NotFound:
-                breaker.record(True, time.time())
+                self._record(req.provider, True)
                 if req.not_found_ok:
                     return None
                 raise
@@ -168,25 +193,100 @@ class ProviderTraffic:
                         ep.headers.pop("Authorization", None)   # token expired: log in again once
                         relogged = True
                         continue
-                breaker.record(False, time.time())
+                self._record(req.provider, False)
                 raise
             except ProviderError as e:
                 self.counts[req.provider]["errors"] += 1
                 self.last_error[req.provider] = str(e)
-                if not e.retryable or attempt == MAX_TRIES or not breaker.allow(time.time()):
+                hung = isinstance(e, ProviderTimeout)
+                if hung:
+                    # no answer at all: each one counts, or a hanging provider holds every caller for
+                    # several timeouts apiece before its circuit opens
+                    self._record(req.provider, False)
+                if not e.retryable or attempt == MAX_TRIES or breaker.shut(time.time(), probe):
                     # the breaker counts requests that failed for good, not each try: two unlucky
                     # requests must not shut a provider that answers most requests for minutes
-                    breaker.record(False, time.time())
+                    if not hung:
+                        self._record(req.provider, False)
                     raise
                 await asyncio.sleep(backoff_delay(attempt, base=0.5, cap=20.0, rng=random))
+                if breaker.shut(time.time(), probe):
+                    raise Unavailable(req.provider, "circuit open after repeated failures",
+                                      breaker.reopens_in(time.time())) from e
                 continue
             self.latency[req.provider] = round((time.monotonic() - t0) * 1000, 1)
-            breaker.record(True, time.time())
+            self._record(req.provider, True)
             if req.cache_ttl:
                 # written behind the answer: the caller does not wait for the database
                 self._later(self._db(shared.cache_put, self.db, key, req.provider, value, req.cache_ttl))
             return value
         raise Unavailable(req.provider, "gave up")
+
+    def _record(self, provider: str, ok: bool) -> None:
+        change = self.breakers[provider].record(ok, time.time())
+        if change == "opened":
+            self.opened[provider].set()   # the requests queued for its connections give up now
+            log.warning("%s: circuit open after repeated failures (%s); its calls fail at once until a probe "
+                        "succeeds", provider, self.last_error.get(provider))
+        elif change == "closed":
+            self.opened[provider] = asyncio.Event()
+            log.warning("%s answers again: circuit closed; what was enriched without it is filled in", provider)
+            if self.recovered is not None:
+                self.recovered(provider)
+
+    @contextlib.asynccontextmanager
+    async def _connection(self, provider: str, breaker: CircuitBreaker, probe: bool):
+        """The provider's concurrency slot; a request queued for it gives up as soon as the circuit
+        opens (a hanging provider must not keep callers waiting behind the ones that hang)."""
+        if breaker.shut(time.time(), probe):
+            raise Unavailable(provider, "circuit open after repeated failures", breaker.reopens_in(time.time()))
+        sem = self.sems[provider]
+        if sem.locked() and not probe:   # queued: until a slot is free or the circuit opens, whichever first
+            acquire = asyncio.ensure_future(sem.acquire())
+            opened = asyncio.ensure_future(self.opened[provider].wait())
+            await asyncio.wait({acquire, opened}, return_when=asyncio.FIRST_COMPLETED)
+            opened.cancel()
+            if not acquire.done() or breaker.shut(time.time(), probe):
+                acquire.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await acquire
+                if acquire.done() and not acquire.cancelled():
+                    sem.release()   # got the slot in the same instant: give it back
+                raise Unavailable(provider, "circuit open after repeated failures", breaker.reopens_in(time.time()))
+        else:
+            await sem.acquire()
+        try:
+            yield
+        finally:
+            sem.release()
+
+    async def _probe_circuits(self) -> None:
+        """The half-open probe: an open circuit whose cool-down is over sends the provider's own test
+        request (twice, the closing needs two good answers) instead of waiting for a caller that may
+        never come; now and then a closed one is asked to fill in what was missed (after a restart)."""
+        last_refill = time.monotonic()
+        while True:
+            await asyncio.sleep(PROBE_EVERY)
+            try:
+                for name, b in list(self.breakers.items()):
+                    if b.state != "closed" and name in self.endpoints and b.reopens_in(time.time()) == 0:
+                        src = registry.get(name)
+                        for _ in range(b.successes):
+                            if src is None or b.state == "open" and b.reopens_in(time.time()) > 0:
+                                break
+                            try:
+                                await self.run(src.probe)
+                            except ProviderError:
+                                break
+                if time.monotonic() - last_refill >= REFILL_EVERY and self.recovered is not None:
+                    last_refill = time.monotonic()
+                    for name in sorted(self.endpoints):
+                        if self.breakers[name].state == "closed":
+                            self.recovered(name)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("probing open circuits failed")
 
     async def _wait_for_slot(self, provider: str, lim) -> None:
         """Sleep until a reserved send time, and send no later than a fraction of a slot after it.

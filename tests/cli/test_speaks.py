@@ -88,3 +88,26 @@ def test_doctor_without_a_data_dir_says_so_and_creates_nothing(env, tmp_path):
     assert f"info data dir: {where / 'data'} does not exist yet" in r.stdout and "nothing was created" in r.stdout
     assert "not created yet" in r.stdout
     assert list(where.iterdir()) == []
+
+
+def test_jobs_retry_dead_says_what_it_put_back(env, services, tmp_path):
+    """`metarr jobs retry --dead` names each job it put back (#28: it printed its usage line)."""
+    import time
+
+    from metarr.jobs import chain, store
+    from metarr.jobs.model import Outcome
+    now = time.time()
+    (jid, _), = store.enqueue(services.db, [chain.entity_job("publish", "movie", 7, None, 5)], now)
+    for i in range(5):   # five failed tries (each after its backoff): dead
+        later = now + 10_000 * i
+        (job,) = store.claim(services.db, "w", {"publish.movie": 1}, later, 30)
+        store.finish(services.db, [Outcome(job.id, job.lease_token, False, error="OSError: boom")], later)
+    assert store.get_job(services.db, jid)["status"] == "dead"
+    env = clean(env, tmp_path)
+    r = metarr(env, "jobs", "retry", "--dead")
+    assert r.returncode == 0 and "usage" not in r.stdout + r.stderr, r.stdout + r.stderr
+    assert r.stdout.splitlines() == [f"job {jid} (publish.movie movie:7): runs again",
+                                     "1 of 1 job(s) put back in the queue"]
+    assert store.get_job(services.db, jid)["status"] == "pending"
+    r = metarr(env, "jobs", "retry", "--dead")
+    assert r.returncode == 0 and r.stdout.splitlines()[0] == "no dead jobs: nothing to retry"

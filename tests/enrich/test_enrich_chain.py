@@ -172,3 +172,28 @@ async def test_an_album_is_enriched_and_published_on_its_own(aiohttp_client, emu
     assert (j["type"], j["status"], j["result"]["written"]) == ("publish.album", "succeeded", 1)
     assert (folder / "album.nfo").read_bytes() == written and not (artist_dir / "artist.nfo").exists()
     services.db.close()
+
+
+async def test_an_actor_image_that_fails_for_now_gives_the_cache_job_its_real_error(aiohttp_client, emu_env,
+                                                                                  emulators, tmp_path):
+    """#28: the actor-image retry entry had no retry_after, so every such cache job ended in
+    "KeyError: 'retry_after'" instead of saying which downloads it waits for."""
+    api, services = await make_api(aiohttp_client, emu_env)
+    await api.patch("/api/v1/settings", json={"publish.actors": True})
+    emulators.image_trouble.status, emulators.image_trouble.failures = 503, 10_000
+    emulators.image_trouble.match = "/a10331_"   # the cast photos of Night of the Living Dead only
+    root = tmp_path / "Movies"
+    make_clip(root / "Night of the Living Dead (1968)" / "Night of the Living Dead (1968).mkv")
+    r = await api.post("/api/v1/libraries", json={"name": "Movies", "kind": "movie", "path": str(root), "watch": False})
+    await api.post(f"/api/v1/libraries/{(await r.json())['data']['id']}/scan")
+    import asyncio
+    for _ in range(300):
+        jobs = (await (await api.get("/api/v1/jobs?type=cache.movie")).json())["data"]
+        if jobs and jobs[0]["last_error"]:
+            break
+        await asyncio.sleep(0.1)
+    err = jobs[0]["last_error"]
+    assert "KeyError" not in err and "download(s) to try again: http_503" in err, err
+    assert jobs[0]["status"] == "pending"
+    emulators.image_trouble.failures = 0
+    services.db.close()

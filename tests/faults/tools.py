@@ -58,8 +58,14 @@ class Tmpfs:
     def free(self) -> None:
         self.filler.unlink(missing_ok=True)
 
+    def remount(self, how: str) -> None:
+        """`ro`: the disk goes read-only (a share remounted, a failing disk); `rw`: writable again."""
+        r = subprocess.run(["mount", "-o", f"remount,{how}", str(self.mnt)], capture_output=True, text=True)
+        assert r.returncode == 0, r.stderr
+
     def unmount(self) -> None:
         if self.mounted:
+            subprocess.run(["mount", "-o", "remount,rw", str(self.mnt)], capture_output=True)
             subprocess.run(["umount", "-l", str(self.mnt)], capture_output=True)
             self.mounted = False
             try:

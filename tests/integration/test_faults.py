@@ -6,7 +6,6 @@ job is dead, and the gateway never went over a provider's rate limit. Runs on SQ
 PostgreSQL when METARR_TEST_DATABASE_URL is set."""
 from __future__ import annotations
 
-import functools
 import json
 import time
 import uuid
@@ -194,16 +193,14 @@ def test_library_enriches_fully_through_provider_faults(env, tmp_path, fresh_db,
         assert faulty[key] == want, key
 
 
-def test_open_circuit_postpones_identification_instead_of_giving_up(env, tmp_path, monkeypatch, low_timeouts):
+def test_open_circuit_postpones_identification_instead_of_giving_up(env, tmp_path, low_timeouts):
     # TMDB failed for long enough that the gateway opened its circuit; it is back, but the circuit only
     # lets requests through after its cool-down. Movies scanned meanwhile must be identified once it
     # does, not left "unidentified" for good because a search got no answer.
-    from metarr.sources import traffic
-    monkeypatch.setattr(traffic, "CircuitBreaker", functools.partial(traffic.CircuitBreaker, cooldown=3.0))
     libraries = (("movie", tmp_path / "Movies"),)
     for name in MOVIES[:3]:
         make_clip(tmp_path / "Movies" / name / f"{name}.mkv")
-    run = Run(env, Faults(rate_503=1.0))
+    run = Run({**env, "METARR_PROVIDER_COOLDOWN": "3"}, Faults(rate_503=1.0))
     try:
         gw = run.services.actor("gateway")
         futures = [gw.submit(Request("tmdb", "/configuration", (("n", str(i)),), cache_ttl=0)).get(timeout=10)

@@ -261,9 +261,10 @@ def test_loose_files_in_a_tv_root_do_not_retire_shows(services, tmp_path):
 def test_moves_need_an_unambiguous_inode():
     from metarr.scanning.file_rows import match_moves
     from metarr.scanning.walk import FileEntry
-    gone = [(1, "a.mkv", 10, 0, 5, None), (2, "b.mkv", 10, 0, 0, None)]
+    gone = [(1, "a.mkv", 10, 1, 5, None), (2, "b.mkv", 10, 1, 0, None), (3, "g.mkv", 30, 1, 9, None)]
     new = [FileEntry("c.mkv", 10, 1, 5), FileEntry("d.mkv", 10, 1, 0), FileEntry("e.mkv", 20, 1, 7),
-           FileEntry("f.mkv", 20, 1, 7)]
+           FileEntry("f.mkv", 20, 1, 7),
+           FileEntry("h.mkv", 30, 2, 9)]   # a new file that got a deleted one's inode (and size): not a move
     assert [(r[1], f.path) for r, f in match_moves(gone, new)] == [("a.mkv", "c.mkv")]
 
 

@@ -169,3 +169,29 @@ async def test_methods(api, method):
     r = await api.request(method, f"/api/v1/webhooks/radarr?apikey={API_KEY}", json=P.RADARR_TEST,
                           headers={"X-Api-Key": ""})
     assert r.status == (200 if method == "PUT" else 405)
+
+
+async def test_a_radarr_rename_into_a_new_folder_keeps_the_item_and_its_locked_plot(api, tmp_path):
+    """#28: Radarr renamed the movie's folder and file on a share without stable inodes (the file is
+    a new inode there); its Rename says previous and new path. The item, its locked plot and its
+    date added follow; no second item is made."""
+    root = await setup(api, tmp_path, "movie", ARR_MOVIES, "Movies")
+    old_dir, new_dir = "The General (1926)", "The General (1926) {tmdb-961}"
+    make_clip(root / old_dir / "The General (1926).mkv")
+    await hook(api, "radarr", P.radarr_download(f"{ARR_MOVIES}/{old_dir}", "The General (1926).mkv"))
+    await drain(api)
+    (m,) = await movies(api)
+    r = await api.patch(f"/api/v1/movies/{m['id']}", json={"plot": "Buster Keaton and his locomotive."})
+    assert r.status == 200, await r.text()
+    (root / new_dir).mkdir()
+    (root / new_dir / "The General (1926) Bluray.mkv").write_bytes((root / old_dir / "The General (1926).mkv").read_bytes())
+    shutil.rmtree(root / old_dir)
+    body = P.radarr_rename(f"{ARR_MOVIES}/{new_dir}", "The General (1926).mkv", "The General (1926) Bluray.mkv")
+    body["renamedMovieFiles"][0]["previousPath"] = f"{ARR_MOVIES}/{old_dir}/The General (1926).mkv"
+    r = await hook(api, "radarr", body)
+    assert r.status == 200
+    await drain(api)
+    (m2,) = await movies(api)
+    d = (await (await api.get(f"/api/v1/movies/{m2['id']}")).json())["data"]
+    assert m2["id"] == m["id"] and d["plot"] == "Buster Keaton and his locomotive." and d["locks"]["plot"]["locked"]
+    assert [f["path"] for f in d["files"] if f["kind"] == "video"] == [f"{new_dir}/The General (1926) Bluray.mkv"]

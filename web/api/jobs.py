@@ -16,6 +16,13 @@ from ..validate import csv_param, int_param, paging, path_id
 routes = web.RouteTableDef()
 
 
+def _waiting_for(code: str | None) -> str | None:
+    """A job waiting for a disk or the database, in words ("cannot write: disk full")."""
+    from metarr.jobs.waiting import parse_code
+    b = parse_code(code)
+    return b.words if b is not None else None
+
+
 def job_json(d: dict, full: bool = False) -> dict:
     out = {"id": d["id"], "type": d["type"], "status": d["status"], "priority": d["priority"],
            "attempts": d["attempts"], "max_attempts": d["max_attempts"],
@@ -24,7 +31,7 @@ def job_json(d: dict, full: bool = False) -> dict:
            "subject": d["subject"], "run_after": iso(d["run_after"]), "created_at": iso(d["created_at"]),
            "started_at": iso(d["started_at"]), "finished_at": iso(d["finished_at"]),
            "last_error": d["last_error"], "library_id": d["library_id"], "parent_id": d["parent_id"],
-           "schedule": d["schedule"]}
+           "schedule": d["schedule"], "blocked_on": d.get("blocked_on"), "waiting_for": _waiting_for(d.get("blocked_on"))}
     if full:
         out.update(payload=d["payload"], result=d["result"], worker_id=d["worker_id"],
                    events=[{**e, "ts": iso(e["ts"])} for e in d.get("events", [])])

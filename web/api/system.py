@@ -22,7 +22,10 @@ async def health(request: web.Request) -> web.Response:
     if problems:
         raise ApiError(503, "unavailable", "; ".join(problems),
                        details={"status": "unavailable", "problems": problems}, headers={"Retry-After": "10"})
-    return ok({"status": "ok", "version": "0.1.0"})
+    # a library that cannot be written keeps the service up (the rest works): said, not a 503
+    waits = getattr(request.app[services_key], "waits", None)
+    waiting = waits.sentences() if waits is not None else []
+    return ok({"status": "ok", "version": "0.1.0", **({"waiting": waiting} if waiting else {})})
 
 
 @routes.get("/api/v1/status")
@@ -35,13 +38,16 @@ async def status(request: web.Request) -> web.Response:
         now = time.time()
         stats = store.stats(s.db, now) if db_ok else None
         queue = leases.queue_health(s.db, now) if db_ok else None
+        from metarr import attention
         from metarr.enrichment import refresh
-        return db_ok, stats, queue, (refresh.status() if db_ok else {})
+        from metarr.sources import gaps
+        return (db_ok, stats, queue, (refresh.status() if db_ok else {}),
+                attention.waiting(s.db, s.config.data_dir) if db_ok else [], gaps.summary() if db_ok else [])
 
     try:
-        db_ok, stats, queue, freshness = await bridge.run(collect)
+        db_ok, stats, queue, freshness, waiting, missed = await bridge.run(collect)
     except Exception:   # not even a connection: status still answers, and says so
-        db_ok, stats, queue, freshness = False, None, None, {}
+        db_ok, stats, queue, freshness, waiting, missed = False, None, None, {}, [], []
     problems = await request.app[health_check_key].problems()
     db = {"status": "ok" if db_ok else "error", "engine": "sqlite" if s.config.is_sqlite else "postgresql"}
     book = [p.message for p in s.health.problems()]
@@ -51,6 +57,10 @@ async def status(request: web.Request) -> web.Response:
         queue = {"status": "error", "reasons": ["the database cannot be reached"]}
     elif problems and queue["status"] == "ok":
         queue.update(status="degraded", reasons=problems)
+    if waiting:   # jobs waiting for a disk or the database, in words; they resume by themselves
+        queue["waiting"] = [w["sentence"] for w in waiting]
+        if queue["status"] == "ok":
+            queue.update(status="degraded", reasons=queue["waiting"])
     components = {
         "db": db,
         "queue": {**({k: v for k, v in vars(stats).items() if k != "by_type"} if stats else {}), **queue},
@@ -66,6 +76,10 @@ async def status(request: web.Request) -> web.Response:
             components[name] = await request.app[bridge_key].ask(lambda a=actor: a.status(), timeout=5)
         except Exception as e:  # a slow or broken component must not break status
             components[name] = {"status": "error", "error": str(e)}
+    if missed:   # items enriched while a provider's circuit was open: filled in once it closes
+        gw = components.setdefault("gateway", {})
+        gw["missing"] = {g["provider"]: g["items"] for g in missed}
+        gw["missing_sentences"] = [g["sentence"] for g in missed]
     from .. import metrics
     try:
         summary = metrics.summary(await metrics.collect(request.app)) if db_ok else None
@@ -73,4 +87,5 @@ async def status(request: web.Request) -> web.Response:
         summary = {"error": str(e)}
     return ok({"status": "ok" if db_ok and not problems and queue["status"] == "ok" else "degraded",
                "uptime_s": round(time.time() - s.started_at, 1), "problems": problems,
+               "waiting": [w["sentence"] for w in waiting],
                "role": s.role, "components": components, "metrics": summary})

@@ -55,7 +55,7 @@ async def dashboard(request: web.Request) -> web.Response:
         counts = {"movies": Movie.select().where(Movie.deleted_at.is_null(True)).count(),
                   "series": Series.select().where(Series.deleted_at.is_null(True)).count(),
                   "artists": ArtistRow.select().where(ArtistRow.deleted_at.is_null(True)).count()}
-        needs = attention.needs_attention(s.db, set(s.config.provider_keys))
+        needs = attention.needs_attention(s.db, set(s.config.provider_keys), s.config.data_dir)
         labels = job_view.subject_labels([j["subject"] for j in needs["dead"]])
         for j in needs["dead"]:
             j["name"] = job_view.describe(j, labels)["name"]
@@ -68,7 +68,7 @@ async def dashboard(request: web.Request) -> web.Response:
         # the database cannot be reached: the page still says what is wrong (the problems below)
         st, acts, counts, db_ok, freshness = Stats(), [], {"movies": 0, "series": 0, "artists": 0}, False, {}
         needs = {"unidentified": [], "dead": [], "dead_total": 0, "verification": [], "missing_keys": [],
-                 "not_publishing": [], "count": 0}
+                 "not_publishing": [], "waiting": [], "provider_gaps": [], "count": 0}
     # what stops the service itself (database or data dir cannot be written, ledger down) comes first
     needs["problems"] = await request.app[health_check_key].problems()
     needs["count"] += len(needs["problems"])

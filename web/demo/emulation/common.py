@@ -31,6 +31,7 @@ class Faults:
     rate_truncated: float = 0.0
     rate_wrong_type: float = 0.0
     seed: int = 1
+    hang: set = field(default_factory=set)   # services that accept connections and never answer, until removed
 
 
 @dataclass
@@ -132,6 +133,10 @@ def make_middleware(name: str, limiter: Limiter | None, faults: Faults, stats: S
         stats.requests += 1
         stats.times.append(time.monotonic())
         stats.calls.append((request.method, request.path_qs, dict(request.headers)))
+        if name in faults.hang:   # a hung server: the request is read, no answer comes while it lasts
+            stats.fault_kinds["hang"] = stats.fault_kinds.get("hang", 0) + 1
+            while name in faults.hang:
+                await asyncio.sleep(0.05)
         if limiter is not None:
             allowed, wait = limiter.allow()
             if not allowed:
