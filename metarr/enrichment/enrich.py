@@ -14,6 +14,7 @@ from metarr.db.database import write_tx
 from metarr.db.media import Album, Artist, Episode, Movie, Season, Series
 from metarr.enrichment import scoring
 from metarr.enrichment.artwork_selection import auto_select, store_candidates
+from metarr.enrichment.collection_link import link_movie
 from metarr.enrichment.season_art import by_season
 from metarr.service import settings
 from metarr.sources import fanart, musicbrainz, omdb, registry, tmdb, tvdb
@@ -33,6 +34,7 @@ class EnrichResult:
     selected: int = 0
     degraded: list[str] = field(default_factory=list)   # providers that failed or are unconfigured
     touched: int = 0   # rows written besides `changed` (candidates, selections, children, state)
+    collection: dict | None = None   # a movie's collection link (collection_link.Link as JSON)
 
     @property
     def modified(self) -> bool:
@@ -166,6 +168,8 @@ def enrich_movie(db, ctx: Ctx, movie_id: int) -> EnrichResult:
             if overview:
                 res.changed += md.apply(db, "movie", movie_id, md.Update("provider:tmdb", {"set_overview": overview}))
         arts += list(meta.art)
+    if meta is not None:
+        res.collection = link_movie(db, movie_id, meta.ids.get("collection"), meta.scalars.get("set_name")).to_json()
     imdb_id = Movie.get_by_id(movie_id).imdb_id
     if "omdb" in ctx.configured and imdb_id:
         ratings = _safe(res, "omdb", omdb.ratings, ctx.call, imdb_id, default=[]) or []
