@@ -23,7 +23,7 @@ from .media import republish_after_user_change
 
 routes = web.RouteTableDef()
 PLURALS = {"movies": "movie", "series": "series", "seasons": "season", "episodes": "episode", "artists": "artist",
-           "albums": "album"}
+           "albums": "album", "collections": "collection"}
 ROOT_OF = {"movie": "movie", "series": "series", "season": "series", "episode": "series", "artist": "artist",
            "album": "artist"}
 SLOTS = ("poster", "fanart", "banner", "clearlogo", "clearart", "discart", "landscape", "keyart", "characterart",
@@ -49,7 +49,7 @@ async def _entity(request, kind: str, eid: int):
 
 
 def _root(kind: str, row) -> tuple[str, int]:
-    if kind in ("movie", "series", "artist"):
+    if kind in ("movie", "series", "artist", "collection"):
         return kind, row.id
     if kind in ("season", "episode"):
         return "series", row.series_id
@@ -69,7 +69,7 @@ async def list_candidates(request: web.Request) -> web.Response:
 async def _enqueue_cache(request, kind: str, row) -> int:
     s = request.app[services_key]
     rk, rid = _root(kind, row)
-    spec = chain.entity_job("cache", rk, rid, row.library_id, PRIORITY["user"])
+    spec = chain.entity_job("cache", rk, rid, getattr(row, "library_id", None), PRIORITY["user"])
     ledger = s.actor("ledger")
     return (await request.app[bridge_key].ask(lambda: ledger.enqueue(spec)))[0]
 
