@@ -98,3 +98,15 @@ def after_member_enrich(link: dict | None, library_id: int, priority: int) -> tu
         spec = publish_spec(int(link["left"]), priority)
         out += [spec] if spec else []
     return tuple(out)
+
+
+def republish_all(priority: int) -> list[JobSpec]:
+    """Every collection's publish (the movie set folder moved, or was turned on or off): those with
+    movies, and those with set folder files to clear."""
+    from metarr.db.media import LibraryFile
+    from metarr.library.movie_sets import SET_LIBRARY
+    ids = {cid for (cid,) in Movie.select(Movie.collection_id).where(
+        Movie.collection_id.is_null(False) & Movie.deleted_at.is_null(True)).distinct().tuples()}
+    ids |= {eid for (eid,) in LibraryFile.select(LibraryFile.entity_id).where(
+        (LibraryFile.library_id == SET_LIBRARY) & (LibraryFile.entity_type == "collection")).distinct().tuples()}
+    return [spec for spec in (publish_spec(cid, priority) for cid in sorted(ids)) if spec is not None]

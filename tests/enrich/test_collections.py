@@ -150,6 +150,19 @@ async def test_the_movie_set_folder_holds_the_sets_art_under_kodis_legal_name(ai
     assert not folder.exists()   # the old folder's files went to the recycle bin, then the folder
     binned = await _get(api, "/api/v1/recycle-bin?limit=100")
     assert {b["original_path"] for b in binned} >= {str(folder / n) for n in names}
+    poster = next(b for b in binned if b["original_path"] == str(folder / "poster.jpg"))
+    r = await api.post(f"/api/v1/recycle-bin/{poster['id']}/restore")   # it can come back from the bin
+    assert r.status == 200, await r.text()
+    assert (folder / "poster.jpg").is_file()
+
+    # the movie set folder moved in the settings: the sets are written there, the old files binned
+    moved = tmp_path / "moviesets2"
+    moved.mkdir()
+    r = await api.patch("/api/v1/settings", json={"publish.movieset_folder": str(moved)})
+    assert r.status == 200, await r.text()
+    assert (await drain(api, timeout=60))["dead"] == 0
+    assert sorted(p.name for p in (moved / legal.name).iterdir()) == names and not legal.exists()
+    legal = moved / legal.name
 
     # no movie left: the set folder goes to the recycle bin too
     shutil.rmtree(both / DRACULA)
