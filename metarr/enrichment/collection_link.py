@@ -19,6 +19,7 @@ class Link:
     collection_id: int | None       # the movie's collection now (None: none)
     left: int | None = None         # the collection it no longer belongs to
     enrich: bool = False            # the collection wants its own enrichment (new, stale or a new member)
+    moved: bool = False             # the movie joined, left or changed collection now (its NFO's <set> changes)
 
     def to_json(self) -> dict:
         return asdict(self)
@@ -44,8 +45,9 @@ def link_movie(db, movie_id: int, tmdb_collection_id, name: str | None, now: flo
         cid = row.id if row is not None else None
         if m.collection_id != cid:
             Movie.update(collection_id=cid).where(Movie.id == movie_id).execute()
+    moved = m.collection_id != cid
     if row is None:
-        return Link(None, left=m.collection_id)
+        return Link(None, left=m.collection_id, moved=moved)
     stale = row.state == "discovered" or (row.enriched_at or 0) < now - REFRESH_AFTER
     return Link(cid, left=m.collection_id if m.collection_id not in (None, cid) else None,
-                enrich=stale or m.collection_id != cid)
+                enrich=stale or moved, moved=moved)

@@ -169,7 +169,9 @@ def enrich_movie(db, ctx: Ctx, movie_id: int) -> EnrichResult:
                 res.changed += md.apply(db, "movie", movie_id, md.Update("provider:tmdb", {"set_overview": overview}))
         arts += list(meta.art)
     if meta is not None:
-        res.collection = link_movie(db, movie_id, meta.ids.get("collection"), meta.scalars.get("set_name")).to_json()
+        link = link_movie(db, movie_id, meta.ids.get("collection"), meta.scalars.get("set_name"))
+        res.collection = link.to_json()
+        res.touched += link.moved   # its NFO's <set> changes: a refresh publishes it
     imdb_id = Movie.get_by_id(movie_id).imdb_id
     if "omdb" in ctx.configured and imdb_id:
         ratings = _safe(res, "omdb", omdb.ratings, ctx.call, imdb_id, default=[]) or []

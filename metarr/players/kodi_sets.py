@@ -43,14 +43,16 @@ def set_changes(changes: Iterable[Change]) -> list[Change]:
 
 
 def parse_sets(answer: dict | None) -> dict[str, KodiSet]:
-    """`VideoLibrary.GetMovieSets` (properties title, art) by title."""
+    """`VideoLibrary.GetMovieSets` (properties title, art) by title in lower case: Kodi finds a set
+    by its title case-blind (`strSet LIKE …`), so "Alien collection" stays the set "Alien Collection"
+    joins."""
     out: dict[str, KodiSet] = {}
     for s in (answer or {}).get("sets") or ():
         if not isinstance(s, dict) or not isinstance(s.get("setid"), int):
             continue
         art = s.get("art") if isinstance(s.get("art"), dict) else {}
         title = str(s.get("title") or s.get("label") or "")
-        out.setdefault(title, KodiSet(s["setid"], title, {str(k): unwrap_image(str(v)) for k, v in art.items()},
+        out.setdefault(title.lower(), KodiSet(s["setid"], title, {str(k): unwrap_image(str(v)) for k, v in art.items()},
                                       {str(k): str(v) for k, v in art.items()}))
     return out
 
@@ -60,7 +62,7 @@ def plan_sets(wanted: list[Change], have: dict[str, KodiSet]) -> tuple[list[tupl
     calls: list[tuple[str, dict]] = []
     done = SetsDone()
     for c in wanted:
-        found = have.get(c.name or "")
+        found = have.get((c.name or "").lower())
         if found is None:
             (done.absent if c.check else done.missing).append(c.name or "")
         elif c.art and art_differs(c.art, found.art):
@@ -75,7 +77,7 @@ def stale_set_textures(wanted: list[Change], have: dict[str, KodiSet]) -> dict[s
     """Kodi's URL of each set image that is our file -> the hash it was written with."""
     out: dict[str, str] = {}
     for c in wanted:
-        found = have.get(c.name or "")
+        found = have.get((c.name or "").lower())
         for art_type, want in (c.art_hash or {}).items():
             url = found.art_urls.get(art_type) if found else None
             if url and not art_differs({art_type: c.art.get(art_type, "")}, found.art):

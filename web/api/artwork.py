@@ -11,6 +11,7 @@ from metarr.enrichment import artwork_selection, identify
 from metarr.jobs import chain
 from metarr.jobs.model import PRIORITY
 from metarr.library import browse
+from metarr.library.naming import COLLECTION_ART
 from metarr.service import settings
 from metarr.sources import musicbrainz, tmdb, tvdb
 from metarr.sources.http import ProviderError
@@ -115,8 +116,9 @@ async def upload(request: web.Request) -> web.Response:
     slot and locked."""
     kind, eid = _kind(request), path_id(request)
     slot = request.match_info["slot"]
-    if slot not in SLOTS:
-        raise bad_request(f"slot must be one of {', '.join(SLOTS)}")
+    allowed = COLLECTION_ART if kind == "collection" else SLOTS
+    if slot not in allowed:
+        raise bad_request(f"slot must be one of {', '.join(allowed)}")
     await _entity(request, kind, eid)
     if request.content_type.startswith("multipart/"):
         try:
