@@ -32,9 +32,8 @@ def enrich_collection(ctx, job):
     lib = coll.texts_library(cid)
     configured = set(s.actor("gateway").configured().get(timeout=10)) - set(settings.get(s.db, "providers.disabled") or [])
     call = gateway_call(s, fresh=frozenset(job.payload.get("fresh") or ()))
-    # the texts follow the language of the library holding most of its movies (a library's language
-    # fallback, when there is one, is taken from the same library)
-    ectx = enrich.make_ctx(s.db, call, s.config, configured, lib.language if lib is not None else None)
+    # the texts follow the languages (and fallbacks) of the library holding most of its movies
+    ectx = enrich.make_ctx(s.db, call, s.config, configured, library=lib)
     try:
         res = coll.enrich_collection(s.db, ectx, cid)
     except RateLimited as e:

@@ -50,7 +50,7 @@ def enrich_entity(ctx, job):
     model = ENTITY_MODELS[et]
     before = model.get_by_id(eid).state
     call = gateway_call(s, fresh=frozenset(job.payload.get("fresh") or ()))
-    ectx = enrich.make_ctx(s.db, call, s.config, configured, lib.language)
+    ectx = enrich.make_ctx(s.db, call, s.config, configured, library=lib)
     try:
         res = enrich.ENRICHERS[et](s.db, ectx, eid)
     except RateLimited as e:

@@ -55,12 +55,19 @@ class Update:
     cast: tuple[CastEntry, ...] | None = None
     ratings: tuple[RatingEntry, ...] | None = None
     lock: bool = False   # user edits lock what they touch
+    # where each value came from beyond the source: the language of a text (de, en-US), the
+    # country of a certification (DE); recorded with the field's provenance
+    origins: dict[str, str] = field(default_factory=dict)
+    # the languages wanted, best first: between two providers, a text in a better language wins
+    # over the provider order (a German plot from TheTVDB over TMDB's English one)
+    preference: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
 class State:
     source: str
     locked: bool
+    origin: str | None = None
 
 
 def source_rank(source: str, provider_order: tuple[str, ...] = DEFAULT_PROVIDER_ORDER) -> int:
@@ -88,6 +95,30 @@ def may_set(new_source: str, current: State | None, *, overwrite_nfo: bool = Fal
     return source_rank(new_source, provider_order) >= source_rank(current.source, provider_order)
 
 
+def language_rank(origin: str | None, preference: tuple[str, ...]) -> int:
+    """Position of a text's language in the wanted order (regions match their language); the end
+    for an unknown or unwanted one."""
+    if not origin:
+        return len(preference)
+    base = origin.split("-")[0]
+    for i, want in enumerate(preference):
+        if origin == want or base == want.split("-")[0]:
+            return i
+    return len(preference)
+
+
+def _language_decides(name: str, update: Update, state: State | None) -> bool | None:
+    """Between two different providers, the better language of a text decides (None: it does not:
+    same provider, no languages known, a locked field or a value that is not a provider's)."""
+    origin = update.origins.get(name)
+    if (not update.preference or origin is None or state is None or state.locked
+            or not (update.source.startswith("provider:") and state.source.startswith("provider:"))
+            or state.source == update.source or not origin[:2].islower()):
+        return None
+    new, cur = language_rank(origin, update.preference), language_rank(state.origin, update.preference)
+    return None if new == cur else new < cur
+
+
 def plan(entity_type: str, update: Update, current: dict[str, Any], states: dict[str, State],
          **rules: Any) -> dict[str, Any]:
     """Which keys to change: scalar names, `list:<name>`, `cast`, `ratings` → new value."""
@@ -98,7 +129,11 @@ def plan(entity_type: str, update: Update, current: dict[str, Any], states: dict
     for name, value in update.scalars.items():
         if name not in SCALARS[entity_type] or empty(value):
             continue
-        if value != current.get(name) and may_set(update.source, states.get(name), **rules):
+        by_language = _language_decides(name, update, states.get(name))
+        if by_language is not None:
+            if by_language and value != current.get(name):
+                out[name] = value
+        elif value != current.get(name) and may_set(update.source, states.get(name), **rules):
             out[name] = value
         elif update.lock and update.source == "user":
             out[name] = value  # same value, but the user asked for it: record the lock
@@ -161,7 +196,7 @@ def _dedupe(values: Iterable[str]) -> list[str]:
 
 def load_states(entity_type: str, entity_id: int) -> dict[str, State]:
     rows = FieldState.select().where((FieldState.entity_type == entity_type) & (FieldState.entity_id == entity_id))
-    return {r.field: State(r.source, r.locked) for r in rows}
+    return {r.field: State(r.source, r.locked, r.origin) for r in rows}
 
 
 def load_current(entity_type: str, entity_id: int) -> dict[str, Any]:
@@ -225,6 +260,9 @@ def apply(db, entity_type: str, entity_id: int, update: Update, *, now: float | 
     with write_tx(db):
         current, states = known or (load_current(entity_type, entity_id), load_states(entity_type, entity_id))
         changes = plan(entity_type, update, current, states, **rules)
+        relabel = _origin_only(entity_type, update, current, states, changes)
+        if relabel:   # the same text, now known to be in another language: provenance only
+            set_states(entity_type, entity_id, relabel, update.source, now=now, origins=update.origins)
         if not changes:
             return []
         model = ENTITY_MODELS[entity_type]
@@ -253,8 +291,19 @@ def apply(db, entity_type: str, entity_id: int, update: Update, *, now: float | 
                     dict(entity_type=entity_type, entity_id=entity_id, source=r.source, value=r.value,
                          votes=r.votes or 0, max=r.max or 10, is_default=r.default) for r in by_source.values()],
                     conflict=("entity_type", "entity_id", "source"), update=("value", "votes", "max", "is_default"))
-        set_states(entity_type, entity_id, list(changes), update.source, locked=True if update.lock else None, now=now)
+        set_states(entity_type, entity_id, list(changes), update.source, locked=True if update.lock else None, now=now,
+                   origins=update.origins)
         return sorted(changes)
+
+
+def _origin_only(entity_type: str, update: Update, current: dict[str, Any], states: dict[str, State],
+                 changes: dict[str, Any]) -> list[str]:
+    """Fields whose value the update leaves as it is but whose language or country it names anew
+    (the library's language changed, and the German title is the English one)."""
+    return [k for k, origin in update.origins.items()
+            if k not in changes and k in SCALARS[entity_type] and k in states and not states[k].locked
+            and states[k].source == update.source and states[k].origin != origin
+            and current.get(k) == update.scalars.get(k)]
 
 
 def set_state(entity_type: str, entity_id: int, key: str, source: str, locked: bool | None = None,
@@ -263,15 +312,18 @@ def set_state(entity_type: str, entity_id: int, key: str, source: str, locked: b
 
 
 def set_states(entity_type: str, entity_id: int, keys: list[str], source: str, locked: bool | None = None,
-               now: float | None = None) -> None:
-    """Record who set these fields (and lock or unlock them, unless `locked` is None) in one statement."""
+               now: float | None = None, origins: dict[str, str] | None = None) -> None:
+    """Record who set these fields (and lock or unlock them, unless `locked` is None) in one statement;
+    `origins`: the language or country each value came from (none recorded: no longer known)."""
     if not keys:
         return
     now = now or time.time()
+    origins = origins or {}
     statements.insert_many(FieldState._meta.database, FieldState, [
-        dict(entity_type=entity_type, entity_id=entity_id, field=k, source=source, locked=bool(locked), updated_at=now)
+        dict(entity_type=entity_type, entity_id=entity_id, field=k, source=source, origin=origins.get(k),
+             locked=bool(locked), updated_at=now)
         for k in keys], conflict=("entity_type", "entity_id", "field"),
-        update=("source", "updated_at") + (("locked",) if locked is not None else ()))
+        update=("source", "origin", "updated_at") + (("locked",) if locked is not None else ()))
 
 
 def set_lock(db, entity_type: str, entity_id: int, key: str, locked: bool) -> None:
@@ -286,7 +338,12 @@ def set_lock(db, entity_type: str, entity_id: int, key: str, locked: bool) -> No
 
 
 def locks_json(entity_type: str, entity_id: int) -> dict[str, dict]:
-    return {k: {"source": s.source, "locked": s.locked} for k, s in load_states(entity_type, entity_id).items()}
+    out = {}
+    for k, s in load_states(entity_type, entity_id).items():
+        out[k] = {"source": s.source, "locked": s.locked}
+        if s.origin:   # the language a text came from; a certification's country
+            out[k]["country" if s.origin[:2].isupper() else "language"] = s.origin
+    return out
 
 
 def lockable_keys(entity_type: str) -> list[str]:

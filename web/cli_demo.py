@@ -8,6 +8,8 @@ import time
 
 from .cli_library import _open
 
+GERMAN_MOVIES = ("Die Nacht der lebenden Toten (1968)", "Der General (1926)", "Metropolis (1927)")
+
 
 def cmd_demo(args) -> int:
     """A sample library with real media, the provider emulators on loopback, and Metarr served
@@ -25,6 +27,10 @@ def cmd_demo(args) -> int:
         if not (lib / "Movies" / name).exists():
             make_clip(lib / "Movies" / name / f"{name}.mkv")
     make_image(lib / "Movies" / "Metropolis (1927)" / "poster.jpg", 300, 450)   # the user's own poster
+    # a German library: German texts where TMDB has them, English where not, FSK certifications
+    for name in GERMAN_MOVIES:
+        if not (lib / "Filme" / name).exists():
+            make_clip(lib / "Filme" / name / f"{name}.mkv")
     show = lib / "TV" / "Sherlock Holmes (1954)"
     for ep in ("Season 01/Sherlock Holmes (1954) - S01E01.mkv", "Season 01/Sherlock Holmes (1954) - S01E02E03.mkv",
                "Specials/Sherlock Holmes (1954) - S00E01.mkv"):
@@ -48,9 +54,10 @@ def cmd_demo(args) -> int:
     from metarr.db.models import Library
     from metarr.library import libraries
     s = _open("serve")
-    for name, kind in (("Movies", "movie"), ("TV", "tv"), ("Music", "music")):
+    for name, kind, locale in (("Movies", "movie", {}), ("TV", "tv", {}), ("Music", "music", {}),
+                               ("Filme", "movie", {"language": "de", "certification_country": "DE"})):
         if Library.get_or_none(Library.name == name) is None:
-            libraries.create(s.db, libraries.LibraryInput(name, kind, str(lib / name), auto_publish=True))
+            libraries.create(s.db, libraries.LibraryInput(name, kind, str(lib / name), auto_publish=True, **locale))
     from aiohttp import web as aioweb
 
     from metarr.jobs import chain

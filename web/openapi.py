@@ -43,6 +43,11 @@ def _ref(name: str) -> dict:
 
 # ------------------------------------------------------------------ hand-written schemas
 
+# a library's fallback languages (ISO 639-1 codes, or "original" = the item's own language) and
+# its certification country (ISO 3166-1; null = the setting enrich.certification_country)
+_LANGS = {"type": "array", "maxItems": 10, "default": ["en"], "items": {"type": "string", "maxLength": 16}}
+_COUNTRY = {"type": "string", "nullable": True, "maxLength": 2}
+
 SCHEMAS: dict[str, Any] = {
     "Error": {
         "type": "object", "required": ["success", "error"],
@@ -66,12 +71,13 @@ SCHEMAS: dict[str, Any] = {
                        "auto_publish": {"type": "boolean", "default": False},
                        "auto_sync": {"type": "boolean", "default": True},
                        "language": {"type": "string", "maxLength": 16, "default": "en"},
-                       "players": _PLAYERS}},
+                       "fallback_languages": _LANGS, "certification_country": _COUNTRY, "players": _PLAYERS}},
     "LibraryUpdate": {
         "type": "object", "additionalProperties": False,
         "properties": {"name": {"type": "string"}, "language": {"type": "string"}, "enabled": {"type": "boolean"},
                        "watch": {"type": "boolean"}, "auto_enrich": {"type": "boolean"},
                        "auto_publish": {"type": "boolean"}, "auto_sync": {"type": "boolean"},
+                       "fallback_languages": _LANGS, "certification_country": _COUNTRY,
                        "ignore_patterns": {"type": "array", "items": {"type": "string"}},
                        "players": _PLAYERS}},
     "EntityEdit": {

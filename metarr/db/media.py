@@ -247,6 +247,8 @@ class FieldState(BaseModel):
     entity_id = pw.IntegerField()
     field = pw.CharField(max_length=64)
     source = pw.CharField(max_length=48)       # nfo | local | provider:<name> | user | webhook
+    # the language a provider's text came from (de, en-US), or the country of a certification (DE)
+    origin = pw.CharField(max_length=16, null=True)
     locked = pw.BooleanField(default=False)
     updated_at = pw.DoubleField()
 

@@ -131,6 +131,9 @@ class Library(BaseModel):
     auto_publish = pw.BooleanField(default=False)
     auto_sync = pw.BooleanField(default=True)
     language = pw.CharField(max_length=16, default="en")
+    # the languages a text falls back to, in order ("original" = the item's own); null = ["en"]
+    fallback_languages = JSONField(null=True)
+    certification_country = pw.CharField(max_length=2, null=True)   # null: the setting's
     ignore_patterns = JSONField(null=True)
     # the player kinds that read this folder (metarr/library/player_names.py); null: ["kodi"]
     players = JSONField(null=True)

@@ -23,9 +23,10 @@ CAND_FIELDS = ("slot", "season", "provider", "width", "height", "language", "vot
 
 
 def store_candidates(db, entity_type: str, entity_id: int, arts: list[Art], user_lang: str,
-                     res=None) -> int:
+                     res=None, image_order: tuple[str | None, ...] | None = None) -> int:
     """Store the offered artwork; rows whose values did not change are not written (counted in
-    `res.touched` when given)."""
+    `res.touched` when given). `image_order`: the languages images are preferred in (None = no
+    text), the library's; without it the slot's default order around `user_lang`."""
     now = time.time()
     with write_tx(db):
         # the entity's candidates by slot and URL in one read; new ones in one insert
@@ -38,7 +39,8 @@ def store_candidates(db, entity_type: str, entity_id: int, arts: list[Art], user
             current[(values["slot"], row[1])] = values
         new: dict[tuple[str, str], dict] = {}
         for a in arts:
-            score, parts = scoring.art_score(a, a.slot, user_lang)
+            prefs = scoring.language_order(a.slot, image_order) if image_order else None
+            score, parts = scoring.art_score(a, a.slot, user_lang, prefs)
             values = dict(slot=a.slot, season=a.season, provider=a.provider, width=a.width, height=a.height,
                           language=a.language, votes=a.votes, vote_average=a.vote_average, likes=a.likes, score=score,
                           breakdown=parts)

@@ -9,6 +9,7 @@ from metarr import metadata as md
 from metarr.db.database import write_tx
 from metarr.db.media import Collection, Movie
 from metarr.db.models import Library
+from metarr.enrichment import languages
 from metarr.enrichment.artwork_selection import auto_select, store_candidates
 from metarr.enrichment.enrich import Ctx, EnrichResult, _more_art, _safe
 from metarr.jobs import chain
@@ -48,13 +49,18 @@ def enrich_collection(db, ctx: Ctx, collection_id: int) -> EnrichResult:
     if "tmdb" not in ctx.configured:
         res.degraded.append("tmdb: not configured")
         return res
-    meta = _safe(res, "tmdb", tmdb_collections.collection, ctx.call, c.tmdb_id, ctx.image_base, ctx.language)
+    meta = _safe(res, "tmdb", tmdb_collections.collection, ctx.call, c.tmdb_id, ctx.image_base, ctx.language,
+                 ctx.wish.languages.image_request())
     arts = list(meta.art) if meta is not None else []
-    if meta is not None:
-        res.changed += md.apply(db, "collection", collection_id, md.Update("provider:tmdb", dict(meta.scalars)))
+    if meta is not None:   # each text along the library's languages, with the language it came from
+        chain = ctx.wish.languages.chain()
+        values, origins = languages.choose(meta.texts, ("name", "overview"), chain)
+        res.changed += md.apply(db, "collection", collection_id, md.Update(
+            "provider:tmdb", {**dict(meta.scalars), **values}, origins=origins, preference=chain))
     arts += _more_art(res, ctx, "collection", {"tmdb": str(c.tmdb_id)})
     arts = [a for a in arts if a.slot in COLLECTION_ART]
-    res.candidates = store_candidates(db, "collection", collection_id, arts, ctx.language, res)
+    res.candidates = store_candidates(db, "collection", collection_id, arts, ctx.language, res,
+                                      ctx.wish.languages.images())
     res.selected = auto_select(db, "collection", collection_id, LIMITS, res=res)
     if meta is None and not arts:
         return res   # TMDB did not answer (or does not know it): nothing learnt, the state stays

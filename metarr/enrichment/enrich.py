@@ -5,6 +5,7 @@ the best per slot; then (a separate job) download the selected into the cache.
 Providers that are unconfigured or down degrade the result; they never fail the item."""
 from __future__ import annotations
 
+import functools
 import logging
 import time
 from dataclasses import dataclass, field
@@ -12,7 +13,7 @@ from dataclasses import dataclass, field
 from metarr import metadata as md
 from metarr.db.database import write_tx
 from metarr.db.media import Album, Artist, Episode, Movie, Season, Series
-from metarr.enrichment import scoring
+from metarr.enrichment import languages, scoring, texts, tv_ratings
 from metarr.enrichment.artwork_selection import auto_select, store_candidates
 from metarr.enrichment.collection_link import link_movie
 from metarr.enrichment.season_art import by_season
@@ -82,6 +83,7 @@ class Ctx:
     configured: frozenset[str]
     language: str = "en"
     min_confidence: float = 0.75
+    wish: texts.Wish = texts.Wish()   # the library's languages and certification country
     fanart_count: int = 1          # backdrops chosen for movies and shows (publish.fanart_count)
 
 
@@ -122,12 +124,15 @@ def identify_movie(db, ctx: Ctx, m: Movie, res: EnrichResult) -> int | None:
         if hits:
             return int(hits[0]["id"])
     title = m.title or (m.parsed or {}).get("title") or ""
-    hits = _safe(res, "tmdb", tmdb.search_movie, ctx.call, title, m.year, ctx.language, ctx.image_base,
-                 default=[], needed=True) or []
-    if not hits and m.year:
-        hits = _safe(res, "tmdb", tmdb.search_movie, ctx.call, title, None, ctx.language, ctx.image_base, default=[],
-                     needed=True) or []
-    best, cands = scoring.pick(title, m.year, hits, ctx.min_confidence)
+
+    def search(language):
+        hits = _safe(res, "tmdb", tmdb.search_movie, ctx.call, title, m.year, language, ctx.image_base,
+                     default=[], needed=True) or []
+        if not hits and m.year:
+            hits = _safe(res, "tmdb", tmdb.search_movie, ctx.call, title, None, language, ctx.image_base,
+                         default=[], needed=True) or []
+        return hits
+    best, cands = _pick_along(ctx, search, title, m.year)
     if best is None:
         _not_identified(db, Movie, m.id, no_match_reason(cands), cands)
         raise Ambiguous(f"{len(cands)} candidate(s) for {title!r}")
@@ -150,7 +155,8 @@ def enrich_movie(db, ctx: Ctx, movie_id: int) -> EnrichResult:
         return res
     if tmdb_id is None:
         return res
-    meta = _safe(res, "tmdb", tmdb.movie, ctx.call, tmdb_id, ctx.image_base, ctx.language)
+    meta = _safe(res, "tmdb", tmdb.movie, ctx.call, tmdb_id, ctx.image_base, ctx.language,
+                 ctx.wish.languages.image_request())
     if meta is None and "tmdb: not found" in res.degraded:
         # an id from a name or an NFO that TMDB does not know: not an identification
         _not_identified(db, Movie, movie_id, "not_found")
@@ -158,15 +164,17 @@ def enrich_movie(db, ctx: Ctx, movie_id: int) -> EnrichResult:
         return res
     arts: list[Art] = []
     if meta is not None:
-        upd = _update("provider:tmdb", meta)
+        upd = texts.update("provider:tmdb", meta, ctx.wish, texts.MOVIE_TEXTS, certified=True)
         res.changed += md.apply(db, "movie", movie_id, upd)
         if md.repair_cast_thumbs(db, "movie", movie_id, meta.cast):
             res.changed.append("cast:thumbs")
         coll = meta.ids.get("collection")
         if coll:
-            overview = _safe(res, "tmdb", tmdb.collection_overview, ctx.call, coll, ctx.language)
-            if overview:
-                res.changed += md.apply(db, "movie", movie_id, md.Update("provider:tmdb", {"set_overview": overview}))
+            ctexts = _safe(res, "tmdb", tmdb.collection_texts, ctx.call, coll, ctx.language, default={}) or {}
+            values, origins = languages.choose(ctexts, ("set_overview",), upd.preference)
+            if values:
+                res.changed += md.apply(db, "movie", movie_id, md.Update("provider:tmdb", values, origins=origins,
+                                                                         preference=upd.preference))
         arts += list(meta.art)
     if meta is not None:
         link = link_movie(db, movie_id, meta.ids.get("collection"), meta.scalars.get("set_name"))
@@ -179,10 +187,24 @@ def enrich_movie(db, ctx: Ctx, movie_id: int) -> EnrichResult:
             res.changed += md.apply(db, "movie", movie_id, md.Update("provider:omdb", ratings=tuple(
                 md.RatingEntry(r.source, r.value, r.votes, r.max, False) for r in ratings)))
     arts += _more_art(res, ctx, "movie", {"tmdb": str(tmdb_id), "imdb": imdb_id or ""})
-    res.candidates = store_candidates(db, "movie", movie_id, arts, ctx.language, res)
+    order = ctx.wish.languages.images(meta.original_language if meta else None)
+    res.candidates = store_candidates(db, "movie", movie_id, arts, ctx.language, res, order)
     res.selected = auto_select(db, "movie", movie_id, scoring.limits(ctx.fanart_count), res=res)
     _finish(db, Movie, movie_id, m.state, res)
     return res
+
+
+def _pick_along(ctx: Ctx, search, title: str, year: int | None):
+    """Search in the library's language, then (only while no hit is sure) in its fallbacks: a
+    search answers titles in the language asked, and a folder named in English ("Nosferatu") is
+    not like the German title of its film. The candidates of the first language otherwise."""
+    first = None
+    for language in ctx.wish.languages.chain() or (ctx.language,):
+        best, cands = scoring.pick(title, year, search(language), ctx.min_confidence)
+        if best is not None:
+            return best, cands
+        first = cands if first is None else first
+    return None, first or []
 
 
 def _more_art(res: EnrichResult, ctx: Ctx, kind: str, ids: dict[str, str]) -> list:
@@ -206,9 +228,9 @@ def identify_series(db, ctx: Ctx, s: Series, res: EnrichResult) -> tuple[int | N
             hits = found.get("tv_results") or []
             tmdb_id = int(hits[0]["id"]) if hits else None
         else:
-            hits = _safe(res, "tmdb", tmdb.search_tv, ctx.call, s.title, ctx.language, ctx.image_base,
-                 default=[], needed=True) or []
-            best, cands = scoring.pick(s.title, s.year, hits, ctx.min_confidence)
+            best, cands = _pick_along(ctx, lambda lang: _safe(
+                res, "tmdb", tmdb.search_tv, ctx.call, s.title, lang, ctx.image_base, default=[], needed=True) or [],
+                s.title, s.year)
             if best is None and not tvdb_id:
                 _not_identified(db, Series, s.id, no_match_reason(cands), cands)
                 raise Ambiguous(s.title)
@@ -240,17 +262,25 @@ def enrich_series(db, ctx: Ctx, series_id: int) -> EnrichResult:
     arts: list[Art] = []
     episodes: dict[tuple[int, int], list] = {}
     seasons: dict[int, str] = {}
+    season_texts: dict[int, list] = {}   # number -> [(provider, texts by language)]
+    on_disk = list(Episode.select().where((Episode.series_id == series_id) & Episode.deleted_at.is_null(True)))
+    wanted = {(e.season, e.episode) for e in on_disk}
+    chain, original = ctx.wish.languages.chain(), None
     for provider in ("tmdb", "tvdb"):
         ident = tmdb_id if provider == "tmdb" else tvdb_id   # tvdb_id may come from TMDB's external ids
         if provider not in ctx.configured or not ident:
             continue
         if provider == "tmdb":
-            meta = _safe(res, provider, tmdb.tv, ctx.call, ident, ctx.image_base, ctx.language)
+            meta = _safe(res, provider, tmdb.tv, ctx.call, ident, ctx.image_base, ctx.language,
+                         ctx.wish.languages.image_request())
         else:
-            meta = _safe(res, provider, tvdb.series, ctx.call, ident)
+            meta = _safe(res, provider, tvdb.series, ctx.call, ident, chain)
         if meta is None:
             continue
-        res.changed += md.apply(db, "series", series_id, _update(f"provider:{provider}", meta))
+        original = original or meta.original_language
+        chain = ctx.wish.languages.chain(original)
+        res.changed += md.apply(db, "series", series_id, texts.update(
+            f"provider:{provider}", meta, ctx.wish, texts.SERIES_TEXTS, chain, certified=provider == "tmdb"))
         if md.repair_cast_thumbs(db, "series", series_id, meta.cast):
             res.changed.append("cast:thumbs")
         tvdb_id = tvdb_id or meta.ids.get("tvdb")
@@ -258,33 +288,51 @@ def enrich_series(db, ctx: Ctx, series_id: int) -> EnrichResult:
         seasons = seasons or meta.seasons
         if provider == "tmdb":
             for number in sorted(meta.seasons):   # each season's episodes and its own posters
-                season = _safe(res, "tmdb", tmdb.tv_season, ctx.call, tmdb_id, number, ctx.image_base, ctx.language)
+                season = _safe(res, "tmdb", tmdb.tv_season, ctx.call, tmdb_id, number, ctx.image_base, ctx.language,
+                               ctx.wish.languages.image_request())
                 if season is None:
                     continue
                 arts += list(season.art)
+                stexts, etexts = _safe(res, "tmdb", texts.tmdb_season, ctx.call, tmdb_id, number, season, chain,
+                                       {e for n, e in wanted if n == number}, default=(season.texts, {}))
+                season_texts.setdefault(number, []).append(("tmdb", stexts))
                 for e in season.episodes:
-                    episodes.setdefault((e.season, e.episode), []).append(("tmdb", e))
+                    episodes.setdefault((e.season, e.episode), []).append(("tmdb", e, etexts.get(e.episode, e.texts)))
         else:
-            for e in _safe(res, "tvdb", tvdb.episodes, ctx.call, tvdb_id, default=[]) or []:
-                episodes.setdefault((e.season, e.episode), []).append(("tvdb", e))
+            infos = _safe(res, "tvdb", tvdb.episodes, ctx.call, tvdb_id, default=[]) or []
+            etexts = _safe(res, "tvdb", texts.tvdb_episodes, ctx.call, tvdb_id, infos, meta.original_language, chain,
+                           wanted, default={}) or {}
+            for e in infos:
+                episodes.setdefault((e.season, e.episode), []).append(("tvdb", e, etexts.get((e.season, e.episode), {})))
     arts += _more_art(res, ctx, "series", {"tvdb": str(tvdb_id or ""), "tmdb": str(tmdb_id or "")})
     # episodes we have on disk get their metadata; season art goes to the season
-    for ep in list(Episode.select().where((Episode.series_id == series_id) & Episode.deleted_at.is_null(True))):
-        for provider, info in episodes.get((ep.season, ep.episode), []):
-            res.touched += len(md.apply(db, "episode", ep.id, md.Update(
-                f"provider:{provider}", {k: v for k, v in info.scalars.items() if v not in (None, "")})))
-            store_candidates(db, "episode", ep.id, list(info.art), ctx.language, res)
+    order = ctx.wish.languages.images(original)
+    for ep in on_disk:
+        for provider, info, etexts in episodes.get((ep.season, ep.episode), []):
+            res.touched += len(md.apply(db, "episode", ep.id, texts.episode_update(
+                f"provider:{provider}", info, etexts, chain)))
+            store_candidates(db, "episode", ep.id, list(info.art), ctx.language, res, order)
         auto_select(db, "episode", ep.id, res=res)
+    if "omdb" in ctx.configured:
+        changed, touched = tv_ratings.from_omdb(db, ctx.call, functools.partial(_safe, res), series_id, on_disk)
+        res.changed, res.touched = res.changed + changed, res.touched + touched
     season_rows = {x.number: x for x in Season.select().where(Season.series_id == series_id)}
+    for number, row in season_rows.items():   # season names and plots along the languages
+        for provider, stexts in season_texts.get(number, []):
+            values, origins = languages.choose(stexts, texts.PART_TEXTS, chain,
+                                               {"title": languages.placeholder(number)})
+            res.touched += len(md.apply(db, "season", row.id, md.Update(
+                f"provider:{provider}", values, origins=origins, preference=chain)))
+            row.title = Season.get_by_id(row.id).title
     for number, name in seasons.items():
         if number in season_rows and name and not season_rows[number].title:
             res.touched += len(md.apply(db, "season", season_rows[number].id,
                                         md.Update("provider:tmdb", {"title": name})))
     show_art = [a for a in arts if a.season is None]
-    res.candidates = store_candidates(db, "series", series_id, show_art, ctx.language, res)
+    res.candidates = store_candidates(db, "series", series_id, show_art, ctx.language, res, order)
     for number, season_art in by_season(arts, season_rows).items():
         if season_art:
-            store_candidates(db, "season", season_rows[number].id, season_art, ctx.language, res)
+            store_candidates(db, "season", season_rows[number].id, season_art, ctx.language, res, order)
     for row in season_rows.values():
         auto_select(db, "season", row.id, res=res)
     res.selected = auto_select(db, "series", series_id, scoring.limits(ctx.fanart_count), res=res)
@@ -377,8 +425,17 @@ def enrich_album(db, ctx: Ctx, album_id: int) -> EnrichResult:
 ENRICHERS = {"movie": enrich_movie, "series": enrich_series, "artist": enrich_artist, "album": enrich_album}
 
 
-def make_ctx(db, call: Call, config, configured: set[str], language: str | None = None) -> Ctx:
+def make_ctx(db, call: Call, config, configured: set[str], language: str | None = None, library=None) -> Ctx:
+    """`library`: the item's library row, whose language, fallbacks and certification country the
+    texts and the certification follow."""
+    language = (library.language if library is not None else None) or language or settings.get(db, "enrich.language")
+    fallbacks = tuple(library.fallback_languages if library is not None and library.fallback_languages is not None
+                      else ("en",))
+    country = (library.certification_country if library is not None else None) or \
+        settings.get(db, "enrich.certification_country")
+    wish = texts.Wish(languages.Languages(language, fallbacks, tuple(settings.get(db, "enrich.image_languages"))),
+                      country, settings.get(db, "enrich.certification_fallback") or None,
+                      settings.get(db, "enrich.certification_style"))
     return Ctx(call=call, image_base=config.provider_urls["tmdb_image"], configured=frozenset(configured),
-               language=language or settings.get(db, "enrich.language"),
-               min_confidence=float(settings.get(db, "enrich.min_confidence")),
+               language=language, min_confidence=float(settings.get(db, "enrich.min_confidence")), wish=wish,
                fanart_count=int(settings.get(db, "publish.fanart_count")))

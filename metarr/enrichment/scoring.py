@@ -17,6 +17,18 @@ IDEAL = {  # slot: (width, height)
 DEFAULT_LANG_PREFS = {"poster": ["user", "en", None], "fanart": [None, "user", "en"], "landscape": ["user", "en", None],
                       "clearlogo": ["user", "en"], "clearart": ["user", "en"], "banner": ["user", "en"],
                       "keyart": [None, "user", "en"], "thumb": [None, "user", "en"]}
+# slots whose best image has no text at all: the library's languages only after textless ones
+TEXTLESS_FIRST = {"fanart", "keyart", "thumb"}
+
+
+def language_order(slot: str, image_order: tuple[str | None, ...]) -> list[str | None]:
+    """The languages wanted for a slot from the library's artwork order (`enrich.image_languages`
+    resolved: codes without region, None = no text)."""
+    if slot in TEXTLESS_FIRST:
+        return [None, *(c for c in image_order if c is not None)]
+    return list(image_order)
+
+
 DEFAULT_LIMITS = {"poster": 1, "fanart": 1, "banner": 1, "clearlogo": 1, "clearart": 1, "discart": 1, "landscape": 1,
                   "keyart": 1, "characterart": 1, "thumb": 1}
 

@@ -12,6 +12,7 @@ from metarr.db.models import Library
 from metarr.library import paths
 from metarr.library.player_names import DEFAULT as DEFAULT_PLAYERS
 from metarr.library.player_names import PlayersError, check_players, players_of
+from metarr.service import locales
 from metarr.service.records import page
 
 KINDS = ("movie", "tv", "music")
@@ -42,7 +43,27 @@ class LibraryInput:
     auto_publish: bool = False
     auto_sync: bool = True
     language: str = "en"
+    fallback_languages: tuple[str, ...] = ("en",)
+    certification_country: str | None = None   # None: the setting enrich.certification_country
     players: tuple[str, ...] = DEFAULT_PLAYERS
+
+
+DEFAULT_FALLBACKS = ["en"]
+
+
+def check_locale(key: str, value):
+    """A library's language, fallback languages or certification country, normalised; a ValueError
+    (LibraryError) in words otherwise."""
+    try:
+        if key == "language":
+            return locales.normalise_language(value, "language")
+        if key == "fallback_languages":
+            return list(DEFAULT_FALLBACKS) if value is None else locales.normalise_fallbacks(value, key)
+        if key == "certification_country":
+            return None if value in (None, "") else locales.normalise_country(value, "certification_country")
+    except ValueError as e:
+        raise LibraryError(str(e)) from None
+    return value
 
 
 def normalise_root(path: str, browse_roots: Iterable[str] = ("/",), own_dirs: Iterable[str] = ()) -> Path:
@@ -77,6 +98,9 @@ def create(db, inp: LibraryInput, bus=None, own_dirs: Iterable[str] = ()) -> Lib
         raise LibraryError("name must not be empty")
     players = _players(inp.players)
     from metarr.service import settings
+    language = check_locale("language", inp.language)
+    fallbacks = check_locale("fallback_languages", list(inp.fallback_languages))
+    country = check_locale("certification_country", inp.certification_country)
     root = normalise_root(inp.path, settings.get(db, "ui.browse_roots") or ("/",), own_dirs)
     now = time.time()
     with write_tx(db):
@@ -84,7 +108,8 @@ def create(db, inp: LibraryInput, bus=None, own_dirs: Iterable[str] = ()) -> Lib
         check_overlap(root, [(lib.id, lib.path) for lib in Library.select(Library.id, Library.path)])
         lib = Library.create(name=inp.name.strip(), kind=inp.kind, path=str(root), watch=inp.watch,
                              auto_enrich=inp.auto_enrich, auto_publish=inp.auto_publish, auto_sync=inp.auto_sync,
-                             language=inp.language, players=players, created_at=now, updated_at=now)
+                             language=language, fallback_languages=fallbacks, certification_country=country,
+                             players=players, created_at=now, updated_at=now)
     if bus is not None:
         bus.publish("entity.updated", entity="library", id=lib.id, action="created")
     return lib
@@ -110,8 +135,9 @@ def check_ignore_patterns(value) -> list[str]:
     return list(value)
 
 
-UPDATABLE = ("name", "enabled", "watch", "auto_enrich", "auto_publish", "auto_sync", "language", "ignore_patterns",
-             "players")
+UPDATABLE = ("name", "enabled", "watch", "auto_enrich", "auto_publish", "auto_sync", "language", "fallback_languages",
+             "certification_country", "ignore_patterns", "players")
+LOCALE_KEYS = ("language", "fallback_languages", "certification_country")
 
 
 def update(db, lib_id: int, changes: dict, bus=None) -> Library | None:
@@ -124,6 +150,8 @@ def update(db, lib_id: int, changes: dict, bus=None) -> Library | None:
                 raise LibraryError(f"'{k}' cannot be changed")
             if k == "name":
                 check_name_free(str(v), except_id=lib_id)
+            if k in LOCALE_KEYS:
+                v = check_locale(k, v)
             if k == "players":
                 v = _players(v)
             if k == "ignore_patterns":
@@ -158,9 +186,14 @@ def to_dict(lib: Library) -> dict:
     from metarr.service.timefmt import iso
     return {"id": lib.id, "name": lib.name, "kind": lib.kind, "path": lib.path, "enabled": lib.enabled,
             "watch": lib.watch, "auto_enrich": lib.auto_enrich, "auto_publish": lib.auto_publish,
-            "auto_sync": lib.auto_sync, "language": lib.language, "ignore_patterns": lib.ignore_patterns or [],
-            "players": list(players_of(lib.players)),
+            "auto_sync": lib.auto_sync, "language": lib.language,
+            "fallback_languages": fallbacks_of(lib), "certification_country": lib.certification_country,
+            "ignore_patterns": lib.ignore_patterns or [], "players": list(players_of(lib.players)),
             "created_at": iso(lib.created_at), "updated_at": iso(lib.updated_at), "last_scan_at": iso(lib.last_scan_at)}
+
+
+def fallbacks_of(lib: Library) -> list[str]:
+    return list(lib.fallback_languages) if lib.fallback_languages is not None else list(DEFAULT_FALLBACKS)
 
 
 def find_for_path(db, path: str) -> Library | None:

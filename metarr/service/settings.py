@@ -3,12 +3,12 @@ from __future__ import annotations
 
 import math
 import os
-import re
 import time
 from typing import Any
 
 from metarr.db.database import write_tx
 from metarr.db.models import Setting
+from metarr.service import locales
 
 DEFAULTS: dict[str, Any] = {
     "jobs.history_days": 7,
@@ -20,6 +20,14 @@ DEFAULTS: dict[str, Any] = {
     "enrich.language": "en",
     "enrich.auto_select": True,
     "enrich.min_confidence": 0.75,
+    # certifications (<mpaa>): the country whose rating is written, the one used when it has none
+    # ("" = none), and the form Kodi's scrapers write it in (metarr/enrichment/certifications.py)
+    "enrich.certification_country": "US",
+    "enrich.certification_fallback": "US",
+    "enrich.certification_style": "kodi",
+    # the order artwork languages are preferred in: "library" (the library's language), "fallbacks"
+    # (its fallback languages), a language code, or null (no text)
+    "enrich.image_languages": ["library", None, "fallbacks"],
     # every enriched item is refreshed once within this many days, a slice a day (the even sweep)
     "refresh.sweep_days": 90,
     "publish.actors": True,
@@ -57,11 +65,10 @@ RANGES: dict[str, tuple[float, float]] = {
 }
 
 # settings that take one of a few words (the page shows them as a choice)
-CHOICES: dict[str, tuple[str, ...]] = {"verify.policy": ("republish", "adopt", "report")}
+CHOICES: dict[str, tuple[str, ...]] = {"verify.policy": ("republish", "adopt", "report"),
+                                       "enrich.certification_style": ("kodi", "rated", "country", "plain")}
 # the providers `providers.disabled` may name (metarr/sources/registry.py; tests/domain keep them equal)
 PROVIDER_NAMES = ("tmdb", "tvdb", "fanart", "musicbrainz", "coverart", "omdb")
-# ISO 639-1, optionally with a region as TMDB takes it: en, de, pt-BR
-LANGUAGE_RE = re.compile(r"^([a-z]{2})(?:-([A-Z]{2}))?$", re.IGNORECASE)
 MAX_LIST = 200
 
 
@@ -117,6 +124,8 @@ def validate(key: str, value: Any) -> Any:
         if value is not None and not isinstance(value, str):
             raise ValueError("ui.password must be a string")
         return value
+    if key == "enrich.image_languages":
+        return image_languages(value)
     if default is None or value is None:
         return value
     if isinstance(default, bool):
@@ -141,14 +150,37 @@ def validate(key: str, value: Any) -> Any:
     if key in CHOICES and value not in CHOICES[key]:
         raise ValueError(f"{key} must be one of {', '.join(CHOICES[key])}, not {str(value)[:40]!r}")
     if key == "enrich.language":
-        m = LANGUAGE_RE.match(value.strip())
-        if not m:
-            raise ValueError(f"enrich.language must be a two-letter language code (en, de, fr…, or pt-BR with a "
-                             f"region), not {value[:40]!r}")
-        return m.group(1).lower() + (f"-{m.group(2).upper()}" if m.group(2) else "")
+        return locales.normalise_language(value, key)
+    if key == "enrich.certification_country":
+        return locales.normalise_country(value, key)
+    if key == "enrich.certification_fallback":
+        return locales.normalise_country(value, key) if value.strip() else ""
     if key == "publish.movieset_folder":
         return _folder_setting(key, value)
     return value
+
+
+IMAGE_LANGUAGE_WORDS = ("library", "fallbacks")
+
+
+def image_languages(value: Any) -> list[str | None]:
+    """`enrich.image_languages`: an ordered list of "library", "fallbacks", language codes (no
+    region: images have none) and null or "textless" (images without text)."""
+    if not isinstance(value, list) or not value:
+        raise ValueError('enrich.image_languages must be a non-empty list, e.g. ["library", null, "fallbacks"]')
+    if len(value) > 20:
+        raise ValueError("enrich.image_languages takes at most 20 entries")
+    out: list[str | None] = []
+    for v in value:
+        if v is None or (isinstance(v, str) and v.strip().lower() in ("null", "textless", "none")):
+            out.append(None)
+        elif isinstance(v, str) and v.strip().lower() in IMAGE_LANGUAGE_WORDS:
+            out.append(v.strip().lower())
+        else:
+            if not isinstance(v, str):
+                raise ValueError(f"enrich.image_languages: {str(v)[:40]!r} is not a language")
+            out.append(locales.base(locales.normalise_language(v, "enrich.image_languages entry")))
+    return list(dict.fromkeys(out))
 
 
 def _folder_setting(key: str, value: str) -> str:

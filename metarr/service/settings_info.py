@@ -34,6 +34,17 @@ INFO: dict[str, Info] = {
                                       section="Scanning"),
     "enrich.language": Info("Metadata language", "Two-letter language of titles, plots and posters "
                             "(en, de, fr…, or pt-BR with a region); libraries can set their own.", section="Metadata"),
+    "enrich.image_languages": Info("Artwork languages, in order", "Which images are preferred: library = the "
+                                   "library's language, fallbacks = its fallback languages, textless = images "
+                                   "without text, or a language code (de, en…). Comma-separated.", section="Metadata"),
+    "enrich.certification_country": Info("Certification country", "Whose age rating is written as <mpaa> (ISO "
+                                         "3166-1: US, DE, GB…); libraries can set their own.", section="Metadata"),
+    "enrich.certification_fallback": Info("Certification fallback country", "Used when the chosen country has "
+                                          "no rating for an item (empty: none).", section="Metadata"),
+    "enrich.certification_style": Info("Certification style", "kodi: as Kodi's scrapers write it (Rated R, "
+                                       "FSK 16); rated: Rated + the rating (Rated 16); country: DE:16, US:R; "
+                                       "plain: 16, R. Jellyfin reads each of them.",
+                                       choices=CHOICES["enrich.certification_style"], section="Metadata"),
     "enrich.auto_select": Info("Choose artwork automatically", "Pick the best-scored image for every "
                                "empty slot; your own choices are never replaced.", section="Metadata"),
     "enrich.min_confidence": Info("Match confidence needed", "Below this score a search match is not "
@@ -82,6 +93,8 @@ def field_of(key: str, value) -> dict:
         kind = "list"
     else:
         kind = "text"
+    if key == "enrich.image_languages":   # null is shown, and typed, as the word
+        value = ["textless" if v is None else v for v in value or ()]
     lo, hi = RANGES.get(key, (None, None))
     step = "1" if isinstance(default, int) and not isinstance(default, bool) else "any"
     return {"key": key, "label": info.label, "help": info.help, "unit": info.unit, "section": info.section,

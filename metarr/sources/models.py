@@ -44,6 +44,7 @@ class EpisodeInfo:
     episode: int
     scalars: dict[str, Any] = field(default_factory=dict)
     art: tuple[Art, ...] = ()
+    texts: dict[str, dict[str, str]] = field(default_factory=dict)   # as Metadata.texts
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,11 @@ class Metadata:
     art: tuple[Art, ...] = ()
     episodes: tuple[EpisodeInfo, ...] = ()
     seasons: dict[int, str] = field(default_factory=dict)   # number -> name
+    # the provider's texts by language (`de-DE`, `en`, or TheTVDB's as ISO 639-1): field -> value,
+    # "" where it has none; `scalars` holds the answer in the language asked for
+    texts: dict[str, dict[str, str]] = field(default_factory=dict)
+    original_language: str | None = None
+    certifications: dict[str, str] = field(default_factory=dict)   # ISO 3166-1 country -> its rating
 
 
 def year_of(date: str | None) -> int | None:

@@ -56,26 +56,83 @@ def _art(images: dict, image_base: str, season: int | None = None) -> list[Art]:
     return out
 
 
-def movie(call: Call, tmdb_id: int, image_base: str, language: str = "en") -> Metadata:
-    lang = language.split("-")[0]
+# ------------------------------------------------------------------ languages and certifications
+
+def image_languages(language: str, image_langs: tuple[str, ...] = ()) -> str:
+    """`include_image_language`: the languages asked for (no regions: images have none), then
+    the images without text (`xx`, TMDB's "no language", and `null`)."""
+    langs = [x.split("-")[0] for x in (image_langs or (language,))]
+    return ",".join([*dict.fromkeys(langs), "xx", "null"])
+
+
+def translations(doc: dict, fields: dict[str, str]) -> dict[str, dict[str, str]]:
+    """An appended `translations` as {tag: {our field: value}}: tag `de-DE` (language-region),
+    "" where TMDB has no text. `fields`: TMDB's data key -> our field."""
+    out: dict[str, dict[str, str]] = {}
+    for t in (doc.get("translations") or {}).get("translations") or []:
+        if not t.get("iso_639_1"):
+            continue
+        tag = f"{t['iso_639_1']}-{t['iso_3166_1']}" if t.get("iso_3166_1") else t["iso_639_1"]
+        data = t.get("data") or {}
+        out[tag] = {ours: (data.get(theirs) or "").strip() for theirs, ours in fields.items()}
+    return out
+
+
+def with_original_title(texts: dict[str, dict[str, str]], original_language: str | None,
+                        original_title: str | None) -> dict[str, dict[str, str]]:
+    """The original title is the title in the original language (TMDB often leaves that
+    translation's title empty)."""
+    if not (original_language and original_title):
+        return texts
+    tags = [t for t in texts if t.split("-")[0] == original_language] or [original_language]
+    for tag in tags:
+        entry = texts.setdefault(tag, {})
+        if not entry.get("title"):
+            entry["title"] = original_title
+    return texts
+
+
+# release types in the order a certification is taken from: theatrical, limited, digital,
+# physical, TV, premiere (a premiere's rating is often provisional or missing)
+RELEASE_TYPES = (3, 2, 4, 5, 6, 1)
+
+
+def release_certifications(doc: dict) -> dict[str, str]:
+    """Country -> its certification from `release_dates`: the first non-empty one by release type."""
+    out = {}
+    for rel in (doc.get("release_dates") or {}).get("results") or []:
+        dates = [d for d in rel.get("release_dates") or [] if (d.get("certification") or "").strip()]
+        dates.sort(key=lambda d: RELEASE_TYPES.index(d.get("type")) if d.get("type") in RELEASE_TYPES else 99)
+        if rel.get("iso_3166_1") and dates:
+            out[rel["iso_3166_1"]] = dates[0]["certification"].strip()
+    return out
+
+
+def content_ratings(doc: dict) -> dict[str, str]:
+    """Country -> its TV rating from `content_ratings`."""
+    return {r["iso_3166_1"]: r["rating"].strip() for r in (doc.get("content_ratings") or {}).get("results") or []
+            if r.get("iso_3166_1") and (r.get("rating") or "").strip()}
+
+
+MOVIE_TEXTS = {"title": "title", "overview": "plot", "tagline": "tagline"}
+TV_TEXTS = {"name": "title", "overview": "plot", "tagline": "tagline"}
+
+
+def movie(call: Call, tmdb_id: int, image_base: str, language: str = "en",
+          image_langs: tuple[str, ...] = ()) -> Metadata:
+    """Details, credits, images (in `image_langs`, default the language, and textless), release
+    dates and every translation in one request."""
     m = call(Request(P, f"/movie/{tmdb_id}", (
         ("language", _lang(language)),
-        ("append_to_response", "credits,images,videos,external_ids,release_dates,keywords"),
-        ("include_image_language", f"{lang},xx,null")))) or {}
+        ("append_to_response", "credits,images,videos,external_ids,release_dates,keywords,translations"),
+        ("include_image_language", image_languages(language, image_langs))))) or {}
     crew = (m.get("credits") or {}).get("crew", [])
-    cert = ""
-    for rel in (m.get("release_dates") or {}).get("results", []):
-        if rel.get("iso_3166_1") == "US":
-            for d in rel.get("release_dates", []):
-                if d.get("certification") and d.get("type") in (3, 2):
-                    cert = d["certification"]
-                    break
     trailer = next((v for v in (m.get("videos") or {}).get("results", [])
                     if v.get("site") == "YouTube" and v.get("type") == "Trailer"), None)
     coll = m.get("belongs_to_collection") or {}
     scalars = {"title": m.get("title"), "original_title": m.get("original_title"), "year": year_of(m.get("release_date")),
                "premiered": m.get("release_date") or None, "plot": m.get("overview") or None,
-               "tagline": m.get("tagline") or None, "runtime": m.get("runtime") or None, "content_rating": cert or None,
+               "tagline": m.get("tagline") or None, "runtime": m.get("runtime") or None,
                "set_name": coll.get("name"), "tmdb_id": m.get("id"),
                "imdb_id": m.get("imdb_id") or (m.get("external_ids") or {}).get("imdb_id"),
                # Kodi plays trailers through its YouTube plugin
@@ -91,26 +148,31 @@ def movie(call: Call, tmdb_id: int, image_base: str, language: str = "en") -> Me
                  for i, c in enumerate((m.get("credits") or {}).get("cast", [])[:30]))
     ratings = (Rating("themoviedb", float(m["vote_average"]), int(m.get("vote_count") or 0), 10.0, True),) \
         if m.get("vote_average") else ()
+    texts = with_original_title(translations(m, MOVIE_TEXTS), m.get("original_language"), m.get("original_title"))
     return Metadata(P, {"tmdb": m.get("id"), "imdb": scalars["imdb_id"], "collection": coll.get("id")}, scalars, lists,
-                    cast, ratings, tuple(_art(m.get("images") or {}, image_base)))
+                    cast, ratings, tuple(_art(m.get("images") or {}, image_base)), texts=texts,
+                    original_language=m.get("original_language"), certifications=release_certifications(m))
 
 
-def collection_overview(call: Call, collection_id: int, language: str = "en") -> str | None:
-    c = call(Request(P, f"/collection/{collection_id}", (("language", _lang(language)),), not_found_ok=True)) or {}
-    return c.get("overview") or None
+def collection_texts(call: Call, collection_id: int, language: str = "en") -> dict[str, dict[str, str]]:
+    """A collection's overview in every language TMDB has it in, and in the language asked for."""
+    c = call(Request(P, f"/collection/{collection_id}", (("language", _lang(language)),
+                                                         ("append_to_response", "translations")),
+                     not_found_ok=True)) or {}
+    texts = translations(c, {"overview": "set_overview"})
+    texts.setdefault(_lang(language), {"set_overview": (c.get("overview") or "").strip()})
+    return texts
 
 
-def tv(call: Call, tmdb_id: int, image_base: str, language: str = "en") -> Metadata:
-    lang = language.split("-")[0]
-    s = call(Request(P, f"/tv/{tmdb_id}", (("language", _lang(language)),
-                                            ("append_to_response", "credits,images,external_ids,content_ratings"),
-                                            ("include_image_language", f"{lang},xx,null")))) or {}
+def tv(call: Call, tmdb_id: int, image_base: str, language: str = "en", image_langs: tuple[str, ...] = ()) -> Metadata:
+    s = call(Request(P, f"/tv/{tmdb_id}", (
+        ("language", _lang(language)),
+        ("append_to_response", "credits,images,external_ids,content_ratings,translations"),
+        ("include_image_language", image_languages(language, image_langs))))) or {}
     ext = s.get("external_ids") or {}
-    rating = next((r["rating"] for r in (s.get("content_ratings") or {}).get("results", [])
-                   if r.get("iso_3166_1") == "US"), None)
     scalars = {"title": s.get("name"), "original_title": s.get("original_name"), "year": year_of(s.get("first_air_date")),
                "premiered": s.get("first_air_date") or None, "plot": s.get("overview") or None, "status": s.get("status"),
-               "runtime": (s.get("episode_run_time") or [None])[0], "content_rating": rating, "tmdb_id": s.get("id"),
+               "runtime": (s.get("episode_run_time") or [None])[0], "tmdb_id": s.get("id"),
                "imdb_id": ext.get("imdb_id"), "tvdb_id": ext.get("tvdb_id")}
     lists = {"genres": [g["name"] for g in s.get("genres", [])], "studios": [n["name"] for n in s.get("networks", [])]}
     cast = tuple(Person(c["name"], c.get("character"), int(c.get("order", i)),
@@ -119,25 +181,44 @@ def tv(call: Call, tmdb_id: int, image_base: str, language: str = "en") -> Metad
     ratings = (Rating("themoviedb", float(s["vote_average"]), int(s.get("vote_count") or 0), 10.0, True),) \
         if s.get("vote_average") else ()
     seasons = {x["season_number"]: x.get("name") for x in s.get("seasons", [])}
+    texts = with_original_title(translations(s, TV_TEXTS), s.get("original_language"), s.get("original_name"))
     return Metadata(P, {"tmdb": s.get("id"), "imdb": ext.get("imdb_id"), "tvdb": ext.get("tvdb_id")}, scalars, lists,
-                    cast, ratings, tuple(_art(s.get("images") or {}, image_base)), seasons=seasons)
+                    cast, ratings, tuple(_art(s.get("images") or {}, image_base)), seasons=seasons, texts=texts,
+                    original_language=s.get("original_language"), certifications=content_ratings(s))
 
 
-def tv_season(call: Call, tmdb_id: int, season: int, image_base: str, language: str = "en") -> Metadata:
+def tv_season(call: Call, tmdb_id: int, season: int, image_base: str, language: str = "en",
+              image_langs: tuple[str, ...] = ()) -> Metadata:
     """One season in one request: its episodes (`episodes`) and its posters (`art`, on this season;
     the season's images endpoint appended, filtered by language as the show's are)."""
-    lang = language.split("-")[0]
     res = call(Request(P, f"/tv/{tmdb_id}/season/{season}", (
         ("language", _lang(language)), ("append_to_response", "images"),
-        ("include_image_language", f"{lang},xx,null")), not_found_ok=True)) or {}
+        ("include_image_language", image_languages(language, image_langs))), not_found_ok=True)) or {}
     out = []
     for e in res.get("episodes", []):
         art = (Art(P, "thumb", f"{image_base}/original{e['still_path']}"),) if e.get("still_path") else ()
         out.append(EpisodeInfo(season, int(e["episode_number"]),
                                {"title": e.get("name"), "plot": e.get("overview") or None, "aired": e.get("air_date"),
-                                "tmdb_id": e.get("id")}, art))
+                                "tmdb_id": e.get("id")}, art, texts=_texts_of(e, _lang(language))))
     return Metadata(P, {"tmdb": res.get("id")}, {"title": res.get("name")},
-                    art=tuple(_art(res.get("images") or {}, image_base, season=season)), episodes=tuple(out))
+                    art=tuple(_art(res.get("images") or {}, image_base, season=season)), episodes=tuple(out),
+                    texts=_texts_of(res, _lang(language)))
+
+
+def _texts_of(record: dict, tag: str) -> dict[str, dict[str, str]]:
+    """A season's or an episode's own texts as the language asked for (TMDB fills in placeholders,
+    "Episode 3"/"Folge 3", and "" where it has none)."""
+    return {tag: {"title": (record.get("name") or "").strip(), "plot": (record.get("overview") or "").strip()}}
+
+
+def season_texts(call: Call, tmdb_id: int, season: int, language: str) -> Metadata:
+    """A season's and its episodes' texts in one more language (TMDB translates episodes only one
+    language a request): `texts` and each episode's `texts`, nothing else."""
+    res = call(Request(P, f"/tv/{tmdb_id}/season/{season}", (("language", _lang(language)),),
+                       not_found_ok=True)) or {}
+    tag = _lang(language)
+    return Metadata(P, texts=_texts_of(res, tag) if res else {}, episodes=tuple(
+        EpisodeInfo(season, int(e["episode_number"]), texts=_texts_of(e, tag)) for e in res.get("episodes") or []))
 
 
 # ------------------------------------------------------------------ change feed

@@ -1,12 +1,12 @@
 """TMDB collections (movie sets, reference players-and-orders §2.4): `/collection/{id}` for the name
-and overview in one language, `/collection/{id}/images` for its posters and backdrops. Kept apart
-from tmdb.py's movie and TV calls; the language is the one asked for (a caller wanting a fallback
-asks again in the next language: `texts` is what a language fallback chooses from)."""
+and overview, in the language asked for and in every translation TMDB has (one request, what the
+library's language fallback chooses from), `/collection/{id}/images` for its posters and backdrops.
+Kept apart from tmdb.py's movie and TV calls."""
 from __future__ import annotations
 
 from metarr.sources.http import Call, Request
 from metarr.sources.models import Art, Metadata
-from metarr.sources.tmdb import TEXTLESS
+from metarr.sources.tmdb import TEXTLESS, image_languages, translations
 
 P = "tmdb"
 
@@ -15,21 +15,27 @@ def _lang(language: str) -> str:
     return language if "-" in language else {"en": "en-US"}.get(language, language)
 
 
-def collection_texts(call: Call, collection_id: int, language: str = "en") -> dict[str, str] | None:
-    """{"name", "overview"} in `language` (TMDB answers "" where it has no translation), or None when
-    TMDB does not know the collection."""
-    c = call(Request(P, f"/collection/{collection_id}", (("language", _lang(language)),), not_found_ok=True))
+def collection_texts(call: Call, collection_id: int, language: str = "en") -> dict[str, dict[str, str]] | None:
+    """{language tag: {"name", "overview"}} in every language TMDB has the collection in, and in the
+    one asked for ("" where it has no text); None when TMDB does not know the collection."""
+    c = call(Request(P, f"/collection/{collection_id}", (("language", _lang(language)),
+                                                         ("append_to_response", "translations")), not_found_ok=True))
     if not c:
         return None
-    return {"name": (c.get("name") or "").strip(), "overview": (c.get("overview") or "").strip()}
+    texts = translations(c, {"title": "name", "overview": "overview"})
+    texts.setdefault(_lang(language), {"name": (c.get("name") or "").strip(),
+                                       "overview": (c.get("overview") or "").strip()})
+    return texts
 
 
-def collection_art(call: Call, collection_id: int, image_base: str, language: str = "en") -> list[Art]:
-    """Posters and backdrops in the language asked for and without text; a textless poster is also
-    the collection's keyart (as for a movie, reference §2.2: Kodi's scraper takes it as set.keyart)."""
-    lang = language.split("-")[0]
+def collection_art(call: Call, collection_id: int, image_base: str, language: str = "en",
+                   image_langs: tuple[str, ...] = ()) -> list[Art]:
+    """Posters and backdrops in the languages asked for (`image_langs`, default the language) and
+    without text; a textless poster is also the collection's keyart (as for a movie, reference §2.2:
+    Kodi's scraper takes it as set.keyart)."""
     images = call(Request(P, f"/collection/{collection_id}/images", (
-        ("language", _lang(language)), ("include_image_language", f"{lang},xx,null")), not_found_ok=True)) or {}
+        ("language", _lang(language)), ("include_image_language", image_languages(language, image_langs))),
+        not_found_ok=True)) or {}
     out: list[Art] = []
     for key, slot in (("posters", "poster"), ("backdrops", "fanart")):
         for i in images.get(key) or []:
@@ -43,11 +49,13 @@ def collection_art(call: Call, collection_id: int, image_base: str, language: st
     return out
 
 
-def collection(call: Call, collection_id: int, image_base: str, language: str = "en") -> Metadata | None:
-    """The collection's texts in `language` and its artwork; None when TMDB does not know it."""
+def collection(call: Call, collection_id: int, image_base: str, language: str = "en",
+               image_langs: tuple[str, ...] = ()) -> Metadata | None:
+    """The collection's texts in every language (`texts`; `scalars` those of the language asked for)
+    and its artwork; None when TMDB does not know it."""
     texts = collection_texts(call, collection_id, language)
     if texts is None:
         return None
-    scalars = {k: v for k, v in texts.items() if v}
-    return Metadata(P, {"tmdb": collection_id}, scalars, art=tuple(collection_art(call, collection_id, image_base,
-                                                                                  language)))
+    asked = texts.get(_lang(language)) or {}
+    return Metadata(P, {"tmdb": collection_id}, {k: v for k, v in asked.items() if v},
+                    art=tuple(collection_art(call, collection_id, image_base, language, image_langs)), texts=texts)

@@ -174,3 +174,24 @@ async def test_the_movie_set_folder_holds_the_sets_art_under_kodis_legal_name(ai
     assert (await _get(api, f"/api/v1/collections/{c['id']}"))["set_files"] == []
     assert await _get(api, "/api/v1/collections") == []
     services.db.close()
+
+
+async def test_a_collections_texts_follow_its_movies_library_languages(aiohttp_client, emu_env, emulators, tmp_path):
+    """German first, English as the fallback: TMDB has the collection in German, so its name and
+    overview are German (with that language as their provenance), in its page and the NFO's <set>."""
+    api, services = await make_api(aiohttp_client, emu_env)
+    root = tmp_path / "Filme"
+    make_clip(root / DRACULA / f"{DRACULA}.mkv")
+    make_clip(root / FRANKENSTEIN / f"{FRANKENSTEIN}.mkv")
+    r = await api.post("/api/v1/libraries", json={"name": "Filme", "kind": "movie", "path": str(root), "watch": False,
+                                                  "auto_publish": True, "language": "de", "fallback_languages": ["en"]})
+    assert r.status == 201, await r.text()
+    assert (await api.post(f"/api/v1/libraries/{(await r.json())['data']['id']}/scan")).status == 202
+    assert (await drain(api, timeout=90))["dead"] == 0
+    (c,) = await _get(api, "/api/v1/collections")
+    d = await _get(api, f"/api/v1/collections/{c['id']}")
+    assert (d["name"], d["overview"]) == ("Universal-Monster-Filmreihe", "Die klassischen Monster.")
+    assert d["locks"]["name"]["language"] == "de-DE"
+    doc = parse_nfo(_nfo(root, FRANKENSTEIN)).doc
+    assert (doc.set.name, doc.set.overview) == ("Universal-Monster-Filmreihe", "Die klassischen Monster.")
+    services.db.close()

@@ -31,8 +31,12 @@ async def test_every_client_endpoint(gateway_for):
     found = await in_thread(tmdb.find, sync, "tt0063350", "imdb_id")
     assert found["movie_results"][0]["id"] == 10331
     m = await in_thread(tmdb.movie, sync, 10331, base)
-    assert (m.scalars["title"], m.scalars["imdb_id"], m.scalars["content_rating"]) == ("Night of the Living Dead",
-                                                                                        "tt0063350", "NR")
+    assert (m.scalars["title"], m.scalars["imdb_id"]) == ("Night of the Living Dead", "tt0063350")
+    # every country's certification, the first non-empty one by release type (DE: only the DVD's)
+    assert m.certifications == {"US": "NR", "DE": "16", "GB": "X", "FR": "16"}
+    # every translation from the same request, gaps included
+    assert m.texts["de-DE"] == {"title": "Die Nacht der lebenden Toten", "plot": "", "tagline": ""}
+    assert m.texts["en-US"]["tagline"] == "They won't stay dead!" and m.original_language == "en"
     assert m.lists["directors"] == ["George A. Romero"] and m.cast[0].name == "Duane Jones"
     assert {a.slot for a in m.art} == {"poster", "fanart", "clearlogo", "keyart"}
     # the textless poster (iso_639_1 "xx") is the keyart, and a poster still
@@ -40,7 +44,9 @@ async def test_every_client_endpoint(gateway_for):
     assert all(a.language is None for a in m.art if a.slot == "keyart")
     assert any(a.url.endswith("p10331t.jpg") for a in m.art if a.slot == "poster")
     assert any(a.language is None for a in m.art if a.slot == "fanart")   # include_image_language=en,null
-    assert (await in_thread(tmdb.collection_overview, sync, 1000)) == "Classic monsters."
+    coll = await in_thread(tmdb.collection_texts, sync, 1000, "de")
+    assert (coll["en-US"]["set_overview"], coll["de-DE"]["set_overview"]) == ("Classic monsters.",
+                                                                             "Die klassischen Monster.")
     show = await in_thread(tmdb.tv, sync, 2957, base)
     assert show.ids["tvdb"] == 75597 and 0 in show.seasons
     season = await in_thread(tmdb.tv_season, sync, 2957, 1, base)

@@ -329,7 +329,8 @@ class RealKodi:
     # -------------------------------------------------------------- what Kodi holds
     def movies(self) -> list[dict]:
         res = self.rpc("VideoLibrary.GetMovies", {"properties": [
-            "title", "year", "uniqueid", "plot", "art", "file", "imdbnumber"]}) or {}
+            "title", "year", "uniqueid", "plot", "art", "file", "imdbnumber", "mpaa", "tagline",
+            "originaltitle"]}) or {}
         return res.get("movies") or []
 
     def shows(self) -> list[dict]:

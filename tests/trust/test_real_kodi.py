@@ -212,6 +212,32 @@ async def test_metarr_gets_every_item_into_a_kodi_that_scanned_the_raw_library(c
     assert await wait_kodi(fresh, timeout=30), kodi.textures_of(jpg_poster)
 
 
+async def test_kodi_reads_a_german_library_as_published(chain, kodi, tmp_path):
+    """A German library (German, then English; German certifications): Kodi shows the German texts
+    where TMDB has them, the English plot where it has none, and the FSK rating."""
+    from web.demo.emulation import data as emulated
+    api, services = chain
+    movies = tmp_path / "library" / "Filme"
+    for name in ("Der General (1926)", "Die Nacht der lebenden Toten (1968)"):
+        make_clip(movies / name / f"{name}.mkv")
+    kodi.add_source(movies, "movies")
+    r = await api.patch("/api/v1/settings", json={"sync.debounce_seconds": 0.5})
+    assert r.status == 200, await r.text()
+    r = await api.post("/api/v1/players", json={"name": "Wohnzimmer", "kind": "kodi", "url": kodi.url})
+    assert r.status == 201, await r.text()
+    await add_library(api, "Filme", "movie", movies, language="de", fallback_languages=["en"],
+                      certification_country="DE")
+    jobs = await synced(api, timeout=180)
+    assert all(j["status"] == "succeeded" and not j["result"]["not_taken"] for j in jobs), jobs
+    got = by_title(await asyncio.to_thread(kodi.movies))
+    assert sorted(got) == ["Der General", "Die Nacht der lebenden Toten"], kodi.log_tail()
+    general, night = got["Der General"], got["Die Nacht der lebenden Toten"]
+    assert general["plot"] == emulated.MOVIE_TRANSLATIONS[961]["de-DE"][1] and general["mpaa"] == "FSK 0"
+    # no German plot or tagline at TMDB: the English ones; the original title kept apart
+    assert night["plot"] == emulated.MOVIES[10331]["overview"] and night["tagline"] == "They won't stay dead!"
+    assert night["originaltitle"] == "Night of the Living Dead" and night["mpaa"] == "FSK 16"
+
+
 async def test_a_folder_kodi_remembers_is_read_again_and_sync_now_checks_every_item(chain, kodi, tmp_path):
     """Kodi skips a movie folder whose modification time (whole seconds) is the one it saw last time
     (its "fast hash"): NFOs written into it in that same second, or on a share whose folder times do

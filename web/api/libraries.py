@@ -34,6 +34,8 @@ async def create_library(request: web.Request) -> web.Response:
         auto_publish=field(body, "auto_publish", bool, default=False),
         auto_sync=field(body, "auto_sync", bool, default=True),
         language=field(body, "language", str, default="en", max_len=16),
+        fallback_languages=tuple(field(body, "fallback_languages", list, default=libraries.DEFAULT_FALLBACKS)),
+        certification_country=field(body, "certification_country", str, max_len=8),
         players=tuple(field(body, "players", list, default=list(libraries.DEFAULT_PLAYERS))),
     )
     s = request.app[services_key]
@@ -56,7 +58,8 @@ async def update_library(request: web.Request) -> web.Response:
     changes = {}
     for k in libraries.UPDATABLE:
         if k in body:
-            kind = list if k in ("ignore_patterns", "players") else (bool if k not in ("name", "language") else str)
+            kind = (list if k in ("ignore_patterns", "fallback_languages", "players") else
+                    str if k in ("name", "language", "certification_country") else bool)
             changes[k] = field(body, k, kind)
     unknown = set(body) - set(libraries.UPDATABLE)
     if unknown:

@@ -9,6 +9,7 @@ from metarr import metadata as md
 from metarr.assets.errors import describe_candidate_reason
 from metarr.db.media import Album, AssetCandidate, CacheFile, Episode, Season, Series
 from metarr.db.media import Artist as ArtistRow
+from metarr.enrichment import certifications, languages
 from metarr.enrichment.scoring import explain_score
 from metarr.library import browse, naming
 from metarr.library.browse import candidate_reason
@@ -74,7 +75,31 @@ for _p in LIST_PAGES:
 
 # ------------------------------------------------------------------ the parts of an item page
 
-def fields(kind: str, d: dict) -> list[dict]:
+def origin_words(st: dict, wish: dict | None) -> str | None:
+    """Where a provider's value came from in words: its language ("German", "from English: no
+    German text at TMDB") or a certification's country ("from US: no DE certification at TMDB")."""
+    if not wish or not (st.get("source") or "").startswith("provider:"):
+        return None
+    from metarr.sources import registry
+    src = registry.get(st["source"].split(":", 1)[1])
+    label = src.label if src else st["source"].split(":", 1)[1]
+    if st.get("country"):
+        return certifications.describe(st["country"], wish.get("country"), label)
+    return languages.describe(st.get("language"), wish.get("language"), label)
+
+
+def library_wish(library_id: int | None) -> dict | None:
+    """The language and certification country an item's library asks for."""
+    from metarr.db.models import Library
+    from metarr.service import settings
+    lib = Library.get_or_none(Library.id == library_id) if library_id is not None else None
+    if lib is None:
+        return None
+    return {"language": lib.language, "country": lib.certification_country
+            or settings.get(Library._meta.database, "enrich.certification_country")}
+
+
+def fields(kind: str, d: dict, wish: dict | None = None) -> list[dict]:
     """The metadata form: every field of the kind with its value, lock and where it came from."""
     out = []
     for name in md.SCALARS[kind]:
@@ -82,7 +107,8 @@ def fields(kind: str, d: dict) -> list[dict]:
         form = ("text" if name in TEXT_FIELDS else "int" if name in INT_FIELDS else
                 "float" if name in FLOAT_FIELDS else "str")
         out.append({"name": name, "key": name, "label": LABELS.get(name, name), "value": d.get(name),
-                    "kind": form, "locked": st.get("locked", False), "source": st.get("source")})
+                    "kind": form, "locked": st.get("locked", False), "source": st.get("source"),
+                    "origin": origin_words(st, wish)})
     for name in md.LISTS[kind]:
         st = d["locks"].get(f"list:{name}", {})
         out.append({"name": name, "key": f"list:{name}", "label": name.capitalize(), "value": d.get(name) or [],
@@ -129,10 +155,11 @@ async def _item(request: web.Request, kind: str, eid: int, **extra) -> web.Respo
     if d is None:
         raise web.HTTPNotFound()
     slot_list = await run(request, slots, kind, eid, d["assets"])
+    wish = await run(request, library_wish, d.get("library_id"))
     api = f"/api/v1/{PLURAL[kind]}/{eid}"
     section = {"movie": "/movies", "series": "/series", "season": "/series", "episode": "/series"}.get(kind, "/music")
     ctx = {"title": d.get("title") or d.get("name") or f"{kind} {eid}", "d": d, "kind": kind,
-           "fields": fields(kind, d), "slots": slot_list, "api": api, "publishable": kind in ("movie", "series", "artist"),
+           "fields": fields(kind, d, wish), "slots": slot_list, "api": api, "publishable": kind in ("movie", "series", "artist"),
            "identifiable": kind in ("movie", "series", "artist"), "episodes": [], "seasons": [], "albums": [],
            "crumbs": [], "entity_ref": f"{kind}:{eid}", "reason_text": describe_reason(d.get("identify_reason"))}
     ctx.update(extra)

@@ -176,3 +176,102 @@ def movie_by_imdb(imdb: str | None) -> tuple[int, dict] | tuple[None, None]:
         if 0 <= i < SYNTHETIC_COUNT:
             return SYNTHETIC_BASE + i, synthetic_movie(i)
     return None, None
+
+
+# ------------------------------------------------------------------ languages and certifications
+# The films' and shows' own fields above are their English (en-US) text. TMDB's other
+# translations, with the gaps real ones have ("" = no text in that language): title, overview,
+# tagline. TMDB answers a language without a translation with the original title and empty texts.
+ORIGINAL_LANGUAGE = {653: "de", 19: "de"}
+MOVIE_TRANSLATIONS = {
+    10331: {"de-DE": ("Die Nacht der lebenden Toten", "", ""),
+            "fr-FR": ("La Nuit des morts-vivants", "Un groupe de survivants se barricade dans une ferme isolée de "
+                      "Pennsylvanie pour échapper à une horde de goules cannibales.", "")},
+    961: {"de-DE": ("Der General", "Während des Amerikanischen Bürgerkriegs stehlen Spione der Union die geliebte "
+                    "Lokomotive des Lokführers Johnny Gray.", ""),
+          "fr-FR": ("Le Mécano de la « General »", "", "")},
+    653: {"de-DE": ("Nosferatu, eine Symphonie des Grauens", "Der geheimnisvolle Graf Orlok lockt den Makler "
+                    "Thomas Hutter auf sein abgelegenes Schloss in Transsilvanien.", "Eine Symphonie des Grauens"),
+          "fr-FR": ("Nosferatu le vampire", "", "")},
+    19: {"de-DE": ("Metropolis", "In einer futuristischen Stadt, streng geteilt zwischen Arm und Reich …", "")},
+    138: {"de-DE": ("Dracula", "", "")},
+}
+COLLECTION_TRANSLATIONS = {1000: {"de-DE": ("Universal-Monster-Filmreihe", "Die klassischen Monster.")}}
+
+# release dates per country as TMDB lists them: (type, certification); types 1 premiere, 2 limited,
+# 3 theatrical, 4 digital, 5 physical, 6 TV; a certification is often "". Not listed: US "NR".
+RELEASES = {
+    10331: {"US": [(1, ""), (3, "NR")], "DE": [(1, ""), (3, ""), (5, "16")], "GB": [(3, "X"), (5, "15")],
+            "FR": [(3, "16")]},
+    961: {"US": [(3, "NR")], "DE": [(5, "0")], "FR": [(3, "")]},
+    653: {"US": [(3, "NR")], "DE": [(1, ""), (3, "12")], "GB": [(5, "PG")]},
+    19: {"US": [(3, "NR")], "GB": [(3, "PG")]},   # no German rating: a German library falls back
+}
+
+# TMDB posters besides the English one (p<id>.jpg): (file name suffix, language, width, height,
+# votes). Films not listed have a small German one (suffix "b"), as before.
+EXTRA_POSTERS = {
+    10331: (("de", "de", 1000, 1500, 6),),
+    961: (("x", None, 1000, 1500, 3),),   # no German poster: textless or English instead
+    653: (("de", "de", 1000, 1500, 8), ("x", None, 1000, 1500, 2)),
+    19: (("x", None, 1000, 1500, 3),),
+}
+IMAGE_SIZES = {f"p{mid}{suffix}.jpg": (w, h) for mid, extra in EXTRA_POSTERS.items() for suffix, _l, w, h, _v in extra}
+
+SHOW_TRANSLATIONS = {   # by TMDB id: tag -> (name, overview)
+    2957: {"de-DE": ("Sherlock Holmes", "Die Abenteuer des Detektivs Sherlock Holmes und seines Freundes Dr. Watson."),
+           "fr-FR": ("Sherlock Holmes", "")},
+}
+SHOW_RATINGS = {2957: {"US": "TV-PG", "DE": "12", "GB": "PG"}}   # TMDB content ratings; others: US TV-PG
+# episode texts in other languages, by TheTVDB id of the show: language -> (season, episode) -> (name, overview)
+EPISODE_TRANSLATIONS = {
+    75597: {"de": {(1, 1): ("Das Erbe der Cunninghams", "Holmes und Watson untersuchen ein rätselhaftes Erbe."),
+                   (1, 2): ("Der Fall Lady Beryl", "")}},
+}
+SEASON_WORD = {"de": "Staffel", "fr": "Saison"}
+EPISODE_WORD = {"de": "Folge", "fr": "Épisode"}
+LANGUAGE_NAMES = {"en": ("English", "English"), "de": ("Deutsch", "German"), "fr": ("Français", "French")}
+
+# OMDb's ratings of the shows (IMDb, Rotten Tomatoes, Metacritic) and of their episodes (IMDb;
+# "N/A" where it has none), by TheTVDB id
+OMDB_SHOWS = {75597: {"rating": ("7.1", "1,234"), "ratings": (("Rotten Tomatoes", "83%"), ("Metacritic", "71/100")),
+                      "episodes": {(1, 1): "7.4", (1, 2): "7.0", (1, 3): "N/A"}}}
+
+
+def movie_translations(mid: int) -> dict[str, tuple[str, str, str]]:
+    """Every translation TMDB holds of a film, the English one included."""
+    m = movie(mid)
+    if m is None:
+        return {}
+    return {"en-US": (m["title"], m["overview"], m["tagline"]), **MOVIE_TRANSLATIONS.get(mid, {})}
+
+
+def searchable_titles(mid: int) -> list[str]:
+    m = movie(mid)
+    return [m["title"], m["original_title"], *(t for t, _o, _g in MOVIE_TRANSLATIONS.get(mid, {}).values() if t)]
+
+
+def release_certifications(mid: int) -> dict[str, list[tuple[int, str]]]:
+    m = movie(mid)
+    return RELEASES.get(mid) or {"US": [(3, m["certification"] if m else "NR")]}
+
+
+def translated(translations: dict, language: str | None):
+    """The translation a `language=` parameter selects: the exact tag, else the language in another
+    region (TMDB falls back to the language's primary translation); None when there is none."""
+    language = language or "en-US"
+    if language in translations:
+        return translations[language]
+    base = language.split("-")[0]
+    return next((v for k, v in translations.items() if k.split("-")[0] == base), None)
+
+
+def episode_text(show_tvdb: int, show: dict, season: int, episode: int, language: str | None) -> tuple[str, str]:
+    """(name, overview) of an episode in a language; TMDB's placeholder ("Folge 3") and "" where
+    that language has none."""
+    base = (language or "en").split("-")[0]
+    name, _aired = show["episodes"][(season, episode)]
+    if base == "en":
+        return name, f"{name}."
+    t = EPISODE_TRANSLATIONS.get(show_tvdb, {}).get(base, {}).get((season, episode))
+    return t or (f"{EPISODE_WORD.get(base, 'Episode')} {episode}", "")

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from aiohttp import web
 
+from . import data
 from .common import Faults, Limiter, Stats, cut_off, image_bytes, make_middleware
 
 
@@ -68,5 +69,7 @@ def image_app(faults: Faults, stats: Stats, rps: int | None = None, trouble: Ima
 
 def _size_for(name: str) -> tuple[int, int]:
     base = name.rsplit("/", 1)[-1]
+    if base in data.IMAGE_SIZES:   # the posters TMDB lists at a size of their own
+        return data.IMAGE_SIZES[base]
     return {"p": (400, 600), "b": (960, 540), "l": (400, 155), "a": (185, 278), "s": (480, 270),
             "x": (500, 500)}.get(base[:1], (300, 300))

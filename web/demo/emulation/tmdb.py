@@ -23,22 +23,51 @@ def _tmdb_error(status: int, code: int, message: str) -> web.Response:
     return web.json_response({"status_code": code, "status_message": message, "success": False}, status=status)
 
 
-def _tmdb_movie_summary(mid: int) -> dict:
+def _tmdb_movie_summary(mid: int, language: str | None = None) -> dict:
     m = data.movie(mid)
-    return {"id": mid, "title": m["title"], "original_title": m["original_title"], "release_date": m["release_date"],
-            "overview": m["overview"], "poster_path": f"/p{mid}.jpg", "popularity": m["popularity"],
+    texts = _movie_texts(mid, m, language)
+    return {"id": mid, "title": texts["title"], "original_title": m["original_title"],
+            "release_date": m["release_date"], "overview": texts["overview"], "poster_path": f"/p{mid}.jpg",
+            "popularity": m["popularity"],
             "vote_average": m["vote_average"], "vote_count": m["vote_count"], "genre_ids": [27]}
+
+
+def _posters(kind: str, ident: int) -> list[dict]:
+    """The English poster, and a film's others (data.EXTRA_POSTERS), else a small German one."""
+    extra = data.EXTRA_POSTERS.get(ident, (("b", "de", 200, 300, 2),)) if kind == "movie" else \
+        (("b", "de", 200, 300, 2),)
+    return [{"file_path": f"/p{ident}.jpg", "width": 400, "height": 600, "aspect_ratio": 0.667,
+             "vote_average": 5.4, "vote_count": 12, "iso_639_1": "en"}] + [
+        {"file_path": f"/p{ident}{suffix}.jpg", "width": w, "height": h, "aspect_ratio": 0.667,
+         "vote_average": 5.0, "vote_count": votes, "iso_639_1": lang} for suffix, lang, w, h, votes in extra] + [
+        # textless (the key art): TMDB tags it null, or "xx"
+        {"file_path": f"/p{ident}t.jpg", "width": 400, "height": 600, "aspect_ratio": 0.667,
+         "vote_average": 5.1, "vote_count": 4, "iso_639_1": "xx"}]
+
+
+def _translations(by_tag: dict[str, dict]) -> dict:
+    """An appended `translations`: one entry per language-region, its texts in `data`."""
+    out = []
+    for tag, fields in by_tag.items():
+        lang, _, country = tag.partition("-")
+        native, english = data.LANGUAGE_NAMES.get(lang, (lang, lang))
+        out.append({"iso_3166_1": country, "iso_639_1": lang, "name": native, "english_name": english,
+                    "data": fields})
+    return {"translations": out}
+
+
+def _movie_texts(mid: int, m: dict, language: str | None) -> dict:
+    """title, overview and tagline as TMDB answers `language=`: the translation's, else the original
+    title and empty texts (TMDB has no fallback language)."""
+    t = data.translated(data.movie_translations(mid), language)
+    if t is None:
+        return {"title": m["original_title"], "overview": "", "tagline": ""}
+    return {"title": t[0] or m["original_title"], "overview": t[1], "tagline": t[2]}
 
 
 def _tmdb_images(kind: str, ident: int) -> dict:
     return {"id": ident,
-            "posters": [{"file_path": f"/p{ident}.jpg", "width": 400, "height": 600, "aspect_ratio": 0.667,
-                         "vote_average": 5.4, "vote_count": 12, "iso_639_1": "en"},
-                        {"file_path": f"/p{ident}b.jpg", "width": 200, "height": 300, "aspect_ratio": 0.667,
-                         "vote_average": 5.0, "vote_count": 2, "iso_639_1": "de"},
-                        # textless (the key art): TMDB tags it null, or "xx"
-                        {"file_path": f"/p{ident}t.jpg", "width": 400, "height": 600, "aspect_ratio": 0.667,
-                         "vote_average": 5.1, "vote_count": 4, "iso_639_1": "xx"}],
+            "posters": _posters(kind, ident),
             "backdrops": [{"file_path": f"/b{ident}.jpg", "width": 960, "height": 540, "aspect_ratio": 1.778,
                            "vote_average": 5.3, "vote_count": 8, "iso_639_1": None},
                           {"file_path": f"/b{ident}x2.jpg", "width": 960, "height": 540, "aspect_ratio": 1.778,
@@ -99,14 +128,16 @@ def tmdb_app(faults: Faults, stats: Stats, rps: int | None = None) -> web.Applic
     async def search_movie(request):
         q = request.query.get("query", "").lower()
         year = request.query.get("year")
-        hits = [mid for mid, m in data.MOVIES.items() if q and q in m["title"].lower()
+        # TMDB finds a film by its title in any language it has, and by its original title
+        hits = [mid for mid, m in data.MOVIES.items() if q and any(q in t.lower() for t in data.searchable_titles(mid))
                 and (not year or m["release_date"].startswith(year))]
         num = q.removeprefix("synthetic movie ").strip()
         if q.startswith("synthetic movie ") and num.isdigit() and int(num) < data.SYNTHETIC_COUNT:
             syn = data.SYNTHETIC_BASE + int(num)
             if not year or data.movie(syn)["release_date"].startswith(year):
                 hits.append(syn)
-        return web.json_response({"page": 1, "results": [_tmdb_movie_summary(i) for i in hits],
+        language = request.query.get("language")
+        return web.json_response({"page": 1, "results": [_tmdb_movie_summary(i, language) for i in hits],
                                   "total_pages": 1, "total_results": len(hits)})
 
     async def search_tv(request):
@@ -135,8 +166,9 @@ def tmdb_app(faults: Faults, stats: Stats, rps: int | None = None) -> web.Applic
         m = data.movie(mid)
         if m is None:
             return _tmdb_error(404, 34, "The resource you requested could not be found.")
-        out = {"id": mid, "imdb_id": m["imdb_id"], "title": m["title"], "original_title": m["original_title"],
-               "original_language": "en", "overview": m["overview"], "tagline": m["tagline"],
+        out = {"id": mid, "imdb_id": m["imdb_id"], "original_title": m["original_title"],
+               "original_language": data.ORIGINAL_LANGUAGE.get(mid, "en"),
+               **_movie_texts(mid, m, request.query.get("language")),
                "release_date": m["release_date"], "runtime": m["runtime"], "status": "Released",
                "vote_average": m["vote_average"], "vote_count": m["vote_count"], "popularity": m["popularity"],
                "genres": [{"id": i, "name": g} for i, g in enumerate(m["genres"])],
@@ -156,8 +188,14 @@ def tmdb_app(faults: Faults, stats: Stats, rps: int | None = None) -> web.Applic
         if "external_ids" in append:
             out["external_ids"] = {"imdb_id": m["imdb_id"]}
         if "release_dates" in append:
-            out["release_dates"] = {"results": [{"iso_3166_1": "US", "release_dates": [
-                {"certification": m["certification"], "type": 3, "release_date": m["release_date"] + "T00:00:00.000Z"}]}]}
+            out["release_dates"] = {"results": [{"iso_3166_1": country, "release_dates": [
+                {"certification": cert, "type": kind, "release_date": m["release_date"] + "T00:00:00.000Z",
+                 "iso_639_1": "", "note": "", "descriptors": []} for kind, cert in dates]}
+                for country, dates in data.release_certifications(mid).items()]}
+        if "translations" in append:
+            out["translations"] = _translations({
+                tag: {"title": t, "overview": o, "tagline": g, "homepage": "", "runtime": 0}
+                for tag, (t, o, g) in data.movie_translations(mid).items()})
         if "keywords" in append:
             out["keywords"] = {"keywords": [{"id": i, "name": k} for i, k in enumerate(m["keywords"])]}
         if "videos" in append:
@@ -171,8 +209,13 @@ def tmdb_app(faults: Faults, stats: Stats, rps: int | None = None) -> web.Applic
         cid = int(request.match_info["id"])
         for mid, m in data.MOVIES.items():
             if m["collection"] and m["collection"][0] == cid:
-                return web.json_response({"id": cid, "name": m["collection"][1], "overview": m["collection"][2],
-                                          "parts": [_tmdb_movie_summary(mid)]})
+                by_tag = {"en-US": (m["collection"][1], m["collection"][2]), **data.COLLECTION_TRANSLATIONS.get(cid, {})}
+                t = data.translated(by_tag, request.query.get("language")) or (m["collection"][1], "")
+                out = {"id": cid, "name": t[0], "overview": t[1], "parts": [_tmdb_movie_summary(mid)]}
+                if "translations" in (request.query.get("append_to_response") or "").split(","):
+                    out["translations"] = _translations({tag: {"title": n, "overview": o, "homepage": ""}
+                                                         for tag, (n, o) in by_tag.items()})
+                return web.json_response(out)
         return _tmdb_error(404, 34, "The resource you requested could not be found.")
 
     def _show_by_tmdb(tid: int):
@@ -183,17 +226,26 @@ def tmdb_app(faults: Faults, stats: Stats, rps: int | None = None) -> web.Applic
         if s is None:
             return _tmdb_error(404, 34, "The resource you requested could not be found.")
         seasons = sorted({k[0] for k in s["episodes"]})
-        out = {"id": s["tmdb_id"], "name": s["name"], "original_name": s["name"], "overview": s["overview"],
+        language = request.query.get("language")
+        by_tag = {"en-US": (s["name"], s["overview"]), **data.SHOW_TRANSLATIONS.get(s["tmdb_id"], {})}
+        name, overview = data.translated(by_tag, language) or (s["name"], "")
+        word = data.SEASON_WORD.get((language or "en").split("-")[0], "Season")
+        out = {"id": s["tmdb_id"], "name": name or s["name"], "original_name": s["name"], "overview": overview,
+               "original_language": "en", "origin_country": ["US"],
                "first_air_date": s["first_aired"], "status": s["status"], "episode_run_time": [s["runtime"]],
                "genres": [{"id": i, "name": g} for i, g in enumerate(s["genres"])], "vote_average": 7.0,
                "vote_count": 40, "networks": [{"id": 1, "name": s["network"]}],
-               "seasons": [{"season_number": n, "name": "Specials" if n == 0 else f"Season {n}",
+               "seasons": [{"season_number": n, "name": "Specials" if n == 0 else f"{word} {n}",
                             "poster_path": f"/p{s['tmdb_id']}s{n}.jpg",
                             "episode_count": sum(1 for k in s["episodes"] if k[0] == n)} for n in seasons],
                "credits": {"cast": [{"name": n, "character": c, "order": i, "profile_path": None}
                                     for i, (n, c) in enumerate(s["cast"])]},
                "external_ids": {"imdb_id": s["imdb_id"], "tvdb_id": tvdb},
-               "content_ratings": {"results": [{"iso_3166_1": "US", "rating": "TV-PG"}]}}
+               "content_ratings": {"results": [{"iso_3166_1": c, "rating": r, "descriptors": []} for c, r in
+                                               data.SHOW_RATINGS.get(s["tmdb_id"], {"US": "TV-PG"}).items()]}}
+        if "translations" in set((request.query.get("append_to_response") or "").split(",")):
+            out["translations"] = _translations({tag: {"name": n, "overview": o, "tagline": "", "homepage": ""}
+                                                 for tag, (n, o) in by_tag.items()})
         if "images" in set((request.query.get("append_to_response") or "").split(",")):
             out["images"] = filter_images(_tmdb_images("tv", s["tmdb_id"]), image_languages(request))
         return web.json_response(revise(request, "tv", s["tmdb_id"], out))
@@ -209,10 +261,15 @@ def tmdb_app(faults: Faults, stats: Stats, rps: int | None = None) -> web.Applic
         s, n = _season(request)
         if s is None:
             return _tmdb_error(404, 34, "The resource you requested could not be found.")
-        eps = [{"episode_number": e, "season_number": n, "name": t, "air_date": a, "overview": f"{t}.",
-                "id": 9000 + n * 1000 + e, "vote_average": 7.0, "vote_count": 3, "still_path": f"/s{n}_{e}.jpg"}
-               for (sn, e), (t, a) in sorted(s["episodes"].items()) if sn == n]
-        out = {"id": s["tmdb_id"] * 100 + n, "season_number": n, "name": "Specials" if n == 0 else f"Season {n}",
+        language = request.query.get("language")
+        tvdb = next(k for k, v in data.SHOWS.items() if v is s)
+        eps = [{"episode_number": e, "season_number": n, "air_date": a, "id": 9000 + n * 1000 + e,
+                **dict(zip(("name", "overview"), data.episode_text(tvdb, s, n, e, language), strict=True)),
+                "vote_average": 7.0, "vote_count": 3, "still_path": f"/s{n}_{e}.jpg"}
+               for (sn, e), (_t, a) in sorted(s["episodes"].items()) if sn == n]
+        word = data.SEASON_WORD.get((language or "en").split("-")[0], "Season")
+        out = {"id": s["tmdb_id"] * 100 + n, "season_number": n, "name": "Specials" if n == 0 else f"{word} {n}",
+               "overview": "",
                "episodes": eps, "poster_path": f"/p{s['tmdb_id']}s{n}.jpg"}
         if "images" in set((request.query.get("append_to_response") or "").split(",")):
             out["images"] = filter_images(_season_images(s["tmdb_id"], n), image_languages(request))

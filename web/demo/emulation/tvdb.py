@@ -128,7 +128,7 @@ def tvdb_app(faults: Faults, stats: Stats, auth: TvdbAuth | None = None) -> web.
                           {"id": str(s["tmdb_id"]), "type": 12, "sourceName": "TheMovieDB.com"}],
             "characters": [{"name": c, "personName": n, "personImgURL": None, "sort": i, "type": 3}
                            for i, (n, c) in enumerate(s["cast"])],
-            "defaultSeasonType": data.TVDB_SEASON_TYPES["official"][0],
+            "defaultSeasonType": data.TVDB_SEASON_TYPES["official"][0], **_languages(s),
             "seasons": seasons(sid, s), "artworks": artworks(request, sid, s)}})
 
     async def episodes(request):
@@ -157,12 +157,80 @@ def tvdb_app(faults: Faults, stats: Stats, auth: TvdbAuth | None = None) -> web.
                                             "next": f"{url}{page + 1}" if (page + 1) * size < len(order) else None,
                                             "total_items": len(order), "page_size": size}})
 
+    add_tvdb_translation_routes(app, authed, fail, art_base)
     add_tvdb_update_routes(app, authed)
     app.router.add_post("/login", login)
     app.router.add_get("/search", search)
     app.router.add_get("/series/{id}/extended", extended)
     app.router.add_get("/series/{id}/episodes/{season_type}", episodes)
     return app
+
+
+# ------------------------------------------------------------------ languages
+
+LANG3 = {"en": "eng", "de": "deu", "fr": "fra"}
+
+
+def _show_translations(s: dict) -> dict[str, tuple[str, str]]:
+    """TheTVDB's translations of a show by 3-letter code: (name, overview), "" where it has none."""
+    out = {"eng": (s["name"], s["overview"])}
+    for tag, (name, overview) in data.SHOW_TRANSLATIONS.get(s["tmdb_id"], {}).items():
+        out[LANG3.get(tag.split("-")[0], tag)] = (name, overview)
+    return out
+
+
+def _languages(s: dict) -> dict:
+    """The series record's language fields: its original language and the languages its name and
+    overview are translated into."""
+    t = _show_translations(s)
+    return {"originalLanguage": "eng", "nameTranslations": [c for c, (n, _o) in t.items() if n],
+            "overviewTranslations": [c for c, (_n, o) in t.items() if o]}
+
+
+def add_tvdb_translation_routes(app: web.Application, authed, fail, art_base) -> None:
+    """`/series/{id}/translations/{lang}` (404 for a language it lacks) and
+    `/series/{id}/episodes/{season-type}/{lang}`: every episode, its name and overview in that
+    language or null where it has none (TheTVDB lists untranslated episodes too)."""
+    async def translation(request):
+        if not authed(request):
+            return fail(401, "Unauthorized")
+        s = data.SHOWS.get(int(request.match_info["id"]) if request.match_info["id"].isdigit() else -1)
+        t = _show_translations(s).get(request.match_info["lang"]) if s else None
+        if t is None:
+            return fail(404, "NotFoundException: error fetching translation")
+        return web.json_response({"status": "success", "data": {
+            "name": t[0] or None, "overview": t[1] or None, "language": request.match_info["lang"],
+            "aliases": [], "isAlias": False, "isPrimary": request.match_info["lang"] == "eng", "tagline": None}})
+
+    async def episodes(request):
+        if not authed(request):
+            return fail(401, "Unauthorized")
+        sid = int(request.match_info["id"]) if request.match_info["id"].isdigit() else -1
+        s, code = data.SHOWS.get(sid), request.match_info["lang"]
+        order = data.tvdb_episodes(s, request.match_info["season_type"]) if s else None
+        lang = next((k for k, v in LANG3.items() if v == code), None)
+        if order is None or lang is None:
+            return fail(404, "NotFoundException: error fetching ")
+        try:
+            page = int(request.query.get("page") or 0)
+        except ValueError:
+            return fail(400, "InvalidValueType: page")
+        size = data.TVDB_PAGE_SIZE
+        texts = data.EPISODE_TRANSLATIONS.get(sid, {}).get(lang, {})
+        eps = []
+        for n, e, t, a in (order[page * size:(page + 1) * size] if page >= 0 else []):
+            name, overview = (t, f"{t}.") if lang == "en" else texts.get((n, e), (None, None))
+            eps.append({"id": 5000 + n * 1000 + e, "seriesId": sid, "name": name, "overview": overview or None,
+                        "aired": a, "seasonNumber": n, "number": e, "absoluteNumber": None, "runtime": s["runtime"],
+                        "image": f"{art_base(request)}/s{n}_{e}.jpg"})
+        url = f"{request.app[URLS]['self']}{request.path}?page="
+        return web.json_response({"status": "success", "data": {"series": {"id": sid}, "episodes": eps},
+                                  "links": {"prev": f"{url}{page - 1}" if page > 0 else None, "self": f"{url}{page}",
+                                            "next": f"{url}{page + 1}" if (page + 1) * size < len(order) else None,
+                                            "total_items": len(order), "page_size": size}})
+
+    app.router.add_get("/series/{id}/translations/{lang}", translation)
+    app.router.add_get("/series/{id}/episodes/{season_type}/{lang}", episodes)
 
 
 def add_tvdb_update_routes(app: web.Application, authed) -> None:
