@@ -8,7 +8,7 @@ import time
 from metarr.db.database import waiting
 from metarr.db.media import ENTITY_MODELS
 from metarr.db.models import Library
-from metarr.enrichment import artwork_selection, enrich, refresh, scoring
+from metarr.enrichment import artwork_selection, collections, enrich, refresh, scoring
 from metarr.jobs import chain
 from metarr.jobs.model import JobResult, PermanentError, RetryLater
 from metarr.jobs.retry import backoff_delay
@@ -72,6 +72,7 @@ def enrich_entity(ctx, job):
     _record_identification(s, et, eid, before, res.state)
     phase = chain.after_enrich(res.state)
     nxt = (chain.entity_job(phase, et, eid, lib.id, job.priority),) if phase else ()
+    nxt += collections.after_member_enrich(res.collection, lib.id, job.priority)
     return JobResult(data=res.to_json(), next=nxt)
 
 

@@ -6,8 +6,8 @@ import logging
 import time
 
 from metarr.db.database import connection, write_tx
-from metarr.db.media import ENTITY_MODELS
-from metarr.publishing import publish
+from metarr.db.media import ENTITY_MODELS, Collection
+from metarr.publishing import movieset, publish
 from metarr.service import settings
 
 from .base import MetarrActor
@@ -46,3 +46,24 @@ class Publisher(MetarrActor):
                       **counts)
         return {"library_id": plan.library_id, **counts,
                 "paths": [a.rel for a in plan.changes], "all_paths": [a.rel for a in plan.actions if a.op != "remove"]}
+
+    def plan_collection(self, collection_id: int) -> dict:
+        with connection(self.db):
+            return movieset.make_plan(self.services.config.data_dir, collection_id, _set_root(self.db)).to_json()
+
+    def publish_collection(self, collection_id: int) -> dict:
+        """The collection's movie set folder (metarr.publishing.movieset); the collection is published."""
+        s = self.services
+        with connection(self.db):
+            plan = movieset.make_plan(s.config.data_dir, collection_id, _set_root(self.db))
+            counts = movieset.apply(self.db, plan, s.config.recycle_dir)
+            with write_tx(self.db):
+                Collection.update(published_at=time.time(), state="published").where(
+                    Collection.id == collection_id).execute()
+        s.bus.publish("publish.completed", entity_type="collection", id=collection_id, **counts)
+        return {**counts, "paths": [a.rel for a in plan.changes],
+                "all_paths": [a.rel for a in plan.actions if a.op != "remove"]}
+
+
+def _set_root(db) -> str:
+    return settings.get(db, "publish.movieset_folder") or ""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from metarr.db.models import Library
 from metarr.jobs import chain
 from metarr.jobs.model import PRIORITY, JobResult, JobSpec, PermanentError
+from metarr.publishing.movieset import orphans
 from metarr.scanning.scanner import ScanContext, scan
 from metarr.service import activity, settings
 
@@ -46,7 +47,11 @@ def _run(ctx, job, sub: str, context: ScanContext) -> JobResult:
         activity.record(s.db, "scan", summary + (f"; {len(rep.problems)} problem(s)" if rep.problems else ""), level,
                         data={"library_id": lib.id, "problems": rep.to_json()["problems"][:50]}, bus=s.bus)
     prio = PRIORITY["webhook"] if context.trigger == "webhook" else PRIORITY["enrich"]
-    return JobResult(data=rep.to_json(), next=next_phase(s, lib, rep.targets, prio))
+    nxt = next_phase(s, lib, rep.targets, prio)
+    if rep.removed and lib.kind == "movie":
+        # a set whose last movie went: its set folder goes to the recycle bin
+        nxt += tuple(chain.entity_job("publish", "collection", cid, None, PRIORITY["bulk"]) for cid in orphans())
+    return JobResult(data=rep.to_json(), next=nxt)
 
 
 def scan_library(ctx, job):

@@ -27,6 +27,7 @@ SCALARS: dict[str, tuple[str, ...]] = {
     "episode": ("title", "plot", "aired", "runtime", "tmdb_id", "tvdb_id", "imdb_id", "absolute", "user_rating"),
     "artist": ("name", "sort_name", "biography", "formed", "musicbrainz_id"),
     "album": ("title", "year", "plot", "label", "musicbrainz_id", "musicbrainz_release_id", "user_rating"),
+    "collection": ("name", "overview"),
 }
 LISTS: dict[str, tuple[str, ...]] = {
     "movie": ("genres", "studios", "countries", "tags", "directors", "writers"),
@@ -35,6 +36,7 @@ LISTS: dict[str, tuple[str, ...]] = {
     "episode": ("directors", "writers"),
     "artist": ("genres", "styles", "moods"),
     "album": ("genres", "styles", "moods"),
+    "collection": (),
 }
 HAS_CAST = {"movie", "series", "episode"}
 IDS = ("tmdb_id", "imdb_id", "tvdb_id", "musicbrainz_id", "musicbrainz_release_id")

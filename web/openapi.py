@@ -27,7 +27,7 @@ PARAM_RE = re.compile(r"\{([^}:]+)(?::[^}]*)?\}")
 METHODS = ("get", "put", "post", "delete", "patch")
 ANY_METHOD = {"/api/v1/webhooks/{source}": ("post", "put")}   # routes registered for "*"
 
-PLURALS = ["movies", "series", "seasons", "episodes", "artists", "albums"]
+PLURALS = ["movies", "series", "seasons", "episodes", "artists", "albums", "collections"]
 SLOTS = ["poster", "fanart", "banner", "clearlogo", "clearart", "discart", "landscape", "keyart", "characterart",
          "thumb"]
 
@@ -210,6 +210,11 @@ for _p in ("movies", "series", "artists", "albums"):
                                          *([_q("artist_id", {"type": "integer", "minimum": 0})] if _p == "albums" else [])]
     QUERIES[("post", f"/api/v1/{_p}/{{id}}/{{action}}")] = [
         _q("dry_run", {"type": "string", "enum": ["true", "1"]}, "publish only: answer 200 with the plan")]
+QUERIES[("get", "/api/v1/collections")] = [
+    *PAGING, _q("q", {"type": "string", "maxLength": 200}, "substring of the name"),
+    _q("empty", {"type": "string", "enum": ["true", "1"]}, "also collections with no movie left")]
+QUERIES[("post", "/api/v1/collections/{id}/{action}")] = [
+    _q("dry_run", {"type": "string", "enum": ["true", "1"]}, "publish only: answer 200 with the plan")]
 for _m in ("post", "put"):
     QUERIES[(_m, "/api/v1/webhooks/{source}")] = [_q("apikey", {"type": "string"})]
 

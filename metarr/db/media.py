@@ -54,10 +54,28 @@ class Movie(_Entity):
     disc = pw.BooleanField(default=False)
     parsed = JSONField(null=True)   # cached name parse (guessit is slow: never recomputed for an unchanged name)
     candidates = JSONField(null=True)  # identification candidates when ambiguous
+    collection_id = pw.IntegerField(null=True, index=True)   # the TMDB collection (movie set) it belongs to
 
     class Meta:
         table_name = "movies"
         indexes = ((("library_id", "key"), True), (("title",), False), (("year",), False))
+
+
+class Collection(BaseModel):
+    """A TMDB collection (a movie set) as an item of its own: its name, overview and artwork with
+    provenance and locks like any item's; movies point at it (`movies.collection_id`). One row per
+    TMDB collection, whatever libraries its movies are in (players know one set by its name)."""
+    tmdb_id = pw.IntegerField(unique=True)
+    name = pw.TextField(default="")
+    overview = pw.TextField(null=True)
+    state = pw.CharField(max_length=16, default="discovered")   # discovered | enriched | published
+    created_at = pw.DoubleField()
+    updated_at = pw.DoubleField()
+    enriched_at = pw.DoubleField(null=True)
+    published_at = pw.DoubleField(null=True)
+
+    class Meta:
+        table_name = "collections"
 
 
 class Series(_Entity):
@@ -379,8 +397,8 @@ class ProviderGap(BaseModel):
         indexes = ((("entity_type", "entity_id", "provider"), True),)
 
 
-MEDIA_MODELS = [Movie, Series, Season, Episode, Artist, Album, Track, MediaFile, EntityList, CastMember, Rating,
+MEDIA_MODELS = [Movie, Collection, Series, Season, Episode, Artist, Album, Track, MediaFile, EntityList, CastMember, Rating,
                 FieldState, CacheFile, AssetCandidate, ArtworkSlot, LibraryFile, RecycleEntry, ProviderCache,
                 PlayerGroup, Player, PathMapping, WebhookEvent, NotificationChannel]
 ENTITY_MODELS = {"movie": Movie, "series": Series, "season": Season, "episode": Episode, "artist": Artist,
-                 "album": Album}
+                 "album": Album, "collection": Collection}

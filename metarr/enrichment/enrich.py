@@ -15,6 +15,7 @@ from metarr.db.database import write_tx
 from metarr.db.media import Album, Artist, Episode, Movie, Season, Series
 from metarr.enrichment import languages, scoring, texts, tv_ratings
 from metarr.enrichment.artwork_selection import auto_select, store_candidates
+from metarr.enrichment.collection_link import link_movie
 from metarr.enrichment.season_art import by_season
 from metarr.service import settings
 from metarr.sources import fanart, musicbrainz, omdb, registry, tmdb, tvdb
@@ -36,6 +37,7 @@ class EnrichResult:
     touched: int = 0   # rows written besides `changed` (candidates, selections, children, state)
     missing: list[str] = field(default_factory=list)    # providers gone without: their circuit was open
     answered: list[str] = field(default_factory=list)   # providers that gave an answer (or none to give)
+    collection: dict | None = None   # a movie's collection link (collection_link.Link as JSON)
 
     @property
     def modified(self) -> bool:
@@ -183,6 +185,10 @@ def enrich_movie(db, ctx: Ctx, movie_id: int) -> EnrichResult:
                 res.changed += md.apply(db, "movie", movie_id, md.Update("provider:tmdb", values, origins=origins,
                                                                          preference=upd.preference))
         arts += list(meta.art)
+    if meta is not None:
+        link = link_movie(db, movie_id, meta.ids.get("collection"), meta.scalars.get("set_name"))
+        res.collection = link.to_json()
+        res.touched += link.moved   # its NFO's <set> changes: a refresh publishes it
     imdb_id = Movie.get_by_id(movie_id).imdb_id
     if "omdb" in ctx.configured and imdb_id:
         ratings = _safe(res, "omdb", omdb.ratings, ctx.call, imdb_id, default=[]) or []

@@ -118,6 +118,14 @@ JOB_TYPES: tuple[JobType, ...] = (
     JobType("enrich.album", "actors.enrichment:enrich_entity", 2, payload=EntityPayload, doc="one album"),
     JobType("cache.album", "actors.enrichment:cache_entity", payload=EntityPayload, doc="one album's artwork"),
     JobType("publish.album", "actors.phases:publish_entity", payload=EntityPayload, doc="one album's folder"),
+    # a TMDB collection (movie set): after a member's enrichment, then its artwork, its set folder and the sets
+    # in the players
+    JobType("enrich.collection", "actors.collections:enrich_collection", 2, payload=EntityPayload,
+            doc="a collection's texts and artwork"),
+    JobType("cache.collection", "actors.collections:cache_collection", payload=EntityPayload,
+            doc="a collection's artwork"),
+    JobType("publish.collection", "actors.collections:publish_collection", payload=EntityPayload,
+            doc="a collection's movie set folder"),
     JobType("enrich.library", "actors.enrichment:enrich_library", payload=LibraryPayload),
     JobType("enrich.stale", "actors.enrichment:enrich_stale", doc="periodic refresh: the even sweep (schedule)"),
     JobType("refresh.changes", "actors.enrichment:refresh_changes", payload=FeedPayload,

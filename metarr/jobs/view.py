@@ -9,7 +9,8 @@ import peewee as pw
 from metarr.jobs import store
 from metarr.service import humanize
 
-LINKS = {"movie": "/movies/{}", "series": "/series/{}", "artist": "/artists/{}", "library": "/libraries",
+LINKS = {"movie": "/movies/{}", "series": "/series/{}", "artist": "/artists/{}", "collection": "/collections/{}",
+         "library": "/libraries",
          "player": "/players", "group": "/players"}
 
 
@@ -17,7 +18,7 @@ def subject_labels(subjects: list[str]) -> dict[str, str]:
     """"movie:3" → "The General (1926)", "library:1" → "Movies": one query per kind on the page."""
     from metarr.db.integrations import Player as PlayerRow
     from metarr.db.integrations import PlayerGroup
-    from metarr.db.media import Artist, Movie, Series
+    from metarr.db.media import Artist, Collection, Movie, Series
     from metarr.db.models import Library
     ids: dict[str, set[int]] = {}
     for s in subjects:
@@ -33,6 +34,7 @@ def subject_labels(subjects: list[str]) -> dict[str, str]:
     fill("movie", Movie, lambda r: f"{r.title} ({r.year})" if r.year else r.title)
     fill("series", Series, lambda r: r.title)
     fill("artist", Artist, lambda r: r.name)
+    fill("collection", Collection, lambda r: r.name)
     fill("library", Library, lambda r: r.name)
     fill("player", PlayerRow, lambda r: r.name)
     fill("group", PlayerGroup, lambda r: r.name)

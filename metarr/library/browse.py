@@ -18,6 +18,7 @@ from metarr.db.media import (
     Season,
     Series,
 )
+from metarr.library import movie_sets
 from metarr.service.timefmt import iso
 
 SORTS = {
@@ -158,6 +159,8 @@ def detail(kind: str, entity_id: int) -> dict | None:
     d["candidates"] = artwork_candidates(kind, entity_id)
     if kind in ("movie", "series", "artist"):
         d["identify_candidates"] = r.candidates or []
+    if kind == "movie":   # the collection (movie set) it belongs to
+        d["collection"] = movie_sets.ref(r.collection_id)
     if kind == "series":
         d["seasons"] = [{"id": s.id, "number": s.number, "title": s.title} for s in
                         Season.select().where(Season.series_id == entity_id).order_by(Season.number)]

@@ -27,6 +27,8 @@ OWN_FOLDERS = frozenset({".actors", "extrafanart"})
 MOVIE_ART = ("poster", "fanart", "banner", "clearlogo", "clearart", "discart", "landscape", "keyart")
 TVSHOW_ART = ("poster", "fanart", "banner", "clearlogo", "clearart", "landscape", "characterart", "keyart")
 SEASON_ART = ("poster", "fanart", "banner", "landscape")
+# a movie set's artwork (Kodi's movie set information folder holds these under bare names)
+COLLECTION_ART = ("poster", "fanart", "keyart", "clearlogo", "clearart", "banner", "landscape", "discart")
 EPISODE_ART = ("thumb",)
 ARTIST_ART = ("thumb", "fanart", "clearlogo", "banner")
 ALBUM_ART = ("thumb", "discart", "cdart")
@@ -218,3 +220,26 @@ def actor_thumb(name: str, image_format: str | None = None) -> str:
     if not cleaned.strip("_"):
         cleaned = "actor_" + hashlib.sha1(name.encode("utf-8")).hexdigest()[:10]
     return f".actors/{cleaned}.{image_ext('thumb', image_format)}"
+
+
+# ------------------------------------------------------------------------------- movie sets
+
+
+def movieset_folder(title: str) -> str:
+    """The folder of a movie set in Kodi's movie set information folder: the set's title made legal
+    exactly as Kodi does (`CUtil::MakeLegalFileName(title, LEGAL_WIN32_COMPAT)`, reference
+    players-and-orders §2.2): / \\ ? : * " < > | become _, trailing dots and spaces go. Nothing else
+    changes (Kodi would not find the folder under any other name). ValueError when nothing is left."""
+    name = title
+    for ch in '/\\?:*"<>|':
+        name = name.replace(ch, "_")
+    name = name.rstrip(". ")
+    if not name or "\x00" in name or len(name.encode("utf-8")) > 255:
+        raise ValueError(f"no folder name can be made of the set title {title[:80]!r}")
+    return name
+
+
+def movieset_art(art_type: str, image_format: str | None = None) -> str:
+    """A set's image in its folder: the bare art type (`poster.jpg`, `clearlogo.png`)."""
+    _check_art(art_type, COLLECTION_ART, "movie set")
+    return f"{art_type}.{image_ext(art_type, image_format)}"

@@ -13,6 +13,7 @@ from metarr.db.media import RecycleEntry
 from metarr.db.models import Library
 from metarr.library import recycle_files as bin_files
 from metarr.library.fsutil import is_within
+from metarr.service import settings
 from metarr.service.timefmt import iso
 
 
@@ -46,6 +47,8 @@ def restore_root(e: RecycleEntry, cache_root: Path | None) -> str:
             return lib.path
     original = Path(os.path.abspath(e.original_path))
     roots = [lib.path for lib in Library.select(Library.path)] + ([str(cache_root)] if cache_root else [])
+    sets = settings.get(None, "publish.movieset_folder")
+    roots += [sets] if sets else []   # a movie set folder's images (they lie in no library)
     for root in roots:
         if is_within(Path(os.path.abspath(root)), original):
             return root

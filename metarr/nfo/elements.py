@@ -194,7 +194,9 @@ def _read_set(reader: Reader, element: ET.Element) -> None:
     if len(element):
         name = _child_text(reader, element, "name")
         if name:
-            reader.set_once("set", MovieSet(name=name, overview=_child_text(reader, element, "overview")))
+            colid = (element.get("tmdbcolid") or "").strip()
+            reader.set_once("set", MovieSet(name=name, overview=_child_text(reader, element, "overview"),
+                                            tmdbcolid=int(colid) if colid.isascii() and colid.isdigit() else None))
     elif reader.text(element):  # legacy `<set>Name</set>` (the original ignored it)
         reader.set_once("set", MovieSet(name=reader.text(element) or ""))
 
@@ -322,7 +324,8 @@ _VIDEO: dict[str, Handler] = {
 }
 _MOVIE: dict[str, Handler] = {
     **_VIDEO, "tagline": _scalar("tagline"), "country": _listed("countries"), "tag": _listed("tags"),
-    "set": _read_set, "premiered": _scalar("premiered"), "trailer": _scalar("trailer"),
+    "set": _read_set, "collectionnumber": _numeric("collectionnumber", _int),
+    "premiered": _scalar("premiered"), "trailer": _scalar("trailer"),
     "fileinfo": _read_fileinfo, "thumb": _read_thumb, "fanart": _read_fanart,
 }
 _TVSHOW: dict[str, Handler] = {

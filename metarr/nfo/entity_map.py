@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from metarr import metadata as md
+from metarr.library.movie_sets import set_of
 from metarr.nfo.model import (
     Actor,
     AlbumNfo,
@@ -170,6 +171,17 @@ def mpaa_for(rating: str | None, players=("kodi",)) -> str | None:
     return re.sub(r"\bFSK(\d+)", r"FSK \1", value) or rating
 
 
+def _set(m, players) -> dict[str, Any]:
+    """`<set>`, with the TMDB collection id as Jellyfin and Emby read it (the `tmdbcolid` attribute and
+    `<collectionnumber>`, reference players-and-orders §2.3) only when one of them reads the library:
+    Kodi reads neither."""
+    found = set_of(m)
+    if found is None:
+        return {}
+    colid = found.tmdb_id if {"jellyfin", "emby"} & set(players) else None
+    return {"set": MovieSet(name=found.name, overview=found.overview, tmdbcolid=colid), "collectionnumber": colid}
+
+
 def movie_nfo(m, streams: dict | None, actor_thumbs: dict[str, str], dateadded: str | None,
               players=("kodi",)) -> MovieNfo:
     lists = md.get_lists("movie", m.id)
@@ -180,7 +192,7 @@ def movie_nfo(m, streams: dict | None, actor_thumbs: dict[str, str], dateadded: 
         genres=lists.get("genres", ()), credits=lists.get("writers", ()), directors=lists.get("directors", ()), studios=lists.get("studios", ()),
         year=m.year, actors=_actors("movie", m.id, actor_thumbs), dateadded=dateadded, tagline=m.tagline,
         countries=lists.get("countries", ()), tags=lists.get("tags", ()),
-        set=MovieSet(name=m.set_name, overview=m.set_overview) if m.set_name else None,
+        **_set(m, players),
         premiered=m.premiered, trailer=m.trailer, streamdetails=streamdetails(streams),
         unknown=tuple(m.nfo_unknown or ()), **online_art("movie", m.id))
 

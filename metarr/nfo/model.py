@@ -124,6 +124,7 @@ class Rating:
 class MovieSet:
     name: str
     overview: str | None = None
+    tmdbcolid: int | None = None    # the TMDB collection id: an attribute of <set> (Jellyfin, Emby read it)
 
     def __post_init__(self) -> None:
         _normalise(self)
@@ -280,6 +281,7 @@ class MovieNfo(_VideoDoc):
     tagline: str | None = None
     countries: tuple[str, ...] = ()
     set: MovieSet | None = None
+    collectionnumber: int | None = None   # the TMDB collection id as Jellyfin writes and reads it
     tags: tuple[str, ...] = ()
     premiered: str | None = None  # YYYY-MM-DD
     trailer: str | None = None

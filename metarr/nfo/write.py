@@ -262,7 +262,9 @@ def _movie(doc: MovieNfo) -> _El:
     _video_head(b, doc)
     _video_middle(b, doc)
     if doc.set is not None:
-        b.node(_group("set", (("name", doc.set.name), ("overview", doc.set.overview))))
+        attrs = (("tmdbcolid", str(doc.set.tmdbcolid)),) if doc.set.tmdbcolid else ()
+        b.node(_group("set", (("name", doc.set.name), ("overview", doc.set.overview)), attrs))
+    b.text("collectionnumber", doc.collectionnumber)
     b.many("tag", doc.tags)
     b.many("credits", doc.credits)
     b.many("director", doc.directors)

@@ -64,7 +64,9 @@ class JellyfinKind:
         return any(x.get("NowPlayingItem") for x in client.sessions())
 
     def sync(self, client: JellyfinClient, pc: PlayerCalls, confirm_timeout: float) -> dict[str, Any]:
-        updates = plan_jellyfin(pc.changes)
+        # a collection is no folder of the library: Jellyfin makes its box sets from the movies' NFOs
+        # (<set>, tmdbcolid); setting a box set's images over its API is not done yet
+        updates = plan_jellyfin(c for c in pc.changes if c.entity_type != "collection")
         how = client.media_updated(updates) if updates else "nothing"
         return {"method": how, "paths": [u["Path"] for u in updates]}
 

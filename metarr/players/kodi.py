@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import itertools
 import time
+from dataclasses import replace
 from typing import Any
 
 from metarr.library.fsutil import touch_later
@@ -20,6 +21,7 @@ from metarr.players.kodi_check import (
     textures_to_check,
     unwrap_image,
 )
+from metarr.players.kodi_sets import sync_sets
 from metarr.players.model import PlayerCalls, PlayerConn
 from metarr.players.plan import as_dir, kodi_file, kodi_lookup_key, merge_changes, plan_kodi
 
@@ -163,6 +165,22 @@ KIND = KodiKind()
 
 
 def sync(client: KodiClient, pc: PlayerCalls, confirm_timeout: float = 60.0) -> dict[str, Any]:
+    # the movies first (they bring the sets), then the sets' art (kodi_sets)
+    sets = [c for c in pc.changes if c.entity_type == "collection"]
+    if sets:
+        pc = replace(pc, changes=tuple(c for c in pc.changes if c.entity_type != "collection"))
+    out = _sync_items(client, pc, confirm_timeout) if pc.changes or not sets else {}
+    if sets:
+        done = sync_sets(client, sets, confirm_timeout)
+        out.update(done)
+        if done.get("sets_missing"):
+            raise KodiIncomplete([{"path": name, "kind": "set", "problem": "missing",
+                                   "detail": "no movie set of this title in Kodi after its movies were synced"}
+                                  for name in done["sets_missing"]], len(sets))
+    return out
+
+
+def _sync_items(client: KodiClient, pc: PlayerCalls, confirm_timeout: float) -> dict[str, Any]:
     found = client.lookup(lookups_for(pc.changes))
     ops, scanned = plan_kodi(pc.changes, {k: v[0].kid for k, v in found.items()})
     _run(client, ops)

@@ -6,7 +6,7 @@ from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 # Entity types as Kodi sees them; "library" means the whole library root.
-ENTITY_TYPES = ("movie", "series", "season", "episode", "artist", "album", "library")
+ENTITY_TYPES = ("movie", "series", "season", "episode", "artist", "album", "library", "collection")
 
 
 @dataclass(frozen=True)
@@ -27,6 +27,10 @@ class Change:
     # art type -> the image file's hash as Kodi keeps it beside a cached copy (kodi_check.image_hash)
     art_hash: dict[str, str] = field(default_factory=dict)
     entity_id: int | None = None  # the Metarr item (None: a library root, or a payload from before it was kept)
+    # a collection (movie set): its title, the name players know a set by; `art` its images, `ids`
+    # {"tmdbcol": id}, `folder` its movie set folder (the library root without one); `check`: only when
+    # the player has the set already (its movies bring it)
+    name: str | None = None
 
     @property
     def audio(self) -> bool:

@@ -60,7 +60,7 @@ def merge_changes(changes: Iterable[Change]) -> list[Change]:
     item)."""
     out: dict[tuple, Change] = {}
     for c in changes:
-        key = (c.entity_type, norm(c.folder), norm(c.file) if c.file else None)
+        key = (c.entity_type, norm(c.folder), norm(c.file) if c.file else None, c.name)
         prev = out.get(key)
         # the later change knows the item as it is now (ids, published art); hints accumulate
         out[key] = c if prev is None else replace(c, new=prev.new or c.new, deep=prev.deep or c.deep,

@@ -95,7 +95,9 @@ def _find(c: Change, idx: SectionIndex, want: Want | None) -> str | None:
 
 def sync(client, pc: PlayerCalls, confirm_timeout: float = 60.0) -> dict[str, Any]:
     sections = client.sections()
-    changes = merge_changes(pc.changes)
+    # a collection is no folder of a section: Plex makes it from the movies' collection tags (set with
+    # their fields); its own poster and summary (reference §7.5) are not set yet
+    changes = [c for c in merge_changes(pc.changes) if c.entity_type != "collection"]
     placed: list[tuple[Change, PlexSection]] = []
     unmatched: list[str] = []
     for c in changes:

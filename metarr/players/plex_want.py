@@ -8,6 +8,7 @@ from collections.abc import Iterable
 
 from metarr.db.media import EntityList, Episode, LibraryFile, Movie, Season, Series
 from metarr.db.models import Library
+from metarr.library.movie_sets import set_of
 from metarr.players.model import Change
 from metarr.players.plex_plan import ArtFile, Want, show_ordering
 from metarr.players.resolve import _is_main_art
@@ -87,8 +88,9 @@ def load(changes: Iterable[Change]) -> dict[tuple[str, int], Want]:
             f = _fields("movie", m)
             if lst.get("studios"):
                 f["studio"] = lst["studios"][0]
+            movie_set = set_of(m)   # the collection's name as the user set it, as the NFO's <set>
             out[("movie", m.id)] = Want("movie", m.id, f, tuple(lst["genres"]) if lst.get("genres") else None,
-                                        (m.set_name,) if m.set_name else (), art.get(m.id, {}))
+                                        (movie_set.name,) if movie_set else (), art.get(m.id, {}))
     if ids["series"]:
         for w in _shows(list(ids["series"])):
             out[("series", w.entity_id)] = w

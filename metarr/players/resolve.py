@@ -5,8 +5,21 @@ import posixpath
 
 from metarr.db.database import write_tx
 from metarr.db.integrations import PathMapping, Player, PlayerGroup
-from metarr.db.media import Album, Artist, Episode, LibraryFile, MediaFile, Movie, Season, Series
+from metarr.db.media import (
+    Album,
+    Artist,
+    ArtworkSlot,
+    CacheFile,
+    Collection,
+    Episode,
+    LibraryFile,
+    MediaFile,
+    Movie,
+    Season,
+    Series,
+)
 from metarr.db.models import Library
+from metarr.library.movie_sets import SET_LIBRARY, set_of
 from metarr.library.pathmap import Mapping
 from metarr.players.kodi_check import image_hash
 from metarr.players.model import Change, PlayerConn, PlayerInfo
@@ -77,11 +90,14 @@ def changes_for_library(library_id: int) -> list[Change]:
     def published(m):
         return m.published_at.is_null(False) & m.deleted_at.is_null(True) & (m.library_id == lib.id)
     if lib.kind == "movie":
+        sets: set[int] = set()
         for m in Movie.select().where(published(Movie)):
             out.append(Change(lib.id, lib.kind, lib.path, _join(lib.path, m.folder), "movie",
                               file=None if m.disc else _join(lib.path, m.key), ids=provider_ids(m),
                               check=True, entity_id=m.id, **art.get(("movie", m.id), none)))
-        return out
+            sets.update([m.collection_id] if m.collection_id else [])
+        # the sets of its movies, where the player has them
+        return out + [c for c in (collection_change(cid, check=True) for cid in sorted(sets)) if c]
     shows = {s.id: s for s in Series.select().where(published(Series))}
     for s in shows.values():
         out.append(Change(lib.id, lib.kind, lib.path, _join(lib.path, s.key), "series", ids=provider_ids(s),
@@ -121,8 +137,15 @@ def changes_for_entity(entity_type: str, entity_id: int, paths: list[str] | None
         lib = _library(m.library_id)
         folder = _join(lib.path, m.folder)
         file = None if m.disc else _join(lib.path, m.key)
-        return [Change(lib.id, lib.kind, lib.path, folder, "movie", file=file, new=new, ids=provider_ids(m), entity_id=m.id,
-                       **published_art(lib, "movie", m.id))]
+        movie = Change(lib.id, lib.kind, lib.path, folder, "movie", file=file, new=new, ids=provider_ids(m),
+                       entity_id=m.id, **published_art(lib, "movie", m.id))
+        # its set, as the player should show it once the movie brought it there
+        in_set = set_of(m) if m.collection_id else None   # (a set the user named by hand is not its collection)
+        movie_set = collection_change(in_set.collection_id, check=False) if in_set and in_set.collection_id else None
+        return [movie] + ([movie_set] if movie_set else [])
+    if entity_type == "collection":
+        change = collection_change(entity_id, check=True)
+        return [change] if change else []
     if entity_type in ("series", "season", "episode"):
         if entity_type == "series":
             sid = entity_id
@@ -200,3 +223,30 @@ def save_status(db, player_id: int, status: str) -> None:
     with write_tx(db):
         Player.update(last_status=status).where(Player.id == player_id).execute()
 
+
+def collection_change(collection_id: int, check: bool) -> Change | None:
+    """A collection (movie set) as players should show it: its title and its images: the files of its
+    movie set folder, else the addresses its chosen images were downloaded from (an upload has none).
+    None when it has no title or no movie left (players drop an empty set themselves)."""
+    c = Collection.get_or_none(Collection.id == collection_id)
+    first = Movie.select().where((Movie.collection_id == collection_id) & Movie.deleted_at.is_null(True)).order_by(
+        Movie.id).first() if c is not None else None
+    if c is None or first is None or not c.name.strip():
+        return None
+    lib = _library(first.library_id)
+    art, art_hash, folder = {}, {}, lib.path
+    for r in LibraryFile.select().where((LibraryFile.library_id == SET_LIBRARY) & (LibraryFile.entity_type == "collection")
+                                        & (LibraryFile.entity_id == c.id) & LibraryFile.slot.is_null(False)):
+        art[r.slot] = r.path
+        folder = posixpath.dirname(r.path)
+        if r.mtime_ns:
+            art_hash[r.slot] = image_hash(r.mtime_ns, r.size)
+    if not art:
+        for slot, url in (ArtworkSlot.select(ArtworkSlot.slot, CacheFile.origin_url)
+                          .join(CacheFile, on=(CacheFile.id == ArtworkSlot.cache_file_id))
+                          .where((ArtworkSlot.entity_type == "collection") & (ArtworkSlot.entity_id == c.id)
+                                 & (ArtworkSlot.rank == 0)).tuples()):
+            if url and url.startswith(("http://", "https://")):
+                art[slot] = url
+    return Change(lib.id, lib.kind, lib.path, folder, "collection", ids={"tmdbcol": str(c.tmdb_id)}, art=art,
+                  art_hash=art_hash, check=check, entity_id=c.id, name=c.name)

@@ -40,6 +40,8 @@ JOB_WORDS = {
     "refresh.changes": "Check {} for changes", "maintenance.orphans": "Clean up unused cache files",
     "maintenance.purge_jobs": "Delete old job history", "maintenance.recycle_purge": "Empty old recycle-bin files",
     "notify.send": "Send a notification",
+    "enrich.collection": "Fetch metadata for", "cache.collection": "Download artwork for",
+    "publish.collection": "Write the movie set folder of",
 }
 
 

@@ -34,6 +34,9 @@ DEFAULTS: dict[str, Any] = {
     # backdrops published per item: the best N as fanart, fanart1… and extrafanart/ (the names the
     # library's players read)
     "publish.fanart_count": 1,
+    # Kodi's "movie set information folder": each collection's artwork as <folder>/<set name>/poster.jpg…
+    # (an absolute path; empty: none written)
+    "publish.movieset_folder": "",
     # the largest image (in pixels) Metarr decodes: a bigger one is refused as a decompression bomb
     "images.max_pixels": 64_000_000,
     # write NFO/artwork for items without a provider id too (off: Kodi would take a bare NFO as the
@@ -152,6 +155,8 @@ def validate(key: str, value: Any) -> Any:
         return locales.normalise_country(value, key)
     if key == "enrich.certification_fallback":
         return locales.normalise_country(value, key) if value.strip() else ""
+    if key == "publish.movieset_folder":
+        return _folder_setting(key, value)
     return value
 
 
@@ -178,6 +183,17 @@ def image_languages(value: Any) -> list[str | None]:
     return list(dict.fromkeys(out))
 
 
+def _folder_setting(key: str, value: str) -> str:
+    """An absolute folder path, normalised; empty means off."""
+    value = value.strip()
+    if not value:
+        return ""
+    if "\x00" in value or not os.path.isabs(value) or ".." in value.split("/"):
+        raise ValueError(f"{key}: {value[:80]!r} is not an absolute folder path (e.g. /srv/media/moviesets), "
+                         "or empty for none")
+    return os.path.normpath(value)
+
+
 def _list_of(key: str, value: list[str]) -> list[str]:
     """The entries of a list setting, each checked for what it names."""
     if key == "providers.disabled":
@@ -202,6 +218,11 @@ def _list_of(key: str, value: list[str]) -> list[str]:
 
 def put_many(db, values: dict[str, Any]) -> dict[str, Any]:
     clean = {k: validate(k, v) for k, v in values.items()}
+    folder = clean.get("publish.movieset_folder")
+    if folder and not os.path.isdir(folder):
+        # Kodi reads only a folder that exists; one made here could be on the wrong disk
+        raise ValueError(f"publish.movieset_folder: {folder} is not an existing folder; create it (where your "
+                         "players can read it) first")
     if clean.get("ui.password"):
         if len(clean["ui.password"]) < 8:
             raise ValueError("ui.password must have at least 8 characters")

@@ -55,6 +55,10 @@ INFO: dict[str, Info] = {
     "publish.fanart_count": Info("Backdrops per item", "The best N backdrops are chosen and written (fanart1…, "
                                  "extrafanart/ as the library's players read them; 1 to 20). Items get the new "
                                  "number when they are next enriched.", section="Publishing"),
+    "publish.movieset_folder": Info("Movie set folder", "Kodi's \"movie set information folder\": each "
+                                    "collection's artwork is written to <folder>/<set name>/poster.jpg, fanart.jpg…; "
+                                    "set the same folder in Kodi. An absolute path that exists; empty: none.",
+                                    section="Publishing"),
     "images.max_pixels": Info("Largest image", "Images with more pixels are refused (protects memory).",
                               "pixels", section="Publishing"),
     "publish.unidentified": Info("Publish unidentified items", "Write NFOs for items without a provider id "

@@ -49,6 +49,13 @@ def movie_art(call: Call, tmdb_or_imdb: str) -> list[Art]:
     return _items(doc, MOVIE) if doc else []
 
 
+def collection_art(call: Call, collection_id: int) -> list[Art]:
+    """A TMDB collection's art: Fanart.tv keeps movie sets under `/movies/{collection id}` with the
+    movie kinds (Kodi's TMDB scraper asks it so for its set art, reference §2.2)."""
+    doc = call(Request(P, f"/movies/{int(collection_id)}", not_found_ok=True))
+    return _items(doc, MOVIE) if doc else []
+
+
 def tv_art(call: Call, tvdb_id: int) -> list[Art]:
     doc = call(Request(P, f"/tv/{tvdb_id}", not_found_ok=True))
     return _items(doc, TV) if doc else []

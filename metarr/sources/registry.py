@@ -58,6 +58,10 @@ def _fanart_movie(call: Call, ids: dict[str, str]) -> list[Art]:
     return fanart.movie_art(call, ident) if ident else []
 
 
+def _fanart_collection(call: Call, ids: dict[str, str]) -> list[Art]:
+    return fanart.collection_art(call, int(ids["tmdb"])) if str(ids.get("tmdb") or "").isdigit() else []
+
+
 def _fanart_series(call: Call, ids: dict[str, str]) -> list[Art]:
     return fanart.tv_art(call, int(ids["tvdb"])) if ids.get("tvdb") else []
 
@@ -73,7 +77,7 @@ SOURCES: tuple[Source, ...] = (
            _tvdb),
     Source("fanart", "Fanart.tv", "METARR_FANART_URL", "https://webservice.fanart.tv/v3", "METARR_FANART_API_KEY",
            Limits(5.0, 5, 4), 9, Request("fanart", "/movies/603", cache_ttl=0, not_found_ok=True), _fanart,
-           art={"movie": _fanart_movie, "series": _fanart_series}),
+           art={"movie": _fanart_movie, "series": _fanart_series, "collection": _fanart_collection}),
     Source("musicbrainz", "MusicBrainz", "METARR_MUSICBRAINZ_URL", "https://musicbrainz.org/ws/2", None,
            Limits(1.0, 1, 1), 8, Request("musicbrainz", "/artist", (("query", "test"), ("limit", "1")), cache_ttl=0),
            _musicbrainz),   # 1 rps average, strict spacing

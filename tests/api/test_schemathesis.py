@@ -53,7 +53,7 @@ def _seed(url: str, s: requests.Session, services, root) -> dict[str, object]:
     No rate limit (one client sends thousands of requests here; the limiter has its own tests)."""
     from metarr.assets import cache
     from metarr.db.database import connection
-    from metarr.db.media import Album, Artist, AssetCandidate, Episode, Movie, Season, Series
+    from metarr.db.media import Album, Artist, AssetCandidate, Collection, Episode, Movie, Season, Series
     from metarr.jobs import store
     from metarr.library.recyclebin import recycle_path
     from web.demo.media import make_image
@@ -81,8 +81,9 @@ def _seed(url: str, s: requests.Session, services, root) -> dict[str, object]:
     now = time.time()
     common = dict(date_added=now, created_at=now, updated_at=now, state="enriched", enriched_at=now)
     with connection(services.db):
+        col = Collection.create(tmdb_id=1000, name="Universal Monsters Collection", created_at=now, updated_at=now)
         m = Movie.create(library_id=libs["movie"], key="A (2001)/A (2001).mkv", folder="A (2001)", title="A",
-                         year=2001, tmdb_id=10331, **common)
+                         year=2001, tmdb_id=10331, collection_id=col.id, **common)
         (root / "movie" / "A (2001)").mkdir()
         sr = Series.create(library_id=libs["tv"], key="S (2002)", title="S", year=2002, tvdb_id=75597, **common)
         se = Season.create(library_id=libs["tv"], series_id=sr.id, number=1, **common)
@@ -101,7 +102,7 @@ def _seed(url: str, s: requests.Session, services, root) -> dict[str, object]:
         rec = recycle_path(services.db, services.config.recycle_dir, gone, "seeded", libs["movie"], now)
         assert store.get_job(services.db, seeded["jobs"]) is not None
     seeded.update({"movies": m.id, "series": sr.id, "seasons": se.id, "episodes": ep.id, "artists": ar.id,
-                   "albums": al.id, "recycle-bin": rec.id, "sha": cf.sha256, "cid": cand.id})
+                   "albums": al.id, "collections": col.id, "recycle-bin": rec.id, "sha": cf.sha256, "cid": cand.id})
     return seeded
 
 

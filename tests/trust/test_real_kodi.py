@@ -119,8 +119,12 @@ async def test_metarr_gets_every_item_into_a_kodi_that_scanned_the_raw_library(c
     assert sorted(m["title"] for m in await asyncio.to_thread(kodi.movies)) == ["Dracula"]
     assert await asyncio.to_thread(kodi.shows) == []
 
-    # two backdrops per item: Kodi reads the second as art type fanart1 (artwork level "Maximum")
-    r = await api.patch("/api/v1/settings", json={"sync.debounce_seconds": 0.5, "publish.fanart_count": 2})
+    # two backdrops per item: Kodi reads the second as art type fanart1 (artwork level "Maximum"); a
+    # movie set folder for the collections' art (this Kodi has none set: its sets get art only by JSON-RPC)
+    moviesets = tmp_path / "moviesets"
+    moviesets.mkdir()
+    r = await api.patch("/api/v1/settings", json={"sync.debounce_seconds": 0.5, "publish.fanart_count": 2,
+                                                  "publish.movieset_folder": str(moviesets)})
     assert r.status == 200, await r.text()
     r = await api.post("/api/v1/players", json={"name": "Living room", "kind": "kodi", "url": kodi.url})
     assert r.status == 201, await r.text()
@@ -145,6 +149,12 @@ async def test_metarr_gets_every_item_into_a_kodi_that_scanned_the_raw_library(c
             assert shown.parent == Path(m["file"].removeprefix("stack://").split(" , ")[0]).parent
     assert got["Dracula"]["plot"] == HAND_PLOT                  # the hand edit is what Kodi shows
     assert got["Dracula"]["file"].startswith("stack://")       # both parts as one movie
+    # Dracula's set (its TMDB collection), made by Kodi from the NFO's <set>, shows the collection's art
+    sets = (await asyncio.to_thread(kodi.rpc, "VideoLibrary.GetMovieSets", {"properties": ["title", "art"]}))["sets"]
+    (monsters,) = [x for x in sets if x["title"] == "Universal Monsters Collection"]
+    for art in ("poster", "fanart"):
+        shown = Path(unwrap_image(monsters["art"].get(art, "")))
+        assert shown == moviesets / "Universal Monsters Collection" / f"{art}.jpg" and shown.is_file(), monsters
 
     (show,) = await asyncio.to_thread(kodi.shows)
     assert show["title"] == "Sherlock Holmes" and show["uniqueid"].get("tvdb") == "75597"

@@ -11,6 +11,7 @@ from metarr.enrichment import artwork_selection, identify
 from metarr.jobs import chain
 from metarr.jobs.model import PRIORITY
 from metarr.library import browse
+from metarr.library.naming import COLLECTION_ART
 from metarr.service import settings
 from metarr.sources import musicbrainz, tmdb, tvdb
 from metarr.sources.http import ProviderError
@@ -23,7 +24,7 @@ from .media import republish_after_user_change
 
 routes = web.RouteTableDef()
 PLURALS = {"movies": "movie", "series": "series", "seasons": "season", "episodes": "episode", "artists": "artist",
-           "albums": "album"}
+           "albums": "album", "collections": "collection"}
 ROOT_OF = {"movie": "movie", "series": "series", "season": "series", "episode": "series", "artist": "artist",
            "album": "artist"}
 SLOTS = ("poster", "fanart", "banner", "clearlogo", "clearart", "discart", "landscape", "keyart", "characterart",
@@ -49,7 +50,7 @@ async def _entity(request, kind: str, eid: int):
 
 
 def _root(kind: str, row) -> tuple[str, int]:
-    if kind in ("movie", "series", "artist"):
+    if kind in ("movie", "series", "artist", "collection"):
         return kind, row.id
     if kind in ("season", "episode"):
         return "series", row.series_id
@@ -69,7 +70,7 @@ async def list_candidates(request: web.Request) -> web.Response:
 async def _enqueue_cache(request, kind: str, row) -> int:
     s = request.app[services_key]
     rk, rid = _root(kind, row)
-    spec = chain.entity_job("cache", rk, rid, row.library_id, PRIORITY["user"])
+    spec = chain.entity_job("cache", rk, rid, getattr(row, "library_id", None), PRIORITY["user"])
     ledger = s.actor("ledger")
     return (await request.app[bridge_key].ask(lambda: ledger.enqueue(spec)))[0]
 
@@ -115,8 +116,9 @@ async def upload(request: web.Request) -> web.Response:
     slot and locked."""
     kind, eid = _kind(request), path_id(request)
     slot = request.match_info["slot"]
-    if slot not in SLOTS:
-        raise bad_request(f"slot must be one of {', '.join(SLOTS)}")
+    allowed = COLLECTION_ART if kind == "collection" else SLOTS
+    if slot not in allowed:
+        raise bad_request(f"slot must be one of {', '.join(allowed)}")
     await _entity(request, kind, eid)
     if request.content_type.startswith("multipart/"):
         try:

@@ -108,6 +108,13 @@ async def republish_after_user_change(request: web.Request, kind: str, eid: int)
     """When the item's library publishes by itself, a user's edit or uploaded artwork reaches the
     files (and the players) without a click: the publish job's id, or None."""
     s = request.app[services_key]
+    if kind == "collection":   # its movie set folder and the players' sets (an image chosen or uploaded)
+        from metarr.enrichment.collections import publish_spec
+        spec = await request.app[bridge_key].run(publish_spec, eid, PRIORITY["user"])
+        if spec is None:
+            return None
+        ids = await request.app[bridge_key].ask(lambda: s.actor("ledger").enqueue(spec))
+        return ids[0] if ids else None
     target = await request.app[bridge_key].run(republish_after_edit, kind, eid)
     if target is None:
         return None

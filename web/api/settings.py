@@ -31,10 +31,13 @@ async def get_settings(request: web.Request) -> web.Response:
 async def put_settings(request: web.Request) -> web.Response:
     s = request.app[services_key]
     body = await json_body(request)
+    before = await request.app[bridge_key].run(settings.get, s.db, "publish.movieset_folder")
     try:
         await request.app[bridge_key].run(settings.put_many, s.db, body)
     except ValueError as e:
         raise bad_request(str(e)) from None
+    if "publish.movieset_folder" in body:
+        await _movieset_folder_moved(request, before)
     if "ui.password" in body:
         # a new password ends every signed-in browser, this one included
         from ..keys import hub_key, session_book_key
@@ -45,3 +48,17 @@ async def put_settings(request: web.Request) -> web.Response:
         request.app[ratelimit_key].invalidate()   # a new api.rate_limit_per_minute applies at once
     values = await request.app[bridge_key].run(settings.get_all, s.db)
     return ok(_public(values))
+
+
+async def _movieset_folder_moved(request: web.Request, before: str) -> None:
+    """Another movie set folder (or none): every collection is published again, so the sets' images
+    are written there and those in the old folder go to the recycle bin."""
+    s = request.app[services_key]
+    if await request.app[bridge_key].run(settings.get, s.db, "publish.movieset_folder") == before:
+        return
+    from metarr.enrichment.collections import republish_all
+    from metarr.jobs.model import PRIORITY
+    specs = await request.app[bridge_key].run(republish_all, PRIORITY["bulk"])
+    if specs:
+        ledger = s.actor("ledger")
+        await request.app[bridge_key].ask(lambda: ledger.enqueue(specs))

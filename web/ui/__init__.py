@@ -27,7 +27,7 @@ from ..keys import (
 )
 from ..ratelimit import came_over_https, client_address, ratelimit_key
 from ..validate import form_body
-from . import items, pages  # noqa: F401 - their routes join the table
+from . import collections, items, pages  # noqa: F401 - their routes join the table
 from .common import context, routes, run
 from .filters import FILTERS
 

@@ -8,7 +8,8 @@ from aiohttp import web
 from .. import auth
 from ..keys import bridge_key, session_secret_key
 
-NAV = [("/", "Dashboard"), ("/libraries", "Libraries"), ("/movies", "Movies"), ("/series", "TV"), ("/music", "Music"),
+NAV = [("/", "Dashboard"), ("/libraries", "Libraries"), ("/movies", "Movies"), ("/collections", "Collections"),
+       ("/series", "TV"), ("/music", "Music"),
        ("/jobs", "Jobs"), ("/players", "Players"), ("/settings", "Settings"), ("/recycle-bin", "Recycle bin"),
        ("/activity", "Activity")]
 routes = web.RouteTableDef()

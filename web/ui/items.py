@@ -23,15 +23,17 @@ LABELS = {"title": "Title", "original_title": "Original title", "sort_title": "S
           "trailer": "Trailer", "tmdb_id": "TMDB id", "imdb_id": "IMDb id", "tvdb_id": "TVDB id",
           "user_rating": "Your rating (0–10)", "status": "Status", "name": "Name", "sort_name": "Sort name",
           "biography": "Biography", "formed": "Formed", "musicbrainz_id": "MusicBrainz id", "aired": "Aired",
-          "absolute": "Absolute number", "label": "Record label", "musicbrainz_release_id": "MusicBrainz release id"}
-TEXT_FIELDS = {"plot", "outline", "biography", "set_overview"}
+          "absolute": "Absolute number", "label": "Record label", "musicbrainz_release_id": "MusicBrainz release id",
+          "overview": "Overview"}
+TEXT_FIELDS = {"plot", "outline", "biography", "set_overview", "overview"}
 INT_FIELDS = {"year", "runtime", "tmdb_id", "tvdb_id", "absolute"}
 FLOAT_FIELDS = {"user_rating"}
 # the artwork slots each kind of item has, in the order a user looks for them
 SLOTS = {"movie": naming.MOVIE_ART, "series": naming.TVSHOW_ART, "artist": naming.ARTIST_ART,
-         "season": naming.SEASON_ART, "episode": naming.EPISODE_ART, "album": naming.ALBUM_ART}
+         "season": naming.SEASON_ART, "episode": naming.EPISODE_ART, "album": naming.ALBUM_ART,
+         "collection": naming.COLLECTION_ART}
 PLURAL = {"movie": "movies", "series": "series", "artist": "artists", "season": "seasons", "episode": "episodes",
-          "album": "albums"}
+          "album": "albums", "collection": "collections"}
 STATES = ("discovered", "identified", "enriched", "published", "ambiguous", "unidentified")
 
 

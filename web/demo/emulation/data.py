@@ -41,6 +41,15 @@ MOVIES = {
             "countries": [("GB", "United Kingdom")], "certification": "NR", "cast": [("Christopher Lee", "Dracula")],
             "directors": ["Terence Fisher"], "writers": ["Jimmy Sangster"], "collection": None, "keywords": [],
             "trailer": None},
+    # with Dracula (1931): a collection of two films (a movie set)
+    3035: {"imdb_id": "tt0021884", "title": "Frankenstein", "original_title": "Frankenstein",
+           "release_date": "1931-11-21", "runtime": 70, "overview": "Dr. Henry Frankenstein dares to tamper with "
+           "life and death by creating a human monster out of lifeless body parts.", "tagline": "",
+           "genres": ["Horror", "Science Fiction"], "popularity": 13.0, "vote_average": 7.4, "vote_count": 1100,
+           "companies": ["Universal"], "countries": [("US", "United States of America")], "certification": "NR",
+           "cast": [("Colin Clive", "Henry Frankenstein"), ("Boris Karloff", "The Monster")],
+           "directors": ["James Whale"], "writers": ["Garrett Fort"],
+           "collection": (1000, "Universal Monsters Collection", "Classic monsters."), "keywords": [], "trailer": None},
 }
 
 SHOWS = {

@@ -7,6 +7,7 @@ from aiohttp import web
 
 from . import data
 from .common import ART_HOST, CHANGES, DOCUMENTED_LIMITS, FANART_KEY, Faults, Stats, make_middleware
+from .tmdb_collections import collection_ids
 
 # ------------------------------------------------------------------ Fanart.tv
 
@@ -24,6 +25,17 @@ def fanart_app(faults: Faults, stats: Stats) -> web.Application:
         if not check(request):
             return web.json_response({"status": "error", "error message": "Not authorized"}, status=401)
         ident = request.match_info["id"]
+        if ident.isdigit() and int(ident) in collection_ids() and data.movie(int(ident)) is None:
+            # a movie set, by its TMDB collection id (as Kodi's TMDB scraper asks for set art)
+            cid = int(ident)
+            name = next(m["collection"][1] for m in data.MOVIES.values() if m["collection"] and m["collection"][0] == cid)
+            return web.json_response({
+                "name": name, "tmdb_id": str(cid), "imdb_id": "",
+                "movieposter": [item(request, 61, f"pc{cid}f.jpg", likes="6"),
+                                item(request, 62, f"pc{cid}k.jpg", lang="00", likes="1")],
+                "moviebackground": [item(request, 63, f"bc{cid}f.jpg", lang="00", likes="3")],
+                "hdmovielogo": [item(request, 64, f"lc{cid}f.png", likes="4")],
+                "hdmovieclearart": [item(request, 65, f"xc{cid}ca.png", likes="2")]})
         mid, m = data.movie_by_imdb(ident) if ident.startswith("tt") else \
             ((int(ident), data.movie(int(ident))) if ident.isdigit() else (None, None))
         if m is None:

@@ -14,6 +14,7 @@ from urllib.parse import quote
 
 from aiohttp import web
 
+from .kodi_sets import KodiSets
 from .player_server import Call, PlayerServer
 
 
@@ -41,7 +42,7 @@ def _match(path: str, flt: dict | None) -> bool:
     return _norm(folder) == _norm(value)
 
 
-class KodiEmulator(PlayerServer):
+class KodiEmulator(KodiSets, PlayerServer):
     """Kodi 19+ JSON-RPC (API v12) over HTTP. The library holds movies, tvshows and episodes by
     path; `put_on_disk` items are what a Scan of a directory finds. As the real one with the
     local-only scraper (reference/kodi-behaviour.md): Scan answers at once and runs for
@@ -78,6 +79,7 @@ class KodiEmulator(PlayerServer):
         # happens to the file (the real one checks the hash again only a day later)
         self.textures: dict[str, tuple[int, str]] = {}
         self.next_texture = 1
+        self._init_sets()
 
     # ---- test setup / inspection
     def add(self, kind: str, path: str, ids: dict[str, str] | None = None) -> int:
@@ -87,7 +89,23 @@ class KodiEmulator(PlayerServer):
         if ids is not None:
             self.ids[(kind, path)] = dict(ids)
         self._read_local(kind, path)
+        self._read_set(kind, kid, path)
         return kid
+
+    def _read_set(self, kind: str, kid: int, path: str) -> None:
+        """A movie's set, from its NFO on this machine's disk (kodi_sets.py)."""
+        if kind != "movie":
+            return
+        folder, _base, nfos = self._local(kind, path)
+        if not os.path.isdir(folder):
+            return
+        for nfo in nfos:
+            try:
+                text = open(nfo, encoding="utf-8", errors="replace").read()
+            except OSError:
+                continue
+            self._movie_set_from_nfo(kid, text)
+            return
 
     @staticmethod
     def _local(kind: str, path: str) -> tuple[str, str | None, list[str]]:
@@ -252,6 +270,9 @@ class KodiEmulator(PlayerServer):
         if method == "XBMC.GetInfoBooleans":
             video = self.scanning()
             return {b: video and b in ("Library.IsScanningVideo", "Library.IsScanning") for b in p.get("booleans", [])}
+        handled, result = self._sets_dispatch(method, p, _RpcError)
+        if handled:
+            return result
         if method == "VideoLibrary.Scan":
             self._start_scan(_norm(p.get("directory", "")))
             return "OK"
@@ -273,6 +294,9 @@ class KodiEmulator(PlayerServer):
                         item["title"] = item["label"]
                     if "art" in props:
                         item["art"] = {t: f"image://{quote(v, safe='')}/" for t, v in self.art.get((kind, path), {}).items()}
+                    if kind == "movie" and props & {"setid", "set"}:
+                        setid = self.movie_sets.get(kid, 0)
+                        item.update(setid=setid, set=self.sets[setid]["title"] if setid else "")
                     items.append(item)
                 return {"limits": {"start": 0, "end": len(items), "total": len(items)}, key: items}
         if method in self.REFRESH:
@@ -282,6 +306,7 @@ class KodiEmulator(PlayerServer):
                 raise _RpcError(-32602, "Invalid params.")
             self.refreshed.append((kind, kid))
             self._read_local(kind, self.items[kind][kid])
+            self._read_set(kind, kid, self.items[kind][kid])
             return "OK"
         if method in self.SET_DETAILS:
             kind, idf = self.SET_DETAILS[method]

@@ -15,6 +15,7 @@ from .common import (
     make_middleware,
     revise,
 )
+from .tmdb_collections import add_collection_routes
 
 # ------------------------------------------------------------------ TMDB
 
@@ -281,6 +282,7 @@ def tmdb_app(faults: Faults, stats: Stats, rps: int | None = None) -> web.Applic
         return web.json_response(filter_images(_season_images(s["tmdb_id"], n), image_languages(request)))
 
     add_tmdb_change_routes(app)
+    add_collection_routes(app, _tmdb_error, filter_images, image_languages)
     r.add_get("/configuration", configuration)
     r.add_get("/search/movie", search_movie)
     r.add_get("/search/tv", search_tv)
