@@ -12,10 +12,9 @@ from metarr.jobs import chain
 from metarr.jobs.model import JobResult, JobSpec, PermanentError, RetryLater
 from metarr.jobs.retry import backoff_delay
 from metarr.publishing.desired import Gone, PublishError
-from metarr.service import activity, settings
-from metarr.sources.http import ProviderError, RateLimited, Unavailable
+from metarr.service import activity
 
-from .enrichment import gateway_call
+from .enrichment import configured_providers, gateway_call, provider_outcomes
 
 
 def _gone(cid: int) -> JobResult | None:
@@ -30,20 +29,12 @@ def enrich_collection(ctx, job):
     if (skip := _gone(cid)) is not None:
         return skip
     lib = coll.texts_library(cid)
-    configured = set(s.actor("gateway").configured().get(timeout=10)) - set(settings.get(s.db, "providers.disabled") or [])
+    configured = configured_providers(s)
     call = gateway_call(s, fresh=frozenset(job.payload.get("fresh") or ()))
     # the texts follow the languages (and fallbacks) of the library holding most of its movies
     ectx = enrich.make_ctx(s.db, call, s.config, configured, library=lib)
-    try:
+    with provider_outcomes():
         res = coll.enrich_collection(s.db, ectx, cid)
-    except RateLimited as e:
-        raise RetryLater(str(e), delay=max(5.0, e.retry_after)) from e
-    except ProviderError as e:
-        if isinstance(e, Unavailable) and e.retry_after is not None:
-            raise RetryLater(str(e), delay=max(5.0, e.retry_after)) from e
-        if e.retryable:
-            raise
-        raise PermanentError(str(e)) from e
     s.bus.publish("entity.updated", entity="collection", id=cid, fields=res.changed, source="enrich", state=res.state)
     nxt: list[JobSpec] = []
     if res.state in ("enriched", "published"):

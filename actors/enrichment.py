@@ -2,6 +2,7 @@
 they use: a worker thread submits to the ProviderGateway and waits on the returned future."""
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import time
 
@@ -32,6 +33,29 @@ def gateway_call(services, timeout: float = 300.0, fresh: frozenset[str] = froze
     return call
 
 
+def configured_providers(services) -> set[str]:
+    """The providers with a key that the user has not switched off."""
+    disabled = set(settings.get(services.db, "providers.disabled") or [])
+    return set(services.actor("gateway").configured().get(timeout=10)) - disabled
+
+
+@contextlib.contextmanager
+def provider_outcomes():
+    """A provider's failure as the job's outcome: a rate limit or an open circuit is a wait, a
+    retryable error a retry (the ledger's backoff), anything else a permanent failure."""
+    try:
+        yield
+    except RateLimited as e:
+        raise RetryLater(str(e), delay=max(5.0, e.retry_after)) from e
+    except ProviderError as e:
+        if isinstance(e, Unavailable) and e.retry_after is not None:
+            # identification met an open circuit: ask again when the circuit lets requests through
+            raise RetryLater(str(e), delay=max(5.0, e.retry_after)) from e
+        if e.retryable:
+            raise
+        raise PermanentError(str(e)) from e
+
+
 def _lib(entity_type: str, entity_id: int) -> Library | None:
     model = ENTITY_MODELS[entity_type]
     row = model.get_or_none(model.id == entity_id)
@@ -46,25 +70,16 @@ def enrich_entity(ctx, job):
     lib = _lib(et, eid)
     if lib is None:   # deleted since the job was queued: nothing to do, nothing failed
         return JobResult(data={"skipped": f"{et} {eid} no longer exists"})
-    configured = set(s.actor("gateway").configured().get(timeout=10)) - set(settings.get(s.db, "providers.disabled") or [])
+    configured = configured_providers(s)
     is_refresh = bool(job.payload.get("refresh"))
     model = ENTITY_MODELS[et]
     before = model.get_by_id(eid).state
     call = gateway_call(s, fresh=frozenset(job.payload.get("fresh") or ()))
     ectx = enrich.make_ctx(s.db, call, s.config, configured, library=lib)
-    try:
+    with provider_outcomes():
         res = enrich.ENRICHERS[et](s.db, ectx, eid)
         gaps.record(s.db, et, eid, set(res.missing), set(res.answered), time.time(),
                     {d.split(":", 1)[0]: d for d in res.degraded})
-    except RateLimited as e:
-        raise RetryLater(str(e), delay=max(5.0, e.retry_after)) from e
-    except ProviderError as e:
-        if isinstance(e, Unavailable) and e.retry_after is not None:
-            # identification met an open circuit: ask again when the circuit lets requests through
-            raise RetryLater(str(e), delay=max(5.0, e.retry_after)) from e
-        if e.retryable:
-            raise
-        raise PermanentError(str(e)) from e
     if is_refresh and not res.modified:
         # nothing changed upstream for us: no event, no re-cache, no publish (no NFO rewritten)
         return JobResult(data=res.to_json())
@@ -133,7 +148,7 @@ def refresh_changes(ctx, job):
     provider = (job.payload or {}).get("provider")
     if provider not in refresh.freshness.FEEDS:
         raise PermanentError(f"no change feed for provider {provider!r}")
-    configured = set(s.actor("gateway").configured().get(timeout=10)) - set(settings.get(s.db, "providers.disabled") or [])
+    configured = configured_providers(s)
     if provider not in configured:
         return JobResult(data={"skipped": f"{provider} is not configured"})
     now = time.time()
