@@ -3,54 +3,32 @@ from __future__ import annotations
 
 from typing import Any
 
-import peewee as pw
-
 from metarr import metadata as md
 from metarr.db.media import (
     Album,
-    Artist,
     ArtworkSlot,
     CacheFile,
     EntityList,
     Episode,
     MediaFile,
-    Movie,
     Season,
-    Series,
 )
-from metarr.library import movie_sets
+from metarr.library import list_count, list_page, list_search, movie_sets
 from metarr.service.timefmt import iso
 
-SORTS = {
-    "movie": {"title": (Movie.sort_title, Movie.title), "year": (Movie.year,), "added": (Movie.date_added,),
-              "id": (Movie.id,)},
-    "series": {"title": (Series.sort_title, Series.title), "year": (Series.year,), "added": (Series.date_added,),
-               "id": (Series.id,)},
-    "artist": {"name": (Artist.sort_name, Artist.name), "added": (Artist.date_added,), "id": (Artist.id,)},
-    "album": {"title": (Album.title,), "year": (Album.year,), "added": (Album.date_added,), "id": (Album.id,)},
-}
+# the sorts of each list (their expressions and indexes: metarr/library/list_page.py, migration 0031)
+SORTS = list_page.SORT_COLUMNS
 
 
 class BadQuery(ValueError):
     pass
 
 
-def _order(kind: str, model, sort: str | None):
-    sort = sort or ("name" if kind == "artist" else "title")
-    desc = sort.startswith("-")
-    key = sort.lstrip("-")
-    if key not in SORTS[kind]:
-        raise BadQuery(f"sort must be one of {', '.join(sorted(SORTS[kind]))} (prefix - for descending)")
-    cols = [pw.fn.COALESCE(*SORTS[kind][key]) if len(SORTS[kind][key]) > 1 else SORTS[kind][key][0]]
-    return [c.desc() if desc else c.asc() for c in cols] + [model.id.desc() if desc else model.id.asc()]
-
-
 def _filtered(model, kind: str, q: str | None, filters: dict[str, Any]):
     query = model.select().where(model.deleted_at.is_null(True) if not filters.get("deleted") else
                                  model.deleted_at.is_null(False))
-    name_col = model.name if kind == "artist" else model.title
     if q:
-        query = query.where(name_col.contains(q))
+        query = query.where(list_search.condition(model, kind, q))
     for f in ("library_id", "state", "year", "artist_id"):
         if filters.get(f) is not None and hasattr(model, f):
             query = query.where(getattr(model, f) == filters[f])
@@ -84,13 +62,19 @@ GRID_SLOTS = {"episode": ("thumb",), "artist": ("thumb", "poster"), "album": ("t
 
 
 def list_entities(kind: str, *, limit: int, offset: int, q: str | None = None, sort: str | None = None,
-                  **filters: Any) -> tuple[list[dict], int]:
+                  after: str | None = None, **filters: Any) -> list_page.ListPage:
+    """A page of a list (unpacks as `(rows, total)`): by `offset`, or after a cursor (`after`, a
+    `next_cursor` of an earlier page; metarr/library/list_page.py); the total exact up to a limit,
+    estimated above it (metarr/library/list_count.py)."""
     model = md.ENTITY_MODELS[kind]
     query = _filtered(model, kind, q, filters)
-    total = query.count()
-    rows = list(query.order_by(*_order(kind, model, sort)).limit(limit).offset(offset))
+    try:
+        rows, cursor = list_page.fetch(kind, query, sort=sort, limit=limit, offset=offset, after=after)
+    except list_page.BadCursor as e:
+        raise BadQuery(str(e)) from None
+    total, estimated = list_count.total(kind, query, q, filters)
     posters = _poster_map(kind, [r.id for r in rows])
-    return [summary(kind, r, posters.get(r.id)) for r in rows], total
+    return list_page.ListPage([summary(kind, r, posters.get(r.id)) for r in rows], total, estimated, cursor)
 
 
 def summary(kind: str, r, poster_sha: str | None = None) -> dict:

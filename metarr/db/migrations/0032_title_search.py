@@ -1,0 +1,86 @@
+"""Full-text indexes for the lists' `q` (metarr/library/list_search.py), instead of a LIKE scan.
+
+SQLite: per list table two FTS5 indexes over the title (name for artists), external-content (the
+text stays in the table) and kept in sync by triggers on insert, delete and a change of the title,
+whichever code writes it: `<table>_fts_words` (`unicode61 remove_diacritics 2`: words, accents and
+case folded) and `<table>_fts_tri` (`trigram`: substrings, CJK; only where SQLite has the trigram
+tokenizer, 3.34+).
+
+PostgreSQL: `pg_trgm` (created in `public` when missing, where the role may; without it the search
+scans), an IMMUTABLE `metarr_fold(text)` (lower case, Latin letters without their accents through a
+`translate` table made here from Unicode's decompositions, so `unaccent` is not needed) and a GIN
+trigram index on `metarr_fold(title)` per table.
+"""
+import unicodedata
+
+from metarr.db.database import is_sqlite
+
+TABLES = {"movies": "title", "series": "title", "artists": "name", "albums": "title"}
+
+
+def up(db):
+    if is_sqlite(db):
+        _sqlite(db)
+    else:
+        _postgres(db)
+
+
+def _sqlite(db) -> None:
+    tokenizers = {"words": "unicode61 remove_diacritics 2", "tri": "trigram"}
+    for table, col in TABLES.items():
+        for suffix, tokenizer in tokenizers.items():
+            fts = f"{table}_fts_{suffix}"
+            try:
+                with db.atomic():
+                    db.execute_sql(f"CREATE VIRTUAL TABLE {fts} USING fts5({col}, content='{table}', "
+                                   f"content_rowid='id', tokenize='{tokenizer}')")
+            except Exception:   # noqa: BLE001 - an SQLite without the trigram tokenizer: words only
+                if suffix == "words":
+                    raise
+                continue
+            db.execute_sql(f"CREATE TRIGGER {fts}_ins AFTER INSERT ON {table} BEGIN "
+                           f"INSERT INTO {fts} (rowid, {col}) VALUES (NEW.id, NEW.{col}); END")
+            db.execute_sql(f"CREATE TRIGGER {fts}_del AFTER DELETE ON {table} BEGIN "
+                           f"INSERT INTO {fts} ({fts}, rowid, {col}) VALUES ('delete', OLD.id, OLD.{col}); END")
+            db.execute_sql(f"CREATE TRIGGER {fts}_upd AFTER UPDATE OF {col} ON {table} BEGIN "
+                           f"INSERT INTO {fts} ({fts}, rowid, {col}) VALUES ('delete', OLD.id, OLD.{col}); "
+                           f"INSERT INTO {fts} (rowid, {col}) VALUES (NEW.id, NEW.{col}); END")
+            db.execute_sql(f"INSERT INTO {fts} ({fts}) VALUES ('rebuild')")
+
+
+def fold_table() -> tuple[str, str]:
+    """(from, to) for `translate`: every Latin letter with a decomposition to an ASCII letter plus
+    marks (é → e, Ł is left alone) in U+00C0–U+024F and U+1E00–U+1EFF."""
+    src, dst = [], []
+    for cp in [*range(0xC0, 0x250), *range(0x1E00, 0x1F00)]:
+        ch = chr(cp)
+        base = unicodedata.normalize("NFKD", ch)[0]
+        if base != ch and base.isascii() and base.isalpha():
+            src.append(ch)
+            dst.append(base)
+    return "".join(src), "".join(dst)
+
+
+def _postgres(db) -> None:
+    src, dst = fold_table()
+    db.execute_sql("CREATE OR REPLACE FUNCTION metarr_fold(t text) RETURNS text LANGUAGE sql IMMUTABLE "
+                   f"PARALLEL SAFE AS $$ SELECT lower(translate(t, '{src}', '{dst}')) $$")
+    schema = _trgm_schema(db)
+    if schema is None:
+        return
+    for table, col in TABLES.items():
+        db.execute_sql(f'CREATE INDEX IF NOT EXISTS {table}_fold_trgm ON {table} '
+                       f'USING gin (metarr_fold({col}) "{schema}".gin_trgm_ops)')
+
+
+def _trgm_schema(db) -> str | None:
+    row = db.execute_sql("SELECT n.nspname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace "
+                         "WHERE e.extname = 'pg_trgm'").fetchone()
+    if row:
+        return row[0]
+    try:
+        with db.atomic():   # a savepoint: a refusal (no right to create it) leaves the migration going
+            db.execute_sql("CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA public")
+    except Exception:   # noqa: BLE001 - the search then scans; README says how to add it
+        return None
+    return "public"
