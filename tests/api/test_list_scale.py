@@ -231,3 +231,23 @@ async def test_totals_are_exact_below_the_limit_and_flagged_estimates_above(api,
     await run(api, set_limit, 1000)
     m = await meta("")
     assert m["total"] == 15 and m["total_estimated"] is False
+
+
+async def test_the_grid_page_goes_through_the_whole_library_by_cursor(api, services):
+    import re
+    lib = await run(api, _library, services.db)
+    ids = await run(api, _movies, services.db, lib, [f"Grid film {i:03d}" for i in range(130)])
+    seen, url = [], "/movies?sort=-added"
+    for _ in range(10):
+        html = await (await api.get(url)).text()
+        seen += [int(x) for x in re.findall(r'<a class="card" href="/movies/(\d+)"', html)]
+        nxt = re.search(r'<a class="btn" data-next-page href="([^"]+)"', html)
+        if not nxt:
+            break
+        assert "after=" in nxt.group(1) and "First page" not in html or url != "/movies?sort=-added"
+        url = "/movies" + nxt.group(1).replace("&amp;", "&")
+    assert sorted(seen) == sorted(ids) and len(seen) == 130
+    assert "First page" in html
+    # a stale or made-up cursor shows the first page rather than an error
+    html = await (await api.get("/movies?after=nonsense")).text()
+    assert html.count('<a class="card"') == 48

@@ -59,14 +59,22 @@ async def list_page(request: web.Request) -> web.Response:
         offset = 0
     limit = 48
     filters = {"state": state} if state else {}
-    items, total = await run(request, lambda: browse.list_entities(kind, limit=limit, offset=offset, q=q or None,
-                                                                    sort=sort, **filters))
+    after = request.query.get("after") or None   # the next page by cursor: as fast deep in the library as on top
+    try:
+        page = await run(request, lambda: browse.list_entities(kind, limit=limit, offset=0 if after else offset,
+                                                                q=q or None, sort=sort, after=after, **filters))
+    except browse.BadQuery:   # a stale or hand-made cursor: the first page
+        after = None
+        page = await run(request, lambda: browse.list_entities(kind, limit=limit, offset=offset, q=q or None,
+                                                                sort=sort, **filters))
+    items, total = page.rows, page.total
     for it in items:
         it.setdefault("title", it.get("name"))
     sorts = [(k, k) for k in browse.SORTS[kind]] + [(f"-{k}", f"{k} (desc)") for k in browse.SORTS[kind]]
     base = {"movie": "/movies", "series": "/series", "artist": "/artists"}[kind]
     return render("media_list.html", request, path, title=title, items=items, total=total, q=q, state=state or "",
-                  sort=sort, sorts=sorts, offset=offset, limit=limit, base=base)
+                  sort=sort, sorts=sorts, offset=0 if after else offset, limit=limit, base=base, after=after,
+                  next_cursor=page.next_cursor, total_estimated=page.total_estimated)
 
 
 for _p in LIST_PAGES:
