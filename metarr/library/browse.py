@@ -78,6 +78,7 @@ def list_entities(kind: str, *, limit: int, offset: int, q: str | None = None, s
 
 
 def summary(kind: str, r, poster_sha: str | None = None) -> dict:
+    # a list reads only the columns of list_page.SUMMARY_FIELDS: a field read here is named there too
     base = {"id": r.id, "state": r.state, "library_id": r.library_id,
             "poster": f"/api/v1/assets/{poster_sha}" if poster_sha else None}
     if kind in ("movie", "series", "artist"):

@@ -5,7 +5,8 @@ The rows are counted exactly up to the setting `api.exact_total_limit` (default 
 so with `total_estimated: true`:
 - SQLite: the live/deleted rows per kind, library and state are kept in `entity_counts` by triggers
   (migration 0031), so the list's library/state/deleted filters are summed from there; a list with
-  other filters (`q`, year, genre…) scales that by the share of matches among the newest 2,000 rows.
+  other filters (`q`, year, genre…) scales that by the share of matches among the newest 2,000 rows
+  (for a search of a common word that estimate comes first, and only a small one is then counted).
 - PostgreSQL: the planner's estimate of the list's query (`EXPLAIN`), no rows read.
 """
 from __future__ import annotations
@@ -16,6 +17,7 @@ import peewee as pw
 
 from metarr import metadata as md
 from metarr.db.database import is_sqlite
+from metarr.library import list_search
 from metarr.service import settings
 
 DEFAULT_LIMIT = 1000
@@ -29,11 +31,19 @@ def total(kind: str, query, q: str | None, filters: dict) -> tuple[int, bool]:
     db = model._meta.database
     limit = settings.get(db, "api.exact_total_limit")
     limit = DEFAULT_LIMIT if limit is None else int(limit)
+    est = None
+    if q and is_sqlite(db) and list_search.many_matches(kind, q):
+        # a common word: its rows are found by walking the list, so counting even `limit` of them
+        # can mean a long walk; the sample's estimate says first whether that is needed
+        est = _sqlite_estimate(kind, model, query, q, filters)
+        if est > 3 * limit:
+            return est, True
     bounded = query.select(pw.SQL("1")).order_by().limit(limit + 1)
     n = pw.Select([bounded.alias("b")], [pw.fn.COUNT(pw.SQL("*"))]).bind(db).scalar()
     if n <= limit:
         return n, False
-    est = _sqlite_estimate(kind, model, query, q, filters) if is_sqlite(db) else _pg_estimate(db, query)
+    if est is None:
+        est = _sqlite_estimate(kind, model, query, q, filters) if is_sqlite(db) else _pg_estimate(db, query)
     return max(limit + 1, est), True
 
 

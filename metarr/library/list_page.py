@@ -32,6 +32,15 @@ SORT_COLUMNS: dict[str, dict[str, tuple[tuple[str, ...], Any]]] = {
               "id": (("id",), None)},
 }
 DEFAULT_SORT = {"artist": "name"}
+# the columns a list's rows are read with: what `browse.summary` shows (a wide row, plot and JSON
+# included, costs twice the time to read and build); a field summary() reads must be named here
+SUMMARY_FIELDS = {
+    "movie": ("id", "state", "library_id", "identify_reason", "title", "year", "tmdb_id", "imdb_id", "tvdb_id"),
+    "series": ("id", "state", "library_id", "identify_reason", "title", "year", "tmdb_id", "imdb_id", "tvdb_id",
+               "status"),
+    "artist": ("id", "state", "library_id", "identify_reason", "name", "musicbrainz_id"),
+    "album": ("id", "state", "library_id", "title", "year", "artist_id", "musicbrainz_id"),
+}
 
 
 class BadCursor(ValueError):
@@ -128,7 +137,8 @@ def fetch(kind: str, query, *, sort: str | None, limit: int, offset: int, after:
     order = [k.desc(), model.id.desc()] if desc else [k.asc(), model.id.asc()]
     if key == "id":
         order = order[1:]
-    rows = list(query.select_extend(k.alias("_sort_value")).order_by(*order).limit(limit + 1).offset(offset))
+    fields = [getattr(model, f) for f in SUMMARY_FIELDS[kind]]
+    rows = list(query.select(*fields, k.alias("_sort_value")).order_by(*order).limit(limit + 1).offset(offset))
     more = len(rows) > limit
     rows = rows[:limit]
     cursor = encode_cursor(kind, sort_name, _plain(rows[-1]._sort_value), rows[-1].id) if more and rows else None

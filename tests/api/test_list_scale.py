@@ -140,7 +140,12 @@ def _like(titles: dict[int, str], q: str) -> set[int]:
     return {i for i, t in titles.items() if q.casefold() in t.casefold()}
 
 
-async def test_search_finds_what_like_found_and_accents_cjk_and_edits(api, services):
+@pytest.mark.parametrize("few", [1000, 0], ids=["from-the-index", "walking-the-sort"])
+async def test_search_finds_what_like_found_and_accents_cjk_and_edits(api, services, monkeypatch, few):
+    # SQLite answers a search of few matches from the FTS rows, one of many by walking the sort's
+    # index (list_search.FEW): both ways find the same
+    from metarr.library import list_search
+    monkeypatch.setattr(list_search, "FEW", few)
     db = services.db
     lib = await run(api, _library, db)
     titles = ["Amélie", "Le Fabuleux Destin d'Amélie Poulain", "千と千尋の神隠し", "となりのトトロ", "Spirited Away",

@@ -3,9 +3,9 @@
 Each list sorts by one expression and the id (metarr/library/list_page.py: `COALESCE(sort_title,
 title)`, `COALESCE(year, 0)`, `date_added`, `id`; NULL-free so that a cursor compares the same on
 both databases). Over the live rows (`deleted_at IS NULL`, which every list filters on) there is an
-index on (sort, id) for each, and one on (state, sort, id) and (library_id, sort, id): a page, by
-offset or after a cursor, walks one of them in order and stops after `limit` rows whatever the
-library's size, also when the filter keeps few rows. Migration 0005's year indexes are on `year`
+index on (sort, id, title) for each, and one on (state, sort, id, title) and (library_id, sort, id,
+title): a page, by offset or after a cursor, walks one of them in order and stops after `limit` rows
+whatever the library's size, also when the filter keeps few rows. Migration 0005's year indexes are on `year`
 (NULL-first on SQLite, NULL-last on PostgreSQL) and give way to `COALESCE(year, 0)` ones.
 
 `entity_counts` (SQLite only) holds the rows per kind, library, state and live/deleted, kept by
@@ -30,8 +30,11 @@ EXISTING = {("movies", "title"), ("movies", "added"), ("series", "title"), ("ser
 
 def up(db):
     for table, (_kind, sorts) in TABLES.items():
+        text = "name" if table == "artists" else "title"
         for name, expr in sorts.items():
-            cols = f"{expr}, id" if expr else "id"
+            # the title rides along: a search of a common word walks the index in order and checks
+            # the title there (metarr/library/list_search.py), without a visit to each row
+            cols = f"{expr}, id, {text}" if expr else f"id, {text}"
             if expr and (table, name) not in EXISTING:
                 _index(db, f"{table}_live_{name}_k", table, cols)
             _index(db, f"{table}_state_{name}", table, f"state, {cols}")
