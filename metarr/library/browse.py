@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from metarr import metadata as md
+from metarr.db import prepared
 from metarr.db.media import (
     Album,
     ArtworkSlot,
@@ -47,10 +48,15 @@ def _poster_map(kind: str, ids: list[int]) -> dict[int, str]:
     if not ids:
         return {}
     slots = GRID_SLOTS.get(kind, ("poster",))
-    rows = (ArtworkSlot.select(ArtworkSlot.entity_id, ArtworkSlot.slot, CacheFile.sha256)
-            .join(CacheFile, on=(CacheFile.id == ArtworkSlot.cache_file_id))
-            .where((ArtworkSlot.entity_type == kind) & (ArtworkSlot.entity_id.in_(ids))
-                   & (ArtworkSlot.slot.in_(slots)) & (ArtworkSlot.rank == 0)).tuples())
+
+    def query(t, *page_ids):
+        return (ArtworkSlot.select(ArtworkSlot.entity_id, ArtworkSlot.slot, CacheFile.sha256)
+                .join(CacheFile, on=(CacheFile.id == ArtworkSlot.cache_file_id))
+                .where((ArtworkSlot.entity_type == t) & (ArtworkSlot.entity_id.in_(page_ids))
+                       & (ArtworkSlot.slot.in_(slots)) & (ArtworkSlot.rank == 0)).tuples())
+    # one query for the page; its text is built once per kind and page size (a full page, a detail)
+    rows = prepared.select(f"posters:{kind}:{len(ids)}", query, kind, *ids) if len(ids) in (1, 48, 50) \
+        else query(kind, *ids)
     out: dict[int, str] = {}
     for eid, _slot, sha in sorted(rows, key=lambda r: slots.index(r[1])):
         out.setdefault(eid, sha)   # the first slot in GRID_SLOTS order wins (artists: thumb, then poster)
@@ -96,8 +102,9 @@ def summary(kind: str, r, poster_sha: str | None = None) -> dict:
 
 
 def files_of(kind: str, entity_id: int) -> list[dict]:
-    rows = (MediaFile.select().where((MediaFile.entity_type == kind) & (MediaFile.entity_id == entity_id)
-                                     & MediaFile.deleted_at.is_null(True)).order_by(MediaFile.path))
+    rows = prepared.select("files_of", lambda t, i: MediaFile.select().where(
+        (MediaFile.entity_type == t) & (MediaFile.entity_id == i) & MediaFile.deleted_at.is_null(True))
+        .order_by(MediaFile.path), kind, entity_id)
     return [file_json(f) for f in rows]
 
 
@@ -107,9 +114,10 @@ def file_json(f: MediaFile) -> dict:
 
 
 def assets_of(kind: str, entity_id: int) -> dict[str, Any]:
-    rows = (ArtworkSlot.select(ArtworkSlot, CacheFile).join(CacheFile, on=(CacheFile.id == ArtworkSlot.cache_file_id))
-            .where((ArtworkSlot.entity_type == kind) & (ArtworkSlot.entity_id == entity_id))
-            .order_by(ArtworkSlot.slot, ArtworkSlot.season, ArtworkSlot.rank))
+    rows = prepared.select("assets_of", lambda t, i: ArtworkSlot.select(ArtworkSlot, CacheFile)
+                           .join(CacheFile, on=(CacheFile.id == ArtworkSlot.cache_file_id))
+                           .where((ArtworkSlot.entity_type == t) & (ArtworkSlot.entity_id == i))
+                           .order_by(ArtworkSlot.slot, ArtworkSlot.season, ArtworkSlot.rank), kind, entity_id)
     out: dict[str, Any] = {}
     for s in rows:
         cf = s.cachefile
@@ -123,9 +131,10 @@ def assets_of(kind: str, entity_id: int) -> dict[str, Any]:
 
 def detail(kind: str, entity_id: int) -> dict | None:
     model = md.ENTITY_MODELS[kind]
-    r = model.get_or_none(model.id == entity_id)
-    if r is None:
+    found = prepared.select(f"detail:{kind}", lambda i: model.select().where(model.id == i), entity_id)
+    if not found:
         return None
+    r = found[0]
     d = summary(kind, r, _poster_map(kind, [entity_id]).get(entity_id))
     for name in md.SCALARS[kind]:
         d[name] = getattr(r, name)
@@ -187,8 +196,9 @@ def episodes_of(series_id: int, season: int | None = None) -> list[dict]:
 
 def artwork_candidates(kind: str, entity_id: int) -> list[dict]:
     from metarr.db.media import AssetCandidate
-    rows = (AssetCandidate.select().where((AssetCandidate.entity_type == kind) & (AssetCandidate.entity_id == entity_id))
-            .order_by(AssetCandidate.slot, AssetCandidate.score.desc()))
+    rows = prepared.select("artwork_candidates", lambda t, i: AssetCandidate.select().where(
+        (AssetCandidate.entity_type == t) & (AssetCandidate.entity_id == i))
+        .order_by(AssetCandidate.slot, AssetCandidate.score.desc()), kind, entity_id)
     return [candidate_json(c) for c in rows]
 
 
