@@ -14,8 +14,8 @@ It finds what `LIKE` found (a substring of the title, any case) and more: accent
     registered on the connection) until it has its rows; the share of matches is at least
     FEW / library size, so the walk stays short. A `q` under three characters has no trigram and
     runs this way too.
-- PostgreSQL: a GIN trigram index (`pg_trgm`) on `metarr_fold(title)` (lower case, Latin accents
-  taken off by a `translate` table of Metarr's own, so `unaccent` is not needed), queried with
+- PostgreSQL: a GIN trigram index (`pg_trgm`) on `metarr_fold(title)` (lower case, accents taken
+  off by `unaccent`, or by a `translate` table of Metarr's own where it is missing), queried with
   `metarr_fold(title) LIKE '%' || metarr_fold(q) || '%'`; the planner chooses between the index and
   the sort's order. Without `pg_trgm` (not installable) the same condition is answered by a scan.
 """
