@@ -21,8 +21,7 @@ from metarr.service.timefmt import iso
 SORTS = list_page.SORT_COLUMNS
 
 
-class BadQuery(ValueError):
-    pass
+BadQuery = list_page.BadQuery   # an unknown sort, a bad cursor: the API's 400
 
 
 def _filtered(model, kind: str, q: str | None, filters: dict[str, Any]):
@@ -74,10 +73,7 @@ def list_entities(kind: str, *, limit: int, offset: int, q: str | None = None, s
     estimated above it (metarr/library/list_count.py)."""
     model = md.ENTITY_MODELS[kind]
     query = _filtered(model, kind, q, filters)
-    try:
-        rows, cursor = list_page.fetch(kind, query, sort=sort, limit=limit, offset=offset, after=after)
-    except list_page.BadCursor as e:
-        raise BadQuery(str(e)) from None
+    rows, cursor = list_page.fetch(kind, query, sort=sort, limit=limit, offset=offset, after=after)
     total, estimated = list_count.total(kind, query, q, filters)
     posters = _poster_map(kind, [r.id for r in rows])
     return list_page.ListPage([summary(kind, r, posters.get(r.id)) for r in rows], total, estimated, cursor)

@@ -43,7 +43,11 @@ SUMMARY_FIELDS = {
 }
 
 
-class BadCursor(ValueError):
+class BadQuery(ValueError):
+    """A list request that cannot be answered (an unknown sort, a bad cursor): a 400 in words."""
+
+
+class BadCursor(BadQuery):
     """A cursor that cannot be read, or was made for another list or sort."""
 
 
@@ -58,7 +62,6 @@ def sort_expr(kind: str, key: str):
 
 
 def parse_sort(kind: str, sort: str | None) -> tuple[str, bool]:
-    from metarr.library.browse import BadQuery
     sort = sort or DEFAULT_SORT.get(kind, "title")
     desc = sort.startswith("-")
     key = sort[1:] if desc else sort
@@ -124,7 +127,6 @@ class ListPage:
 def fetch(kind: str, query, *, sort: str | None, limit: int, offset: int, after: str | None):
     """The page's rows (model instances, at most `limit`) and the cursor of the next page (None at
     the end). One query: `limit + 1` rows are read to know whether there is a next page."""
-    from metarr.library.browse import BadQuery
     key, desc = parse_sort(kind, sort)
     sort_name = ("-" if desc else "") + key
     model = md.ENTITY_MODELS[kind]

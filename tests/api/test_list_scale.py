@@ -171,6 +171,9 @@ async def test_search_finds_what_like_found_and_accents_cjk_and_edits(api, servi
     assert await search("千尋") == {ids[2]}
     assert await search("zzzz") == set()
     assert await search("100%") == {ids[8]}   # % is a character, not a wildcard
+    # a search goes on by cursor like any list
+    walked = [m["id"] for m in await _walk(api, "/api/v1/movies?q=storm&sort=-title", 1)]
+    assert len(walked) == len(set(walked)) and set(walked) == await search("storm")
     # after a title edit (through the API: md.apply) the index knows the new title, not the old one
     r = await api.patch(f"/api/v1/movies/{ids[4]}", json={"title": "Chihiro Kamikakushi"})
     assert r.status == 200, await r.text()
