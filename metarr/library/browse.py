@@ -74,7 +74,10 @@ def list_entities(kind: str, *, limit: int, offset: int, q: str | None = None, s
     model = md.ENTITY_MODELS[kind]
     query = _filtered(model, kind, q, filters)
     rows, cursor = list_page.fetch(kind, query, sort=sort, limit=limit, offset=offset, after=after)
-    total, estimated = list_count.total(kind, query, q, filters)
+    if not after and cursor is None and (rows or not offset):
+        total, estimated = offset + len(rows), False   # the last page by offset: its end is the count
+    else:
+        total, estimated = list_count.total(kind, query, q, filters)
     posters = _poster_map(kind, [r.id for r in rows])
     return list_page.ListPage([summary(kind, r, posters.get(r.id)) for r in rows], total, estimated, cursor)
 

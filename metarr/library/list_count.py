@@ -7,7 +7,8 @@ so with `total_estimated: true`:
   (migration 0031), so the list's library/state/deleted filters are summed from there; a list with
   other filters (`q`, year, genre…) scales that by the share of matches among the newest 2,000 rows
   (for a search of a common word that estimate comes first, and only a small one is then counted).
-- PostgreSQL: the planner's estimate of the list's query (`EXPLAIN`), no rows read.
+- PostgreSQL: the planner's estimate of the list's query (`EXPLAIN`), no rows read; asked first, and
+  the rows are counted (up to the limit) only when it is under ten times the limit.
 """
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from metarr.service import settings
 
 DEFAULT_LIMIT = 1000
 SAMPLE = 2000
+PG_TRUST = 10   # PostgreSQL: a planner's estimate this many times the limit is not counted
 BASE_FILTERS = {"library_id", "state", "deleted"}
 
 
@@ -32,7 +34,13 @@ def total(kind: str, query, q: str | None, filters: dict) -> tuple[int, bool]:
     limit = settings.get(db, "api.exact_total_limit")
     limit = DEFAULT_LIMIT if limit is None else int(limit)
     est = None
-    if q and is_sqlite(db) and list_search.many_matches(kind, q):
+    if not is_sqlite(db):
+        # the planner's estimate first (no rows read): far above the limit, it is the answer; a
+        # bounded count of a filter PostgreSQL reads by a sequential scan costs ~10 ms at 166,667 rows
+        est = _pg_estimate(db, query)
+        if est > PG_TRUST * limit:
+            return est, True
+    elif q and list_search.many_matches(kind, q):
         # a common word: its rows are found by walking the list, so counting even `limit` of them
         # can mean a long walk; the sample's estimate says first whether that is needed
         est = _sqlite_estimate(kind, model, query, q, filters)

@@ -3,8 +3,8 @@
 Each list sorts by one expression and the id (metarr/library/list_page.py: `COALESCE(sort_title,
 title)`, `COALESCE(year, 0)`, `date_added`, `id`; NULL-free so that a cursor compares the same on
 both databases). Over the live rows (`deleted_at IS NULL`, which every list filters on) there is an
-index on (sort, id, title) for each, and one on (state, sort, id, title) and (library_id, sort, id,
-title): a page, by offset or after a cursor, walks one of them in order and stops after `limit` rows
+index on (sort, id, title) for each, and one on (state, sort, id, title), (library_id, sort, id,
+title) and (year, sort, id, title): a page, by offset or after a cursor, walks one of them in order and stops after `limit` rows
 whatever the library's size, also when the filter keeps few rows. Migration 0005's year indexes are on `year`
 (NULL-first on SQLite, NULL-last on PostgreSQL) and give way to `COALESCE(year, 0)` ones.
 
@@ -39,6 +39,8 @@ def up(db):
                 _index(db, f"{table}_live_{name}_k", table, cols)
             _index(db, f"{table}_state_{name}", table, f"state, {cols}")
             _index(db, f"{table}_library_{name}", table, f"library_id, {cols}")
+            if "year" in sorts and name != "year":   # the year filter, under the other sorts
+                _index(db, f"{table}_year_{name}", table, f"year, {cols}")
     for table in ("movies", "series"):
         db.execute_sql(f"DROP INDEX IF EXISTS {table}_live_year")
     if is_sqlite(db):
