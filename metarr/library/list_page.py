@@ -14,6 +14,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -80,14 +81,15 @@ def decode_cursor(cursor: str, kind: str, sort: str) -> tuple[Any, int]:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         ckind, csort, value, row_id = json.loads(raw)
-    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
+    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError, RecursionError):
         raise BadCursor("'after' is not a cursor this API gave out (take meta.next_cursor of the previous "
                         "page as it is)") from None
     if ckind != kind:
         raise BadCursor(f"'after' is a cursor of another list ({ckind}), not of this one ({kind})")
     if csort != sort:
         raise BadCursor(f"'after' was made for sort={csort}; ask with the same sort, or start again without 'after'")
-    if not isinstance(row_id, int) or isinstance(row_id, bool) or not _value_ok(kind, sort, value):
+    if not isinstance(row_id, int) or isinstance(row_id, bool) or abs(row_id) >= 2**63 \
+            or not _value_ok(kind, sort, value):
         raise BadCursor("'after' is not a cursor this API gave out (take meta.next_cursor of the previous page "
                         "as it is)")
     return value, row_id
@@ -96,10 +98,12 @@ def decode_cursor(cursor: str, kind: str, sort: str) -> tuple[Any, int]:
 def _value_ok(kind: str, sort: str, value: Any) -> bool:
     key = sort.lstrip("-")
     if key in ("title", "name"):
-        return isinstance(value, str)
+        return isinstance(value, str) and "\x00" not in value
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return False
     if key == "added":
-        return isinstance(value, int | float) and not isinstance(value, bool)
-    return isinstance(value, int) and not isinstance(value, bool)
+        return math.isfinite(value) and abs(value) < 1e15
+    return isinstance(value, int) and abs(value) < 2**63
 
 
 def after_condition(kind: str, key: str, desc: bool, value: Any, row_id: int):
