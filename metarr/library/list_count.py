@@ -27,8 +27,10 @@ PG_TRUST = 10   # PostgreSQL: a planner's estimate this many times the limit is 
 BASE_FILTERS = {"library_id", "state", "deleted"}
 
 
-def total(kind: str, query, q: str | None, filters: dict) -> tuple[int, bool]:
-    """(total, estimated) for the list `query` (the filtered select, unordered)."""
+def total(kind: str, query, q: str | None, filters: dict, order: list | None = None) -> tuple[int, bool]:
+    """(total, estimated) for the list `query` (the filtered select, unordered). `order`, the page's
+    ORDER BY, makes the bounded count walk the index the page walked (PostgreSQL otherwise takes a
+    sequential scan for a LIMIT it expects to reach soon, 30 ms at 166,667 rows)."""
     model = md.ENTITY_MODELS[kind]
     db = model._meta.database
     limit = settings.get(db, "api.exact_total_limit")
@@ -46,7 +48,7 @@ def total(kind: str, query, q: str | None, filters: dict) -> tuple[int, bool]:
         est = _sqlite_estimate(kind, model, query, q, filters)
         if est > 3 * limit:
             return est, True
-    bounded = query.select(pw.SQL("1")).order_by().limit(limit + 1)
+    bounded = query.select(pw.SQL("1")).order_by(*(order or ())).limit(limit + 1)
     n = pw.Select([bounded.alias("b")], [pw.fn.COUNT(pw.SQL("*"))]).bind(db).scalar()
     if n <= limit:
         return n, False

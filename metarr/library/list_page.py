@@ -116,6 +116,15 @@ def after_condition(kind: str, key: str, desc: bool, value: Any, row_id: int):
     return (k >= value) & ((k > value) | (model.id > row_id))
 
 
+def order_by(kind: str, sort: str | None) -> list:
+    """The ORDER BY of a list: its sort expression, then the id, in the sort's direction."""
+    key, desc = parse_sort(kind, sort)
+    model = md.ENTITY_MODELS[kind]
+    k = sort_expr(kind, key)
+    order = [k.desc(), model.id.desc()] if desc else [k.asc(), model.id.asc()]
+    return order[1:] if key == "id" else order
+
+
 @dataclass
 class ListPage:
     """One page of a list. Unpacks as `(rows, total)`, as `list_entities` answered before."""
@@ -140,9 +149,7 @@ def fetch(kind: str, query, *, sort: str | None, limit: int, offset: int, after:
             raise BadQuery("give either 'after' (a cursor) or 'offset', not both")
         value, row_id = decode_cursor(after, kind, sort_name)
         query = query.where(after_condition(kind, key, desc, value, row_id))
-    order = [k.desc(), model.id.desc()] if desc else [k.asc(), model.id.asc()]
-    if key == "id":
-        order = order[1:]
+    order = order_by(kind, sort)
     fields = [getattr(model, f) for f in SUMMARY_FIELDS[kind]]
     rows = list(query.select(*fields, k.alias("_sort_value")).order_by(*order).limit(limit + 1).offset(offset))
     more = len(rows) > limit

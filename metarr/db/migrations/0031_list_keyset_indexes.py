@@ -39,7 +39,7 @@ def up(db):
                 _index(db, f"{table}_live_{name}_k", table, cols)
             _index(db, f"{table}_state_{name}", table, f"state, {cols}")
             _index(db, f"{table}_library_{name}", table, f"library_id, {cols}")
-            if "year" in sorts and name != "year":   # the year filter, under the other sorts
+            if "year" in sorts:   # the year filter, under each sort
                 _index(db, f"{table}_year_{name}", table, f"year, {cols}")
     for table in ("movies", "series"):
         db.execute_sql(f"DROP INDEX IF EXISTS {table}_live_year")
