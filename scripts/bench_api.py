@@ -312,6 +312,9 @@ def main() -> int:
         out["list_rps"] = round(rps, 1)
         out["total"], out["total_estimated"] = r["total"], r["total_estimated"]
         out["deepest_cursor_page"] = r["deepest_page"]
+        # the machine's load during the run (other processes' CPU shows in every p99, health's too)
+        out["load_avg_1m"] = round(os.getloadavg()[0], 2)
+        out["cpus"] = os.cpu_count()
         targets = {"list_p99_le_10ms": out["list_p99_ms"] <= 10,
                    "list_p99_le_5x_health": out["list_p99_ms"] <= 5 * out["health_p99_ms"],
                    "detail_p99_le_5ms": out["detail_p99_ms"] <= 5,
