@@ -77,7 +77,7 @@ def list_entities(kind: str, *, limit: int, offset: int, q: str | None = None, s
     if not after and cursor is None and (rows or not offset):
         total, estimated = offset + len(rows), False   # the last page by offset: its end is the count
     else:
-        total, estimated = list_count.total(kind, query, q, filters, list_page.order_by(kind, sort))
+        total, estimated = list_count.total(kind, query, q, filters)
     posters = _poster_map(kind, [r.id for r in rows])
     return list_page.ListPage([summary(kind, r, posters.get(r.id)) for r in rows], total, estimated, cursor)
 

@@ -14,10 +14,11 @@ It finds what `LIKE` found (a substring of the title, any case) and more: accent
     registered on the connection) until it has its rows; the share of matches is at least
     FEW / library size, so the walk stays short. A `q` under three characters has no trigram and
     runs this way too.
-- PostgreSQL: a GIN trigram index (`pg_trgm`) on `metarr_fold(title)` (lower case, accents taken
-  off by `unaccent`, or by a `translate` table of Metarr's own where it is missing), queried with
-  `metarr_fold(title) LIKE '%' || metarr_fold(q) || '%'`; the planner chooses between the index and
-  the sort's order. Without `pg_trgm` (not installable) the same condition is answered by a scan.
+- PostgreSQL: a GIN trigram index (`pg_trgm`) on the stored column `search_fold` =
+  `metarr_fold(title)` (lower case, accents taken off by `unaccent`, or by a `translate` table of
+  Metarr's own where it is missing), queried with `search_fold LIKE '%' || metarr_fold(q) || '%'`;
+  the planner chooses between the index and the sort's order. Without `pg_trgm` (not installable)
+  the same condition is answered by a scan.
 """
 from __future__ import annotations
 
@@ -45,7 +46,7 @@ def condition(model, kind: str, q: str):
     table, name = TABLES[kind]
     col = getattr(model, name)
     if not is_sqlite(db):
-        return pw.Expression(pw.fn.metarr_fold(col), "LIKE", _pg_pattern(q))
+        return pw.Expression(pw.SQL("search_fold"), "LIKE", _pg_pattern(q))   # the folded title (0032)
     words = " ".join(_quote(w) + "*" for w in WORD.findall(q))
     tri = _quote(q) if len(q) >= 3 and _has(db, f"{table}_fts_tri") else None
     few_words = bool(words) and _count(db, f"{table}_fts_words", words) <= FEW
