@@ -266,3 +266,11 @@ async def test_the_grid_page_goes_through_the_whole_library_by_cursor(api, servi
     # a stale or made-up cursor shows the first page rather than an error
     html = await (await api.get("/movies?after=nonsense")).text()
     assert html.count('<a class="card"') == 48
+    assert "130 item(s)" in html
+
+    def small_limit():
+        with write_tx(services.db):
+            Setting.insert(key="api.exact_total_limit", value=100, updated_at=time.time()).execute()
+    await run(api, small_limit)
+    html = await (await api.get("/movies")).text()
+    assert re.search(r"about [\d,]+ item\(s\)", html), html[html.find("item(s)") - 80:html.find("item(s)") + 10]
