@@ -9,7 +9,7 @@ import time
 from metarr.db.database import waiting
 from metarr.db.media import ENTITY_MODELS
 from metarr.db.models import Library
-from metarr.enrichment import artwork_selection, collections, enrich, refresh, scoring
+from metarr.enrichment import artwork_selection, collections, context, enrich, refresh, scoring
 from metarr.jobs import chain
 from metarr.jobs.model import JobResult, PermanentError, RetryLater
 from metarr.jobs.retry import backoff_delay
@@ -75,7 +75,7 @@ def enrich_entity(ctx, job):
     model = ENTITY_MODELS[et]
     before = model.get_by_id(eid).state
     call = gateway_call(s, fresh=frozenset(job.payload.get("fresh") or ()))
-    ectx = enrich.make_ctx(s.db, call, s.config, configured, library=lib)
+    ectx = context.make_ctx(s.db, call, s.config, configured, library=lib)
     with provider_outcomes():
         res = enrich.ENRICHERS[et](s.db, ectx, eid)
         gaps.record(s.db, et, eid, set(res.missing), set(res.answered), time.time(),
