@@ -15,6 +15,7 @@ import logging
 import time
 from collections import defaultdict
 
+from metarr.db import errors
 from metarr.db.database import connection, probe_write
 from metarr.db.errors import Trouble, trouble
 from metarr.jobs import leases, scheduling, store
@@ -281,7 +282,7 @@ class JobLedger(MetarrActor):
 
     def _enter_outage(self, t: Trouble, e: BaseException, what: str) -> None:
         now = time.time()
-        detail = str(e).strip().splitlines()[0][:200] if str(e).strip() else type(e).__name__
+        detail = errors.detail(e)
         st = self.st
         if self.outage is None:
             log.error("job ledger: %s failed (%s); jobs wait until the database takes writes again", what, detail)
