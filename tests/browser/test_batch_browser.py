@@ -2,7 +2,7 @@
 `metarr serve`: 20 films, 3 of them HDR: the filter bar finds the 3 (the filter kept in the URL),
 shift-click selects them, one action publishes them and their files appear in the library, the
 other 17 get none; "missing poster" finds exactly the films without one, and "select all N
-matching the filter" locks them all in one batch."""
+matching the filter" locks them all in one batch; a genre mapping is entered on the settings page."""
 import os
 import re
 
@@ -85,7 +85,14 @@ def test_filter_select_and_publish_in_one_action(server, tmp_path):
         page.click("#b-apply")
         expect(page.locator("#b-progress")).to_have_attribute("data-done", "1", timeout=60_000)
         page.screenshot(path=str(ARTIFACTS / "batch-missing-poster.png"), full_page=True)
+        # a genre mapping entered on the settings page, one rule a line
+        page.goto(server + "/settings")
+        page.fill("#s-enrich\\.genre_map", "Sci-Fi -> Science Fiction\nheld-out ->")
+        page.click("form.settings button[type=submit]")
+        page.wait_for_load_state("networkidle")
         browser.close()
+    got = api(server, "/api/v1/settings")["data"]["enrich.genre_map"]
+    assert got == {"Sci-Fi": "Science Fiction", "held-out": None}
     locked = api(server, "/api/v1/movies?locked=true&limit=100")["data"]
     assert {m["title"] for m in locked} == shown
     assert not errors, errors
