@@ -32,7 +32,7 @@ from metarr.db.media import ENTITY_MODELS, AssetCandidate, EntityList, FieldStat
 from metarr.jobs import chain
 from metarr.jobs.model import PRIORITY, JobSpec
 from metarr.library import filters as item_filters
-from metarr.service import mappings
+from metarr.service import mappings, settings
 
 ACTIONS = ("enrich", "publish", "identify", "lock", "unlock", "set", "reject_artwork", "apply_mappings")
 KINDS = {"movies": "movie", "series": "series", "artists": "artist", "albums": "album"}
@@ -199,7 +199,7 @@ def run_chunk(db, kind: str, action: str, ids: list[int], params: dict[str, Any]
     res = ChunkResult()
     rows = {r.id: r for r in model.select().where(model.id.in_(ids) & model.deleted_at.is_null(True))}
     known = _identified(kind, list(rows)) if action in ("publish", "identify") else set()
-    rules = mappings.rules_of(db) if action == "apply_mappings" else {}
+    rules = settings.mapping_rules(db) if action == "apply_mappings" else {}
     if action in ("lock", "unlock"):   # a chunk's locks in one transaction of three statements
         live = [i for i in ids if i in rows]
         lock_many(db, kind, live, params["fields"], action == "lock")

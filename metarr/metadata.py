@@ -16,7 +16,7 @@ from typing import Any
 from metarr.db import statements
 from metarr.db.database import write_tx
 from metarr.db.media import ENTITY_MODELS, CastMember, EntityList, FieldState, Rating
-from metarr.service import mappings
+from metarr.service import mappings, settings
 from metarr.service.values import CastEntry, RatingEntry
 
 SCALARS: dict[str, tuple[str, ...]] = {
@@ -260,7 +260,7 @@ def apply(db, entity_type: str, entity_id: int, update: Update, *, now: float | 
     now = now or time.time()
     if update.source.startswith("provider:") and any(n in update.lists for n in mappings.SETTINGS):
         # the user's genre / tag mapping rules, where a provider's names are merged (locks still hold)
-        update = replace(update, lists=mappings.map_lists(update.lists, mappings.rules_of(db)))
+        update = replace(update, lists=mappings.map_lists(update.lists, settings.mapping_rules(db)))
     with write_tx(db):
         current, states = known or (load_current(entity_type, entity_id), load_states(entity_type, entity_id))
         changes = plan(entity_type, update, current, states, **rules)

@@ -1,6 +1,6 @@
 """Genre and tag mapping rules (`enrich.genre_map`, `enrich.tag_map`): {"Sci-Fi": "Science Fiction",
 "held-out": null} renames "Sci-Fi" and drops "held-out". Names match without regard to case; the
-result keeps each name once, in its first place. Pure, apart from reading the settings."""
+result keeps each name once, in its first place. Pure (the rules as set: settings.mapping_rules)."""
 from __future__ import annotations
 
 from typing import Any
@@ -40,17 +40,6 @@ def map_values(values: list[str], rules: dict[str, str | None]) -> list[str]:
             continue
         seen.add(new.lower())
         out.append(new)
-    return out
-
-
-def rules_of(db) -> dict[str, dict[str, str | None]]:
-    """The rules per list name (genres, tags) as set now; empty ones left out."""
-    from metarr.service import settings
-    out = {}
-    for name, key in SETTINGS.items():
-        rules = settings.get(db, key) or {}
-        if rules:
-            out[name] = rules
     return out
 
 

@@ -101,6 +101,12 @@ def get(db, key: str) -> Any:
     return _usable(key, row.value) if row is not None else DEFAULTS.get(key)
 
 
+def mapping_rules(db) -> dict[str, dict[str, str | None]]:
+    """The genre / tag mapping rules per list name, as set now; empty ones left out."""
+    from metarr.service.mappings import SETTINGS
+    return {name: rules for name, key in SETTINGS.items() if (rules := get(db, key) or {})}
+
+
 def get_all(db) -> dict[str, Any]:
     out = dict(DEFAULTS)
     for row in Setting.select():
