@@ -129,6 +129,15 @@ class JobLedger(MetarrActor):
             self.bus.publish("job.cancelled", id=job_id)
         return status
 
+    def cancel_tree(self, job_id: int) -> list[int]:
+        """A batch: every job of its tree that has not finished."""
+        from metarr.jobs.tree import cancel_tree
+        with self._noting_trouble("cancelling"), connection(self.db):
+            ids = cancel_tree(self.db, job_id, time.time())
+        for jid in ids[:1000]:
+            self.bus.publish("job.cancelled", id=jid)
+        return ids
+
     def retry(self, job_id: int) -> tuple[str | None, int | None]:
         with self._noting_trouble("retrying"), connection(self.db):
             res = store.retry(self.db, job_id, time.time())

@@ -194,6 +194,12 @@ class MediaFile(BaseModel):
     first_seen = pw.DoubleField()
     updated_at = pw.DoubleField()
     deleted_at = pw.DoubleField(null=True)
+    # what the grids filter by, derived from `streams` whenever it is written (metarr/db/stream_facts.py)
+    res = pw.IntegerField(null=True)
+    hdr = pw.CharField(max_length=16, null=True)
+    vcodec = pw.CharField(max_length=32, null=True)
+    achannels = pw.IntegerField(null=True)
+    sublangs = pw.TextField(null=True)
 
     class Meta:
         table_name = "media_files"

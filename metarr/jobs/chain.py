@@ -76,6 +76,16 @@ class EntitySyncPayload:
 
 
 @dataclass(frozen=True)
+class BatchPayload:
+    """`batch.run` (the whole request) and `batch.chunk` (up to metarr.batch.CHUNK of its items)."""
+    kind: str
+    action: str
+    ids: list[int]
+    params: dict[str, Any] = field(default_factory=dict)
+    part: int | None = None
+
+
+@dataclass(frozen=True)
 class NotifyPayload:
     channel_id: int
     event: str
@@ -141,6 +151,9 @@ JOB_TYPES: tuple[JobType, ...] = (
     JobType("sync.player", "actors.player_syncer:sync_player", 4, max_attempts=SYNC_MAX_ATTEMPTS,
             doc="one player (or group) refresh"),
     JobType("notify.send", "actors.notifier:send_notification", 2, max_attempts=6, payload=NotifyPayload),
+    # a batch action (metarr/batch.py): the request fans out into chunks, one at a time, at bulk priority
+    JobType("batch.run", "actors.batch:run_batch", payload=BatchPayload, doc="a batch action on many items"),
+    JobType("batch.chunk", "actors.batch:run_chunk", payload=BatchPayload, doc="a batch action on a chunk of items"),
     JobType("maintenance.purge_jobs", "actors.maintenance:purge_jobs"),
     JobType("maintenance.recycle_purge", "actors.maintenance:recycle_purge"),
     JobType("maintenance.orphans", "actors.maintenance:orphans"),
@@ -200,6 +213,17 @@ def next_due(last_run: float | None, interval_s: float, now: float) -> float:
     """When a schedule's next job is due: one interval after its last run; a schedule that never
     ran starts a minute after the service does (or sooner, for a shorter interval)."""
     return last_run + interval_s if last_run else now + min(interval_s, 60)
+
+
+def batch_job(kind: str, action: str, ids: list[int], params: dict[str, Any], priority: int) -> JobSpec:
+    """One user's batch: never merged with another batch of the same items."""
+    return JobSpec("batch.run", subject=f"batch:{kind}:{action}", priority=priority, dedupe=False,
+                   payload=_payload(BatchPayload(kind, action, list(ids), dict(params))))
+
+
+def batch_chunk(kind: str, action: str, ids: list[int], params: dict[str, Any], part: int) -> JobSpec:
+    return JobSpec("batch.chunk", subject=f"batch:{kind}:{action}:{part}", priority=PRIORITY["bulk"], dedupe=False,
+                   payload=_payload(BatchPayload(kind, action, list(ids), dict(params), part)))
 
 
 def notify(channel_id: int, event: str, data: dict[str, Any]) -> JobSpec:

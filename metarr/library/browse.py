@@ -11,13 +11,13 @@ from metarr.db.media import (
     Artist,
     ArtworkSlot,
     CacheFile,
-    EntityList,
     Episode,
     MediaFile,
     Movie,
     Season,
     Series,
 )
+from metarr.library import filters as item_filters
 from metarr.library import movie_sets
 from metarr.service.timefmt import iso
 
@@ -51,18 +51,7 @@ def _filtered(model, kind: str, q: str | None, filters: dict[str, Any]):
     name_col = model.name if kind == "artist" else model.title
     if q:
         query = query.where(name_col.contains(q))
-    for f in ("library_id", "state", "year", "artist_id"):
-        if filters.get(f) is not None and hasattr(model, f):
-            query = query.where(getattr(model, f) == filters[f])
-    if filters.get("genre"):
-        sub = EntityList.select(EntityList.entity_id).where(
-            (EntityList.entity_type == kind) & (EntityList.name == "genres") & (EntityList.value == filters["genre"]))
-        query = query.where(model.id.in_(sub))
-    if filters.get("missing") == "poster":
-        sub = ArtworkSlot.select(ArtworkSlot.entity_id).where(
-            (ArtworkSlot.entity_type == kind) & (ArtworkSlot.slot == "poster"))
-        query = query.where(model.id.not_in(sub))
-    return query
+    return item_filters.where(query, model, kind, filters)
 
 
 def _poster_map(kind: str, ids: list[int]) -> dict[int, str]:

@@ -9,6 +9,7 @@ def setup(app: web.Application) -> None:
         activity,
         artwork,
         assets,
+        batch,
         jobs,
         libraries,
         mappings,
@@ -20,7 +21,7 @@ def setup(app: web.Application) -> None:
         webhooks,
         ws,
     )
-    for module in (system, jobs, schedules, settings, libraries, media, artwork, assets, recycle, webhooks, activity, mappings,
+    for module in (system, jobs, schedules, settings, libraries, batch, media, artwork, assets, recycle, webhooks, activity, mappings,
                    ws):
         app.router.add_routes(module.routes)
     from . import collections, notifications, players, providers

@@ -117,6 +117,15 @@
       }
       else if (el.type === "checkbox") out[el.name] = el.checked;
       else if (el.type === "number" || el.dataset.number !== undefined) { if (el.value !== "") out[el.name] = Number(el.value); }
+      else if (el.dataset.mapping !== undefined) {   // "Old -> New" a line; nothing after the arrow: drop
+        const rules = {};
+        for (const line of el.value.split("\n")) {
+          if (!line.trim()) continue;
+          const [from, ...rest] = line.split("->");
+          rules[from.trim()] = rest.length && rest.join("->").trim() ? rest.join("->").trim() : null;
+        }
+        out[el.name] = rules;
+      }
       else if (el.dataset.list !== undefined) out[el.name] = el.value.split(",").map(s => s.trim()).filter(Boolean);
       else if (el.value !== "" || el.dataset.keepEmpty !== undefined) out[el.name] = el.value;
     }
