@@ -115,6 +115,7 @@ class PlayerConn:
     enabled: bool = True
     options: dict[str, Any] = field(default_factory=dict)
     allow: Any = None            # metarr.assets.ssrf.AllowList from METARR_ALLOW_HOSTS (None: LAN only)
+    data_dir: str | None = None  # Metarr's data dir, where kinds that upload images find the cached ones
 
     @property
     def timeout(self) -> float:

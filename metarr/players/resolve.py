@@ -239,14 +239,14 @@ def load_targets() -> tuple[list[PlayerInfo], list[int], list[Mapping]]:
     return players, groups, maps
 
 
-def conn_of(p: Player, allow=None) -> PlayerConn:
+def conn_of(p: Player, allow=None, data_dir: str | None = None) -> PlayerConn:
     redact.remember(p.password, p.token)   # known to this process before it is used
     return PlayerConn(p.id, p.kind, p.name, p.url, p.username, p.password, p.token, p.group_id, p.enabled,
-                      dict(p.options or {}), allow)
+                      dict(p.options or {}), allow, data_dir)
 
 
-def load_conns(ids: list[int], allow=None) -> dict[int, PlayerConn]:
-    return {p.id: conn_of(p, allow) for p in Player.select().where(Player.id.in_(ids))} if ids else {}
+def load_conns(ids: list[int], allow=None, data_dir: str | None = None) -> dict[int, PlayerConn]:
+    return {p.id: conn_of(p, allow, data_dir) for p in Player.select().where(Player.id.in_(ids))} if ids else {}
 
 
 def save_status(db, player_id: int, status: str) -> None:
