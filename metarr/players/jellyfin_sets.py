@@ -109,16 +109,17 @@ def image_action(ours: Image, infos: Iterable[dict], image_type: str) -> str:
 
 # ------------------------------------------------------------------ the database side
 
-def load_images(collection_id: int, data_dir: str | None) -> dict[str, Image]:
-    """The server's image type -> the collection's chosen image in Metarr's cache."""
+def load_images(collection_id: int, data_dir: str | None, names: dict[str, str] = ART) -> dict[str, Image]:
+    """The server's image type (`names`: Metarr's slot -> it) -> the collection's chosen image in
+    Metarr's cache."""
     out: dict[str, Image] = {}
     q = (ArtworkSlot.select(ArtworkSlot.slot, CacheFile.path, CacheFile.sha256, CacheFile.size, CacheFile.mime)
          .join(CacheFile, on=(CacheFile.id == ArtworkSlot.cache_file_id))
          .where((ArtworkSlot.entity_type == "collection") & (ArtworkSlot.entity_id == collection_id)
-                & (ArtworkSlot.rank == 0) & ArtworkSlot.slot.in_(list(ART))).tuples())
+                & (ArtworkSlot.rank == 0) & ArtworkSlot.slot.in_(list(names))).tuples())
     for slot, path, sha, size, mime in q:
         full = path if os.path.isabs(path) or not data_dir else os.path.join(data_dir, path)
-        out[ART[slot]] = Image(full, sha, int(size), mime or "image/jpeg")
+        out[names[slot]] = Image(full, sha, int(size), mime or "image/jpeg")
     return out
 
 

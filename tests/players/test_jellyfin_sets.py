@@ -85,3 +85,12 @@ def test_the_emulated_server_keeps_collections_and_images_as_the_real_one(emu, n
     with pytest.raises(PlayerProtocolError) as e:
         client.image_infos("f" * 32)
     assert e.value.status == 404
+
+
+def test_plex_collection_is_found_by_its_title_in_a_section():
+    from metarr.players.plex_plan import find_collection
+    listed = [{"ratingKey": "7", "title": "Alien Collection (Extended)"}, {"ratingKey": "8", "title": "alien collection"},
+              {"ratingKey": "9", "title": "Alien Collection"}]
+    assert find_collection("Alien Collection", listed) == "9"
+    assert find_collection("Alien Collection", listed[:2]) == "8"
+    assert find_collection("Alien", listed) is None

@@ -1,11 +1,12 @@
 """A collection reaches Jellyfin and Emby as a box set of its own: found by its name, made when
 missing, holding its movies and showing the poster and backdrop Metarr chose for it (uploaded over
 the API: the servers take a set's images from no file). An existing box set of the same name is
-used, never a second one made; a second sync changes nothing."""
+used, never a second one made; a second sync changes nothing. Plex makes the collection from its
+movies' tags; the sync gives it Metarr's summary, poster and background, locked."""
 import asyncio
 import hashlib
 
-from web.demo.emulation.players import EmbyEmulator, JellyfinEmulator
+from web.demo.emulation.players import EmbyEmulator, JellyfinEmulator, PlexEmulator
 from web.demo.media import make_clip
 
 from .conftest import add_library, data, synced
@@ -121,3 +122,45 @@ async def test_an_existing_jellyfin_collection_of_that_name_is_used_not_duplicat
         assert any(SET in (j["result"].get("sets_updated") or ()) for j in first), first
     finally:
         await jf.stop()
+
+
+async def test_plex_collection_shows_the_collections_summary_poster_and_background(chain, tmp_path):
+    api, services = chain
+    plex = PlexEmulator()
+    await _servers(plex)
+    try:
+        root = tmp_path / "Movies"
+        videos = [root / n / f"{n}.mkv" for n in NAMES]
+        for v in videos:
+            make_clip(v)
+            plex.library.put_on_disk(str(v))
+        plex.add_section("1", "movie", "Movies", str(root))
+        r = await api.patch("/api/v1/settings", json={"sync.debounce_seconds": 0.3})
+        assert r.status == 200, await r.text()
+        r = await api.post("/api/v1/players", json={"name": "Plex", "kind": "plex", "url": plex.url,
+                                                    "token": plex.token})
+        assert r.status == 201, await r.text()
+        await add_library(api, "Movies", "movie", root, players=["plex"])
+        first = await synced(api)
+        assert all(j["status"] == "succeeded" for j in first), first
+        lib = plex.library
+        key = lib.collection(SET)
+        assert key is not None
+        assert sorted(lib.tags(lib.find(str(v)), "collection") for v in videos) == [[], [SET], [SET]]
+        (c,) = await data(api, "/api/v1/collections")
+        d = await data(api, f"/api/v1/collections/{c['id']}")
+        assert _sha(lib.image(key, "thumb")) == d["assets"]["poster"]["sha256"]
+        assert _sha(lib.image(key, "art")) == d["assets"]["fanart"]["sha256"]
+        assert d["overview"] and lib.items[key]["summary"] == d["overview"]
+        assert {"summary", "thumb", "art"} <= lib.locked(key)
+
+        # a second sync sends no edit or upload
+        n = len(plex.requests)
+        r = await api.post("/api/v1/players/sync")
+        assert r.status in (200, 202), await r.text()
+        again = await synced(api, before=max(j["id"] for j in first))
+        assert all(j["status"] == "succeeded" for j in again), again
+        assert [(r.method, r.path) for r in plex.requests[n:] if r.method in ("PUT", "POST")] == []
+        assert any(r.query.get("type") == "18" for r in plex.requests[n:])   # the collection was looked at
+    finally:
+        await plex.stop()
