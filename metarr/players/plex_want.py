@@ -6,9 +6,10 @@ from __future__ import annotations
 import posixpath
 from collections.abc import Iterable
 
-from metarr.db.media import EntityList, Episode, LibraryFile, Movie, Season, Series
+from metarr.db.media import Collection, EntityList, Episode, LibraryFile, Movie, Season, Series
 from metarr.db.models import Library
 from metarr.library.movie_sets import set_of
+from metarr.players.jellyfin_sets import load_images
 from metarr.players.model import Change
 from metarr.players.plex_plan import ArtFile, Want, show_ordering
 from metarr.players.resolve import _is_main_art
@@ -127,3 +128,15 @@ def _shows(series_ids: list[int]) -> list[Want]:
                         art.get(s.id, {}), ordering=ordering,
                         seasons=tuple(w for w in mine if w.fields or w.art)))
     return out
+
+
+def load_collection(collection_id: int, data_dir: str | None) -> Want | None:
+    """A collection's summary and its chosen poster and background (Metarr's cached copies: a set
+    has no file in any library)."""
+    c = Collection.get_or_none(Collection.id == collection_id)
+    if c is None:
+        return None
+    art = {k: ArtFile(v.path, v.sha256) for k, v in load_images(c.id, data_dir, {"poster": "thumb",
+                                                                               "fanart": "art"}).items()}
+    fields = {"summary": c.overview} if (c.overview or "").strip() else {}
+    return Want("collection", c.id, fields, art=art)
