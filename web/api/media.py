@@ -126,7 +126,15 @@ async def republish_after_user_change(request: web.Request, kind: str, eid: int)
 async def _patch(request: web.Request, kind: str) -> web.Response:
     eid = path_id(request)
     body = await json_body(request)
-    update = parse_edit(kind, body)
+    if kind == "series" and "episode_order" in body:   # a show's order: renumbered and published again
+        from . import orders
+        order = orders.parse_order(body.pop("episode_order"))
+        update = parse_edit(kind, body) if body else None
+        await orders.apply_order(request, eid, order)
+        if update is None:
+            return ok(await request.app[bridge_key].run(browse.detail, kind, eid))
+    else:
+        update = parse_edit(kind, body)
     s = request.app[services_key]
     model = md.ENTITY_MODELS[kind]
     if await request.app[bridge_key].run(lambda: model.get_or_none(model.id == eid)) is None:
