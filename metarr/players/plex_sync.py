@@ -196,11 +196,20 @@ def _apply(client, found: list[tuple[Change, str, str, Want]], stats: Stats) -> 
         for q in edit_queries(section, TYPE_NUM[want.plex_type], key, edits):
             client.edit(q)
         stats.edited += bool(edits)
-        if want.ordering and (item.get("showOrdering") or "") != want.ordering:
+        if _reorder(want.ordering, item.get("showOrdering") or ""):
             client.set_ordering(key, want.ordering)
             client.refresh_item(key)   # Plex places the episodes by the new order on a refresh
             stats.ordered += 1
             stats.refreshed += 1
+
+
+def _reorder(wanted: str | None, current: str) -> bool:
+    """Whether to set a show's ordering: a chosen order Plex does not hold; aired (Metarr's default)
+    only to take a show back from the DVD or absolute order it was given, never over Plex's own
+    library default."""
+    if not wanted or wanted == current:
+        return False
+    return wanted not in ("aired", "tmdbAiring") or current in ("dvd", "absolute")
 
 
 def _season_keys(client, show_key: str) -> dict[int, str]:
