@@ -154,3 +154,6 @@ async def test_switching_to_dvd_order_previews_remaps_republishes_and_recycles(a
     old = {b["original_path"].rsplit("/", 1)[1] for b in binned if "episode order" in b["reason"]}
     assert {f"{HOLMES} - S01E01.nfo", f"{HOLMES} - S01E01-thumb.jpg", f"{HOLMES} - S01E02.nfo"} <= old, binned
     assert (await (await api.get(f"/api/v1/series/{sid}")).json())["data"]["episode_order"] == "dvd"
+    page = await (await api.get(f"/series/{sid}")).text()   # the show page says so, and offers the preview
+    assert "matched to episodes in <strong>DVD order</strong>" in page
+    assert f'data-api="GET /api/v1/series/{sid}/episode_order/preview"' in page
