@@ -14,6 +14,7 @@ from metarr.enrichment import episode_match, episode_orders
 from metarr.enrichment.context import Ctx
 from metarr.enrichment.episode_match import Catalogue, Move
 from metarr.library.recyclebin import recycle_path
+from metarr.scanning.kodi_names import kodi_numbers
 from metarr.sources import tmdb, tvdb
 
 
@@ -66,8 +67,11 @@ def _preview(ctx: Ctx, s: Series, order: str) -> tuple[dict, list[Move]]:
         changed = (b.match.key, b.target or b.current) != (m.match.key, m.target or m.current)
         if changed:
             changed_ids.add(m.id)
-        out.append({"episode_id": m.id, "file": files.get(m.id), "now": _side(b, cat), "new": _side(m, cat),
-                    "changed": changed})
+        kodi = kodi_numbers(files[m.id]) if files.get(m.id) else None
+        new = _side(m, cat)
+        out.append({"episode_id": m.id, "file": files.get(m.id), "now": _side(b, cat), "new": new,
+                    "changed": changed, "kodi_numbers": list(kodi) if kodi else None,
+                    "kodi_differs": bool(kodi) and list(kodi) != [new["season"], new["episode"]]})
     out.sort(key=lambda x: (x["new"]["season"], x["new"]["episode"], x["file"] or ""))
     rewritten = [f.path for f in _published(_with_siblings(changed_ids))]
     return {"series_id": s.id, "order": order, "order_words": episode_match.describe(order),

@@ -59,6 +59,15 @@ def test_two_files_for_one_episode_the_second_stays_and_says_why():
     assert "in another file" in moves[1].note and "no episode absolute 99" in moves[2].note
 
 
+def test_kodi_numbers_a_file_from_its_name_unless_the_name_is_a_date():
+    from metarr.scanning.kodi_names import kodi_numbers
+    assert kodi_numbers(f"TV/{ANIME}/{ANIME} - 1071.mkv") == (10, 71)            # Kodi's "foo.103" rule
+    assert kodi_numbers(f"TV/{ANIME}/[Subs] {ANIME} - 057 [1080p].mkv") == (0, 57)
+    assert kodi_numbers("TV/X/Season 01/X - S01E02E03.mkv") == (1, 2) and kodi_numbers("X/x.ep12.mkv") == (1, 12)
+    assert kodi_numbers(f"TV/{DAILY}/Season 2024/The.Evening.Desk.2024.03.14.mkv") is None   # the NFO's numbers
+    assert kodi_numbers("TV/X/X - Pilot.mkv") is None
+
+
 # ------------------------------------------------------------------ end to end
 
 async def _library(api, root, name="TV"):
@@ -91,6 +100,7 @@ async def test_an_anime_by_absolute_number_and_a_daily_show_by_date(aiohttp_clie
     assert sorted(eps) == [(1, 57), (11, 71)], eps
     assert eps[(11, 71)]["title"] == "Voyage 1071" and eps[(1, 57)]["title"] == "Voyage 57"
     assert eps[(11, 71)]["file"].endswith(f"{ANIME} - 1071.mkv")
+    assert eps[(11, 71)]["kodi_numbers"] == [10, 71]   # what a Kodi shows for the name (see kodi_names)
     nfo = (root / ANIME / f"{ANIME} - 1071.nfo").read_text()
     assert "<season>11</season>" in nfo and "<episode>71</episode>" in nfo and "<title>Voyage 1071</title>" in nfo
     detail = (await (await api.get(f"/api/v1/series/{anime['id']}")).json())["data"]

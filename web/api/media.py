@@ -242,4 +242,8 @@ async def series_episodes(request: web.Request) -> web.Response:
     if await request.app[bridge_key].run(lambda: Series.get_or_none(Series.id == sid)) is None:
         raise not_found(f"series {sid}")
     rows = await request.app[bridge_key].run(browse.episodes_of, sid, season)
+    from metarr.scanning.kodi_names import kodi_numbers
+    for r in rows:   # Kodi numbers a file from its name where the name has numbers (not the NFO's)
+        got = kodi_numbers(r["file"]) if r.get("file") else None
+        r["kodi_numbers"] = list(got) if got else None
     return ok(rows, {"total": len(rows), "limit": len(rows), "offset": 0})
