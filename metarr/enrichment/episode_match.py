@@ -122,26 +122,40 @@ class Match:
     how: str               # in words: "absolute 1071", "aired 2024-03-14", "S01E02 of DVD order"
 
 
-def match(named: dict | None, current: Key, cat: Catalogue, order: str) -> Match:
+@dataclass(frozen=True)
+class _Lookups:
+    numbering: dict[Key, Key]
+    reverse: dict[Key, Key]
+    absolute: dict[int, Key]
+    dates: dict[str, list[Key]]
+
+    @classmethod
+    def of(cls, cat: Catalogue, order: str) -> _Lookups:
+        numbering = cat.numbering(order)
+        return cls(numbering, {n: k for k, n in numbering.items()}, cat.absolute_numbers(), cat.by_date())
+
+
+def match(named: dict | None, current: Key, cat: Catalogue, order: str, lookups: _Lookups | None = None) -> Match:
     """The episode one row of a file holds. `named` is what the name says (None for rows from before
     names were kept: their numbers are read as the name's)."""
     named = named or {"kind": "sxe", "season": current[0], "episode": current[1]}
-    numbering = cat.numbering(order)
+    look = lookups or _Lookups.of(cat, order)
+    numbering = look.numbering
     kind = named.get("kind")
     if kind == "date" and named.get("air_date"):
         day = named["air_date"]
-        keys = cat.by_date().get(day) or []
+        keys = look.dates.get(day) or []
         key = keys[0] if keys else None
         return Match(key, _number(key, numbering), f"aired {day}")
     if kind == "absolute" and named.get("absolute"):
         n = int(named["absolute"])
-        key = cat.absolute_numbers().get(n)
+        key = look.absolute.get(n)
         return Match(key, _number(key, numbering), f"absolute {n}")
     wanted = (int(named["season"]), int(named["episode"]))
     how = f"S{wanted[0]:02d}E{wanted[1]:02d} of {describe(order)}"
     if order == "aired":
         return Match(wanted if wanted in cat.entries else None, wanted if wanted in cat.entries else None, how)
-    reverse = {n: k for k, n in numbering.items()}
+    reverse = look.reverse
     if wanted in reverse:
         return Match(reverse[wanted], wanted, how)
     if wanted in cat.entries and wanted not in numbering and wanted[0] == 0:
@@ -177,7 +191,8 @@ def plan(rows: Iterable[Row], cat: Catalogue, order: str) -> list[Move]:
     file, then id) takes it, the other stays where it is and says why; a row whose episode is not
     at the provider stays where it is."""
     rows = sorted(rows, key=lambda r: (r.file or "", r.id))
-    found = [(r, match(r.named, r.current, cat, order)) for r in rows]
+    look = _Lookups.of(cat, order)
+    found = [(r, match(r.named, r.current, cat, order, look)) for r in rows]
     claimed: dict[Key, int] = {}
     out = []
     for r, m in found:
