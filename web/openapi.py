@@ -83,9 +83,14 @@ SCHEMAS: dict[str, Any] = {
     "EntityEdit": {
         "type": "object", "minProperties": 1,
         "description": "Fields of the entity to change (title, plot, year, genres, cast, …); each edited field "
-                       "is locked against enrichment. Unknown fields are refused with 400.",
+                       "is locked against enrichment. Unknown fields are refused with 400. A series also takes "
+                       "`episode_order` (see POST /series/{id}/episode_order/apply).",
         "additionalProperties": True},
     "Lock": {"type": "object", "required": ["locked"], "properties": {"locked": {"type": "boolean"}}},
+    "EpisodeOrder": {
+        "type": "object", "required": ["order"],
+        "properties": {"order": {"type": "string", "description": "aired | dvd | absolute | tvdb:<season type> "
+                                 "(official, dvd, absolute, alternate, regional, altdvd) | tmdb-group:<group id>"}}},
     "Trigger": {"type": "object", "properties": {"force": {"type": "boolean"}}},
     "IdentifyPick": {
         "type": "object", "required": ["provider", "id"],
@@ -166,6 +171,7 @@ BODIES: dict[tuple[str, str], tuple[str, bool]] = {
     ("put", "/api/v1/settings"): ("Settings", True),
     ("patch", "/api/v1/settings"): ("Settings", True),
     ("post", "/api/v1/{kind}/{id}/identify"): ("IdentifyPick", True),
+    ("post", "/api/v1/series/{id}/episode_order/apply"): ("EpisodeOrder", True),
     ("post", "/api/v1/recycle-bin/{id}/restore"): ("Restore", False),
     ("patch", "/api/v1/providers/{name}"): ("ProviderUpdate", True),
     ("patch", "/api/v1/schedules/{name}"): ("ScheduleChange", True),
@@ -220,6 +226,8 @@ QUERIES: dict[tuple[str, str], list[dict]] = {
                                   _q("kind", {"type": "string"})],
     ("get", "/api/v1/path-mappings"): [*PAGING, _q("scope", {"type": "string"})],
     ("get", "/api/v1/series/{id}/episodes"): [_q("season", {"type": "integer", "minimum": -1})],
+    ("get", "/api/v1/series/{id}/episode_order/preview"): [
+        _q("order", {"type": "string"}, "aired | dvd | absolute | tvdb:<season type> | tmdb-group:<group id>")],
     ("get", "/api/v1/{kind}/{id}/identify"): [_q("q", {"type": "string"}), _q("year", {"type": "integer",
                                                                                        "minimum": 0, "maximum": 3000})],
     ("get", "/api/v1/{kind}/{id}/candidates"): [_q("slot", {"type": "string"})],

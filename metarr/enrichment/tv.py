@@ -7,7 +7,7 @@ import logging
 
 from metarr import metadata as md
 from metarr.db.media import Episode, Season, Series
-from metarr.enrichment import languages, scoring, texts, tv_ratings
+from metarr.enrichment import episode_match, episode_orders, languages, scoring, texts, tv_ratings
 from metarr.enrichment.artwork_selection import auto_select, store_candidates
 from metarr.enrichment.context import (
     Ambiguous,
@@ -55,6 +55,28 @@ def identify_series(db, ctx: Ctx, s: Series, res: EnrichResult) -> tuple[int | N
     return tmdb_id, tvdb_id
 
 
+def _match(db, ctx: Ctx, res: EnrichResult, s: Series, tmdb_id, tvdb_id, tmdb_seasons: dict, tvdb_infos: list
+           ) -> dict[int, tuple[int, int]]:
+    """Each episode row's episode (its aired numbers at the providers), the rows numbered in the
+    show's order: episode row id -> aired (season, number)."""
+    cat = episode_match.Catalogue.of(
+        [*episode_orders.entries(tvdb_infos, "tvdb"),
+         *(x for season in tmdb_seasons.values() for x in episode_orders.entries(season.episodes, "tmdb"))])
+    if not cat.entries:
+        return {}
+    got = safe(res, "tmdb" if tmdb_id else "tvdb", episode_orders.remap, ctx.call, cat, s.id, s.library_id,
+               s.episode_order or "aired", tmdb_id, tvdb_id, ctx.configured)
+    if got is None:
+        return {}
+    moves, moved = got
+    if moved:
+        res.changed.append(f"episodes:renumbered:{len(moved)}")
+    for m in moves:
+        if m.target is None:
+            log.info("series %s: episode %sx%s not matched: %s", s.id, m.current[0], m.current[1], m.note)
+    return {m.id: m.match.key for m in moves if m.match.key is not None and m.target is not None}
+
+
 def enrich_series(db, ctx: Ctx, series_id: int) -> EnrichResult:
     s = Series.get_by_id(series_id)
     res = EnrichResult("series", series_id, s.state)
@@ -70,11 +92,12 @@ def enrich_series(db, ctx: Ctx, series_id: int) -> EnrichResult:
         res.state = Series.get_by_id(series_id).state
         return res
     arts: list[Art] = []
-    episodes: dict[tuple[int, int], list] = {}
+    episodes: dict[tuple[int, int], list] = {}   # aired (season, number) -> [(provider, info, texts)]
     seasons: dict[int, str] = {}
     season_texts: dict[int, list] = {}   # number -> [(provider, texts by language)]
-    on_disk = list(Episode.select().where((Episode.series_id == series_id) & Episode.deleted_at.is_null(True)))
-    wanted = {(e.season, e.episode) for e in on_disk}
+    tmdb_seasons: dict[int, object] = {}
+    tvdb_infos: list = []
+    tvdb_original = None
     chain, original = ctx.wish.languages.chain(), None
     for provider in ("tmdb", "tvdb"):
         ident = tmdb_id if provider == "tmdb" else tvdb_id   # tvdb_id may come from TMDB's external ids
@@ -100,25 +123,32 @@ def enrich_series(db, ctx: Ctx, series_id: int) -> EnrichResult:
             for number in sorted(meta.seasons):   # each season's episodes and its own posters
                 season = safe(res, "tmdb", tmdb.tv_season, ctx.call, tmdb_id, number, ctx.image_base, ctx.language,
                                ctx.wish.languages.image_request())
-                if season is None:
-                    continue
-                arts += list(season.art)
-                stexts, etexts = safe(res, "tmdb", texts.tmdb_season, ctx.call, tmdb_id, number, season, chain,
-                                       {e for n, e in wanted if n == number}, default=(season.texts, {}))
-                season_texts.setdefault(number, []).append(("tmdb", stexts))
-                for e in season.episodes:
-                    episodes.setdefault((e.season, e.episode), []).append(("tmdb", e, etexts.get(e.episode, e.texts)))
+                if season is not None:
+                    arts += list(season.art)
+                    tmdb_seasons[number] = season
         else:
-            infos = safe(res, "tvdb", tvdb.episodes, ctx.call, tvdb_id, default=[]) or []
-            etexts = safe(res, "tvdb", texts.tvdb_episodes, ctx.call, tvdb_id, infos, meta.original_language, chain,
-                           wanted, default={}) or {}
-            for e in infos:
-                episodes.setdefault((e.season, e.episode), []).append(("tvdb", e, etexts.get((e.season, e.episode), {})))
+            tvdb_infos = safe(res, "tvdb", tvdb.episodes, ctx.call, tvdb_id, default=[]) or []
+            tvdb_original = meta.original_language
+    # each file's episodes in the show's order (episode_match.py), then their texts and metadata
+    keys = _match(db, ctx, res, s, tmdb_id, tvdb_id, tmdb_seasons, tvdb_infos)
+    wanted = set(keys.values())
+    for number, season in tmdb_seasons.items():
+        stexts, etexts = safe(res, "tmdb", texts.tmdb_season, ctx.call, tmdb_id, number, season, chain,
+                               {e for n, e in wanted if n == number}, default=(season.texts, {}))
+        season_texts.setdefault(number, []).append(("tmdb", stexts))
+        for e in season.episodes:
+            episodes.setdefault((e.season, e.episode), []).append(("tmdb", e, etexts.get(e.episode, e.texts)))
+    if tvdb_infos:
+        etexts = safe(res, "tvdb", texts.tvdb_episodes, ctx.call, tvdb_id, tvdb_infos, tvdb_original, chain,
+                       wanted, default={}) or {}
+        for e in tvdb_infos:
+            episodes.setdefault((e.season, e.episode), []).append(("tvdb", e, etexts.get((e.season, e.episode), {})))
     arts += more_art(res, ctx, "series", {"tvdb": str(tvdb_id or ""), "tmdb": str(tmdb_id or "")})
+    on_disk = list(Episode.select().where((Episode.series_id == series_id) & Episode.deleted_at.is_null(True)))
     # episodes we have on disk get their metadata; season art goes to the season
     order = ctx.wish.languages.images(original)
     for ep in on_disk:
-        for provider, info, etexts in episodes.get((ep.season, ep.episode), []):
+        for provider, info, etexts in episodes.get(keys.get(ep.id) or (None, None), []):
             res.touched += len(md.apply(db, "episode", ep.id, texts.episode_update(
                 f"provider:{provider}", info, etexts, chain)))
             store_candidates(db, "episode", ep.id, list(info.art), ctx.language, res, order)

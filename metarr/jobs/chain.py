@@ -58,6 +58,7 @@ class EntityPayload:
     force: bool | None = None
     refresh: bool | None = None        # queued by a change feed or the sweep: a no-change run publishes nothing
     fresh: list[str] | None = None     # providers whose cached answers are skipped ("*": all)
+    publish: bool | None = None        # publish after, whatever the library's auto_publish (a show's new order)
 
 
 @dataclass(frozen=True)
@@ -176,10 +177,11 @@ def path_scan(p: PathScanPayload, priority: int) -> JobSpec:
 
 
 def entity_job(phase: str, entity_type: str, entity_id: int, library_id: int | None, priority: int,
-               force: bool | None = None, fresh: list[str] | None = None) -> JobSpec:
+               force: bool | None = None, fresh: list[str] | None = None, publish: bool | None = None) -> JobSpec:
     """`enrich|cache|publish.<kind>` for one root item. `fresh`: a refresh (change feed or sweep)
     that skips those providers' cached answers and publishes nothing if nothing changed."""
-    payload = EntityPayload(entity_type, entity_id, force, refresh=True if fresh else None, fresh=fresh)
+    payload = EntityPayload(entity_type, entity_id, force, refresh=True if fresh else None, fresh=fresh,
+                            publish=publish or None)
     return JobSpec(f"{phase}.{entity_type}", subject=f"{entity_type}:{entity_id}", priority=priority,
                    library_id=library_id, payload=_payload(payload))
 

@@ -152,7 +152,9 @@ def detail(kind: str, entity_id: int) -> dict | None:
         d["collection"] = movie_sets.ref(r.collection_id)
     if kind == "series":
         d["seasons"] = [{"id": s.id, "number": s.number, "title": s.title} for s in
-                        Season.select().where(Season.series_id == entity_id).order_by(Season.number)]
+                        Season.select().where((Season.series_id == entity_id) & Season.deleted_at.is_null(True))
+                        .order_by(Season.number)]
+        d["episode_order"] = r.episode_order or "aired"
         d["episode_count"] = Episode.select().where((Episode.series_id == entity_id)
                                                     & Episode.deleted_at.is_null(True)).count()
     if kind == "artist":

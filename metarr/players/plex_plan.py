@@ -214,7 +214,7 @@ def art_action(element: str, sha1: str, photos: list[dict]) -> tuple[str, str | 
 
 # ------------------------------------------------------------------ a show's episode ordering
 
-# Metarr's `episode_order` (metarr/enrichment/episode_order.py) -> Plex's `showOrdering`
+# Metarr's `episode_order` (metarr/enrichment/episode_match.py) -> Plex's `showOrdering`
 # (reference §5.3: tmdbAiring, aired = TVDB aired, dvd = TVDB DVD, absolute = TVDB absolute)
 _ORDERING = {"dvd": "dvd", "absolute": "absolute", "tvdb:official": "aired", "tvdb:dvd": "dvd",
              "tvdb:absolute": "absolute"}

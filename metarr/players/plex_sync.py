@@ -210,7 +210,7 @@ def _apply(client, found: list[tuple[Change, str, str, Want]], stats: Stats) -> 
         for q in edit_queries(section, TYPE_NUM[want.plex_type], key, edits):
             client.edit(q)
         stats.edited += bool(edits)
-        if want.ordering and (item.get("showOrdering") or "") != want.ordering:
+        if _reorder(want.ordering, item.get("showOrdering") or ""):
             client.set_ordering(key, want.ordering)
             client.refresh_item(key)   # Plex places the episodes by the new order on a refresh
             stats.ordered += 1
@@ -238,6 +238,15 @@ def _collections(client, sets: list[Change], sections: list[PlexSection], stats:
         (stats.sets_found if hits else stats.sets_absent).append(c.name or "")
     if work:
         _apply(client, work, stats)
+
+
+def _reorder(wanted: str | None, current: str) -> bool:
+    """Whether to set a show's ordering: a chosen order Plex does not hold; aired (Metarr's default)
+    only to take a show back from the DVD or absolute order it was given, never over Plex's own
+    library default."""
+    if not wanted or wanted == current:
+        return False
+    return wanted not in ("aired", "tmdbAiring") or current in ("dvd", "absolute")
 
 
 def _season_keys(client, show_key: str) -> dict[int, str]:

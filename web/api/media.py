@@ -119,7 +119,15 @@ async def republish_after_user_change(request: web.Request, kind: str, eid: int)
 async def _patch(request: web.Request, kind: str) -> web.Response:
     eid = path_id(request)
     body = await json_body(request)
-    update = parse_edit(kind, body)
+    if kind == "series" and "episode_order" in body:   # a show's order: renumbered and published again
+        from . import orders
+        order = orders.parse_order(body.pop("episode_order"))
+        update = parse_edit(kind, body) if body else None
+        await orders.apply_order(request, eid, order)
+        if update is None:
+            return ok(await request.app[bridge_key].run(browse.detail, kind, eid))
+    else:
+        update = parse_edit(kind, body)
     s = request.app[services_key]
     model = md.ENTITY_MODELS[kind]
     if await request.app[bridge_key].run(lambda: model.get_or_none(model.id == eid)) is None:
@@ -227,4 +235,8 @@ async def series_episodes(request: web.Request) -> web.Response:
     if await request.app[bridge_key].run(lambda: Series.get_or_none(Series.id == sid)) is None:
         raise not_found(f"series {sid}")
     rows = await request.app[bridge_key].run(browse.episodes_of, sid, season)
+    from metarr.scanning.kodi_names import kodi_numbers
+    for r in rows:   # Kodi numbers a file from its name where the name has numbers (not the NFO's)
+        got = kodi_numbers(r["file"]) if r.get("file") else None
+        r["kodi_numbers"] = list(got) if got else None
     return ok(rows, {"total": len(rows), "limit": len(rows), "offset": 0})

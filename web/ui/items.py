@@ -184,6 +184,9 @@ async def _item(request: web.Request, kind: str, eid: int, **extra) -> web.Respo
            "fields": fields(kind, d, wish), "slots": slot_list, "api": api, "publishable": kind in ("movie", "series", "artist"),
            "identifiable": kind in ("movie", "series", "artist"), "episodes": [], "seasons": [], "albums": [],
            "crumbs": [], "entity_ref": f"{kind}:{eid}", "reason_text": describe_reason(d.get("identify_reason"))}
+    if kind == "series":
+        from metarr.enrichment.episode_match import describe
+        ctx["order_words"] = describe(d.get("episode_order") or "aired")
     ctx.update(extra)
     return render("entity.html", request, section, **ctx)
 
@@ -208,7 +211,8 @@ async def series_page(request: web.Request) -> web.Response:
 
     def parts():
         out = []
-        for se in Season.select().where(Season.series_id == sid).order_by(Season.number):
+        for se in Season.select().where((Season.series_id == sid) & Season.deleted_at.is_null(True)).order_by(
+                Season.number):
             out.append({"id": se.id, "number": se.number, "title": se.title, "label": season_label(se.number),
                         "link": f"/series/{sid}/season/{se.number}", "api": f"/api/v1/seasons/{se.id}",
                         "slots": slots("season", se.id, browse.assets_of("season", se.id))})
