@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from metarr.db.database import waiting
 from metarr.db.media import Collection
-from metarr.enrichment import artwork_selection, enrich
+from metarr.enrichment import artwork_selection, context
 from metarr.enrichment import collections as coll
 from metarr.jobs import chain
 from metarr.jobs.model import JobResult, JobSpec, PermanentError, RetryLater
@@ -32,7 +32,7 @@ def enrich_collection(ctx, job):
     configured = configured_providers(s)
     call = gateway_call(s, fresh=frozenset(job.payload.get("fresh") or ()))
     # the texts follow the languages (and fallbacks) of the library holding most of its movies
-    ectx = enrich.make_ctx(s.db, call, s.config, configured, library=lib)
+    ectx = context.make_ctx(s.db, call, s.config, configured, library=lib)
     with provider_outcomes():
         res = coll.enrich_collection(s.db, ectx, cid)
     s.bus.publish("entity.updated", entity="collection", id=cid, fields=res.changed, source="enrich", state=res.state)

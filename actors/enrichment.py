@@ -9,7 +9,7 @@ import time
 from metarr.db.database import waiting
 from metarr.db.media import ENTITY_MODELS
 from metarr.db.models import Library
-from metarr.enrichment import artwork_selection, collections, enrich, refresh, scoring
+from metarr.enrichment import artwork_selection, collections, context, enrich, refresh, scoring
 from metarr.jobs import chain
 from metarr.jobs.model import JobResult, PermanentError, RetryLater
 from metarr.jobs.retry import backoff_delay
@@ -75,7 +75,7 @@ def enrich_entity(ctx, job):
     model = ENTITY_MODELS[et]
     before = model.get_by_id(eid).state
     call = gateway_call(s, fresh=frozenset(job.payload.get("fresh") or ()))
-    ectx = enrich.make_ctx(s.db, call, s.config, configured, library=lib)
+    ectx = context.make_ctx(s.db, call, s.config, configured, library=lib)
     with provider_outcomes():
         res = enrich.ENRICHERS[et](s.db, ectx, eid)
         gaps.record(s.db, et, eid, set(res.missing), set(res.answered), time.time(),
@@ -86,7 +86,8 @@ def enrich_entity(ctx, job):
     s.bus.publish("entity.updated", entity=et, id=eid, fields=res.changed, source="enrich", state=res.state)
     _record_identification(s, et, eid, before, res.state)
     phase = chain.after_enrich(res.state)
-    nxt = (chain.entity_job(phase, et, eid, lib.id, job.priority),) if phase else ()
+    nxt = (chain.entity_job(phase, et, eid, lib.id, job.priority, publish=job.payload.get("publish")),) \
+        if phase else ()
     nxt += collections.after_member_enrich(res.collection, lib.id, job.priority)
     return JobResult(data=res.to_json(), next=nxt)
 
@@ -122,7 +123,7 @@ def cache_entity(ctx, job):
         wait = max([r.get("retry_after") or 0 for r in out["retry"]] + [backoff_delay(job.attempts, base=5.0, cap=900.0)])
         raise RetryLater(f"{len(out['retry'])} download(s) to try again: "
                          + ", ".join(sorted({r["reason"] for r in out["retry"]})), delay=wait)
-    phase = chain.after_cache(lib.auto_publish)
+    phase = chain.after_cache(lib.auto_publish or bool(job.payload.get("publish")))
     nxt = (chain.entity_job(phase, et, eid, lib.id, job.priority),) if phase else ()
     return JobResult(data=out, next=nxt)
 

@@ -15,6 +15,7 @@ import logging
 import time
 from collections import defaultdict
 
+from metarr.db import errors
 from metarr.db.database import connection, probe_write
 from metarr.db.errors import Trouble, trouble
 from metarr.jobs import leases, scheduling, store
@@ -127,6 +128,15 @@ class JobLedger(MetarrActor):
         if status == "cancelled":
             self.bus.publish("job.cancelled", id=job_id)
         return status
+
+    def cancel_tree(self, job_id: int) -> list[int]:
+        """A batch: every job of its tree that has not finished."""
+        from metarr.jobs.tree import cancel_tree
+        with self._noting_trouble("cancelling"), connection(self.db):
+            ids = cancel_tree(self.db, job_id, time.time())
+        for jid in ids[:1000]:
+            self.bus.publish("job.cancelled", id=jid)
+        return ids
 
     def retry(self, job_id: int) -> tuple[str | None, int | None]:
         with self._noting_trouble("retrying"), connection(self.db):
@@ -281,7 +291,7 @@ class JobLedger(MetarrActor):
 
     def _enter_outage(self, t: Trouble, e: BaseException, what: str) -> None:
         now = time.time()
-        detail = str(e).strip().splitlines()[0][:200] if str(e).strip() else type(e).__name__
+        detail = errors.detail(e)
         st = self.st
         if self.outage is None:
             log.error("job ledger: %s failed (%s); jobs wait until the database takes writes again", what, detail)

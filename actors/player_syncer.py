@@ -128,7 +128,8 @@ def sync_player(ctx, job):
     """Payload: a SyncCall (target, kind, candidates with mapped changes). Calls the player(s)."""
     s = ctx.services
     call = SyncCall.from_json(job.payload)
-    conns = resolve.load_conns([c.player_id for c in call.candidates], AllowList.parse(ctx.services.config.allow_hosts))
+    conns = resolve.load_conns([c.player_id for c in call.candidates], AllowList.parse(s.config.allow_hosts),
+                               str(s.config.data_dir))
 
     def on_status(pid: int, name: str, status: str, message: str) -> None:
         s.bus.publish("player.status", id=pid, name=name, status=status, message=message)

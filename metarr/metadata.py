@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from metarr.db import prepared, statements
 from metarr.db.database import write_tx
 from metarr.db.media import ENTITY_MODELS, CastMember, EntityList, FieldState, Rating
+from metarr.service import mappings, settings
 from metarr.service.values import CastEntry, RatingEntry
 
 SCALARS: dict[str, tuple[str, ...]] = {
@@ -261,6 +262,9 @@ def apply(db, entity_type: str, entity_id: int, update: Update, *, now: float | 
     """Plan and write an update in one transaction; returns the keys changed. `known`: the row's
     current values and field states when the caller already has them (a row it just created)."""
     now = now or time.time()
+    if update.source.startswith("provider:") and any(n in update.lists for n in mappings.SETTINGS):
+        # the user's genre / tag mapping rules, where a provider's names are merged (locks still hold)
+        update = replace(update, lists=mappings.map_lists(update.lists, settings.mapping_rules(db)))
     with write_tx(db):
         current, states = known or (load_current(entity_type, entity_id), load_states(entity_type, entity_id))
         changes = plan(entity_type, update, current, states, **rules)

@@ -300,8 +300,8 @@ def _version() -> str:
 
 def _extra_commands():
     """The other command groups, each in a module of its own."""
-    from . import cli_demo, cli_library
-    return [*cli_library.COMMANDS, cli_demo.add_demo]
+    from . import cli_batch, cli_demo, cli_library
+    return [*cli_library.COMMANDS, *cli_batch.COMMANDS, cli_demo.add_demo]
 
 
 def main(argv: list[str] | None = None) -> int:

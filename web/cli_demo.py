@@ -36,6 +36,12 @@ def cmd_demo(args) -> int:
                "Specials/Sherlock Holmes (1954) - S00E01.mkv"):
         if not (show / ep).exists():
             make_clip(show / ep)
+    # episode orders: an anime released by absolute number, a daily show released by date
+    for ep in ("Tidebound Corsairs/Tidebound Corsairs - 1071.mkv",
+               "Tidebound Corsairs/[Corsair Subs] Tidebound Corsairs - 057 [1080p].mkv",
+               "The Evening Desk/Season 2024/The.Evening.Desk.2024.03.14.mkv"):
+        if not (lib / "TV" / ep).exists():
+            make_clip(lib / "TV" / ep)
     album = lib / "Music" / "Scott Joplin" / "Ragtime (1902)"
     if not (album / "01 - The Entertainer.flac").exists():
         make_track(album / "01 - The Entertainer.flac", "Scott Joplin", "Ragtime", "The Entertainer", 1)

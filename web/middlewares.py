@@ -78,8 +78,11 @@ async def security_headers(request: web.Request, response: web.StreamResponse) -
 
 @web.middleware
 async def body_limit_middleware(request: web.Request, handler):
-    """413 up front for a declared body over the route's limit, read or not by the handler (bodies
+    """400 for a NUL character in the address; 413 up front for a declared body over the route's limit, read or not by the handler (bodies
     without a length are cut off by the handlers' bounded reads)."""
+    if "\x00" in request.path or "\x00" in request.query_string:
+        # no field can hold it, and PostgreSQL refuses it in a query: a 400, not a 500 from deep down
+        raise ApiError(400, "bad_request", "the address holds a NUL character (%00)")
     if request.method in ("POST", "PUT", "PATCH") and request.content_length is not None \
             and request.content_length > limits.body_limit(request.path):
         raise ApiError(413, "too_large", f"request body too large (limit {limits.body_limit(request.path)} bytes)")

@@ -85,9 +85,14 @@ SCHEMAS: dict[str, Any] = {
     "EntityEdit": {
         "type": "object", "minProperties": 1,
         "description": "Fields of the entity to change (title, plot, year, genres, cast, …); each edited field "
-                       "is locked against enrichment. Unknown fields are refused with 400.",
+                       "is locked against enrichment. Unknown fields are refused with 400. A series also takes "
+                       "`episode_order` (see POST /series/{id}/episode_order/apply).",
         "additionalProperties": True},
     "Lock": {"type": "object", "required": ["locked"], "properties": {"locked": {"type": "boolean"}}},
+    "EpisodeOrder": {
+        "type": "object", "required": ["order"],
+        "properties": {"order": {"type": "string", "description": "aired | dvd | absolute | tvdb:<season type> "
+                                 "(official, dvd, absolute, alternate, regional, altdvd) | tmdb-group:<group id>"}}},
     "Trigger": {"type": "object", "properties": {"force": {"type": "boolean"}}},
     "IdentifyPick": {
         "type": "object", "required": ["provider", "id"],
@@ -135,6 +140,19 @@ SCHEMAS: dict[str, Any] = {
         "description": "A schedule's interval and whether it runs; turning it off withdraws its waiting job.",
         "properties": {"interval_s": {"type": "integer", "minimum": 60, "maximum": 366 * 86400},
                        "enabled": {"type": "boolean"}}},
+    "Batch": {
+        "type": "object", "required": ["action"],
+        "description": "`ids` or `filter` (the list's query parameters as an object), the action and its "
+                       "parameters: lock/unlock `fields`; set `field` with `value` (or `add`/`remove` for a "
+                       "list); reject_artwork `slot`; enrich `force`.",
+        "properties": {"ids": {"type": "array", "items": {"type": "integer", "minimum": 0}},
+                       "filter": {"type": "object", "additionalProperties": True},
+                       "action": {"type": "string", "enum": ["enrich", "publish", "identify", "lock", "unlock",
+                                                             "set", "reject_artwork", "apply_mappings"]},
+                       "fields": {"type": "array", "items": {"type": "string"}}, "field": {"type": "string"},
+                       "value": {}, "add": {"type": "array", "items": {"type": "string"}},
+                       "remove": {"type": "array", "items": {"type": "string"}}, "slot": {"type": "string"},
+                       "force": {"type": "boolean"}}},
     "ProviderUpdate": {"type": "object", "required": ["enabled"], "properties": {"enabled": {"type": "boolean"}}},
     "WebhookPayload": {"type": "object", "required": ["eventType"], "additionalProperties": True,
                        "properties": {"eventType": {"type": "string"}},
@@ -155,12 +173,15 @@ BODIES: dict[tuple[str, str], tuple[str, bool]] = {
     ("put", "/api/v1/settings"): ("Settings", True),
     ("patch", "/api/v1/settings"): ("Settings", True),
     ("post", "/api/v1/{kind}/{id}/identify"): ("IdentifyPick", True),
+    ("post", "/api/v1/series/{id}/episode_order/apply"): ("EpisodeOrder", True),
     ("post", "/api/v1/recycle-bin/{id}/restore"): ("Restore", False),
     ("patch", "/api/v1/providers/{name}"): ("ProviderUpdate", True),
     ("patch", "/api/v1/schedules/{name}"): ("ScheduleChange", True),
     ("post", "/api/v1/webhooks/{source}"): ("WebhookPayload", True),
     ("put", "/api/v1/webhooks/{source}"): ("WebhookPayload", True),
 }
+for _p in ("movies", "series", "artists", "albums"):
+    BODIES[("post", f"/api/v1/{_p}/batch")] = ("Batch", True)
 for _p in PLURALS:
     BODIES[("patch", f"/api/v1/{_p}/{{id}}")] = ("EntityEdit", True)
     BODIES[("put", f"/api/v1/{_p}/{{id}}/locks/{{field}}")] = ("Lock", True)
@@ -184,7 +205,17 @@ MEDIA_FILTERS = [
     _q("library_id", {"type": "integer", "minimum": 0}), _q("year", {"type": "integer", "minimum": 0}),
     _q("state", {"type": "string", "enum": ["discovered", "identified", "enriched", "published", "ambiguous",
                                             "unidentified"]}),
-    _q("genre", {"type": "string"}), _q("missing", {"type": "string", "enum": ["poster"]}),
+    _q("genre", {"type": "string"}, "repeat for several"), _q("tag", {"type": "string"}),
+    _q("missing", {"type": "string"}, "comma list of artwork slots: items without an image in any of them"),
+    _q("locked", {"type": "boolean"}), _q("published", {"type": "boolean"}), _q("publish_pending", {"type": "boolean"}),
+    _q("resolution", {"type": "string"}, "comma list: 2160, 1080, 720, 576, 480"),
+    _q("hdr", {"type": "string"}, "true, false, or a comma list of hdr10, hdr10plus, hlg, dolbyvision"),
+    _q("video_codec", {"type": "string"}), _q("audio_channels", {"type": "integer", "minimum": 1, "maximum": 32}),
+    _q("audio_channels_min", {"type": "integer", "minimum": 1, "maximum": 32}),
+    _q("subtitle", {"type": "string"}, "comma list of language codes"), _q("duplicates", {"type": "boolean"}),
+    _q("added_days", {"type": "integer", "minimum": 1, "maximum": 36500}),
+    _q("year_min", {"type": "integer", "minimum": 0}), _q("year_max", {"type": "integer", "minimum": 0}),
+    _q("certification", {"type": "string"}),
     _q("deleted", {"type": "string", "enum": ["true", "1"]}, "list soft-deleted items instead"),
 ]
 QUERIES: dict[tuple[str, str], list[dict]] = {
@@ -199,6 +230,8 @@ QUERIES: dict[tuple[str, str], list[dict]] = {
                                   _q("kind", {"type": "string"})],
     ("get", "/api/v1/path-mappings"): [*PAGING, _q("scope", {"type": "string"})],
     ("get", "/api/v1/series/{id}/episodes"): [_q("season", {"type": "integer", "minimum": -1})],
+    ("get", "/api/v1/series/{id}/episode_order/preview"): [
+        _q("order", {"type": "string"}, "aired | dvd | absolute | tvdb:<season type> | tmdb-group:<group id>")],
     ("get", "/api/v1/{kind}/{id}/identify"): [_q("q", {"type": "string"}), _q("year", {"type": "integer",
                                                                                        "minimum": 0, "maximum": 3000})],
     ("get", "/api/v1/{kind}/{id}/candidates"): [_q("slot", {"type": "string"})],

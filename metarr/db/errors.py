@@ -57,20 +57,34 @@ def trouble(exc: BaseException | None) -> Trouble | None:
     """The environmental trouble behind `exc`, or None when it is not one (a bug, bad input).
     SQLite's "cannot rollback - no transaction is active" is raised while a full disk's error is
     being handled: the chain of exceptions is followed to the one that says why."""
+    found = _match(exc)
+    return found[0] if found else None
+
+
+def detail(exc: BaseException) -> str:
+    """The first line of the error that says why (the full disk's, not the failed rollback's that
+    followed it): what the user reads after the sentence."""
+    found = _match(exc)
+    e = found[1] if found else exc
+    text = str(e).strip()
+    return text.splitlines()[0][:200] if text else type(e).__name__
+
+
+def _match(exc: BaseException | None) -> tuple[Trouble, BaseException] | None:
     for e in _chain(exc):
         if isinstance(e, OSError) and not isinstance(e, ConnectionError) and e.errno in _ERRNOS:
-            return _ERRNOS[e.errno]
+            return _ERRNOS[e.errno], e
         if isinstance(e, ConnectionError | TimeoutError):
-            return UNREACHABLE
+            return UNREACHABLE, e
         if isinstance(e, peewee.OperationalError | peewee.InterfaceError | sqlite3.OperationalError):
             text = str(e).lower()
             for words, what in _WORDS:
                 if words in text:
-                    return what
+                    return what, e
     for e in _chain(exc):
         if isinstance(e, peewee.InterfaceError):
-            return UNREACHABLE
+            return UNREACHABLE, e
         # any other operational error of PostgreSQL's driver is about the connection or the server
         if isinstance(e, peewee.OperationalError) and type(e.__cause__ or e).__module__.startswith("psycopg"):
-            return UNREACHABLE
+            return UNREACHABLE, e
     return None

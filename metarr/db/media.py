@@ -95,6 +95,8 @@ class Series(_Entity):
     tvdb_id = pw.IntegerField(null=True, index=True)
     parsed = JSONField(null=True)
     candidates = JSONField(null=True)
+    # aired | dvd | absolute | tvdb:<season type> | tmdb-group:<id> (metarr/enrichment/episode_match.py)
+    episode_order = pw.CharField(max_length=64, default="aired")
 
     class Meta:
         table_name = "series"
@@ -129,6 +131,9 @@ class Episode(_Entity):
     imdb_id = pw.CharField(max_length=16, null=True)
     file_id = pw.IntegerField(null=True, index=True)  # the media file holding it (several episodes may share one)
     part = pw.IntegerField(default=0)                 # position inside a multi-episode file
+    # what the file's name says of this part: {"kind": sxe|absolute|date, "season", "episode",
+    # "absolute", "air_date"}; matching maps it to an episode of the show's order, again at will
+    named = JSONField(null=True)
 
     class Meta:
         table_name = "episodes"
@@ -194,6 +199,12 @@ class MediaFile(BaseModel):
     first_seen = pw.DoubleField()
     updated_at = pw.DoubleField()
     deleted_at = pw.DoubleField(null=True)
+    # what the grids filter by, derived from `streams` whenever it is written (metarr/db/stream_facts.py)
+    res = pw.IntegerField(null=True)
+    hdr = pw.CharField(max_length=16, null=True)
+    vcodec = pw.CharField(max_length=32, null=True)
+    achannels = pw.IntegerField(null=True)
+    sublangs = pw.TextField(null=True)
 
     class Meta:
         table_name = "media_files"

@@ -11,7 +11,7 @@ from metarr.db.media import Collection, Movie
 from metarr.db.models import Library
 from metarr.enrichment import languages
 from metarr.enrichment.artwork_selection import auto_select, store_candidates
-from metarr.enrichment.enrich import Ctx, EnrichResult, _more_art, _safe
+from metarr.enrichment.context import Ctx, EnrichResult, more_art, safe
 from metarr.jobs import chain
 from metarr.jobs.model import JobSpec
 from metarr.library.naming import COLLECTION_ART
@@ -49,7 +49,7 @@ def enrich_collection(db, ctx: Ctx, collection_id: int) -> EnrichResult:
     if "tmdb" not in ctx.configured:
         res.degraded.append("tmdb: not configured")
         return res
-    meta = _safe(res, "tmdb", tmdb_collections.collection, ctx.call, c.tmdb_id, ctx.image_base, ctx.language,
+    meta = safe(res, "tmdb", tmdb_collections.collection, ctx.call, c.tmdb_id, ctx.image_base, ctx.language,
                  ctx.wish.languages.image_request())
     arts = list(meta.art) if meta is not None else []
     if meta is not None:   # each text along the library's languages, with the language it came from
@@ -57,7 +57,7 @@ def enrich_collection(db, ctx: Ctx, collection_id: int) -> EnrichResult:
         values, origins = languages.choose(meta.texts, ("name", "overview"), chain)
         res.changed += md.apply(db, "collection", collection_id, md.Update(
             "provider:tmdb", {**dict(meta.scalars), **values}, origins=origins, preference=chain))
-    arts += _more_art(res, ctx, "collection", {"tmdb": str(c.tmdb_id)})
+    arts += more_art(res, ctx, "collection", {"tmdb": str(c.tmdb_id)})
     arts = [a for a in arts if a.slot in COLLECTION_ART]
     res.candidates = store_candidates(db, "collection", collection_id, arts, ctx.language, res,
                                       ctx.wish.languages.images())

@@ -58,6 +58,7 @@ class EntityPayload:
     force: bool | None = None
     refresh: bool | None = None        # queued by a change feed or the sweep: a no-change run publishes nothing
     fresh: list[str] | None = None     # providers whose cached answers are skipped ("*": all)
+    publish: bool | None = None        # publish after, whatever the library's auto_publish (a show's new order)
 
 
 @dataclass(frozen=True)
@@ -73,6 +74,16 @@ class EntitySyncPayload:
     entity_id: int
     library_id: int
     paths: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class BatchPayload:
+    """`batch.run` (the whole request) and `batch.chunk` (up to metarr.batch.CHUNK of its items)."""
+    kind: str
+    action: str
+    ids: list[int]
+    params: dict[str, Any] = field(default_factory=dict)
+    part: int | None = None
 
 
 @dataclass(frozen=True)
@@ -141,6 +152,9 @@ JOB_TYPES: tuple[JobType, ...] = (
     JobType("sync.player", "actors.player_syncer:sync_player", 4, max_attempts=SYNC_MAX_ATTEMPTS,
             doc="one player (or group) refresh"),
     JobType("notify.send", "actors.notifier:send_notification", 2, max_attempts=6, payload=NotifyPayload),
+    # a batch action (metarr/batch.py): the request fans out into chunks, one at a time, at bulk priority
+    JobType("batch.run", "actors.batch:run_batch", payload=BatchPayload, doc="a batch action on many items"),
+    JobType("batch.chunk", "actors.batch:run_chunk", payload=BatchPayload, doc="a batch action on a chunk of items"),
     JobType("maintenance.purge_jobs", "actors.maintenance:purge_jobs"),
     JobType("maintenance.recycle_purge", "actors.maintenance:recycle_purge"),
     JobType("maintenance.orphans", "actors.maintenance:orphans"),
@@ -163,10 +177,11 @@ def path_scan(p: PathScanPayload, priority: int) -> JobSpec:
 
 
 def entity_job(phase: str, entity_type: str, entity_id: int, library_id: int | None, priority: int,
-               force: bool | None = None, fresh: list[str] | None = None) -> JobSpec:
+               force: bool | None = None, fresh: list[str] | None = None, publish: bool | None = None) -> JobSpec:
     """`enrich|cache|publish.<kind>` for one root item. `fresh`: a refresh (change feed or sweep)
     that skips those providers' cached answers and publishes nothing if nothing changed."""
-    payload = EntityPayload(entity_type, entity_id, force, refresh=True if fresh else None, fresh=fresh)
+    payload = EntityPayload(entity_type, entity_id, force, refresh=True if fresh else None, fresh=fresh,
+                            publish=publish or None)
     return JobSpec(f"{phase}.{entity_type}", subject=f"{entity_type}:{entity_id}", priority=priority,
                    library_id=library_id, payload=_payload(payload))
 
@@ -200,6 +215,17 @@ def next_due(last_run: float | None, interval_s: float, now: float) -> float:
     """When a schedule's next job is due: one interval after its last run; a schedule that never
     ran starts a minute after the service does (or sooner, for a shorter interval)."""
     return last_run + interval_s if last_run else now + min(interval_s, 60)
+
+
+def batch_job(kind: str, action: str, ids: list[int], params: dict[str, Any], priority: int) -> JobSpec:
+    """One user's batch: never merged with another batch of the same items."""
+    return JobSpec("batch.run", subject=f"batch:{kind}:{action}", priority=priority, dedupe=False,
+                   payload=_payload(BatchPayload(kind, action, list(ids), dict(params))))
+
+
+def batch_chunk(kind: str, action: str, ids: list[int], params: dict[str, Any], part: int) -> JobSpec:
+    return JobSpec("batch.chunk", subject=f"batch:{kind}:{action}:{part}", priority=PRIORITY["bulk"], dedupe=False,
+                   payload=_payload(BatchPayload(kind, action, list(ids), dict(params), part)))
 
 
 def notify(channel_id: int, event: str, data: dict[str, Any]) -> JobSpec:

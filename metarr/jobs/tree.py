@@ -41,3 +41,34 @@ def tree_counts(roots: Iterable[int]) -> Counter[str]:
 
 def tree_done(counts: Counter[str]) -> bool:
     return not any(counts.get(s, 0) for s in ACTIVE)
+
+
+def tree_progress(root: int) -> dict:
+    """A batch's progress: its whole tree by status, how much of it is finished."""
+    counts = tree_counts([root])
+    total = sum(counts.values())
+    finished = total - sum(counts.get(s, 0) for s in ACTIVE)
+    return {"root": root, "total": total, "finished": finished, "by_status": dict(counts),
+            "progress": round(finished / total, 4) if total else 1.0, "done": tree_done(counts)}
+
+
+def cancel_tree(db, root: int, now: float) -> list[int]:
+    """Cancel every job of the tree that has not finished (a running one's outcome is then ignored,
+    and with it the jobs it would have chained). Repeated until a pass finds none: a job finishing
+    meanwhile may have added children."""
+    from metarr.db.database import write_tx
+    cancelled: list[int] = []
+    for _ in range(5):
+        with write_tx(db):
+            ids = sorted(tree_ids([root]))
+            active = []
+            for i in range(0, len(ids), _CHUNK):
+                active += [j for (j,) in Job.select(Job.id).where(Job.id.in_(ids[i:i + _CHUNK])
+                                                                  & Job.status.in_(ACTIVE)).tuples()]
+            for i in range(0, len(active), _CHUNK):
+                Job.update(status="cancelled", finished_at=now, lease_token=Job.lease_token + 1,
+                           lease_until=None).where(Job.id.in_(active[i:i + _CHUNK]) & Job.status.in_(ACTIVE)).execute()
+        if not active:
+            break
+        cancelled += active
+    return cancelled

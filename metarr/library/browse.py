@@ -9,11 +9,11 @@ from metarr.db.media import (
     Album,
     ArtworkSlot,
     CacheFile,
-    EntityList,
     Episode,
     MediaFile,
     Season,
 )
+from metarr.library import filters as item_filters
 from metarr.library import list_count, list_page, list_search, movie_sets
 from metarr.service.timefmt import iso
 
@@ -29,18 +29,7 @@ def _filtered(model, kind: str, q: str | None, filters: dict[str, Any]):
                                  model.deleted_at.is_null(False))
     if q:
         query = query.where(list_search.condition(model, kind, q))
-    for f in ("library_id", "state", "year", "artist_id"):
-        if filters.get(f) is not None and hasattr(model, f):
-            query = query.where(getattr(model, f) == filters[f])
-    if filters.get("genre"):
-        sub = EntityList.select(EntityList.entity_id).where(
-            (EntityList.entity_type == kind) & (EntityList.name == "genres") & (EntityList.value == filters["genre"]))
-        query = query.where(model.id.in_(sub))
-    if filters.get("missing") == "poster":
-        sub = ArtworkSlot.select(ArtworkSlot.entity_id).where(
-            (ArtworkSlot.entity_type == kind) & (ArtworkSlot.slot == "poster"))
-        query = query.where(model.id.not_in(sub))
-    return query
+    return item_filters.where(query, model, kind, filters)
 
 
 def _poster_map(kind: str, ids: list[int]) -> dict[int, str]:
@@ -156,7 +145,9 @@ def detail(kind: str, entity_id: int) -> dict | None:
         d["collection"] = movie_sets.ref(r.collection_id)
     if kind == "series":
         d["seasons"] = [{"id": s.id, "number": s.number, "title": s.title} for s in
-                        Season.select().where(Season.series_id == entity_id).order_by(Season.number)]
+                        Season.select().where((Season.series_id == entity_id) & Season.deleted_at.is_null(True))
+                        .order_by(Season.number)]
+        d["episode_order"] = r.episode_order or "aired"
         d["episode_count"] = Episode.select().where((Episode.series_id == entity_id)
                                                     & Episode.deleted_at.is_null(True)).count()
     if kind == "artist":

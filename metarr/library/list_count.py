@@ -12,19 +12,20 @@ so with `total_estimated: true`:
 """
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import peewee as pw
 
 from metarr import metadata as md
 from metarr.db.database import is_sqlite
+from metarr.library import filters as item_filters
 from metarr.library import list_search
 from metarr.service import settings
 
 DEFAULT_LIMIT = 1000
 SAMPLE = 2000
 PG_TRUST = 3   # PostgreSQL: a planner's estimate this many times the limit is not counted
-BASE_FILTERS = {"library_id", "state", "deleted"}
 
 
 def total(kind: str, query, q: str | None, filters: dict) -> tuple[int, bool]:
@@ -64,20 +65,31 @@ def _pg_estimate(db, query) -> int:
     return int(plan[0]["Plan"]["Plan Rows"])
 
 
+def _spec(kind: str, filters: dict) -> item_filters.FilterSpec:
+    spec = filters.get("spec")
+    if spec is None:
+        spec = item_filters.parse(kind, {k: v for k, v in filters.items() if k in item_filters.PARAMS})
+    return spec
+
+
 def _sqlite_estimate(kind: str, model, query, q: str | None, filters: dict) -> int:
     db = model._meta.database
+    spec = _spec(kind, filters)
     where, params = ["kind = ?", "live = ?"], [kind, 0 if filters.get("deleted") else 1]
-    for name in ("library_id", "state"):
-        if filters.get(name) is not None:
-            where.append(f"{name} = ?")
-            params.append(filters[name])
+    for name, values in (("library_id", spec.library_ids), ("state", spec.states)):
+        if values:
+            where.append(f"{name} IN ({', '.join('?' * len(values))})")
+            params.extend(values)
     base = db.execute_sql(f"SELECT COALESCE(SUM(n), 0) FROM entity_counts WHERE {' AND '.join(where)}",
                           params).fetchone()[0]
-    if not q and all(v is None or k in BASE_FILTERS for k, v in filters.items()):
+    if not q and dataclasses.replace(spec, library_ids=(), states=()) == item_filters.FilterSpec():
         return int(base)
     # the share of the newest SAMPLE rows (of the library/state/deleted rows) that match
-    live = model.deleted_at.is_null(not filters.get("deleted"))
-    conds = [live] + [getattr(model, f) == filters[f] for f in ("library_id", "state") if filters.get(f) is not None]
+    conds = [model.deleted_at.is_null(not filters.get("deleted"))]
+    if spec.library_ids:
+        conds.append(model.library_id.in_(spec.library_ids))
+    if spec.states:
+        conds.append(model.state.in_(spec.states))
     edge = (model.select(model.id).where(*conds).order_by(model.id.desc()).offset(SAMPLE - 1).limit(1).scalar())
     if edge is None:
         return int(base)

@@ -198,7 +198,7 @@ def movie_nfo(m, streams: dict | None, actor_thumbs: dict[str, str], dateadded: 
 
 
 def series_nfo(s, actor_thumbs: dict[str, str], dateadded: str | None, named_seasons=(),
-               players=("kodi",)) -> TvShowNfo:
+               players=("kodi",), display_order: str | None = None) -> TvShowNfo:
     lists = md.get_lists("series", s.id)
     return TvShowNfo(
         uniqueids=_ids(tvdb=s.tvdb_id, tmdb=s.tmdb_id, imdb=s.imdb_id), title=s.title, originaltitle=s.original_title,
@@ -207,7 +207,7 @@ def series_nfo(s, actor_thumbs: dict[str, str], dateadded: str | None, named_sea
         genres=lists.get("genres", ()), studios=lists.get("studios", ()), year=s.year, actors=_actors("series", s.id, actor_thumbs),
         dateadded=dateadded, countries=lists.get("countries", ()), tags=lists.get("tags", ()), premiered=s.premiered,
         status=s.status, namedseasons=tuple(named_seasons), unknown=tuple(s.nfo_unknown or ()),
-        **online_art("series", s.id))
+        displayorder=display_order or None, **online_art("series", s.id))
 
 
 def episode_nfo(e, show_title: str | None, streams: dict | None, dateadded: str | None) -> EpisodeNfo:

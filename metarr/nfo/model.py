@@ -304,6 +304,7 @@ class TvShowNfo(_VideoDoc):
     namedseasons: tuple[NamedSeason, ...] = ()
     thumbs: tuple[ArtLink, ...] = ()
     fanart: tuple[ArtLink, ...] = ()
+    displayorder: str | None = None   # Jellyfin's episode order (dvd, absolute…); None for aired
 
     def __post_init__(self) -> None:
         super().__post_init__()

@@ -296,8 +296,10 @@ def _tvshow(doc: TvShowNfo) -> _El:
     _actors(b, doc.actors)
     for season in sorted(doc.namedseasons, key=lambda s: s.number):
         b.text("namedseason", season.name, number=str(season.number))
+    b.text("displayorder", doc.displayorder or None)
     b.text("dateadded", doc.dateadded)
-    b.unknown(doc.unknown)
+    # an imported <displayorder> is the show's order now: written above, not twice
+    b.unknown(r for r in doc.unknown if not (doc.displayorder and r.lstrip().startswith("<displayorder")))
     return b.root
 
 

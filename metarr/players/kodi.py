@@ -177,6 +177,7 @@ def sync(client: KodiClient, pc: PlayerCalls, confirm_timeout: float = 60.0) -> 
             raise KodiIncomplete([{"path": name, "kind": "set", "problem": "missing",
                                    "detail": "no movie set of this title in Kodi after its movies were synced"}
                                   for name in done["sets_missing"]], len(sets))
+    out.setdefault("not_taken", [])   # one result shape, whether the call held items, sets or both
     return out
 
 

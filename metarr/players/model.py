@@ -31,6 +31,11 @@ class Change:
     # {"tmdbcol": id}, `folder` its movie set folder (the library root without one); `check`: only when
     # the player has the set already (its movies bring it)
     name: str | None = None
+    # the player kinds that read its library (`libraries.players`; a collection: those of its movies'
+    # libraries); empty: every kind (a library from before the field, an old payload)
+    players: tuple[str, ...] = ()
+    # a collection: its movies' files (a disc movie's folder), in the player's paths once planned
+    members: tuple[str, ...] = ()
 
     @property
     def audio(self) -> bool:
@@ -44,7 +49,12 @@ class Change:
         c = cls(**{k: d[k] for k in cls.__dataclass_fields__ if k in d})
         return replace(c, ids={str(k): str(v) for k, v in (c.ids or {}).items()},
                        art={str(k): str(v) for k, v in (c.art or {}).items()},
-                   art_hash={str(k): str(v) for k, v in (c.art_hash or {}).items()})
+                       art_hash={str(k): str(v) for k, v in (c.art_hash or {}).items()},
+                       players=tuple(str(k) for k in c.players or ()), members=tuple(str(f) for f in c.members or ()))
+
+    def read_by(self, kind: str) -> bool:
+        """Is it for a player of this kind (its library lists the kind, or lists none)?"""
+        return not self.players or kind in self.players
 
 
 @dataclass(frozen=True)
@@ -105,6 +115,7 @@ class PlayerConn:
     enabled: bool = True
     options: dict[str, Any] = field(default_factory=dict)
     allow: Any = None            # metarr.assets.ssrf.AllowList from METARR_ALLOW_HOSTS (None: LAN only)
+    data_dir: str | None = None  # Metarr's data dir, where kinds that upload images find the cached ones
 
     @property
     def timeout(self) -> float:

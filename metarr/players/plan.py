@@ -74,14 +74,16 @@ def _map_change(c: Change, mappings: list[Mapping], p: PlayerInfo) -> Change:
     def m(path: str | None) -> str | None:
         return None if path is None else map_for_player(path, mappings, p.id, p.group_id)
     return replace(c, root=m(c.root), folder=m(c.folder), file=m(c.file), local_folder=c.local_folder or c.folder,
-                   art={k: m(v) for k, v in c.art.items()})
+                   art={k: m(v) for k, v in c.art.items()}, members=tuple(m(f) for f in c.members))
 
 
 def plan_sync(changes: Iterable[Change], players: Iterable[PlayerInfo], group_ids: Iterable[int],
               mappings: Iterable[Mapping]) -> list[SyncCall]:
     """One SyncCall per player group (players sharing one database: tell one, not all) and one per
     ungrouped player. Every candidate of a group gets the changes mapped with its own mappings (its
-    player scope first, then the group's), so a fallback player sees paths it understands."""
+    player scope first, then the group's), so a fallback player sees paths it understands. A player
+    is told only of changes in libraries that list its kind (`Change.players`): a Kodi-only library
+    sends nothing to Plex; a target left with nothing gets no call."""
     merged = merge_changes(changes)
     if not merged:
         return []
@@ -101,9 +103,12 @@ def plan_sync(changes: Iterable[Change], players: Iterable[PlayerInfo], group_id
         targets.setdefault(target, []).append(p)
     calls = []
     for target, members in targets.items():
+        mine = [c for c in merged if c.read_by(members[0].kind)]
+        if not mine:
+            continue
         cands = []
         for p in members:
-            mapped = tuple(_map_change(c, maps, p) for c in merged)
+            mapped = tuple(_map_change(c, maps, p) for c in mine)
             roots = tuple(dict.fromkeys(c.root for c in mapped))
             cands.append(PlayerCalls(p.id, mapped, roots))
         calls.append(SyncCall(target, members[0].kind, tuple(cands)))

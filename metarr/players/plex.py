@@ -19,6 +19,7 @@ PLURAL = {"thumb": "posters", "art": "arts"}     # list and upload
 class PlexClient:
     def __init__(self, url: str, token: str | None, timeout: float = http.TIMEOUT, allow=None) -> None:
         self.allow = allow
+        self.data_dir: str | None = None   # Metarr's data dir: the cached images a collection gets
         self.url = url.rstrip("/")
         self.headers = {"X-Plex-Token": token or "", "Accept": "application/json",
                         "X-Plex-Client-Identifier": "metarr", "X-Plex-Product": "Metarr"}
@@ -119,7 +120,9 @@ class PlexKind:
     name, label, credentials = "plex", "Plex", ("token",)
 
     def connect(self, c: PlayerConn) -> PlexClient:
-        return PlexClient(c.url, c.token, timeout=c.timeout, allow=c.allow)
+        client = PlexClient(c.url, c.token, timeout=c.timeout, allow=c.allow)
+        client.data_dir = c.data_dir
+        return client
 
     def test(self, client: PlexClient) -> tuple[dict[str, Any], str]:
         ident = client.identity()

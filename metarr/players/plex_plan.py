@@ -14,8 +14,9 @@ from urllib.parse import quote
 from metarr.players.plan import norm
 
 # Plex's search types (PLEXAPI SEARCHTYPES) of the items Metarr edits
-TYPE_NUM = {"movie": 1, "show": 2, "season": 3, "episode": 4}
-PLEX_TYPE = {"movie": "movie", "series": "show", "season": "season", "episode": "episode"}
+TYPE_NUM = {"movie": 1, "show": 2, "season": 3, "episode": 4, "collection": 18}
+PLEX_TYPE = {"movie": "movie", "series": "show", "season": "season", "episode": "episode",
+             "collection": "collection"}
 # Plex's names of the images Metarr sets: poster (`thumb`, listed at /posters) and background (`art`)
 ART_LISTS = {"thumb": "posters", "art": "arts"}
 MAX_QUERY = 6000    # characters of edits per PUT (they travel in the URL); longer edits are split
@@ -30,7 +31,7 @@ class ArtFile:
 @dataclass(frozen=True)
 class Want:
     """What Metarr holds for one item, in Plex's field names."""
-    entity_type: str                                     # movie | series | season | episode
+    entity_type: str                                     # movie | series | season | episode | collection
     entity_id: int
     fields: dict[str, str] = field(default_factory=dict)        # Plex field -> value
     genres: tuple[str, ...] | None = None                # replace Plex's genres (None: Metarr holds none)
@@ -103,6 +104,14 @@ class SectionIndex:
                 if it.get("index") == want.index and it.get("parentIndex") == want.parent_index:
                     return str(it["ratingKey"])
         return str(items[0]["ratingKey"])
+
+
+def find_collection(name: str, listed: Iterable[dict]) -> str | None:
+    """A section's collection (`type=18`) of that title: the exact one, else in another case."""
+    cols = [c for c in listed if c.get("ratingKey") is not None]
+    same = [c for c in cols if c.get("title") == name] or [
+        c for c in cols if str(c.get("title") or "").casefold() == name.casefold()]
+    return str(same[0]["ratingKey"]) if same else None
 
 
 # ------------------------------------------------------------------ fields and tags
@@ -205,7 +214,7 @@ def art_action(element: str, sha1: str, photos: list[dict]) -> tuple[str, str | 
 
 # ------------------------------------------------------------------ a show's episode ordering
 
-# Metarr's `episode_order` (metarr/enrichment/episode_order.py) -> Plex's `showOrdering`
+# Metarr's `episode_order` (metarr/enrichment/episode_match.py) -> Plex's `showOrdering`
 # (reference §5.3: tmdbAiring, aired = TVDB aired, dvd = TVDB DVD, absolute = TVDB absolute)
 _ORDERING = {"dvd": "dvd", "absolute": "absolute", "tvdb:official": "aired", "tvdb:dvd": "dvd",
              "tvdb:absolute": "absolute"}

@@ -25,7 +25,15 @@ from metarr.players import plex_want
 from metarr.players.http import PlayerConfigError, PlayerProtocolError
 from metarr.players.model import Change, PlayerCalls
 from metarr.players.plan import PlexSection, merge_changes, plan_plex, plex_section_for
-from metarr.players.plex_plan import TYPE_NUM, SectionIndex, Want, art_action, edit_queries, field_edits
+from metarr.players.plex_plan import (
+    TYPE_NUM,
+    SectionIndex,
+    Want,
+    art_action,
+    edit_queries,
+    field_edits,
+    find_collection,
+)
 
 GRACE = 3.0        # seconds to keep looking for scanned items after Plex says its scan ended
 ITEM_TYPES = {"movie": 1, "series": 4, "episode": 4}   # what a section is listed as to find them
@@ -48,6 +56,8 @@ class Stats:
     ordered: int = 0
     refreshed: int = 0
     art_missing: list[str] = field(default_factory=list)
+    sets_found: list[str] = field(default_factory=list)
+    sets_absent: list[str] = field(default_factory=list)   # no section has it (yet): no movie of it tagged
 
 
 @functools.lru_cache(maxsize=4096)
@@ -96,8 +106,9 @@ def _find(c: Change, idx: SectionIndex, want: Want | None) -> str | None:
 def sync(client, pc: PlayerCalls, confirm_timeout: float = 60.0) -> dict[str, Any]:
     sections = client.sections()
     # a collection is no folder of a section: Plex makes it from the movies' collection tags (set with
-    # their fields); its own poster and summary (reference §7.5) are not set yet
+    # their fields); its own summary, poster and background are set after them (_collections)
     changes = [c for c in merge_changes(pc.changes) if c.entity_type != "collection"]
+    sets = [c for c in merge_changes(pc.changes) if c.entity_type == "collection" and c.name]
     placed: list[tuple[Change, PlexSection]] = []
     unmatched: list[str] = []
     for c in changes:
@@ -106,7 +117,7 @@ def sync(client, pc: PlayerCalls, confirm_timeout: float = 60.0) -> dict[str, An
             unmatched.append(c.folder)
         else:
             placed.append((c, s))
-    if unmatched and not placed:
+    if unmatched and not placed and not sets:
         raise PlayerConfigError(f"no Plex library section contains {unmatched[0]} (check the path mapping)")
     items = [(c, s) for c, s in placed if _is_item(c)]
     wants = plex_want.load(c for c, _ in items) if any(c.entity_id is not None for c, _ in items) else {}
@@ -137,9 +148,12 @@ def sync(client, pc: PlayerCalls, confirm_timeout: float = 60.0) -> dict[str, An
         found += late
     stats = Stats()
     _apply(client, [(c, sk, rk, want_of(c)) for c, sk, rk in found if want_of(c) is not None], stats)
+    if sets:
+        _collections(client, sets, sections, stats)
     out = {"refreshes": [{"section": k, "path": p} for k, p in refreshes], "unmatched": unmatched,
            "found": len(found), "edited": stats.edited, "uploaded": stats.uploaded, "selected": stats.selected,
-           "ordered": stats.ordered, "refreshed": stats.refreshed, "art_missing": stats.art_missing}
+           "ordered": stats.ordered, "refreshed": stats.refreshed, "art_missing": stats.art_missing,
+           **({"sets_found": stats.sets_found, "sets_absent": stats.sets_absent} if sets else {})}
     if missing and confirm_timeout > 0:
         raise PlexIncomplete([f"{c.file or c.folder} (not in Plex after a scan of {c.folder})" for c, _ in missing],
                              len(items))
@@ -196,11 +210,43 @@ def _apply(client, found: list[tuple[Change, str, str, Want]], stats: Stats) -> 
         for q in edit_queries(section, TYPE_NUM[want.plex_type], key, edits):
             client.edit(q)
         stats.edited += bool(edits)
-        if want.ordering and (item.get("showOrdering") or "") != want.ordering:
+        if _reorder(want.ordering, item.get("showOrdering") or ""):
             client.set_ordering(key, want.ordering)
             client.refresh_item(key)   # Plex places the episodes by the new order on a refresh
             stats.ordered += 1
             stats.refreshed += 1
+
+
+def _collections(client, sets: list[Change], sections: list[PlexSection], stats: Stats) -> None:
+    """Each collection in every section that holds one of its movies (Plex keeps collections per
+    section, made from the movies' tags): its summary, poster and background, locked."""
+    work: list[tuple[Change, str, str, Want]] = []
+    listed: dict[str, list[dict]] = {}
+    for c in sets:
+        want = plex_want.load_collection(c.entity_id, getattr(client, "data_dir", None)) \
+            if c.entity_id is not None else None
+        keys = {s.key for s in (plex_section_for(m, sections) for m in c.members) if s is not None}
+        hits = []
+        for key in sorted(keys):
+            if key not in listed:
+                listed[key] = client.items(key, TYPE_NUM["collection"])
+            rk = find_collection(c.name or "", listed[key])
+            if rk is not None:
+                hits.append(rk)
+                if want is not None:
+                    work.append((c, key, rk, want))
+        (stats.sets_found if hits else stats.sets_absent).append(c.name or "")
+    if work:
+        _apply(client, work, stats)
+
+
+def _reorder(wanted: str | None, current: str) -> bool:
+    """Whether to set a show's ordering: a chosen order Plex does not hold; aired (Metarr's default)
+    only to take a show back from the DVD or absolute order it was given, never over Plex's own
+    library default."""
+    if not wanted or wanted == current:
+        return False
+    return wanted not in ("aired", "tmdbAiring") or current in ("dvd", "absolute")
 
 
 def _season_keys(client, show_key: str) -> dict[int, str]:

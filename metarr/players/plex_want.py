@@ -6,9 +6,10 @@ from __future__ import annotations
 import posixpath
 from collections.abc import Iterable
 
-from metarr.db.media import EntityList, Episode, LibraryFile, Movie, Season, Series
+from metarr.db.media import Collection, EntityList, Episode, LibraryFile, Movie, Season, Series
 from metarr.db.models import Library
 from metarr.library.movie_sets import set_of
+from metarr.players.jellyfin_sets import load_images
 from metarr.players.model import Change
 from metarr.players.plex_plan import ArtFile, Want, show_ordering
 from metarr.players.resolve import _is_main_art
@@ -110,7 +111,8 @@ def _shows(series_ids: list[int]) -> list[Want]:
     roots = _roots(s.library_id for s in shows)
     lists = _lists("series", [s.id for s in shows])
     art = _art("series", [s.id for s in shows], roots)
-    seasons = list(Season.select().where(Season.series_id.in_([s.id for s in shows]))) if shows else []
+    seasons = list(Season.select().where(Season.series_id.in_([s.id for s in shows])
+                                         & Season.deleted_at.is_null(True))) if shows else []
     season_art = _art("season", [x.id for x in seasons], roots)
     out = []
     for s in shows:
@@ -120,10 +122,21 @@ def _shows(series_ids: list[int]) -> list[Want]:
             f["studio"] = lst["studios"][0]
         mine = tuple(Want("season", x.id, _fields("season", x), art=season_art.get(x.id, {}), index=x.number)
                      for x in seasons if x.series_id == s.id)
-        # the episode order (branch `orders` adds `Series.episode_order`); without it the show's
-        # ordering in Plex is left alone
-        ordering = show_ordering(getattr(s, "episode_order", None), bool(s.tvdb_id))
+        # the show's episode order (aired sets Plex back only from a DVD or absolute order: plex_sync)
+        ordering = show_ordering(s.episode_order or "aired", bool(s.tvdb_id))
         out.append(Want("series", s.id, f, tuple(lst["genres"]) if lst.get("genres") else None, (),
                         art.get(s.id, {}), ordering=ordering,
                         seasons=tuple(w for w in mine if w.fields or w.art)))
     return out
+
+
+def load_collection(collection_id: int, data_dir: str | None) -> Want | None:
+    """A collection's summary and its chosen poster and background (Metarr's cached copies: a set
+    has no file in any library)."""
+    c = Collection.get_or_none(Collection.id == collection_id)
+    if c is None:
+        return None
+    art = {k: ArtFile(v.path, v.sha256) for k, v in load_images(c.id, data_dir, {"poster": "thumb",
+                                                                               "fanart": "art"}).items()}
+    fields = {"summary": c.overview} if (c.overview or "").strip() else {}
+    return Want("collection", c.id, fields, art=art)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import posixpath
+from dataclasses import replace
 
 from metarr.db.database import write_tx
 from metarr.db.integrations import PathMapping, Player, PlayerGroup
@@ -21,6 +22,7 @@ from metarr.db.media import (
 from metarr.db.models import Library
 from metarr.library.movie_sets import SET_LIBRARY, set_of
 from metarr.library.pathmap import Mapping
+from metarr.library.player_names import READERS, PlayersError, check_players
 from metarr.players.kodi_check import image_hash
 from metarr.players.model import Change, PlayerConn, PlayerInfo
 from metarr.service import redact
@@ -77,9 +79,34 @@ def _library(library_id: int) -> Library:
     return lib
 
 
+def readers(stored) -> tuple[str, ...]:
+    """The player kinds a library's `players` lists; () when it lists none (a library from before
+    the field, whose changes every player is told of, as before)."""
+    try:
+        return tuple(check_players(stored)) if stored else ()
+    except PlayersError:
+        return ()
+
+
+def _read_by(changes: list[Change]) -> list[Change]:
+    """Each change with the kinds of players that read it (`Change.players`)."""
+    libs: dict[int, tuple[str, ...]] = {}
+
+    def of(lid: int) -> tuple[str, ...]:
+        if lid not in libs:
+            lib = Library.get_or_none(Library.id == lid)
+            libs[lid] = readers(lib.players) if lib is not None else ()
+        return libs[lid]
+    return [c if c.players else replace(c, players=of(c.library_id)) for c in changes]
+
+
 def changes_for_library(library_id: int) -> list[Change]:
     """A Scan of the whole root, and every published item, to be checked in the player afterwards
     (Kodi skips folders it scanned before: kodi_check)."""
+    return _read_by(_changes_for_library(library_id))
+
+
+def _changes_for_library(library_id: int) -> list[Change]:
     lib = _library(library_id)
     out = [Change(lib.id, lib.kind, lib.path, lib.path, "library", new=True)]
     if lib.kind == "music":
@@ -129,7 +156,10 @@ def changes_for_entity(entity_type: str, entity_id: int, paths: list[str] | None
                        new: bool = False) -> list[Change]:
     """The folder (and main file) of one entity. `paths` are the library-relative files the publish
     changed: below a show folder they mean episodes changed (refresh them; Scan for new ones)."""
-    paths = paths or []
+    return _read_by(_changes_for_entity(entity_type, entity_id, paths or [], new))
+
+
+def _changes_for_entity(entity_type: str, entity_id: int, paths: list[str], new: bool) -> list[Change]:
     if entity_type == "movie":
         m = Movie.get_or_none(Movie.id == entity_id)
         if m is None:
@@ -209,14 +239,14 @@ def load_targets() -> tuple[list[PlayerInfo], list[int], list[Mapping]]:
     return players, groups, maps
 
 
-def conn_of(p: Player, allow=None) -> PlayerConn:
+def conn_of(p: Player, allow=None, data_dir: str | None = None) -> PlayerConn:
     redact.remember(p.password, p.token)   # known to this process before it is used
     return PlayerConn(p.id, p.kind, p.name, p.url, p.username, p.password, p.token, p.group_id, p.enabled,
-                      dict(p.options or {}), allow)
+                      dict(p.options or {}), allow, data_dir)
 
 
-def load_conns(ids: list[int], allow=None) -> dict[int, PlayerConn]:
-    return {p.id: conn_of(p, allow) for p in Player.select().where(Player.id.in_(ids))} if ids else {}
+def load_conns(ids: list[int], allow=None, data_dir: str | None = None) -> dict[int, PlayerConn]:
+    return {p.id: conn_of(p, allow, data_dir) for p in Player.select().where(Player.id.in_(ids))} if ids else {}
 
 
 def save_status(db, player_id: int, status: str) -> None:
@@ -229,11 +259,19 @@ def collection_change(collection_id: int, check: bool) -> Change | None:
     movie set folder, else the addresses its chosen images were downloaded from (an upload has none).
     None when it has no title or no movie left (players drop an empty set themselves)."""
     c = Collection.get_or_none(Collection.id == collection_id)
-    first = Movie.select().where((Movie.collection_id == collection_id) & Movie.deleted_at.is_null(True)).order_by(
-        Movie.id).first() if c is not None else None
-    if c is None or first is None or not c.name.strip():
+    movies = list(Movie.select().where((Movie.collection_id == collection_id) & Movie.deleted_at.is_null(True))
+                  .order_by(Movie.id)) if c is not None else []
+    if c is None or not movies or not c.name.strip():
         return None
+    first = movies[0]
     lib = _library(first.library_id)
+    libs = {x.id: x for x in Library.select().where(Library.id.in_({m.library_id for m in movies}))}
+    # its movies' files (a disc movie: its folder), found in a player by them; the kinds of players
+    # that read any of its movies' libraries (none listed by one of them: every kind)
+    members = tuple(_join(libs[m.library_id].path, m.folder if m.disc else m.key) for m in movies
+                    if m.library_id in libs and m.published_at is not None)
+    kinds = [readers(x.players) for x in libs.values()]
+    players = () if any(not k for k in kinds) else tuple(k for k in READERS if any(k in ks for ks in kinds))
     art, art_hash, folder = {}, {}, lib.path
     for r in LibraryFile.select().where((LibraryFile.library_id == SET_LIBRARY) & (LibraryFile.entity_type == "collection")
                                         & (LibraryFile.entity_id == c.id) & LibraryFile.slot.is_null(False)):
@@ -249,4 +287,5 @@ def collection_change(collection_id: int, check: bool) -> Change | None:
             if url and url.startswith(("http://", "https://")):
                 art[slot] = url
     return Change(lib.id, lib.kind, lib.path, folder, "collection", ids={"tmdbcol": str(c.tmdb_id)}, art=art,
-                  art_hash=art_hash, check=check, entity_id=c.id, name=c.name)
+                  art_hash=art_hash, check=check, entity_id=c.id, name=c.name, players=players or READERS,
+                  members=members)

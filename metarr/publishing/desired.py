@@ -206,16 +206,18 @@ def desired_series(data_dir: Path, s: Series, with_actors: bool = True,
     for slot, cf in _slots("series", s.id, readers.fanart_count):
         if slot.slot in naming.TVSHOW_ART:
             out += _named(data_dir, folder, pn.Spot("show"), players, "series", s.id, slot, cf)
-    seasons = list(Season.select().where(Season.series_id == s.id))
+    seasons = list(Season.select().where((Season.series_id == s.id) & Season.deleted_at.is_null(True)))
     for season in seasons:
         for slot, cf in _slots("season", season.id):
             if slot.slot in naming.SEASON_ART:
                 out += _named(data_dir, folder, pn.Spot("season", season=season.number), players, "season",
                               season.id, slot, cf)
+    from metarr.enrichment.episode_match import jellyfin_display_order
     from metarr.nfo.model import NamedSeason
     named = [NamedSeason(number=x.number, name=x.title) for x in seasons if x.title]
     out.append(_nfo(rel_join(folder, naming.tvshow_nfo()), "series", s.id,
-                    nm.series_nfo(s, thumbs, _dateadded(s.date_added), named, players)))
+                    nm.series_nfo(s, thumbs, _dateadded(s.date_added), named, players,
+                                  jellyfin_display_order(s.episode_order or "aired"))))
     eps = list(Episode.select().where((Episode.series_id == s.id) & Episode.deleted_at.is_null(True)
                                       & Episode.file_id.is_null(False)).order_by(Episode.file_id, Episode.part,
                                                                                  Episode.season, Episode.episode))

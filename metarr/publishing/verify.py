@@ -2,10 +2,11 @@
 
 Findings per published file: `missing` (deleted from the library), `modified` (hash differs: a hand
 edit or another tool), `cache_missing` / `cache_corrupt` (the protected copy is gone or damaged),
-`orphan` (a published file whose entity is gone). The policy decides what happens: `republish`
-(put our version back from the cache; a modified file is recycled first), `adopt` (take the edit in:
-an NFO is imported as user-locked values, an image becomes the slot's user-locked artwork), or
-`report` only.
+`orphan` (a published file whose entity is gone). A movie library's verification covers the movie
+set folder files (`publish.movieset_folder`) of the collections its movies are in. The policy
+decides what happens: `republish` (put our version back from the cache; a modified file is recycled
+first), `adopt` (take the edit in: an NFO is imported as user-locked values, an image becomes the
+slot's user-locked artwork), or `report` only.
 """
 from __future__ import annotations
 
@@ -17,9 +18,10 @@ from metarr import metadata as md
 from metarr.assets import cache
 from metarr.assets.store import StoredState, verify_stored
 from metarr.db.database import write_tx
-from metarr.db.media import ENTITY_MODELS, ArtworkSlot, CacheFile, LibraryFile
+from metarr.db.media import ENTITY_MODELS, ArtworkSlot, CacheFile, LibraryFile, Movie
 from metarr.db.models import Library
 from metarr.library.fsutil import sha256_file
+from metarr.library.movie_sets import SET_LIBRARY
 
 POLICIES = ("republish", "adopt", "report")
 
@@ -41,33 +43,46 @@ class Finding:
 
 
 def check_library(data_dir: Path, library_id: int) -> list[Finding]:
+    """The library's published files, and (a movie library) the movie set folder files of the
+    collections its movies are in (recorded with SET_LIBRARY and their absolute paths)."""
     lib = Library.get_by_id(library_id)
-    root = Path(lib.path)
     out: list[Finding] = []
-    cache_rows = {}
+    cache_rows: dict = {}
     for r in list(LibraryFile.select().where(LibraryFile.library_id == library_id).order_by(LibraryFile.path)):
-        f = dict(library_id=library_id, path=r.path, entity_type=r.entity_type, entity_id=r.entity_id, slot=r.slot)
-        model = ENTITY_MODELS.get(r.entity_type)
-        ent = model.get_or_none(model.id == r.entity_id) if model else None
-        if ent is None or ent.deleted_at is not None:
-            out.append(Finding(problem="orphan", detail="its item is gone", **f))
-            continue
-        target = root / r.path
-        try:
-            st = target.stat()
-        except FileNotFoundError:
-            out.append(Finding(problem="missing", **f))
-        else:
-            if not (st.st_size == r.size and st.st_mtime_ns == r.mtime_ns) and sha256_file(target) != r.sha256:
-                out.append(Finding(problem="modified", detail="content differs from what Metarr wrote", **f))
-        if r.cache_file_id:
-            if r.cache_file_id not in cache_rows:
-                cache_rows[r.cache_file_id] = CacheFile.get_or_none(CacheFile.id == r.cache_file_id)
-            cf = cache_rows[r.cache_file_id]
-            state = verify_stored(cache.absolute(data_dir, cf), cf.sha256) if cf else StoredState.MISSING
-            if state != StoredState.OK:
-                out.append(Finding(problem=f"cache_{state.value}", detail=cf.sha256 if cf else "", **f))
+        _check(data_dir, Path(lib.path), r, cache_rows, out)
+    if lib.kind == "movie":
+        sets = Movie.select(Movie.collection_id).where((Movie.library_id == library_id) & Movie.deleted_at.is_null(True)
+                                                      & Movie.collection_id.is_null(False)).distinct()
+        for r in list(LibraryFile.select().where((LibraryFile.library_id == SET_LIBRARY)
+                                                 & (LibraryFile.entity_type == "collection")
+                                                 & LibraryFile.entity_id.in_(sets)).order_by(LibraryFile.path)):
+            _check(data_dir, Path("/"), r, cache_rows, out)
     return out
+
+
+def _check(data_dir: Path, root: Path, r: LibraryFile, cache_rows: dict, out: list[Finding]) -> None:
+    """One published file against the disk and the cache (`root / r.path`: an absolute path stays)."""
+    f = dict(library_id=r.library_id, path=r.path, entity_type=r.entity_type, entity_id=r.entity_id, slot=r.slot)
+    model = ENTITY_MODELS.get(r.entity_type)
+    ent = model.get_or_none(model.id == r.entity_id) if model else None
+    if ent is None or getattr(ent, "deleted_at", None) is not None:
+        out.append(Finding(problem="orphan", detail="its item is gone", **f))
+        return
+    target = root / r.path
+    try:
+        st = target.stat()
+    except FileNotFoundError:
+        out.append(Finding(problem="missing", **f))
+    else:
+        if not (st.st_size == r.size and st.st_mtime_ns == r.mtime_ns) and sha256_file(target) != r.sha256:
+            out.append(Finding(problem="modified", detail="content differs from what Metarr wrote", **f))
+    if r.cache_file_id:
+        if r.cache_file_id not in cache_rows:
+            cache_rows[r.cache_file_id] = CacheFile.get_or_none(CacheFile.id == r.cache_file_id)
+        cf = cache_rows[r.cache_file_id]
+        state = verify_stored(cache.absolute(data_dir, cf), cf.sha256) if cf else StoredState.MISSING
+        if state != StoredState.OK:
+            out.append(Finding(problem=f"cache_{state.value}", detail=cf.sha256 if cf else "", **f))
 
 
 def adopt(db, data_dir: Path, root: Path, finding: Finding) -> str:
@@ -111,7 +126,10 @@ def adopt(db, data_dir: Path, root: Path, finding: Finding) -> str:
 
 
 def root_entity(finding: Finding) -> tuple[str, int] | None:
-    """The entity a republish runs on (episodes and seasons publish with their series)."""
+    """The entity a republish runs on (episodes and seasons publish with their series; a movie set
+    folder's file with its collection, `publish.collection`)."""
+    if finding.entity_type == "collection" and finding.entity_id is not None:
+        return "collection", finding.entity_id
     return root_of(finding.entity_type, finding.entity_id)
 
 

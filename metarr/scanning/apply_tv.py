@@ -47,21 +47,55 @@ def apply_show(db, lib: Library, s: ShowItem, files: dict[str, MediaFile], touch
     return row.id
 
 
+def named_facts(e: EpisodeItem, number: int) -> dict:
+    """What the name says of one episode of the file: the kind of numbering and its numbers."""
+    kind = "date" if e.air_date else ("absolute" if e.absolute is not None and len(e.episodes) == 1 else "sxe")
+    return {"kind": kind, "season": e.season, "episode": number, "absolute": e.absolute, "air_date": e.air_date}
+
+
+def _episode_row(series_id: int, e: EpisodeItem, f: MediaFile | None, part: int, named: dict) -> Episode | None:
+    """The row of one episode of the file: the one already holding this part of this file while the
+    name still says the same (matching may have numbered it in the show's order since), else the one
+    at the name's numbers unless another file's episode, matched there, holds it."""
+    if f is not None:
+        ep = Episode.get_or_none((Episode.series_id == series_id) & (Episode.file_id == f.id) & (Episode.part == part))
+        if ep is not None and ep.named == named:
+            return ep
+    ep = Episode.get_or_none((Episode.series_id == series_id) & (Episode.season == e.season)
+                             & (Episode.episode == named["episode"]))
+    if ep is not None and ep.named not in (None, named) and ep.file_id not in (None, f.id if f else None) \
+            and ep.deleted_at is None:
+        return None   # matched there for another file
+    return ep
+
+
+def _free_number(series_id: int, season: int) -> int:
+    """A number no episode of the season has, below zero: a place for a file's episode until
+    matching gives it its own (another file's episode holds the one its name says)."""
+    low = (Episode.select(Episode.episode).where((Episode.series_id == series_id) & (Episode.season == season))
+           .order_by(Episode.episode).limit(1).scalar()) or 0
+    return min(low, 0) - 1
+
+
 def _apply_episodes(db, lib: Library, series_id: int, e: EpisodeItem, files: dict[str, MediaFile], touched: set[str],
                     rep: ScanReport, now: float) -> list[int]:
     f = files.get(e.path)
     ids = []
     for part, number in enumerate(e.episodes):
-        ep = Episode.get_or_none((Episode.series_id == series_id) & (Episode.season == e.season)
-                                 & (Episode.episode == number))
+        named = named_facts(e, number)
+        ep = _episode_row(series_id, e, f, part, named)
         if ep is None:
-            ep = new_entity(Episode, series_id=series_id, season=e.season, episode=number, library_id=lib.id,
-                             absolute=e.absolute, aired=e.air_date, title=(e.title if len(e.episodes) == 1 else None) or "",
-                             file_id=f.id if f else None, part=part)
+            taken = Episode.get_or_none((Episode.series_id == series_id) & (Episode.season == e.season)
+                                        & (Episode.episode == number))
+            ep = new_entity(Episode, series_id=series_id, season=e.season,
+                            episode=number if taken is None else _free_number(series_id, e.season),
+                            library_id=lib.id, absolute=e.absolute, aired=e.air_date, named=named,
+                            title=(e.title if len(e.episodes) == 1 else None) or "",
+                            file_id=f.id if f else None, part=part)
             rep.created += 1
         else:
-            Episode.update(file_id=f.id if f else None, part=part, deleted_at=None, updated_at=now).where(
-                Episode.id == ep.id).execute()
+            Episode.update(file_id=f.id if f else None, part=part, named=named, deleted_at=None,
+                           updated_at=now).where(Episode.id == ep.id).execute()
         ids.append(ep.id)
     if f is not None:
         link(db, files, e.files, "episode", ids[0])

@@ -6,7 +6,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from metarr.db import statements
+from metarr.db import statements, stream_facts
 from metarr.db.database import is_sqlite, write_tx
 from metarr.db.media import LibraryFile, MediaFile, ScanBacklog
 from metarr.db.models import Job, Library
@@ -127,7 +127,8 @@ def record_files(db, lib: Library, new: list[FileEntry], changed: list[FileEntry
         for f in changed:
             # content changed: old stream details and hashes no longer hold
             MediaFile.update(size=f.size, mtime_ns=f.mtime_ns, inode=f.inode, deleted_at=None, updated_at=now,
-                             probed_at=None, streams=None, probe_error=None, sha256=None).where(
+                             probed_at=None, streams=None, probe_error=None, sha256=None,
+                             **stream_facts.facts(None)).where(
                 (MediaFile.library_id == lib.id) & (MediaFile.path == f.path)).execute()
         for r, f in moves:
             MediaFile.update(path=f.path, mtime_ns=f.mtime_ns, updated_at=now, deleted_at=None).where(

@@ -5,6 +5,7 @@ import os
 import time
 from pathlib import Path
 
+from metarr.db import stream_facts
 from metarr.db.database import is_sqlite, write_tx
 from metarr.db.media import MediaFile
 from metarr.db.models import Library
@@ -35,7 +36,8 @@ def probe_pending(db, lib: Library, sub: str, workers: int, rep: ScanReport, pro
         # one transaction per batch: a crash loses at most the batch, whose files stay pending
         with write_tx(db):
             for fid, streams, err in batch:
-                MediaFile.update(streams=streams, probe_error=err, probed_at=time.time()).where(
+                MediaFile.update(streams=streams, probe_error=err, probed_at=time.time(),
+                                 **stream_facts.facts(streams)).where(
                     MediaFile.id == fid).execute()
         batch.clear()
 

@@ -47,4 +47,22 @@ def loads(raw: bytes | str) -> Any:
         raise BadJson(f"malformed JSON: {e}") from None
     if _depth(doc) > MAX_DEPTH:
         raise BadJson(f"JSON nested too deeply (more than {MAX_DEPTH} levels)")
+    if _has_nul(doc):
+        # no text field can hold it (PostgreSQL refuses it, SQLite cuts the text there)
+        raise BadJson("a text holds a NUL character (\\u0000)")
     return doc
+
+
+def _has_nul(doc: Any) -> bool:
+    stack = [doc]
+    while stack:
+        x = stack.pop()
+        if isinstance(x, str):
+            if "\x00" in x:
+                return True
+        elif isinstance(x, dict):
+            stack.extend(x.keys())
+            stack.extend(x.values())
+        elif isinstance(x, list):
+            stack.extend(x)
+    return False

@@ -53,6 +53,11 @@ DEFAULTS: dict[str, Any] = {
     # mount points (metarr/library/paths.py browse_roots), never the whole file system
     "ui.browse_roots": [],
     "providers.disabled": [],
+    # genre and tag mapping rules, applied where a provider's genres/tags are merged and by the
+    # `apply_mappings` batch action: {"Sci-Fi": "Science Fiction", "held-out": null} renames / drops
+    # (metarr/service/mappings.py)
+    "enrich.genre_map": {},
+    "enrich.tag_map": {},
 }
 
 
@@ -99,6 +104,12 @@ def get(db, key: str) -> Any:
     return _usable(key, row.value) if row is not None else DEFAULTS.get(key)
 
 
+def mapping_rules(db) -> dict[str, dict[str, str | None]]:
+    """The genre / tag mapping rules per list name, as set now; empty ones left out."""
+    from metarr.service.mappings import SETTINGS
+    return {name: rules for name, key in SETTINGS.items() if (rules := get(db, key) or {})}
+
+
 def get_all(db) -> dict[str, Any]:
     out = dict(DEFAULTS)
     for row in Setting.select():
@@ -129,6 +140,9 @@ def validate(key: str, value: Any) -> Any:
         return value
     if key == "enrich.image_languages":
         return image_languages(value)
+    if isinstance(default, dict):
+        from metarr.service.mappings import validate_rules
+        return validate_rules(key, value)
     if default is None or value is None:
         return value
     if isinstance(default, bool):

@@ -76,6 +76,11 @@ INFO: dict[str, Info] = {
                                   "estimate (cheap at any library size), flagged total_estimated.", "rows"),
     "ui.browse_roots": Info("Folders the browser may show", "Comma-separated. Empty: the parents of your "
                             "libraries and the usual media folders (/media, /mnt, /srv…).", section="Security"),
+    "enrich.genre_map": Info("Genre mapping", "One rule a line: Sci-Fi -> Science Fiction renames a genre, "
+                             "held-out -> (nothing after the arrow) drops it. Applied when providers' genres are "
+                             "merged (locked genres stay as they are) and to existing items by the batch action "
+                             "\"Apply genre and tag mappings\".", section="Metadata"),
+    "enrich.tag_map": Info("Tag mapping", "Like the genre mapping, for tags (movies and shows).", section="Metadata"),
     "providers.disabled": Info("Providers turned off", "Provider names Metarr does not ask (tmdb, tvdb, "
                                "fanart, musicbrainz, coverart, omdb).", section="Metadata"),
 }
@@ -93,6 +98,8 @@ def field_of(key: str, value) -> dict:
         kind = "number"
     elif isinstance(default, list):
         kind = "list"
+    elif isinstance(default, dict):
+        kind = "mapping"
     else:
         kind = "text"
     if key == "enrich.image_languages":   # null is shown, and typed, as the word

@@ -158,3 +158,45 @@ def test_item_pages_schedules_and_readable_pages(server, tmp_path):
         assert cells and all(c.bounding_box()["width"] > 300 for c in cells if c.is_visible())
         browser.close()
     assert errors == [], errors
+
+
+def test_a_shows_episode_order_previewed_and_applied_on_its_page(server, tmp_path):
+    """The show page's Episode order panel: the preview lists file → episode now and in DVD order
+    (readable at 390 px), Apply stores it and the files are matched again."""
+    from playwright.sync_api import sync_playwright
+    show = tmp_path / "orders" / "Sherlock Holmes (1954)"
+    make_clip(show / "Season 01" / "Sherlock Holmes (1954) - S01E01.mkv")
+    lid = api(server, "/api/v1/libraries", "POST", {"name": "Orders", "kind": "tv", "path": str(tmp_path / "orders"),
+                                                    "watch": False, "auto_publish": True})["data"]["id"]
+    api(server, f"/api/v1/libraries/{lid}/scan", "POST")
+    drain(server, 120)
+    sid = next(s["id"] for s in api(server, f"/api/v1/series?library_id={lid}")["data"])
+    errors: list[str] = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=base.CHROMIUM, args=[
+            "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+            "--disable-background-networking", "--disable-component-update", "--disable-sync"])
+        page = browser.new_page(viewport={"width": 390, "height": 900})
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        login(page, server)
+        page.goto(server + f"/series/{sid}")
+        assert "aired order" in page.inner_text("#episode-order")
+        page.fill("#eo", "dvd")
+        page.click("#episode-order button:has-text('Preview')")
+        page.wait_for_selector("#order-preview table")
+        text = page.inner_text("#order-preview")
+        assert "S01E01 The Case of the Cunningham Heritage" in text and "S01E01 The Unaired Pilot" in text, text
+        assert "1 file(s) change episode" in text, text
+        page.screenshot(path=str(ARTIFACTS / "episode-order-390.png"), full_page=True)
+        assert page.evaluate(BROKEN) == []
+        page.click("#episode-order button:has-text('Apply this order')")
+        end = time.time() + 60   # stored, then the show enriched and published again in that order
+        while api(server, f"/api/v1/series/{sid}/episodes")["data"][0]["title"] != "The Unaired Pilot":
+            assert time.time() < end, "the file was not matched again"
+            time.sleep(0.3)
+        assert api(server, f"/api/v1/series/{sid}")["data"]["episode_order"] == "dvd"
+        page.wait_for_load_state("networkidle")
+        assert "DVD order" in page.inner_text("#episode-order")   # the page reloaded after Apply
+        browser.close()
+    assert errors == [], errors

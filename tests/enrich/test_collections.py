@@ -195,3 +195,38 @@ async def test_a_collections_texts_follow_its_movies_library_languages(aiohttp_c
     doc = parse_nfo(_nfo(root, FRANKENSTEIN)).doc
     assert (doc.set.name, doc.set.overview) == ("Universal-Monster-Filmreihe", "Die klassischen Monster.")
     services.db.close()
+
+
+async def test_verify_finds_and_repairs_the_movie_set_folders_files(aiohttp_client, emu_env, emulators, tmp_path):
+    """A movie library's verification checks the set folder files of its movies' collections against
+    the cache like its own: a deleted poster is found and put back, a changed one reported."""
+    api, services = await make_api(aiohttp_client, emu_env)
+    sets = tmp_path / "moviesets"
+    sets.mkdir()
+    r = await api.patch("/api/v1/settings", json={"publish.movieset_folder": str(sets)})
+    assert r.status == 200, await r.text()
+    await _two_libraries(api, tmp_path)
+    (c,) = await _get(api, "/api/v1/collections")
+    d = await _get(api, f"/api/v1/collections/{c['id']}")
+    poster, fanart = sets / SET / "poster.jpg", sets / SET / "fanart.jpg"
+    poster.unlink()
+    fanart.write_bytes(b"not what Metarr wrote")
+    libs = {lib["name"]: lib["id"] for lib in await _get(api, "/api/v1/libraries")}
+    r = await api.post(f"/api/v1/libraries/{libs['Movies']}/verify")
+    assert r.status == 202, await r.text()
+    assert (await drain(api, timeout=60))["dead"] == 0
+    found = await _get(api, f"/api/v1/libraries/{libs['Movies']}/verification")
+    by_path = {f["path"]: f for f in found["findings"]}
+    assert by_path[str(poster)]["problem"] == "missing" and by_path[str(poster)]["entity_type"] == "collection"
+    assert by_path[str(fanart)]["problem"] == "modified"
+    assert {by_path[str(poster)]["action"], by_path[str(fanart)]["action"]} == {"republishing"}
+    # put back from the cache by the collection's publish; the changed file went to the recycle bin first
+    assert _sha(poster) == d["assets"]["poster"]["sha256"] and _sha(fanart) == d["assets"]["fanart"]["sha256"]
+    binned = await _get(api, "/api/v1/recycle-bin?limit=100")
+    assert str(fanart) in {b["original_path"] for b in binned}
+    # all agree now: the next verification finds nothing of the set folder
+    r = await api.post(f"/api/v1/libraries/{libs['Kodi movies']}/verify")
+    assert (await drain(api, timeout=60))["dead"] == 0
+    found = await _get(api, f"/api/v1/libraries/{libs['Kodi movies']}/verification")
+    assert [f for f in found["findings"] if f["entity_type"] == "collection"] == []
+    services.db.close()

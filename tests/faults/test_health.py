@@ -4,27 +4,17 @@ by itself once it works; `/api/v1/status` and the dashboard say the same; a writ
 busy database (another process holds SQLite's write lock) is a 503 with Retry-After, in words."""
 from __future__ import annotations
 
-import asyncio
 import sqlite3
 import time
 
 import pytest
 
 from metarr.db import database
+from tests.apiwait import until
 from tests.conftest import PG_URL
 from web.keys import bridge_key
 
 pytestmark = pytest.mark.timeout(90)
-
-
-async def until(fn, timeout: float, what: str):
-    end = asyncio.get_running_loop().time() + timeout
-    while True:
-        value = await fn()
-        if value:
-            return value
-        assert asyncio.get_running_loop().time() < end, f"timed out waiting for {what}"
-        await asyncio.sleep(0.2)
 
 
 async def test_health_is_503_with_the_reason_while_the_database_is_out_and_200_after(db_outage, api):
@@ -35,7 +25,7 @@ async def test_health_is_503_with_the_reason_while_the_database_is_out_and_200_a
     async def unhealthy():
         r = await api.get("/api/v1/health", headers={"X-Api-Key": ""})
         return (r.status, await r.json(), r.headers) if r.status != 200 else None
-    status, body, headers = await until(unhealthy, 20, "health to say what is wrong")
+    status, body, headers = await until(unhealthy, 20, "health to say what is wrong", interval=0.2)
     assert status == 503 and body["success"] is False and "Retry-After" in headers
     reason = body["error"]["message"]
     # the reason in words: PostgreSQL cannot be reached, or SQLite's disk (the data dir) is full
@@ -54,7 +44,7 @@ async def test_health_is_503_with_the_reason_while_the_database_is_out_and_200_a
     async def healthy():
         r = await api.get("/api/v1/health", headers={"X-Api-Key": ""})
         return r.status == 200
-    await until(healthy, 20, "health to recover by itself")
+    await until(healthy, 20, "health to recover by itself", interval=0.2)
     st = await (await api.get("/api/v1/status")).json()
     assert st["data"]["status"] == "ok" and st["data"]["components"]["queue"]["status"] == "ok", st
 

@@ -12,6 +12,7 @@ import random
 import pytest
 from PIL import Image
 
+from tests.apiwait import get, until
 from web.demo.media import make_clip
 
 from .tools import Tmpfs
@@ -28,22 +29,6 @@ def noise_jpeg(width: int, height: int, seed: int) -> bytes:
     buf = io.BytesIO()
     img.save(buf, "JPEG", quality=90)
     return buf.getvalue()
-
-
-async def get(api, path: str):
-    r = await api.get(path)
-    assert r.status == 200, await r.text()
-    return (await r.json())["data"]
-
-
-async def until(fn, timeout: float, what: str):
-    end = asyncio.get_running_loop().time() + timeout
-    while True:
-        value = await fn()
-        if value:
-            return value
-        assert asyncio.get_running_loop().time() < end, f"timed out waiting for {what}"
-        await asyncio.sleep(0.1)
 
 
 @pytest.fixture

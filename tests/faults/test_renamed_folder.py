@@ -11,6 +11,7 @@ import re
 
 import pytest
 
+from tests.apiwait import get
 from tests.conftest import drain
 from web.demo.media import make_clip
 
@@ -18,12 +19,6 @@ pytestmark = pytest.mark.timeout(240)
 
 NAME = "Night of the Living Dead (1968)"
 DATEADDED = re.compile(rb"<dateadded>[^<]*</dateadded>")
-
-
-async def get(api, path: str):
-    r = await api.get(path)
-    assert r.status == 200, await r.text()
-    return (await r.json())["data"]
 
 
 def files(folder) -> dict[str, bytes]:

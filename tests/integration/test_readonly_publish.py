@@ -9,7 +9,6 @@ everywhere, makes the library's file writer run out of space mid-file. A fourth 
 write permission away from the library's folders, run without root's override (tests/unprivileged.py)."""
 from __future__ import annotations
 
-import asyncio
 import errno
 import hashlib
 import io
@@ -23,6 +22,7 @@ from PIL import Image
 
 from metarr.library.fsutil import TMP_PREFIX
 from metarr.nfo.read import parse_nfo
+from tests.apiwait import get, until
 from web.demo.media import make_clip, make_image
 
 pytestmark = pytest.mark.timeout(120)
@@ -174,22 +174,6 @@ def tree(root: Path) -> dict[str, bytes]:
 
 def sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
-
-
-async def get(api, path: str):
-    r = await api.get(path)
-    assert r.status == 200, await r.text()
-    return (await r.json())["data"]
-
-
-async def until(fn, timeout: float, what: str):
-    end = asyncio.get_running_loop().time() + timeout
-    while True:
-        value = await fn()
-        if value:
-            return value
-        assert asyncio.get_running_loop().time() < end, f"timed out waiting for {what}"
-        await asyncio.sleep(0.1)
 
 
 async def test_publish_into_a_full_or_read_only_library_fails_cleanly_and_completes_later(api, disk, tmp_path):

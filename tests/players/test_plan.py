@@ -113,3 +113,20 @@ def test_plex_partial_per_folder_section_when_many_unmatched_reported():
 def test_collapse_keeps_outermost_folders():
     assert collapse(["/a/b", "/a", "/c/d", "/a/b/c", "/c/d/"]) == ["/a", "/c/d"]
     assert collapse(["/media/tv", "/media/tvshows"]) == ["/media/tv", "/media/tvshows"]
+
+
+def test_a_player_is_told_only_of_libraries_that_list_its_kind():
+    from dataclasses import replace
+    players = [PlayerInfo(1, "kodi"), PlayerInfo(2, "plex"), PlayerInfo(3, "jellyfin", group_id=7),
+               PlayerInfo(4, "jellyfin", group_id=7)]
+    kodi_only = replace(movie(1), players=("kodi",))
+    both = replace(movie(2), players=("kodi", "jellyfin"))
+    calls = {c.target: c for c in plan_sync([kodi_only, both], players, [7], [])}
+    assert set(calls) == {"player:1", "group:7"}     # Plex reads neither library: no call at all
+    assert [c.folder for c in calls["player:1"].candidates[0].changes] == [f"{ROOT}/M1", f"{ROOT}/M2"]
+    for pc in calls["group:7"].candidates:
+        assert [c.folder for c in pc.changes] == [f"{ROOT}/M2"]
+    # a library that lists no players (from before the field): every player, as before
+    assert {c.target for c in plan_sync([movie(3)], players, [7], [])} == {"player:1", "player:2", "group:7"}
+    # the list survives the job payload
+    assert Change.from_json(both.to_json()) == both

@@ -241,3 +241,24 @@ def test_the_players_path_mapping_decides_which_plex_item_is_edited(lib, emu):
     assert lib.plex.items[key]["title"] == "Alien (Director's Cut)"
     assert lib.plex.items[decoy]["title"] == "Alien" and lib.plex.locked(decoy) == set()
     assert {k for k, _ in lib.plex.edits} == {key}
+
+
+def test_a_shows_episode_order_reaches_plex_and_aired_leaves_plexs_default_alone(lib, emu):
+    from metarr.db.media import Series
+
+    def order(value):
+        with connection(lib.s.db):
+            Series.update(episode_order=value).where(Series.id == s.id).execute()
+    s, _season, _eps = lib.series()
+    key, _ = (lib.plex.add_episode(f"{PLEX_TV}/Firefly/Season 01/Firefly - S01E0{n}.mkv", show="Firefly (2002)")
+              for n in (1, 2))
+    show_key = lib.plex.items[key]["grandparentRatingKey"]
+    lib.publish("series", s.id)
+    lib.synced(1)
+    assert "showOrdering" not in lib.plex.items[show_key]     # aired, Metarr's default: Plex's own setting stays
+    order("dvd")
+    lib.sync_again("series", s.id, 2)
+    assert lib.plex.items[show_key]["showOrdering"] == "dvd"   # Series.episode_order, set through /prefs
+    order("aired")
+    lib.sync_again("series", s.id, 3)
+    assert lib.plex.items[show_key]["showOrdering"] == "aired"   # taken back from DVD (TheTVDB's aired)

@@ -188,3 +188,28 @@ def test_missing_entity_is_a_dead_job_not_a_retry(world, system):
     world.enqueue(entity_spec("movie", 424242))
     (job,) = world.wait_jobs("sync.entity", 1, status="dead")
     assert "not found" in job["last_error"]
+
+
+def test_a_kodi_only_library_sends_nothing_to_plex_or_jellyfin(world, setup):
+    from metarr.db.database import connection
+    from metarr.db.models import Library
+    with connection(world.s.db):
+        Library.update(players=["kodi"]).where(Library.id == world.movies.id).execute()
+    emu = world.emu
+    m = world.movie(1)
+    emu.kodi.put_on_disk("movie", f"{KODI_MOVIES}/{m.key}")
+    world.enqueue(entity_spec("movie", m.id, paths=[f"{m.folder}/movie.nfo"], new=True))
+    (job,) = world.wait_jobs("sync.player", 1)
+    assert job["subject"] == f"group:{setup['group'].id}"
+    (flush,) = world.jobs("sync.flush", ["succeeded"])
+    assert flush["result"]["targets"] == [f"group:{setup['group'].id}"]
+    assert emu.kodi.rpc_calls("VideoLibrary.Scan")
+    assert emu.plex.requests == [] and emu.jellyfin.requests == []
+    # listed again: Plex and Jellyfin hear of the next change
+    with connection(world.s.db):
+        Library.update(players=["kodi", "jellyfin", "plex"]).where(Library.id == world.movies.id).execute()
+    world.enqueue(entity_spec("movie", m.id, paths=[f"{m.folder}/movie.nfo"]))
+    done = world.wait_jobs("sync.player", 4, timeout=30)
+    assert {j["subject"] for j in done} == {f"group:{setup['group'].id}", f"player:{setup['jf'].id}",
+                                          f"player:{setup['px'].id}"}
+    assert emu.jellyfin.updates() == [{"Path": f"{JF_MOVIES}/{m.folder}", "UpdateType": "Modified"}]

@@ -108,3 +108,40 @@ async def test_a_401_heard_after_the_token_was_renewed_does_not_throw_the_new_to
         close_database(services.db)
     assert [a["data"] for a in answers] == ["Bearer T2", "Bearer T2"]
     assert logins == ["T1", "T2"], (logins, answers)
+
+
+async def test_season_types_and_absolute_numbers_over_every_page(gateway_for):
+    """TheTVDB's orders of the emulated anime (1,100 episodes: three pages each): aired with
+    absoluteNumber, the absolute season type as season 1, 1…1100; an order a show lacks is a 400."""
+    from metarr.sources.http import ProviderError
+    emu, gw, call, sync = await gateway_for()
+    aired = await in_thread(tvdb.episodes, sync, 81300, "official")
+    assert len(aired) == 1101 and {e.scalars["absolute"] for e in aired if e.season} == set(range(1, 1101))
+    (voyage,) = [e for e in aired if e.scalars["absolute"] == 1071]
+    assert (voyage.season, voyage.episode, voyage.scalars["title"]) == (11, 71, "Voyage 1071")
+    absolute = await in_thread(tvdb.episodes, sync, 81300, "absolute")
+    assert len(absolute) == 1100 and {e.season for e in absolute} == {1}
+    assert next(e for e in absolute if e.episode == 1071).scalars["tvdb_id"] == voyage.scalars["tvdb_id"]
+    pages = _paths(emu, "/series/81300/episodes/absolute")
+    assert [p.rsplit("page=", 1)[1] for p in pages] == ["0", "1", "2"]
+    dvd = await in_thread(tvdb.episodes, sync, 75597, "dvd")   # the unaired pilot opens season 1 on DVD
+    assert [(e.season, e.episode, e.scalars["title"]) for e in dvd][:2] == [
+        (1, 1, "The Unaired Pilot"), (1, 2, "The Case of the Cunningham Heritage")]
+    try:
+        await in_thread(tvdb.episodes, sync, 81400, "dvd")
+        raise AssertionError("a show without a DVD order answered")
+    except ProviderError as e:
+        assert not e.retryable
+
+
+async def test_tmdb_episode_groups_list_and_detail(gateway_for):
+    from metarr.sources import tmdb_groups
+    emu, gw, call, sync = await gateway_for()
+    (group,) = await in_thread(tmdb_groups.groups, sync, 2957)
+    assert group["type"] == 3 and group["name"] == "DVD Order" and len(group["id"]) == 24
+    kind, numbers = await in_thread(tmdb_groups.numbering, sync, group["id"])
+    assert kind == 3 and numbers[(0, 1)] == (1, 1) and numbers[(1, 4)] == (1, 5)   # season = group order, episode = order + 1
+    (absolute,) = await in_thread(tmdb_groups.groups, sync, 8300)
+    kind, numbers = await in_thread(tmdb_groups.numbering, sync, absolute["id"])
+    assert kind == 2 and numbers[(11, 71)] == (1, 1071) and len(numbers) == 1100
+    assert await in_thread(tmdb_groups.groups, sync, 8400) == []      # the daily show has none

@@ -279,3 +279,51 @@ async def test_a_folder_kodi_remembers_is_read_again_and_sync_now_checks_every_i
     assert unwrap_image(got["Metropolis"]["art"].get("poster", "")) == str(shared / "Metropolis (1927)-poster.jpg")
     res = job["result"]
     assert res["confirmed"] == 2 and res["not_taken"] == [] and res["recovered"] >= 1, res
+
+
+async def test_kodi_reads_the_anime_and_the_daily_show_as_published(chain, kodi, tmp_path):
+    """An anime released by absolute number and a daily show released by date: Metarr matched their
+    files to episodes, and Kodi shows the episodes its NFOs name (numbers, titles, air dates)."""
+    api, services = chain
+    tv = tmp_path / "library" / "TV"
+    make_clip(tv / "Tidebound Corsairs" / "Tidebound Corsairs - 1071.mkv")
+    make_clip(tv / "Tidebound Corsairs" / "[Corsair Subs] Tidebound Corsairs - 057 [1080p].mkv")
+    make_clip(tv / "The Evening Desk" / "Season 2024" / "The.Evening.Desk.2024.03.14.mkv")
+    kodi.add_source(tv, "tvshows")
+    r = await api.patch("/api/v1/settings", json={"sync.debounce_seconds": 0.5})
+    assert r.status == 200, await r.text()
+    r = await api.post("/api/v1/players", json={"name": "Living room", "kind": "kodi", "url": kodi.url})
+    assert r.status == 201, await r.text()
+    await add_library(api, "TV", "tv", tv)
+    jobs = await synced(api, timeout=240)
+    assert all(j["status"] == "succeeded" and not j["result"]["not_taken"] for j in jobs), jobs
+
+    def both():
+        return len(kodi.shows()) == 2
+    await wait_kodi(both)
+    shows = {s["title"]: s for s in await asyncio.to_thread(kodi.shows)}
+    assert sorted(shows) == ["The Evening Desk", "Tidebound Corsairs"], kodi.log_tail()
+
+    async def episodes(title):
+        got = await asyncio.to_thread(kodi.rpc, "VideoLibrary.GetEpisodes", {
+            "tvshowid": shows[title]["tvshowid"], "properties": ["title", "season", "episode", "firstaired", "file"]})
+        return sorted((e["season"], e["episode"], e["title"], e["firstaired"], Path(e["file"]).name)
+                      for e in got.get("episodes") or [])
+    # Kodi shows what Metarr published: each file's matched episode (title, air date). Its numbers
+    # are the NFO's where the name is a date; where the name has numbers Kodi numbers the file from
+    # them, and Metarr says so beforehand (`kodi_numbers`, here the anime's absolute-numbered names)
+    sids = {s["title"]: s["id"] for s in await data(api, "/api/v1/series")}
+    for title, published in (("Tidebound Corsairs", [(1, 57, "Voyage 57", "2000-11-15"),
+                                                     (11, 71, "Voyage 1071", "2020-04-22")]),
+                             ("The Evening Desk", [(2024, 54, "Evening Desk March 14", "2024-03-14")])):
+        ours = sorted(await data(api, f"/api/v1/series/{sids[title]}/episodes"), key=lambda e: e["file"])
+        assert [(e["season"], e["episode"], e["title"], e["aired"]) for e in
+                sorted(ours, key=lambda e: (e["season"], e["episode"]))] == published
+        expected = sorted((*(e["kodi_numbers"] or (e["season"], e["episode"])), e["title"], e["aired"],
+                           Path(e["file"]).name) for e in ours)
+        assert await episodes(title) == expected, kodi.log_tail()
+    kodi_says = {Path(e["file"]).name: e["kodi_numbers"] for e in
+                 await data(api, f"/api/v1/series/{sids['Tidebound Corsairs']}/episodes")}
+    assert kodi_says == {"Tidebound Corsairs - 1071.mkv": [10, 71],
+                         "[Corsair Subs] Tidebound Corsairs - 057 [1080p].mkv": [0, 57]}
+    assert (await episodes("The Evening Desk"))[0][:2] == (2024, 54)   # the NFO's numbers, as published

@@ -9,6 +9,7 @@ def setup(app: web.Application) -> None:
         activity,
         artwork,
         assets,
+        batch,
         jobs,
         libraries,
         mappings,
@@ -20,10 +21,11 @@ def setup(app: web.Application) -> None:
         webhooks,
         ws,
     )
-    for module in (system, jobs, schedules, settings, libraries, media, artwork, assets, recycle, webhooks, activity, mappings,
+    for module in (system, jobs, schedules, settings, libraries, batch, media, artwork, assets, recycle, webhooks, activity, mappings,
                    ws):
         app.router.add_routes(module.routes)
-    from . import collections, notifications, players, providers
+    from . import collections, notifications, orders, players, providers
+    app.router.add_routes(orders.routes)
     app.router.add_routes(collections.routes)
     app.router.add_routes(players.routes)
     app.router.add_routes(providers.routes)

@@ -86,6 +86,14 @@ async def retry_job(request: web.Request) -> web.Response:
 async def cancel_job(request: web.Request) -> web.Response:
     jid = path_id(request)
     ledger = request.app[services_key].actor("ledger")
+    db = request.app[services_key].db
+    d = await request.app[bridge_key].run(store.get_job, db, jid)
+    if d is not None and d["type"] == "batch.run":
+        # a batch is its whole tree: what has not run yet is cancelled with it
+        ids = await request.app[bridge_key].ask(lambda: ledger.cancel_tree(jid), timeout=120)
+        if not ids and d["status"] not in ("pending", "running"):
+            raise ApiError(409, "conflict", f"job {jid} is {d['status']} and its batch has finished")
+        return ok({"job_id": jid, "status": "cancelled", "cancelled": len(ids)})
     status = await request.app[bridge_key].ask(lambda: ledger.cancel(jid))
     if status is None:
         raise not_found(f"job {jid}")

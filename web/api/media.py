@@ -9,6 +9,7 @@ from metarr import metadata as md
 from metarr.jobs import chain
 from metarr.jobs.model import PRIORITY
 from metarr.library import browse
+from metarr.library import filters as item_filters
 from metarr.publishing.publish import republish_after_edit
 
 from ..envelope import ApiError, bad_request, not_found, ok
@@ -25,20 +26,12 @@ DATE_FIELDS = {"premiered", "aired"}
 DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
-def _filters(request: web.Request) -> dict:
-    f = {}
-    for name in ("library_id", "year", "artist_id"):
-        if name in request.query:
-            f[name] = int_param(request, name, 0, 0)
-    if "state" in request.query:
-        state = request.query["state"]
-        if state not in ("discovered", "identified", "enriched", "published", "ambiguous", "unidentified"):
-            raise bad_request("unknown state")
-        f["state"] = state
-    if request.query.get("genre"):
-        f["genre"] = request.query["genre"][:100]
-    if request.query.get("missing") in ("poster",):
-        f["missing"] = request.query["missing"]
+def _filters(request: web.Request, kind: str) -> dict:
+    """The list's filters (metarr/library/filters.py); a value that makes no sense is a 400 in words."""
+    try:
+        f: dict = {"spec": item_filters.parse(kind, request.query)}
+    except item_filters.FilterError as e:
+        raise bad_request(str(e)) from None
     if request.query.get("deleted") in ("1", "true"):
         f["deleted"] = True
     return f
@@ -53,7 +46,7 @@ async def _list(request: web.Request, kind: str) -> web.Response:
         raise bad_request("'after' is not a cursor this API gave out (too long)")
     try:
         page = await request.app[bridge_key].run(browse.list_entities, kind, limit=limit, offset=offset, q=q,
-                                                 sort=sort, after=after, **_filters(request))
+                                                 sort=sort, after=after, **_filters(request, kind))
     except browse.BadQuery as e:
         raise bad_request(str(e)) from None
     return ok(page.rows, {"total": page.total, "total_estimated": page.total_estimated, "limit": limit,
@@ -130,7 +123,15 @@ async def republish_after_user_change(request: web.Request, kind: str, eid: int)
 async def _patch(request: web.Request, kind: str) -> web.Response:
     eid = path_id(request)
     body = await json_body(request)
-    update = parse_edit(kind, body)
+    if kind == "series" and "episode_order" in body:   # a show's order: renumbered and published again
+        from . import orders
+        order = orders.parse_order(body.pop("episode_order"))
+        update = parse_edit(kind, body) if body else None
+        await orders.apply_order(request, eid, order)
+        if update is None:
+            return ok(await request.app[bridge_key].run(browse.detail, kind, eid))
+    else:
+        update = parse_edit(kind, body)
     s = request.app[services_key]
     model = md.ENTITY_MODELS[kind]
     if await request.app[bridge_key].run(lambda: model.get_or_none(model.id == eid)) is None:
@@ -238,4 +239,8 @@ async def series_episodes(request: web.Request) -> web.Response:
     if await request.app[bridge_key].run(lambda: Series.get_or_none(Series.id == sid)) is None:
         raise not_found(f"series {sid}")
     rows = await request.app[bridge_key].run(browse.episodes_of, sid, season)
+    from metarr.scanning.kodi_names import kodi_numbers
+    for r in rows:   # Kodi numbers a file from its name where the name has numbers (not the NFO's)
+        got = kodi_numbers(r["file"]) if r.get("file") else None
+        r["kodi_numbers"] = list(got) if got else None
     return ok(rows, {"total": len(rows), "limit": len(rows), "offset": 0})

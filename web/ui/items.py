@@ -39,16 +39,23 @@ STATES = ("discovered", "identified", "enriched", "published", "ambiguous", "uni
 
 # ------------------------------------------------------------------ grids
 
-LIST_PAGES = {"/movies": ("movie", "Movies"), "/series": ("series", "TV shows"), "/music": ("artist", "Music")}
+LIST_PAGES = {"/movies": ("movie", "Movies"), "/series": ("series", "TV shows"), "/music": ("artist", "Music"),
+              "/albums": ("album", "Albums")}
+GRID_BASE = {"movie": "/movies", "series": "/series", "artist": "/artists", "album": "/albums"}
+BATCH_PLURAL = {"movie": "movies", "series": "series", "artist": "artists", "album": "albums"}
 
 
 async def list_page(request: web.Request) -> web.Response:
+    """A poster grid with its filter bar (every filter of the API, kept in the URL's query string),
+    checkboxes and the batch action bar (static/grid.js)."""
+    import json
+    from urllib.parse import urlencode
+
+    from metarr.db.models import Library
+    from metarr.library import filters as item_filters
     path = request.path.rstrip("/") or "/"
     kind, title = LIST_PAGES[path]
     q = (request.query.get("q") or "")[:200]
-    state = request.query.get("state") or None
-    if state not in (None, *STATES):
-        state = None
     default_sort = "name" if kind == "artist" else "title"
     sort = request.query.get("sort") or default_sort
     if sort.lstrip("-") not in browse.SORTS[kind]:
@@ -58,22 +65,38 @@ async def list_page(request: web.Request) -> web.Response:
     except ValueError:
         offset = 0
     limit = 48
-    filters = {"state": state} if state else {}
+    error = None
+    try:
+        spec = item_filters.parse(kind, request.query)
+    except item_filters.FilterError as e:
+        error, spec = str(e), item_filters.FilterSpec()
     after = request.query.get("after") or None   # the next page by cursor: as fast deep in the library as on top
     try:
         page = await run(request, lambda: browse.list_entities(kind, limit=limit, offset=0 if after else offset,
-                                                                q=q or None, sort=sort, after=after, **filters))
+                                                                q=q or None, sort=sort, after=after, spec=spec))
     except browse.BadQuery:   # a stale or hand-made cursor: the first page
         after = None
         page = await run(request, lambda: browse.list_entities(kind, limit=limit, offset=offset, q=q or None,
-                                                                sort=sort, **filters))
+                                                                sort=sort, spec=spec))
     items, total = page.rows, page.total
     for it in items:
         it.setdefault("title", it.get("name"))
     sorts = [(k, k) for k in browse.SORTS[kind]] + [(f"-{k}", f"{k} (desc)") for k in browse.SORTS[kind]]
-    base = {"movie": "/movies", "series": "/series", "artist": "/artists"}[kind]
-    return render("media_list.html", request, path, title=title, items=items, total=total, q=q, state=state or "",
-                  sort=sort, sorts=sorts, offset=0 if after else offset, limit=limit, base=base, after=after,
+    libs = await run(request, lambda: [(lib.id, lib.name) for lib in Library.select().order_by(Library.name)])
+    params = spec.to_params()
+    chosen = {k: v for k, v in request.query.items() if k in item_filters.PARAMS and v}
+    qs = urlencode([(k, v) for k, v in request.query.items() if k not in ("offset", "after") and v], doseq=True)
+    more = [k for k in ("locked", "published", "publish_pending", "resolution", "hdr", "video_codec",
+                        "audio_channels_min", "subtitle", "duplicates", "added_days", "genre", "tag", "year_min",
+                        "year_max", "certification") if chosen.get(k)]
+    return render("media_list.html", request, path, title=title, items=items, total=total, q=q, sort=sort,
+                  sorts=sorts, offset=0 if after else offset, limit=limit, base=GRID_BASE[kind], kind=kind,
+                  states=STATES, slots=SLOTS.get(kind, ()), libraries=libs, chosen=chosen,
+                  state_opts=[(s, s) for s in STATES],
+                  slot_opts=[(s, s) for s in SLOTS.get(kind, ())], more_open=bool(more),
+                  error=error, qs=qs, plural=BATCH_PLURAL[kind],
+                  filter_json=json.dumps({**params, **({"q": q} if q else {})}),
+                  lockable=md.lockable_keys(kind), lists=md.LISTS[kind], after=after,
                   next_cursor=page.next_cursor, total_estimated=page.total_estimated)
 
 
@@ -170,6 +193,9 @@ async def _item(request: web.Request, kind: str, eid: int, **extra) -> web.Respo
            "fields": fields(kind, d, wish), "slots": slot_list, "api": api, "publishable": kind in ("movie", "series", "artist"),
            "identifiable": kind in ("movie", "series", "artist"), "episodes": [], "seasons": [], "albums": [],
            "crumbs": [], "entity_ref": f"{kind}:{eid}", "reason_text": describe_reason(d.get("identify_reason"))}
+    if kind == "series":
+        from metarr.enrichment.episode_match import describe
+        ctx["order_words"] = describe(d.get("episode_order") or "aired")
     ctx.update(extra)
     return render("entity.html", request, section, **ctx)
 
@@ -194,7 +220,8 @@ async def series_page(request: web.Request) -> web.Response:
 
     def parts():
         out = []
-        for se in Season.select().where(Season.series_id == sid).order_by(Season.number):
+        for se in Season.select().where((Season.series_id == sid) & Season.deleted_at.is_null(True)).order_by(
+                Season.number):
             out.append({"id": se.id, "number": se.number, "title": se.title, "label": season_label(se.number),
                         "link": f"/series/{sid}/season/{se.number}", "api": f"/api/v1/seasons/{se.id}",
                         "slots": slots("season", se.id, browse.assets_of("season", se.id))})

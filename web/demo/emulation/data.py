@@ -1,5 +1,6 @@
 """The emulated world: a handful of real public-domain-era titles, with the ids, fields and
 artwork the real services hold for them (values abridged)."""
+from . import orders
 
 MOVIES = {
     10331: {"imdb_id": "tt0063350", "title": "Night of the Living Dead", "original_title": "Night of the Living Dead",
@@ -116,16 +117,13 @@ def tvdb_season_id(series_id: int, season_type: str, number: int) -> int:
     return 100000 + int(hashlib.sha256(f"{series_id}:{season_type}:{number}".encode()).hexdigest()[:7], 16) % 900000
 
 
-# TheTVDB season types (`/seasons/types`); a show's episodes in each order come from
-# `tvdb_episodes`. Aired ("official") is what every show has; "default" is the series' default type.
-TVDB_SEASON_TYPES = {"official": (1, "Aired Order")}
-
-
-def tvdb_episodes(show: dict, season_type: str) -> list[tuple[int, int, str, str]] | None:
-    """(season, number, name, aired) in one of TheTVDB's orders; None for an order the show lacks."""
-    if season_type not in ("default", "official"):
-        return None
-    return [(n, e, t, a) for (n, e), (t, a) in sorted(show["episodes"].items())]
+# TheTVDB season types (`/seasons/types`) and each show's episodes in each order: `orders.py`
+# (aired "official" for every show; "default" is the series' default type, aired here)
+TVDB_SEASON_TYPES = orders.TVDB_SEASON_TYPES
+tvdb_episodes = orders.tvdb_episodes
+SHOWS.update(orders.SHOWS)
+for _tvdb, _extra in orders.EXTRA.items():
+    SHOWS[_tvdb].update(_extra)
 
 ARTISTS = {
     "3b5a2c86-0b11-4ea8-a5b5-6a2e6e8f9e1a": {

@@ -22,6 +22,7 @@ import time
 from aiohttp import web
 
 from . import player_art
+from .jellyfin_library import JellyfinLibrary
 from .kodi import KodiEmulator
 from .player_server import PlayerServer
 from .plex import PlexLibrary
@@ -40,6 +41,7 @@ class JellyfinEmulator(PlayerServer):
         self.token = token
         self.media_updated = media_updated   # False: a server without /Library/Media/Updated (404)
         self._ids = itertools.count(1)
+        self.library = JellyfinLibrary()   # items, collections, images (jellyfin_library.py)
         # a signed-in web client that plays nothing: the real server lists it too, without NowPlayingItem
         self.sessions: list[dict] = [self._session("Jellyfin Web", "Firefox")]
 
@@ -99,12 +101,16 @@ class JellyfinEmulator(PlayerServer):
                 if not isinstance(body, dict) or not isinstance(body.get("Updates"), list):
                     return web.json_response({"title": "One or more validation errors occurred.", "status": 400},
                                              status=400)
+                for u in body["Updates"]:   # the server scans what it was told of
+                    if isinstance(u, dict) and u.get("UpdateType") in ("Created", "Modified") and u.get("Path"):
+                        self.library.scan(u["Path"])
                 return web.Response(status=204)
             if m == "POST" and path == "/Library/Refresh":
                 return web.Response(status=204)
             if m == "GET" and path == "/Sessions":
                 return web.json_response(self.sessions)
-            return web.Response(status=404)
+            answer = await self.library.answer(request, path, await request.read())
+            return answer if answer is not None else web.Response(status=404)
 
         app.router.add_route("*", "/{tail:.*}", any_route)
         return app

@@ -18,7 +18,7 @@ from urllib.parse import quote, unquote
 
 from aiohttp import web
 
-TYPE_NUM = {"movie": 1, "show": 2, "season": 3, "episode": 4}
+TYPE_NUM = {"movie": 1, "show": 2, "season": 3, "episode": 4, "collection": 18}
 NUM_TYPE = {v: k for k, v in TYPE_NUM.items()}
 EDITABLE = {
     "movie": {"title", "titleSort", "originalTitle", "summary", "tagline", "originallyAvailableAt", "contentRating",
@@ -27,6 +27,7 @@ EDITABLE = {
              "studio", "year"},
     "season": {"title", "summary"},
     "episode": {"title", "titleSort", "summary", "originallyAvailableAt", "contentRating", "year"},
+    "collection": {"title", "titleSort", "summary", "contentRating"},
 }
 TAGS = ("genre", "collection", "label", "country", "director", "writer", "producer", "mood", "style")
 ORDERINGS = ("", "tmdbAiring", "aired", "dvd", "absolute")
@@ -249,7 +250,24 @@ class PlexLibrary:
         self.edits.append((",".join(keys), dict(q)))
         for k in keys:
             self._apply(self.items[k], q)
+            for tag in self.items[k].get("Collection", ()):   # Plex makes a collection from its tag
+                self._collection(section, tag["tag"])
         return web.Response(status=200)
+
+    def _collection(self, section: dict, title: str) -> str:
+        key = self.collection(title, section["key"])
+        if key is None:
+            key = self._new(section, "collection", title=title, subtype=section["type"], smart="0",
+                            index=int(next(self._keys)))
+        members = [i for k, i in self.items.items() if self.section_of[k] == section["key"]
+                   and any(t["tag"] == title for t in i.get("Collection", ()))]
+        self.items[key]["childCount"] = str(len(members))
+        return key
+
+    def collection(self, title: str, section_key: str | None = None) -> str | None:
+        """The rating key of a collection of that title (in one section)."""
+        return next((k for k, i in self.items.items() if i["type"] == "collection" and i["title"] == title
+                     and section_key in (None, self.section_of[k])), None)
 
     def _apply(self, item: dict, q) -> None:
         new_tags: dict[str, dict[int, str]] = {}

@@ -16,6 +16,7 @@ from .common import (
     revise,
 )
 from .tmdb_collections import add_collection_routes
+from .tmdb_groups import add_episode_group_routes, group_list, tmdb_episode_id
 
 # ------------------------------------------------------------------ TMDB
 
@@ -248,6 +249,8 @@ def tmdb_app(faults: Faults, stats: Stats, rps: int | None = None) -> web.Applic
                                                  for tag, (n, o) in by_tag.items()})
         if "images" in set((request.query.get("append_to_response") or "").split(",")):
             out["images"] = filter_images(_tmdb_images("tv", s["tmdb_id"]), image_languages(request))
+        if "episode_groups" in set((request.query.get("append_to_response") or "").split(",")):
+            out["episode_groups"] = {"results": group_list(s)["results"]}
         return web.json_response(revise(request, "tv", s["tmdb_id"], out))
 
     def _season(request):
@@ -263,7 +266,7 @@ def tmdb_app(faults: Faults, stats: Stats, rps: int | None = None) -> web.Applic
             return _tmdb_error(404, 34, "The resource you requested could not be found.")
         language = request.query.get("language")
         tvdb = next(k for k, v in data.SHOWS.items() if v is s)
-        eps = [{"episode_number": e, "season_number": n, "air_date": a, "id": 9000 + n * 1000 + e,
+        eps = [{"episode_number": e, "season_number": n, "air_date": a, "id": tmdb_episode_id((n, e)),
                 **dict(zip(("name", "overview"), data.episode_text(tvdb, s, n, e, language), strict=True)),
                 "vote_average": 7.0, "vote_count": 3, "still_path": f"/s{n}_{e}.jpg"}
                for (sn, e), (_t, a) in sorted(s["episodes"].items()) if sn == n]
@@ -283,6 +286,7 @@ def tmdb_app(faults: Faults, stats: Stats, rps: int | None = None) -> web.Applic
 
     add_tmdb_change_routes(app)
     add_collection_routes(app, _tmdb_error, filter_images, image_languages)
+    add_episode_group_routes(app, _tmdb_error)
     r.add_get("/configuration", configuration)
     r.add_get("/search/movie", search_movie)
     r.add_get("/search/tv", search_tv)

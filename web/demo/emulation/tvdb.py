@@ -25,6 +25,11 @@ from .common import (
 
 # ------------------------------------------------------------------ TVDB
 
+def episode_id(key: tuple[int, int]) -> int:
+    """TheTVDB's id of an episode, the same in every order (from its aired season and number)."""
+    return 5000 + key[0] * 1000 + key[1]
+
+
 @dataclass
 class TvdbAuth:
     """TheTVDB's tokens: valid `ttl` seconds (a month, as the real ones), then 401 until the client
@@ -148,9 +153,9 @@ def tvdb_app(faults: Faults, stats: Stats, auth: TvdbAuth | None = None) -> web.
             return fail(400, "InvalidValueType: page")
         size = data.TVDB_PAGE_SIZE
         chunk = order[page * size:(page + 1) * size] if page >= 0 else []
-        eps = [{"id": 5000 + n * 1000 + e, "seriesId": sid, "name": t, "aired": a, "overview": f"{t}.",
-                "seasonNumber": n, "number": e, "absoluteNumber": None, "runtime": s["runtime"],
-                "image": f"{art_base(request)}/s{n}_{e}.jpg"} for n, e, t, a in chunk]
+        eps = [{"id": episode_id(k), "seriesId": sid, "name": t, "aired": a, "overview": f"{t}.",
+                "seasonNumber": n, "number": e, "absoluteNumber": ab, "runtime": s["runtime"],
+                "image": f"{art_base(request)}/s{k[0]}_{k[1]}.jpg"} for n, e, t, a, k, ab in chunk]
         url = f"{request.app[URLS]['self']}{request.path}?page="
         return web.json_response({"status": "success", "data": {"series": {"id": sid}, "episodes": eps},
                                   "links": {"prev": f"{url}{page - 1}" if page > 0 else None, "self": f"{url}{page}",
@@ -218,11 +223,11 @@ def add_tvdb_translation_routes(app: web.Application, authed, fail, art_base) ->
         size = data.TVDB_PAGE_SIZE
         texts = data.EPISODE_TRANSLATIONS.get(sid, {}).get(lang, {})
         eps = []
-        for n, e, t, a in (order[page * size:(page + 1) * size] if page >= 0 else []):
-            name, overview = (t, f"{t}.") if lang == "en" else texts.get((n, e), (None, None))
-            eps.append({"id": 5000 + n * 1000 + e, "seriesId": sid, "name": name, "overview": overview or None,
-                        "aired": a, "seasonNumber": n, "number": e, "absoluteNumber": None, "runtime": s["runtime"],
-                        "image": f"{art_base(request)}/s{n}_{e}.jpg"})
+        for n, e, t, a, k, ab in (order[page * size:(page + 1) * size] if page >= 0 else []):
+            name, overview = (t, f"{t}.") if lang == "en" else texts.get(k, (None, None))
+            eps.append({"id": episode_id(k), "seriesId": sid, "name": name, "overview": overview or None,
+                        "aired": a, "seasonNumber": n, "number": e, "absoluteNumber": ab, "runtime": s["runtime"],
+                        "image": f"{art_base(request)}/s{k[0]}_{k[1]}.jpg"})
         url = f"{request.app[URLS]['self']}{request.path}?page="
         return web.json_response({"status": "success", "data": {"series": {"id": sid}, "episodes": eps},
                                   "links": {"prev": f"{url}{page - 1}" if page > 0 else None, "self": f"{url}{page}",

@@ -65,6 +65,31 @@
   const OPS = [["write", "New files to write"], ["replace", "Files to replace"],
                ["recycle_replace", "Files moved to the recycle bin and replaced"], ["remove", "Files to remove (to the recycle bin)"]];
   function el(tag, text, cls) { const e = document.createElement(tag); if (text) e.textContent = text; if (cls) e.className = cls; return e; }
+  // a show's episode order preview: file → episode now and in the order asked for, what is written again
+  function renderOrder(target, p) {
+    target.innerHTML = "";
+    const apply = document.getElementById("eo-apply");
+    if (apply) apply.value = p.order;
+    target.appendChild(el("p", p.available
+      ? `${p.order_words}${p.source ? " (from " + p.source + ")" : ""}: ${p.changed} file(s) change episode; ` +
+        `${p.rewritten.length} published file(s) are written again (the old ones go to the recycle bin).`
+      : `The providers have no ${p.order_words} for this show.`));
+    const table = el("table", "", "cards");
+    const head = el("tr");
+    for (const h of ["File", "Now", "In " + p.order_words]) head.appendChild(el("th", h));
+    table.appendChild(head);
+    const side = (x) => `S${String(x.season).padStart(2, "0")}E${String(x.episode).padStart(2, "0")} ` +
+                        (x.title || "(no episode: " + (x.note || x.matched_by) + ")");
+    for (const f of p.files) {
+      const tr = el("tr", "", f.changed ? "changed" : "");
+      tr.appendChild(el("td", f.file || "", "path"));
+      tr.appendChild(el("td", side(f.now)));
+      tr.appendChild(el("td", side(f["new"])));
+      table.appendChild(tr);
+    }
+    target.appendChild(table);
+  }
+
   function renderPlan(target, plan) {
     target.innerHTML = "";
     const acts = plan.actions || [];
@@ -144,6 +169,15 @@
       }
       else if (el.type === "checkbox") out[el.name] = el.checked;
       else if (el.type === "number" || el.dataset.number !== undefined) { if (el.value !== "") out[el.name] = Number(el.value); }
+      else if (el.dataset.mapping !== undefined) {   // "Old -> New" a line; nothing after the arrow: drop
+        const rules = {};
+        for (const line of el.value.split("\n")) {
+          if (!line.trim()) continue;
+          const [from, ...rest] = line.split("->");
+          rules[from.trim()] = rest.length && rest.join("->").trim() ? rest.join("->").trim() : null;
+        }
+        out[el.name] = rules;
+      }
       else if (el.dataset.list !== undefined) out[el.name] = el.value.split(",").map(s => s.trim()).filter(Boolean);
       else if (el.value !== "" || el.dataset.keepEmpty !== undefined) out[el.name] = el.value;
     }
@@ -191,7 +225,9 @@
       const res = await api(method, url, body);
       toast(form.dataset.done || "Saved");
       if (form.dataset.show) {
-        document.getElementById(form.dataset.show).textContent = JSON.stringify(res.data, null, 2);
+        const target = document.getElementById(form.dataset.show);
+        if (target.dataset.render === "order") renderOrder(target, res.data);
+        else target.textContent = JSON.stringify(res.data, null, 2);
       }
       if (form.dataset.reload !== undefined) setTimeout(() => location.reload(), 400);
     } catch (e) { /* shown */ }
