@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from metarr.db import statements
+from metarr.db import prepared, statements
 from metarr.db.database import write_tx
 from metarr.db.media import ENTITY_MODELS, CastMember, EntityList, FieldState, Rating
 from metarr.service import mappings, settings
@@ -196,7 +196,8 @@ def _dedupe(values: Iterable[str]) -> list[str]:
 # ------------------------------------------------------------------ database side
 
 def load_states(entity_type: str, entity_id: int) -> dict[str, State]:
-    rows = FieldState.select().where((FieldState.entity_type == entity_type) & (FieldState.entity_id == entity_id))
+    rows = prepared.select("load_states", lambda t, i: FieldState.select().where(
+        (FieldState.entity_type == t) & (FieldState.entity_id == i)), entity_type, entity_id)
     return {r.field: State(r.source, r.locked, r.origin) for r in rows}
 
 
@@ -221,21 +222,24 @@ def _rating_key(value, votes, max_, default) -> tuple:
 
 def get_lists(entity_type: str, entity_id: int) -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
-    q = (EntityList.select().where((EntityList.entity_type == entity_type) & (EntityList.entity_id == entity_id))
-         .order_by(EntityList.name, EntityList.position))
+    q = prepared.select("get_lists", lambda t, i: EntityList.select().where(
+        (EntityList.entity_type == t) & (EntityList.entity_id == i)).order_by(EntityList.name, EntityList.position),
+        entity_type, entity_id)
     for r in q:
         out.setdefault(r.name, []).append(r.value)
     return out
 
 
 def get_cast(entity_type: str, entity_id: int) -> list[CastMember]:
-    return list(CastMember.select().where((CastMember.entity_type == entity_type) & (CastMember.entity_id == entity_id))
-                .order_by(CastMember.position, CastMember.id))
+    return prepared.select("get_cast", lambda t, i: CastMember.select().where(
+        (CastMember.entity_type == t) & (CastMember.entity_id == i)).order_by(CastMember.position, CastMember.id),
+        entity_type, entity_id)
 
 
 def get_ratings(entity_type: str, entity_id: int) -> list[Rating]:
-    return list(Rating.select().where((Rating.entity_type == entity_type) & (Rating.entity_id == entity_id))
-                .order_by(Rating.is_default.desc(), Rating.source))
+    return prepared.select("get_ratings", lambda t, i: Rating.select().where(
+        (Rating.entity_type == t) & (Rating.entity_id == i)).order_by(Rating.is_default.desc(), Rating.source),
+        entity_type, entity_id)
 
 
 def fresh_current(entity_type: str, values: dict[str, Any]) -> dict[str, Any]:

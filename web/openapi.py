@@ -57,7 +57,9 @@ SCHEMAS: dict[str, Any] = {
                       "properties": {"code": {"type": "string"}, "message": {"type": "string"},
                                      "details": {}}}}},
     "Meta": {"type": "object", "properties": {"total": {"type": "integer"}, "limit": {"type": "integer"},
-                                              "offset": {"type": "integer"}},
+                                              "offset": {"type": "integer"},
+                                              "total_estimated": {"type": "boolean"},
+                                              "next_cursor": {"type": "string", "nullable": True}},
              "additionalProperties": True},
     "Envelope": {
         "type": "object", "required": ["success", "data"],
@@ -196,7 +198,9 @@ def _q(name: str, schema: dict, description: str = "") -> dict:
 PAGING = [_q("limit", {"type": "integer", "minimum": 1, "maximum": 500, "default": 50}),
           _q("offset", {"type": "integer", "minimum": 0, "default": 0})]
 MEDIA_FILTERS = [
-    _q("q", {"type": "string", "maxLength": 200}, "substring of the title (name for artists)"),
+    _q("q", {"type": "string", "maxLength": 200}, "substring of the title (name for artists); accents folded"),
+    _q("after", {"type": "string", "maxLength": 2000}, "meta.next_cursor of the previous page (same sort and "
+       "filters): the next page, as fast deep in the list as at its start; not with offset"),
     _q("sort", {"type": "string"}, "title|year|added|id (name for artists); prefix - for descending"),
     _q("library_id", {"type": "integer", "minimum": 0}), _q("year", {"type": "integer", "minimum": 0}),
     _q("state", {"type": "string", "enum": ["discovered", "identified", "enriched", "published", "ambiguous",

@@ -3,54 +3,32 @@ from __future__ import annotations
 
 from typing import Any
 
-import peewee as pw
-
 from metarr import metadata as md
+from metarr.db import prepared
 from metarr.db.media import (
     Album,
-    Artist,
     ArtworkSlot,
     CacheFile,
     Episode,
     MediaFile,
-    Movie,
     Season,
-    Series,
 )
 from metarr.library import filters as item_filters
-from metarr.library import movie_sets
+from metarr.library import list_count, list_page, list_search, movie_sets
 from metarr.service.timefmt import iso
 
-SORTS = {
-    "movie": {"title": (Movie.sort_title, Movie.title), "year": (Movie.year,), "added": (Movie.date_added,),
-              "id": (Movie.id,)},
-    "series": {"title": (Series.sort_title, Series.title), "year": (Series.year,), "added": (Series.date_added,),
-               "id": (Series.id,)},
-    "artist": {"name": (Artist.sort_name, Artist.name), "added": (Artist.date_added,), "id": (Artist.id,)},
-    "album": {"title": (Album.title,), "year": (Album.year,), "added": (Album.date_added,), "id": (Album.id,)},
-}
+# the sorts of each list (their expressions and indexes: metarr/library/list_page.py, migration 0031)
+SORTS = list_page.SORT_COLUMNS
 
 
-class BadQuery(ValueError):
-    pass
-
-
-def _order(kind: str, model, sort: str | None):
-    sort = sort or ("name" if kind == "artist" else "title")
-    desc = sort.startswith("-")
-    key = sort.lstrip("-")
-    if key not in SORTS[kind]:
-        raise BadQuery(f"sort must be one of {', '.join(sorted(SORTS[kind]))} (prefix - for descending)")
-    cols = [pw.fn.COALESCE(*SORTS[kind][key]) if len(SORTS[kind][key]) > 1 else SORTS[kind][key][0]]
-    return [c.desc() if desc else c.asc() for c in cols] + [model.id.desc() if desc else model.id.asc()]
+BadQuery = list_page.BadQuery   # an unknown sort, a bad cursor: the API's 400
 
 
 def _filtered(model, kind: str, q: str | None, filters: dict[str, Any]):
     query = model.select().where(model.deleted_at.is_null(True) if not filters.get("deleted") else
                                  model.deleted_at.is_null(False))
-    name_col = model.name if kind == "artist" else model.title
     if q:
-        query = query.where(name_col.contains(q))
+        query = query.where(list_search.condition(model, kind, q))
     return item_filters.where(query, model, kind, filters)
 
 
@@ -58,10 +36,15 @@ def _poster_map(kind: str, ids: list[int]) -> dict[int, str]:
     if not ids:
         return {}
     slots = GRID_SLOTS.get(kind, ("poster",))
-    rows = (ArtworkSlot.select(ArtworkSlot.entity_id, ArtworkSlot.slot, CacheFile.sha256)
-            .join(CacheFile, on=(CacheFile.id == ArtworkSlot.cache_file_id))
-            .where((ArtworkSlot.entity_type == kind) & (ArtworkSlot.entity_id.in_(ids))
-                   & (ArtworkSlot.slot.in_(slots)) & (ArtworkSlot.rank == 0)).tuples())
+
+    def query(t, *page_ids):
+        return (ArtworkSlot.select(ArtworkSlot.entity_id, ArtworkSlot.slot, CacheFile.sha256)
+                .join(CacheFile, on=(CacheFile.id == ArtworkSlot.cache_file_id))
+                .where((ArtworkSlot.entity_type == t) & (ArtworkSlot.entity_id.in_(page_ids))
+                       & (ArtworkSlot.slot.in_(slots)) & (ArtworkSlot.rank == 0)).tuples())
+    # one query for the page; its text is built once per kind and page size (a full page, a detail)
+    rows = prepared.select(f"posters:{kind}:{len(ids)}", query, kind, *ids) if len(ids) in (1, 48, 50) \
+        else query(kind, *ids)
     out: dict[int, str] = {}
     for eid, _slot, sha in sorted(rows, key=lambda r: slots.index(r[1])):
         out.setdefault(eid, sha)   # the first slot in GRID_SLOTS order wins (artists: thumb, then poster)
@@ -73,16 +56,23 @@ GRID_SLOTS = {"episode": ("thumb",), "artist": ("thumb", "poster"), "album": ("t
 
 
 def list_entities(kind: str, *, limit: int, offset: int, q: str | None = None, sort: str | None = None,
-                  **filters: Any) -> tuple[list[dict], int]:
+                  after: str | None = None, **filters: Any) -> list_page.ListPage:
+    """A page of a list (unpacks as `(rows, total)`): by `offset`, or after a cursor (`after`, a
+    `next_cursor` of an earlier page; metarr/library/list_page.py); the total exact up to a limit,
+    estimated above it (metarr/library/list_count.py)."""
     model = md.ENTITY_MODELS[kind]
     query = _filtered(model, kind, q, filters)
-    total = query.count()
-    rows = list(query.order_by(*_order(kind, model, sort)).limit(limit).offset(offset))
+    rows, cursor = list_page.fetch(kind, query, sort=sort, limit=limit, offset=offset, after=after)
+    if not after and cursor is None and (rows or not offset):
+        total, estimated = offset + len(rows), False   # the last page by offset: its end is the count
+    else:
+        total, estimated = list_count.total(kind, query, q, filters)
     posters = _poster_map(kind, [r.id for r in rows])
-    return [summary(kind, r, posters.get(r.id)) for r in rows], total
+    return list_page.ListPage([summary(kind, r, posters.get(r.id)) for r in rows], total, estimated, cursor)
 
 
 def summary(kind: str, r, poster_sha: str | None = None) -> dict:
+    # a list reads only the columns of list_page.SUMMARY_FIELDS: a field read here is named there too
     base = {"id": r.id, "state": r.state, "library_id": r.library_id,
             "poster": f"/api/v1/assets/{poster_sha}" if poster_sha else None}
     if kind in ("movie", "series", "artist"):
@@ -100,8 +90,9 @@ def summary(kind: str, r, poster_sha: str | None = None) -> dict:
 
 
 def files_of(kind: str, entity_id: int) -> list[dict]:
-    rows = (MediaFile.select().where((MediaFile.entity_type == kind) & (MediaFile.entity_id == entity_id)
-                                     & MediaFile.deleted_at.is_null(True)).order_by(MediaFile.path))
+    rows = prepared.select("files_of", lambda t, i: MediaFile.select().where(
+        (MediaFile.entity_type == t) & (MediaFile.entity_id == i) & MediaFile.deleted_at.is_null(True))
+        .order_by(MediaFile.path), kind, entity_id)
     return [file_json(f) for f in rows]
 
 
@@ -111,9 +102,10 @@ def file_json(f: MediaFile) -> dict:
 
 
 def assets_of(kind: str, entity_id: int) -> dict[str, Any]:
-    rows = (ArtworkSlot.select(ArtworkSlot, CacheFile).join(CacheFile, on=(CacheFile.id == ArtworkSlot.cache_file_id))
-            .where((ArtworkSlot.entity_type == kind) & (ArtworkSlot.entity_id == entity_id))
-            .order_by(ArtworkSlot.slot, ArtworkSlot.season, ArtworkSlot.rank))
+    rows = prepared.select("assets_of", lambda t, i: ArtworkSlot.select(ArtworkSlot, CacheFile)
+                           .join(CacheFile, on=(CacheFile.id == ArtworkSlot.cache_file_id))
+                           .where((ArtworkSlot.entity_type == t) & (ArtworkSlot.entity_id == i))
+                           .order_by(ArtworkSlot.slot, ArtworkSlot.season, ArtworkSlot.rank), kind, entity_id)
     out: dict[str, Any] = {}
     for s in rows:
         cf = s.cachefile
@@ -127,9 +119,10 @@ def assets_of(kind: str, entity_id: int) -> dict[str, Any]:
 
 def detail(kind: str, entity_id: int) -> dict | None:
     model = md.ENTITY_MODELS[kind]
-    r = model.get_or_none(model.id == entity_id)
-    if r is None:
+    found = prepared.select(f"detail:{kind}", lambda i: model.select().where(model.id == i), entity_id)
+    if not found:
         return None
+    r = found[0]
     d = summary(kind, r, _poster_map(kind, [entity_id]).get(entity_id))
     for name in md.SCALARS[kind]:
         d[name] = getattr(r, name)
@@ -193,8 +186,9 @@ def episodes_of(series_id: int, season: int | None = None) -> list[dict]:
 
 def artwork_candidates(kind: str, entity_id: int) -> list[dict]:
     from metarr.db.media import AssetCandidate
-    rows = (AssetCandidate.select().where((AssetCandidate.entity_type == kind) & (AssetCandidate.entity_id == entity_id))
-            .order_by(AssetCandidate.slot, AssetCandidate.score.desc()))
+    rows = prepared.select("artwork_candidates", lambda t, i: AssetCandidate.select().where(
+        (AssetCandidate.entity_type == t) & (AssetCandidate.entity_id == i))
+        .order_by(AssetCandidate.slot, AssetCandidate.score.desc()), kind, entity_id)
     return [candidate_json(c) for c in rows]
 
 

@@ -46,6 +46,8 @@ DEFAULTS: dict[str, Any] = {
     "sync.skip_when_playing": True,
     "sync.debounce_seconds": 2.0,
     "api.rate_limit_per_minute": 1200,
+    # lists count their rows exactly up to this many; above, meta.total is an estimate (total_estimated)
+    "api.exact_total_limit": 1000,
     "ui.password": None,
     # the folders the UI's folder browser may show; empty: library parents and the usual media
     # mount points (metarr/library/paths.py browse_roots), never the whole file system
@@ -65,6 +67,7 @@ RANGES: dict[str, tuple[float, float]] = {
     "scan.probe_timeout_seconds": (1, 3600),
     "scan.watch_settle_seconds": (0, 600), "enrich.min_confidence": (0, 1), "sync.debounce_seconds": (0, 600),
     "api.rate_limit_per_minute": (0, 1_000_000),   # 0: off
+    "api.exact_total_limit": (0, 10_000_000),
     "images.max_pixels": (1_000_000, 500_000_000), "refresh.sweep_days": (1, 3650),
     "publish.fanart_count": (1, 20),
 }

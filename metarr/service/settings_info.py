@@ -72,6 +72,8 @@ INFO: dict[str, Info] = {
                                   "players together.", "seconds", section="Players"),
     "api.rate_limit_per_minute": Info("API requests per minute", "Per client; 0 turns the limit off.",
                                       section="Security"),
+    "api.exact_total_limit": Info("Lists count exactly up to", "Above this many rows a list's total is an "
+                                  "estimate (cheap at any library size), flagged total_estimated.", "rows"),
     "ui.browse_roots": Info("Folders the browser may show", "Comma-separated. Empty: the parents of your "
                             "libraries and the usual media folders (/media, /mnt, /srv…).", section="Security"),
     "enrich.genre_map": Info("Genre mapping", "One rule a line: Sci-Fi -> Science Fiction renames a genre, "

@@ -41,12 +41,16 @@ async def _list(request: web.Request, kind: str) -> web.Response:
     limit, offset = paging(request)
     q = (request.query.get("q") or "").strip()[:200] or None
     sort = request.query.get("sort")
+    after = request.query.get("after") or None   # a cursor: meta.next_cursor of the previous page
+    if after is not None and len(after) > 2000:
+        raise bad_request("'after' is not a cursor this API gave out (too long)")
     try:
-        rows, total = await request.app[bridge_key].run(browse.list_entities, kind, limit=limit, offset=offset, q=q,
-                                                        sort=sort, **_filters(request, kind))
+        page = await request.app[bridge_key].run(browse.list_entities, kind, limit=limit, offset=offset, q=q,
+                                                 sort=sort, after=after, **_filters(request, kind))
     except browse.BadQuery as e:
         raise bad_request(str(e)) from None
-    return ok(rows, {"total": total, "limit": limit, "offset": offset})
+    return ok(page.rows, {"total": page.total, "total_estimated": page.total_estimated, "limit": limit,
+                          "offset": offset, "next_cursor": page.next_cursor})
 
 
 async def _detail(request: web.Request, kind: str) -> web.Response:

@@ -70,25 +70,34 @@ async def list_page(request: web.Request) -> web.Response:
         spec = item_filters.parse(kind, request.query)
     except item_filters.FilterError as e:
         error, spec = str(e), item_filters.FilterSpec()
-    items, total = await run(request, lambda: browse.list_entities(kind, limit=limit, offset=offset, q=q or None,
-                                                                    sort=sort, spec=spec))
+    after = request.query.get("after") or None   # the next page by cursor: as fast deep in the library as on top
+    try:
+        page = await run(request, lambda: browse.list_entities(kind, limit=limit, offset=0 if after else offset,
+                                                                q=q or None, sort=sort, after=after, spec=spec))
+    except browse.BadQuery:   # a stale or hand-made cursor: the first page
+        after = None
+        page = await run(request, lambda: browse.list_entities(kind, limit=limit, offset=offset, q=q or None,
+                                                                sort=sort, spec=spec))
+    items, total = page.rows, page.total
     for it in items:
         it.setdefault("title", it.get("name"))
     sorts = [(k, k) for k in browse.SORTS[kind]] + [(f"-{k}", f"{k} (desc)") for k in browse.SORTS[kind]]
     libs = await run(request, lambda: [(lib.id, lib.name) for lib in Library.select().order_by(Library.name)])
     params = spec.to_params()
     chosen = {k: v for k, v in request.query.items() if k in item_filters.PARAMS and v}
-    qs = urlencode([(k, v) for k, v in request.query.items() if k not in ("offset",) and v], doseq=True)
+    qs = urlencode([(k, v) for k, v in request.query.items() if k not in ("offset", "after") and v], doseq=True)
     more = [k for k in ("locked", "published", "publish_pending", "resolution", "hdr", "video_codec",
                         "audio_channels_min", "subtitle", "duplicates", "added_days", "genre", "tag", "year_min",
                         "year_max", "certification") if chosen.get(k)]
     return render("media_list.html", request, path, title=title, items=items, total=total, q=q, sort=sort,
-                  sorts=sorts, offset=offset, limit=limit, base=GRID_BASE[kind], kind=kind, states=STATES,
-                  slots=SLOTS.get(kind, ()), libraries=libs, chosen=chosen, state_opts=[(s, s) for s in STATES],
+                  sorts=sorts, offset=0 if after else offset, limit=limit, base=GRID_BASE[kind], kind=kind,
+                  states=STATES, slots=SLOTS.get(kind, ()), libraries=libs, chosen=chosen,
+                  state_opts=[(s, s) for s in STATES],
                   slot_opts=[(s, s) for s in SLOTS.get(kind, ())], more_open=bool(more),
                   error=error, qs=qs, plural=BATCH_PLURAL[kind],
                   filter_json=json.dumps({**params, **({"q": q} if q else {})}),
-                  lockable=md.lockable_keys(kind), lists=md.LISTS[kind])
+                  lockable=md.lockable_keys(kind), lists=md.LISTS[kind], after=after,
+                  next_cursor=page.next_cursor, total_estimated=page.total_estimated)
 
 
 for _p in LIST_PAGES:

@@ -34,6 +34,33 @@
   }
   window.metarr = { api, toast };
 
+  // grids (movies, shows, music): the next page (by cursor, a[data-next-page]) is fetched and its
+  // cards appended when the reader nears the end, so scrolling goes through the whole library
+  function infiniteGrid() {
+    const grid = document.querySelector("[data-grid]");
+    let link = document.querySelector("a[data-next-page]");
+    if (!grid || !link || !("IntersectionObserver" in window)) return;
+    let busy = false;
+    const watch = new IntersectionObserver(async (entries) => {
+      if (busy || !entries.some((e) => e.isIntersecting) || !link) return;
+      busy = true;
+      try {
+        const resp = await fetch(link.href, { credentials: "same-origin" });
+        if (!resp.ok) return;
+        const doc = new DOMParser().parseFromString(await resp.text(), "text/html");
+        doc.querySelectorAll("[data-grid] > *").forEach((card) => grid.appendChild(document.adoptNode(card)));
+        const next = doc.querySelector("a[data-next-page]");
+        if (next) { link.href = next.href; } else { watch.disconnect(); link.remove(); link = null; }
+      } finally {
+        busy = false;
+        // observed anew: a link still in view after the append is reported again (loads the next page)
+        if (link) { watch.unobserve(link); watch.observe(link); }
+      }
+    }, { rootMargin: "600px" });
+    watch.observe(link);
+  }
+  infiniteGrid();
+
   // a publish dry run in words: files by what will happen to them, and each NFO change as a diff
   const OPS = [["write", "New files to write"], ["replace", "Files to replace"],
                ["recycle_replace", "Files moved to the recycle bin and replaced"], ["remove", "Files to remove (to the recycle bin)"]];

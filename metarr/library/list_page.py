@@ -1,0 +1,162 @@
+"""Pages of the API's lists in time independent of the library's size: the sort expressions (the very
+expressions the indexes of migration 0031 are built on), keyset pagination with an opaque cursor,
+and the page itself with its `next_cursor`.
+
+A cursor is the last row's sort value and id (plus the sort it was made for), base64url JSON. The
+next page is the rows strictly after it in (sort value, id) order, written as
+`k >= v AND (k > v OR id > i)`: the first term is a range on the index's leading column (SQLite does
+not take a row-value comparison `(k, id) > (v, i)` on an expression index as a range and walks from
+the start), the second drops the ties already shown. Rows added or removed between two pages never
+make another row appear twice or go missing: the position is a value, not a count.
+"""
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import peewee as pw
+
+from metarr import metadata as md
+
+# per kind: sort name -> (column names, value when NULL); several columns are COALESCEd in order
+SORT_COLUMNS: dict[str, dict[str, tuple[tuple[str, ...], Any]]] = {
+    "movie": {"title": (("sort_title", "title"), None), "year": (("year",), 0), "added": (("date_added",), None),
+              "id": (("id",), None)},
+    "series": {"title": (("sort_title", "title"), None), "year": (("year",), 0), "added": (("date_added",), None),
+               "id": (("id",), None)},
+    "artist": {"name": (("sort_name", "name"), None), "added": (("date_added",), None), "id": (("id",), None)},
+    "album": {"title": (("title",), None), "year": (("year",), 0), "added": (("date_added",), None),
+              "id": (("id",), None)},
+}
+DEFAULT_SORT = {"artist": "name"}
+# the columns a list's rows are read with: what `browse.summary` shows (a wide row, plot and JSON
+# included, costs twice the time to read and build); a field summary() reads must be named here
+SUMMARY_FIELDS = {
+    "movie": ("id", "state", "library_id", "identify_reason", "title", "year", "tmdb_id", "imdb_id", "tvdb_id"),
+    "series": ("id", "state", "library_id", "identify_reason", "title", "year", "tmdb_id", "imdb_id", "tvdb_id",
+               "status"),
+    "artist": ("id", "state", "library_id", "identify_reason", "name", "musicbrainz_id"),
+    "album": ("id", "state", "library_id", "title", "year", "artist_id", "musicbrainz_id"),
+}
+
+
+class BadQuery(ValueError):
+    """A list request that cannot be answered (an unknown sort, a bad cursor): a 400 in words."""
+
+
+class BadCursor(BadQuery):
+    """A cursor that cannot be read, or was made for another list or sort."""
+
+
+def sort_expr(kind: str, key: str):
+    """The SQL expression a sort orders by; NULL-free, so that it compares the same on both databases."""
+    model = md.ENTITY_MODELS[kind]
+    cols, null_value = SORT_COLUMNS[kind][key]
+    fields = [getattr(model, c) for c in cols]
+    if null_value is not None:
+        fields.append(pw.SQL(str(int(null_value))))   # a literal: SQLite matches an index's expression only so
+    return pw.fn.COALESCE(*fields) if len(fields) > 1 else fields[0]
+
+
+def parse_sort(kind: str, sort: str | None) -> tuple[str, bool]:
+    sort = sort or DEFAULT_SORT.get(kind, "title")
+    desc = sort.startswith("-")
+    key = sort[1:] if desc else sort
+    if key not in SORT_COLUMNS[kind]:
+        raise BadQuery(f"sort must be one of {', '.join(sorted(SORT_COLUMNS[kind]))} (prefix - for descending)")
+    return key, desc
+
+
+def encode_cursor(kind: str, sort: str, value: Any, row_id: int) -> str:
+    raw = json.dumps([kind, sort, value, row_id], separators=(",", ":"), ensure_ascii=False).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, kind: str, sort: str) -> tuple[Any, int]:
+    """The (sort value, id) a cursor stands for; BadCursor in words when it is not one of this list's."""
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        ckind, csort, value, row_id = json.loads(raw)
+    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError, RecursionError):
+        raise BadCursor("'after' is not a cursor this API gave out (take meta.next_cursor of the previous "
+                        "page as it is)") from None
+    if ckind != kind:
+        raise BadCursor(f"'after' is a cursor of another list ({ckind}), not of this one ({kind})")
+    if csort != sort:
+        raise BadCursor(f"'after' was made for sort={csort}; ask with the same sort, or start again without 'after'")
+    if not isinstance(row_id, int) or isinstance(row_id, bool) or abs(row_id) >= 2**63 \
+            or not _value_ok(kind, sort, value):
+        raise BadCursor("'after' is not a cursor this API gave out (take meta.next_cursor of the previous page "
+                        "as it is)")
+    return value, row_id
+
+
+def _value_ok(kind: str, sort: str, value: Any) -> bool:
+    key = sort.lstrip("-")
+    if key in ("title", "name"):
+        return isinstance(value, str) and "\x00" not in value
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return False
+    if key == "added":
+        return math.isfinite(value) and abs(value) < 1e15
+    return isinstance(value, int) and abs(value) < 2**63
+
+
+def after_condition(kind: str, key: str, desc: bool, value: Any, row_id: int):
+    model = md.ENTITY_MODELS[kind]
+    k = sort_expr(kind, key)
+    if key == "id":
+        return model.id < row_id if desc else model.id > row_id
+    if desc:
+        return (k <= value) & ((k < value) | (model.id < row_id))
+    return (k >= value) & ((k > value) | (model.id > row_id))
+
+
+def order_by(kind: str, sort: str | None) -> list:
+    """The ORDER BY of a list: its sort expression, then the id, in the sort's direction."""
+    key, desc = parse_sort(kind, sort)
+    model = md.ENTITY_MODELS[kind]
+    k = sort_expr(kind, key)
+    order = [k.desc(), model.id.desc()] if desc else [k.asc(), model.id.asc()]
+    return order[1:] if key == "id" else order
+
+
+@dataclass
+class ListPage:
+    """One page of a list. Unpacks as `(rows, total)`, as `list_entities` answered before."""
+    rows: list = field(default_factory=list)
+    total: int = 0
+    total_estimated: bool = False
+    next_cursor: str | None = None
+
+    def __iter__(self):
+        return iter((self.rows, self.total))
+
+
+def fetch(kind: str, query, *, sort: str | None, limit: int, offset: int, after: str | None):
+    """The page's rows (model instances, at most `limit`) and the cursor of the next page (None at
+    the end). One query: `limit + 1` rows are read to know whether there is a next page."""
+    key, desc = parse_sort(kind, sort)
+    sort_name = ("-" if desc else "") + key
+    model = md.ENTITY_MODELS[kind]
+    k = sort_expr(kind, key)
+    if after:
+        if offset:
+            raise BadQuery("give either 'after' (a cursor) or 'offset', not both")
+        value, row_id = decode_cursor(after, kind, sort_name)
+        query = query.where(after_condition(kind, key, desc, value, row_id))
+    order = order_by(kind, sort)
+    fields = [getattr(model, f) for f in SUMMARY_FIELDS[kind]]
+    rows = list(query.select(*fields, k.alias("_sort_value")).order_by(*order).limit(limit + 1).offset(offset))
+    more = len(rows) > limit
+    rows = rows[:limit]
+    cursor = encode_cursor(kind, sort_name, _plain(rows[-1]._sort_value), rows[-1].id) if more and rows else None
+    return rows, cursor
+
+
+def _plain(value: Any) -> Any:
+    return value if value is None or isinstance(value, int | float | str) else str(value)

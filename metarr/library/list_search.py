@@ -1,0 +1,135 @@
+"""The `q` of the lists through a full-text index instead of a `LIKE '%…%'` scan of every row.
+
+It finds what `LIKE` found (a substring of the title, any case) and more: accents are folded
+("amelie" finds "Amélie"), CJK titles are found by any part ("千尋" finds "千と千尋の神隠し").
+
+- SQLite (migration 0032): two FTS5 indexes per list table, kept in sync by triggers on the title
+  column, whoever writes it: `<table>_fts_words` (tokenizer `unicode61 remove_diacritics 2`: each
+  word of `q` as the start of a title word, accents and case folded) and `<table>_fts_tri`
+  (tokenizer `trigram`: `q` as a substring, any case, CJK included). How a search runs depends on
+  how many titles match, asked of the indexes with a LIMIT (well under a millisecond):
+  - up to `FEW` (1,000) matches in each: the page is taken from those rows only (`id IN (…)`);
+  - more: the word is common, so the page walks the sort's index (which carries the title) and
+    checks each title there (`LIKE`, and for a non-ASCII title the folded title, a function
+    registered on the connection) until it has its rows; the share of matches is at least
+    FEW / library size, so the walk stays short. A `q` under three characters has no trigram and
+    runs this way too.
+- PostgreSQL: a GIN trigram index (`pg_trgm`) on the stored column `search_fold` =
+  `metarr_fold(title)` (lower case, accents taken off by `unaccent`, or by a `translate` table of
+  Metarr's own where it is missing), queried with `search_fold LIKE '%' || metarr_fold(q) || '%'`;
+  the planner chooses between the index and the sort's order. Without `pg_trgm` (not installable)
+  the same condition is answered by a scan.
+"""
+from __future__ import annotations
+
+import re
+import time
+import unicodedata
+
+import peewee as pw
+
+from metarr.db.database import is_sqlite
+
+TABLES = {"movie": ("movies", "title"), "series": ("series", "title"), "artist": ("artists", "name"),
+          "album": ("albums", "title")}
+FEW = 1000
+WORD = re.compile(r"\w+", re.UNICODE)
+_fts_tables: dict[str, bool] = {}   # one SQLite library per process: its FTS5 either has trigram or not
+_many: dict[tuple[str, str], tuple[float, bool]] = {}   # (table, q) -> (when, many matches), for the count
+
+
+def condition(model, kind: str, q: str):
+    """The WHERE term that keeps the rows whose title matches `q`."""
+    db = model._meta.database
+    if kind not in TABLES:
+        return model.title.contains(q)
+    table, name = TABLES[kind]
+    col = getattr(model, name)
+    if not is_sqlite(db):
+        return pw.Expression(pw.SQL("search_fold"), "LIKE", _pg_pattern(q))   # the folded title (0032)
+    words = " ".join(_quote(w) + "*" for w in WORD.findall(q))
+    tri = _quote(q) if len(q) >= 3 and _has(db, f"{table}_fts_tri") else None
+    few_words = bool(words) and _count(db, f"{table}_fts_words", words) <= FEW
+    few_tri = tri is not None and _count(db, f"{table}_fts_tri", tri) <= FEW
+    many = not (few_tri and (few_words or not words))
+    _remember(table, q, many)
+    if not many:
+        parts = [(f"SELECT rowid FROM {table}_fts_tri WHERE {table}_fts_tri MATCH ?", tri)]
+        if words:
+            parts.append((f"SELECT rowid FROM {table}_fts_words WHERE {table}_fts_words MATCH ?", words))
+        return model.id.in_(pw.SQL("(" + " UNION ".join(p for p, _ in parts) + ")", [v for _, v in parts]))
+    _register_fold(db)
+    pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    folded = "%" + fold(q).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    # LIKE (in C) for every title; the folded comparison (in Python) only for titles with a
+    # character outside ASCII, where case and accents need Unicode
+    term = pw.NodeList((col, pw.SQL("LIKE"), pw.Value(pattern), pw.SQL("ESCAPE '\\'")))
+    non_ascii = pw.NodeList((col, pw.SQL("GLOB"), pw.Value("*[^\x01-\x7f]*")))
+    folded_term = pw.NodeList((pw.fn.metarr_fold(col), pw.SQL("LIKE"), pw.Value(folded), pw.SQL("ESCAPE '\\'")))
+    out = pw.NodeList((term, pw.SQL("OR"), pw.EnclosedNodeList([pw.NodeList((non_ascii, pw.SQL("AND"), folded_term))])))
+    if few_words:   # a word that starts title words but is not a substring of them ("creme brulee")
+        out = pw.NodeList((out, pw.SQL("OR"), model.id.in_(pw.SQL(
+            f"(SELECT rowid FROM {table}_fts_words WHERE {table}_fts_words MATCH ?)", [words]))))
+    return pw.EnclosedNodeList((out,))
+
+
+def many_matches(kind: str, q: str) -> bool:
+    """Whether the last search of `q` in this list (this request's) had more than FEW matches."""
+    if kind not in TABLES:
+        return True
+    hit = _many.get((TABLES[kind][0], q))
+    return hit is None or hit[1]
+
+
+def fold(text: str | None) -> str | None:
+    """Lower case without accents, for comparing titles ("Amélie" → "amelie")."""
+    if text is None:
+        return None
+    if text.isascii():
+        return text.lower()
+    return "".join(ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch)).casefold()
+
+
+def _remember(table: str, q: str, many: bool) -> None:
+    now = time.monotonic()
+    if len(_many) > 256:
+        for key, (when, _) in list(_many.items()):
+            if now - when > 60:
+                _many.pop(key, None)
+        if len(_many) > 256:
+            _many.clear()
+    _many[(table, q)] = (now, many)
+
+
+def _count(db, fts: str, match: str) -> int:
+    row = db.execute_sql(f"SELECT COUNT(*) FROM (SELECT rowid FROM {fts} WHERE {fts} MATCH ? LIMIT ?)",
+                         (match, FEW + 1)).fetchone()
+    return row[0]
+
+
+def _register_fold(db) -> None:
+    conn = db.connection()
+    if not getattr(conn, "_metarr_fold", False):
+        conn.create_function("metarr_fold", 1, fold, deterministic=True)
+        try:
+            conn._metarr_fold = True
+        except AttributeError:   # sqlite3.Connection takes no attributes: registered each time (cheap)
+            pass
+
+
+def _quote(text: str) -> str:
+    """An FTS5 string: the text as it is, never read as query syntax."""
+    return '"' + text.replace('"', '""') + '"'
+
+
+def _pg_pattern(q: str):
+    escaped = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return pw.NodeList((pw.SQL("'%%' ||"), pw.fn.metarr_fold(escaped), pw.SQL("|| '%%'")))
+
+
+def _has(db, name: str) -> bool:
+    """Whether the FTS table exists (a SQLite without the trigram tokenizer has no `_fts_tri`)."""
+    if not _fts_tables.get(name):
+        row = db.execute_sql("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)).fetchone()
+        _fts_tables[name] = row is not None
+    return _fts_tables[name]
