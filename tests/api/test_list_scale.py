@@ -274,3 +274,15 @@ async def test_the_grid_page_goes_through_the_whole_library_by_cursor(api, servi
     await run(api, small_limit)
     html = await (await api.get("/movies")).text()
     assert re.search(r"about [\d,]+ item\(s\)", html), html[html.find("item(s)") - 80:html.find("item(s)") + 10]
+
+
+def test_every_field_a_list_row_shows_is_read_by_the_list_query():
+    # lists read only list_page.SUMMARY_FIELDS; a field browse.summary() reads that is not named
+    # there would come back empty in every list row, silently
+    import inspect
+    import re
+
+    from metarr.library import browse, list_page
+    read = set(re.findall(r"\br\.(\w+)", inspect.getsource(browse.summary)))
+    named = set().union(*list_page.SUMMARY_FIELDS.values())
+    assert read <= named, read - named
