@@ -36,6 +36,8 @@ ALLOWED = (
             lambda: not _on_postgresql()),
     Allowed("tests/faults/test_serve_worker_outage.py", "PostgreSQL only (a serve and a worker share it), on SQLite",
             lambda: not _on_postgresql()),
+    Allowed("tests/security/test_smaller_holes.py::test_a_second_serve_naming_the_first_s_database_file_is_refused",
+            "SQLite only (the database file's lock), on PostgreSQL", _on_postgresql),
     Allowed("tests/security/test_startup.py::test_the_lock_goes_with_a_killed_process",
             "SQLite only (the data-dir lock), on PostgreSQL", _on_postgresql),
     Allowed("tests/faults/test_health.py::test_a_busy_database_is_a_503_with_retry_after_not_a_500",
