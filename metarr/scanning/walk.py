@@ -7,7 +7,7 @@ import fnmatch
 import os
 import re
 import stat
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -84,8 +84,19 @@ def compile_ignore(patterns: Iterable[str]) -> IgnoreMatcher:
 
 def walk(root: str, sub: str = "", ignore: IgnoreMatcher | None = None, follow_symlinks: bool = True) -> WalkResult:
     """Walk `root/sub` (sub = '' for the whole library); paths in the result are relative to root."""
-    ignore = ignore or compile_ignore(DEFAULT_IGNORE)
     res = WalkResult()
+    for files in iter_walk(root, sub, ignore, res, follow_symlinks):
+        res.files += files
+    return res
+
+
+def iter_walk(root: str, sub: str, ignore: IgnoreMatcher | None, res: WalkResult,
+              follow_symlinks: bool = True) -> Iterator[list[tuple[str, int, int, int]]]:
+    """The walk as a stream: the files of one directory at a time (a scan of a million files holds
+    a batch of them, not the library). Issues and the count of directories go into `res`; its
+    `files` stay empty. A unit's (top-level folder's) files come one after the other: the stack
+    finishes a folder's subtree before it takes the next."""
+    ignore = ignore or compile_ignore(DEFAULT_IGNORE)
     root = os.path.abspath(root)
     start = os.path.join(root, sub) if sub else root
     seen: set[tuple[int, int]] = set()
@@ -93,19 +104,18 @@ def walk(root: str, sub: str = "", ignore: IgnoreMatcher | None = None, follow_s
         st = os.stat(start)
     except OSError as e:
         res.issues.append(WalkIssue(sub, f"cannot read: {e.strerror or e}"))
-        return res
+        return
     seen.add((st.st_dev, st.st_ino))
     real_root = os.path.realpath(root)
     inside = real_root.rstrip("/") + "/"
     if sub and not (os.path.realpath(start) + "/").startswith(inside):
         res.issues.append(WalkIssue(sub, "leads outside the library (not scanned)"))
-        return res
+        return
     stack = [(start, sub)]
     # the walk asks the ignore test for every name in the library: most are let through by a look at
     # their first and last characters (without patterns in the middle)
     heads, tails, lengths, regex = ignore.heads, ignore.tails, ignore.lengths, ignore.regex
     prefixes, suffixes, exact = ignore.prefixes, ignore.suffixes, ignore.exact
-    files_append = res.files.append
     S_ISREG = stat.S_ISREG
     while stack:
         abs_dir, rel_dir = stack.pop()
@@ -116,6 +126,8 @@ def walk(root: str, sub: str = "", ignore: IgnoreMatcher | None = None, follow_s
             res.issues.append(WalkIssue(rel_dir, f"unreadable directory: {e.strerror or e}"))
             continue
         prefix = rel_dir + "/" if rel_dir else ""
+        files: list[tuple[str, int, int, int]] = []
+        files_append = files.append
         with it:
             for entry in it:
                 name = entry.name
@@ -157,7 +169,8 @@ def walk(root: str, sub: str = "", ignore: IgnoreMatcher | None = None, follow_s
                                                 "file name is not valid UTF-8 (listed, never touched)"))
                     continue
                 files_append((prefix + name, st.st_size, st.st_mtime_ns, st.st_ino))
-    return res
+        if files:
+            yield files
 
 
 def _utf8(name: str) -> bool:
