@@ -21,13 +21,15 @@ _LEN = struct.Struct("<I")
 
 
 class WalkSpool:
-    def __init__(self, directory: Path | str | None = None, memory_bytes: int = MEMORY_BYTES) -> None:
-        self.directory, self.memory_bytes = directory, memory_bytes
+    def __init__(self, directory: Path | str | None = None, memory_bytes: int | None = None) -> None:
+        self.directory = directory
+        self.memory_bytes = MEMORY_BYTES if memory_bytes is None else memory_bytes
         self.count = 0
         self._pending: list[tuple[str, int, int, int]] = []
         self._memory: list[bytes] = []
         self._memory_size = 0
         self._file = None
+        self.spilled = False   # whether chunks went to the temporary file
         self._hash = hashlib.blake2b(digest_size=20)
         self._done = False
 
@@ -53,6 +55,7 @@ class WalkSpool:
         if self._file is None and self._memory_size + len(data) > self.memory_bytes:
             try:
                 self._file = tempfile.TemporaryFile(dir=self.directory, prefix=".metarr-scan-walk-")
+                self.spilled = True
             except OSError:   # no room or no rights there: memory it is (as before the spool)
                 self.memory_bytes = 1 << 62
         if self._file is None:
