@@ -14,8 +14,8 @@ fanart, clearlogo, an English subtitle), then times in this one process:
     so it reads and compares every file row (what a cold rescan cost before the digest was kept in
     the database),
 and the peak RSS of the process and of the process with its probe processes (sampled during the
-scans: the first scan, the probe pass and every rescan; `rss_per_file_kb` is that peak above the
-process's resident memory before the first scan, per walked file). Last line: one JSON object
+scans: the first scan, the probe pass and every rescan; `rss_per_file_kb` is the process's own peak
+above its resident memory before the first scan, per walked file). Last line: one JSON object
 with the figures and `targets`: each target's pass/fail from the measured values (first scan
 <= 15x the floor, rescan and cold rescan <= 1.5x the walk, peak RSS with the probe processes
 <= 300 MB, and with `--rss-reference MB`, the peak RSS of a run at another size, within 20 % of it).
@@ -291,7 +291,7 @@ def main() -> None:
         print(f"floor (walk + classify + NFO parse) = {floor_s:.3f}s ({floor_s / walk_s:.1f}x the bare walk); "
               f"first scan = {first_scan_s / floor_s:.1f}x the floor")
         first_floor = first_scan_s / floor_s
-        rss_per_file_kb = max(0.0, tree_rss - base_rss_mb) * 1024 / files
+        rss_per_file_kb = max(0.0, rss - base_rss_mb) * 1024 / files   # the scanning process's own growth
         targets = {"first_scan_floor_ratio_le_15": first_floor <= 15,
                    "rescan_ratio_le_1.5": rescan_s / walk_s <= 1.5,
                    "rescan_cold_ratio_le_1.5": rescan_cold_s / walk_s <= 1.5,

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from metarr.db import statements
-from metarr.db.database import is_sqlite
+from metarr.db.database import SQLITE_PRAGMAS, is_sqlite
 from metarr.scanning.walk import FileEntry
 
 ROWS_PER_INSERT = 400
@@ -51,8 +51,16 @@ class WalkTable:
                 self.db.execute_sql(f"INSERT INTO {self.name} (seq, path, size, mtime_ns, inode) VALUES "
                                     + ", ".join([f"({m}, {m}, {m}, {m}, {m})"] * len(part)), params)
         self.count = seq
-        index = f"{self.schema}.walk_path ON walk" if self.sqlite else f"{self.name}_path ON {self.name}"
-        self.db.execute_sql(f"CREATE UNIQUE INDEX {index} (path)")
+        if self.sqlite:
+            # the index is built by one sort of every path: under the service's temp_store=memory its
+            # runs would sit in memory (76 MB for a million files); on file they go to a temporary file
+            self.db.execute_sql("PRAGMA temp_store = FILE")
+            try:
+                self.db.execute_sql(f"CREATE UNIQUE INDEX {self.schema}.walk_path ON walk (path)")
+            finally:
+                self.db.execute_sql(f"PRAGMA temp_store = {SQLITE_PRAGMAS['temp_store'].upper()}")
+        else:
+            self.db.execute_sql(f"CREATE UNIQUE INDEX {self.name}_path ON {self.name} (path)")
         if not self.sqlite:
             self.db.execute_sql(f"ANALYZE {self.name}")   # temp tables get no autovacuum statistics
 
