@@ -42,6 +42,7 @@ log = logging.getLogger(__name__)
 # units (top-level folders) applied in one write transaction, their artwork in one flush to disk:
 # a transaction and a sync per folder were most of a first scan's cost; a kill loses at most a batch
 BATCH_UNITS = 100
+ANALYZE_AFTER = 10_000   # new files after which PostgreSQL's statistics are renewed at once
 
 
 def _noop(*_a) -> None:
@@ -133,8 +134,14 @@ def _record(db, lib: Library, sub: str, table: WalkTable, context: ScanContext, 
         rep.changed -= own_changed
     extra = [unit_of(sub)] if context.upgrade and sub else []
     if new_count > len(skip) or changed or missing or moves:
-        return record_files(db, lib, lambda: table.new_pages(lib.id, skip), changed, missing, moves, extra,
-                            job_id, time.time(), version)
+        trusted = record_files(db, lib, lambda: table.new_pages(lib.id, skip), changed, missing, moves, extra,
+                               job_id, time.time(), version)
+        if new_count >= ANALYZE_AFTER and not is_sqlite(db):
+            # a first scan's rows have no statistics until autovacuum comes by: without them the planner
+            # reads every row of the library for each folder's files (440 ms a folder at 100,000 files)
+            db.execute_sql("ANALYZE media_files")
+            db.execute_sql("ANALYZE scan_backlog")
+        return trusted
     if extra:   # an upgrade (a webhook) regroups its folder although no file changed
         with write_tx(db):
             ScanBacklog.insert(library_id=lib.id, unit=extra[0], paths=[], job_id=job_id, created_at=time.time()).execute()
