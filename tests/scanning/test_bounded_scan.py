@@ -27,6 +27,7 @@ def _tiny(monkeypatch):
     monkeypatch.setattr(walk_table, "PAGE", 2)
     monkeypatch.setattr(walk_table, "ROWS_PER_INSERT", 2)
     monkeypatch.setattr(probing, "PAGE", 2)
+    monkeypatch.setattr(scanner, "ANALYZE_AFTER", 1)   # PostgreSQL: statistics renewed after the first scan
     spilled = []
     real = walk_spool.WalkSpool.finish
 
