@@ -92,10 +92,10 @@ def walk(root: str, sub: str = "", ignore: IgnoreMatcher | None = None, follow_s
 
 def iter_walk(root: str, sub: str, ignore: IgnoreMatcher | None, res: WalkResult,
               follow_symlinks: bool = True) -> Iterator[list[tuple[str, int, int, int]]]:
-    """The walk as a stream: the files of one directory at a time (a scan of a million files holds
-    a batch of them, not the library). Issues and the count of directories go into `res`; its
-    `files` stay empty. A unit's (top-level folder's) files come one after the other: the stack
-    finishes a folder's subtree before it takes the next."""
+    """The walk as a stream: lists of up to about 1,000 files (a scan of a million files holds a
+    batch of them, not the library). Issues and the count of directories go into `res`; its `files`
+    stay empty. A unit's (top-level folder's) files come one after the other: a folder's subtree is
+    finished before the next entry of its parent is read (files lying in the root may come between)."""
     ignore = ignore or compile_ignore(DEFAULT_IGNORE)
     root = os.path.abspath(root)
     start = os.path.join(root, sub) if sub else root
@@ -111,24 +111,28 @@ def iter_walk(root: str, sub: str, ignore: IgnoreMatcher | None, res: WalkResult
     if sub and not (os.path.realpath(start) + "/").startswith(inside):
         res.issues.append(WalkIssue(sub, "leads outside the library (not scanned)"))
         return
-    stack = [(start, sub)]
     # the walk asks the ignore test for every name in the library: most are let through by a look at
     # their first and last characters (without patterns in the middle)
     heads, tails, lengths, regex = ignore.heads, ignore.tails, ignore.lengths, ignore.regex
     prefixes, suffixes, exact = ignore.prefixes, ignore.suffixes, ignore.exact
     S_ISREG = stat.S_ISREG
-    while stack:
-        abs_dir, rel_dir = stack.pop()
+    # depth first with the open directory listings on the stack: memory for the depth of the tree, not
+    # its width (a stack of the folders still to visit held all 166,000 of a flat movie library)
+    stack: list[tuple[Iterator[os.DirEntry], str]] = []
+    files: list[tuple[str, int, int, int]] = []
+
+    def enter(abs_dir: str, rel_dir: str) -> None:
         res.dirs += 1
         try:
-            it = os.scandir(abs_dir)
+            stack.append((os.scandir(abs_dir), rel_dir + "/" if rel_dir else ""))
         except OSError as e:
             res.issues.append(WalkIssue(rel_dir, f"unreadable directory: {e.strerror or e}"))
-            continue
-        prefix = rel_dir + "/" if rel_dir else ""
-        files: list[tuple[str, int, int, int]] = []
-        files_append = files.append
-        with it:
+
+    enter(start, sub)
+    try:
+        while stack:
+            it, prefix = stack[-1]
+            descend = None
             for entry in it:
                 name = entry.name
                 if ((name[0] in heads and name.lower().startswith(prefixes))
@@ -153,8 +157,8 @@ def iter_walk(root: str, sub: str, ignore: IgnoreMatcher | None, res: WalkResult
                                 res.issues.append(WalkIssue(prefix + name, "symlink loop (not followed)"))
                                 continue
                             seen.add(key)
-                        stack.append((entry.path, prefix + name))
-                        continue
+                        descend = (entry.path, prefix + name)
+                        break
                     st = entry.stat(follow_symlinks=follow_symlinks)
                 except FileNotFoundError:
                     res.issues.append(WalkIssue(prefix + name, "broken symlink" if link else "vanished"))
@@ -168,9 +172,21 @@ def iter_walk(root: str, sub: str, ignore: IgnoreMatcher | None, res: WalkResult
                     res.issues.append(WalkIssue((prefix + name).encode("utf-8", "surrogateescape").decode("utf-8", "replace"),
                                                 "file name is not valid UTF-8 (listed, never touched)"))
                     continue
-                files_append((prefix + name, st.st_size, st.st_mtime_ns, st.st_ino))
-        if files:
-            yield files
+                files.append((prefix + name, st.st_size, st.st_mtime_ns, st.st_ino))
+                if len(files) >= 1000:   # a folder of 100,000 files is handed on in parts too
+                    yield files
+                    files = []
+            if descend is None:   # this directory is done
+                stack.pop()
+                it.close()
+            if len(files) >= 1000 or (files and not stack):
+                yield files
+                files = []
+            if descend is not None:
+                enter(*descend)
+    finally:
+        for it, _ in stack:   # left early (the consumer stopped): close what is still open
+            it.close()
 
 
 def _utf8(name: str) -> bool:
