@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
 from typing import Any
 
 from metarr.db import statements
@@ -16,42 +15,6 @@ from metarr.scanning.folder_sql import unit_filter
 from metarr.scanning.group import Owned
 from metarr.scanning.moves import follow as follow_moves
 from metarr.scanning.walk import FileEntry, unit_of
-
-
-@dataclass
-class FileDiff:
-    """The walk against the file rows: `missing` and `moves` hold rows (id, path, size, mtime_ns,
-    inode, deleted_at), `new` and `changed` walked entries."""
-    new: list[FileEntry]
-    changed: list[FileEntry]
-    missing: list
-    moves: list[tuple[Any, FileEntry]]
-
-    def units(self) -> set[str]:
-        """The units (top-level folders) a change touches; a move touches both ends."""
-        return ({unit_of(f.path) for f in self.new} | {unit_of(f.path) for f in self.changed}
-                | {unit_of(r[1]) for r in self.missing} | {unit_of(r[1]) for r, _ in self.moves}
-                | {unit_of(f.path) for _, f in self.moves})
-
-    def touched(self) -> set[str]:
-        return {f.path for f in self.new} | {f.path for f in self.changed} | {f.path for _, f in self.moves}
-
-
-def diff_files(files: list[FileEntry], rows: list) -> FileDiff:
-    """What changed between the walked `files` and the library's file rows (soft-deleted ones too:
-    a file seen again is `changed`, which restores its row)."""
-    seen = {f.path: f for f in files}
-    existing = {r[1]: r for r in rows}
-    new = [f for f in files if f.path not in existing]
-    changed = [f for path, f in seen.items() if (r := existing.get(path)) is not None
-               and (r[2] != f.size or r[3] != f.mtime_ns or r[4] != f.inode or r[5] is not None)]
-    missing = [r for path, r in existing.items() if path not in seen and r[5] is None]
-    moves = match_moves(missing, new)
-    moved_rows = {r[0] for r, _ in moves}
-    moved_new = {f.path for _, f in moves}
-    missing = [r for r in missing if r[0] not in moved_rows]
-    new = [f for f in new if f.path not in moved_new]
-    return FileDiff(new, changed, missing, moves)
 
 
 def match_moves(missing: list, new: list[FileEntry]) -> list[tuple[Any, FileEntry]]:
