@@ -8,6 +8,7 @@ finds a change); results are read in pages, never as a whole."""
 from __future__ import annotations
 
 import contextlib
+import time
 import uuid
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -18,6 +19,15 @@ from metarr.scanning.walk import FileEntry
 
 ROWS_PER_INSERT = 400
 PAGE = 2000
+STALE_S = 24 * 3600   # a walk table file this old is left by a killed process (no scan runs that long)
+
+
+def _sweep(directory: Path) -> None:
+    """Walk table files of scans killed before they could remove theirs."""
+    for f in directory.glob(".metarr-scan-walk-*.db*"):
+        with contextlib.suppress(OSError):
+            if time.time() - f.stat().st_mtime > STALE_S:
+                f.unlink()
 
 
 class WalkTable:
@@ -27,6 +37,7 @@ class WalkTable:
         self._file: Path | None = None
         token = uuid.uuid4().hex[:12]   # a scan inside another's (a test) has a table of its own
         if self.sqlite:
+            _sweep(Path(directory))
             self.schema = f"scanwalk_{token}"
             self._file = Path(directory) / f".metarr-scan-walk-{token}.db"
             db.execute_sql(f"ATTACH DATABASE ? AS {self.schema}", (str(self._file),))
