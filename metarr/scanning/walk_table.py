@@ -36,8 +36,8 @@ class WalkTable:
         self.m = statements.mark(db)
         self._file: Path | None = None
         token = uuid.uuid4().hex[:12]   # a scan inside another's (a test) has a table of its own
+        _sweep(Path(directory))
         if self.sqlite:
-            _sweep(Path(directory))
             self.schema = f"scanwalk_{token}"
             self._file = Path(directory) / f".metarr-scan-walk-{token}.db"
             db.execute_sql(f"ATTACH DATABASE ? AS {self.schema}", (str(self._file),))

@@ -122,3 +122,15 @@ def test_a_rescan_of_an_unchanged_library_changes_nothing(services, tmp_path, ti
         assert rows(MediaFile) == files and rows(Movie) == movies
         now = Library.get_by_id(lib.id)
         assert now.files_version == state.files_version and now.walk_digest == state.walk_digest
+
+
+def test_a_walk_table_left_by_a_killed_scan_is_removed_later(services, tmp_path):
+    data = services.config.data_dir
+    old, recent = data / ".metarr-scan-walk-dead.db", data / ".metarr-scan-walk-busy.db"
+    for f in (old, recent):
+        f.write_bytes(b"")
+    os.utime(old, (1, 1))   # a file from long ago: its scan was killed; a recent one may be another scan's
+    lib, root = make_lib(tmp_path, "movie")
+    _library(root)
+    run(services, lib)
+    assert not old.exists() and recent.exists()
