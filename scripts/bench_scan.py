@@ -13,7 +13,12 @@ fanart, clearlogo, an English subtitle), then times in this one process:
     connection, as the first scan after a restart runs it; `rescan_rows_s`: with the digest cleared,
     so it reads and compares every file row (what a cold rescan cost before the digest was kept in
     the database),
-and the peak RSS of the process. Last line: one JSON object.
+and the peak RSS of the process and of the process with its probe processes (sampled during the
+scans: the first scan, the probe pass and every rescan; `rss_per_file_kb` is the process's own peak
+above its resident memory before the first scan, per walked file). Last line: one JSON object
+with the figures and `targets`: each target's pass/fail from the measured values (first scan
+<= 15x the floor, rescan and cold rescan <= 1.5x the walk, peak RSS with the probe processes
+<= 300 MB, and with `--rss-reference MB`, the peak RSS of a run at another size, within 20 % of it).
 
 `floor_s` times, in the same run, the part of a first scan that no database or cache can remove:
 the scanner's own walk (ignore patterns), classification and grouping of every folder, and reading
@@ -179,6 +184,8 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--movies", type=int, default=10000)
     ap.add_argument("--database-url", default="", help="default: SQLite in the temporary data dir")
+    ap.add_argument("--rss-reference", type=float, default=None,
+                    help="peak_tree_rss_mb of a run at another size: target within 20 %% of it")
     ap.add_argument("--probe-workers", type=int, default=2)
     ap.add_argument("--probe", action="store_true",
                     help="first scan with stream details, against one ffprobe process per video")
@@ -223,6 +230,7 @@ def main() -> None:
                 print(f"  {phase} {done}/{total}", file=sys.stderr, flush=True)
 
         probe_figures = {}
+        base_rss_mb = tree_rss_kb(os.getpid()) / 1024
         t0 = time.perf_counter()
         with TreeRssSampler() as first_rss:
             first = scan(db, cfg.data_dir, lib, progress=progress, do_probe=args.probe,
@@ -257,18 +265,19 @@ def main() -> None:
 
         # interleaved rounds, best of each: on a shared machine a burst of load then hits all kinds alike
         walks, warm, cold_, rows_ = [walk_s], [], [], []
-        for _ in range(5):
-            walks.append(timed_walk()[0])
-            warm.append(rescan())
-            cold_.append(rescan(fresh_connection=True))
-            rows_.append(rescan(forget_digest=True))
+        with TreeRssSampler() as rescan_rss:
+            for _ in range(5):
+                walks.append(timed_walk()[0])
+                warm.append(rescan())
+                cold_.append(rescan(fresh_connection=True))
+                rows_.append(rescan(forget_digest=True))
         walk_s = min(walks)
         rescan_s, again = min(warm, key=lambda r: r[0])
         rescan_cold_s, cold = min(cold_, key=lambda r: r[0])
         rescan_rows_s, _ = min(rows_, key=lambda r: r[0])
+        rss = peak_rss_mb()   # before the floor, which holds the whole walk as a list on purpose
+        tree_rss = max(max(first_rss.peak_kb, probe_rss.peak_kb, rescan_rss.peak_kb) / 1024, rss)
         floor_s = min(floor(str(root)) for _ in range(2))
-        rss = peak_rss_mb()
-        tree_rss = max(first_rss.peak_kb, probe_rss.peak_kb) / 1024
         print(f"movies={args.movies} files={files} db={'postgres' if args.database_url else 'sqlite'}")
         print(f"first scan: {first.created} movies, {first.nfo_imported} NFOs, {first.art_imported} artwork files "
               f"imported, {len(first.problems)} problems")
@@ -281,7 +290,18 @@ def main() -> None:
               f"peak RSS={rss:.0f} MB (with the probe processes: {tree_rss:.0f} MB)")
         print(f"floor (walk + classify + NFO parse) = {floor_s:.3f}s ({floor_s / walk_s:.1f}x the bare walk); "
               f"first scan = {first_scan_s / floor_s:.1f}x the floor")
-        print(json.dumps({"files": files, "walk_s": round(walk_s, 4), "first_scan_s": round(first_scan_s, 3),
+        first_floor = first_scan_s / floor_s
+        rss_per_file_kb = max(0.0, rss - base_rss_mb) * 1024 / files   # the scanning process's own growth
+        targets = {"first_scan_floor_ratio_le_15": first_floor <= 15,
+                   "rescan_ratio_le_1.5": rescan_s / walk_s <= 1.5,
+                   "rescan_cold_ratio_le_1.5": rescan_cold_s / walk_s <= 1.5,
+                   "peak_tree_rss_le_300mb": tree_rss <= 300}
+        if args.rss_reference:
+            targets["peak_tree_rss_within_20pct_of_reference"] = abs(tree_rss - args.rss_reference) <= 0.2 * args.rss_reference
+        print(f"peak RSS with the probe processes {tree_rss:.0f} MB ({base_rss_mb:.0f} MB before the first scan: "
+              f"{rss_per_file_kb:.3f} KB a file); targets: "
+              + ", ".join(f"{k} {'pass' if v else 'FAIL'}" for k, v in targets.items()))
+        print(json.dumps({"files": files, "db": "postgres" if args.database_url else "sqlite", "walk_s": round(walk_s, 4), "first_scan_s": round(first_scan_s, 3),
                           "rescan_s": round(rescan_s, 4), "rescan_probes": again.probes,
                           "peak_rss_mb": round(rss, 1), "peak_tree_rss_mb": round(tree_rss, 1), "first_scan_ratio": round(first_scan_s / walk_s, 2),
                           "rescan_ratio": round(rescan_s / walk_s, 3), "rescan_cold_s": round(rescan_cold_s, 4),
@@ -289,7 +309,9 @@ def main() -> None:
                           "rescan_rows_ratio": round(rescan_rows_s / walk_s, 3), "probe_s": round(probe_s, 1),
                           "floor_s": round(floor_s, 3), "floor_ratio": round(floor_s / walk_s, 2),
                           "distinct_art": args.distinct_art,
-                          "probes": probed.probes, **probe_figures}))
+                          "probes": probed.probes, "first_scan_floor_ratio": round(first_floor, 2),
+                          "base_rss_mb": round(base_rss_mb, 1), "rss_per_file_kb": round(rss_per_file_kb, 4),
+                          **probe_figures, "targets": targets, "all_pass": all(targets.values())}))
     finally:
         if not args.keep:
             shutil.rmtree(tmp, ignore_errors=True)

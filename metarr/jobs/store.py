@@ -329,12 +329,15 @@ def stats(db: pw.Database, now: float) -> Stats:
     s = Stats()
     # a link of a chain waiting out a short delay (the sync debounce) is owed work like a runnable
     # one: counting it as "scheduled" let "the chain has finished" be said while it still waited
-    rows = _exec(db, "SELECT type, status, "
-                     "CASE WHEN status = 'pending' AND run_after <= %s THEN 'due' "
-                     "WHEN status = 'pending' AND failed THEN 'retrying' "
-                     "WHEN status = 'pending' AND schedule IS NULL THEN 'due' "
-                     "WHEN status = 'pending' THEN 'scheduled' ELSE status END AS bucket, COUNT(*) "
-                     "FROM jobs GROUP BY type, status, bucket", (now,)).fetchall()
+    # the finished history (most of a large table) is counted from the (type, status) index alone;
+    # only pending jobs need their row's run_after, failed and schedule (#32: one CASE a row over a
+    # million jobs took seconds)
+    rows = _exec(db, "SELECT type, status, status, COUNT(*) FROM jobs WHERE status <> 'pending' "
+                     "GROUP BY type, status", ()).fetchall()
+    rows += _exec(db, "SELECT type, status, "
+                      "CASE WHEN run_after <= %s THEN 'due' WHEN failed THEN 'retrying' "
+                      "WHEN schedule IS NULL THEN 'due' ELSE 'scheduled' END AS bucket, COUNT(*) "
+                      "FROM jobs WHERE status = 'pending' GROUP BY type, status, bucket", (now,)).fetchall()
     for jtype, _status, bucket, n in rows:
         if hasattr(s, bucket):
             setattr(s, bucket, getattr(s, bucket) + n)

@@ -11,6 +11,7 @@ slot's user-locked artwork), or `report` only.
 from __future__ import annotations
 
 import time
+from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -42,47 +43,89 @@ class Finding:
                 "detail": self.detail}
 
 
+PAGE = 1000          # published files read (and their items and cache rows looked up) at a time
+CACHE_MEMO = 10_000  # cache files whose verdict is remembered (shared artwork is hashed once, mostly)
+
+
 def check_library(data_dir: Path, library_id: int) -> list[Finding]:
-    """The library's published files, and (a movie library) the movie set folder files of the
-    collections its movies are in (recorded with SET_LIBRARY and their absolute paths)."""
+    """Findings for every file published into the library and (a movie library) for the movie set
+    folder files of the collections its movies are in (recorded with SET_LIBRARY, absolute paths).
+    Read a page at a time in path order: the rows of a library with 500,000 published files never
+    sit in memory together, and each page's items and cache rows are one query per kind."""
     lib = Library.get_by_id(library_id)
     out: list[Finding] = []
-    cache_rows: dict = {}
-    for r in list(LibraryFile.select().where(LibraryFile.library_id == library_id).order_by(LibraryFile.path)):
-        _check(data_dir, Path(lib.path), r, cache_rows, out)
+    verdicts: OrderedDict[int, tuple[StoredState, str]] = OrderedDict()
+    _check_pages(data_dir, Path(lib.path), library_id, LibraryFile.library_id == library_id, verdicts, out)
     if lib.kind == "movie":
         sets = Movie.select(Movie.collection_id).where((Movie.library_id == library_id) & Movie.deleted_at.is_null(True)
                                                       & Movie.collection_id.is_null(False)).distinct()
-        for r in list(LibraryFile.select().where((LibraryFile.library_id == SET_LIBRARY)
-                                                 & (LibraryFile.entity_type == "collection")
-                                                 & LibraryFile.entity_id.in_(sets)).order_by(LibraryFile.path)):
-            _check(data_dir, Path("/"), r, cache_rows, out)
+        _check_pages(data_dir, Path("/"), SET_LIBRARY,
+                     (LibraryFile.library_id == SET_LIBRARY) & (LibraryFile.entity_type == "collection")
+                     & LibraryFile.entity_id.in_(sets), verdicts, out)
     return out
 
 
-def _check(data_dir: Path, root: Path, r: LibraryFile, cache_rows: dict, out: list[Finding]) -> None:
-    """One published file against the disk and the cache (`root / r.path`: an absolute path stays)."""
-    f = dict(library_id=r.library_id, path=r.path, entity_type=r.entity_type, entity_id=r.entity_id, slot=r.slot)
-    model = ENTITY_MODELS.get(r.entity_type)
-    ent = model.get_or_none(model.id == r.entity_id) if model else None
-    if ent is None or getattr(ent, "deleted_at", None) is not None:
-        out.append(Finding(problem="orphan", detail="its item is gone", **f))
-        return
-    target = root / r.path
-    try:
-        st = target.stat()
-    except FileNotFoundError:
-        out.append(Finding(problem="missing", **f))
-    else:
-        if not (st.st_size == r.size and st.st_mtime_ns == r.mtime_ns) and sha256_file(target) != r.sha256:
-            out.append(Finding(problem="modified", detail="content differs from what Metarr wrote", **f))
-    if r.cache_file_id:
-        if r.cache_file_id not in cache_rows:
-            cache_rows[r.cache_file_id] = CacheFile.get_or_none(CacheFile.id == r.cache_file_id)
-        cf = cache_rows[r.cache_file_id]
-        state = verify_stored(cache.absolute(data_dir, cf), cf.sha256) if cf else StoredState.MISSING
-        if state != StoredState.OK:
-            out.append(Finding(problem=f"cache_{state.value}", detail=cf.sha256 if cf else "", **f))
+def _check_pages(data_dir: Path, root: Path, library_id: int, where, verdicts: OrderedDict,
+                 out: list[Finding]) -> None:
+    """The published files matching `where` against the disk (`root / path`: an absolute path stays)
+    and the cache, a page at a time."""
+    after = None
+    fields = (LibraryFile.path, LibraryFile.entity_type, LibraryFile.entity_id, LibraryFile.slot,
+              LibraryFile.size, LibraryFile.mtime_ns, LibraryFile.sha256, LibraryFile.cache_file_id)
+    while True:
+        q = LibraryFile.select(*fields).where(where)
+        if after is not None:
+            q = q.where(LibraryFile.path > after)
+        page = list(q.order_by(LibraryFile.path).limit(PAGE).tuples())
+        if not page:
+            return
+        after = page[-1][0]
+        live = _live_items(page)
+        cache_ids = sorted({r[7] for r in page if r[7] and r[7] not in verdicts})
+        cache_rows = {cf.id: cf for cf in CacheFile.select().where(CacheFile.id.in_(cache_ids))} if cache_ids else {}
+        for path, et, eid, slot, size, mtime_ns, sha256, cache_file_id in page:
+            f = dict(library_id=library_id, path=path, entity_type=et, entity_id=eid, slot=slot)
+            if (et, eid) not in live:
+                out.append(Finding(problem="orphan", detail="its item is gone", **f))
+                continue
+            target = root / path
+            try:
+                st = target.stat()
+            except FileNotFoundError:
+                out.append(Finding(problem="missing", **f))
+            else:
+                if not (st.st_size == size and st.st_mtime_ns == mtime_ns) and sha256_file(target) != sha256:
+                    out.append(Finding(problem="modified", detail="content differs from what Metarr wrote", **f))
+            if cache_file_id:
+                verdict = verdicts.get(cache_file_id)
+                if verdict is None:
+                    cf = cache_rows.get(cache_file_id)
+                    verdict = ((verify_stored(cache.absolute(data_dir, cf), cf.sha256), cf.sha256) if cf
+                               else (StoredState.MISSING, ""))
+                    verdicts[cache_file_id] = verdict
+                    if len(verdicts) > CACHE_MEMO:
+                        verdicts.popitem(last=False)
+                state, digest = verdict
+                if state != StoredState.OK:
+                    out.append(Finding(problem=f"cache_{state.value}", detail=digest, **f))
+
+
+def _live_items(page: list[tuple]) -> set[tuple[str, int]]:
+    """(entity type, id) of the page's items that exist and are not deleted: one query per type."""
+    by_type: dict[str, set[int]] = {}
+    for r in page:
+        by_type.setdefault(r[1], set()).add(r[2])
+    live = set()
+    for et, ids in by_type.items():
+        model = ENTITY_MODELS.get(et)
+        if model is None:
+            continue
+        deleted = getattr(model, "deleted_at", None)
+        q = model.select(model.id).where(model.id.in_(sorted(ids)))
+        if deleted is not None:
+            q = q.where(deleted.is_null(True))
+        live |= {(et, i) for (i,) in q.tuples()}
+    return live
 
 
 def adopt(db, data_dir: Path, root: Path, finding: Finding) -> str:

@@ -3,54 +3,18 @@ backlog, the rows of a unit, and their links to items."""
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from metarr.db import statements, stream_facts
 from metarr.db.database import is_sqlite, write_tx
 from metarr.db.media import LibraryFile, MediaFile, ScanBacklog
-from metarr.db.models import Job, Library
+from metarr.db.models import Library
 from metarr.scanning.classify import classify
 from metarr.scanning.folder_sql import unit_filter
 from metarr.scanning.group import Owned
 from metarr.scanning.moves import follow as follow_moves
 from metarr.scanning.walk import FileEntry, unit_of
-
-
-@dataclass
-class FileDiff:
-    """The walk against the file rows: `missing` and `moves` hold rows (id, path, size, mtime_ns,
-    inode, deleted_at), `new` and `changed` walked entries."""
-    new: list[FileEntry]
-    changed: list[FileEntry]
-    missing: list
-    moves: list[tuple[Any, FileEntry]]
-
-    def units(self) -> set[str]:
-        """The units (top-level folders) a change touches; a move touches both ends."""
-        return ({unit_of(f.path) for f in self.new} | {unit_of(f.path) for f in self.changed}
-                | {unit_of(r[1]) for r in self.missing} | {unit_of(r[1]) for r, _ in self.moves}
-                | {unit_of(f.path) for _, f in self.moves})
-
-    def touched(self) -> set[str]:
-        return {f.path for f in self.new} | {f.path for f in self.changed} | {f.path for _, f in self.moves}
-
-
-def diff_files(files: list[FileEntry], rows: list) -> FileDiff:
-    """What changed between the walked `files` and the library's file rows (soft-deleted ones too:
-    a file seen again is `changed`, which restores its row)."""
-    seen = {f.path: f for f in files}
-    existing = {r[1]: r for r in rows}
-    new = [f for f in files if f.path not in existing]
-    changed = [f for path, f in seen.items() if (r := existing.get(path)) is not None
-               and (r[2] != f.size or r[3] != f.mtime_ns or r[4] != f.inode or r[5] is not None)]
-    missing = [r for path, r in existing.items() if path not in seen and r[5] is None]
-    moves = match_moves(missing, new)
-    moved_rows = {r[0] for r, _ in moves}
-    moved_new = {f.path for _, f in moves}
-    missing = [r for r in missing if r[0] not in moved_rows]
-    new = [f for f in new if f.path not in moved_new]
-    return FileDiff(new, changed, missing, moves)
 
 
 def match_moves(missing: list, new: list[FileEntry]) -> list[tuple[Any, FileEntry]]:
@@ -69,25 +33,51 @@ def match_moves(missing: list, new: list[FileEntry]) -> list[tuple[Any, FileEntr
     return [(rows[0], by_key[k][0]) for k, rows in gone.items() if len(rows) == 1 and len(by_key.get(k, ())) == 1]
 
 
-def read_backlog(db, library_id: int, job_id: int | None) -> dict[str, tuple[list[int], set[str]]]:
-    """unit -> (backlog row ids, touched paths) of scans whose job has not succeeded: interrupted
-    ones (this job's earlier try among them). Rows of succeeded jobs are dropped here."""
-    rows = list(ScanBacklog.select().where(ScanBacklog.library_id == library_id).order_by(ScanBacklog.id))
-    if not rows:   # the usual case: no write (a no-change rescan stays a read-only walk)
-        return {}
-    done = {j.id for j in Job.select(Job.id).where((Job.status == "succeeded")
-                                                   & Job.id.in_(sorted({r.job_id for r in rows if r.job_id is not None})))}
-    if done:
+def drop_finished_backlog(db, library_id: int) -> bool:
+    """Drop the backlog rows of scans whose job has succeeded; True if rows of unfinished (interrupted)
+    scans remain. No write when the library has none (a no-change rescan stays a read-only walk)."""
+    m = statements.mark(db)
+    if db.execute_sql(f"SELECT 1 FROM scan_backlog WHERE library_id = {m} LIMIT 1", (library_id,)).fetchone() is None:
+        return False
+    done = "EXISTS (SELECT 1 FROM jobs j WHERE j.id = scan_backlog.job_id AND j.status = 'succeeded')"
+    if db.execute_sql(f"SELECT 1 FROM scan_backlog WHERE library_id = {m} AND {done} LIMIT 1",
+                      (library_id,)).fetchone() is not None:
         with write_tx(db):
-            ScanBacklog.delete().where(ScanBacklog.job_id.in_(done)).execute()
-    out: dict[str, tuple[list[int], set[str]]] = {}
-    for r in rows:
-        if r.job_id in done:
-            continue
-        ids, paths = out.setdefault(r.unit, ([], set()))
-        ids.append(r.id)
-        paths.update(r.paths or ())
-    return out
+            db.execute_sql(f"DELETE FROM scan_backlog WHERE library_id = {m} AND {done}", (library_id,))
+    return db.execute_sql(f"SELECT 1 FROM scan_backlog WHERE library_id = {m} LIMIT 1", (library_id,)).fetchone() is not None
+
+
+def backlog_pages(db, library_id: int, page: int, up_to: int | None = None
+                  ) -> Iterator[list[tuple[str, list[int], set[str]]]]:
+    """The backlog, `page` units at a time in unit order: (unit, backlog row ids, touched paths).
+    `up_to`: rows with a higher id (recorded by a scan that started later) are left to that scan."""
+    m = statements.mark(db)
+    limit = f" AND id <= {int(up_to)}" if up_to is not None else ""
+    last = None
+    while True:
+        after = "" if last is None else f" AND unit > {m}"
+        units = [r[0] for r in db.execute_sql(
+            f"SELECT DISTINCT unit FROM scan_backlog WHERE library_id = {m}{limit}{after} ORDER BY unit LIMIT {page}",
+            [library_id] + ([] if last is None else [last])).fetchall()]
+        if not units:
+            return
+        last = units[-1]
+        out: dict[str, tuple[list[int], set[str]]] = {u: ([], set()) for u in units}
+        for r in ScanBacklog.select().where((ScanBacklog.library_id == library_id) & ScanBacklog.unit.in_(units)
+                                            & (ScanBacklog.id <= (up_to if up_to is not None else 2 ** 62))
+                                            ).order_by(ScanBacklog.id):
+            ids, paths = out[r.unit]
+            ids.append(r.id)
+            paths.update(r.paths or ())
+        yield [(u, *out[u]) for u in units]
+
+
+def backlog_counts(db, library_id: int) -> tuple[int | None, int]:
+    """(highest backlog row id, number of units) of the library's backlog."""
+    m = statements.mark(db)
+    top, n = db.execute_sql(f"SELECT max(id), count(DISTINCT unit) FROM scan_backlog WHERE library_id = {m}",
+                            (library_id,)).fetchone()
+    return top, n or 0
 
 
 def files_version(db, library_id: int, lock: bool = False) -> str | None:
@@ -98,32 +88,56 @@ def files_version(db, library_id: int, lock: bool = False) -> str | None:
     return row[0] if row else None
 
 
-def record_files(db, lib: Library, new: list[FileEntry], changed: list[FileEntry], missing: list, moves: list,
-                  units: set[str], touched: set[str], job_id: int | None, now: float, read_version: str | None
-                  ) -> tuple[dict[str, tuple[list[int], set[str]]], str | None]:
-    """Record the file changes, and in the same transaction the units still to apply (returned as
-    backlog entries, deleted as each unit is applied) and a new files_version. The version is
-    returned if the rows were still those read under `read_version` (then they now hold exactly
-    the walk), else None: another scan changed them meanwhile (a folder scan beside this one).
-    The only writer of a file row's path, size, mtime, inode and deletion: any other must replace
-    the library's files_version in its transaction as well, or a remembered walk digest would vouch for stale rows."""
-    by_unit: dict[str, set[str]] = {u: set() for u in units}
-    for path in touched:
-        u = unit_of(path)
-        if u in by_unit:
-            by_unit[u].add(path)
-    out: dict[str, tuple[list[int], set[str]]] = {}
+def record_files(db, lib: Library, new_pages: Callable[[], Iterable[list[FileEntry]]], changed: list[FileEntry],
+                 missing: list, moves: list, extra_units: Iterable[str], job_id: int | None, now: float,
+                 read_version: str | None) -> str | None:
+    """Record the file changes, and in the same transaction the units still to apply (backlog rows
+    with each unit's touched paths, deleted as each unit is applied) and a new files_version.
+    `new_pages`: the new files, a page at a time, in walk order (a unit's files one after the
+    other). The version is returned if the rows were still those read under `read_version` (then
+    they now hold exactly the walk), else None: another scan changed them meanwhile (a folder scan
+    beside this one). The only writer of a file row's path, size, mtime, inode and deletion: any other
+    must replace the library's files_version in its transaction as well, or a remembered walk digest
+    would vouch for stale rows."""
+    # the units of changed, missing and moved files (as many as the changes); those of new files stream by
+    small: dict[str, set[str]] = {u: set() for u in extra_units}
+    for u in [unit_of(r[1]) for r in missing] + [unit_of(r[1]) for r, _ in moves]:
+        small.setdefault(u, set())
+    for path in [f.path for f in changed] + [f.path for _, f in moves]:
+        small.setdefault(unit_of(path), set()).add(path)
+    backlog: list[dict] = []
+
+    def add_backlog(unit: str, paths: set[str]) -> None:
+        backlog.append(dict(library_id=lib.id, unit=unit, paths=sorted(paths | small.pop(unit, set())),
+                            job_id=job_id, created_at=now))
+        if len(backlog) >= 500:
+            flush_backlog()
+
+    def flush_backlog() -> None:
+        if backlog:
+            ScanBacklog.insert_many(backlog).execute()
+            backlog.clear()
+
     with write_tx(db):
         # NULL (never written) matches too: nothing ever sets the version back to NULL
         untouched = files_version(db, lib.id, lock=True) == read_version
-        for unit, paths in sorted(by_unit.items()):
-            bid = ScanBacklog.insert(library_id=lib.id, unit=unit, paths=sorted(paths), job_id=job_id,
-                                     created_at=now).execute()
-            out[unit] = ([bid], paths)
-        for i in range(0, len(new), 500):
+        unit, paths = None, set()
+        for page in new_pages():
             MediaFile.insert_many([dict(library_id=lib.id, path=f.path, size=f.size, mtime_ns=f.mtime_ns,
                                         inode=f.inode, kind=classify(f.path, lib.kind).kind, first_seen=now,
-                                        updated_at=now) for f in new[i:i + 500]]).execute()
+                                        updated_at=now) for f in page]).execute()
+            for f in page:
+                u = unit_of(f.path)
+                if u != unit:
+                    if unit is not None:
+                        add_backlog(unit, paths)
+                    unit, paths = u, set()
+                paths.add(f.path)
+        if unit is not None:
+            add_backlog(unit, paths)
+        for u in sorted(small):
+            add_backlog(u, set())
+        flush_backlog()
         for f in changed:
             # content changed: old stream details and hashes no longer hold
             MediaFile.update(size=f.size, mtime_ns=f.mtime_ns, inode=f.inode, deleted_at=None, updated_at=now,
@@ -142,7 +156,7 @@ def record_files(db, lib: Library, new: list[FileEntry], changed: list[FileEntry
                 MediaFile.id.in_([r[0] for r in part]) & MediaFile.path.in_([r[1] for r in part])).execute()
         version = uuid.uuid4().hex
         statements.update(db, Library, {"files_version": version}, id=lib.id)
-    return out, version if untouched else None
+    return version if untouched else None
 
 
 def unit_files(db, lib: Library, unit: str) -> dict[str, MediaFile]:

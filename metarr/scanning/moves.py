@@ -96,7 +96,7 @@ def pair_elsewhere(db, lib: Library, sub: str, new: list, renames: dict[str, str
     file's inode, size and mtime (both sides unique), soft-deleted or whose file is gone from disk,
     is the same file. `renames` (new path → old path, an *arr Rename's word) pairs by path and size where
     the file system has no stable inodes (the old row may lie inside `sub` too: the caller takes it
-    off its missing rows). Returns (row, entry) pairs as `diff_files` does."""
+    off its missing rows). Returns (row, entry) pairs as `file_rows.match_moves` does."""
     m = statements.mark(db)
     if not new or (not sub and not renames and db.execute_sql(
             f"SELECT 1 FROM media_files WHERE library_id = {m} AND deleted_at IS NOT NULL LIMIT 1",

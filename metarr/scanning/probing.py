@@ -13,6 +13,8 @@ from metarr.scanning.folder_sql import under
 from metarr.scanning.probe_pool import ProbePool
 from metarr.scanning.report import Progress, ScanReport
 
+PAGE = 1000   # pending videos read (and handed to the probe processes) at a time
+
 
 def probe_pending(db, lib: Library, sub: str, workers: int, rep: ScanReport, progress: Progress,
                    pool: ProbePool | None, timeout: float) -> None:
@@ -21,10 +23,10 @@ def probe_pending(db, lib: Library, sub: str, workers: int, rep: ScanReport, pro
     # SQLite, without statistics, would pick the wider live-files index (it also starts with
     # library_id) and read every row of the library; PostgreSQL's planner knows the partial one is tiny
     hint = " INDEXED BY media_files_probe_pending" if is_sqlite(db) else ""
-    todo = db.execute_sql(f"SELECT id, path, size, mtime_ns FROM media_files{hint} WHERE library_id = {p} "
-                          f"AND kind = 'video' AND deleted_at IS NULL AND probed_at IS NULL AND probe_error IS NULL"
-                          + cond, [lib.id, *args]).fetchall()
-    if not todo:
+    pending = (f"FROM media_files{hint} WHERE library_id = {p} AND kind = 'video' AND deleted_at IS NULL "
+               f"AND probed_at IS NULL AND probe_error IS NULL" + cond)
+    total = db.execute_sql(f"SELECT count(*) {pending}", [lib.id, *args]).fetchone()[0]
+    if not total:
         return
     if pool is None:   # a scan outside the service (CLI, scripts, tests): a pool for this scan only
         with ProbePool(workers, timeout) as own:
@@ -41,19 +43,27 @@ def probe_pending(db, lib: Library, sub: str, workers: int, rep: ScanReport, pro
                     MediaFile.id == fid).execute()
         batch.clear()
 
-    last = time.monotonic()
-    for done, (i, streams, err) in enumerate(pool.run([str(root / t[1]) for t in todo], timeout), 1):
-        fid, path, size, mtime_ns = todo[i]
-        # a file changing under the read explains a failed read too: that reason wins
-        err = still_written(str(root / path), size, mtime_ns) or err
-        batch.append((fid, None if err else streams, err))
-        rep.probes += 1
-        progress("probe", done, len(todo), "")
-        if err:
-            rep.problems.append((path, f"stream details: {err}"))
-        if len(batch) >= 200 or time.monotonic() - last > 1.0:
-            flush()
-            last = time.monotonic()
+    last, after, done = time.monotonic(), None, 0
+    while True:   # the pending videos a page at a time (in the index's path order), not all at once
+        todo = db.execute_sql(f"SELECT id, path, size, mtime_ns {pending}{'' if after is None else f' AND path > {p}'} "
+                              f"ORDER BY path LIMIT {PAGE}",
+                              [lib.id, *args] + ([] if after is None else [after])).fetchall()
+        if not todo:
+            break
+        after = todo[-1][1]
+        for i, streams, err in pool.run([str(root / t[1]) for t in todo], timeout):
+            fid, path, size, mtime_ns = todo[i]
+            # a file changing under the read explains a failed read too: that reason wins
+            err = still_written(str(root / path), size, mtime_ns) or err
+            batch.append((fid, None if err else streams, err))
+            rep.probes += 1
+            done += 1
+            progress("probe", done, max(total, done), "")
+            if err:
+                rep.problems.append((path, f"stream details: {err}"))
+            if len(batch) >= 200 or time.monotonic() - last > 1.0:
+                flush()
+                last = time.monotonic()
     if batch:
         flush()
 

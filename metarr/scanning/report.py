@@ -1,11 +1,43 @@
 """What a scan reports, and what a webhook adds to a scan."""
 from __future__ import annotations
 
-from collections.abc import Callable
+from array import array
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 Progress = Callable[[str, int, int, str], None]
+
+
+class Targets:
+    """The (entity type, id) pairs a scan chains on, in order, as runs of one type in an int array:
+    8 bytes an item instead of a tuple's ~90 (a first scan of 166,000 movies names all of them)."""
+
+    def __init__(self) -> None:
+        self._runs: list[tuple[str, array]] = []
+
+    def append(self, target: tuple[str, int]) -> None:
+        et, eid = target
+        if not self._runs or self._runs[-1][0] != et:
+            self._runs.append((et, array("q")))
+        self._runs[-1][1].append(eid)
+
+    def __iter__(self) -> Iterator[tuple[str, int]]:
+        for et, ids in self._runs:
+            for eid in ids:
+                yield et, eid
+
+    def __len__(self) -> int:
+        return sum(len(ids) for _, ids in self._runs)
+
+    def __bool__(self) -> bool:
+        return bool(self._runs)
+
+    def __eq__(self, other) -> bool:
+        return list(self) == list(other)
+
+    def __repr__(self) -> str:
+        return f"Targets({list(self)!r})"
 
 
 @dataclass
@@ -25,7 +57,7 @@ class ScanReport:
     nfo_imported: int = 0
     art_imported: int = 0
     problems: list[tuple[str, str]] = field(default_factory=list)
-    targets: list[tuple[str, int]] = field(default_factory=list)   # root entities to enrich/publish
+    targets: Targets = field(default_factory=Targets)   # root entities to enrich/publish
     walk_s: float = 0.0
     total_s: float = 0.0
 

@@ -7,7 +7,7 @@ import fnmatch
 import os
 import re
 import stat
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -84,8 +84,19 @@ def compile_ignore(patterns: Iterable[str]) -> IgnoreMatcher:
 
 def walk(root: str, sub: str = "", ignore: IgnoreMatcher | None = None, follow_symlinks: bool = True) -> WalkResult:
     """Walk `root/sub` (sub = '' for the whole library); paths in the result are relative to root."""
-    ignore = ignore or compile_ignore(DEFAULT_IGNORE)
     res = WalkResult()
+    for files in iter_walk(root, sub, ignore, res, follow_symlinks):
+        res.files += files
+    return res
+
+
+def iter_walk(root: str, sub: str, ignore: IgnoreMatcher | None, res: WalkResult,
+              follow_symlinks: bool = True) -> Iterator[list[tuple[str, int, int, int]]]:
+    """The walk as a stream: lists of up to about 1,000 files (a scan of a million files holds a
+    batch of them, not the library). Issues and the count of directories go into `res`; its `files`
+    stay empty. A unit's (top-level folder's) files come one after the other: a folder's subtree is
+    finished before the next entry of its parent is read (files lying in the root may come between)."""
+    ignore = ignore or compile_ignore(DEFAULT_IGNORE)
     root = os.path.abspath(root)
     start = os.path.join(root, sub) if sub else root
     seen: set[tuple[int, int]] = set()
@@ -93,30 +104,35 @@ def walk(root: str, sub: str = "", ignore: IgnoreMatcher | None = None, follow_s
         st = os.stat(start)
     except OSError as e:
         res.issues.append(WalkIssue(sub, f"cannot read: {e.strerror or e}"))
-        return res
+        return
     seen.add((st.st_dev, st.st_ino))
     real_root = os.path.realpath(root)
     inside = real_root.rstrip("/") + "/"
     if sub and not (os.path.realpath(start) + "/").startswith(inside):
         res.issues.append(WalkIssue(sub, "leads outside the library (not scanned)"))
-        return res
-    stack = [(start, sub)]
+        return
     # the walk asks the ignore test for every name in the library: most are let through by a look at
     # their first and last characters (without patterns in the middle)
     heads, tails, lengths, regex = ignore.heads, ignore.tails, ignore.lengths, ignore.regex
     prefixes, suffixes, exact = ignore.prefixes, ignore.suffixes, ignore.exact
-    files_append = res.files.append
     S_ISREG = stat.S_ISREG
-    while stack:
-        abs_dir, rel_dir = stack.pop()
+    # depth first with the open directory listings on the stack: memory for the depth of the tree, not
+    # its width (a stack of the folders still to visit held all 166,000 of a flat movie library)
+    stack: list[tuple[Iterator[os.DirEntry], str]] = []
+    files: list[tuple[str, int, int, int]] = []
+
+    def enter(abs_dir: str, rel_dir: str) -> None:
         res.dirs += 1
         try:
-            it = os.scandir(abs_dir)
+            stack.append((os.scandir(abs_dir), rel_dir + "/" if rel_dir else ""))
         except OSError as e:
             res.issues.append(WalkIssue(rel_dir, f"unreadable directory: {e.strerror or e}"))
-            continue
-        prefix = rel_dir + "/" if rel_dir else ""
-        with it:
+
+    enter(start, sub)
+    try:
+        while stack:
+            it, prefix = stack[-1]
+            descend = None
             for entry in it:
                 name = entry.name
                 if ((name[0] in heads and name.lower().startswith(prefixes))
@@ -141,8 +157,8 @@ def walk(root: str, sub: str = "", ignore: IgnoreMatcher | None = None, follow_s
                                 res.issues.append(WalkIssue(prefix + name, "symlink loop (not followed)"))
                                 continue
                             seen.add(key)
-                        stack.append((entry.path, prefix + name))
-                        continue
+                        descend = (entry.path, prefix + name)
+                        break
                     st = entry.stat(follow_symlinks=follow_symlinks)
                 except FileNotFoundError:
                     res.issues.append(WalkIssue(prefix + name, "broken symlink" if link else "vanished"))
@@ -156,8 +172,21 @@ def walk(root: str, sub: str = "", ignore: IgnoreMatcher | None = None, follow_s
                     res.issues.append(WalkIssue((prefix + name).encode("utf-8", "surrogateescape").decode("utf-8", "replace"),
                                                 "file name is not valid UTF-8 (listed, never touched)"))
                     continue
-                files_append((prefix + name, st.st_size, st.st_mtime_ns, st.st_ino))
-    return res
+                files.append((prefix + name, st.st_size, st.st_mtime_ns, st.st_ino))
+                if len(files) >= 1000:   # a folder of 100,000 files is handed on in parts too
+                    yield files
+                    files = []
+            if descend is None:   # this directory is done
+                stack.pop()
+                it.close()
+            if len(files) >= 1000 or (files and not stack):
+                yield files
+                files = []
+            if descend is not None:
+                enter(*descend)
+    finally:
+        for it, _ in stack:   # left early (the consumer stopped): close what is still open
+            it.close()
 
 
 def _utf8(name: str) -> bool:

@@ -3,7 +3,8 @@
 proves that nothing changed without reading the library's file rows (most of its cost beyond the
 walk itself).
 
-The digest covers the version and every walked (path, size, mtime_ns, inode) in walk order. The
+The digest covers the version and the hash of every walked (path, size, mtime_ns, inode) in walk
+order (`walk_spool.WalkSpool` takes it as the walk streams by). The
 version is a random token replaced in the transaction of every change to the file rows (by any
 process), and tokens never repeat: a digest written under an older version can never match again,
 so a stale digest costs one read of the rows, never a missed change. A walk that lists the same
@@ -11,20 +12,14 @@ files in another order only costs that read too."""
 from __future__ import annotations
 
 import hashlib
-import marshal
 
 from metarr.db import statements
 from metarr.db.database import write_tx
 
-# marshal's version 2 has no back-references, so equal lists give equal bytes in every process
-_MARSHAL_VERSION = 2
 
-
-def walk_digest(version: str, files: list[tuple[str, int, int, int]]) -> str:
-    """About 25 ms for 60,000 files; a set comparison against the rows read back costs several times that."""
-    h = hashlib.blake2b(version.encode(), digest_size=20)
-    h.update(marshal.dumps(files, _MARSHAL_VERSION))
-    return h.hexdigest()
+def walk_digest(version: str, walk_hash: str) -> str:
+    """The walk (its hash, `WalkSpool.finish`) under the rows' version."""
+    return hashlib.blake2b(f"{version}:{walk_hash}".encode(), digest_size=20).hexdigest()
 
 
 def library_state(db, library_id: int) -> tuple[str | None, str | None]:

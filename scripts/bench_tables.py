@@ -1,0 +1,109 @@
+"""The job ledger and the activity log at a large size (#32 item 3), measured in one run.
+
+    python scripts/bench_tables.py --jobs 1000000 --activity 500000 [--database-url postgresql://…]
+
+Fills the jobs table with N finished jobs (succeeded, a few dead and cancelled, over 30 days, of a
+dozen types) and 1 % pending ones, and the activity log with M entries, then times (median of 7):
+`store.stats` (the dashboard, /metrics and /api/system), the first and a deep page of the jobs
+listing (`store.list_jobs`, which also counts the matching jobs), a page of failed jobs, a page of
+the activity log (`activity.list_entries`), and `store.purge_history` of the older half. Last line:
+one JSON object with the figures and each target's pass/fail (every read <= 250 ms)."""
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+TYPES = ["scan.library", "scan.path", "enrich.movie", "enrich.series", "publish.movie", "publish.series",
+         "sync.players", "verify.library", "notify.send", "refresh.movie", "enrich.artist", "publish.artist"]
+
+
+def timed(fn, rounds: int = 7) -> float:
+    times = []
+    for _ in range(rounds):
+        t = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t)
+    return statistics.median(times) * 1000
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--jobs", type=int, default=100_000)
+    ap.add_argument("--activity", type=int, default=50_000)
+    ap.add_argument("--database-url", default="", help="default: SQLite in a temporary data dir")
+    args = ap.parse_args()
+
+    from metarr.config import load_config
+    from metarr.db.database import db_proxy, open_database
+    from metarr.db.migrate import migrate
+    from metarr.db.models import ActivityLog, Job
+    from metarr.jobs import store
+    from metarr.service import activity
+
+    tmp = Path(tempfile.mkdtemp(prefix="metarr-bench-tables-"))
+    try:
+        env = {"METARR_DATA_DIR": str(tmp / "data"), **({"METARR_DATABASE_URL": args.database_url}
+                                                        if args.database_url else {})}
+        cfg = load_config(env)
+        cfg.data_dir.mkdir(parents=True)
+        db = open_database(cfg.database_url)
+        db_proxy.initialize(db)
+        migrate(db)
+        now = time.time()
+        t0 = time.perf_counter()
+        for start in range(0, args.jobs, 5000):
+            rows = []
+            for i in range(start, min(args.jobs, start + 5000)):
+                finished = now - (args.jobs - i) * 30 * 86400 / args.jobs
+                status = "pending" if i % 100 == 0 else "dead" if i % 97 == 0 else "cancelled" if i % 89 == 0 \
+                    else "succeeded"
+                rows.append(dict(type=TYPES[i % len(TYPES)], subject=f"movie:{i}", status=status, priority=5,
+                                 run_after=finished, created_at=finished - 5,
+                                 finished_at=None if status == "pending" else finished, failed=status == "dead",
+                                 last_error="gave up" if status == "dead" else None))
+            with db.atomic():
+                Job.insert_many(rows).execute()
+        for start in range(0, args.activity, 5000):
+            with db.atomic():
+                ActivityLog.insert_many([dict(ts=now - (args.activity - i), kind="scan" if i % 3 else "enrich",
+                                              level="warning" if i % 50 == 0 else "info", message=f"entry {i}")
+                                         for i in range(start, min(args.activity, start + 5000))]).execute()
+        if not args.database_url:
+            db.execute_sql("ANALYZE")
+        else:
+            db.execute_sql("ANALYZE jobs")
+            db.execute_sql("ANALYZE activity_log")
+        print(f"filled {args.jobs} jobs and {args.activity} activity entries in {time.perf_counter() - t0:.1f}s",
+              file=sys.stderr)
+        figures = {
+            "stats_ms": timed(lambda: store.stats(db, time.time())),
+            "jobs_page_ms": timed(lambda: store.list_jobs(db, limit=50)),
+            "jobs_deep_page_ms": timed(lambda: store.list_jobs(db, limit=50, offset=args.jobs // 2)),
+            "jobs_dead_page_ms": timed(lambda: store.list_jobs(db, statuses=["dead"], limit=50)),
+            "activity_page_ms": timed(lambda: activity.list_entries(50, 0)),
+            "activity_warning_page_ms": timed(lambda: activity.list_entries(50, 0, level="warning")),
+        }
+        t = time.perf_counter()
+        purged = store.purge_history(db, now - 15 * 86400)
+        figures["purge_ms"] = (time.perf_counter() - t) * 1000
+        figures = {k: round(v, 2) for k, v in figures.items()}
+        targets = {f"{k}_le_250": v <= 250 for k, v in figures.items() if k != "purge_ms"}
+        for k, v in figures.items():
+            print(f"{k:28s} {v:10.2f}")
+        print(json.dumps({"jobs": args.jobs, "activity": args.activity,
+                          "db": "postgres" if args.database_url else "sqlite", "purged": purged, **figures,
+                          "targets": targets, "all_pass": all(targets.values())}))
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
