@@ -332,12 +332,15 @@ def stats(db: pw.Database, now: float) -> Stats:
     # the finished history (most of a large table) is counted from the (type, status) index alone;
     # only pending jobs need their row's run_after, failed and schedule (#32: one CASE a row over a
     # million jobs took seconds)
-    rows = _exec(db, "SELECT type, status, status, COUNT(*) FROM jobs WHERE status <> 'pending' "
-                     "GROUP BY type, status", ()).fetchall()
-    rows += _exec(db, "SELECT type, status, "
-                      "CASE WHEN run_after <= %s THEN 'due' WHEN failed THEN 'retrying' "
-                      "WHEN schedule IS NULL THEN 'due' ELSE 'scheduled' END AS bucket, COUNT(*) "
-                      "FROM jobs WHERE status = 'pending' GROUP BY type, status, bucket", (now,)).fetchall()
+    # one statement, so one snapshot: two would miss a job that went from pending to running between
+    # them (counted in neither), and "the chain has finished" would be said while it ran
+    rows = _exec(db, "SELECT type, status, status AS bucket, COUNT(*) FROM jobs WHERE status <> 'pending' "
+                     "GROUP BY type, status "
+                     "UNION ALL "
+                     "SELECT type, status, "
+                     "CASE WHEN run_after <= %s THEN 'due' WHEN failed THEN 'retrying' "
+                     "WHEN schedule IS NULL THEN 'due' ELSE 'scheduled' END AS bucket, COUNT(*) "
+                     "FROM jobs WHERE status = 'pending' GROUP BY type, status, bucket", (now,)).fetchall()
     for jtype, _status, bucket, n in rows:
         if hasattr(s, bucket):
             setattr(s, bucket, getattr(s, bucket) + n)
