@@ -196,6 +196,7 @@ class MediaFile(BaseModel):
     probed_at = pw.DoubleField(null=True)
     probe_error = pw.TextField(null=True)
     sha256 = pw.CharField(max_length=64, null=True)
+    video_hash = pw.CharField(max_length=32, null=True)   # size + first/last 64 KiB (scanning/video_hash.py)
     first_seen = pw.DoubleField()
     updated_at = pw.DoubleField()
     deleted_at = pw.DoubleField(null=True)

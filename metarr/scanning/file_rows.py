@@ -141,11 +141,11 @@ def record_files(db, lib: Library, new_pages: Callable[[], Iterable[list[FileEnt
         for f in changed:
             # content changed: old stream details and hashes no longer hold
             MediaFile.update(size=f.size, mtime_ns=f.mtime_ns, inode=f.inode, deleted_at=None, updated_at=now,
-                             probed_at=None, streams=None, probe_error=None, sha256=None,
+                             probed_at=None, streams=None, probe_error=None, sha256=None, video_hash=None,
                              **stream_facts.facts(None)).where(
                 (MediaFile.library_id == lib.id) & (MediaFile.path == f.path)).execute()
         for r, f in moves:
-            MediaFile.update(path=f.path, mtime_ns=f.mtime_ns, updated_at=now, deleted_at=None).where(
+            MediaFile.update(path=f.path, mtime_ns=f.mtime_ns, inode=f.inode, updated_at=now, deleted_at=None).where(
                 MediaFile.id == r[0]).execute()
         follow_moves(db, lib, [(r[1], f.path) for r, f in moves], now)   # their items move with them
         # still at the path this scan saw missing: a folder scan beside it may have found the file

@@ -32,6 +32,7 @@ from metarr.scanning.moves import pair_elsewhere, renames_in
 from metarr.scanning.probe_pool import ProbePool
 from metarr.scanning.probing import probe_pending
 from metarr.scanning.report import Progress, ScanContext, ScanReport
+from metarr.scanning.video_hash import content_moves, hash_pending
 from metarr.scanning.walk import DEFAULT_IGNORE, WalkResult, compile_ignore, iter_walk, unit_of
 from metarr.scanning.walk_digest import library_state, remember_walk, walk_digest
 from metarr.scanning.walk_spool import WalkSpool
@@ -89,6 +90,7 @@ def scan(db, data_dir: Path, lib: Library, sub: str = "", progress: Progress = _
             remember_walk(db, lib.id, trusted, known)
     if do_probe:
         probe_pending(db, lib, sub, probe_workers, rep, progress, probe_pool, probe_timeout)
+        hash_pending(db, lib, *under(db, "path", sub))   # the fingerprint a move with a new inode is known by
     with write_tx(db):
         Library.update(last_scan_at=time.time()).where(Library.id == lib.id).execute()
     rep.total_s = time.monotonic() - t0
@@ -112,6 +114,13 @@ def _record(db, lib: Library, sub: str, table: WalkTable, context: ScanContext, 
         moved_rows = {r[0] for r, _ in moves}
         missing = [r for r in missing if r[0] not in moved_rows]
     skip = {f.path for _, f in moves}
+    if missing and new_count > len(moves):   # moves with a new inode (copy + delete): by size and video hash
+        more = content_moves(db, lib, table, missing, skip)
+        if more:
+            moves += more
+            moved_rows = {r[0] for r, _ in more}
+            missing = [r for r in missing if r[0] not in moved_rows]
+            skip |= {f.path for _, f in more}
     if new_count > len(moves):   # files that left a folder this walk did not see, or an earlier scan saw go
         renames = renames_in(lib, context.renames)
         taken: set[int] = set()

@@ -142,3 +142,24 @@ class WalkTable:
                 f"({statements.marks(self.db, len(chunk))}) AND {self._no_row()} ORDER BY seq",
                 [*chunk, library_id]).fetchall()]
         return out
+
+    def new_with_sizes(self, library_id: int, sizes: list[int]) -> list[FileEntry]:
+        """New walked files of one of these sizes: the candidates for a move by content (a new inode)."""
+        out: list[FileEntry] = []
+        for i in range(0, len(sizes), 500):
+            chunk = sizes[i:i + 500]
+            out += [FileEntry(*r) for r in self.db.execute_sql(
+                f"SELECT path, size, mtime_ns, inode FROM {self.name} w WHERE size IN "
+                f"({statements.marks(self.db, len(chunk))}) AND {self._no_row()} ORDER BY seq",
+                [*chunk, library_id]).fetchall()]
+        return out
+
+    def new_at(self, library_id: int, paths: list[str]) -> list[FileEntry]:
+        """New walked files at these paths."""
+        out: list[FileEntry] = []
+        for i in range(0, len(paths), 500):
+            chunk = paths[i:i + 500]
+            out += [FileEntry(*r) for r in self.db.execute_sql(
+                f"SELECT path, size, mtime_ns, inode FROM {self.name} w WHERE path IN "
+                f"({statements.marks(self.db, len(chunk))}) AND {self._no_row()}", [*chunk, library_id]).fetchall()]
+        return out

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import os
 import re
+import shutil
 
 import pytest
 
@@ -30,8 +31,12 @@ def files(folder) -> dict[str, bytes]:
     return out
 
 
-@pytest.mark.parametrize("watched", [True, False], ids=["under the watcher", "between two scans"])
-async def test_a_renamed_folder_keeps_the_item_its_locked_plot_and_its_artwork(emu_env, api, tmp_path, watched):
+@pytest.mark.parametrize("watched,copied", [(True, False), (False, False), (False, True)],
+                         ids=["under the watcher", "between two scans", "copied and deleted between two scans"])
+async def test_a_renamed_folder_keeps_the_item_its_locked_plot_and_its_artwork(emu_env, api, tmp_path, watched,
+                                                                               copied):
+    """`copied`: a NAS move or Radarr's copy + delete, every file with a new inode: the video's size and
+    hash (first and last 64 KiB) know it."""
     root = tmp_path / "Movies"
     make_clip(root / NAME / f"{NAME}.mkv")
     await api.patch("/api/v1/settings", json={"scan.watch_settle_seconds": 0.5})
@@ -57,9 +62,15 @@ async def test_a_renamed_folder_keeps_the_item_its_locked_plot_and_its_artwork(e
     detail = await get(api, f"/api/v1/movies/{mid}")
     poster_before = detail["assets"]["poster"]
 
+    inode = (root / NAME / f"{NAME}.mkv").stat().st_ino
     last = max(j["id"] for j in await get(api, "/api/v1/jobs?limit=1"))
     renamed = root / "Night of the Living Dead (1968) [Criterion]"
-    os.rename(root / NAME, renamed)
+    if copied:
+        shutil.copytree(root / NAME, renamed)
+        shutil.rmtree(root / NAME)
+        assert (renamed / f"{NAME}.mkv").stat().st_ino != inode
+    else:
+        os.rename(root / NAME, renamed)
     if not watched:
         await api.post(f"/api/v1/libraries/{lib}/scan")
     for _ in range(200):   # the watcher's scans of both folders, then what they chain

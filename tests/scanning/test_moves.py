@@ -131,3 +131,69 @@ def test_a_show_and_an_artist_follow_their_folders(services, tmp_path):
     run(services, music)
     assert [a.id for a in Artist.select().where(Artist.deleted_at.is_null(True))] == [artist.id]
     assert Artist.get_by_id(artist.id).key == "Joplin, Scott"
+
+
+def test_a_folder_copied_to_a_new_name_and_deleted_keeps_the_item(services, tmp_path):
+    """A NAS move or Radarr's copy + delete: every file gets a new inode. The video's size and hash
+    (size, first and last 64 KiB) pair it with its vanished row; the folder's other files follow."""
+    import shutil
+
+    from metarr.db.media import ArtworkSlot, MediaFile
+    lib, root = make_lib(tmp_path, "movie")
+    m = _movie(services, lib, root)
+    old = MediaFile.get((MediaFile.library_id == lib.id) & (MediaFile.kind == "video"))
+    assert old.video_hash and len(old.video_hash) == 32
+    art = sorted((a.slot, a.cache_file_id) for a in ArtworkSlot.select().where(
+        (ArtworkSlot.entity_type == "movie") & (ArtworkSlot.entity_id == m.id)))
+    assert art, "the local poster was imported"
+    shutil.copytree(root / "Metropolis (1927)", root / "Metropolis (1927) [moved]")
+    shutil.rmtree(root / "Metropolis (1927)")
+    new = root / "Metropolis (1927) [moved]" / "Metropolis (1927).mkv"
+    assert new.stat().st_ino != old.inode
+    rep = run(services, lib)
+    assert rep.moved == 3 and rep.created == 0 and rep.removed == 0 and rep.new == 0 and rep.deleted == 0
+    _kept(lib, m, "Metropolis (1927) [moved]")
+    row = MediaFile.get_by_id(old.id)   # the same row, its stream details kept, its new inode known
+    assert row.path == "Metropolis (1927) [moved]/Metropolis (1927).mkv" and row.inode == new.stat().st_ino
+    assert row.streams == old.streams and row.video_hash == old.video_hash and row.deleted_at is None
+    assert sorted((a.slot, a.cache_file_id) for a in ArtworkSlot.select().where(
+        (ArtworkSlot.entity_type == "movie") & (ArtworkSlot.entity_id == m.id))) == art
+    assert run(services, lib).moved == 0   # nothing left to do
+
+
+def test_two_different_files_of_one_size_are_not_paired(services, tmp_path):
+    """Same size, other content: another movie, not a move."""
+    lib, root = make_lib(tmp_path, "movie")
+    m = _movie(services, lib, root)
+    src = root / "Metropolis (1927)" / "Metropolis (1927).mkv"
+    body = bytearray(src.read_bytes())
+    body[-10] ^= 0xFF   # the same size, one byte else in the last 64 KiB
+    dst = root / "Nosferatu (1922)" / "Nosferatu (1922).mkv"
+    dst.parent.mkdir()
+    dst.write_bytes(bytes(body))
+    os.utime(dst, ns=(src.stat().st_atime_ns, src.stat().st_mtime_ns))
+    src.unlink()
+    rep = run(services, lib)
+    assert rep.moved == 0 and rep.new == 1
+    assert Movie.get_by_id(m.id).deleted_at is not None   # the old one went; the new file is a new item
+    assert [x.key for x in Movie.select().where(Movie.deleted_at.is_null(True))] == ["Nosferatu (1922)/Nosferatu (1922).mkv"]
+
+
+def test_the_pairing_by_hash_is_one_to_one():
+    from metarr.scanning.video_hash import pair_by_hash
+    assert pair_by_hash([("r1", 10, "h"), ("r2", 10, "g")], [("f1", 10, "h"), ("f2", 11, "g")]) == [("r1", "f1")]
+    assert pair_by_hash([("r1", 10, "h")], [("f1", 10, "h"), ("f2", 10, "h")]) == []   # two copies: neither
+    assert pair_by_hash([("r1", 10, "h"), ("r2", 10, "h")], [("f1", 10, "h")]) == []
+    assert pair_by_hash([("r1", 10, "")], [("f1", 10, "")]) == []   # unreadable: never
+
+
+def test_the_hash_reads_the_size_and_both_ends(tmp_path):
+    from metarr.scanning.video_hash import video_hash
+    a, b, c = tmp_path / "a", tmp_path / "b", tmp_path / "c"
+    body = os.urandom(300 * 1024)
+    a.write_bytes(body)
+    b.write_bytes(body[:150 * 1024] + bytes(1) + body[150 * 1024 + 1:])   # the middle differs: not read
+    c.write_bytes(body[:-1] + bytes([body[-1] ^ 1]))
+    assert video_hash(a) == video_hash(b) != video_hash(c)
+    (tmp_path / "d").write_bytes(body[:-1])   # one byte shorter: the size is in it
+    assert video_hash(tmp_path / "d") != video_hash(a)

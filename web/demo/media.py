@@ -6,6 +6,7 @@ trees in tests need dozens of files.
 from __future__ import annotations
 
 import functools
+import hashlib
 import shutil
 import subprocess
 import tempfile
@@ -41,10 +42,17 @@ def _master(kind: str) -> Path:
 
 
 def make_clip(path: str | Path, kind: str = "video") -> Path:
-    """Copy a real 1-second clip (video: h264+aac mkv, hdr: PQ h264, flac: sine) to `path`."""
+    """Copy a real 1-second clip (video: h264+aac mkv, hdr: PQ h264, flac: sine) to `path`. Two
+    films of a real library never hold the same bytes: each Matroska copy ends in an EBML Void
+    element (0xEC, which every reader skips) that holds a digest of its folder's and its own name, so
+    copies differ (and a tree made twice in two places is the same, byte for byte)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(_master(kind), path)
+    if path.suffix.lower() in (".mkv", ".mk3d", ".mka", ".webm"):
+        mark = hashlib.blake2b(f"{path.parent.name}/{path.name}".encode(), digest_size=16).digest()
+        with open(path, "ab") as f:
+            f.write(b"\xec" + bytes([0x80 | len(mark)]) + mark)
     return path
 
 
