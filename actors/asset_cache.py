@@ -12,6 +12,7 @@ from metarr.assets.download import DownloadPolicy
 from metarr.assets.images import init_pillow
 from metarr.assets.paced import paced
 from metarr.db.database import connection, is_sqlite
+from metarr.library.fsutil import sweep_temp_files
 from metarr.service import settings
 from metarr.sources import shared
 from metarr.sources.budget import budget_for
@@ -39,6 +40,8 @@ class AssetCache(MetarrActor):
             limit = int(settings.get(self.db, "images.max_pixels"))
         self.store = cache.open_store(cfg.data_dir, limit)
         removed = self.store.sweep()   # leftovers of downloads interrupted by a crash
+        if cfg.recycle_dir.is_dir():   # and of a copy into the recycle bin a kill cut short
+            removed += sweep_temp_files(cfg.recycle_dir)
         if removed:
             log.info("removed %d unfinished cache temp files", len(removed))
         self.policy = DownloadPolicy.from_allow_hosts(cfg.allow_hosts)
