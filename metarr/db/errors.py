@@ -45,7 +45,8 @@ _WORDS = (("database is locked", BUSY), ("database table is locked", BUSY), ("da
           ("connection timed out", UNREACHABLE), ("timeout expired", UNREACHABLE))
 
 
-def _chain(exc: BaseException | None, limit: int = 8):
+def causes(exc: BaseException | None, limit: int = 8):
+    """`exc` and the exceptions it was raised from or while handling, nearest first."""
     seen = 0
     while exc is not None and seen < limit:
         yield exc
@@ -71,7 +72,7 @@ def detail(exc: BaseException) -> str:
 
 
 def _match(exc: BaseException | None) -> tuple[Trouble, BaseException] | None:
-    for e in _chain(exc):
+    for e in causes(exc):
         if isinstance(e, OSError) and not isinstance(e, ConnectionError) and e.errno in _ERRNOS:
             return _ERRNOS[e.errno], e
         if isinstance(e, ConnectionError | TimeoutError):
@@ -81,7 +82,7 @@ def _match(exc: BaseException | None) -> tuple[Trouble, BaseException] | None:
             for words, what in _WORDS:
                 if words in text:
                     return what, e
-    for e in _chain(exc):
+    for e in causes(exc):
         if isinstance(e, peewee.InterfaceError):
             return UNREACHABLE, e
         # any other operational error of PostgreSQL's driver is about the connection or the server

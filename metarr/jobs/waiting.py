@@ -19,7 +19,7 @@ from pathlib import Path
 
 import peewee
 
-from metarr.db.errors import trouble
+from metarr.db.errors import causes, trouble
 
 PAUSE_FIRST, PAUSE_MOST = 5.0, 1800.0   # a waiting job's next try, unless the probe lets it run sooner
 GROWTH = 1 << 20       # free bytes a full disk must gain before its jobs try again without a failed probe
@@ -58,17 +58,9 @@ def parse_code(code: str | None) -> Blocked | None:
     return Blocked(place, kind)
 
 
-def _chain(exc: BaseException | None, limit: int = 8):
-    n = 0
-    while exc is not None and n < limit:
-        yield exc
-        exc = exc.__cause__ or exc.__context__
-        n += 1
-
-
 def fs_error(exc: BaseException | None) -> OSError | None:
     """The file-system error behind `exc` that the environment is to blame for, if any."""
-    for e in _chain(exc):
+    for e in causes(exc):
         if isinstance(e, OSError) and not isinstance(e, ConnectionError) and e.errno in _FS_KINDS:
             return e
     return None
@@ -76,7 +68,7 @@ def fs_error(exc: BaseException | None) -> OSError | None:
 
 def _database_error(exc: BaseException | None) -> bool:
     return any(isinstance(e, peewee.PeeweeException | sqlite3.Error) or type(e).__module__.startswith("psycopg")
-               for e in _chain(exc))
+               for e in causes(exc))
 
 
 def _under(path, root) -> bool:
