@@ -75,17 +75,21 @@
         `${p.rewritten.length} published file(s) are written again (the old ones go to the recycle bin).`
       : `The providers have no ${p.order_words} for this show.`));
     const table = el("table", "", "cards");
+    const cols = ["File", "Now", "In " + p.order_words];
     const head = el("tr");
-    for (const h of ["File", "Now", "In " + p.order_words]) head.appendChild(el("th", h));
-    table.appendChild(head);
+    for (const h of cols) head.appendChild(el("th", h));
+    // in a thead, so that at phone width the header hides and each cell carries its column's name
+    table.appendChild(el("thead")).appendChild(head);
+    const body = table.appendChild(el("tbody"));
     const side = (x) => `S${String(x.season).padStart(2, "0")}E${String(x.episode).padStart(2, "0")} ` +
-                        (x.title || "(no episode: " + (x.note || x.matched_by) + ")");
+                        (x.title || "(" + (x.note || "no episode: " + x.matched_by) + ")");
     for (const f of p.files) {
       const tr = el("tr", "", f.changed ? "changed" : "");
-      tr.appendChild(el("td", f.file || "", "path"));
-      tr.appendChild(el("td", side(f.now)));
-      tr.appendChild(el("td", side(f["new"])));
-      table.appendChild(tr);
+      [[f.file || "", "path"], [side(f.now), ""], [side(f["new"]), ""]].forEach(([text, cls], i) => {
+        const td = tr.appendChild(el("td", text, cls));
+        td.dataset.label = cols[i];
+      });
+      body.appendChild(tr);
     }
     target.appendChild(table);
   }
