@@ -275,6 +275,17 @@ def cancel(db: pw.Database, job_id: int, now: float) -> str | None:
         return "cancelled"
 
 
+def cancel_library(db: pw.Database, library_id: int, now: float, why: str) -> int:
+    """Cancel every pending or running job of a library (it was removed): a queued scan of it must not
+    run, nor fail as if something had gone wrong. Called inside the caller's transaction."""
+    rows = _exec(db, "UPDATE jobs SET status = 'cancelled', finished_at = %s, lease_token = lease_token + 1, "
+                     "lease_until = NULL WHERE library_id = %s AND status IN ('pending', 'running') RETURNING id",
+                 (now, library_id)).fetchall()
+    for (jid,) in rows:
+        _event(db, jid, now, "cancelled", why)
+    return len(rows)
+
+
 def retry(db: pw.Database, job_id: int, now: float) -> tuple[str | None, int | None]:
     """Put a dead, cancelled or retrying job back to run now with fresh attempts."""
     with write_tx(db):

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from metarr.db.database import write_tx
+from metarr.db.database import is_sqlite, write_tx
 from metarr.db.models import Library
 from metarr.library import paths
 from metarr.library.player_names import DEFAULT as DEFAULT_PLAYERS
@@ -106,7 +106,7 @@ def create(db, inp: LibraryInput, bus=None, own_dirs: Iterable[str] = ()) -> Lib
     with write_tx(db):
         check_name_free(inp.name)
         check_overlap(root, [(lib.id, lib.path) for lib in Library.select(Library.id, Library.path)])
-        lib = Library.create(name=inp.name.strip(), kind=inp.kind, path=str(root), watch=inp.watch,
+        lib = Library.create(**_fresh_id(db), name=inp.name.strip(), kind=inp.kind, path=str(root), watch=inp.watch,
                              auto_enrich=inp.auto_enrich, auto_publish=inp.auto_publish, auto_sync=inp.auto_sync,
                              language=language, fallback_languages=fallbacks, certification_country=country,
                              players=players, created_at=now, updated_at=now)
@@ -164,10 +164,25 @@ def update(db, lib_id: int, changes: dict, bus=None) -> Library | None:
     return lib
 
 
+def _fresh_id(db) -> dict:
+    """SQLite hands out the highest id + 1 (the table has no AUTOINCREMENT), so a library added after the
+    newest was removed would take its id, and with it the removed one's jobs history (and a queued job of
+    it, run against the new folder). Above every id a job still names, it is new. PostgreSQL's sequence
+    never reuses one."""
+    if not is_sqlite(db):
+        return {}
+    top = db.execute_sql("SELECT MAX(m) FROM (SELECT MAX(id) AS m FROM libraries "
+                         "UNION ALL SELECT MAX(library_id) FROM jobs) AS t").fetchone()[0]
+    return {"id": (top or 0) + 1}
+
+
 def remove(db, lib_id: int, bus=None) -> bool:
-    """Forget a library. Files on disk are never touched."""
+    """Forget a library. Files on disk are never touched; its queued and running jobs are cancelled."""
+    from metarr.jobs import store
     with write_tx(db):
         n = Library.delete().where(Library.id == lib_id).execute()
+        if n:
+            store.cancel_library(db, lib_id, time.time(), "its library was removed")
     if n and bus is not None:
         bus.publish("entity.updated", entity="library", id=lib_id, action="removed")
     return bool(n)

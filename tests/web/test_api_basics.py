@@ -63,6 +63,32 @@ async def test_libraries_validate_paths(api, tmp_path):
     assert (await r.json())["meta"]["total"] == 1
 
 
+async def test_removed_library_takes_its_jobs_and_its_id_with_it(api, services, tmp_path):
+    """A scan queued for a library that is then removed must not run against the next library added,
+    which on SQLite would otherwise get the same id (highest + 1)."""
+    from metarr.jobs.model import JobSpec
+    made = []
+    for name in ("Films", "Docs"):
+        (tmp_path / name).mkdir()
+        r = await api.post("/api/v1/libraries", json={"name": name, "kind": "movie", "path": str(tmp_path / name),
+                                                      "watch": False})
+        made.append((await r.json())["data"]["id"])
+    ledger = services.actor("ledger")
+    jid, = await asyncio.get_running_loop().run_in_executor(None, lambda: ledger.enqueue(
+        JobSpec("scan.library", f"library:{made[1]}", payload={"library_id": made[1]}, library_id=made[1],
+                delay=300)).get(timeout=5))
+    assert (await api.delete(f"/api/v1/libraries/{made[1]}")).status == 200
+    job = (await (await api.get(f"/api/v1/jobs/{jid}")).json())["data"]
+    assert job["status"] == "cancelled" and job["events"][-1]["message"] == "its library was removed"
+    (tmp_path / "Music").mkdir()
+    r = await api.post("/api/v1/libraries", json={"name": "Music", "kind": "music", "path": str(tmp_path / "Music"),
+                                                  "watch": False})
+    new_id = (await r.json())["data"]["id"]
+    assert new_id not in made
+    r = await api.get(f"/api/v1/jobs?library_id={new_id}")
+    assert (await r.json())["data"] == []
+
+
 async def test_jobs_list_get_cancel_retry(api, services):
     from metarr.jobs.model import JobSpec
     ledger = services.actor("ledger")
