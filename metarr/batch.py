@@ -8,7 +8,8 @@ the items' own jobs. The chunks run one at a time at bulk priority, so the servi
 responsive; cancelling the batch cancels what of its tree has not run (metarr/jobs/tree.py).
 
     enrich          enrich again (`force`: skip cached provider answers)
-    identify        try identification again, for the items that have no provider id
+    identify        try identification again, for the items that have no provider id (`take_best`:
+                    an ambiguous item takes its top-scored candidate, as if the user had picked it)
     publish         write NFO and artwork (items without a provider id are refused)
     lock / unlock   `fields`: ["title", "list:genres", "art:poster", …]
     set             `field` and `value` (an edit, which locks it, as PATCH does); for a list also
@@ -150,6 +151,8 @@ def check_params(kind: str, action: str, params: dict[str, Any]) -> dict[str, An
         return {"slot": slot}
     if action == "enrich":
         return {"force": True} if params.get("force") else {}
+    if action == "identify":
+        return {"take_best": True} if params.get("take_best") else {}
     if action == "set":
         name = params.get("field")
         if name in md.LISTS[kind] and ("add" in params or "remove" in params):
@@ -230,6 +233,9 @@ def _one(db, kind, action, row, params, res: ChunkResult, known, rules, allow_un
     if action in ("enrich", "identify"):
         if action == "identify" and eid in known:
             return "already identified"
+        if action == "identify" and params.get("take_best") and row.state == "ambiguous":
+            if not _take_best(db, kind, row):
+                return "no candidate to take"
         res.next.append(chain.entity_job("enrich", kind, eid, lib, bulk, force=bool(params.get("force")) or None))
         return None
     if action == "publish":
@@ -246,6 +252,20 @@ def _one(db, kind, action, row, params, res: ChunkResult, known, rules, allow_un
         changed = apply_mappings(db, kind, eid, rules)
         return _republish(res, kind, eid) if changed else "unchanged"
     raise ValueError(action)
+
+
+def _take_best(db, kind: str, row) -> bool:
+    """The user asked for the top-scored candidate of an ambiguous item: it is taken as their pick (the id
+    set and locked, as choosing it on the item's page does). The candidates came from the provider's own
+    search, so the id exists there; the enrichment that follows fetches its metadata."""
+    from metarr.enrichment import identify
+    top = (row.candidates or [None])[0]
+    column = identify.COLUMNS.get((top or {}).get("provider"))
+    if not top or column is None or not hasattr(ENTITY_MODELS[kind], column) or top.get("id") in (None, ""):
+        return False
+    value = top["id"] if column == "musicbrainz_id" else int(top["id"])
+    identify.take_pick(db, kind, row.id, column, value)
+    return True
 
 
 def lock_many(db, kind: str, ids: list[int], keys: list[str], locked: bool) -> None:

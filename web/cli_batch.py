@@ -59,6 +59,8 @@ def cmd_batch(args) -> int:
         params["slot"] = args.slot
     if args.force:
         params["force"] = True
+    if args.take_best:
+        params["take_best"] = True
     s = _open()
     try:
         params = batch.check_params(kind, args.action, params)
@@ -133,6 +135,8 @@ def add_batch(sub) -> None:
     p.add_argument("--remove", help="set: names to remove from a list field (comma list)")
     p.add_argument("--slot", help="reject_artwork: the artwork slot (poster, fanart …)")
     p.add_argument("--force", action="store_true", help="enrich: skip the providers' cached answers")
+    p.add_argument("--take-best", action="store_true",
+                   help="identify: an ambiguous item takes its top-scored candidate (locked, as a pick on its page)")
     p.add_argument("--json", action="store_true", help="the final summary as JSON")
     p.set_defaults(fn=cmd_batch)
 

@@ -144,7 +144,8 @@ SCHEMAS: dict[str, Any] = {
         "type": "object", "required": ["action"],
         "description": "`ids` or `filter` (the list's query parameters as an object), the action and its "
                        "parameters: lock/unlock `fields`; set `field` with `value` (or `add`/`remove` for a "
-                       "list); reject_artwork `slot`; enrich `force`.",
+                       "list); reject_artwork `slot`; enrich `force`; identify `take_best` (an ambiguous "
+                       "item takes its top-scored candidate, locked as a pick).",
         "properties": {"ids": {"type": "array", "items": {"type": "integer", "minimum": 0}},
                        "filter": {"type": "object", "additionalProperties": True},
                        "action": {"type": "string", "enum": ["enrich", "publish", "identify", "lock", "unlock",
@@ -152,7 +153,7 @@ SCHEMAS: dict[str, Any] = {
                        "fields": {"type": "array", "items": {"type": "string"}}, "field": {"type": "string"},
                        "value": {}, "add": {"type": "array", "items": {"type": "string"}},
                        "remove": {"type": "array", "items": {"type": "string"}}, "slot": {"type": "string"},
-                       "force": {"type": "boolean"}}},
+                       "force": {"type": "boolean"}, "take_best": {"type": "boolean"}}},
     "ProviderUpdate": {"type": "object", "required": ["enabled"], "properties": {"enabled": {"type": "boolean"}}},
     "WebhookPayload": {"type": "object", "required": ["eventType"], "additionalProperties": True,
                        "properties": {"eventType": {"type": "string"}},

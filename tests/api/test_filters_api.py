@@ -173,3 +173,11 @@ async def test_stream_filters_read_what_the_probe_found_in_real_files(api, servi
              "subtitle=fr": set(), "resolution=720&subtitle=de&audio_channels_min=6": {big}}
     for query, want in cases.items():
         assert await _ids(api, query) == want, query
+
+
+async def test_the_grid_page_takes_several_genres_in_its_box(api, world):
+    """The grid's Genres box: "Action, Horror" is either genre, as the API's repeated parameter."""
+    html = await (await api.get("/movies?genre=Action,%20Horror")).text()
+    assert "2 item(s)" in html and 'value="Action, Horror"' in html
+    html = await (await api.get("/movies?genre=horror")).text()
+    assert "1 item(s)" in html

@@ -45,3 +45,22 @@ async def test_a_provider_that_cannot_answer_is_503_with_retry_advice(chain, emu
     with connection(services.db):
         row = Movie.get_by_id(m["id"])
         assert row.tmdb_id is None and row.state == "ambiguous"
+
+
+async def test_a_batch_identify_takes_the_best_candidate_only_when_asked(chain, tmp_path):
+    """`identify` alone leaves an ambiguous item for the user; with `take_best` it takes the top-scored
+    candidate as the user's pick (locked) and the chain fetches that film."""
+    api, services = chain
+    m = await _dracula(api, tmp_path)
+    with connection(services.db):
+        top = Movie.get_by_id(m["id"]).candidates[0]
+    r = await api.post("/api/v1/movies/batch", json={"ids": [m["id"]], "action": "identify"})
+    assert r.status == 202
+    await drain(api)
+    assert (await data(api, f"/api/v1/movies/{m['id']}"))["state"] == "ambiguous"
+    r = await api.post("/api/v1/movies/batch", json={"ids": [m["id"]], "action": "identify", "take_best": True})
+    assert r.status == 202
+    assert (await drain(api))["dead"] == 0
+    after = await data(api, f"/api/v1/movies/{m['id']}")
+    assert after["tmdb_id"] == int(top["id"]) and after["state"] in ("enriched", "published")
+    assert after["year"] == top["year"] and after["locks"]["tmdb_id"]["locked"] is True

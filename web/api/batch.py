@@ -18,7 +18,7 @@ from .media import parse_edit
 
 routes = web.RouteTableDef()
 
-BODY_KEYS = {"ids", "filter", "action", "fields", "field", "value", "add", "remove", "slot", "force"}
+BODY_KEYS = {"ids", "filter", "action", "fields", "field", "value", "add", "remove", "slot", "force", "take_best"}
 
 
 def parse_selection(kind: str, body: dict) -> tuple[list | None, item_filters.FilterSpec | None, str | None]:

@@ -4,6 +4,7 @@ with the candidate picker, and links up to its parent and down to its children."
 from __future__ import annotations
 
 from aiohttp import web
+from multidict import MultiDict, MultiDictProxy
 
 from metarr import metadata as md
 from metarr.assets.errors import describe_candidate_reason
@@ -66,8 +67,9 @@ async def list_page(request: web.Request) -> web.Response:
         offset = 0
     limit = 48
     error = None
+    query = comma_lists(request.query)
     try:
-        spec = item_filters.parse(kind, request.query)
+        spec = item_filters.parse(kind, query)
     except item_filters.FilterError as e:
         error, spec = str(e), item_filters.FilterSpec()
     after = request.query.get("after") or None   # the next page by cursor: as fast deep in the library as on top
@@ -84,7 +86,7 @@ async def list_page(request: web.Request) -> web.Response:
     sorts = [(k, k) for k in browse.SORTS[kind]] + [(f"-{k}", f"{k} (desc)") for k in browse.SORTS[kind]]
     libs = await run(request, lambda: [(lib.id, lib.name) for lib in Library.select().order_by(Library.name)])
     params = spec.to_params()
-    chosen = {k: v for k, v in request.query.items() if k in item_filters.PARAMS and v}
+    chosen = {k: ", ".join(query.getall(k)) for k in query if k in item_filters.PARAMS and query.get(k)}
     qs = urlencode([(k, v) for k, v in request.query.items() if k not in ("offset", "after") and v], doseq=True)
     more = [k for k in ("locked", "published", "publish_pending", "resolution", "hdr", "video_codec",
                         "audio_channels_min", "subtitle", "duplicates", "added_days", "genre", "tag", "year_min",
@@ -98,6 +100,20 @@ async def list_page(request: web.Request) -> web.Response:
                   filter_json=json.dumps({**params, **({"q": q} if q else {})}),
                   lockable=md.lockable_keys(kind), lists=md.LISTS[kind], after=after,
                   next_cursor=page.next_cursor, total_estimated=page.total_estimated)
+
+
+def comma_lists(query: MultiDictProxy) -> MultiDict:
+    """The grid's genre and tag boxes take several names ("Drama, Comedy": either of them), as the API
+    takes the parameter repeated."""
+    out: MultiDict = MultiDict()
+    for k, v in query.items():
+        if k in ("genre", "tag"):
+            for part in v.split(","):
+                if part.strip():
+                    out.add(k, part.strip())
+        else:
+            out.add(k, v)
+    return out
 
 
 for _p in LIST_PAGES:

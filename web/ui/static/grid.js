@@ -56,6 +56,8 @@
       else out.value = /^\d+$/.test(v) && ["year", "runtime", "tmdb_id", "tvdb_id"].includes(opt.value) ? parseInt(v, 10) : v;
     } else if (action === "reject_artwork") {
       out.slot = $("b-slot").value;
+    } else if (action === "identify" && $("b-best").checked) {
+      out.take_best = true;
     }
     return out;
   }
