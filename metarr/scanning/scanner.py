@@ -32,7 +32,7 @@ from metarr.scanning.moves import pair_elsewhere, renames_in
 from metarr.scanning.probe_pool import ProbePool
 from metarr.scanning.probing import probe_pending
 from metarr.scanning.report import Progress, ScanContext, ScanReport
-from metarr.scanning.video_hash import content_moves, hash_pending
+from metarr.scanning.video_hash import content_elsewhere, content_moves, hash_pending
 from metarr.scanning.walk import DEFAULT_IGNORE, WalkResult, compile_ignore, iter_walk, unit_of
 from metarr.scanning.walk_digest import library_state, remember_walk, walk_digest
 from metarr.scanning.walk_spool import WalkSpool
@@ -130,6 +130,11 @@ def _record(db, lib: Library, sub: str, table: WalkTable, context: ScanContext, 
                     taken.add(r[0])
                     moves.append((r, f))
                     skip.add(f.path)
+            # then by content: a copy + delete (new inodes) that the watcher saw as two folder scans
+            for r, f in content_elsewhere(db, lib, sub, [f for f in page if f.path not in skip], taken):
+                taken.add(r[0])
+                moves.append((r, f))
+                skip.add(f.path)
             if not (sub or renames) and not taken and not _has_deleted(db, lib.id):
                 break   # pair_elsewhere pairs nothing in a whole-library walk without soft-deleted rows
         if taken:

@@ -6,7 +6,9 @@ video without one after a scan's probing (new, changed, or recorded before the c
 kept on its file row (`media_files.video_hash`), cleared when the file's content changes.
 
 `pair_by_hash` is the decision (pure): a vanished video row and a new file are the same file only
-when they have the same size and hash and no other vanished row or new file shares that pair."""
+when they have the same size and hash and no other vanished row or new file shares that pair. Within
+one walk (`content_moves`) and across folder scans (`content_elsewhere`: the watcher scans the folder
+that appeared and the one that went separately, in either order)."""
 from __future__ import annotations
 
 import hashlib
@@ -19,6 +21,7 @@ from metarr.db import statements
 from metarr.db.database import is_sqlite, write_tx
 from metarr.db.media import MediaFile
 from metarr.scanning.classify import VIDEO_EXT
+from metarr.scanning.folder_sql import under
 from metarr.scanning.moves import map_path, prefix_map
 
 CHUNK = 64 * 1024
@@ -135,5 +138,53 @@ def content_moves(db, lib, table, missing: list, skip: set[str]) -> list[tuple[A
         r = want[f.path]
         if f.size == r[2] and f.path not in taken:
             pairs.append((r, f))
+            taken.add(f.path)
+    return pairs
+
+
+def content_elsewhere(db, lib, sub: str, new: list, used: set[int]) -> list[tuple[Any, Any]]:
+    """For a scan of the folder `sub`: its new videos whose content left another folder of the library
+    with a new inode (a copy + delete seen as two folder scans, in either order, or a folder an earlier
+    scan saw go). A video row outside `sub`, soft-deleted or whose file is gone from disk, with the same
+    size and hash is the same file (one-to-one, as `pair_by_hash`). `used`: rows already paired.
+    Returns (row, entry) pairs as `moves.pair_elsewhere` does."""
+    videos = [f for f in new if is_video(f.path)]
+    if not videos:
+        return []
+    m = statements.mark(db)
+    cond, args = under(db, "path", sub)
+    inside = f" AND NOT (1=1{cond})" if cond else ""
+    sizes = sorted({f.size for f in videos})
+    gone = []
+    for i in range(0, len(sizes), 500):
+        chunk = sizes[i:i + 500]
+        for r in db.execute_sql(
+                f"SELECT id, path, size, mtime_ns, inode, deleted_at, video_hash FROM media_files "
+                f"WHERE library_id = {m} AND kind = 'video' AND video_hash IS NOT NULL AND video_hash <> {m} "
+                f"AND size IN ({statements.marks(db, len(chunk))}){inside}", [lib.id, UNREADABLE, *chunk, *args]):
+            # a whole walk's own vanished rows were weighed against all its new files (content_moves);
+            # only what an earlier scan saw go is left for it
+            if r[0] not in used and (r[5] is not None or (sub and not os.path.lexists(Path(lib.path) / r[1]))):
+                gone.append(r)
+    if not gone:
+        return []
+    want = {r[2] for r in gone}
+    pairs = pair_by_hash([(tuple(r[:6]), r[2], r[6]) for r in gone],
+                         hash_new(lib.path, [f for f in videos if f.size in want]))
+    # the folder's other files (the NFO, the poster) follow the video by path and size, as in one walk
+    maps = {prefix_map(r[1], f.path) for r, f in pairs}
+    paired = used | {r[0] for r, _ in pairs}
+    by_path = {f.path: f for f in new}
+    taken = {f.path for _, f in pairs}
+    for old, _ in maps:
+        c, a = under(db, "path", old)
+        for r in db.execute_sql(f"SELECT id, path, size, mtime_ns, inode, deleted_at FROM media_files "
+                                f"WHERE library_id = {m}{c}", [lib.id, *a]).fetchall():
+            f = by_path.get(map_path(r[1], maps) or "")
+            if (f is None or r[0] in paired or f.path in taken or f.size != r[2]
+                    or (r[5] is None and (not sub or os.path.lexists(Path(lib.path) / r[1])))):
+                continue
+            pairs.append((tuple(r), f))
+            paired.add(r[0])
             taken.add(f.path)
     return pairs

@@ -197,3 +197,28 @@ def test_the_hash_reads_the_size_and_both_ends(tmp_path):
     assert video_hash(a) == video_hash(b) != video_hash(c)
     (tmp_path / "d").write_bytes(body[:-1])   # one byte shorter: the size is in it
     assert video_hash(tmp_path / "d") != video_hash(a)
+
+
+@pytest.mark.parametrize("order", ["old folder first", "new folder first", "one scan later"])
+def test_a_copy_and_delete_seen_as_two_folder_scans_keeps_the_item(services, tmp_path, order):
+    """The watcher scans the folder that a copy + delete (new inodes) made and the one it emptied,
+    in either order; or the old folder's scan ran long before the copy arrived. The video's size and
+    hash pair it with its row; the NFO beside it follows."""
+    import shutil
+    lib, root = make_lib(tmp_path, "movie")
+    m = _movie(services, lib, root)
+    shutil.copytree(root / "Metropolis (1927)", root / "Metropolis [1927]")
+    if order == "one scan later":
+        shutil.move(root / "Metropolis [1927]", tmp_path / "elsewhere")
+    shutil.rmtree(root / "Metropolis (1927)")
+    scans = ["Metropolis (1927)", "Metropolis [1927]"]
+    if order == "one scan later":
+        run(services, lib, scans[0])
+        assert Movie.get_by_id(m.id).deleted_at is not None   # the folder went: its item with it
+        shutil.move(tmp_path / "elsewhere", root / "Metropolis [1927]")
+        run(services, lib, scans[1])
+    else:
+        for sub in scans if order == "old folder first" else scans[::-1]:
+            run(services, lib, sub)
+    _kept(lib, m, "Metropolis [1927]")
+    assert run(services, lib).moved == 0   # and a whole rescan finds nothing left to do
