@@ -4,6 +4,7 @@ from __future__ import annotations
 from metarr import metadata as md
 from metarr.db.media import Episode, MediaFile, Season, Series
 from metarr.db.models import Library
+from metarr.nfo import display_order
 from metarr.nfo import entity_map as nfo_map
 from metarr.scanning.entities import (
     fill,
@@ -20,6 +21,17 @@ from metarr.scanning.nfo_import import import_nfo
 from metarr.scanning.report import ScanContext, ScanReport
 
 
+def _take_display_order(series_id: int, nfo: str, doc, rep: ScanReport) -> None:
+    """A show met for the first time keeps the episode order its NFO's <displayorder> names (a library
+    Jellyfin keeps in DVD order): its files are matched in that order from the first enrichment on.
+    Later changes of the NFO are not followed: the order is changed on the show page (which renumbers)."""
+    order, why = display_order.order_of(display_order.word(getattr(doc, "unknown", None)))
+    if order:
+        Series.update(episode_order=order).where(Series.id == series_id).execute()
+    elif why:
+        rep.problems.append((nfo, why))
+
+
 def apply_show(db, lib: Library, s: ShowItem, files: dict[str, MediaFile], touched: set[str], ctx: ScanContext,
                 rep: ScanReport, now: float) -> int:
     values = {"title": s.title.title, "year": s.title.year}
@@ -27,8 +39,10 @@ def apply_show(db, lib: Library, s: ShowItem, files: dict[str, MediaFile], touch
                                   {**values, "parsed": {**values, "source": s.title.source}}, rep, now)
     link(db, files, s.files, "series", row.id)
     if s.nfo and (created or s.nfo in touched):
-        import_nfo(db, "series", row.id, s.nfo, lib, rep, nfo_map.series_update,
-                    fresh("series", values, "title") if created else None)
+        doc = import_nfo(db, "series", row.id, s.nfo, lib, rep, nfo_map.series_update,
+                         fresh("series", values, "title") if created else None)
+        if created and doc is not None:
+            _take_display_order(row.id, s.nfo, doc, rep)
     fill("series", row.id, ids_update(s.ids, "series"), "name")
     if ctx.ids:
         fill("series", row.id, ids_update(ctx.ids, "series"), "webhook")

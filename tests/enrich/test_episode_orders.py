@@ -167,3 +167,33 @@ async def test_switching_to_dvd_order_previews_remaps_republishes_and_recycles(a
     page = await (await api.get(f"/series/{sid}")).text()   # the show page says so, and offers the preview
     assert "matched to episodes in <strong>DVD order</strong>" in page
     assert f'data-api="GET /api/v1/series/{sid}/episode_order/preview"' in page
+
+
+async def test_a_jellyfin_library_in_dvd_order_keeps_it_from_the_first_scan(aiohttp_client, emu_env, emulators,
+                                                                            tmp_path):
+    """A show whose tvshow.nfo (Jellyfin's) says <displayorder>dvd</displayorder> is matched in DVD order
+    from its first enrichment; a TMDB group type, which names no group, is said and not guessed."""
+    api, _services = await make_api(aiohttp_client, emu_env)
+    root = tmp_path / "TV"
+    show = root / HOLMES
+    make_clip(show / "Season 01" / f"{HOLMES} - S01E01.mkv")
+    (show / "tvshow.nfo").write_text("<tvshow><title>Sherlock Holmes</title><year>1954</year>"
+                                     "<displayorder>dvd</displayorder></tvshow>")
+    other = root / "Tidebound Corsairs"
+    make_clip(other / "Tidebound Corsairs - 1071.mkv")
+    (other / "tvshow.nfo").write_text("<tvshow><title>Tidebound Corsairs</title>"
+                                      "<displayorder>storyArc</displayorder></tvshow>")
+    shows = await _library(api, root)
+    sid = shows["Sherlock Holmes"]["id"]
+    detail = (await (await api.get(f"/api/v1/series/{sid}")).json())["data"]
+    assert detail["episode_order"] == "dvd"
+    eps = await _episodes(api, sid)
+    assert eps[(1, 1)]["title"] == "The Unaired Pilot", eps   # S01E01 on DVD
+    assert "<displayorder>dvd</displayorder>" in (show / "tvshow.nfo").read_text()
+    corsairs = (await (await api.get(f"/api/v1/series/{shows[ANIME]['id']}")).json())["data"]
+    assert corsairs["episode_order"] == "aired"
+    jobs = (await (await api.get("/api/v1/jobs?type=scan.library")).json())["data"]
+    problems = [p["problem"] for j in jobs
+                for p in ((await (await api.get(f"/api/v1/jobs/{j['id']}")).json())["data"]["result"] or {})
+                .get("problems", [])]
+    assert any("storyArc" in p and "choose the group" in p for p in problems), problems
