@@ -154,9 +154,9 @@ def fetch(kind: str, query, *, sort: str | None, limit: int, offset: int, after:
     rows = list(query.select(*fields, k.alias("_sort_value")).order_by(*order).limit(limit + 1).offset(offset))
     more = len(rows) > limit
     rows = rows[:limit]
-    cursor = encode_cursor(kind, sort_name, _plain(rows[-1]._sort_value), rows[-1].id) if more and rows else None
+    cursor = encode_cursor(kind, sort_name, plain(rows[-1]._sort_value), rows[-1].id) if more and rows else None
     return rows, cursor
 
 
-def _plain(value: Any) -> Any:
+def plain(value: Any) -> Any:
     return value if value is None or isinstance(value, int | float | str) else str(value)
