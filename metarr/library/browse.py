@@ -63,8 +63,9 @@ def list_entities(kind: str, *, limit: int, offset: int, q: str | None = None, s
     estimated above it (metarr/library/list_count.py)."""
     model = md.ENTITY_MODELS[kind]
     query = _filtered(model, kind, q, filters)
+    known = None   # (total, estimated) when found before the page
     if not is_sqlite(model._meta.database):
-        small = _small_list(kind, query, sort=sort, limit=limit, offset=offset, after=after)
+        small, known = _small_list(kind, query, sort=sort, limit=limit, offset=offset, after=after)
         if small is not None:
             rows, cursor, total = small
             posters = _poster_map(kind, [r.id for r in rows])
@@ -72,6 +73,8 @@ def list_entities(kind: str, *, limit: int, offset: int, q: str | None = None, s
     rows, cursor = list_page.fetch(kind, query, sort=sort, limit=limit, offset=offset, after=after)
     if not after and cursor is None and (rows or not offset):
         total, estimated = offset + len(rows), False   # the last page by offset: its end is the count
+    elif known is not None:
+        total, estimated = known
     else:
         total, estimated = list_count.total(kind, query, q, filters, reuse_estimate=bool(after))
     posters = _poster_map(kind, [r.id for r in rows])
@@ -79,13 +82,17 @@ def list_entities(kind: str, *, limit: int, offset: int, q: str | None = None, s
 
 
 def _small_list(kind: str, query, *, sort, limit: int, offset: int, after: str | None):
-    """PostgreSQL: a list the planner expects to be short, counted exactly anyway: its page and
-    count from one scan (metarr/library/list_small.py); None for any other list."""
+    """PostgreSQL: a list the planner expects to be short, counted exactly anyway: ((rows, next
+    cursor, exact total) from one scan (metarr/library/list_small.py), None); for any other list
+    (None, its (total, estimated)), the page to be read as usual."""
     db = md.ENTITY_MODELS[kind]._meta.database
     cap = list_count.exact_limit(db)
-    if list_count.pg_estimate(db, query, reuse=bool(after)) > list_count.PG_TRUST * cap:
-        return None
-    return list_small.page_and_count(kind, query, sort=sort, limit=limit, offset=offset, after=after, cap=cap)
+    est = list_count.pg_estimate(db, query, reuse=bool(after))
+    if est > list_count.PG_TRUST * cap:
+        return None, (est, True)   # list_count.total's answer, known already
+    got = list_small.page_and_count(kind, query, sort=sort, limit=limit, offset=offset, after=after, cap=cap)
+    # more rows than the cap after all: the total is estimated as list_count.total would
+    return (got, None) if got is not None else (None, (max(cap + 1, est), True))
 
 
 def summary(kind: str, r, poster_sha: str | None = None) -> dict:
