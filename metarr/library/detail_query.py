@@ -99,12 +99,13 @@ def _part_sql(part: Part, kind: str, sqlite: bool) -> str:
     return f"(SELECT json_agg(json_build_array({cols}) ORDER BY {part.order}) FROM {src} WHERE {where})"
 
 
-def _poster_sql(kind: str) -> str:
-    """The grid's picture: the first of GRID_SLOTS at rank 0 (the main one, not a season's, first)."""
+def poster_sql(kind: str, owner: str = "t1.id") -> str:
+    """The grid's picture of the row whose id is `owner`: the sha256 of the first of GRID_SLOTS at
+    rank 0 (the main one, not a season's, first)."""
     slots = GRID_SLOTS.get(kind, ("poster",))
     order = " ".join(f"WHEN '{s}' THEN {i}" for i, s in enumerate(slots))
     return (f'(SELECT c.sha256 FROM "{_table(ArtworkSlot)}" AS s JOIN "{_table(CacheFile)}" AS c '
-            f"ON c.id = s.cache_file_id WHERE s.entity_type = '{kind}' AND s.entity_id = t1.id "
+            f"ON c.id = s.cache_file_id WHERE s.entity_type = '{kind}' AND s.entity_id = {owner} "
             f"AND s.slot IN ({', '.join(repr(s) for s in slots)}) AND s.rank = 0 "
             f"ORDER BY CASE s.slot {order} END, s.season IS NOT NULL, s.season, s.id LIMIT 1)")
 
@@ -116,7 +117,7 @@ def _build(kind: str, sqlite: bool):
         if kind == "movie":
             parts.append(COLLECTION)
         extra = [pw.SQL(_part_sql(p, kind, sqlite)).alias(f"_part_{p.name}") for p in parts]
-        extra.append(pw.SQL(_poster_sql(kind)).alias("_poster"))
+        extra.append(pw.SQL(poster_sql(kind)).alias("_poster"))
         return model.select(model, *extra).where(model.id == entity_id)
     return build
 

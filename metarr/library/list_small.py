@@ -10,15 +10,14 @@ limit (the estimate was wrong) answers None, and the list is read the usual way.
 """
 from __future__ import annotations
 
-from typing import Any
-
 from metarr import metadata as md
 from metarr.library import list_page
 
 
 def page_and_count(kind: str, query, *, sort: str | None, limit: int, offset: int, after: str | None,
-                   cap: int) -> tuple[list, str | None, int] | None:
-    """(rows, next cursor, exact total), or None when the list has more than `cap` rows."""
+                   cap: int, poster_sql: str) -> tuple[list, str | None, int] | None:
+    """(rows, next cursor, exact total), or None when the list has more than `cap` rows. Each row
+    has `_poster`, the value of `poster_sql` (an expression of `p.id`)."""
     key, desc = list_page.parse_sort(kind, sort)
     sort_name = ("-" if desc else "") + key
     model = md.ENTITY_MODELS[kind]
@@ -43,23 +42,17 @@ def page_and_count(kind: str, query, *, sort: str | None, limit: int, offset: in
     order = f"m.id {direction}" if key == "id" else f"m._sort_value {direction}, m.id {direction}"
     cols = ", ".join(f'p."{model._meta.fields[n].column_name}"' for n in names)
     sql = (f"WITH m AS MATERIALIZED ({inner_sql}) "
-           f"SELECT c.n, {cols}, p._sort_value FROM (SELECT COUNT(*) AS n FROM m) AS c "
+           f"SELECT c.n, {cols}, p._sort_value, {poster_sql} FROM (SELECT COUNT(*) AS n FROM m) AS c "
            f"LEFT JOIN LATERAL (SELECT * FROM m {where} ORDER BY {order} LIMIT %s OFFSET %s) AS p ON TRUE")
     params += [limit + 1, offset]
     found = model._meta.database.execute_sql(sql, params).fetchall()
     n = found[0][0]
     if n > cap:
         return None
-    rows = [_row(model, names, r[1:]) for r in found if r[1] is not None]
+    rows = [list_page.row_of(model, names, r[1:]) for r in found if r[1] is not None]
     more = len(rows) > limit
     rows = rows[:limit]
     cursor = list_page.encode_cursor(kind, sort_name, list_page.plain(rows[-1]._sort_value), rows[-1].id) \
         if more and rows else None
     return rows, cursor, n
 
-
-def _row(model, names: list[str], values) -> Any:
-    fields = model._meta.fields
-    row = model(__no_default__=1, **{n: fields[n].python_value(v) for n, v in zip(names, values, strict=False)})
-    row._sort_value = values[len(names)]
-    return row

@@ -123,3 +123,19 @@ async def test_the_page_of_a_movie_with_everything(api, services):
     assert (o["genres"], o["cast"], o["ratings"], o["locks"], o["assets"], o["files"], o["candidates"],
             o["collection"], o["poster"]) == (["Drama"], [], [], {}, {}, [], [], None, None)
     assert (await api.get("/api/v1/movies/987654")).status == 404
+
+
+async def test_the_lists_show_the_same_poster_as_the_page(api, services):
+    """A list's `poster` (on PostgreSQL read with the page's rows, in the same statement): the main
+    poster's, by offset, by cursor and in a search; none for a movie without one."""
+    mid, other = await api.app[bridge_key].run(_seed, services.db)
+    want = {mid: "/api/v1/assets/" + "b" * 64, other: None}
+    for path in ("/api/v1/movies?sort=title", "/api/v1/movies?sort=-added&limit=1", "/api/v1/movies?q=alien",
+                 "/api/v1/movies?q=ali&sort=-year"):
+        body = await (await api.get(path)).json()
+        got = {m["id"]: m["poster"] for m in body["data"]}
+        assert got and all(want[i] == p for i, p in got.items()), (path, got)
+        if body["meta"]["next_cursor"]:
+            nxt = await (await api.get(f"{path}&after={body['meta']['next_cursor']}")).json()
+            assert {m["id"]: m["poster"] for m in nxt["data"]} == {i: want[i] for i in want if i not in got}
+    assert (await (await api.get("/api/v1/movies?q=alien")).json())["meta"]["total"] == 1
