@@ -13,7 +13,8 @@ each appearing as a parameter of its own (not inside an `IN` list of variable le
 On PostgreSQL the text is also PREPAREd on each connection (outside a transaction) and run by
 EXECUTE, so that the server neither parses nor plans it again: the movie page's statement spent
 0.46 ms planning against 0.17 ms running. A connection that lost its prepared statements (a
-pooler's DISCARD ALL) prepares it again.
+pooler's DISCARD ALL) prepares it again; one that loses it again at once (PgBouncer in transaction
+mode) turns this off for the process.
 """
 from __future__ import annotations
 
@@ -35,6 +36,7 @@ _server_names: dict[str, str] = {}   # SQL text -> its PREPARE name, one per tex
 _numbers = itertools.count(1)
 _lock = threading.Lock()
 _PLACEHOLDER = re.compile(r"%s")
+_state = {"off": False}   # True once the server forgot a statement right after it was prepared
 
 
 def _marker(i: int, value: Any) -> Any:
@@ -62,11 +64,11 @@ def select(name: str, build: Callable[..., pw.Select], *args: Any) -> list:
     values = list(params)
     for pos, i in slots:
         values[pos] = args[i]
-    if key[1] or db_proxy.in_transaction() or "%" in _PLACEHOLDER.sub("", sql):
+    if key[1] or _state["off"] or db_proxy.in_transaction() or "%" in _PLACEHOLDER.sub("", sql):
         cursor = db_proxy.execute_sql(sql, values)
     else:
         cursor = _execute_prepared(sql, values)
-    return list(query._get_cursor_wrapper(cursor))
+    return list(query._get_cursor_wrapper(cursor))   # noqa: SLF001 - peewee's own row builder for this query
 
 
 def _execute_prepared(sql: str, values: list) -> Any:
@@ -83,11 +85,19 @@ def _execute_prepared(sql: str, values: list) -> Any:
         done.add(name)
     try:
         return db_proxy.execute_sql(run, values)
-    except pw.ProgrammingError as e:   # prepared statement "…" does not exist: the session was reset
+    except pw.DatabaseError as e:   # prepared statement "…" does not exist: the session was reset
         if "does not exist" not in str(e):
             raise
-        _prepare(name, sql)
+    _prepare(name, sql)
+    try:
         return db_proxy.execute_sql(run, values)
+    except pw.DatabaseError as e:
+        if "does not exist" not in str(e):
+            raise
+    # gone again at once: a pooler between us and the server (PgBouncer in transaction mode) runs
+    # each statement on whichever server connection is free; the text is sent as it is from now on
+    _state["off"] = True
+    return db_proxy.execute_sql(sql, values)
 
 
 def _prepare(name: str, sql: str) -> None:
@@ -95,6 +105,6 @@ def _prepare(name: str, sql: str) -> None:
     text = _PLACEHOLDER.sub(lambda _: f"${next(n)}", sql)
     try:
         db_proxy.execute_sql(f"PREPARE {name} AS {text}")
-    except pw.ProgrammingError as e:   # already there (a statement that failed after it was prepared)
+    except pw.DatabaseError as e:   # already there (a statement that failed after it was prepared)
         if "already exists" not in str(e):
-            raise   # noqa: SLF001 - peewee's own row builder for this query
+            raise
