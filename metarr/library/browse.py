@@ -64,12 +64,12 @@ def list_entities(kind: str, *, limit: int, offset: int, q: str | None = None, s
     model = md.ENTITY_MODELS[kind]
     query = _filtered(model, kind, q, filters)
     known = None   # (total, estimated) when found before the page
-    poster_sql = None
+    poster_sql = asked = None
     if not is_sqlite(model._meta.database):
         # PostgreSQL: each round trip counts; the posters come with the page's rows
         poster_sql = detail_query.poster_sql(kind, "p.id")
-        small, known = _small_list(kind, query, sort=sort, limit=limit, offset=offset, after=after,
-                                   poster_sql=poster_sql)
+        small, known, asked = _small_list(kind, query, sort=sort, limit=limit, offset=offset, after=after,
+                                          poster_sql=poster_sql)
         if small is not None:
             rows, cursor, total = small
             return list_page.ListPage([summary(kind, r, r._poster) for r in rows], total, False, cursor)
@@ -80,24 +80,27 @@ def list_entities(kind: str, *, limit: int, offset: int, q: str | None = None, s
     elif known is not None:
         total, estimated = known
     else:
-        total, estimated = list_count.total(kind, query, q, filters, reuse_estimate=bool(after))
+        total, estimated = list_count.total(kind, query, q, filters, reuse_estimate=bool(after), asked=asked)
     posters = {r.id: r._poster for r in rows} if poster_sql else _poster_map(kind, [r.id for r in rows])
     return list_page.ListPage([summary(kind, r, posters.get(r.id)) for r in rows], total, estimated, cursor)
 
 
 def _small_list(kind: str, query, *, sort, limit: int, offset: int, after: str | None, poster_sql: str):
     """PostgreSQL: a list the planner expects to be short, counted exactly anyway: ((rows, next
-    cursor, exact total) from one scan (metarr/library/list_small.py), None); for any other list
-    (None, its (total, estimated)), the page to be read as usual."""
+    cursor, exact total) from one scan (metarr/library/list_small.py), None, …); for any other list
+    (None, its (total, estimated) or None when it is to be counted, (cap, estimate)), the page to be
+    read as usual."""
     db = md.ENTITY_MODELS[kind]._meta.database
     cap = list_count.exact_limit(db)
     est = list_count.pg_estimate(db, query, reuse=bool(after))
     if est > list_count.PG_TRUST * cap:
-        return None, (est, True)   # list_count.total's answer, known already
+        return None, (est, True), (cap, est)   # list_count.total's answer, known already
+    if est > cap:   # likely more rows than the cap: reading them all in the CTE would be wasted
+        return None, None, (cap, est)
     got = list_small.page_and_count(kind, query, sort=sort, limit=limit, offset=offset, after=after, cap=cap,
                                     poster_sql=poster_sql)
     # more rows than the cap after all: the total is estimated as list_count.total would
-    return (got, None) if got is not None else (None, (max(cap + 1, est), True))
+    return (got, None, (cap, est)) if got is not None else (None, (max(cap + 1, est), True), (cap, est))
 
 
 def summary(kind: str, r, poster_sha: str | None = None) -> dict:
