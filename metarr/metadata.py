@@ -346,11 +346,13 @@ def set_lock(db, entity_type: str, entity_id: int, key: str, locked: bool) -> No
 
 
 def locks_json(entity_type: str, entity_id: int) -> dict[str, dict]:
-    out = {}
-    for k, s in load_states(entity_type, entity_id).items():
-        out[k] = {"source": s.source, "locked": s.locked}
-        if s.origin:   # the language a text came from; a certification's country
-            out[k]["country" if s.origin[:2].isupper() else "language"] = s.origin
+    return {k: lock_json(s.source, s.locked, s.origin) for k, s in load_states(entity_type, entity_id).items()}
+
+
+def lock_json(source: str, locked: bool, origin: str | None) -> dict:
+    out = {"source": source, "locked": locked}
+    if origin:   # the language a text came from; a certification's country
+        out["country" if origin[:2].isupper() else "language"] = origin
     return out
 
 

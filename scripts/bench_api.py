@@ -145,6 +145,7 @@ def start_server(data_dir: Path, db_url: str, port: int) -> subprocess.Popen:
 class Client:
     def __init__(self, port: int) -> None:
         self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        self.timings: list[tuple[float, str]] = []   # (seconds, path) of every request, for --slowest
 
     def get(self, path: str) -> tuple[float, dict]:
         t0 = time.perf_counter()
@@ -154,6 +155,7 @@ class Client:
         dt = time.perf_counter() - t0
         if r.status != 200:
             raise SystemExit(f"GET {path} -> {r.status}: {body[:300]!r}")
+        self.timings.append((dt, path))
         return dt, json.loads(body)
 
 
@@ -224,6 +226,7 @@ def measure(port: int, first_id: int, n_movies: int, n: int, rng: random.Random)
         c.get(search_path(rng))
         c.get(f"/api/v1/movies/{rng.randint(first_id, first_id + n_movies - 1)}")
         c.get("/api/v1/health")
+    c.timings.clear()   # the warm-up is not among the slowest
     out: dict[str, list[float]] = {"list_offset": [], "list_cursor": [], "search": [], "detail": [], "health": []}
     sizes = []
     for _ in range(n):   # interleaved, so that all see the same conditions
@@ -243,7 +246,8 @@ def measure(port: int, first_id: int, n_movies: int, n: int, rng: random.Random)
         out["health"].append(c.get("/api/v1/health")[0])
     _, full = c.get("/api/v1/movies?limit=50&sort=title")
     return {**out, "page_sizes": sizes, "total": full["meta"]["total"],
-            "total_estimated": full["meta"].get("total_estimated"), "deepest_page": walks.deepest, "libs": libs}
+            "total_estimated": full["meta"].get("total_estimated"), "deepest_page": walks.deepest, "libs": libs,
+            "slowest": sorted(c.timings, reverse=True)}
 
 
 def throughput(port: int, concurrency: int, seconds: float, seed_: int, libs: list[int]) -> float:
@@ -275,6 +279,7 @@ def main() -> int:
     ap.add_argument("--database-url", default="",
                     help="PostgreSQL (postgresql://…): the run gets a schema of its own, dropped at the end "
                          "(kept, and reused, with --schema)")
+    ap.add_argument("--slowest", type=int, default=0, help="print the N slowest requests (path and ms)")
     ap.add_argument("--schema", help="with --database-url: use (and keep) this schema; reuses a seeded one")
     args = ap.parse_args()
     rng = random.Random(7)
@@ -331,6 +336,8 @@ def main() -> int:
                 print(f"{k:>12}: p50 {out[k + '_p50_ms']:7.2f} ms   p99 {out[k + '_p99_ms']:7.2f} ms")
         print(f"        list: {out['list_rps']} requests/s; list p99 {out['list_p99_ms']} ms = "
               f"{out['list_vs_health_p99']}x health's")
+        for dt, path in r["slowest"][:args.slowest]:
+            print(f"slow: {dt * 1000:8.2f} ms  {path}")
         print("targets: " + ", ".join(f"{k} {'met' if v else 'MISSED'}" for k, v in targets.items()))
         print(json.dumps(out))
     finally:

@@ -36,6 +36,12 @@ ALLOWED = (
             lambda: not _on_postgresql()),
     Allowed("tests/faults/test_serve_worker_outage.py", "PostgreSQL only (a serve and a worker share it), on SQLite",
             lambda: not _on_postgresql()),
+    Allowed("tests/domain/test_pool_reuse.py", "PostgreSQL only (its connection pool), on SQLite",
+            lambda: not _on_postgresql()),
+    Allowed("tests/domain/test_prepared.py::test_postgresql_runs_a_prepared_select_prepared_on_the_server_and_"
+            "survives_losing_it", "PostgreSQL only (server-side PREPARE), on SQLite", lambda: not _on_postgresql()),
+    Allowed("tests/api/test_list_scale.py::test_a_list_the_planner_thought_short_but_is_not_is_paged_and_"
+            "estimated_right", "PostgreSQL only (the planner's estimate), on SQLite", lambda: not _on_postgresql()),
     Allowed("tests/security/test_smaller_holes.py::test_a_second_serve_naming_the_first_s_database_file_is_refused",
             "SQLite only (the database file's lock), on PostgreSQL", _on_postgresql),
     Allowed("tests/security/test_startup.py::test_the_lock_goes_with_a_killed_process",

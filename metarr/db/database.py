@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import re
 import threading
+import time
 from urllib.parse import parse_qs, unquote, urlparse
 
 import peewee
@@ -44,6 +45,9 @@ class LocalSqlite(peewee.SqliteDatabase):
 
 # connections held by running jobs at once, per process, unless the URL says `?job_connections=N`
 DEFAULT_JOB_CONNECTIONS = 10
+# a pooled connection idle longer than this (s) is pinged before it is used again
+PING_IDLE_AFTER = 30.0
+TRANSACTION_IDLE = 0   # psycopg2.extensions.TRANSACTION_STATUS_IDLE
 # how long a job waits for a connection before it fails (and is retried by the ledger)
 JOB_CONNECTION_WAIT = 120.0
 
@@ -65,6 +69,24 @@ class ReconnectingPostgres(ReconnectMixin, PooledPostgresqlDatabase):
         super().__init__(*args, max_connections=None, **kwargs)
         self.job_connections = job_connections
         self.job_slots = threading.BoundedSemaphore(job_connections)
+        self._returned: dict[int, float] = {}   # id of a pooled connection -> when it came back
+
+    def _is_closed(self, conn) -> bool:
+        # peewee pings (`SELECT 1`) every connection it takes from the pool: one more round trip
+        # per API request. One given back moments ago and idle is taken as it is: were it dead
+        # after all, its first statement fails and ReconnectMixin runs that again on a new one
+        returned = self._returned.get(id(conn))
+        if returned is not None and time.monotonic() - returned < PING_IDLE_AFTER and not conn.closed \
+                and conn.info.transaction_status == TRANSACTION_IDLE:
+            return False
+        return super()._is_closed(conn)
+
+    def _close(self, conn, close_conn: bool = False) -> None:
+        super()._close(conn, close_conn)
+        if close_conn or conn.closed:
+            self._returned.pop(id(conn), None)
+        else:
+            self._returned[id(conn)] = time.monotonic()
 
 
 def sqlite_path(url: str) -> str | None:

@@ -5,6 +5,7 @@ from typing import Any
 
 from metarr import metadata as md
 from metarr.db import prepared
+from metarr.db.database import is_sqlite
 from metarr.db.media import (
     Album,
     ArtworkSlot,
@@ -13,8 +14,8 @@ from metarr.db.media import (
     MediaFile,
     Season,
 )
+from metarr.library import detail_query, list_count, list_page, list_search, list_small
 from metarr.library import filters as item_filters
-from metarr.library import list_count, list_page, list_search, movie_sets
 from metarr.service.timefmt import iso
 
 # the sorts of each list (their expressions and indexes: metarr/library/list_page.py, migration 0031)
@@ -62,13 +63,44 @@ def list_entities(kind: str, *, limit: int, offset: int, q: str | None = None, s
     estimated above it (metarr/library/list_count.py)."""
     model = md.ENTITY_MODELS[kind]
     query = _filtered(model, kind, q, filters)
-    rows, cursor = list_page.fetch(kind, query, sort=sort, limit=limit, offset=offset, after=after)
+    known = None   # (total, estimated) when found before the page
+    poster_sql = asked = None
+    if not is_sqlite(model._meta.database):
+        # PostgreSQL: each round trip counts; the posters come with the page's rows
+        poster_sql = detail_query.poster_sql(kind, "p.id")
+        small, known, asked = _small_list(kind, query, sort=sort, limit=limit, offset=offset, after=after,
+                                          poster_sql=poster_sql)
+        if small is not None:
+            rows, cursor, total = small
+            return list_page.ListPage([summary(kind, r, r._poster) for r in rows], total, False, cursor)
+    rows, cursor = list_page.fetch(kind, query, sort=sort, limit=limit, offset=offset, after=after,
+                                   poster_sql=poster_sql)
     if not after and cursor is None and (rows or not offset):
         total, estimated = offset + len(rows), False   # the last page by offset: its end is the count
+    elif known is not None:
+        total, estimated = known
     else:
-        total, estimated = list_count.total(kind, query, q, filters)
-    posters = _poster_map(kind, [r.id for r in rows])
+        total, estimated = list_count.total(kind, query, q, filters, reuse_estimate=bool(after), asked=asked)
+    posters = {r.id: r._poster for r in rows} if poster_sql else _poster_map(kind, [r.id for r in rows])
     return list_page.ListPage([summary(kind, r, posters.get(r.id)) for r in rows], total, estimated, cursor)
+
+
+def _small_list(kind: str, query, *, sort, limit: int, offset: int, after: str | None, poster_sql: str):
+    """PostgreSQL: a list the planner expects to be short, counted exactly anyway: ((rows, next
+    cursor, exact total) from one scan (metarr/library/list_small.py), None, …); for any other list
+    (None, its (total, estimated) or None when it is to be counted, (cap, estimate)), the page to be
+    read as usual."""
+    db = md.ENTITY_MODELS[kind]._meta.database
+    cap = list_count.exact_limit(db)
+    est = list_count.pg_estimate(db, query, reuse=bool(after))
+    if est > list_count.PG_TRUST * cap:
+        return None, (est, True), (cap, est)   # list_count.total's answer, known already
+    if est > cap:   # likely more rows than the cap: reading them all in the CTE would be wasted
+        return None, None, (cap, est)
+    got = list_small.page_and_count(kind, query, sort=sort, limit=limit, offset=offset, after=after, cap=cap,
+                                    poster_sql=poster_sql)
+    # more rows than the cap after all: the total is estimated as list_count.total would
+    return (got, None, (cap, est)) if got is not None else (None, (max(cap + 1, est), True), (cap, est))
 
 
 def summary(kind: str, r, poster_sha: str | None = None) -> dict:
@@ -106,9 +138,13 @@ def assets_of(kind: str, entity_id: int) -> dict[str, Any]:
                            .join(CacheFile, on=(CacheFile.id == ArtworkSlot.cache_file_id))
                            .where((ArtworkSlot.entity_type == t) & (ArtworkSlot.entity_id == i))
                            .order_by(ArtworkSlot.slot, ArtworkSlot.season, ArtworkSlot.rank), kind, entity_id)
+    return _assets_json([(s, s.cachefile) for s in rows])
+
+
+def _assets_json(rows: list) -> dict[str, Any]:
+    """(slot row, cache file row) pairs, in (slot, season, rank) order, as the page's `assets`."""
     out: dict[str, Any] = {}
-    for s in rows:
-        cf = s.cachefile
+    for s, cf in rows:
         key = s.slot if s.season is None else f"{s.slot}:{s.season}"
         item = {"sha256": cf.sha256, "url": f"/api/v1/assets/{cf.sha256}", "width": cf.width, "height": cf.height,
                 "source": s.source, "rank": s.rank, "season": s.season}
@@ -118,31 +154,36 @@ def assets_of(kind: str, entity_id: int) -> dict[str, Any]:
 
 
 def detail(kind: str, entity_id: int) -> dict | None:
-    model = md.ENTITY_MODELS[kind]
-    found = prepared.select(f"detail:{kind}", lambda i: model.select().where(model.id == i), entity_id)
-    if not found:
+    # the row and all its parts in one statement (metarr/library/detail_query.py)
+    loaded = detail_query.load(kind, entity_id)
+    if loaded is None:
         return None
-    r = found[0]
-    d = summary(kind, r, _poster_map(kind, [entity_id]).get(entity_id))
+    r, parts = loaded.row, loaded.parts
+    d = summary(kind, r, loaded.poster_sha)
     for name in md.SCALARS[kind]:
         d[name] = getattr(r, name)
-    lists = md.get_lists(kind, entity_id)
+    lists: dict[str, list[str]] = {}
+    for x in parts["lists"]:
+        lists.setdefault(x.name, []).append(x.value)
     for name in md.LISTS[kind]:
         d[name] = lists.get(name, [])
-    d["cast"] = cast_json(kind, entity_id) if kind in md.HAS_CAST else []
+    d["cast"] = [_cast_member(c, c.sha256) for c in parts["cast"]] if kind in md.HAS_CAST else []
     d["ratings"] = [{"source": x.source, "value": x.value, "votes": x.votes, "max": x.max, "default": x.is_default}
-                    for x in md.get_ratings(kind, entity_id)]
-    d["locks"] = md.locks_json(kind, entity_id)
-    d["assets"] = assets_of(kind, entity_id)
-    d["files"] = files_of(kind, entity_id)
+                    for x in parts["ratings"]]
+    d["locks"] = {}
+    for s in parts["states"]:
+        d["locks"][s.field] = md.lock_json(s.source, s.locked, s.origin)
+    d["assets"] = _assets_json([(s, s) for s in parts["assets"]])
+    d["files"] = [file_json(f) for f in parts["files"]]
     d.update(date_added=iso(r.date_added), updated_at=iso(r.updated_at), deleted_at=iso(r.deleted_at),
              enriched_at=iso(r.enriched_at), published_at=iso(r.published_at))
     # artwork candidates, as GET …/candidates lists them; identification candidates apart
-    d["candidates"] = artwork_candidates(kind, entity_id)
+    d["candidates"] = [candidate_json(c) for c in parts["candidates"]]
     if kind in ("movie", "series", "artist"):
         d["identify_candidates"] = r.candidates or []
     if kind == "movie":   # the collection (movie set) it belongs to
-        d["collection"] = movie_sets.ref(r.collection_id)
+        c = parts["collection"][0] if parts["collection"] else None
+        d["collection"] = {"id": c.id, "name": c.name, "tmdb_id": c.tmdb_id} if c is not None else None
     if kind == "series":
         d["seasons"] = [{"id": s.id, "number": s.number, "title": s.title} for s in
                         Season.select().where((Season.series_id == entity_id) & Season.deleted_at.is_null(True))
@@ -168,8 +209,12 @@ def cast_json(kind: str, entity_id: int) -> list[dict]:
     ids = [c.cache_file_id for c in cast if c.cache_file_id]
     shas = {cf.id: cf.sha256 for cf in CacheFile.select(CacheFile.id, CacheFile.sha256)
             .where(CacheFile.id.in_(ids))} if ids else {}
-    return [{"name": c.name, "role": c.role, "order": c.position, "thumb": c.thumb_url,
-             "photo": f"/api/v1/assets/{shas[c.cache_file_id]}" if c.cache_file_id in shas else None} for c in cast]
+    return [_cast_member(c, shas.get(c.cache_file_id)) for c in cast]
+
+
+def _cast_member(c, photo_sha: str | None) -> dict:
+    return {"name": c.name, "role": c.role, "order": c.position, "thumb": c.thumb_url,
+            "photo": f"/api/v1/assets/{photo_sha}" if photo_sha else None}
 
 
 def episodes_of(series_id: int, season: int | None = None) -> list[dict]:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import time
 
 import peewee as pw
 
@@ -26,20 +27,31 @@ from metarr.service import settings
 DEFAULT_LIMIT = 1000
 SAMPLE = 2000
 PG_TRUST = 3   # PostgreSQL: a planner's estimate this many times the limit is not counted
+# PostgreSQL: a walk by cursor asks the planner for the same list's estimate at every page, one
+# round trip of two; its statistics change only at the next ANALYZE, so a page after a cursor takes
+# the estimate made this many seconds ago at most (a first page, or one by offset, asks anew)
+ESTIMATE_REUSE = 30.0
+_estimates: dict[tuple[int, str, tuple], tuple[float, int]] = {}   # (db, sql, params) -> (when, estimate)
 
 
-def total(kind: str, query, q: str | None, filters: dict) -> tuple[int, bool]:
-    """(total, estimated) for the list `query` (the filtered select, unordered)."""
+def total(kind: str, query, q: str | None, filters: dict, *, reuse_estimate: bool = False,
+          asked: tuple[int, int] | None = None) -> tuple[int, bool]:
+    """(total, estimated) for the list `query` (the filtered select, unordered). `reuse_estimate`
+    (a page after a cursor): PostgreSQL's estimate of the same list asked moments ago is taken again.
+    `asked`: (limit, PostgreSQL's estimate) read already for this request."""
     model = md.ENTITY_MODELS[kind]
     db = model._meta.database
-    limit = settings.get(db, "api.exact_total_limit")
-    limit = DEFAULT_LIMIT if limit is None else int(limit)
+    limit = exact_limit(db) if asked is None else asked[0]
     est = None
-    if not is_sqlite(db):
+    if asked is not None:
+        est = asked[1]
+        if est > PG_TRUST * limit:
+            return est, True
+    elif not is_sqlite(db):
         # the planner's estimate first (no rows read): well above the limit, it is the answer. A
         # bounded count of a filter matching a few percent of the rows costs 10-30 ms at 166,667
         # (a sequential scan, or the sort's index, until `limit` matches)
-        est = _pg_estimate(db, query)
+        est = _pg_estimate(db, query, reuse_estimate)
         if est > PG_TRUST * limit:
             return est, True
     elif q and list_search.many_matches(kind, q):
@@ -57,12 +69,32 @@ def total(kind: str, query, q: str | None, filters: dict) -> tuple[int, bool]:
     return max(limit + 1, est), True
 
 
-def _pg_estimate(db, query) -> int:
+def exact_limit(db) -> int:
+    """Up to how many rows a list's total is counted (the setting `api.exact_total_limit`)."""
+    limit = settings.get(db, "api.exact_total_limit")
+    return DEFAULT_LIMIT if limit is None else int(limit)
+
+
+def pg_estimate(db, query, reuse: bool = False) -> int:
+    """The planner's estimate of the rows of `query` (PostgreSQL)."""
+    return _pg_estimate(db, query, reuse)
+
+
+def _pg_estimate(db, query, reuse: bool = False) -> int:
     sql, params = query.select(pw.SQL("1")).order_by().sql()
+    key = (id(db), sql, tuple(params))
+    now = time.monotonic()
+    hit = _estimates.get(key)
+    if reuse and hit is not None and now - hit[0] < ESTIMATE_REUSE:
+        return hit[1]
     plan = db.execute_sql("EXPLAIN (FORMAT JSON) " + sql, params).fetchone()[0]
     if isinstance(plan, str):
         plan = json.loads(plan)
-    return int(plan[0]["Plan"]["Plan Rows"])
+    est = int(plan[0]["Plan"]["Plan Rows"])
+    if len(_estimates) >= 512:
+        _estimates.clear()
+    _estimates[key] = (now, est)
+    return est
 
 
 def _spec(kind: str, filters: dict) -> item_filters.FilterSpec:

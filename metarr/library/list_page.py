@@ -137,9 +137,12 @@ class ListPage:
         return iter((self.rows, self.total))
 
 
-def fetch(kind: str, query, *, sort: str | None, limit: int, offset: int, after: str | None):
+def fetch(kind: str, query, *, sort: str | None, limit: int, offset: int, after: str | None,
+          poster_sql: str | None = None):
     """The page's rows (model instances, at most `limit`) and the cursor of the next page (None at
-    the end). One query: `limit + 1` rows are read to know whether there is a next page."""
+    the end). One query: `limit + 1` rows are read to know whether there is a next page.
+    `poster_sql` (an expression of `p.id`): each row also gets it as `_poster`, computed for the
+    page's rows only (an outer select of the page; PostgreSQL keeps a subquery with LIMIT apart)."""
     key, desc = parse_sort(kind, sort)
     sort_name = ("-" if desc else "") + key
     model = md.ENTITY_MODELS[kind]
@@ -151,12 +154,31 @@ def fetch(kind: str, query, *, sort: str | None, limit: int, offset: int, after:
         query = query.where(after_condition(kind, key, desc, value, row_id))
     order = order_by(kind, sort)
     fields = [getattr(model, f) for f in SUMMARY_FIELDS[kind]]
-    rows = list(query.select(*fields, k.alias("_sort_value")).order_by(*order).limit(limit + 1).offset(offset))
+    page = query.select(*fields, k.alias("_sort_value")).order_by(*order).limit(limit + 1).offset(offset)
+    if poster_sql is None:
+        rows = list(page)
+    else:
+        sql, params = page.sql()
+        names = list(SUMMARY_FIELDS[kind])
+        cols = ", ".join(f'p."{model._meta.fields[n].column_name}"' for n in names)
+        found = model._meta.database.execute_sql(
+            f"SELECT {cols}, p._sort_value, {poster_sql} FROM ({sql}) AS p", params).fetchall()
+        rows = [row_of(model, names, r) for r in found]
     more = len(rows) > limit
     rows = rows[:limit]
-    cursor = encode_cursor(kind, sort_name, _plain(rows[-1]._sort_value), rows[-1].id) if more and rows else None
+    cursor = encode_cursor(kind, sort_name, plain(rows[-1]._sort_value), rows[-1].id) if more and rows else None
     return rows, cursor
 
 
-def _plain(value: Any) -> Any:
+def row_of(model, names: list[str], values) -> Any:
+    """A model instance of a list's row: the `names` columns, then `_sort_value`, then `_poster`
+    when the row has it."""
+    fields = model._meta.fields
+    row = model(__no_default__=1, **{n: fields[n].python_value(v) for n, v in zip(names, values, strict=False)})
+    row._sort_value = values[len(names)]
+    row._poster = values[len(names) + 1] if len(values) > len(names) + 1 else None
+    return row
+
+
+def plain(value: Any) -> Any:
     return value if value is None or isinstance(value, int | float | str) else str(value)

@@ -286,3 +286,35 @@ def test_every_field_a_list_row_shows_is_read_by_the_list_query():
     read = set(re.findall(r"\br\.(\w+)", inspect.getsource(browse.summary)))
     named = set().union(*list_page.SUMMARY_FIELDS.values())
     assert read <= named, read - named
+
+
+async def test_a_list_the_planner_thought_short_but_is_not_is_paged_and_estimated_right(api, services, monkeypatch):
+    """PostgreSQL: a list estimated under the count's limit is read and counted in one scan
+    (metarr/library/list_small.py); when it has more rows after all, the page is read as usual and
+    the total is flagged as an estimate, above the limit — the same rows, in the same order."""
+    db = services.db
+    if is_sqlite(db):
+        pytest.skip("the planner's estimate is PostgreSQL's")
+    from metarr.library import list_count
+    lib = await run(api, _library, db)
+    await run(api, _movies, db, lib, [f"Storm {i:02d}" for i in range(30)])
+
+    def set_limit(n):
+        with write_tx(db):
+            Setting.insert(key="api.exact_total_limit", value=n, updated_at=time.time()).on_conflict(
+                conflict_target=[Setting.key], update={Setting.value: n}).execute()
+    await run(api, set_limit, 20)
+    truth = [m["id"] for m in (await (await api.get("/api/v1/movies?q=storm&sort=-title&limit=100")).json())["data"]]
+    assert len(truth) == 30
+    monkeypatch.setattr(list_count, "pg_estimate", lambda db, query, reuse=False: 1)   # "one row, surely"
+    body = await (await api.get("/api/v1/movies?q=storm&sort=-title&limit=10")).json()
+    assert [m["id"] for m in body["data"]] == truth[:10]
+    assert body["meta"]["total"] == 21 and body["meta"]["total_estimated"] is True
+    walked = [m["id"] for m in await _walk(api, "/api/v1/movies?q=storm&sort=-title", 10)]
+    assert walked == truth
+    await run(api, set_limit, 1000)   # within the limit: exact, from the one scan
+    body = await (await api.get("/api/v1/movies?q=storm&sort=-title&limit=10&offset=25")).json()
+    assert [m["id"] for m in body["data"]] == truth[25:] and body["meta"]["total"] == 30
+    assert body["meta"]["total_estimated"] is False
+    body = await (await api.get("/api/v1/movies?q=storm&limit=10&offset=40")).json()
+    assert body["data"] == [] and body["meta"]["total"] == 30
