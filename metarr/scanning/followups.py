@@ -23,7 +23,7 @@ from metarr.db.database import write_tx
 from metarr.db.media import ScanTarget
 
 DIRECT_LIMIT = 500   # targets a scan chains itself (one transaction of up to this many jobs)
-PAGE = 1000          # targets a followups.scan job turns into jobs (one transaction)
+PAGE = 500           # targets a followups.scan job turns into jobs (one transaction: ~0.5 s on PostgreSQL)
 _KEY = ("job_id", "entity_type", "entity_id")
 Cursor = tuple[str, int]   # the last (entity_type, entity_id) of a page
 
