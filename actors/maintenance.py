@@ -6,13 +6,16 @@ import time
 from metarr.assets import cache
 from metarr.jobs import store
 from metarr.library import recyclebin
+from metarr.scanning import followups
 from metarr.service import settings
 
 
 def purge_jobs(ctx, job):
     db = ctx.services.db
     days = float((job.payload or {}).get("retention_days") or settings.get(db, "jobs.history_days"))
-    return {"purged": store.purge_history(db, time.time() - days * 86400)}
+    purged = store.purge_history(db, time.time() - days * 86400)
+    # a large scan's targets whose follow-up chain never finished (cancelled, dead), once its scan job is gone
+    return {"purged": purged, "scan_targets": followups.drop_orphans(db)}
 
 
 def recycle_purge(ctx, job):

@@ -393,6 +393,20 @@ class ScanBacklog(BaseModel):
         table_name = "scan_backlog"
 
 
+class ScanTarget(BaseModel):
+    """The items a large scan chains enrich/publish for (#32), kept here instead of in the scan's
+    memory and its result: the scan writes them with each batch of folders it applies, and its one
+    `followups.scan` job turns them into jobs a page at a time, deleting each page once the page
+    after it runs (its jobs were recorded with the previous page's success)."""
+    job_id = pw.BigIntegerField()        # the scan job
+    entity_type = pw.CharField(max_length=16)
+    entity_id = pw.BigIntegerField()
+
+    class Meta:
+        table_name = "scan_targets"
+        primary_key = pw.CompositeKey("job_id", "entity_type", "entity_id")
+
+
 class ProviderGap(BaseModel):
     """An item enriched while a provider could not be asked (its circuit open): what that provider
     has for it is missing until it answers again; then the item is enriched again and the row goes

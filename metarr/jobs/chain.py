@@ -5,6 +5,8 @@ often it is tried, what its payload holds, and what follows what.
                                                                                      │ (buffered)
                                                                     sync.flush ─▶ sync.player
     <phase>.library fans out into one <phase>.<kind> job per item; verify.library republishes.
+    A scan that names more than a few hundred items chains one followups.scan instead, which
+    chains them a page at a time (metarr/scanning/followups.py).
 
 A job's subject is part of its idempotency key (type|subject), so subjects are built here and only
 here: an enqueue site calls one of the constructors below instead of spelling a JobSpec. Handlers
@@ -48,6 +50,20 @@ class PathScanPayload:
     title: str | None = None
     year: int | None = None
     renames: list[Any] | None = None
+
+
+@dataclass(frozen=True)
+class FollowupsPayload:
+    """`followups.scan`: one page of a large scan's targets (metarr/scanning/followups.py) to chain
+    on. `after`: the last target of the page before (None: the first page); `done` of `total` were
+    chained by the pages before."""
+    scan_job: int
+    library_id: int
+    priority: int
+    total: int
+    page: int = 0
+    done: int = 0
+    after: list[Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -119,6 +135,9 @@ JOB_TYPES: tuple[JobType, ...] = (
     JobType("scan.library", "actors.scanning:scan_library", payload=LibraryPayload, doc="walk a whole library"),
     JobType("scan.path", "actors.scanning:scan_path", 2, payload=PathScanPayload, doc="one folder"),
     JobType("scan.all", "actors.scanning:scan_all", doc="every enabled library (schedule)"),
+    # not "scan.…": a page is no scan (notifications say "scan.completed" for each scan.* job)
+    JobType("followups.scan", "actors.scanning:scan_followups", payload=FollowupsPayload,
+            doc="a large scan's enrich/publish jobs, a page at a time"),
     # enrichment waits on providers most of the time: at a real provider's 150-300 ms per answer plus
     # the job's own database work, 12 in flight are what it takes to use TMDB's ~40 requests/s (the
     # gateway paces them; scripts/bench_providers.py measures it)
@@ -173,6 +192,12 @@ def library_job(phase: str, library_id: int, priority: int = PRIORITY["user"], t
 
 def path_scan(p: PathScanPayload, priority: int) -> JobSpec:
     return JobSpec("scan.path", subject=f"library:{p.library_id}:{p.path}", priority=priority,
+                   library_id=p.library_id, payload=_payload(p))
+
+
+def scan_followups(p: FollowupsPayload) -> JobSpec:
+    """A page of a large scan's follow-ups; the page number keeps each page its own job."""
+    return JobSpec("followups.scan", subject=f"scan:{p.scan_job}:{p.page}", priority=p.priority,
                    library_id=p.library_id, payload=_payload(p))
 
 

@@ -27,6 +27,12 @@ class Targets:
             for eid in ids:
                 yield et, eid
 
+    def drain(self) -> list[tuple[str, int]]:
+        """Every held target, in order; none are held after (they went to the database)."""
+        out = list(self)
+        self._runs.clear()
+        return out
+
     def __len__(self) -> int:
         return sum(len(ids) for _, ids in self._runs)
 
@@ -57,15 +63,19 @@ class ScanReport:
     nfo_imported: int = 0
     art_imported: int = 0
     problems: list[tuple[str, str]] = field(default_factory=list)
-    targets: Targets = field(default_factory=Targets)   # root entities to enrich/publish
+    targets: Targets = field(default_factory=Targets)   # root entities to enrich/publish, held in memory
+    # a large scan in a job: how many targets it moved to scan_targets, and how many are there at its
+    # end (its follow-up job's total; 0: `targets` holds them all, chained directly)
+    targets_stored: int = 0
+    followups: int = 0
     walk_s: float = 0.0
     total_s: float = 0.0
 
     def to_json(self) -> dict:
-        d = {k: v for k, v in self.__dict__.items() if k not in ("problems", "targets")}
+        d = {k: v for k, v in self.__dict__.items() if k not in ("problems", "targets", "targets_stored", "followups")}
         d["problems"] = [{"path": p, "problem": m} for p, m in self.problems[:500]]
         d["problem_count"] = len(self.problems)
-        d["targets"] = len(self.targets)
+        d["targets"] = len(self.targets) + self.targets_stored
         return d
 
 

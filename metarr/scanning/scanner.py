@@ -17,6 +17,7 @@ from pathlib import Path
 from metarr.db.database import is_sqlite, write_tx
 from metarr.db.media import ScanBacklog
 from metarr.db.models import Library
+from metarr.scanning import followups
 from metarr.scanning.apply_unit import apply_unit
 from metarr.scanning.art_import import import_art
 from metarr.scanning.file_rows import (
@@ -88,6 +89,11 @@ def scan(db, data_dir: Path, lib: Library, sub: str = "", progress: Progress = _
         known = walk_digest(trusted, walk_hash)
         if known != remembered:
             remember_walk(db, lib.id, trusted, known)
+    if job_id is not None and (rep.targets_stored or followups.held(db, job_id)):
+        # a large scan (or an earlier run of this job that was one): every target goes to the table
+        with write_tx(db):
+            rep.targets_stored += followups.store(db, job_id, rep.targets.drain())
+            rep.followups = followups.count(db, job_id)
     if do_probe:
         probe_pending(db, lib, sub, probe_workers, rep, progress, probe_pool, probe_timeout)
         hash_pending(db, lib, *under(db, "path", sub))   # the fingerprint a move with a new inode is known by
@@ -191,6 +197,9 @@ def _apply_backlog(db, data_dir: Path, lib: Library, sub: str, context: ScanCont
                 except Exception as e:  # one broken folder must not stop the library
                     log.exception("scan of %s/%s failed", lib.path, unit)
                     rep.problems.append((unit or "/", f"could not be processed: {type(e).__name__}: {e}"))
+            if job_id is not None and followups.overflows(len(rep.targets), rep.targets_stored):
+                # past the direct limit: the batch's targets are written with its items, not held (#32)
+                rep.targets_stored += followups.store(db, job_id, rep.targets.drain())
         # slower work outside the items' transaction: the batch's artwork into the cache
         import_art(db, data_dir, lib, applied, rep)
         # a kill before this line leaves the batch's backlog rows: the next scan applies it again

@@ -30,6 +30,7 @@ def duration(seconds: float | None) -> str:
 # job types as a person would say what they do
 JOB_WORDS = {
     "scan.library": "Scan library", "scan.path": "Scan folder", "scan.all": "Scan all libraries",
+    "followups.scan": "Queue the jobs that follow a large scan",
     "enrich.library": "Enrich library", "enrich.movie": "Fetch metadata for", "enrich.series": "Fetch metadata for",
     "enrich.artist": "Fetch metadata for", "enrich.stale": "Refresh old metadata",
     "cache.movie": "Download artwork for", "cache.series": "Download artwork for", "cache.artist": "Download artwork for",
