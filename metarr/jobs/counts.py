@@ -21,6 +21,11 @@ def history_sql(db: pw.Database) -> str:
             "UNION ALL SELECT type, status, n FROM job_count_deltas) c GROUP BY type, status HAVING SUM(n) <> 0")
 
 
+# the exact predicate of the partial index jobs_live: SQLite uses a partial index only for a query
+# whose WHERE has this very term
+LIVE = "status IN ('pending', 'running')"
+
+
 def is_history(status: str) -> bool:
     return status not in ACTIVE
 

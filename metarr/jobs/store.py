@@ -318,12 +318,15 @@ PURGE_BATCH = 2000
 
 
 def purge_batches(db: pw.Database, older_than: float, batch: int = PURGE_BATCH,
-                  pause: float = 0.01) -> Iterator[tuple[int, float]]:
+                  pause: float | None = None) -> Iterator[tuple[int, float]]:
     """Delete the finished jobs that ended before `older_than`, and their events, oldest first, at
     most `batch` jobs a transaction: a purge of half a million jobs in one transaction held the
     write lock (SQLite) for seconds and the workers and the API waited. Between batches a short
-    `pause` lets a waiting writer in (a thread's lock is not fair to the others). Yields (jobs
-    deleted, seconds the transaction took) per batch; the kept counts follow by trigger."""
+    `pause` (SQLite: 10 ms) lets a waiting writer in (a thread's lock is not fair to the others;
+    PostgreSQL's writers do not wait on these rows). Yields (jobs deleted, seconds the transaction
+    took) per batch; the kept counts follow by trigger."""
+    if pause is None:
+        pause = 0.01 if is_sqlite(db) else 0.0
     while True:
         t = time.perf_counter()
         with write_tx(db):
@@ -358,18 +361,15 @@ def stats(db: pw.Database, now: float) -> Stats:
     # one: counting it as "scheduled" let "the chain has finished" be said while it still waited
     # the finished history (most of a large table) comes from its kept counts (migration 0036), a
     # few dozen rows however long the history (#32: a count of a million rows took 0.5 s a call);
-    # the running and pending jobs are counted from their rows, found by the (status, …) index
+    # the running and pending jobs are counted from their rows, in their partial index jobs_live
     # one statement, so one snapshot: two would miss a job that went from pending to running between
     # them (counted in neither), and "the chain has finished" would be said while it ran
     rows = _exec(db, f"SELECT type, status, status AS bucket, n FROM ({counts.history_sql(db)}) h "
                      "UNION ALL "
-                     "SELECT type, status, status AS bucket, COUNT(*) FROM jobs WHERE status = 'running' "
-                     "GROUP BY type, status "
-                     "UNION ALL "
                      "SELECT type, status, "
-                     "CASE WHEN run_after <= %s THEN 'due' WHEN failed THEN 'retrying' "
-                     "WHEN schedule IS NULL THEN 'due' ELSE 'scheduled' END AS bucket, COUNT(*) "
-                     "FROM jobs WHERE status = 'pending' GROUP BY type, status, bucket", (now,)).fetchall()
+                     "CASE WHEN status = 'running' THEN 'running' WHEN run_after <= %s THEN 'due' "
+                     "WHEN failed THEN 'retrying' WHEN schedule IS NULL THEN 'due' ELSE 'scheduled' END AS bucket, "
+                     f"COUNT(*) FROM jobs WHERE {counts.LIVE} GROUP BY type, status, bucket", (now,)).fetchall()
     for jtype, _status, bucket, n in rows:
         n = int(n)
         if hasattr(s, bucket):
@@ -394,8 +394,9 @@ def count_jobs(db: pw.Database, statuses: list[str] | None = None, types: list[s
         params += [*(hist or ()), *(types or ())]
     if live:
         lcond = f" AND ({live_where})" if live_where else ""
-        parts.append(f"(SELECT COUNT(*) FROM jobs WHERE status IN ({', '.join(['%s'] * len(live))}){tcond}{lcond})")
-        params += [*live, *(types or ()), *live_params]
+        scond = f" AND status IN ({', '.join(['%s'] * len(live))})" if len(live) < len(ACTIVE) else ""
+        parts.append(f"(SELECT COUNT(*) FROM jobs WHERE {counts.LIVE}{scond}{tcond}{lcond})")
+        params += [*(live if scond else ()), *(types or ()), *live_params]
     return int(_exec(db, "SELECT " + " + ".join(parts), params).fetchone()[0])
 
 
