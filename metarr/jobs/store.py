@@ -384,8 +384,9 @@ def count_jobs(db: pw.Database, statuses: list[str] | None = None, types: list[s
     """How many jobs have one of `statuses` (all if None) and `types`, exactly, in one statement:
     the finished ones from their kept counts, the pending and running ones from their rows
     (narrowed further by `live_where`, a condition on them)."""
-    hist = [x for x in statuses if counts.is_history(x)] if statuses else None
-    live = [x for x in statuses if not counts.is_history(x)] if statuses else list(ACTIVE)
+    wanted = sorted(set(statuses)) if statuses else None
+    hist = [x for x in wanted if counts.is_history(x)] if wanted else None
+    live = [x for x in wanted if not counts.is_history(x)] if wanted else list(ACTIVE)
     parts, params = [], []
     tcond = f" AND type IN ({', '.join(['%s'] * len(types))})" if types else ""
     if hist is None or hist:

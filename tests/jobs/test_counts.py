@@ -182,14 +182,17 @@ def test_purge_takes_the_oldest_first(db):
 def test_jobs_list_total_exact_by_status_and_type_estimated_for_a_library_over_the_limit(db):
     now = time.time()
     insert_rows(db, [row(TYPES[i % 2], "succeeded" if i % 4 else "dead", now - i, library_id=1 + i % 3)
-                     for i in range(60)] + [row(TYPES[0], "pending", None, library_id=1) for _ in range(5)])
+                     for i in range(60)] + [row(TYPES[0], "pending", None, library_id=1) for _ in range(5)]
+                + [row(TYPES[1], "running", None, library_id=2)])
     for statuses, types in [(None, None), (["dead"], None), (["pending", "succeeded"], [TYPES[0]]),
+                            (["pending", "pending"], None), (["dead", "dead", "succeeded"], None),
                             (["running"], None), (None, [TYPES[1]])]:
         page = store.list_jobs_page(db, statuses, types, limit=3)
         marks = " AND ".join(c for c in (
             f"status IN ({', '.join(repr(s) for s in statuses)})" if statuses else "",
             f"type IN ({', '.join(repr(t) for t in types)})" if types else "") if c) or "1 = 1"
         truth = db.execute_sql(f"SELECT COUNT(*) FROM jobs WHERE {marks}").fetchone()[0]
+        assert truth > 0
         assert (page.total, page.total_estimated) == (truth, False), (statuses, types)
         assert len(page.rows) == min(3, truth)
     # a library's jobs: exact up to the limit, above it an estimate said to be one
