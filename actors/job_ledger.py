@@ -18,7 +18,7 @@ from collections import defaultdict
 from metarr.db import errors
 from metarr.db.database import connection, probe_write
 from metarr.db.errors import Trouble, trouble
-from metarr.jobs import leases, scheduling, store
+from metarr.jobs import counts, leases, scheduling, store
 from metarr.jobs.model import JobSpec, Outcome, Progress
 from metarr.jobs.registry import HandlerRegistry
 from metarr.service.events import EventBus
@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 
 RETRY_FIRST, RETRY_MOST = 0.5, 2.0   # waiting for the database: how often a real write is tried
 REMIND_EVERY = 60.0                  # how often a long wait is logged again
+COUNTS_EVERY = 10.0                  # how often the job counts' deltas are folded (PostgreSQL)
 
 
 class JobLedger(MetarrActor):
@@ -255,6 +256,10 @@ class JobLedger(MetarrActor):
         if now - self.last["schedules"] >= 60:
             if self._db("keeping schedules", lambda: store.ensure_schedules(self.db, now)):
                 self.last["schedules"] = now
+        # PostgreSQL: the job counts' deltas into their counters, so a read of the stats sums a few rows
+        if now - self.last["counts"] >= COUNTS_EVERY:
+            if self._db("folding the job counts", lambda: counts.fold(self.db)):
+                self.last["counts"] = now
 
     def _recover(self, now: float) -> None:
         self.last["recover"] = now

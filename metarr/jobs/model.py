@@ -95,3 +95,12 @@ class Stats:
     succeeded: int = 0
     cancelled: int = 0
     by_type: dict[str, dict[str, int]] = field(default_factory=dict)
+
+
+@dataclass
+class JobPage:
+    """A page of the jobs list; `total_estimated` when the total is an estimate (a library's jobs
+    above `api.exact_total_limit`)."""
+    rows: list[dict[str, Any]]
+    total: int
+    total_estimated: bool = False

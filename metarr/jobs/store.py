@@ -11,15 +11,15 @@ import json
 import os
 import socket
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 
 import peewee as pw
 
 from metarr.db.database import is_sqlite, write_tx
-from metarr.jobs import chain
-from metarr.jobs.model import ACTIVE, ClaimedJob, JobSpec, Outcome, Progress, Stats
+from metarr.jobs import chain, counts
+from metarr.jobs.model import ACTIVE, ClaimedJob, JobPage, JobSpec, Outcome, Progress, Stats
 from metarr.jobs.retry import backoff_delay, next_state
-from metarr.service import redact
+from metarr.service import redact, settings
 
 _COLS = "id, type, subject, payload, priority, attempts, max_attempts, lease_token, library_id, schedule"
 
@@ -325,13 +325,43 @@ def release_blocked(db: pw.Database, code: str, now: float) -> list[int]:
     return [r[0] for r in rows]
 
 
-def purge_history(db: pw.Database, older_than: float) -> int:
-    with write_tx(db):
-        _exec(db, "DELETE FROM job_events WHERE job_id IN (SELECT id FROM jobs WHERE status IN "
-                  "('succeeded', 'dead', 'cancelled') AND finished_at < %s)", (older_than,))
-        cur = _exec(db, "DELETE FROM jobs WHERE status IN ('succeeded', 'cancelled', 'dead') AND finished_at < %s",
-                    (older_than,))
-        return cur.rowcount
+PURGE_BATCH = 2000
+
+
+def purge_batches(db: pw.Database, older_than: float, batch: int = PURGE_BATCH,
+                  pause: float | None = None) -> Iterator[tuple[int, float]]:
+    """Delete the finished jobs that ended before `older_than`, and their events, oldest first, at
+    most `batch` jobs a transaction: a purge of half a million jobs in one transaction held the
+    write lock (SQLite) for seconds and the workers and the API waited. Between batches a short
+    `pause` (SQLite: 10 ms) lets a waiting writer in (a thread's lock is not fair to the others;
+    PostgreSQL's writers do not wait on these rows). Yields (jobs deleted, seconds the transaction
+    took) per batch; the kept counts follow by trigger."""
+    if pause is None:
+        pause = 0.01 if is_sqlite(db) else 0.0
+    while True:
+        t = time.perf_counter()
+        with write_tx(db):
+            ids = [r[0] for r in _exec(db, "SELECT id FROM jobs WHERE status IN ('succeeded', 'dead', 'cancelled') "
+                                           "AND finished_at < %s ORDER BY finished_at, id LIMIT %s",
+                                       (older_than, batch)).fetchall()]
+            if ids:
+                marks = ", ".join(["%s"] * len(ids))
+                _exec(db, f"DELETE FROM job_events WHERE job_id IN ({marks})", ids)
+                _exec(db, f"DELETE FROM jobs WHERE id IN ({marks})", ids)
+        if not ids:
+            return
+        yield len(ids), time.perf_counter() - t
+        if len(ids) < batch:
+            return
+        if pause > 0:
+            time.sleep(pause)
+
+
+def purge_history(db: pw.Database, older_than: float, batch: int = PURGE_BATCH) -> int:
+    """Purge the history older than `older_than` in batches; returns the jobs deleted."""
+    total = sum(n for n, _ in purge_batches(db, older_than, batch))
+    counts.fold(db)
+    return total
 
 
 # ---------------------------------------------------------------- reads
@@ -340,24 +370,46 @@ def stats(db: pw.Database, now: float) -> Stats:
     s = Stats()
     # a link of a chain waiting out a short delay (the sync debounce) is owed work like a runnable
     # one: counting it as "scheduled" let "the chain has finished" be said while it still waited
-    # the finished history (most of a large table) is counted from the (type, status) index alone;
-    # only pending jobs need their row's run_after, failed and schedule (#32: one CASE a row over a
-    # million jobs took seconds)
+    # the finished history (most of a large table) comes from its kept counts (migration 0038), a
+    # few dozen rows however long the history (#32: a count of a million rows took 0.5 s a call);
+    # the running and pending jobs are counted from their rows, in their partial index jobs_live
     # one statement, so one snapshot: two would miss a job that went from pending to running between
     # them (counted in neither), and "the chain has finished" would be said while it ran
-    rows = _exec(db, "SELECT type, status, status AS bucket, COUNT(*) FROM jobs WHERE status <> 'pending' "
-                     "GROUP BY type, status "
+    rows = _exec(db, f"SELECT type, status, status AS bucket, n FROM ({counts.history_sql(db)}) h "
                      "UNION ALL "
                      "SELECT type, status, "
-                     "CASE WHEN run_after <= %s THEN 'due' WHEN failed THEN 'retrying' "
-                     "WHEN schedule IS NULL THEN 'due' ELSE 'scheduled' END AS bucket, COUNT(*) "
-                     "FROM jobs WHERE status = 'pending' GROUP BY type, status, bucket", (now,)).fetchall()
+                     "CASE WHEN status = 'running' THEN 'running' WHEN run_after <= %s THEN 'due' "
+                     "WHEN failed THEN 'retrying' WHEN schedule IS NULL THEN 'due' ELSE 'scheduled' END AS bucket, "
+                     f"COUNT(*) FROM jobs WHERE {counts.LIVE} GROUP BY type, status, bucket", (now,)).fetchall()
     for jtype, _status, bucket, n in rows:
+        n = int(n)
         if hasattr(s, bucket):
             setattr(s, bucket, getattr(s, bucket) + n)
         s.by_type.setdefault(jtype, {})
         s.by_type[jtype][bucket] = s.by_type[jtype].get(bucket, 0) + n
     return s
+
+
+def count_jobs(db: pw.Database, statuses: list[str] | None = None, types: list[str] | None = None,
+               live_where: str = "", live_params: Iterable = ()) -> int:
+    """How many jobs have one of `statuses` (all if None) and `types`, exactly, in one statement:
+    the finished ones from their kept counts, the pending and running ones from their rows
+    (narrowed further by `live_where`, a condition on them)."""
+    wanted = sorted(set(statuses)) if statuses else None
+    hist = [x for x in wanted if counts.is_history(x)] if wanted else None
+    live = [x for x in wanted if not counts.is_history(x)] if wanted else list(ACTIVE)
+    parts, params = [], []
+    tcond = f" AND type IN ({', '.join(['%s'] * len(types))})" if types else ""
+    if hist is None or hist:
+        scond = f" AND status IN ({', '.join(['%s'] * len(hist))})" if hist else ""
+        parts.append(f"(SELECT COALESCE(SUM(n), 0) FROM ({counts.history_sql(db)}) h WHERE 1 = 1{scond}{tcond})")
+        params += [*(hist or ()), *(types or ())]
+    if live:
+        lcond = f" AND ({live_where})" if live_where else ""
+        scond = f" AND status IN ({', '.join(['%s'] * len(live))})" if len(live) < len(ACTIVE) else ""
+        parts.append(f"(SELECT COUNT(*) FROM jobs WHERE {counts.LIVE}{scond}{tcond}{lcond})")
+        params += [*(live if scond else ()), *(types or ()), *live_params]
+    return int(_exec(db, "SELECT " + " + ".join(parts), params).fetchone()[0])
 
 
 JOB_FIELDS = ("id", "type", "subject", "status", "priority", "attempts", "max_attempts", "run_after",
@@ -381,6 +433,16 @@ SORTS = {"id": "id", "-id": "id DESC", "priority": "priority, id", "run_after": 
 
 def list_jobs(db: pw.Database, statuses: list[str] | None = None, types: list[str] | None = None,
               limit: int = 50, offset: int = 0, sort: str = "-id", library_id: int | None = None) -> tuple[list[dict], int]:
+    page = list_jobs_page(db, statuses, types, limit, offset, sort, library_id)
+    return page.rows, page.total
+
+
+def list_jobs_page(db: pw.Database, statuses: list[str] | None = None, types: list[str] | None = None,
+                   limit: int = 50, offset: int = 0, sort: str = "-id", library_id: int | None = None,
+                   exact_limit: int | None = None) -> JobPage:
+    """A page of jobs and their total. Filtered by status and type only, the total is exact and
+    cheap (`count_jobs`); with a library too, it is counted up to `exact_limit` (the setting
+    `api.exact_total_limit`) and estimated above, as the media lists do (`total_estimated`)."""
     where, params = [], []
     if statuses:
         where.append(f"status IN ({', '.join(['%s'] * len(statuses))})")
@@ -388,15 +450,34 @@ def list_jobs(db: pw.Database, statuses: list[str] | None = None, types: list[st
     if types:
         where.append(f"type IN ({', '.join(['%s'] * len(types))})")
         params += types
+    kinds = (" WHERE " + " AND ".join(where)) if where else ""
     if library_id is not None:
         where.append("library_id = %s")
         params.append(library_id)
     clause = (" WHERE " + " AND ".join(where)) if where else ""
-    total = _exec(db, f"SELECT COUNT(*) FROM jobs{clause}", params).fetchone()[0]
     order = SORTS.get(sort, "id DESC")
     rows = _exec(db, f"SELECT {', '.join(JOB_FIELDS)} FROM jobs{clause} ORDER BY {order} LIMIT %s OFFSET %s",
                  (*params, limit, offset)).fetchall()
-    return [_row(r) for r in rows], total
+    if library_id is None:
+        return JobPage([_row(r) for r in rows], count_jobs(db, statuses, types))
+    if exact_limit is None:
+        setting = settings.get(db, "api.exact_total_limit")
+        exact_limit = EXACT_LIMIT if setting is None else int(setting)
+    n = _exec(db, f"SELECT COUNT(*) FROM (SELECT 1 FROM jobs{clause} LIMIT %s) b",
+              (*params, exact_limit + 1)).fetchone()[0]
+    if n <= exact_limit:
+        return JobPage([_row(r) for r in rows], n)
+    # the library's share of the newest jobs of these statuses and types, times all of them
+    kparams = params[:-1]
+    seen, hits = _exec(db, f"SELECT COUNT(*), COALESCE(SUM(CASE WHEN library_id = %s THEN 1 ELSE 0 END), 0) FROM "
+                           f"(SELECT library_id FROM jobs{kinds} ORDER BY id DESC LIMIT %s) s",
+                       (library_id, *kparams, ESTIMATE_SAMPLE)).fetchone()
+    est = count_jobs(db, statuses, types) * int(hits) // max(1, int(seen))
+    return JobPage([_row(r) for r in rows], max(exact_limit + 1, est), total_estimated=True)
+
+
+ESTIMATE_SAMPLE = 2000
+EXACT_LIMIT = 1000   # the default of the setting api.exact_total_limit
 
 
 def get_job(db: pw.Database, job_id: int) -> dict | None:

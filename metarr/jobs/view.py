@@ -97,7 +97,8 @@ def page(db: pw.Database, statuses: list[str] | None, limit: int, offset: int, n
         where.append(f"status IN ({', '.join(['%s'] * len(statuses))})")
         params += statuses
     clause = " WHERE " + " AND ".join(where)
-    total = store._exec(db, f"SELECT COUNT(*) FROM jobs{clause}", params).fetchone()[0]
+    # the finished jobs from their kept counts, not a count of the whole history (#32)
+    total = store.count_jobs(db, statuses, None, where[0], (now,))
     rows = store._exec(db, f"SELECT {', '.join(store.JOB_FIELDS)} FROM jobs{clause} ORDER BY id DESC LIMIT %s OFFSET %s",
                        (*params, limit, offset)).fetchall()
     return [store._row(r) for r in rows], total

@@ -48,9 +48,10 @@ async def list_jobs(request: web.Request) -> web.Response:
         raise ApiError(400, "bad_request", f"sort must be one of {', '.join(store.SORTS)}")
     lib = int_param(request, "library_id", 0, 1) if request.query.get("library_id") else None
     db = request.app[services_key].db
-    rows, total = await request.app[bridge_key].run(
-        store.list_jobs, db, statuses, types, limit, offset, sort, lib)
-    return ok([job_json(r) for r in rows], {"total": total, "limit": limit, "offset": offset})
+    page = await request.app[bridge_key].run(
+        store.list_jobs_page, db, statuses, types, limit, offset, sort, lib)
+    return ok([job_json(r) for r in page.rows], {"total": page.total, "total_estimated": page.total_estimated,
+                                                 "limit": limit, "offset": offset})
 
 
 @routes.get("/api/v1/jobs/stats")
