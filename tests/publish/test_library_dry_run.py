@@ -152,3 +152,17 @@ def test_the_cli_says_it_in_words_and_exits_2_when_something_would_change(servic
     assert "skipped 1: not identified" in out
     assert f"recycle_replace {b.folder}/{b.folder}-poster.jpg" in " ".join(out.split())
     assert tree(root) == before and RecycleEntry.select().count() == 0
+
+
+def test_files_are_counted_by_kind_every_backdrop_as_fanart():
+    from metarr.publishing.desired import Desired
+    from metarr.publishing.publish import Action
+
+    def art(slot):
+        return Action("write", f"x/{slot}.jpg", "missing on disk", Desired(f"x/{slot}.jpg", "artwork", "movie", 1, "s",
+                                                                          slot=slot))
+    assert [library_plan.file_kind(art(s)) for s in ("poster", "fanart", "fanart2", "actor:Max Schreck")] == [
+        "poster", "fanart", "fanart", "actor"]
+    assert library_plan.file_kind(Action("remove", "x/old.nfo", "gone")) == "nfo"
+    assert library_plan.recycles(Action("remove", "x/a.jpg", "gone"), on_disk=False) is False
+    assert library_plan.recycles(Action("remove", "x/a.jpg", "gone"), on_disk=True) is True
