@@ -67,6 +67,7 @@ def main() -> None:
     ap.add_argument("--movies", type=int, default=10000)
     ap.add_argument("--database-url", default="", help="default: SQLite in the temporary data dir")
     ap.add_argument("--rounds", type=int, default=1, help="unchanged dry run and republish, alternated; best of")
+    ap.add_argument("--dry-run-only", action="store_true", help="only the dry run before any publish (memory at scale)")
     args = ap.parse_args()
     from metarr import metadata as md
     from metarr.assets import cache
@@ -132,6 +133,18 @@ def main() -> None:
     print(f"built {args.movies} movies in {build_s:.1f}s", file=sys.stderr, flush=True)
     dry_first, dry_first_s, dry_first_base, dry_first_peak = sampled(dry_run)
     print(f"dry run before the first publish: {dry_first_s:.2f}s ({dry_first['totals']})", file=sys.stderr, flush=True)
+    if args.dry_run_only:   # memory at scale: the dry run of N never-published movies, nothing else
+        print(f"library dry run of {args.movies} movies: {dry_first_s:.2f}s ({args.movies / dry_first_s:.0f} items/s); "
+              f"RSS {dry_first_base:.0f} MB before, peak {dry_first_peak:.0f} MB")
+        print(json.dumps({"movies": args.movies, "db": "postgres" if args.database_url else "sqlite",
+                          "dry_run_first_s": round(dry_first_s, 3),
+                          "dry_run_first_items_per_s": round(args.movies / dry_first_s, 1),
+                          "dry_run_rss_before_mb": round(dry_first_base, 1), "dry_run_peak_rss_mb": round(dry_first_peak, 1),
+                          "dry_run_rss_growth_mb": round(dry_first_peak - dry_first_base, 1),
+                          "load_average": round(os.getloadavg()[0], 2),
+                          "targets": {"dry_run_peak_rss_le_300mb": dry_first_peak <= 300,
+                                      "dry_run_first_sees_every_item": dry_first["changed"] == args.movies}}))
+        return
     t0 = time.perf_counter()
     first = publish_all()
     first_s = time.perf_counter() - t0
