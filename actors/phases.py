@@ -64,6 +64,20 @@ def publish_library(ctx, job):
     return fan_out(job, "publish")
 
 
+def dry_run_library(ctx, job):
+    """What a `publish.library` would write, planned item by item with the publish settings, nothing
+    applied; the job's result is the summary (metarr.publishing.library_plan)."""
+    from metarr.publishing import library_plan
+    s = ctx.services
+    lib = Library.get_or_none(Library.id == int(job.payload["library_id"]))
+    if lib is None:
+        raise PermanentError("library not found")
+    opts = library_plan.options(s.db, job.payload.get("samples"))
+    summary = library_plan.plan_library(s.config.data_dir, lib.id, opts,
+                                        lambda done, total: ctx.progress(done, total, "planning"))
+    return JobResult(data=summary.to_json())
+
+
 # ------------------------------------------------------------------ verification
 
 def verify_all(ctx, job):

@@ -1,17 +1,25 @@
-"""No-change republish of N movies vs a bare walk of the same folders, measured in one run.
+"""No-change republish of N movies vs a bare walk of the same folders, and the whole-library publish
+dry run (`publishing.library_plan.plan_library`, what POST /libraries/{id}/publish?dry_run=true runs),
+measured in one run.
 
-    python scripts/bench_publish.py --movies 10000
+    python scripts/bench_publish.py --movies 10000 [--database-url postgresql://…?schema=…]
 
 Builds N movie folders (a small fake video each), entities with metadata and a poster in the
-cache, publishes them once, then times publishing all of them again (nothing to write) next to a
-bare os.scandir + stat walk. Last line: one JSON object."""
+cache; times the library dry run before the first publish (every item would change), publishes
+them once, then times the dry run of the unchanged library and publishing all of them again
+(nothing to write) next to a bare os.scandir + stat walk. The resident memory is sampled during
+each dry run. Last line: one JSON object with the targets (the unchanged dry run takes no longer
+than the no-change republish; the dry runs' peak RSS ≤ 300 MB)."""
 from __future__ import annotations
 
 import argparse
+import atexit
 import json
 import os
+import shutil
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -31,9 +39,35 @@ def walk(root: str) -> int:
     return n
 
 
+def rss_mb() -> float:
+    with open("/proc/self/status") as f:
+        return next(int(line.split()[1]) for line in f if line.startswith("VmRSS:")) / 1024
+
+
+def sampled(fn):
+    """(result, seconds, RSS before in MB, peak RSS in MB) of fn(), memory sampled every 20 ms."""
+    base = rss_mb()
+    samples, stop = [base], threading.Event()
+
+    def sample() -> None:
+        while not stop.wait(0.02):
+            samples.append(rss_mb())
+    t = threading.Thread(target=sample, daemon=True)
+    t.start()
+    t0 = time.perf_counter()
+    out = fn()
+    dt = time.perf_counter() - t0
+    stop.set()
+    t.join()
+    return out, dt, base, max(samples + [rss_mb()])
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--movies", type=int, default=10000)
+    ap.add_argument("--database-url", default="", help="default: SQLite in the temporary data dir")
+    ap.add_argument("--rounds", type=int, default=1, help="unchanged dry run and republish, alternated; best of")
+    ap.add_argument("--dry-run-only", action="store_true", help="only the dry run before any publish (memory at scale)")
     args = ap.parse_args()
     from metarr import metadata as md
     from metarr.assets import cache
@@ -42,11 +76,13 @@ def main() -> None:
     from metarr.db.media import ArtworkSlot, MediaFile, Movie
     from metarr.db.migrate import migrate
     from metarr.db.models import Library
-    from metarr.publishing import publish
+    from metarr.publishing import library_plan, publish
     from web.demo.media import make_image
 
     tmp = Path(tempfile.mkdtemp(prefix="metarr-bench-publish-"))
-    cfg = load_config({"METARR_DATA_DIR": str(tmp / "data")})
+    atexit.register(shutil.rmtree, tmp, True)   # the folders, the cache and the SQLite file go at the end
+    cfg = load_config({"METARR_DATA_DIR": str(tmp / "data"),
+                       **({"METARR_DATABASE_URL": args.database_url} if args.database_url else {})})
     cfg.data_dir.mkdir(parents=True)
     db = open_database(cfg.database_url)
     db_proxy.initialize(db)
@@ -89,20 +125,71 @@ def main() -> None:
                 totals[k] += res[k]
         return totals
 
+    opts = library_plan.Options(with_actors=False)   # as publish_all plans
+
+    def dry_run() -> dict:
+        return library_plan.plan_library(cfg.data_dir, lib.id, opts).to_json()
+
+    print(f"built {args.movies} movies in {build_s:.1f}s", file=sys.stderr, flush=True)
+    dry_first, dry_first_s, dry_first_base, dry_first_peak = sampled(dry_run)
+    print(f"dry run before the first publish: {dry_first_s:.2f}s ({dry_first['totals']})", file=sys.stderr, flush=True)
+    if args.dry_run_only:   # memory at scale: the dry run of N never-published movies, nothing else
+        print(f"library dry run of {args.movies} movies: {dry_first_s:.2f}s ({args.movies / dry_first_s:.0f} items/s); "
+              f"RSS {dry_first_base:.0f} MB before, peak {dry_first_peak:.0f} MB")
+        print(json.dumps({"movies": args.movies, "db": "postgres" if args.database_url else "sqlite",
+                          "dry_run_first_s": round(dry_first_s, 3),
+                          "dry_run_first_items_per_s": round(args.movies / dry_first_s, 1),
+                          "dry_run_rss_before_mb": round(dry_first_base, 1), "dry_run_peak_rss_mb": round(dry_first_peak, 1),
+                          "dry_run_rss_growth_mb": round(dry_first_peak - dry_first_base, 1),
+                          "load_average": round(os.getloadavg()[0], 2),
+                          "targets": {"dry_run_peak_rss_le_300mb": dry_first_peak <= 300,
+                                      "dry_run_first_sees_every_item": dry_first["changed"] == args.movies}}))
+        return
     t0 = time.perf_counter()
     first = publish_all()
     first_s = time.perf_counter() - t0
     t0 = time.perf_counter()
     files = walk(str(root))
     walk_s = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    again = publish_all()
-    republish_s = time.perf_counter() - t0
-    print(f"movies={args.movies} files={files} build={build_s:.1f}s first publish={first_s:.2f}s ({first})")
+    # the unchanged dry run and the no-change republish alternate, best of --rounds each: on a shared
+    # machine the load moves within minutes, and one pass of each would compare two different loads
+    dry_s = republish_s = dry_cpu = republish_cpu = float("inf")
+    dry_base, dry_peak = float("inf"), 0.0
+    for _ in range(args.rounds):
+        c0 = time.process_time()
+        dry, s_, base_, peak_ = sampled(dry_run)
+        dry_cpu = min(dry_cpu, time.process_time() - c0)
+        dry_s, dry_base, dry_peak = min(dry_s, s_), min(dry_base, base_), max(dry_peak, peak_)
+        c0, t0 = time.process_time(), time.perf_counter()
+        again = publish_all()
+        republish_s = min(republish_s, time.perf_counter() - t0)
+        republish_cpu = min(republish_cpu, time.process_time() - c0)
+    n = args.movies
+    print(f"movies={n} db={'postgres' if args.database_url else 'sqlite'} files={files} build={build_s:.1f}s "
+          f"first publish={first_s:.2f}s ({first})")
     print(f"bare walk={walk_s:.3f}s  no-change republish={republish_s:.2f}s ({again})  ratio={republish_s / walk_s:.1f}x"
-          f"  per movie={1000 * republish_s / args.movies:.2f} ms")
-    print(json.dumps({"movies": args.movies, "walk_s": round(walk_s, 4), "republish_s": round(republish_s, 3),
-                      "ratio": round(republish_s / walk_s, 1), "written_second_time": again["written"] + again["replaced"]}))
+          f"  per movie={1000 * republish_s / n:.2f} ms")
+    print(f"library dry run, before the first publish: {dry_first_s:.2f}s ({n / dry_first_s:.0f} items/s; "
+          f"{dry_first['changed']} items would change, {dry_first['totals']}); RSS {dry_first_base:.0f} MB before, "
+          f"peak {dry_first_peak:.0f} MB")
+    print(f"library dry run, unchanged library: {dry_s:.2f}s ({n / dry_s:.0f} items/s; nothing to do: "
+          f"{dry['nothing_to_do']}; {dry_cpu:.1f} CPU s against the republish's {republish_cpu:.1f}); RSS {dry_base:.0f} MB "
+          f"before, peak {dry_peak:.0f} MB")
+    peak = max(dry_first_peak, dry_peak)
+    out = {"movies": n, "db": "postgres" if args.database_url else "sqlite", "walk_s": round(walk_s, 4),
+           "republish_s": round(republish_s, 3), "ratio": round(republish_s / walk_s, 1),
+           "written_second_time": again["written"] + again["replaced"],
+           "dry_run_first_s": round(dry_first_s, 3), "dry_run_first_items_per_s": round(n / dry_first_s, 1),
+           "dry_run_first_changed": dry_first["changed"], "dry_run_s": round(dry_s, 3),
+           "dry_run_items_per_s": round(n / dry_s, 1), "dry_run_changed": dry["changed"],
+           "dry_run_rss_before_mb": round(min(dry_first_base, dry_base), 1), "dry_run_peak_rss_mb": round(peak, 1),
+           "dry_run_rss_growth_mb": round(max(dry_first_peak - dry_first_base, dry_peak - dry_base), 1),
+           "dry_run_cpu_s": round(dry_cpu, 3), "republish_cpu_s": round(republish_cpu, 3), "rounds": args.rounds,
+           "load_average": round(os.getloadavg()[0], 2)}
+    out["targets"] = {"dry_run_le_republish": dry_s <= republish_s, "dry_run_cpu_le_republish": dry_cpu <= republish_cpu, "dry_run_peak_rss_le_300mb": peak <= 300,
+                      "dry_run_first_sees_every_item": dry_first["changed"] == n,
+                      "dry_run_after_publish_nothing_to_do": dry["nothing_to_do"] and dry["changed"] == 0}
+    print(json.dumps(out))
 
 
 if __name__ == "__main__":

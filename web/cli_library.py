@@ -181,8 +181,45 @@ def _summary(s, phase: str, roots: list[int], library_ids: list[int]) -> int:
 
 def _phase_cmd(phase: str):
     def run(args) -> int:
+        if getattr(args, "dry_run", False):
+            return run_dry_run(args.target, args.samples, args.json)
         return run_phase_headless(phase, args.target)
     return run
+
+
+def run_dry_run(target: str | None, samples: int, as_json: bool) -> int:
+    """`metarr publish [LIBRARY] --dry-run`: what publishing would write, planned here (no actors, no
+    job: nothing is written, not even a job row), with a progress bar. Exit 0 when nothing would
+    change, 2 when something would (scripts can tell), 1 on a usage error."""
+    import json
+
+    from metarr.db.models import Library
+    from metarr.publishing import library_plan
+    s = _open()
+    libs = [_find_library(target)] if target else list(Library.select().where(Library.enabled == True))  # noqa: E712
+    if not libs or libs[0] is None:
+        print(f"no library named {target!r} (see `metarr library list`)" if target else "no libraries yet",
+              file=sys.stderr)
+        return 1
+    bar = ProgressBar()
+    changed = False
+    out = []
+    for lib in libs:
+        summary = library_plan.plan_library(s.config.data_dir, lib.id, library_plan.options(s.db, samples),
+                                            lambda done, total, name=lib.name: bar.show(f"planning {name}", done,
+                                                                                        total))
+        bar.done()
+        res = summary.to_json()
+        changed |= not res["nothing_to_do"]
+        if as_json:
+            out.append(res)
+            continue
+        print(f"{lib.name} ({lib.path}), dry run: nothing was written")
+        for line in library_plan.summary_lines(res):
+            print(line)
+    if as_json:
+        print(json.dumps(out))
+    return 2 if changed else 0
 
 
 # ------------------------------------------------------------------ recycle bin
@@ -246,6 +283,13 @@ def add_phases(sub) -> None:
                     "did and what needs a decision. Exit 0 when every job succeeded, 3 when some failed for "
                     "good (metarr jobs list --status dead).", "run")
         p.add_argument("target", nargs="?", help="library name or id, or a path inside a library (default: all)")
+        if phase == "publish":
+            p.add_argument("--dry-run", action="store_true",
+                           help="write nothing: say which files a publish would write, replace or recycle, per "
+                                "kind, and list the first items' changes (exit 2 when something would change)")
+            p.add_argument("--samples", type=int, default=20, metavar="N",
+                           help="--dry-run: items listed with their changes (default 20)")
+            p.add_argument("--json", action="store_true", help="--dry-run: the summaries as JSON")
         p.set_defaults(fn=_phase_cmd(phase))
 
 

@@ -131,6 +131,34 @@ SCHEMAS: dict[str, Any] = {
     "PlayerGroup": {"type": "object", "properties": {"name": {"type": "string", "minLength": 1, "maxLength": 100}}},
     "TestPath": {"type": "object", "required": ["path"], "properties": {"path": {"type": "string", "minLength": 1}}},
     "SyncNow": {"type": "object", "properties": {"library_id": {"type": "integer"}}},
+    "PublishDryRunSummary": {
+        "type": "object",
+        "description": "The result of a publish.dry_run job (GET /api/v1/jobs/{id} → data.result), from "
+                       "POST /api/v1/libraries/{id}/publish?dry_run=true. Nothing was written.",
+        "properties": {
+            "library_id": {"type": "integer"}, "dry_run": {"type": "boolean", "enum": [True]},
+            "items": {"type": "integer", "description": "items a library publish would queue"},
+            "changed": {"type": "integer"}, "unchanged": {"type": "integer"},
+            "nothing_to_do": {"type": "boolean"},
+            "skipped": {"type": "object", "additionalProperties": {"type": "integer"},
+                        "description": "unidentified (nothing is published for them), gone"},
+            "errors": {"type": "integer"},
+            "files": {"type": "object", "description": "per operation (write, replace, recycle_replace, remove) "
+                      "the number of files per kind (nfo, poster, fanart, actor, …)",
+                      "additionalProperties": {"type": "object", "additionalProperties": {"type": "integer"}}},
+            "totals": {"type": "object", "additionalProperties": {"type": "integer"},
+                       "description": "files per operation, and `recycle`: files that would go to the recycle bin"},
+            "samples": {"type": "array", "description": "the first `samples` changed items: their changes with "
+                        "paths relative to `root`, and NFO diffs",
+                        "items": {"type": "object", "properties": {
+                            "entity_type": {"type": "string"}, "entity_id": {"type": "integer"},
+                            "root": {"type": "string"},
+                            "changes": {"type": "array", "items": {"type": "object", "properties": {
+                                "op": {"type": "string"}, "path": {"type": "string"}, "kind": {"type": "string"},
+                                "reason": {"type": "string"}}}},
+                            "nfo_diff": {"type": "object", "additionalProperties": {"type": "string"}}}}},
+            "samples_truncated": {"type": "boolean"},
+            "error_samples": {"type": "array", "items": {"type": "object"}}}},
     "Settings": {"type": "object", "additionalProperties": True,
                  "description": "Setting keys (see GET /api/v1/settings) and their new values; unknown keys "
                                 "and wrong types are refused with 400. `api.rate_limit_per_minute` (0 = off) "
@@ -253,6 +281,12 @@ QUERIES[("get", "/api/v1/collections")] = [
     _q("empty", {"type": "string", "enum": ["true", "1"]}, "also collections with no movie left")]
 QUERIES[("post", "/api/v1/collections/{id}/{action}")] = [
     _q("dry_run", {"type": "string", "enum": ["true", "1"]}, "publish only: answer 200 with the plan")]
+QUERIES[("post", "/api/v1/libraries/{id}/{phase}")] = [
+    _q("dry_run", {"type": "string", "enum": ["true", "1"]},
+       "publish only: plan every item without writing; 202 with the job (a publish.dry_run, progress in "
+       "job.progress events) whose result is a PublishDryRunSummary"),
+    _q("samples", {"type": "integer", "minimum": 0, "maximum": 1000, "default": 50},
+       "dry_run only: how many changed items to list in full")]
 for _m in ("post", "put"):
     QUERIES[(_m, "/api/v1/webhooks/{source}")] = [_q("apikey", {"type": "string"})]
 

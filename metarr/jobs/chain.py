@@ -39,6 +39,13 @@ REPUBLISH_PUBLISHED = "players"
 
 
 @dataclass(frozen=True)
+class DryRunPayload:
+    """`publish.dry_run`: plan a whole library's publish, write nothing; `samples` items listed in full."""
+    library_id: int
+    samples: int | None = None
+
+
+@dataclass(frozen=True)
 class PathScanPayload:
     """`scan.path`: one folder (relative to the library root) from the watcher, a webhook or the CLI."""
     library_id: int
@@ -161,6 +168,8 @@ JOB_TYPES: tuple[JobType, ...] = (
     JobType("refresh.changes", "actors.enrichment:refresh_changes", payload=FeedPayload,
             doc="refresh what a provider's change feed names (schedule)"),
     JobType("publish.library", "actors.phases:publish_library", payload=LibraryPayload),
+    JobType("publish.dry_run", "actors.phases:dry_run_library", max_attempts=2, payload=DryRunPayload,
+            doc="what a library publish would write, without writing"),
     JobType("verify.library", "actors.phases:verify_library", payload=LibraryPayload,
             doc="cache and library agree"),
     JobType("verify.all", "actors.phases:verify_all"),
@@ -188,6 +197,12 @@ def library_job(phase: str, library_id: int, priority: int = PRIORITY["user"], t
     """`scan|enrich|publish|verify|sync.library`."""
     return JobSpec(f"{phase}.library", subject=f"library:{library_id}", priority=priority, library_id=library_id,
                    payload=_payload(LibraryPayload(library_id, trigger)))
+
+
+def library_dry_run(library_id: int, samples: int | None = None) -> JobSpec:
+    """`publish.dry_run` of one library, at the user's priority (someone is waiting for the answer)."""
+    return JobSpec("publish.dry_run", subject=f"library:{library_id}", priority=PRIORITY["user"],
+                   library_id=library_id, payload=_payload(DryRunPayload(library_id, samples)))
 
 
 def path_scan(p: PathScanPayload, priority: int) -> JobSpec:

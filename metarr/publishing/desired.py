@@ -268,9 +268,10 @@ def desired_album(data_dir: Path, al: Album, a: Artist) -> list[Desired]:
 ROOT_ENTITIES = {"movie": Movie, "series": Series, "artist": Artist}
 
 
-def check_publishable(entity_type: str, entity_id: int, allow_unidentified: bool) -> None:
+def check_publishable(entity_type: str, entity_id: int, allow_unidentified: bool):
     """Raise what a publish of this item would run into before any file is looked at (a user's
-    "Publish" answers with it at once instead of queueing a job that would write nothing)."""
+    "Publish" answers with it at once instead of queueing a job that would write nothing); the
+    item's row otherwise."""
     model = ROOT_ENTITIES.get(entity_type) or ({"album": Album}.get(entity_type))
     if model is None:
         raise PublishError(f"publish a movie, series, artist or album, not a {entity_type}")
@@ -280,12 +281,12 @@ def check_publishable(entity_type: str, entity_id: int, allow_unidentified: bool
     reason = unidentified_reason(entity_type, e)
     if reason and not allow_unidentified:
         raise Unidentified(entity_type, entity_id, reason)
+    return e
 
 
 def desired_for(data_dir: Path, entity_type: str, entity_id: int, with_actors: bool = True,
                 allow_unidentified: bool = False, fanart_count: int = 1) -> tuple[object, list[Desired]]:
-    check_publishable(entity_type, entity_id, allow_unidentified)
-    e = (ROOT_ENTITIES.get(entity_type) or Album).get_by_id(entity_id)
+    e = check_publishable(entity_type, entity_id, allow_unidentified)   # the row, read once
     lib = Library.get_or_none(Library.id == e.library_id)
     readers = Readers(pn.players_of(lib.players if lib else None), max(1, int(fanart_count)))
     if entity_type == "movie":

@@ -104,7 +104,8 @@ def owned_rows(library_id: int, entity_type: str, entity_id: int) -> list[Librar
 
 
 def make_plan(data_dir: Path, entity_type: str, entity_id: int, with_actors: bool = True,
-              allow_unidentified: bool = False, fanart_count: int = 1) -> Plan:
+              allow_unidentified: bool = False, fanart_count: int = 1, nfo_diffs: bool = True) -> Plan:
+    """`nfo_diffs` False: the NFO differences are not computed (a library dry run shows only a few)."""
     try:
         entity, desired = desired_for(data_dir, entity_type, entity_id, with_actors, allow_unidentified,
                                       fanart_count)
@@ -127,7 +128,7 @@ def make_plan(data_dir: Path, entity_type: str, entity_id: int, with_actors: boo
         disk = _disk_sha(target, row)
         op, reason = decide(d.sha256, disk, row)
         plan.actions.append(Action(op, d.rel, reason, d))
-        if d.kind == "nfo" and op != "keep":
+        if nfo_diffs and d.kind == "nfo" and op != "keep":
             old = target.read_text("utf-8", "replace") if disk is not None else ""
             plan.nfo_diffs[d.rel] = "".join(difflib.unified_diff(
                 old.splitlines(True), d.data.decode("utf-8").splitlines(True), f"a/{d.rel}", f"b/{d.rel}"))

@@ -34,7 +34,7 @@ JOB_WORDS = {
     "enrich.library": "Enrich library", "enrich.movie": "Fetch metadata for", "enrich.series": "Fetch metadata for",
     "enrich.artist": "Fetch metadata for", "enrich.stale": "Refresh old metadata",
     "cache.movie": "Download artwork for", "cache.series": "Download artwork for", "cache.artist": "Download artwork for",
-    "publish.library": "Publish library", "publish.movie": "Write files for", "publish.series": "Write files for",
+    "publish.library": "Publish library", "publish.dry_run": "Dry run of publishing library", "publish.movie": "Write files for", "publish.series": "Write files for",
     "publish.artist": "Write files for", "verify.library": "Verify library", "verify.all": "Verify all libraries",
     "sync.entity": "Note a change for the players:", "sync.flush": "Send gathered changes to the players",
     "sync.player": "Tell", "sync.library": "Tell the players about library",

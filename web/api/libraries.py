@@ -10,7 +10,7 @@ from metarr.library import libraries
 
 from ..envelope import ApiError, bad_request, not_found, ok
 from ..keys import bridge_key, services_key
-from ..validate import field, json_body, path_id
+from ..validate import field, int_param, json_body, path_id
 from .ops import call, get_by_id, listed, removed
 
 routes = web.RouteTableDef()
@@ -103,6 +103,14 @@ async def run_phase(request: web.Request) -> web.Response:
     lib = await request.app[bridge_key].run(lambda: Library.get_or_none(Library.id == lid))
     if lib is None:
         raise not_found(f"library {lid}")
+    if phase == "publish" and request.query.get("dry_run") in ("1", "true"):
+        # a whole library is planned in a job (166,667 movies take minutes): 202 with the job, whose
+        # progress events and result (the summary) are the answer; nothing is written
+        from metarr.publishing.library_plan import MAX_SAMPLES, SAMPLES
+        spec = chain.library_dry_run(lid, int_param(request, "samples", SAMPLES, 0, MAX_SAMPLES))
+        ledger = s.actor("ledger")
+        ids = await request.app[bridge_key].ask(lambda: ledger.enqueue(spec))
+        return ok({"job_id": ids[0], "dry_run": True}, status=202)
     if s.registry.get(f"{phase}.library") is None:
         raise ApiError(501, "not_implemented", f"the {phase} phase is not available")
     spec = chain.library_job(phase, lid)
