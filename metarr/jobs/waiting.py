@@ -26,9 +26,9 @@ GROWTH = 1 << 20       # free bytes a full disk must gain before its jobs try ag
 PROBE_NAME = ".metarr-tmp-probe"   # the watcher and the scan ignore Metarr's temp files
 
 _FS_KINDS = {errno.ENOSPC: "full", errno.EDQUOT: "full", errno.EROFS: "read-only", errno.EACCES: "no-permission",
-             errno.EPERM: "no-permission", errno.EIO: "io"}
+             errno.EPERM: "no-permission", errno.EIO: "io", errno.ENOMEDIUM: "unavailable"}
 WORDS = {"full": "disk full", "read-only": "read-only file system", "no-permission": "permission denied",
-         "io": "I/O error", "busy": "the database is busy", "unreachable": "the database cannot be reached"}
+         "io": "I/O error", "unavailable": "the folder is empty or not mounted", "busy": "the database is busy", "unreachable": "the database cannot be reached"}
 
 
 @dataclass(frozen=True)
@@ -48,7 +48,7 @@ class Blocked:
     def words(self) -> str:
         """"cannot write: disk full", "the database cannot be reached"…"""
         what = WORDS.get(self.kind, self.kind)
-        return what if self.place == "database" else f"cannot write: {what}"
+        return what if self.place == "database" or self.kind == "unavailable" else f"cannot write: {what}"
 
 
 def parse_code(code: str | None) -> Blocked | None:
