@@ -19,3 +19,11 @@ async def until(fn, timeout: float, what: str, interval: float = 0.1):
             return value
         assert asyncio.get_running_loop().time() < end, f"timed out waiting for {what}"
         await asyncio.sleep(interval)
+
+
+async def settled(api, timeout: float, what: str):
+    """Until the job ledger has finished something and nothing is due, running or retrying."""
+    async def quiet():
+        st = await get(api, "/api/v1/jobs/stats")
+        return st["succeeded"] and st["due"] == st["running"] == st["retrying"] == 0
+    return await until(quiet, timeout, what)

@@ -12,7 +12,7 @@ import random
 import pytest
 from PIL import Image
 
-from tests.apiwait import get, until
+from tests.apiwait import get, settled, until
 from web.demo.media import make_clip
 
 from .tools import Tmpfs
@@ -50,10 +50,7 @@ async def test_publish_into_an_unwritable_library_waits_and_resumes_by_itself(ap
     lib = (await r.json())["data"]["id"]
     await api.post(f"/api/v1/libraries/{lib}/scan")
 
-    async def drained():
-        st = await get(api, "/api/v1/jobs/stats")
-        return st["succeeded"] and st["due"] == st["running"] == st["retrying"] == 0
-    await until(drained, 30, "the scan")
+    await settled(api, 30, "the scan")
     (movie,) = await get(api, "/api/v1/movies")
     poster = noise_jpeg(500, 750, seed=3)
     r = await api.post(f"/api/v1/movies/{movie['id']}/artwork/poster", data=poster,

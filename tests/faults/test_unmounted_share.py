@@ -8,7 +8,7 @@ import shutil
 
 import pytest
 
-from tests.apiwait import get, until
+from tests.apiwait import get, settled, until
 from web.demo.media import make_clip
 
 pytestmark = pytest.mark.timeout(120)
@@ -27,10 +27,7 @@ async def test_a_scan_of_an_unmounted_share_deletes_nothing_and_waits(api, tmp_p
     lib = (await r.json())["data"]["id"]
     await api.post(f"/api/v1/libraries/{lib}/scan")
 
-    async def drained():
-        st = await get(api, "/api/v1/jobs/stats")
-        return st["succeeded"] and st["due"] == st["running"] == st["retrying"] == 0
-    await until(drained, 30, "the first scan")
+    await settled(api, 30, "the first scan")
     movies = await get(api, "/api/v1/movies")
     assert len(movies) == 2
     r = await api.patch(f"/api/v1/movies/{movies[0]['id']}", json={"plot": "The user's own words."})

@@ -22,7 +22,7 @@ from PIL import Image
 
 from metarr.library.fsutil import TMP_PREFIX
 from metarr.nfo.read import parse_nfo
-from tests.apiwait import get, until
+from tests.apiwait import get, settled, until
 from web.demo.media import make_clip, make_image
 
 pytestmark = pytest.mark.timeout(120)
@@ -191,10 +191,7 @@ async def test_publish_into_a_full_or_read_only_library_fails_cleanly_and_comple
     assert r.status == 201, await r.text()
     await api.post(f"/api/v1/libraries/{(await r.json())['data']['id']}/scan")
 
-    async def drained():
-        st = await get(api, "/api/v1/jobs/stats")
-        return st["succeeded"] and st["due"] == st["running"] == st["retrying"] == 0
-    await until(drained, 30, "the scan")
+    await settled(api, 30, "the scan")
     (movie,) = await get(api, "/api/v1/movies")
     # the user picks a new poster and a fanart in the UI, then publishes
     fanart = make_image(tmp_path / "fanart.jpg", 960, 540, pattern=5).read_bytes()
