@@ -90,6 +90,7 @@ def verify_library(ctx, job):
     from pathlib import Path
 
     from metarr.publishing import verify
+    from metarr.scanning import availability
     from metarr.service import activity, settings
     s = ctx.services
     lib = Library.get_or_none(Library.id == int(job.payload["library_id"]))
@@ -98,6 +99,7 @@ def verify_library(ctx, job):
     policy = job.payload.get("policy") or settings.get(s.db, "verify.policy")
     if policy not in verify.POLICIES:
         raise PermanentError(f"unknown verify policy {policy!r}")
+    availability.check_for_verify(s.db, lib)   # every file "missing" in an unmounted share: republish nothing
     findings = verify.check_library(s.config.data_dir, lib.id)
     republish: set[tuple[str, int]] = set()
     outcomes = []

@@ -10,16 +10,14 @@ the file rows).
 """
 from __future__ import annotations
 
-import errno
 import logging
-import os
 import time
 from pathlib import Path
 
 from metarr.db.database import is_sqlite, write_tx
 from metarr.db.media import ScanBacklog
 from metarr.db.models import Library
-from metarr.scanning import followups
+from metarr.scanning import availability, followups
 from metarr.scanning.apply_unit import apply_unit
 from metarr.scanning.art_import import import_art
 from metarr.scanning.file_rows import (
@@ -72,7 +70,7 @@ def scan(db, data_dir: Path, lib: Library, sub: str = "", progress: Progress = _
             spool.add(files)
         walk_hash = spool.finish()
         if not sub and spool.count == 0:
-            check_available(db, lib, issues)
+            availability.check_for_scan(db, lib)   # an unmounted share is not every film deleted
         rep.walk_s = time.monotonic() - t0
         rep.files = spool.count
         rep.problems += [(i.path, i.reason) for i in issues.issues]
@@ -106,40 +104,6 @@ def scan(db, data_dir: Path, lib: Library, sub: str = "", progress: Progress = _
     rep.total_s = time.monotonic() - t0
     progress("done", 1, 1, "")
     return rep
-
-
-class LibraryUnavailable(OSError):
-    """The library's folder is gone or empty while files of it are known: a share that is not mounted
-    (or a disk that did not come up), never "every film was deleted". The scan marks nothing deleted
-    and its job waits for the folder (metarr.jobs.waiting: an environmental failure, no attempt used)."""
-
-    def __init__(self, lib: Library, known: int, why: str) -> None:
-        super().__init__(errno.ENOMEDIUM, f"the library folder {why} but {known:,} of its files are known: "
-                                          "not mounted? Nothing was marked deleted; the scan waits for the folder",
-                         lib.path)
-
-    def __str__(self) -> str:   # the words, not "[Errno 123] …"
-        return f"{self.filename}: {self.strerror}"
-
-
-def check_available(db, lib: Library, issues: WalkResult) -> None:
-    """A whole-library walk that found no file at all, in a folder with nothing in it or no folder: fine
-    for a new library, not for one with live files recorded (an unmounted share is an empty mount
-    point, a missing disk no folder; SPEC: no item is ever lost to a scan). Films deleted by hand leave
-    their folders or something else behind; a library emptied to the last folder is refused in words."""
-    try:
-        with os.scandir(lib.path) as it:
-            if next(it, None) is not None:
-                return
-    except OSError:
-        pass
-    m = "?" if is_sqlite(db) else "%s"
-    known = db.execute_sql(f"SELECT COUNT(*) FROM (SELECT 1 FROM media_files WHERE library_id = {m} "
-                           f"AND deleted_at IS NULL LIMIT 1000) AS t", (lib.id,)).fetchone()[0]
-    if not known:
-        return
-    root_issue = next((i for i in issues.issues if i.path in ("", ".")), None)
-    raise LibraryUnavailable(lib, known, "cannot be read" if root_issue else "is empty")
 
 
 def _record(db, lib: Library, sub: str, table: WalkTable, context: ScanContext, rep: ScanReport,

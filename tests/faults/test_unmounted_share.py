@@ -44,7 +44,7 @@ async def test_a_scan_of_an_unmounted_share_deletes_nothing_and_waits(api, tmp_p
         return j if j.get("blocked_on") and j["status"] == "pending" else None
     job = await until(waiting, 20, "the scan to wait for the folder")
     assert job["blocked_on"] == f"library:{lib}/unavailable" and job["attempts"] == 0, job
-    assert "not mounted" in job["last_error"] and "Nothing was marked deleted" in job["last_error"], job
+    assert "not mounted" in job["last_error"] and "Nothing was changed" in job["last_error"], job
     status = await get(api, "/api/v1/status")
     assert any("empty or not mounted" in w and str(root) in w for w in status["waiting"]), status["waiting"]
     assert len(await get(api, "/api/v1/movies")) == 2   # not one item deleted

@@ -75,3 +75,27 @@ def test_corrupt_cache_file_detected_and_restored_from_library_copy(system, serv
     assert [f["problem"] for f in res["findings"]] == ["cache_corrupt"]
     assert res["findings"][0]["action"] == "restored from the library copy"
     assert path.read_bytes() == good
+
+
+def test_a_library_whose_share_is_not_mounted_is_not_republished_into_the_mount_point(system, services, world):
+    """Every published file 'missing' because the folder is an empty mount point: the verification
+    waits for the folder instead of writing the whole library into it, and runs once it is back."""
+    import shutil
+
+    from metarr.jobs import store
+    m, folder = published(world, services)
+    root = Path(world.movies.path)
+    away = root.parent / "away"
+    shutil.move(str(root), str(away))
+    root.mkdir()
+    payload = {"library_id": world.movies.id}
+    jid, = services.actor("ledger").enqueue(JobSpec("verify.library", f"library:{world.movies.id}", payload,
+                                                    library_id=world.movies.id)).get(timeout=5)
+    job = wait_for(lambda: (j := store.get_job(services.db, jid))["blocked_on"] and j, timeout=30)
+    assert job["blocked_on"] == f"library:{world.movies.id}/unavailable" and job["attempts"] == 0
+    assert "not mounted" in job["last_error"]
+    assert list(root.iterdir()) == []   # nothing written into the empty mount point
+    root.rmdir()
+    shutil.move(str(away), str(root))
+    job = wait_for(lambda: (j := store.get_job(services.db, jid))["status"] == "succeeded" and j, timeout=40)
+    assert job["result"]["problems"] == 0
