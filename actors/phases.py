@@ -2,6 +2,8 @@
 verify and sync register theirs in their own modules)."""
 from __future__ import annotations
 
+from collections import Counter
+
 from metarr.db.database import waiting
 from metarr.db.media import Artist, Movie, Series
 from metarr.db.models import Library
@@ -86,6 +88,9 @@ def verify_all(ctx, job):
                      next=tuple(chain.library_job("verify", i, PRIORITY["maintenance"]) for i in ids))
 
 
+KEPT_FINDINGS = 1000   # findings listed in a verification's result; all are repaired and counted
+
+
 def verify_library(ctx, job):
     from pathlib import Path
 
@@ -100,17 +105,20 @@ def verify_library(ctx, job):
     if policy not in verify.POLICIES:
         raise PermanentError(f"unknown verify policy {policy!r}")
     availability.check_for_verify(s.db, lib)   # every file "missing" in an unmounted share: republish nothing
-    findings = verify.check_library(s.config.data_dir, lib.id)
     republish: set[tuple[str, int]] = set()
-    outcomes = []
-    for f in findings:
+    outcomes, problems, by_problem = [], 0, Counter()
+    for f in verify.iter_findings(s.config.data_dir, lib.id):   # a page of files at a time
         done, item = verify.repair(s.db, s.config.data_dir, Path(lib.path), f, policy)
         if item:
             republish.add(item)
-        outcomes.append({**f.to_json(), "action": done})
-    if findings:
-        activity.record(s.db, "verify", f"{lib.name}: {len(findings)} problem(s) found", "warning",
+        problems += 1
+        by_problem[f.problem] += 1
+        if len(outcomes) < KEPT_FINDINGS:   # the job's result holds the first ones and counts the rest
+            outcomes.append({**f.to_json(), "action": done})
+    if problems:
+        activity.record(s.db, "verify", f"{lib.name}: {problems} problem(s) found", "warning",
                         data={"library_id": lib.id}, bus=s.bus)
-    s.bus.publish("verify.result", library_id=lib.id, problems=len(findings), findings=outcomes[:200])
+    s.bus.publish("verify.result", library_id=lib.id, problems=problems, findings=outcomes[:200])
     specs = tuple(chain.entity_job("publish", et, eid, lib.id, PRIORITY["maintenance"]) for et, eid in sorted(republish))
-    return JobResult(data={"problems": len(findings), "findings": outcomes, "policy": policy}, next=specs)
+    return JobResult(data={"problems": problems, "by_problem": dict(by_problem), "findings": outcomes,
+                           "findings_listed": len(outcomes), "policy": policy}, next=specs)

@@ -147,6 +147,10 @@ class Library(BaseModel):
     # the last whole-library walk the rows were seen to hold, as a digest bound to files_version
     # (metarr.scanning.walk_digest): a no-change rescan after a restart reads no file rows
     walk_digest = pw.CharField(max_length=64, null=True)
+    # the device of the root folder when a whole-library walk last found files: an empty root on
+    # another device is a share that is not mounted, on the same one a library emptied by hand
+    # (metarr.scanning.availability)
+    root_dev = pw.BigIntegerField(null=True)
 
     class Meta:
         table_name = "libraries"

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import time
 from collections import OrderedDict
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -48,25 +49,27 @@ CACHE_MEMO = 10_000  # cache files whose verdict is remembered (shared artwork i
 
 
 def check_library(data_dir: Path, library_id: int) -> list[Finding]:
+    """Every finding of `iter_findings`, as a list."""
+    return list(iter_findings(data_dir, library_id))
+
+
+def iter_findings(data_dir: Path, library_id: int) -> Iterator[Finding]:
     """Findings for every file published into the library and (a movie library) for the movie set
     folder files of the collections its movies are in (recorded with SET_LIBRARY, absolute paths).
     Read a page at a time in path order: the rows of a library with 500,000 published files never
     sit in memory together, and each page's items and cache rows are one query per kind."""
     lib = Library.get_by_id(library_id)
-    out: list[Finding] = []
     verdicts: OrderedDict[int, tuple[StoredState, str]] = OrderedDict()
-    _check_pages(data_dir, Path(lib.path), library_id, LibraryFile.library_id == library_id, verdicts, out)
+    yield from _check_pages(data_dir, Path(lib.path), library_id, LibraryFile.library_id == library_id, verdicts)
     if lib.kind == "movie":
         sets = Movie.select(Movie.collection_id).where((Movie.library_id == library_id) & Movie.deleted_at.is_null(True)
                                                       & Movie.collection_id.is_null(False)).distinct()
-        _check_pages(data_dir, Path("/"), SET_LIBRARY,
+        yield from _check_pages(data_dir, Path("/"), SET_LIBRARY,
                      (LibraryFile.library_id == SET_LIBRARY) & (LibraryFile.entity_type == "collection")
-                     & LibraryFile.entity_id.in_(sets), verdicts, out)
-    return out
+                     & LibraryFile.entity_id.in_(sets), verdicts)
 
 
-def _check_pages(data_dir: Path, root: Path, library_id: int, where, verdicts: OrderedDict,
-                 out: list[Finding]) -> None:
+def _check_pages(data_dir: Path, root: Path, library_id: int, where, verdicts: OrderedDict) -> Iterator[Finding]:
     """The published files matching `where` against the disk (`root / path`: an absolute path stays)
     and the cache, a page at a time."""
     after = None
@@ -86,16 +89,16 @@ def _check_pages(data_dir: Path, root: Path, library_id: int, where, verdicts: O
         for path, et, eid, slot, size, mtime_ns, sha256, cache_file_id in page:
             f = dict(library_id=library_id, path=path, entity_type=et, entity_id=eid, slot=slot)
             if (et, eid) not in live:
-                out.append(Finding(problem="orphan", detail="its item is gone", **f))
+                yield (Finding(problem="orphan", detail="its item is gone", **f))
                 continue
             target = root / path
             try:
                 st = target.stat()
             except FileNotFoundError:
-                out.append(Finding(problem="missing", **f))
+                yield (Finding(problem="missing", **f))
             else:
                 if not (st.st_size == size and st.st_mtime_ns == mtime_ns) and sha256_file(target) != sha256:
-                    out.append(Finding(problem="modified", detail="content differs from what Metarr wrote", **f))
+                    yield (Finding(problem="modified", detail="content differs from what Metarr wrote", **f))
             if cache_file_id:
                 verdict = verdicts.get(cache_file_id)
                 if verdict is None:
@@ -107,7 +110,7 @@ def _check_pages(data_dir: Path, root: Path, library_id: int, where, verdicts: O
                         verdicts.popitem(last=False)
                 state, digest = verdict
                 if state != StoredState.OK:
-                    out.append(Finding(problem=f"cache_{state.value}", detail=digest, **f))
+                    yield (Finding(problem=f"cache_{state.value}", detail=digest, **f))
 
 
 def _live_items(page: list[tuple]) -> set[tuple[str, int]]:

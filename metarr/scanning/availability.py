@@ -8,7 +8,7 @@ from __future__ import annotations
 import errno
 import os
 
-from metarr.db.database import is_sqlite
+from metarr.db.database import is_sqlite, write_tx
 from metarr.db.models import Library
 
 
@@ -23,14 +23,30 @@ class LibraryUnavailable(OSError):
         return f"{self.filename}: {self.strerror}"
 
 
-def root_trouble(path: str) -> str | None:
-    """'is empty' or 'cannot be read' for a folder with nothing in it or no folder; None when it holds
-    anything (films deleted by hand leave their folders or something else behind)."""
+def root_trouble(lib: Library) -> str | None:
+    """'cannot be read' for no folder; 'is empty' for a folder with nothing in it on another device
+    than the one files were last found on (or none known): an empty mount point. None when it holds
+    anything, or is empty on the same device (a library emptied by hand: its films were deleted)."""
     try:
-        with os.scandir(path) as it:
-            return None if next(it, None) is not None else "is empty"
+        with os.scandir(lib.path) as it:
+            if next(it, None) is not None:
+                return None
+        dev = os.stat(lib.path).st_dev
     except OSError:
         return "cannot be read"
+    return None if lib.root_dev is not None and dev == lib.root_dev else "is empty"
+
+
+def remember_device(db, lib: Library) -> None:
+    """After a whole-library walk that found files: the root's device, if it changed."""
+    try:
+        dev = os.stat(lib.path).st_dev
+    except OSError:
+        return
+    if dev != lib.root_dev:
+        with write_tx(db):
+            Library.update(root_dev=dev).where(Library.id == lib.id).execute()
+        lib.root_dev = dev
 
 
 def _known(db, table: str, library_id: int) -> int:
@@ -42,13 +58,13 @@ def _known(db, table: str, library_id: int) -> int:
 
 def check_for_scan(db, lib: Library) -> None:
     """Before a whole-library scan that found no file applies it: raise when files of it are known."""
-    trouble = root_trouble(lib.path)
+    trouble = root_trouble(lib)
     if trouble and (known := _known(db, "media_files", lib.id)):
         raise LibraryUnavailable(lib, known, "of its files", trouble)
 
 
 def check_for_verify(db, lib: Library) -> None:
     """Before a verification: raise when the folder is not there and files were published into it."""
-    trouble = root_trouble(lib.path)
+    trouble = root_trouble(lib)
     if trouble and (known := _known(db, "library_files", lib.id)):
         raise LibraryUnavailable(lib, known, "files published into it", trouble)

@@ -71,6 +71,8 @@ def scan(db, data_dir: Path, lib: Library, sub: str = "", progress: Progress = _
         walk_hash = spool.finish()
         if not sub and spool.count == 0:
             availability.check_for_scan(db, lib)   # an unmounted share is not every film deleted
+        elif not sub:
+            availability.remember_device(db, lib)
         rep.walk_s = time.monotonic() - t0
         rep.files = spool.count
         rep.problems += [(i.path, i.reason) for i in issues.issues]

@@ -74,6 +74,27 @@ class Tmpfs:
                 pass
 
 
+class Share:
+    """A share: its files on a tmpfs of their own (the NAS), bind-mounted on the library's folder, a
+    mount point on another device, as an NFS or SMB mount is. `unmount()` leaves the empty folder."""
+
+    def __init__(self, mount_point: Path) -> None:
+        self.nas = Tmpfs("nas", "16m").mount()
+        self.at = mount_point
+        self.at.mkdir(parents=True)
+
+    def mount(self) -> None:
+        r = subprocess.run(["mount", "--bind", str(self.nas.mnt), str(self.at)], capture_output=True, text=True)
+        assert r.returncode == 0, r.stderr
+
+    def unmount(self) -> None:
+        subprocess.run(["umount", "-l", str(self.at)], capture_output=True)
+
+    def close(self) -> None:
+        self.unmount()
+        self.nas.unmount()
+
+
 def checkpoint(sqlite_file: Path, timeout: float = 10.0) -> None:
     """Move the whole log into the database and truncate it (retried while readers are mid-read)."""
     c = sqlite3.connect(str(sqlite_file), timeout=5, isolation_level=None)

@@ -82,12 +82,27 @@ def test_a_library_whose_share_is_not_mounted_is_not_republished_into_the_mount_
     waits for the folder instead of writing the whole library into it, and runs once it is back."""
     import shutil
 
-    from metarr.jobs import store
-    m, folder = published(world, services)
+    from tests.faults.tools import Share
     root = Path(world.movies.path)
-    away = root.parent / "away"
-    shutil.move(str(root), str(away))
-    root.mkdir()
+    share = Share(root.parent / "mnt")   # the library's files on a share mounted at its folder
+    share.mount()
+    try:
+        for p in root.iterdir():
+            shutil.move(str(p), str(share.at / p.name))
+        root.rmdir()
+        root.symlink_to(share.at)
+        _unmounted_verify(services, world, share, root)
+    finally:
+        share.close()
+
+
+def _unmounted_verify(services, world, share, root):
+    from metarr.db.models import Library
+    from metarr.jobs import store
+    from metarr.scanning import availability
+    m, folder = published(world, services)
+    availability.remember_device(services.db, Library.get_by_id(world.movies.id))
+    share.unmount()
     payload = {"library_id": world.movies.id}
     jid, = services.actor("ledger").enqueue(JobSpec("verify.library", f"library:{world.movies.id}", payload,
                                                     library_id=world.movies.id)).get(timeout=5)
@@ -95,7 +110,22 @@ def test_a_library_whose_share_is_not_mounted_is_not_republished_into_the_mount_
     assert job["blocked_on"] == f"library:{world.movies.id}/unavailable" and job["attempts"] == 0
     assert "not mounted" in job["last_error"]
     assert list(root.iterdir()) == []   # nothing written into the empty mount point
-    root.rmdir()
-    shutil.move(str(away), str(root))
+    share.mount()
     job = wait_for(lambda: (j := store.get_job(services.db, jid))["status"] == "succeeded" and j, timeout=40)
     assert job["result"]["problems"] == 0
+
+
+def test_a_verification_lists_the_first_findings_and_counts_and_repairs_them_all(system, services, world, monkeypatch):
+    """The job's result (GET /libraries/{id}/verification) lists at most KEPT_FINDINGS findings: a
+    library whose 500,000 files were all changed by another tool is not one huge row; every finding
+    is still counted by problem and repaired."""
+    from actors import phases
+    monkeypatch.setattr(phases, "KEPT_FINDINGS", 1)
+    m, folder = published(world, services)
+    poster, nfo = folder / f"{m.folder}-poster.jpg", folder / f"{m.folder}.nfo"
+    poster.unlink()
+    nfo.unlink()
+    res = run_verify(services, world.movies.id)
+    assert res["problems"] == 2 and res["by_problem"] == {"missing": 2} and res["findings_listed"] == 1
+    assert len(res["findings"]) == 1
+    wait_for(lambda: poster.exists() and nfo.exists())
