@@ -2,6 +2,7 @@
 
     python scripts/bench_scan.py --movies 10000          # ~60,000 files
     python scripts/bench_scan.py --movies 16667          # ~100,000 files (the RSS target)
+    python scripts/bench_scan.py --movies 166667 --tree /tmp/t   # a million files, the tree kept for the next run
 
 Builds N movie folders with six files each (a real 1-second h264 clip, an NFO with ids, poster,
 fanart, clearlogo, an English subtitle), then times in this one process:
