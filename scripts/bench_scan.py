@@ -2,6 +2,7 @@
 
     python scripts/bench_scan.py --movies 10000          # ~60,000 files
     python scripts/bench_scan.py --movies 16667          # ~100,000 files (the RSS target)
+    python scripts/bench_scan.py --movies 166667 --tree /tmp/t   # a million files, the tree kept for the next run
 
 Builds N movie folders with six files each (a real 1-second h264 clip, an NFO with ids, poster,
 fanart, clearlogo, an English subtitle), then times in this one process:
@@ -112,6 +113,24 @@ def build(root: Path, movies: int, assets: Path, distinct_art: bool = False) -> 
             print(f"  built {i}/{movies} folders", file=sys.stderr, flush=True)
 
 
+def tree_root(base: Path, movies: int, assets: Path, distinct_art: bool) -> Path:
+    """base/movies, built unless a finished build of the same size and art is there (the marker
+    sits beside the library folder, not in it, so the scans never see it)."""
+    root = base / "movies"
+    marker = base / f"built-{movies}{'-distinct' if distinct_art else ''}"
+    if marker.exists():
+        print(f"reusing the {movies} movie folders in {root}", file=sys.stderr)
+        return root
+    if root.exists():
+        raise SystemExit(f"{root} holds another or an unfinished build: remove it or pick another --tree")
+    root.mkdir(parents=True)
+    t0 = time.perf_counter()
+    build(root, movies, assets, distinct_art)
+    print(f"built {movies} movie folders in {time.perf_counter() - t0:.1f}s", file=sys.stderr)
+    marker.touch()
+    return root
+
+
 def floor(root: str) -> float:
     """Seconds for the pure work of a first scan (see the module doc)."""
     from metarr.nfo.read import parse_nfo
@@ -190,6 +209,10 @@ def main() -> None:
     ap.add_argument("--probe", action="store_true",
                     help="first scan with stream details, against one ffprobe process per video")
     ap.add_argument("--keep", action="store_true", help="leave the temporary tree behind")
+    ap.add_argument("--tree", default="",
+                    help="build the movie folders in this directory and keep them there, or reuse them if an "
+                         "earlier run with the same --movies/--distinct-art built them (a million files take "
+                         "minutes to write); only the tree is shared, each run has its own data dir")
     ap.add_argument("--distinct-art", action="store_true",
                     help="give every folder images of its own (no deduplication in the cache)")
     args = ap.parse_args()
@@ -211,11 +234,7 @@ def main() -> None:
         db = open_database(cfg.database_url)
         db_proxy.initialize(db)
         migrate(db)
-        root = tmp / "movies"
-        root.mkdir()
-        t0 = time.perf_counter()
-        build(root, args.movies, tmp / "assets", args.distinct_art)
-        print(f"built {args.movies} movie folders in {time.perf_counter() - t0:.1f}s", file=sys.stderr)
+        root = tree_root(Path(args.tree) if args.tree else tmp, args.movies, tmp / "assets", args.distinct_art)
         lib = create(db, LibraryInput(name="Bench", kind="movie", path=str(root)))
 
         def timed_walk() -> tuple[float, int]:
