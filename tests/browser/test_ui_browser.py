@@ -116,8 +116,12 @@ def test_ui_end_to_end(server, tmp_path):
         page.wait_for_selector("text=Saved")
         assert api(server, "/api/v1/libraries")["data"][0]["auto_sync"] is False
         page.check("input[data-toggle-key=auto_sync]")
-        page.locator(".toast").nth(1).wait_for()
-        assert api(server, "/api/v1/libraries")["data"][0]["auto_sync"] is True
+        # the save's own toast, not any (a live event's toast came second once, before the PATCH landed)
+        page.locator(".toast", has_text="Saved").last.wait_for()
+        end = time.time() + 10
+        while api(server, "/api/v1/libraries")["data"][0]["auto_sync"] is not True:
+            assert time.time() < end, "the switch turned back on was not saved"
+            time.sleep(0.2)
 
         # the movie, enriched from the emulators
         page.goto(server + "/movies")
