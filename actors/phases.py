@@ -2,8 +2,6 @@
 verify and sync register theirs in their own modules)."""
 from __future__ import annotations
 
-from collections import Counter
-
 from metarr.db.database import waiting
 from metarr.db.media import Artist, Movie, Series
 from metarr.db.models import Library
@@ -88,7 +86,7 @@ def verify_all(ctx, job):
                      next=tuple(chain.library_job("verify", i, PRIORITY["maintenance"]) for i in ids))
 
 
-KEPT_FINDINGS = 1000   # findings listed in a verification's result; all are repaired and counted
+KEPT_FINDINGS = 1000   # findings a verification's result lists (metarr.publishing.verify.Tally)
 
 
 def verify_library(ctx, job):
@@ -106,19 +104,15 @@ def verify_library(ctx, job):
         raise PermanentError(f"unknown verify policy {policy!r}")
     availability.check_for_verify(s.db, lib)   # every file "missing" in an unmounted share: republish nothing
     republish: set[tuple[str, int]] = set()
-    outcomes, problems, by_problem = [], 0, Counter()
+    tally = verify.Tally(KEPT_FINDINGS)
     for f in verify.iter_findings(s.config.data_dir, lib.id):   # a page of files at a time
         done, item = verify.repair(s.db, s.config.data_dir, Path(lib.path), f, policy)
         if item:
             republish.add(item)
-        problems += 1
-        by_problem[f.problem] += 1
-        if len(outcomes) < KEPT_FINDINGS:   # the job's result holds the first ones and counts the rest
-            outcomes.append({**f.to_json(), "action": done})
-    if problems:
-        activity.record(s.db, "verify", f"{lib.name}: {problems} problem(s) found", "warning",
+        tally.add(f, done)
+    if tally.problems:
+        activity.record(s.db, "verify", f"{lib.name}: {tally.problems} problem(s) found", "warning",
                         data={"library_id": lib.id}, bus=s.bus)
-    s.bus.publish("verify.result", library_id=lib.id, problems=problems, findings=outcomes[:200])
+    s.bus.publish("verify.result", library_id=lib.id, problems=tally.problems, findings=tally.listed[:200])
     specs = tuple(chain.entity_job("publish", et, eid, lib.id, PRIORITY["maintenance"]) for et, eid in sorted(republish))
-    return JobResult(data={"problems": problems, "by_problem": dict(by_problem), "findings": outcomes,
-                           "findings_listed": len(outcomes), "policy": policy}, next=specs)
+    return JobResult(data=tally.to_json(policy), next=specs)

@@ -260,6 +260,10 @@ def save_progress(db: pw.Database, items: list[Progress]) -> None:
                       "WHERE id = %s AND status = 'running'", (p.current, p.total, p.message[:500], p.job_id))
 
 
+# a cancelled job: finished now, and a running one's lease taken (its outcome is then ignored)
+_CANCELLED = "status = 'cancelled', finished_at = %s, lease_token = lease_token + 1, lease_until = NULL"
+
+
 def cancel(db: pw.Database, job_id: int, now: float) -> str | None:
     """Cancel a pending job, or mark a running one cancelled (its outcome is then ignored).
     Returns 'cancelled', 'already <status>' for a finished job, or None if there is no such job."""
@@ -269,8 +273,7 @@ def cancel(db: pw.Database, job_id: int, now: float) -> str | None:
             return None
         if row[0] not in ACTIVE:
             return f"already {row[0]}"
-        _exec(db, "UPDATE jobs SET status = 'cancelled', finished_at = %s, lease_token = lease_token + 1, "
-                  "lease_until = NULL WHERE id = %s", (now, job_id))
+        _exec(db, f"UPDATE jobs SET {_CANCELLED} WHERE id = %s", (now, job_id))
         _event(db, job_id, now, "cancelled", "by user")
         return "cancelled"
 
@@ -278,9 +281,8 @@ def cancel(db: pw.Database, job_id: int, now: float) -> str | None:
 def cancel_library(db: pw.Database, library_id: int, now: float, why: str) -> int:
     """Cancel every pending or running job of a library (it was removed): a queued scan of it must not
     run, nor fail as if something had gone wrong. Called inside the caller's transaction."""
-    rows = _exec(db, "UPDATE jobs SET status = 'cancelled', finished_at = %s, lease_token = lease_token + 1, "
-                     "lease_until = NULL WHERE library_id = %s AND status IN ('pending', 'running') RETURNING id",
-                 (now, library_id)).fetchall()
+    rows = _exec(db, f"UPDATE jobs SET {_CANCELLED} WHERE library_id = %s AND status IN ('pending', 'running') "
+                     "RETURNING id", (now, library_id)).fetchall()
     for (jid,) in rows:
         _event(db, jid, now, "cancelled", why)
     return len(rows)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import time
 from collections import OrderedDict
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from metarr import metadata as md
@@ -46,6 +46,29 @@ class Finding:
 
 PAGE = 1000          # published files read (and their items and cache rows looked up) at a time
 CACHE_MEMO = 10_000  # cache files whose verdict is remembered (shared artwork is hashed once, mostly)
+
+
+KEPT_FINDINGS = 1000   # findings listed in a verification's result; all are repaired and counted
+
+
+@dataclass
+class Tally:
+    """A verification's findings as its result holds them: every one counted by problem, the first
+    `kept` listed with what was done (a library changed wholesale by another tool is not one huge row)."""
+    kept: int = KEPT_FINDINGS
+    problems: int = 0
+    by_problem: dict[str, int] = field(default_factory=dict)
+    listed: list[dict] = field(default_factory=list)
+
+    def add(self, f: Finding, action: str) -> None:
+        self.problems += 1
+        self.by_problem[f.problem] = self.by_problem.get(f.problem, 0) + 1
+        if len(self.listed) < self.kept:
+            self.listed.append({**f.to_json(), "action": action})
+
+    def to_json(self, policy: str) -> dict:
+        return {"problems": self.problems, "by_problem": dict(self.by_problem), "findings": self.listed,
+                "findings_listed": len(self.listed), "policy": policy}
 
 
 def check_library(data_dir: Path, library_id: int) -> list[Finding]:
