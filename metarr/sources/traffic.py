@@ -35,6 +35,10 @@ MAX_TRIES = 4
 PROBE_EVERY = 1.0     # how often open circuits are looked at for their half-open probe
 REFILL_EVERY = 60.0   # how often providers with a closed circuit are asked to fill in what they missed
 LATE_FRACTION = 0.5   # of a slot: how late after its reserved time a request may still go out
+# a provider that allows no burst (MusicBrainz: one a second, no two closer) counts the gap between
+# two requests: a request sent late narrows the gap to the next one by as much, so it may be late by
+# only a sliver of a slot, well inside the server's tolerance
+STRICT_LATE_FRACTION = 0.05
 MAX_RESERVES = 5
 
 
@@ -293,7 +297,7 @@ class ProviderTraffic:
         A send that a busy loop or a slow database round trip made late would bunch with the sends
         of the slots after it (from this process or another) and a sliding-window limit counts such
         a bunch; a late request gives its slot up and reserves a new one instead."""
-        late_ok = LATE_FRACTION / lim.rps
+        late_ok = (STRICT_LATE_FRACTION if lim.burst <= 1 else LATE_FRACTION) / lim.rps
         for _ in range(MAX_RESERVES):
             send_at = await self._reserve(provider, lim)
             delay = send_at - time.time()
