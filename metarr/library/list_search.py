@@ -71,7 +71,7 @@ def condition(model, kind: str, q: str):
     non_ascii = pw.NodeList((col, pw.SQL("GLOB"), pw.Value("*[^\x01-\x7f]*")))
     folded_term = pw.NodeList((pw.fn.metarr_fold(col), pw.SQL("LIKE"), pw.Value(folded), pw.SQL("ESCAPE '\\'")))
     out = pw.NodeList((term, pw.SQL("OR"), pw.EnclosedNodeList([pw.NodeList((non_ascii, pw.SQL("AND"), folded_term))])))
-    if few_words:   # a word that starts title words but is not a substring of them ("creme brulee")
+    if few_words and word_ids:   # a word that starts title words but is not a substring of them ("creme brulee")
         out = pw.NodeList((out, pw.SQL("OR"), _id_in(db, model, set(word_ids))))
     return pw.EnclosedNodeList((out,))
 
