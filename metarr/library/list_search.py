@@ -52,9 +52,10 @@ def condition(model, kind: str, q: str):
     col = getattr(model, name)
     if not is_sqlite(db):
         return pw.Expression(pw.SQL("search_fold"), "LIKE", _pg_pattern(q))   # the folded title (0032)
-    words = " ".join(_quote(w) + "*" for w in WORD.findall(q))
+    tokens = WORD.findall(q)
+    words = " ".join(_quote(w) + "*" for w in tokens)
     tri = _quote(q) if len(q) >= 3 and _has(db, f"{table}_fts_tri") else None
-    word_ids = _ids(db, f"{table}_fts_words", words) if words else None
+    word_ids = _word_ids(db, f"{table}_fts_words", tokens, words) if words else None
     tri_ids = _ids(db, f"{table}_fts_tri", tri) if tri is not None else None
     few_words = word_ids is not None and len(word_ids) <= FEW
     few_tri = tri_ids is not None and len(tri_ids) <= FEW
@@ -108,6 +109,19 @@ def _ids(db, fts: str, match: str) -> list[int]:
     """The rowids `match` finds in the FTS table, at most FEW + 1 of them (more: a common word)."""
     return [r[0] for r in db.execute_sql(f"SELECT rowid FROM {fts} WHERE {fts} MATCH ? LIMIT ?",
                                          (match, FEW + 1)).fetchall()]
+
+
+def _word_ids(db, fts: str, tokens: list[str], words: str) -> list[int]:
+    """The ids the words query finds, at most FEW + 1. FTS5 answers a prefix query (`"the"*`) by
+    merging the whole lists of every word with that start before the LIMIT applies (5.6 ms for "the"
+    at 166,667 movies); the word itself (`"the"`) is read lazily and stops at the LIMIT. When the word
+    alone is in more than FEW titles, the words that start with it are too: its ids say "many" as
+    the prefix query would have."""
+    if len(tokens) == 1:
+        exact = _ids(db, fts, _quote(tokens[0]))
+        if len(exact) > FEW:
+            return exact
+    return _ids(db, fts, words)
 
 
 def _id_in(db, model, ids: set[int]):
