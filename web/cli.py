@@ -3,6 +3,7 @@ domain (metarr/), the actors (actors/) and the web application."""
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import logging
 import os
@@ -60,6 +61,11 @@ def cmd_serve(args) -> int:
     app = create_app(s)
     log.info("Metarr listening on http://%s:%d (data dir %s)", s.config.host, s.config.port, s.config.data_dir)
     print(serve_banner(s.config), flush=True)
+    # the objects of the start (modules, services, actors: most of the heap) are kept out of the
+    # collector from now on: a full collection, which stops every request while it runs, no longer
+    # walks them all (33-80 ms each in this process when it did)
+    gc.collect()
+    gc.freeze()
     web.run_app(app, sock=sock, access_log=None, print=None, shutdown_timeout=10)
     return 0
 

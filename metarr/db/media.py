@@ -58,7 +58,8 @@ class Movie(_Entity):
 
     class Meta:
         table_name = "movies"
-        indexes = ((("library_id", "key"), True), (("title",), False), (("year",), False))
+        # no plain index on year: 0031's partial ones serve the lists (migration 0040 dropped it)
+        indexes = ((("library_id", "key"), True), (("title",), False))
 
 
 class Collection(BaseModel):
