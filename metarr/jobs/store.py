@@ -16,9 +16,10 @@ from collections.abc import Callable, Iterable, Iterator
 import peewee as pw
 
 from metarr.db.database import is_sqlite, write_tx
-from metarr.jobs import chain, counts, enqueue_plan
+from metarr.jobs import chain, counts, enqueue_plan, paging
 from metarr.jobs.model import ACTIVE, ClaimedJob, JobPage, JobSpec, Outcome, Progress, Stats
 from metarr.jobs.retry import backoff_delay, next_state
+from metarr.library.list_page import BadQuery
 from metarr.service import redact, settings
 
 _COLS = "id, type, subject, payload, priority, attempts, max_attempts, lease_token, library_id, schedule"
@@ -517,10 +518,12 @@ def list_jobs(db: pw.Database, statuses: list[str] | None = None, types: list[st
 
 def list_jobs_page(db: pw.Database, statuses: list[str] | None = None, types: list[str] | None = None,
                    limit: int = 50, offset: int = 0, sort: str = "-id", library_id: int | None = None,
-                   exact_limit: int | None = None) -> JobPage:
+                   exact_limit: int | None = None, after: str | None = None) -> JobPage:
     """A page of jobs and their total. Filtered by status and type only, the total is exact and
     cheap (`count_jobs`); with a library too, it is counted up to `exact_limit` (the setting
-    `api.exact_total_limit`) and estimated above, as the media lists do (`total_estimated`)."""
+    `api.exact_total_limit`) and estimated above, as the media lists do (`total_estimated`).
+    `after`: a cursor (`JobPage.next_cursor` of the page before, sorts -id and id), the jobs past
+    it; the total is still the whole list's."""
     where, params = [], []
     if statuses:
         where.append(f"status IN ({', '.join(['%s'] * len(statuses))})")
@@ -534,24 +537,33 @@ def list_jobs_page(db: pw.Database, statuses: list[str] | None = None, types: li
         params.append(library_id)
     clause = (" WHERE " + " AND ".join(where)) if where else ""
     order = SORTS.get(sort, "id DESC")
-    rows = _exec(db, f"SELECT {', '.join(JOB_FIELDS)} FROM jobs{clause} ORDER BY {order} LIMIT %s OFFSET %s",
-                 (*params, limit, offset)).fetchall()
+    pclause, pparams = clause, list(params)
+    if after is not None:
+        if offset:
+            raise BadQuery("give either 'after' (a cursor) or 'offset', not both")
+        pclause = (pclause + " AND " if pclause else " WHERE ") + paging.condition(sort)
+        pparams.append(paging.decode(after, sort))
+    # one row more than the page tells whether there is a next one
+    found = _exec(db, f"SELECT {', '.join(JOB_FIELDS)} FROM jobs{pclause} ORDER BY {order} LIMIT %s OFFSET %s",
+                  (*pparams, limit + 1, offset)).fetchall()
+    rows = [_row(r) for r in found[:limit]]
+    cursor = paging.next_cursor(sort, rows, len(found) > limit)
     if library_id is None:
-        return JobPage([_row(r) for r in rows], count_jobs(db, statuses, types))
+        return JobPage(rows, count_jobs(db, statuses, types), next_cursor=cursor)
     if exact_limit is None:
         setting = settings.get(db, "api.exact_total_limit")
         exact_limit = EXACT_LIMIT if setting is None else int(setting)
     n = _exec(db, f"SELECT COUNT(*) FROM (SELECT 1 FROM jobs{clause} LIMIT %s) b",
               (*params, exact_limit + 1)).fetchone()[0]
     if n <= exact_limit:
-        return JobPage([_row(r) for r in rows], n)
+        return JobPage(rows, n, next_cursor=cursor)
     # the library's share of the newest jobs of these statuses and types, times all of them
     kparams = params[:-1]
     seen, hits = _exec(db, f"SELECT COUNT(*), COALESCE(SUM(CASE WHEN library_id = %s THEN 1 ELSE 0 END), 0) FROM "
                            f"(SELECT library_id FROM jobs{kinds} ORDER BY id DESC LIMIT %s) s",
                        (library_id, *kparams, ESTIMATE_SAMPLE)).fetchone()
     est = count_jobs(db, statuses, types) * int(hits) // max(1, int(seen))
-    return JobPage([_row(r) for r in rows], max(exact_limit + 1, est), total_estimated=True)
+    return JobPage(rows, max(exact_limit + 1, est), total_estimated=True, next_cursor=cursor)
 
 
 ESTIMATE_SAMPLE = 2000
