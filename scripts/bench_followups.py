@@ -17,7 +17,8 @@ once under tracemalloc for the peak of Python memory it allocates (the targets, 
 ledger's completion returns). The machine's other load is not controlled: run it on a quiet machine
 for figures to compare across runs; before and after in one run are comparable.
 
-    python scripts/bench_followups.py [--items 166667] [--no-pg] [--pg-url postgresql://…]
+    python scripts/bench_followups.py [--items 166667] [--no-pg] [--no-sqlite] [--modes after] [--no-trace]
+                                      [--pg-url postgresql://…]
 
 Last line: one JSON object with the figures and each target's pass/fail (after: longest write
 transaction <= 1 s and peak traced memory <= 32 MB, whatever the library's size).
@@ -107,6 +108,7 @@ def child(mode: str, db_url: str, n: int, trace: bool) -> dict:
         tracemalloc.start()
     t0 = time.perf_counter()
     pages = 0
+    page_tx: list[float] = []   # each page's completion: its jobs inserted with it
     rep = ScanReport(lib.id)
     if mode == "before":
         for eid in range(first, first + n):
@@ -133,7 +135,9 @@ def child(mode: str, db_url: str, n: int, trace: bool) -> dict:
             if not got:
                 break
             res = scanning.scan_followups(_Ctx(s), got[0])
+            t = time.perf_counter()
             store.finish(db, [Outcome(got[0].id, got[0].lease_token, True, result=res)], time.time())
+            page_tx.append(time.perf_counter() - t)
             pages += 1
     total_s = time.perf_counter() - t0
     peak_mb = None
@@ -146,7 +150,8 @@ def child(mode: str, db_url: str, n: int, trace: bool) -> dict:
     close_database(db)
     return {"mode": mode, "items": n, "total_s": round(total_s, 2), "write_tx": len(spans),
             "longest_tx_s": round(max(spans), 3), "peak_traced_mb": round(peak_mb, 1) if peak_mb is not None else None,
-            "pages": pages, "enrich_jobs": jobs, "distinct": distinct, "rows_left": left}
+            "pages": pages, "page_tx_median_s": round(sorted(page_tx)[len(page_tx) // 2], 3) if page_tx else None,
+            "enrich_jobs": jobs, "distinct": distinct, "rows_left": left}
 
 
 def _run_child(mode: str, url: str, n: int, trace: bool) -> dict:
@@ -157,15 +162,14 @@ def _run_child(mode: str, url: str, n: int, trace: bool) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def measure(label: str, url_for, n: int) -> dict:
+def measure(label: str, url_for, n: int, modes=("before", "after"), trace: bool = True) -> dict:
     out = {}
-    for mode in ("before", "after"):
+    for mode in modes:
         timed = _run_child(mode, url_for(), n, False)
-        traced = _run_child(mode, url_for(), n, True)
-        timed["peak_traced_mb"] = traced["peak_traced_mb"]
+        timed["peak_traced_mb"] = _run_child(mode, url_for(), n, True)["peak_traced_mb"] if trace else 0.0
         out[mode] = timed
         print(f"{label:<10} {mode:<7} {timed['total_s']:>8.2f} s  longest write tx {timed['longest_tx_s']:>7.3f} s "
-              f"({timed['write_tx']} tx)  peak {timed['peak_traced_mb']:>7.1f} MB  {timed['enrich_jobs']} jobs "
+              f"({timed['write_tx']} tx, a page's median {timed['page_tx_median_s']} s)  peak {timed['peak_traced_mb']:>7.1f} MB  {timed['enrich_jobs']} jobs "
               f"({timed['distinct']} distinct), {timed['pages']} pages, {timed['rows_left']} rows left", flush=True)
     return out
 
@@ -175,6 +179,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--items", type=int, default=166_667)
     ap.add_argument("--pg-url", default=os.environ.get("METARR_BENCH_PG_URL") or DEFAULT_PG)
     ap.add_argument("--no-pg", action="store_true")
+    ap.add_argument("--no-sqlite", action="store_true")
+    ap.add_argument("--modes", default="before,after", help="before,after (default) or one of them")
+    ap.add_argument("--no-trace", action="store_true", help="skip the tracemalloc run (peak reported as 0)")
     ap.add_argument("--child", choices=("before", "after"), help=argparse.SUPPRESS)
     ap.add_argument("--db", help=argparse.SUPPRESS)
     ap.add_argument("--trace", action="store_true", help=argparse.SUPPRESS)
@@ -186,7 +193,11 @@ def main(argv: list[str] | None = None) -> int:
     n = args.items
     tmp = Path(tempfile.mkdtemp(prefix="metarr-bench-fu-"))
     print(f"follow-up jobs of a scan naming {n:,} movies; {os.cpu_count()} CPUs (shared with other work)")
-    results = {"sqlite": measure("sqlite", lambda: f"sqlite:///{tmp / uuid.uuid4().hex[:8]}.sqlite", n)}
+    modes = tuple(m for m in ("before", "after") if m in args.modes.split(","))
+    results = {}
+    if not args.no_sqlite:
+        results["sqlite"] = measure("sqlite", lambda: f"sqlite:///{tmp / uuid.uuid4().hex[:8]}.sqlite", n, modes,
+                                    not args.no_trace)
     why = "skipped (--no-pg)" if args.no_pg else pg_reachable(args.pg_url)
     if why is None:
         schemas: list[str] = []
@@ -195,7 +206,7 @@ def main(argv: list[str] | None = None) -> int:
             schemas.append("bench_" + uuid.uuid4().hex[:10])
             return f"{args.pg_url}{'&' if '?' in args.pg_url else '?'}schema={schemas[-1]}"
         try:
-            results["postgresql"] = measure("postgresql", pg_url, n)
+            results["postgresql"] = measure("postgresql", pg_url, n, modes, not args.no_trace)
         finally:
             admin = _pg_admin(args.pg_url)
             with admin.connection_context():
@@ -205,6 +216,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"postgresql: {why}")
     targets = {}
     for name, r in results.items():
+        if "after" not in r:
+            continue
         a = r["after"]
         targets[f"{name}_every_item_once"] = a["enrich_jobs"] == a["distinct"] == n and a["rows_left"] == 0
         targets[f"{name}_longest_tx_le_{TX_TARGET_S:g}s"] = a["longest_tx_s"] <= TX_TARGET_S

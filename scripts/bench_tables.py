@@ -5,8 +5,8 @@
 Fills the jobs table with N finished jobs (succeeded, a few dead and cancelled, over 30 days, of a
 dozen types) and 1 % pending ones, and the activity log with M entries, then times (median of 7):
 `store.stats` (the dashboard, /metrics and /api/system), the first and a deep page of the jobs
-listing (`store.list_jobs`, which also totals the matching jobs), a page of failed jobs, a page of
-one library's jobs, a page of the activity log (`activity.list_entries`), and `store.purge_history`
+listing (`store.list_jobs`, which also totals the matching jobs), the same deep page by cursor
+(`after=`, also one library's), a page of failed jobs, a page of one library's jobs, a page of the activity log (`activity.list_entries`), and `store.purge_history`
 of the older half, while another thread enqueues a job every 20 ms (as the workers would write):
 the purge's time, its longest write transaction and that writer's longest wait. After the purge the
 kept job counts (migration 0036) are checked against a count of the rows. Last line: one JSON
@@ -111,6 +111,7 @@ def main() -> None:
             "jobs_dead_page_ms": timed(lambda: store.list_jobs(db, statuses=["dead"], limit=50)),
             "jobs_library_page_ms": timed(lambda: store.list_jobs(db, limit=50, library_id=2)),
             "activity_page_ms": timed(lambda: activity.list_entries(50, 0)),
+            **deep_by_cursor(db, store, args.jobs // 2),
             "activity_warning_page_ms": timed(lambda: activity.list_entries(50, 0, level="warning")),
         })
         purged, figures["purge_ms"], figures["purge_longest_tx_ms"], batches, waits = \
@@ -131,6 +132,22 @@ def main() -> None:
                           "targets": targets, "all_pass": all(targets.values())}))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def deep_by_cursor(db, store, position: int) -> dict[str, float]:
+    """The page at `position` (newest first) by cursor, as `GET /api/v1/jobs?after=` pages (#32); and
+    one library's, through its index (migration 0040). Nothing on a checkout without cursors."""
+    try:
+        from metarr.jobs import paging
+    except ImportError:
+        return {}
+    mid = db.execute_sql(f"SELECT id FROM jobs ORDER BY id DESC LIMIT 1 OFFSET {int(position)}").fetchone()[0]
+    cursor = paging.encode("-id", mid)
+    page = store.list_jobs_page(db, limit=50, after=cursor)
+    assert page.rows and page.rows[0]["id"] < mid and page.next_cursor
+    return {"jobs_deep_cursor_page_ms": timed(lambda: store.list_jobs_page(db, limit=50, after=cursor)),
+            "jobs_library_deep_cursor_page_ms": timed(lambda: store.list_jobs_page(db, limit=50, library_id=2,
+                                                                                   after=cursor))}
 
 
 def purge_with_writer(db, store, older_than: float) -> tuple[int, float, float, int, list[float]]:

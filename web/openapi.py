@@ -252,7 +252,10 @@ QUERIES: dict[tuple[str, str], list[dict]] = {
                               _q("type", {"type": "string"}, "comma list of job types"),
                               _q("sort", {"type": "string", "enum": ["id", "-id", "priority", "run_after", "-created_at",
                                                                      "created_at", "-finished_at"]}),
-                              _q("library_id", {"type": "integer"})],
+                              _q("library_id", {"type": "integer"}),
+                              _q("after", {"type": "string", "maxLength": 2000}, "meta.next_cursor of the previous "
+                                 "page (same sort, -id or id, and filters): the next page, as fast deep in the "
+                                 "history as at its start; not with offset")],
     ("get", "/api/v1/recycle-bin"): [*PAGING, _q("state", {"type": "string", "enum": ["present", "restored", "all"]}),
                                      _q("q", {"type": "string"})],
     ("get", "/api/v1/activity"): [*PAGING, _q("level", {"type": "string", "enum": ["info", "warning", "error"]}),

@@ -100,7 +100,9 @@ class Stats:
 @dataclass
 class JobPage:
     """A page of the jobs list; `total_estimated` when the total is an estimate (a library's jobs
-    above `api.exact_total_limit`)."""
+    above `api.exact_total_limit`); `next_cursor` pages on (None at the end, or for a sort cursors
+    do not page)."""
     rows: list[dict[str, Any]]
     total: int
     total_estimated: bool = False
+    next_cursor: str | None = None

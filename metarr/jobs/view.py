@@ -2,11 +2,12 @@
 by the run they belong to (a library scan and the enrich/cache/publish/sync jobs it led to)."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 import peewee as pw
 
-from metarr.jobs import store
+from metarr.jobs import paging, store
 from metarr.service import humanize
 
 LINKS = {"movie": "/movies/{}", "series": "/series/{}", "artist": "/artists/{}", "collection": "/collections/{}",
@@ -88,20 +89,54 @@ def group_runs(jobs: list[dict]) -> list[dict]:
     return out
 
 
-def page(db: pw.Database, statuses: list[str] | None, limit: int, offset: int, now: float) -> tuple[list[dict], int]:
+@dataclass
+class JobsPage:
+    """A page of the Jobs page: its rows (newest first), the list's total, and the cursors of the
+    older and the newer page (None when there is none)."""
+    rows: list[dict]
+    total: int
+    older: str | None = None
+    newer: str | None = None
+    offset: int | None = 0       # the first row's position when known (a page by offset), else None
+
+
+def page(db: pw.Database, statuses: list[str] | None, limit: int, offset: int, now: float,
+         after: int | None = None, before: int | None = None) -> JobsPage:
     """A page of the Jobs page's jobs, newest first, without the schedules' jobs that only wait for
-    their time (those are listed apart, folded: `waiting_schedules`)."""
+    their time (those are listed apart, folded: `waiting_schedules`). `after`/`before`: the id of
+    the job the page is older/newer than (#32: a keyset page, as fast deep in the history as at its
+    start; an offset read and dropped every row before it)."""
     where = ["NOT (status = 'pending' AND schedule IS NOT NULL AND run_after > %s)"]
     params: list = [now]
     if statuses:
         where.append(f"status IN ({', '.join(['%s'] * len(statuses))})")
         params += statuses
-    clause = " WHERE " + " AND ".join(where)
     # the finished jobs from their kept counts, not a count of the whole history (#32)
     total = store.count_jobs(db, statuses, None, where[0], (now,))
-    rows = store._exec(db, f"SELECT {', '.join(store.JOB_FIELDS)} FROM jobs{clause} ORDER BY id DESC LIMIT %s OFFSET %s",
-                       (*params, limit, offset)).fetchall()
-    return [store._row(r) for r in rows], total
+
+    def read(cond: str, args: list, order: str, skip: int) -> list[dict]:
+        clause = " WHERE " + " AND ".join(where + ([cond] if cond else []))
+        rows = store._exec(db, f"SELECT {', '.join(store.JOB_FIELDS)} FROM jobs{clause} ORDER BY {order} "
+                               f"LIMIT %s OFFSET %s", (*params, *args, limit + 1, skip)).fetchall()
+        return [store._row(r) for r in rows]
+    if before is not None:
+        rows = read("id > %s", [before], "id", 0)
+        if len(rows) > limit:   # newer ones remain above this page
+            rows = rows[:limit][::-1]
+            return JobsPage(rows, total, older=paging.encode("-id", rows[-1]["id"]),
+                            newer=paging.encode("-id", rows[0]["id"]), offset=None)
+        after, offset = None, 0   # back at the newest: the first page, full
+    if after is not None:
+        rows = read("id < %s", [after], "id DESC", 0)
+        first = False
+    else:
+        rows = read("", [], "id DESC", offset)
+        first = offset == 0
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return JobsPage(rows, total, older=paging.encode("-id", rows[-1]["id"]) if more else None,
+                    newer=paging.encode("-id", rows[0]["id"]) if rows and not first else None,
+                    offset=None if after is not None else offset)
 
 
 def waiting_schedules(db: pw.Database, now: float) -> list[dict]:

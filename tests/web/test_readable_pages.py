@@ -38,7 +38,14 @@ async def test_jobs_page_names_jobs_folds_waiting_schedules_and_pages(api, servi
     from metarr.jobs.model import JobSpec
     ledger.enqueue([JobSpec("test.noop", f"n{i}", priority=9, delay=3600) for i in range(130)]).get(timeout=30)
     html = await (await api.get("/jobs")).text()
-    assert "jobs 1–100 of 131" in html and 'href="?status=&offset=100">Older</a>' in html
+    assert "jobs 1–100 of 131" in html and "Newer" not in html
+    older = re.search(r'href="(\?status=&after=[\w-]+)">Older</a>', html)
+    html = await (await api.get("/jobs" + older.group(1))).text()
+    assert "31 of 131 jobs" in html and html.count("data-job-id=") == 31 and "Older</a>" not in html
+    newer = re.search(r'href="(\?status=&before=[\w-]+)">Newer</a>', html)
+    html = await (await api.get("/jobs" + newer.group(1))).text()
+    assert "jobs 1–100 of 131" in html and html.count("data-job-id=") == 100   # back at the newest, a full page
+    # a link by offset (before cursors) still works
     html = await (await api.get("/jobs?offset=100")).text()
     assert "jobs 101–131 of 131" in html and html.count("data-job-id=") == 31
 

@@ -7,6 +7,7 @@ from aiohttp import web
 
 from metarr.jobs import store
 from metarr.jobs.model import STATUSES
+from metarr.library.list_page import BadQuery
 from metarr.service.timefmt import iso
 
 from ..envelope import ApiError, not_found, ok
@@ -47,11 +48,17 @@ async def list_jobs(request: web.Request) -> web.Response:
     if sort not in store.SORTS:
         raise ApiError(400, "bad_request", f"sort must be one of {', '.join(store.SORTS)}")
     lib = int_param(request, "library_id", 0, 1) if request.query.get("library_id") else None
+    after = request.query.get("after") or None   # a cursor: meta.next_cursor of the previous page
+    if after is not None and len(after) > 2000:
+        raise ApiError(400, "bad_request", "'after' is not a cursor this API gave out (too long)")
     db = request.app[services_key].db
-    page = await request.app[bridge_key].run(
-        store.list_jobs_page, db, statuses, types, limit, offset, sort, lib)
+    try:
+        page = await request.app[bridge_key].run(
+            store.list_jobs_page, db, statuses, types, limit, offset, sort, lib, None, after)
+    except BadQuery as e:
+        raise ApiError(400, "bad_request", str(e)) from None
     return ok([job_json(r) for r in page.rows], {"total": page.total, "total_estimated": page.total_estimated,
-                                                 "limit": limit, "offset": offset})
+                                                 "limit": limit, "offset": offset, "next_cursor": page.next_cursor})
 
 
 @routes.get("/api/v1/jobs/stats")

@@ -109,18 +109,32 @@ async def jobs_page(request: web.Request) -> web.Response:
         offset = max(0, int(request.query.get("offset", "0")))
     except ValueError:
         offset = 0
+    # Older/Newer are cursors (the job a page is older/newer than); one that is not a cursor is the first page
+    after, before = (_job_cursor(request.query.get(k)) for k in ("after", "before"))
     now = time.time()
 
     def q():
-        rows, total = job_view.page(s.db, statuses, JOBS_PER_PAGE, offset, now)
+        pg = job_view.page(s.db, statuses, JOBS_PER_PAGE, offset, now, after=after, before=before)
         waiting = job_view.waiting_schedules(s.db, now)
-        jobs = [{**job_json(r), "payload": r["payload"]} for r in rows + waiting]
+        jobs = [{**job_json(r), "payload": r["payload"]} for r in pg.rows + waiting]
         labels = job_view.subject_labels([j["subject"] for j in jobs])
         described = [job_view.describe(j, labels) for j in jobs]
-        return described[:len(rows)], described[len(rows):], total
-    jobs, waiting, total = await run(request, q)
+        return described[:len(pg.rows)], described[len(pg.rows):], pg
+    jobs, waiting, pg = await run(request, q)
     return render("jobs.html", request, "/jobs", title="Jobs", runs=job_view.group_runs(jobs), waiting=waiting,
-                  status=status, total=total, offset=offset, limit=JOBS_PER_PAGE)
+                  status=status, total=pg.total, offset=pg.offset, limit=JOBS_PER_PAGE, shown=len(jobs),
+                  older=pg.older, newer=pg.newer)
+
+
+def _job_cursor(raw: str | None) -> int | None:
+    from metarr.jobs import paging
+    from metarr.library.list_page import BadQuery
+    if not raw or len(raw) > 200:
+        return None
+    try:
+        return paging.decode(raw, "-id")
+    except BadQuery:
+        return None
 
 
 @routes.get("/players")
