@@ -1,8 +1,8 @@
 """What a publish plan reads from the database, for several items of one kind at once.
 
 A movie's plan read its row, library, video files, cast, chosen artwork, lists, ratings, set,
-artwork candidates, folder neighbours, published files and stray NFOs in about fourteen selects,
-each built anew by peewee: ~6 ms of CPU a movie, nearly all of it building SQL text, so a dry run
+artwork candidates, folder neighbours, published files and stray NFOs in about fourteen selects
+(the neighbours by reading all of the library's movies), each built anew by peewee: ~6 ms of CPU a movie, nearly all of it building SQL text, so a dry run
 of 166,667 movies took a quarter of an hour of CPU. Here a page of movies is read in one select per
 table (`WHERE entity_id IN (…)`) and each movie's inputs are picked out of those rows in the order
 its own selects had. A single movie's publish goes through the same code with a page of one, so the
@@ -14,6 +14,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
+
+import peewee as pw
 
 from metarr.db.media import (
     Album,
@@ -118,23 +120,28 @@ def _grouped(rows, key=lambda r: r.entity_id) -> dict[int, list]:
 
 def _movie_page(rows: list[Movie], fanart_count: int):
     """(parts by movie id, published files by movie id, NFO files by movie id) of a page of movies,
-    one select per table. Each movie's rows keep the order of the select that read them alone."""
+    one select per table (cached images joined to the cast and the artwork). Each movie's rows keep
+    the order of the select that read them alone."""
     ids = [m.id for m in rows]
     libs = sorted({m.library_id for m in rows})
 
     def mine(model):
         return (model.entity_type == "movie") & model.entity_id.in_(ids)
-    videos = _grouped(MediaFile.select().where(mine(MediaFile) & (MediaFile.kind == "video")
-                                               & MediaFile.deleted_at.is_null(True))
-                      .order_by(MediaFile.entity_id, MediaFile.path))
-    cast = _grouped(CastMember.select().where(mine(CastMember))
-                    .order_by(CastMember.entity_id, CastMember.position, CastMember.id))
-    slots = _grouped(ArtworkSlot.select().where(mine(ArtworkSlot) & (
-        (ArtworkSlot.rank == 0) | ((ArtworkSlot.slot == "fanart") & (ArtworkSlot.rank < fanart_count))))
-        .order_by(ArtworkSlot.entity_id, ArtworkSlot.slot, ArtworkSlot.season, ArtworkSlot.rank))
-    wanted = ({c.cache_file_id for cs in cast.values() for c in cs if c.cache_file_id is not None}
-              | {s.cache_file_id for ss in slots.values() for s in ss})
-    images = {cf.id: cf for cf in CacheFile.select().where(CacheFile.id.in_(wanted))} if wanted else {}
+    # its videos and the NFOs the scan found beside them, in one select
+    files = list(MediaFile.select().where(mine(MediaFile) & MediaFile.deleted_at.is_null(True) & (
+        (MediaFile.kind == "video") | ((MediaFile.kind == "nfo") & MediaFile.library_id.in_(libs))))
+        .order_by(MediaFile.entity_id, MediaFile.path))
+    videos = _grouped(f for f in files if f.kind == "video")
+    nfos = _grouped(((f.path, f.entity_type, f.entity_id, f.library_id) for f in files if f.kind == "nfo"),
+                    key=lambda t: t[2])
+    # with the cached image of each (None: none cached, or its cache file is gone)
+    cast = _grouped(CastMember.select(CastMember, CacheFile)
+                    .join(CacheFile, pw.JOIN.LEFT_OUTER, on=(CacheFile.id == CastMember.cache_file_id))
+                    .where(mine(CastMember)).order_by(CastMember.entity_id, CastMember.position, CastMember.id))
+    slots = _grouped(ArtworkSlot.select(ArtworkSlot, CacheFile).join(CacheFile, on=(CacheFile.id == ArtworkSlot.cache_file_id))
+                     .where(mine(ArtworkSlot) & ((ArtworkSlot.rank == 0) | ((ArtworkSlot.slot == "fanart")
+                                                                            & (ArtworkSlot.rank < fanart_count))))
+                     .order_by(ArtworkSlot.entity_id, ArtworkSlot.slot, ArtworkSlot.season, ArtworkSlot.rank))
     lists: dict[int, dict[str, list[str]]] = {}
     for r in (EntityList.select(EntityList.entity_id, EntityList.name, EntityList.value).where(mine(EntityList))
               .order_by(EntityList.entity_id, EntityList.name, EntityList.position)):
@@ -153,18 +160,14 @@ def _movie_page(rows: list[Movie], fanart_count: int):
         cs = cast.get(m.id, [])
         parts[m.id] = MovieParts(
             videos=videos.get(m.id, []), cast=cs,
-            actor_images=[(c, images[c.cache_file_id]) for c in sorted(cs, key=lambda c: c.id)
-                          if c.cache_file_id in images],
-            art=[(s, images[s.cache_file_id]) for s in slots.get(m.id, []) if s.cache_file_id in images],
+            actor_images=[(c, c.cachefile) for c in sorted(cs, key=lambda c: c.id) if c.cachefile is not None],
+            art=[(s, s.cachefile) for s in slots.get(m.id, [])],
             lists=lists.get(m.id, {}), ratings=ratings.get(m.id, []),
             movie_set=set_from(m, m.id in by_hand, collections.get(m.collection_id) if m.collection_id else None),
             candidates=candidates.get(m.id, []),
             own_folder=m.folder not in ("", ".") and not (sharing.get((m.library_id, m.folder), set()) - {m.id}))
     published = _grouped(LibraryFile.select().where(LibraryFile.library_id.in_(libs) & mine(LibraryFile))
                          .order_by(LibraryFile.entity_id, LibraryFile.id))
-    nfos = _grouped(MediaFile.select(MediaFile.path, MediaFile.entity_type, MediaFile.entity_id, MediaFile.library_id)
-                    .where(MediaFile.library_id.in_(libs) & (MediaFile.kind == "nfo") & mine(MediaFile)
-                           & MediaFile.deleted_at.is_null(True)).tuples(), key=lambda t: t[2])
     return parts, published, nfos
 
 
