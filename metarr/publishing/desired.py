@@ -7,27 +7,26 @@ import hashlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING
 
 from metarr.db.media import (
     Album,
     Artist,
     ArtworkSlot,
+    AssetCandidate,
     CacheFile,
     CastMember,
     Episode,
     MediaFile,
     Movie,
+    Rating,
     Season,
     Series,
 )
 from metarr.library import naming
 from metarr.library import player_names as pn
+from metarr.library.movie_sets import MovieSet
 from metarr.nfo import entity_map as nm
 from metarr.nfo.write import render_nfo
-
-if TYPE_CHECKING:   # plan_inputs reads what these functions take, and imports this module
-    from metarr.publishing.plan_inputs import Inputs, MovieParts
 
 
 class PublishError(Exception):
@@ -171,9 +170,24 @@ def _actor_desired(data_dir: Path, folder: str, entity_type: str, entity_id: int
     return out, thumbs
 
 
+@dataclass(frozen=True)
+class MovieParts:
+    """A movie's rows besides its own, in the order the NFO and the plan list them
+    (read a page of movies at a time by plan_inputs.py)."""
+    videos: list[MediaFile]                          # live video files, by path
+    cast: list[CastMember]                           # by position, then id
+    actor_images: list[tuple[CastMember, CacheFile]]  # cast members whose image is cached, by id
+    art: list[tuple[ArtworkSlot, CacheFile]]         # the chosen artwork (rank 0, backdrops < fanart_count) by slot, season, rank
+    lists: dict[str, list[str]]                      # genres, directors, … each by position
+    ratings: list[Rating]
+    movie_set: MovieSet | None
+    candidates: list[AssetCandidate]                 # not rejected (candidate_columns only)
+    own_folder: bool                                 # the only live movie in its folder (not the library root)
+
+
 def desired_movie(data_dir: Path, m: Movie, parts: MovieParts, with_actors: bool = True,
                   readers: Readers | None = None) -> list[Desired]:
-    """From the movie's row and the rest of what it reads (plan_inputs.MovieParts): no query."""
+    """From the movie's row and the rest of what it reads (MovieParts): no query."""
     readers = readers or Readers()
     videos = parts.videos
     if not videos:
@@ -290,18 +304,3 @@ def publishable(entity_type: str, entity_id: int, row, allow_unidentified: bool)
     if reason and not allow_unidentified:
         raise Unidentified(entity_type, entity_id, reason)
     return row
-
-
-def desired_of(data_dir: Path, inputs: Inputs, with_actors: bool = True) -> list[Desired]:
-    """The files of a root item (or an album on its own) from what plan_inputs.load read for it."""
-    e, readers = inputs.entity, inputs.readers
-    if inputs.entity_type == "movie":
-        return desired_movie(data_dir, e, inputs.movie, with_actors, readers)
-    if inputs.entity_type == "series":
-        return desired_series(data_dir, e, with_actors, readers)
-    if inputs.entity_type == "album":   # one album on its own: its folder only, never the artist's files
-        artist = Artist.get_or_none(Artist.id == e.artist_id)
-        if artist is None or artist.deleted_at is not None:
-            raise Gone(f"the artist of album {e.id} no longer exists")
-        return desired_album(data_dir, e, artist)
-    return desired_artist(data_dir, e)

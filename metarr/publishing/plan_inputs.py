@@ -37,26 +37,12 @@ from metarr.db.media import (
 )
 from metarr.db.models import Library
 from metarr.library import player_names as pn
-from metarr.library.movie_sets import MovieSet, set_from
+from metarr.library.movie_sets import set_from
 from metarr.nfo.entity_map import candidate_columns
-from metarr.publishing.desired import PublishError, Readers, publishable
+from metarr.publishing.desired import MovieParts, PublishError, Readers, publishable
 
 PAGE = 500   # ids read in one select (far below SQLite's limit on parameters)
 MODELS = {"movie": Movie, "series": Series, "artist": Artist, "album": Album}
-
-
-@dataclass(frozen=True)
-class MovieParts:
-    """A movie's rows besides its own, in the order the NFO and the plan list them."""
-    videos: list[MediaFile]                          # live video files, by path
-    cast: list[CastMember]                           # by position, then id
-    actor_images: list[tuple[CastMember, CacheFile]]  # cast members whose image is cached, by id
-    art: list[tuple[ArtworkSlot, CacheFile]]         # the chosen artwork (rank 0, backdrops < fanart_count) by slot, season, rank
-    lists: dict[str, list[str]]                      # genres, directors, … each by position
-    ratings: list[Rating]
-    movie_set: MovieSet | None
-    candidates: list[AssetCandidate]                 # not rejected (candidate_columns only)
-    own_folder: bool                                 # the only live movie in its folder (not the library root)
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from metarr.db.database import write_tx
-from metarr.db.media import LibraryFile, RecycleEntry
+from metarr.db.media import Artist, LibraryFile, RecycleEntry
 from metarr.db.models import Library
 from metarr.library import naming
 from metarr.library.fsutil import (
@@ -28,8 +28,9 @@ from metarr.library.fsutil import (
     sweep_own_temp_files,
 )
 from metarr.library.recyclebin import recycle_path
+from metarr.publishing import desired as want
 from metarr.publishing import plan_inputs
-from metarr.publishing.desired import ROOT_ENTITIES, Desired, Gone, PublishError, desired_of
+from metarr.publishing.desired import ROOT_ENTITIES, Desired, Gone, PublishError
 
 
 @dataclass(frozen=True)
@@ -153,6 +154,21 @@ def plan_of(data_dir: Path, inputs: plan_inputs.Inputs, with_actors: bool, nfo_d
             # Kodi reads movie.nfo before <video>.nfo: a second NFO beside ours would hide it
             plan.actions.append(Action("remove", rel, "another NFO of this item (players would read it instead)"))
     return plan
+
+
+def desired_of(data_dir: Path, inputs: plan_inputs.Inputs, with_actors: bool = True) -> list[Desired]:
+    """The files of a root item (or an album on its own) from what plan_inputs.load read for it."""
+    e, readers = inputs.entity, inputs.readers
+    if inputs.entity_type == "movie":
+        return want.desired_movie(data_dir, e, inputs.movie, with_actors, readers)
+    if inputs.entity_type == "series":
+        return want.desired_series(data_dir, e, with_actors, readers)
+    if inputs.entity_type == "album":   # one album on its own: its folder only, never the artist's files
+        artist = Artist.get_or_none(Artist.id == e.artist_id)
+        if artist is None or artist.deleted_at is not None:
+            raise Gone(f"the artist of album {e.id} no longer exists")
+        return want.desired_album(data_dir, e, artist)
+    return want.desired_artist(data_dir, e)
 
 
 def relink(actions: list[Action]) -> list[Action]:
