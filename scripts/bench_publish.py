@@ -131,14 +131,18 @@ def main() -> None:
         return library_plan.plan_library(cfg.data_dir, lib.id, opts).to_json()
 
     print(f"built {args.movies} movies in {build_s:.1f}s", file=sys.stderr, flush=True)
+    c0 = time.process_time()
     dry_first, dry_first_s, dry_first_base, dry_first_peak = sampled(dry_run)
+    dry_first_cpu = time.process_time() - c0
     print(f"dry run before the first publish: {dry_first_s:.2f}s ({dry_first['totals']})", file=sys.stderr, flush=True)
     if args.dry_run_only:   # memory at scale: the dry run of N never-published movies, nothing else
-        print(f"library dry run of {args.movies} movies: {dry_first_s:.2f}s ({args.movies / dry_first_s:.0f} items/s); "
-              f"RSS {dry_first_base:.0f} MB before, peak {dry_first_peak:.0f} MB")
+        print(f"library dry run of {args.movies} movies: {dry_first_s:.2f}s ({args.movies / dry_first_s:.0f} items/s; "
+              f"{dry_first_cpu:.1f} CPU s, {1000 * dry_first_cpu / args.movies:.2f} ms a movie); RSS {dry_first_base:.0f} MB before, peak {dry_first_peak:.0f} MB")
         print(json.dumps({"movies": args.movies, "db": "postgres" if args.database_url else "sqlite",
                           "dry_run_first_s": round(dry_first_s, 3),
                           "dry_run_first_items_per_s": round(args.movies / dry_first_s, 1),
+                          "dry_run_first_cpu_s": round(dry_first_cpu, 3),
+                          "dry_run_first_cpu_ms_per_movie": round(1000 * dry_first_cpu / args.movies, 3),
                           "dry_run_rss_before_mb": round(dry_first_base, 1), "dry_run_peak_rss_mb": round(dry_first_peak, 1),
                           "dry_run_rss_growth_mb": round(dry_first_peak - dry_first_base, 1),
                           "load_average": round(os.getloadavg()[0], 2),
@@ -180,7 +184,7 @@ def main() -> None:
            "republish_s": round(republish_s, 3), "ratio": round(republish_s / walk_s, 1),
            "written_second_time": again["written"] + again["replaced"],
            "dry_run_first_s": round(dry_first_s, 3), "dry_run_first_items_per_s": round(n / dry_first_s, 1),
-           "dry_run_first_changed": dry_first["changed"], "dry_run_s": round(dry_s, 3),
+           "dry_run_first_changed": dry_first["changed"], "dry_run_first_cpu_s": round(dry_first_cpu, 3), "dry_run_s": round(dry_s, 3),
            "dry_run_items_per_s": round(n / dry_s, 1), "dry_run_changed": dry["changed"],
            "dry_run_rss_before_mb": round(min(dry_first_base, dry_base), 1), "dry_run_peak_rss_mb": round(peak, 1),
            "dry_run_rss_growth_mb": round(max(dry_first_peak - dry_first_base, dry_peak - dry_base), 1),

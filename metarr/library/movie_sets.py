@@ -25,10 +25,16 @@ def _own_set_by_hand(movie_id: int) -> bool:
 
 
 def set_of(m: Movie) -> MovieSet | None:
-    if m.collection_id and not _own_set_by_hand(m.id):
-        c = Collection.get_or_none(Collection.id == m.collection_id)
-        if c is not None and c.name.strip():
-            return MovieSet(c.name, c.overview, c.tmdb_id, c.id)
+    by_hand = bool(m.collection_id) and _own_set_by_hand(m.id)
+    c = Collection.get_or_none(Collection.id == m.collection_id) if m.collection_id and not by_hand else None
+    return set_from(m, by_hand, c)
+
+
+def set_from(m: Movie, by_hand: bool, collection: Collection | None) -> MovieSet | None:
+    """The set, from the movie's row, whether the user named its set by hand and its collection's row
+    (None: no such row). Pure: a publish plan reads the last two for a page of movies at once."""
+    if m.collection_id and not by_hand and collection is not None and collection.name.strip():
+        return MovieSet(collection.name, collection.overview, collection.tmdb_id, collection.id)
     if m.set_name:
         return MovieSet(m.set_name, m.set_overview)
     return None

@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from metarr import metadata as md
-from metarr.library.movie_sets import set_of
+from metarr.library.movie_sets import MovieSet as MovieSetOf
 from metarr.nfo.model import (
     Actor,
     AlbumNfo,
@@ -144,8 +144,12 @@ def _nfo_ratings(ratings) -> tuple[Rating, ...]:
 
 
 def _actors(kind: str, eid: int, thumbs: dict[str, str]) -> tuple[Actor, ...]:
-    return tuple(Actor(name=c.name, role=c.role, order=c.position, thumb=thumbs.get(c.name))
-                 for c in md.get_cast(kind, eid))
+    return actors(md.get_cast(kind, eid), thumbs)
+
+
+def actors(cast, thumbs: dict[str, str]) -> tuple[Actor, ...]:
+    """`cast`: the cast members in their order (md.get_cast's: position, then id)."""
+    return tuple(Actor(name=c.name, role=c.role, order=c.position, thumb=thumbs.get(c.name)) for c in cast)
 
 
 def _ids(**pairs: Any) -> dict[str, str]:
@@ -171,11 +175,10 @@ def mpaa_for(rating: str | None, players=("kodi",)) -> str | None:
     return re.sub(r"\bFSK(\d+)", r"FSK \1", value) or rating
 
 
-def _set(m, players) -> dict[str, Any]:
+def _set(found, players) -> dict[str, Any]:
     """`<set>`, with the TMDB collection id as Jellyfin and Emby read it (the `tmdbcolid` attribute and
     `<collectionnumber>`, reference players-and-orders §2.3) only when one of them reads the library:
-    Kodi reads neither."""
-    found = set_of(m)
+    Kodi reads neither. `found`: the movie's set (movie_sets.set_of), None for none."""
     if found is None:
         return {}
     colid = found.tmdb_id if {"jellyfin", "emby"} & set(players) else None
@@ -183,18 +186,21 @@ def _set(m, players) -> dict[str, Any]:
 
 
 def movie_nfo(m, streams: dict | None, actor_thumbs: dict[str, str], dateadded: str | None,
-              players=("kodi",)) -> MovieNfo:
-    lists = md.get_lists("movie", m.id)
+              players=("kodi",), *, lists: dict[str, list[str]], ratings, cast, movie_set: MovieSetOf | None,
+              candidates) -> MovieNfo:
+    """From what the database holds for the movie, read by the caller (a publish reads a page of
+    movies' at once): its lists, ratings, cast (md.get_cast's order), set (movie_sets.set_of) and
+    artwork candidates that are not rejected (`online_links`)."""
     return MovieNfo(
         uniqueids=_ids(tmdb=m.tmdb_id, imdb=m.imdb_id, tvdb=m.tvdb_id), title=m.title, originaltitle=m.original_title,
-        sorttitle=m.sort_title, ratings=_nfo_ratings(md.get_ratings("movie", m.id)), userrating=m.user_rating,
+        sorttitle=m.sort_title, ratings=_nfo_ratings(ratings), userrating=m.user_rating,
         outline=m.outline, plot=m.plot, runtime=m.runtime, mpaa=mpaa_for(m.content_rating, players),
         genres=lists.get("genres", ()), credits=lists.get("writers", ()), directors=lists.get("directors", ()), studios=lists.get("studios", ()),
-        year=m.year, actors=_actors("movie", m.id, actor_thumbs), dateadded=dateadded, tagline=m.tagline,
+        year=m.year, actors=actors(cast, actor_thumbs), dateadded=dateadded, tagline=m.tagline,
         countries=lists.get("countries", ()), tags=lists.get("tags", ()),
-        **_set(m, players),
+        **_set(movie_set, players),
         premiered=m.premiered, trailer=m.trailer, streamdetails=streamdetails(streams),
-        unknown=tuple(m.nfo_unknown or ()), **online_art("movie", m.id))
+        unknown=tuple(m.nfo_unknown or ()), **online_links("movie", [("movie", c) for c in candidates]))
 
 
 def series_nfo(s, actor_thumbs: dict[str, str], dateadded: str | None, named_seasons=(),
@@ -242,19 +248,34 @@ ALTERNATIVES = 5   # per art type: enough to choose from in Kodi, not a catalogu
 ASPECTS = ("poster", "banner", "clearlogo", "clearart", "discart", "landscape", "keyart", "characterart")
 
 
+def candidate_columns():
+    """The columns of an artwork candidate that `online_links` reads."""
+    from metarr.db.media import AssetCandidate as C
+    return (C.id, C.entity_type, C.entity_id, C.slot, C.url, C.score, C.selected, C.selected_by)
+
+
 def online_art(entity_type: str, entity_id: int) -> dict[str, tuple[ArtLink, ...]]:
     """The good candidates (not rejected, the slot's choice first, then by score) as online
     alternatives, so a user can switch art in Kodi's chooser without Metarr."""
     from metarr.db.media import AssetCandidate, Season
-    rows = [(entity_type, c) for c in AssetCandidate.select().where(
+    rows = [(entity_type, c) for c in AssetCandidate.select(*candidate_columns()).where(
         (AssetCandidate.entity_type == entity_type) & (AssetCandidate.entity_id == entity_id)
         & (AssetCandidate.rejected == False))]  # noqa: E712
     seasons = {}
     if entity_type == "series":
         seasons = {x.id: x.number for x in Season.select(Season.id, Season.number).where(Season.series_id == entity_id)}
-        rows += [("season", c) for c in AssetCandidate.select().where(
+        rows += [("season", c) for c in AssetCandidate.select(*candidate_columns()).where(
             (AssetCandidate.entity_type == "season") & AssetCandidate.entity_id.in_(list(seasons) or [0])
             & (AssetCandidate.rejected == False))]  # noqa: E712
+    return online_links(entity_type, rows, seasons)
+
+
+def online_links(entity_type: str, rows: list[tuple[str, Any]], seasons: dict[int, int] | None = None
+                 ) -> dict[str, tuple[ArtLink, ...]]:
+    """`rows`: (entity type, candidate) of the item's candidates that are not rejected, in any order;
+    `seasons`: a season's id → its number (a series'). Pure."""
+    seasons = seasons or {}
+    rows = list(rows)
     # the chosen images first, as they are ranked (the user's choice, then by score): all of them, so
     # the `<fanart>` of an item with several backdrops lists every one published
     rows.sort(key=lambda r: (not r[1].selected, r[1].selected_by != "user", -r[1].score, r[1].id))

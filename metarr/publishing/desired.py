@@ -12,17 +12,19 @@ from metarr.db.media import (
     Album,
     Artist,
     ArtworkSlot,
+    AssetCandidate,
     CacheFile,
     CastMember,
     Episode,
     MediaFile,
     Movie,
+    Rating,
     Season,
     Series,
 )
-from metarr.db.models import Library
 from metarr.library import naming
 from metarr.library import player_names as pn
+from metarr.library.movie_sets import MovieSet
 from metarr.nfo import entity_map as nm
 from metarr.nfo.write import render_nfo
 
@@ -105,7 +107,8 @@ def _dateadded(ts: float | None) -> str | None:
 # ------------------------------------------------------------------ what an entity should have
 
 def _slots(entity_type: str, entity_id: int, fanart_count: int = 1) -> list[tuple[ArtworkSlot, CacheFile]]:
-    """The chosen artwork per slot; extra backdrops (fanart ranks 1…) up to `fanart_count` in all."""
+    """The chosen artwork per slot; extra backdrops (fanart ranks 1…) up to `fanart_count` in all.
+    (A movie's are read with its page: plan_inputs.py.)"""
     q = (ArtworkSlot.select(ArtworkSlot, CacheFile).join(CacheFile, on=(CacheFile.id == ArtworkSlot.cache_file_id))
          .where((ArtworkSlot.entity_type == entity_type) & (ArtworkSlot.entity_id == entity_id)
                 & ((ArtworkSlot.rank == 0) | ((ArtworkSlot.slot == "fanart") & (ArtworkSlot.rank < fanart_count))))
@@ -147,52 +150,61 @@ def _nfo(rel: str, entity_type: str, entity_id: int, doc) -> Desired:
     return Desired(rel, "nfo", entity_type, entity_id, hashlib.sha256(data).hexdigest(), data=data)
 
 
-def _videos(entity_type: str, entity_id: int) -> list[MediaFile]:
-    return list(MediaFile.select().where((MediaFile.entity_type == entity_type) & (MediaFile.entity_id == entity_id)
-                                         & (MediaFile.kind == "video") & MediaFile.deleted_at.is_null(True))
-                .order_by(MediaFile.path))
-
-
-def _own_folder(m: Movie) -> bool:
-    """The movie is the only one in its folder (players read bare names there); the library root is
-    never a movie's own folder."""
-    if m.folder in ("", "."):
-        return False
-    return not Movie.select(Movie.id).where((Movie.library_id == m.library_id) & (Movie.folder == m.folder)
-                                            & (Movie.id != m.id) & Movie.deleted_at.is_null(True)).exists()
-
-
 def _actor_files(data_dir: Path, folder: str, entity_type: str, entity_id: int,
                  with_actors: bool) -> tuple[list[Desired], dict[str, str]]:
     """`.actors/First_Last.jpg` for cast members whose image is cached; NFO thumbs point there."""
-    out, thumbs = [], {}
     if not with_actors:
-        return out, thumbs
+        return [], {}
     q = (CastMember.select(CastMember, CacheFile).join(CacheFile, on=(CacheFile.id == CastMember.cache_file_id))
          .where((CastMember.entity_type == entity_type) & (CastMember.entity_id == entity_id)))
-    for c in q:
-        name = naming.actor_thumb(c.name, _fmt(c.cachefile))
-        out.append(_art(data_dir, rel_join(folder, name), entity_type, entity_id, f"actor:{c.name}", c.cachefile))
+    return _actor_desired(data_dir, folder, entity_type, entity_id, [(c, c.cachefile) for c in q])
+
+
+def _actor_desired(data_dir: Path, folder: str, entity_type: str, entity_id: int,
+                   cast: list[tuple[CastMember, CacheFile]]) -> tuple[list[Desired], dict[str, str]]:
+    out, thumbs = [], {}
+    for c, cf in cast:
+        name = naming.actor_thumb(c.name, _fmt(cf))
+        out.append(_art(data_dir, rel_join(folder, name), entity_type, entity_id, f"actor:{c.name}", cf))
         thumbs[c.name] = name
     return out, thumbs
 
 
-def desired_movie(data_dir: Path, m: Movie, with_actors: bool = True, readers: Readers | None = None) -> list[Desired]:
+@dataclass(frozen=True)
+class MovieParts:
+    """A movie's rows besides its own, in the order the NFO and the plan list them
+    (read a page of movies at a time by plan_inputs.py)."""
+    videos: list[MediaFile]                          # live video files, by path
+    cast: list[CastMember]                           # by position, then id
+    actor_images: list[tuple[CastMember, CacheFile]]  # cast members whose image is cached, by id
+    art: list[tuple[ArtworkSlot, CacheFile]]         # the chosen artwork (rank 0, backdrops < fanart_count) by slot, season, rank
+    lists: dict[str, list[str]]                      # genres, directors, … each by position
+    ratings: list[Rating]
+    movie_set: MovieSet | None
+    candidates: list[AssetCandidate]                 # not rejected (candidate_columns only)
+    own_folder: bool                                 # the only live movie in its folder (not the library root)
+
+
+def desired_movie(data_dir: Path, m: Movie, parts: MovieParts, with_actors: bool = True,
+                  readers: Readers | None = None) -> list[Desired]:
+    """From the movie's row and the rest of what it reads (MovieParts): no query."""
     readers = readers or Readers()
-    videos = _videos("movie", m.id)
+    videos = parts.videos
     if not videos:
         raise PublishError(f"movie {m.id} has no video file")
     stacked = len(videos) > 1 and not m.disc
     main = videos[0]
     video = str(PurePosixPath(main.path).relative_to(m.folder)) if m.folder not in ("", ".") else main.path
     players = readers.players
-    out, thumbs = _actor_files(data_dir, m.folder, "movie", m.id, with_actors and pn.actors_wanted(players))
+    out, thumbs = _actor_desired(data_dir, m.folder, "movie", m.id,
+                                 parts.actor_images if with_actors and pn.actors_wanted(players) else [])
     disc = naming.disc_nfo_path(video) is not None
-    spot = pn.Spot("movie", None if disc else naming.video_base(video, stacked=stacked), own=_own_folder(m))
-    for slot, cf in _slots("movie", m.id, readers.fanart_count):
+    spot = pn.Spot("movie", None if disc else naming.video_base(video, stacked=stacked), own=parts.own_folder)
+    for slot, cf in parts.art:
         if slot.slot in naming.MOVIE_ART:
             out += _named(data_dir, m.folder, spot, players, "movie", m.id, slot, cf)
-    doc = nm.movie_nfo(m, main.streams, thumbs, _dateadded(m.date_added), players)
+    doc = nm.movie_nfo(m, main.streams, thumbs, _dateadded(m.date_added), players, lists=parts.lists,
+                       ratings=parts.ratings, cast=parts.cast, movie_set=parts.movie_set, candidates=parts.candidates)
     out.append(_nfo(rel_join(m.folder, naming.movie_nfo(video, stacked=stacked)), "movie", m.id, doc))
     return out
 
@@ -268,34 +280,27 @@ def desired_album(data_dir: Path, al: Album, a: Artist) -> list[Desired]:
 ROOT_ENTITIES = {"movie": Movie, "series": Series, "artist": Artist}
 
 
+def _model(entity_type: str):
+    model = ROOT_ENTITIES.get(entity_type) or ({"album": Album}.get(entity_type))
+    if model is None:
+        raise PublishError(f"publish a movie, series, artist or album, not a {entity_type}")
+    return model
+
+
 def check_publishable(entity_type: str, entity_id: int, allow_unidentified: bool):
     """Raise what a publish of this item would run into before any file is looked at (a user's
     "Publish" answers with it at once instead of queueing a job that would write nothing); the
     item's row otherwise."""
-    model = ROOT_ENTITIES.get(entity_type) or ({"album": Album}.get(entity_type))
-    if model is None:
-        raise PublishError(f"publish a movie, series, artist or album, not a {entity_type}")
-    e = model.get_or_none(model.id == entity_id)
-    if e is None or e.deleted_at is not None:
+    model = _model(entity_type)
+    return publishable(entity_type, entity_id, model.get_or_none(model.id == entity_id), allow_unidentified)
+
+
+def publishable(entity_type: str, entity_id: int, row, allow_unidentified: bool):
+    """check_publishable on a row already read (None: there is none)."""
+    _model(entity_type)
+    if row is None or row.deleted_at is not None:
         raise Gone(f"{entity_type} {entity_id} no longer exists")
-    reason = unidentified_reason(entity_type, e)
+    reason = unidentified_reason(entity_type, row)
     if reason and not allow_unidentified:
         raise Unidentified(entity_type, entity_id, reason)
-    return e
-
-
-def desired_for(data_dir: Path, entity_type: str, entity_id: int, with_actors: bool = True,
-                allow_unidentified: bool = False, fanart_count: int = 1) -> tuple[object, list[Desired]]:
-    e = check_publishable(entity_type, entity_id, allow_unidentified)   # the row, read once
-    lib = Library.get_or_none(Library.id == e.library_id)
-    readers = Readers(pn.players_of(lib.players if lib else None), max(1, int(fanart_count)))
-    if entity_type == "movie":
-        return e, desired_movie(data_dir, e, with_actors, readers)
-    if entity_type == "series":
-        return e, desired_series(data_dir, e, with_actors, readers)
-    if entity_type == "album":   # one album on its own: its folder only, never the artist's files
-        artist = Artist.get_or_none(Artist.id == e.artist_id)
-        if artist is None or artist.deleted_at is not None:
-            raise Gone(f"the artist of album {entity_id} no longer exists")
-        return e, desired_album(data_dir, e, artist)
-    return e, desired_artist(data_dir, e)
+    return row

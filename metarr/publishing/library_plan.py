@@ -1,10 +1,10 @@
 """A whole library's publish dry run (SPEC §5: the difference, without writing).
 
 Every item a `publish.library` would publish is planned exactly as its publish job plans it
-(`publish.make_plan`, same settings), nothing is applied, and only a summary is kept: items that
+(`publish.make_plans`, same settings), nothing is applied, and only a summary is kept: items that
 would change, files to write / replace / recycle per kind, and the first few items' differences
-with their paths. Items are read a page of ids at a time and each plan is dropped once counted, so
-memory stays flat at 166,667 movies.
+with their paths. Items are read a page of ids at a time (a page's movies in one select per table,
+plan_inputs.py) and each plan is dropped once counted, so memory stays flat at 166,667 movies.
 """
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from metarr.db.media import Artist, Movie, Series
 from metarr.db.models import Library
 from metarr.library.fsutil import confine
 from metarr.publishing.desired import Gone, PublishError, Unidentified
-from metarr.publishing.publish import Action, Plan, make_plan
+from metarr.publishing.publish import Action, Plan, make_plans
 
 ROOTS = {"movie": Movie, "tv": Series, "music": Artist}
 ROOT_TYPE = {"movie": "movie", "tv": "series", "music": "artist"}
@@ -158,19 +158,20 @@ def plan_library(data_dir: Path, library_id: int, opts: Options,
     def on_disk(rel: str) -> bool:
         return confine(root, rel).exists()
 
+    def listed() -> bool:   # NFO diffs only for the items the summary lists
+        return len(summary.samples) < summary.sample_limit
+
     for page in item_ids(library_id, lib.kind):
-        for eid in page:
-            try:
-                plan = make_plan(data_dir, et, eid, opts.with_actors, opts.allow_unidentified, opts.fanart_count,
-                                 nfo_diffs=len(summary.samples) < summary.sample_limit)
-            except Unidentified:
+        for eid, got in make_plans(data_dir, et, page, opts.with_actors, opts.allow_unidentified, opts.fanart_count,
+                                   nfo_diffs=listed):
+            if isinstance(got, Unidentified):
                 count_skip(summary, "unidentified")
-            except Gone:
+            elif isinstance(got, Gone):
                 count_skip(summary, "gone")
-            except PublishError as e:
-                count_error(summary, et, eid, str(e))
+            elif isinstance(got, PublishError):
+                count_error(summary, et, eid, str(got))
             else:
-                count_plan(summary, plan, on_disk)
+                count_plan(summary, got, on_disk)
             done += 1
         if progress is not None:
             progress(done, max(total, done))

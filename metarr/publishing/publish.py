@@ -11,11 +11,12 @@ from __future__ import annotations
 import difflib
 import os
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from metarr.db.database import write_tx
-from metarr.db.media import Album, Episode, LibraryFile, MediaFile, RecycleEntry, Season
+from metarr.db.media import Artist, LibraryFile, RecycleEntry
 from metarr.db.models import Library
 from metarr.library import naming
 from metarr.library.fsutil import (
@@ -27,7 +28,9 @@ from metarr.library.fsutil import (
     sweep_own_temp_files,
 )
 from metarr.library.recyclebin import recycle_path
-from metarr.publishing.desired import ROOT_ENTITIES, Desired, Gone, PublishError, desired_for
+from metarr.publishing import desired as want
+from metarr.publishing import plan_inputs
+from metarr.publishing.desired import ROOT_ENTITIES, Desired, Gone, PublishError
 
 
 @dataclass(frozen=True)
@@ -86,35 +89,44 @@ def _disk_sha(path: Path, ours: LibraryFile | None) -> str | None:
     return sha256_file(path)
 
 
-def owned_rows(library_id: int, entity_type: str, entity_id: int) -> list[LibraryFile]:
-    """Files published for this root entity and its children (seasons, episodes, albums)."""
-    from metarr.db.media import Album as Al
-    pairs = [(entity_type, [entity_id])]
-    if entity_type == "series":
-        pairs += [("season", [s.id for s in Season.select(Season.id).where(Season.series_id == entity_id)]),
-                  ("episode", [e.id for e in Episode.select(Episode.id).where(Episode.series_id == entity_id)])]
-    elif entity_type == "artist":
-        pairs.append(("album", [a.id for a in Al.select(Al.id).where(Al.artist_id == entity_id)]))
-    rows = []
-    for et, ids in pairs:
-        if ids:
-            rows += list(LibraryFile.select().where((LibraryFile.library_id == library_id)
-                                                    & (LibraryFile.entity_type == et) & LibraryFile.entity_id.in_(ids)))
-    return rows
+def make_plans(data_dir: Path, entity_type: str, ids: list[int], with_actors: bool = True,
+               allow_unidentified: bool = False, fanart_count: int = 1,
+               nfo_diffs: Callable[[], bool] = lambda: True) -> Iterator[tuple[int, Plan | PublishError]]:
+    """Each item's plan, or what keeps it from being published, in the order of `ids`. The database
+    is read a page of items at a time (plan_inputs.py), the disk item by item as each plan is made;
+    `nfo_diffs()` is asked before each plan (a library dry run shows the first few items' only)."""
+    for eid, got in plan_inputs.load(entity_type, ids, allow_unidentified, fanart_count):
+        if isinstance(got, PublishError):
+            yield eid, got
+            continue
+        try:
+            yield eid, plan_of(data_dir, got, with_actors, nfo_diffs())
+        except PublishError as e:
+            yield eid, e
 
 
 def make_plan(data_dir: Path, entity_type: str, entity_id: int, with_actors: bool = True,
               allow_unidentified: bool = False, fanart_count: int = 1, nfo_diffs: bool = True) -> Plan:
-    """`nfo_diffs` False: the NFO differences are not computed (a library dry run shows only a few)."""
+    """One item's plan (make_plans with a page of one); raises what keeps it from being published.
+    `nfo_diffs` False: the NFO differences are not computed."""
+    ((_, got),) = make_plans(data_dir, entity_type, [entity_id], with_actors, allow_unidentified, fanart_count,
+                             lambda: nfo_diffs)
+    if isinstance(got, PublishError):
+        raise got
+    return got
+
+
+def plan_of(data_dir: Path, inputs: plan_inputs.Inputs, with_actors: bool, nfo_diffs: bool) -> Plan:
+    """The plan of one item from what was read for it, against the disk."""
+    entity_type, entity_id = inputs.entity_type, inputs.entity.id
     try:
-        entity, desired = desired_for(data_dir, entity_type, entity_id, with_actors, allow_unidentified,
-                                      fanart_count)
+        desired = desired_of(data_dir, inputs, with_actors)
     except ValueError as e:  # a name the naming rules refuse (separators, '..')
         raise PublishError(f"cannot name the files of {entity_type} {entity_id}: {e}") from e
-    lib = Library.get_by_id(entity.library_id)
+    lib = inputs.library
     root = Path(lib.path)
     plan = Plan(entity_type, entity_id, lib.id, str(root))
-    rows = owned_rows(lib.id, entity_type, entity_id)
+    rows = inputs.published
     ours = {r.path: r for r in rows}
     plan.recorded = {r.path: (r.sha256, r.mtime_ns) for r in rows}
     wanted = set()
@@ -137,11 +149,26 @@ def make_plan(data_dir: Path, entity_type: str, entity_id: int, with_actors: boo
         if r.path not in wanted:
             plan.actions.append(Action("remove", r.path, "no longer wanted (slot cleared, renamed, or no listed "
                                                          "player reads this name)"))
-    for rel in other_nfos(item_nfo_files(lib.id, entity_type, entity_id), desired, set(ours)):
+    for rel in other_nfos(inputs.nfo_files, desired, set(ours)):
         if confine(root, rel).is_file():
             # Kodi reads movie.nfo before <video>.nfo: a second NFO beside ours would hide it
             plan.actions.append(Action("remove", rel, "another NFO of this item (players would read it instead)"))
     return plan
+
+
+def desired_of(data_dir: Path, inputs: plan_inputs.Inputs, with_actors: bool = True) -> list[Desired]:
+    """The files of a root item (or an album on its own) from what plan_inputs.load read for it."""
+    e, readers = inputs.entity, inputs.readers
+    if inputs.entity_type == "movie":
+        return want.desired_movie(data_dir, e, inputs.movie, with_actors, readers)
+    if inputs.entity_type == "series":
+        return want.desired_series(data_dir, e, with_actors, readers)
+    if inputs.entity_type == "album":   # one album on its own: its folder only, never the artist's files
+        artist = Artist.get_or_none(Artist.id == e.artist_id)
+        if artist is None or artist.deleted_at is not None:
+            raise Gone(f"the artist of album {e.id} no longer exists")
+        return want.desired_album(data_dir, e, artist)
+    return want.desired_artist(data_dir, e)
 
 
 def relink(actions: list[Action]) -> list[Action]:
@@ -174,23 +201,6 @@ def published_entities(entity_type: str, entity_id: int, plan: Plan) -> dict[str
         if a.desired is not None:
             out.setdefault(a.desired.entity_type, set()).add(a.desired.entity_id)
     return {et: sorted(ids) for et, ids in out.items()}
-
-
-def item_nfo_files(library_id: int, entity_type: str, entity_id: int) -> list[tuple[str, str, int]]:
-    """(path, entity type, entity id) of the NFO files the scan found for this item and its children."""
-    pairs = [(entity_type, entity_id)]
-    if entity_type == "series":
-        pairs += [("episode", e.id) for e in Episode.select(Episode.id).where(Episode.series_id == entity_id)]
-    elif entity_type == "artist":
-        pairs += [("album", a.id) for a in Album.select(Album.id).where(Album.artist_id == entity_id)]
-    out = []
-    for et in {et for et, _ in pairs}:
-        ids = [i for t, i in pairs if t == et]
-        out += [(f.path, f.entity_type, f.entity_id) for f in
-                MediaFile.select(MediaFile.path, MediaFile.entity_type, MediaFile.entity_id)
-                .where((MediaFile.library_id == library_id) & (MediaFile.kind == "nfo")
-                       & (MediaFile.entity_type == et) & MediaFile.entity_id.in_(ids) & MediaFile.deleted_at.is_null(True))]
-    return out
 
 
 def other_nfos(found: list[tuple[str, str, int]], desired: list[Desired], ours: set[str]) -> list[str]:
