@@ -5,7 +5,7 @@ the last job shown; the next page is the jobs strictly past its id in the sort's
 added or finished between two pages never make another appear twice or go missing."""
 from __future__ import annotations
 
-from metarr.library.list_page import BadQuery, decode_cursor, encode_cursor
+from metarr.db.cursors import BadQuery, decode_cursor, encode_cursor
 
 KIND = "job"
 KEYSET_SORTS = {"-id": "id < %s", "id": "id > %s"}   # the sorts a cursor pages: the list's order is the id's

@@ -15,11 +15,11 @@ from collections.abc import Callable, Iterable, Iterator
 
 import peewee as pw
 
+from metarr.db.cursors import BadQuery
 from metarr.db.database import is_sqlite, write_tx
 from metarr.jobs import chain, counts, enqueue_plan, paging
 from metarr.jobs.model import ACTIVE, ClaimedJob, JobPage, JobSpec, Outcome, Progress, Stats
 from metarr.jobs.retry import backoff_delay, next_state
-from metarr.library.list_page import BadQuery
 from metarr.service import redact, settings
 
 _COLS = "id, type, subject, payload, priority, attempts, max_attempts, lease_token, library_id, schedule"

@@ -11,9 +11,6 @@ make another row appear twice or go missing: the position is a value, not a coun
 """
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 import math
 from dataclasses import dataclass, field
 from types import SimpleNamespace
@@ -22,6 +19,8 @@ from typing import Any
 import peewee as pw
 
 from metarr import metadata as md
+from metarr.db import cursors
+from metarr.db.cursors import BadCursor, BadQuery, encode_cursor  # noqa: F401 (the lists' API)
 
 # per kind: sort name -> (column names, value when NULL); several columns are COALESCEd in order
 SORT_COLUMNS: dict[str, dict[str, tuple[tuple[str, ...], Any]]] = {
@@ -45,14 +44,6 @@ SUMMARY_FIELDS = {
 }
 
 
-class BadQuery(ValueError):
-    """A list request that cannot be answered (an unknown sort, a bad cursor): a 400 in words."""
-
-
-class BadCursor(BadQuery):
-    """A cursor that cannot be read, or was made for another list or sort."""
-
-
 def sort_expr(kind: str, key: str):
     """The SQL expression a sort orders by; NULL-free, so that it compares the same on both databases."""
     model = md.ENTITY_MODELS[kind]
@@ -72,28 +63,9 @@ def parse_sort(kind: str, sort: str | None) -> tuple[str, bool]:
     return key, desc
 
 
-def encode_cursor(kind: str, sort: str, value: Any, row_id: int) -> str:
-    raw = json.dumps([kind, sort, value, row_id], separators=(",", ":"), ensure_ascii=False).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
 def decode_cursor(cursor: str, kind: str, sort: str) -> tuple[Any, int]:
-    """The (sort value, id) a cursor stands for; BadCursor in words when it is not one of this list's."""
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        ckind, csort, value, row_id = json.loads(raw)
-    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError, RecursionError):
-        raise BadCursor("'after' is not a cursor this API gave out (take meta.next_cursor of the previous "
-                        "page as it is)") from None
-    if ckind != kind:
-        raise BadCursor(f"'after' is a cursor of another list ({ckind}), not of this one ({kind})")
-    if csort != sort:
-        raise BadCursor(f"'after' was made for sort={csort}; ask with the same sort, or start again without 'after'")
-    if not isinstance(row_id, int) or isinstance(row_id, bool) or abs(row_id) >= 2**63 \
-            or not _value_ok(kind, sort, value):
-        raise BadCursor("'after' is not a cursor this API gave out (take meta.next_cursor of the previous page "
-                        "as it is)")
-    return value, row_id
+    """The (sort value, id) a cursor of this list stands for; BadCursor in words otherwise."""
+    return cursors.decode_cursor(cursor, kind, sort, lambda value: _value_ok(kind, sort, value))
 
 
 def _value_ok(kind: str, sort: str, value: Any) -> bool:

@@ -39,7 +39,7 @@ from metarr.db.models import Library
 from metarr.library import player_names as pn
 from metarr.library.movie_sets import set_from
 from metarr.nfo.entity_map import candidate_columns
-from metarr.publishing.desired import MovieParts, PublishError, Readers, publishable
+from metarr.publishing.desired import Gone, MovieParts, PublishError, Readers, publishable
 
 PAGE = 500   # ids read in one select (far below SQLite's limit on parameters)
 MODELS = {"movie": Movie, "series": Series, "artist": Artist, "album": Album}
@@ -85,8 +85,9 @@ def _page(entity_type: str, ids: list[int], allow_unidentified: bool,
             continue
         e = rows[eid]
         lib = libraries.get(e.library_id)
-        if lib is None:
-            raise Library.DoesNotExist(f"library {e.library_id} of {entity_type} {eid} does not exist")
+        if lib is None:   # its library was removed while the item was being published
+            yield eid, Gone(f"the library of {entity_type} {eid} no longer exists")
+            continue
         readers = Readers(pn.players_of(lib.players), max(1, int(fanart_count)))
         if movies is not None:
             parts, published, nfos = movies

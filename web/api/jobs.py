@@ -5,9 +5,9 @@ import time
 
 from aiohttp import web
 
+from metarr.db.cursors import BadQuery
 from metarr.jobs import store
 from metarr.jobs.model import STATUSES
-from metarr.library.list_page import BadQuery
 from metarr.service.timefmt import iso
 
 from ..envelope import ApiError, not_found, ok

@@ -127,8 +127,8 @@ async def jobs_page(request: web.Request) -> web.Response:
 
 
 def _job_cursor(raw: str | None) -> int | None:
+    from metarr.db.cursors import BadQuery
     from metarr.jobs import paging
-    from metarr.library.list_page import BadQuery
     if not raw or len(raw) > 200:
         return None
     try:
