@@ -37,11 +37,21 @@ def marks(db: pw.Database, count: int) -> str:
     return ", ".join([mark(db)] * count)
 
 
+# statements sent to PostgreSQL in one round trip by `_execute_many`
+BATCH_PAGE = 200
+
+
 def _execute_many(db: pw.Database, sql: str, params: list[tuple]) -> None:
     if len(params) == 1:
         db.execute_sql(sql, params[0])
-    else:
+    elif is_sqlite(db):
         db.cursor().executemany(sql, params)
+    else:
+        # psycopg2's executemany is a round trip per row (a first scan's field states, file links and
+        # artwork slots were 21 a folder); execute_batch sends the same statements, one after the
+        # other, joined in pages: the same effects and errors at a round trip per page
+        from psycopg2.extras import execute_batch
+        execute_batch(db.cursor(), sql, params, page_size=BATCH_PAGE)
 
 
 @lru_cache(maxsize=512)

@@ -104,15 +104,14 @@ class WalkTable:
     def new_pages(self, library_id: int, skip: set[str] | frozenset = frozenset()) -> Iterator[list[FileEntry]]:
         """Walked files without a row (not even a soft-deleted one), in walk order, a page at a time;
         `skip`: paths taken as moves."""
-        last = -1
-        while True:
+        # by ranges of seq (0 … count-1, dense): a page is an index range of the walk, each of its rows
+        # probing media_files by path. "seq > last … LIMIT" let PostgreSQL's planner hash every file
+        # row of the library for each page (quadratic: 0.2 s a page at 18,000 files)
+        for start in range(0, self.count, PAGE):
             rows = self.db.execute_sql(
-                f"SELECT seq, path, size, mtime_ns, inode FROM {self.name} w WHERE seq > {self.m} AND "
-                f"{self._no_row()} ORDER BY seq LIMIT {PAGE}", (last, library_id)).fetchall()
-            if not rows:
-                return
-            last = rows[-1][0]
-            page = [FileEntry(*r[1:]) for r in rows if r[1] not in skip]
+                f"SELECT path, size, mtime_ns, inode FROM {self.name} w WHERE seq >= {self.m} AND seq < {self.m} "
+                f"AND {self._no_row()} ORDER BY seq", (start, start + PAGE, library_id)).fetchall()
+            page = [FileEntry(*r) for r in rows if r[0] not in skip]
             if page:
                 yield page
 
