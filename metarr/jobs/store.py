@@ -165,9 +165,9 @@ _ON_ACTIVE_KEY = (" ON CONFLICT (idem_key) WHERE status IN ('pending', 'running'
 def _raise_existing(db: pw.Database, row, spec: JobSpec, run_after: float) -> int:
     """A duplicate of an active job: raise its priority / pull it earlier if asked; returns its id."""
     jid, prio, ra, status = row
-    if status == "pending" and (spec.priority < prio or run_after < ra):
-        _exec(db, "UPDATE jobs SET priority = %s, run_after = %s WHERE id = %s",
-              (min(prio, spec.priority), min(ra, run_after), jid))
+    new = enqueue_plan.raised((prio, ra), [(spec.priority, run_after)]) if status == "pending" else None
+    if new is not None:
+        _exec(db, "UPDATE jobs SET priority = %s, run_after = %s WHERE id = %s", (*new, jid))
     return jid
 
 

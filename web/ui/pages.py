@@ -7,13 +7,14 @@ import time
 
 from aiohttp import web
 
+from metarr.db.cursors import BadQuery
 from metarr.db.database import ping
 from metarr.db.errors import trouble
 from metarr.db.integrations import PathMapping, Player
 from metarr.db.media import Artist as ArtistRow
 from metarr.db.media import Movie, Series
 from metarr.db.models import Library
-from metarr.jobs import scheduling, store
+from metarr.jobs import paging, scheduling, store
 from metarr.jobs import view as job_view
 from metarr.jobs.model import Stats
 from metarr.library import recyclebin
@@ -127,8 +128,6 @@ async def jobs_page(request: web.Request) -> web.Response:
 
 
 def _job_cursor(raw: str | None) -> int | None:
-    from metarr.db.cursors import BadQuery
-    from metarr.jobs import paging
     if not raw or len(raw) > 200:
         return None
     try:
