@@ -150,16 +150,6 @@ def _nfo(rel: str, entity_type: str, entity_id: int, doc) -> Desired:
     return Desired(rel, "nfo", entity_type, entity_id, hashlib.sha256(data).hexdigest(), data=data)
 
 
-def _actor_files(data_dir: Path, folder: str, entity_type: str, entity_id: int,
-                 with_actors: bool) -> tuple[list[Desired], dict[str, str]]:
-    """`.actors/First_Last.jpg` for cast members whose image is cached; NFO thumbs point there."""
-    if not with_actors:
-        return [], {}
-    q = (CastMember.select(CastMember, CacheFile).join(CacheFile, on=(CacheFile.id == CastMember.cache_file_id))
-         .where((CastMember.entity_type == entity_type) & (CastMember.entity_id == entity_id)))
-    return _actor_desired(data_dir, folder, entity_type, entity_id, [(c, c.cachefile) for c in q])
-
-
 def _actor_desired(data_dir: Path, folder: str, entity_type: str, entity_id: int,
                    cast: list[tuple[CastMember, CacheFile]]) -> tuple[list[Desired], dict[str, str]]:
     out, thumbs = [], {}
@@ -209,45 +199,66 @@ def desired_movie(data_dir: Path, m: Movie, parts: MovieParts, with_actors: bool
     return out
 
 
-def desired_series(data_dir: Path, s: Series, with_actors: bool = True,
+@dataclass(frozen=True)
+class SeriesParts:
+    """A series' rows besides its own, and its seasons' and episodes' (read a page of series at a
+    time by plan_inputs.py), each list in the order the plan uses it."""
+    cast: list[CastMember]                           # by position, then id
+    actor_images: list[tuple[CastMember, CacheFile]]  # cast members whose image is cached, by id
+    art: list[tuple[ArtworkSlot, CacheFile]]         # the chosen artwork (rank 0, backdrops < fanart_count) by slot, season, rank
+    lists: dict[str, list[str]]                      # genres, studios, … each by position
+    ratings: list[Rating]
+    candidates: list[tuple[str, AssetCandidate]]     # its own and its seasons' not rejected (candidate_columns only)
+    season_numbers: dict[int, int]                   # every season's id → its number (deleted ones too)
+    seasons: list[Season]                            # live, by id
+    episodes: list[Episode]                          # live with a file, by file, part, season, episode
+    files: dict[int, MediaFile]                      # the episodes' files by id (deleted ones too)
+    art_of: dict[tuple[str, int], list[tuple[ArtworkSlot, CacheFile]]]  # a season's or episode's rank-0 art
+    episode_lists: dict[int, dict[str, list[str]]]
+    episode_ratings: dict[int, list[Rating]]
+    episode_cast: dict[int, list[CastMember]]        # by position, then id
+
+
+def desired_series(data_dir: Path, s: Series, parts: SeriesParts, with_actors: bool = True,
                    readers: Readers | None = None) -> list[Desired]:
+    """From the series' row and the rest of what it reads (SeriesParts): no query."""
     readers = readers or Readers()
     folder = s.key
     players = readers.players
-    out, thumbs = _actor_files(data_dir, folder, "series", s.id, with_actors and pn.actors_wanted(players))
-    for slot, cf in _slots("series", s.id, readers.fanart_count):
+    out, thumbs = _actor_desired(data_dir, folder, "series", s.id,
+                                 parts.actor_images if with_actors and pn.actors_wanted(players) else [])
+    for slot, cf in parts.art:
         if slot.slot in naming.TVSHOW_ART:
             out += _named(data_dir, folder, pn.Spot("show"), players, "series", s.id, slot, cf)
-    seasons = list(Season.select().where((Season.series_id == s.id) & Season.deleted_at.is_null(True)))
-    for season in seasons:
-        for slot, cf in _slots("season", season.id):
+    for season in parts.seasons:
+        for slot, cf in parts.art_of.get(("season", season.id), ()):
             if slot.slot in naming.SEASON_ART:
                 out += _named(data_dir, folder, pn.Spot("season", season=season.number), players, "season",
                               season.id, slot, cf)
     from metarr.enrichment.episode_match import jellyfin_display_order
     from metarr.nfo.model import NamedSeason
-    named = [NamedSeason(number=x.number, name=x.title) for x in seasons if x.title]
+    named = [NamedSeason(number=x.number, name=x.title) for x in parts.seasons if x.title]
     out.append(_nfo(rel_join(folder, naming.tvshow_nfo()), "series", s.id,
                     nm.series_nfo(s, thumbs, _dateadded(s.date_added), named, players,
-                                  jellyfin_display_order(s.episode_order or "aired"))))
-    eps = list(Episode.select().where((Episode.series_id == s.id) & Episode.deleted_at.is_null(True)
-                                      & Episode.file_id.is_null(False)).order_by(Episode.file_id, Episode.part,
-                                                                                 Episode.season, Episode.episode))
-    files = {f.id: f for f in MediaFile.select().where(MediaFile.id.in_({e.file_id for e in eps}))} if eps else {}
+                                  jellyfin_display_order(s.episode_order or "aired"), lists=parts.lists,
+                                  ratings=parts.ratings, cast=parts.cast, candidates=parts.candidates,
+                                  season_numbers=parts.season_numbers)))
     by_file: dict[int, list[Episode]] = {}
-    for e in eps:
+    for e in parts.episodes:
         by_file.setdefault(e.file_id, []).append(e)
     from metarr.nfo.model import EpisodesNfo
     for fid, group in sorted(by_file.items()):
-        f = files.get(fid)
+        f = parts.files.get(fid)
         if f is None or f.deleted_at is not None:
             continue
         p = PurePosixPath(f.path)
         ep_folder, video = str(p.parent), p.name
-        docs = tuple(nm.episode_nfo(e, s.title, f.streams, _dateadded(e.date_added)) for e in group)
+        docs = tuple(nm.episode_nfo(e, s.title, f.streams, _dateadded(e.date_added),
+                                    lists=parts.episode_lists.get(e.id, {}), ratings=parts.episode_ratings.get(e.id, []),
+                                    cast=parts.episode_cast.get(e.id, [])) for e in group)
         out.append(_nfo(rel_join(ep_folder, naming.episode_nfo(video)), "episode", group[0].id,
                         EpisodesNfo(episodes=docs)))
-        for slot, cf in _slots("episode", group[0].id):
+        for slot, cf in parts.art_of.get(("episode", group[0].id), ()):
             if slot.slot in naming.EPISODE_ART:
                 out += _named(data_dir, ep_folder, pn.Spot("episode", naming.video_base(video)), players, "episode",
                               group[0].id, slot, cf)

@@ -6,8 +6,10 @@ artwork candidates, folder neighbours, published files and stray NFOs in about f
 of 166,667 movies took a quarter of an hour of CPU. Here a page of movies is read in one select per
 table (`WHERE entity_id IN (…)`) and each movie's inputs are picked out of those rows in the order
 its own selects had. A single movie's publish goes through the same code with a page of one, so the
-real publish and the library dry run cannot plan differently. Series, artists and albums are read
-item by item (their trees are read while planning, desired.py).
+real publish and the library dry run cannot plan differently. Series come the same way, a smaller
+page at a time, with their seasons' and episodes' rows (a few selects for the page instead of
+about four per episode). Artists and albums are read item by item (their trees are read while
+planning, desired.py).
 """
 from __future__ import annotations
 
@@ -39,9 +41,10 @@ from metarr.db.models import Library
 from metarr.library import player_names as pn
 from metarr.library.movie_sets import set_from
 from metarr.nfo.entity_map import candidate_columns
-from metarr.publishing.desired import Gone, MovieParts, PublishError, Readers, publishable
+from metarr.publishing.desired import Gone, MovieParts, PublishError, Readers, SeriesParts, publishable
 
 PAGE = 500   # ids read in one select (far below SQLite's limit on parameters)
+SERIES_PAGE = 50   # series hold dozens of episodes each: a page's rows stay a few megabytes
 MODELS = {"movie": Movie, "series": Series, "artist": Artist, "album": Album}
 
 
@@ -55,14 +58,16 @@ class Inputs:
     published: list[LibraryFile]                     # files published for it and its children
     nfo_files: list[tuple[str, str, int]] = field(default_factory=list)   # NFOs the scan found: (path, type, id)
     movie: MovieParts | None = None
+    series: SeriesParts | None = None
 
 
 def load(entity_type: str, ids: list[int], allow_unidentified: bool = False,
          fanart_count: int = 1) -> Iterator[tuple[int, Inputs | PublishError]]:
     """Each id with its inputs, or what keeps it from being published (Gone, Unidentified, …), in
     the order given; read PAGE ids at a time."""
-    for start in range(0, len(ids), PAGE):
-        yield from _page(entity_type, ids[start:start + PAGE], allow_unidentified, fanart_count)
+    size = SERIES_PAGE if entity_type == "series" else PAGE
+    for start in range(0, len(ids), size):
+        yield from _page(entity_type, ids[start:start + size], allow_unidentified, fanart_count)
 
 
 def _page(entity_type: str, ids: list[int], allow_unidentified: bool,
@@ -79,6 +84,7 @@ def _page(entity_type: str, ids: list[int], allow_unidentified: bool,
     lib_ids = {r.library_id for r in ok}
     libraries = {lib.id: lib for lib in Library.select().where(Library.id.in_(lib_ids))} if lib_ids else {}
     movies = _movie_page(ok, max(1, int(fanart_count))) if entity_type == "movie" and ok else None
+    series = _series_page(ok, max(1, int(fanart_count))) if entity_type == "series" and ok else None
     for eid in ids:
         if eid in refused:
             yield eid, refused[eid]
@@ -93,6 +99,11 @@ def _page(entity_type: str, ids: list[int], allow_unidentified: bool,
             parts, published, nfos = movies
             yield eid, Inputs(entity_type, e, lib, readers, [r for r in published.get(eid, ()) if r.library_id == lib.id],
                               [(p, et, i) for (p, et, i, lib_id) in nfos.get(eid, ()) if lib_id == lib.id], parts[eid])
+        elif series is not None:
+            parts, published, nfos = series
+            yield eid, Inputs(entity_type, e, lib, readers, [r for r in published.get(eid, ()) if r.library_id == lib.id],
+                              [(p, et, i) for (p, et, i, lib_id) in nfos.get(eid, ()) if lib_id == lib.id],
+                              series=parts[eid])
         else:
             yield eid, Inputs(entity_type, e, lib, readers, owned_rows(lib.id, entity_type, eid),
                               item_nfo_files(lib.id, entity_type, eid))
@@ -158,6 +169,90 @@ def _movie_page(rows: list[Movie], fanart_count: int):
     return parts, published, nfos
 
 
+def _art(where, fanart_count: int = 1):
+    """The chosen artwork of `where`'s entities with its cache file: rank 0, and backdrops below
+    `fanart_count` (seasons and episodes have one of each slot)."""
+    return (ArtworkSlot.select(ArtworkSlot, CacheFile).join(CacheFile, on=(CacheFile.id == ArtworkSlot.cache_file_id))
+            .where(where & ((ArtworkSlot.rank == 0) | ((ArtworkSlot.slot == "fanart") & (ArtworkSlot.rank < fanart_count))))
+            .order_by(ArtworkSlot.entity_id, ArtworkSlot.slot, ArtworkSlot.season, ArtworkSlot.rank))
+
+
+def _series_page(rows: list[Series], fanart_count: int):
+    """(parts by series id, published files by series id, NFO files by series id) of a page of series
+    with their seasons and episodes, one select per table and kind of entity. The episodes' rows are
+    asked for through a subquery on the page's series (a page may hold thousands of episodes: more
+    ids than SQLite takes as parameters). Each series' rows keep the order of its own selects."""
+    ids = [s.id for s in rows]
+    libs = sorted({s.library_id for s in rows})
+    episode_ids = Episode.select(Episode.id).where(Episode.series_id.in_(ids))
+    season_ids = Season.select(Season.id).where(Season.series_id.in_(ids))
+    within = {"series": ids, "season": season_ids, "episode": episode_ids}
+
+    def of(model, et: str):
+        return (model.entity_type == et) & model.entity_id.in_(within[et])
+    seasons = list(Season.select().where(Season.series_id.in_(ids)).order_by(Season.series_id, Season.id))
+    season_owner = {x.id: x.series_id for x in seasons}
+    episodes = list(Episode.select().where(Episode.series_id.in_(ids))
+                    .order_by(Episode.series_id, Episode.file_id, Episode.part, Episode.season, Episode.episode))
+    episode_owner = {e.id: e.series_id for e in episodes}
+    owner = {"series": {i: i for i in ids}, "season": season_owner, "episode": episode_owner}
+    files = {f.id: f for f in MediaFile.select().where(MediaFile.id.in_(
+        Episode.select(Episode.file_id).where(Episode.series_id.in_(ids) & Episode.deleted_at.is_null(True)
+                                              & Episode.file_id.is_null(False))))}
+    cast = {et: _grouped(CastMember.select(CastMember, CacheFile)
+                         .join(CacheFile, pw.JOIN.LEFT_OUTER, on=(CacheFile.id == CastMember.cache_file_id))
+                         .where(of(CastMember, et)).order_by(CastMember.entity_id, CastMember.position, CastMember.id))
+            for et in ("series", "episode")}
+    art = {et: _grouped(_art(of(ArtworkSlot, et), fanart_count if et == "series" else 1))
+           for et in ("series", "season", "episode")}
+    lists: dict[str, dict[int, dict[str, list[str]]]] = {"series": {}, "episode": {}}
+    for et, got in lists.items():
+        for r in (EntityList.select(EntityList.entity_id, EntityList.name, EntityList.value).where(of(EntityList, et))
+                  .order_by(EntityList.entity_id, EntityList.name, EntityList.position)):
+            got.setdefault(r.entity_id, {}).setdefault(r.name, []).append(r.value)
+    ratings = {et: _grouped(Rating.select().where(of(Rating, et))
+                            .order_by(Rating.entity_id, Rating.is_default.desc(), Rating.source))
+               for et in ("series", "episode")}
+    candidates: dict[int, list] = {}
+    for et in ("series", "season"):
+        for c in AssetCandidate.select(*candidate_columns()).where(of(AssetCandidate, et)
+                                                                   & (AssetCandidate.rejected == False)):  # noqa: E712
+            candidates.setdefault(owner[et][c.entity_id], []).append((et, c))
+    mine_seasons, mine_episodes = _grouped(seasons, key=lambda x: x.series_id), _grouped(episodes, key=lambda e: e.series_id)
+    parts = {}
+    for s in rows:
+        cs = cast["series"].get(s.id, [])
+        its_seasons = mine_seasons.get(s.id, [])
+        its_episodes = [e for e in mine_episodes.get(s.id, []) if e.deleted_at is None and e.file_id is not None]
+        parts[s.id] = SeriesParts(
+            cast=cs, actor_images=[(c, c.cachefile) for c in sorted(cs, key=lambda c: c.id) if c.cachefile is not None],
+            art=[(x, x.cachefile) for x in art["series"].get(s.id, [])],
+            lists=lists["series"].get(s.id, {}), ratings=ratings["series"].get(s.id, []),
+            candidates=candidates.get(s.id, []), season_numbers={x.id: x.number for x in its_seasons},
+            seasons=[x for x in its_seasons if x.deleted_at is None],
+            episodes=its_episodes, files={e.file_id: files[e.file_id] for e in its_episodes if e.file_id in files},
+            art_of={(et, i): [(x, x.cachefile) for x in art[et][i]]
+                    for et, its in (("season", its_seasons), ("episode", its_episodes)) for i in {y.id for y in its}
+                    if i in art[et]},
+            episode_lists={e.id: lists["episode"][e.id] for e in its_episodes if e.id in lists["episode"]},
+            episode_ratings={e.id: ratings["episode"][e.id] for e in its_episodes if e.id in ratings["episode"]},
+            episode_cast={e.id: cast["episode"][e.id] for e in its_episodes if e.id in cast["episode"]})
+    # the files published for it and its children (series, then seasons, then episodes, each by id),
+    # and the NFOs the scan found for it and its episodes
+    published: dict[int, list[LibraryFile]] = {}
+    for et in ("series", "season", "episode"):
+        for r in (LibraryFile.select().where(LibraryFile.library_id.in_(libs) & of(LibraryFile, et))
+                  .order_by(LibraryFile.entity_id, LibraryFile.id)):
+            published.setdefault(owner[et][r.entity_id], []).append(r)
+    nfos: dict[int, list] = {}
+    for et in ("series", "episode"):
+        for f in (MediaFile.select(MediaFile.path, MediaFile.entity_type, MediaFile.entity_id, MediaFile.library_id)
+                  .where(MediaFile.library_id.in_(libs) & (MediaFile.kind == "nfo") & of(MediaFile, et)
+                         & MediaFile.deleted_at.is_null(True))):
+            nfos.setdefault(owner[et][f.entity_id], []).append((f.path, f.entity_type, f.entity_id, f.library_id))
+    return parts, published, nfos
+
+
 def _folder_neighbours(rows: list[Movie]) -> dict[tuple[int, str], set[int]]:
     """(library, folder) → the live movies in it, for the page's folders (the library root is no
     movie's own folder, so it is not asked about). Seeks movies_library_folder (migration 0042)."""
@@ -173,15 +268,12 @@ def _folder_neighbours(rows: list[Movie]) -> dict[tuple[int, str], set[int]]:
     return out
 
 
-# ------------------------------------------------------------------ other kinds, one item at a time
+# ------------------------------------------------------------------ artists and albums, one item at a time
 
 def owned_rows(library_id: int, entity_type: str, entity_id: int) -> list[LibraryFile]:
-    """Files published for this root entity and its children (seasons, episodes, albums)."""
+    """Files published for this artist or album and the artist's albums."""
     pairs = [(entity_type, [entity_id])]
-    if entity_type == "series":
-        pairs += [("season", [s.id for s in Season.select(Season.id).where(Season.series_id == entity_id)]),
-                  ("episode", [e.id for e in Episode.select(Episode.id).where(Episode.series_id == entity_id)])]
-    elif entity_type == "artist":
+    if entity_type == "artist":
         pairs.append(("album", [a.id for a in Album.select(Album.id).where(Album.artist_id == entity_id)]))
     rows = []
     for et, ids in pairs:
@@ -194,9 +286,7 @@ def owned_rows(library_id: int, entity_type: str, entity_id: int) -> list[Librar
 def item_nfo_files(library_id: int, entity_type: str, entity_id: int) -> list[tuple[str, str, int]]:
     """(path, entity type, entity id) of the NFO files the scan found for this item and its children."""
     pairs = [(entity_type, entity_id)]
-    if entity_type == "series":
-        pairs += [("episode", e.id) for e in Episode.select(Episode.id).where(Episode.series_id == entity_id)]
-    elif entity_type == "artist":
+    if entity_type == "artist":
         pairs += [("album", a.id) for a in Album.select(Album.id).where(Album.artist_id == entity_id)]
     out = []
     for et in {et for et, _ in pairs}:

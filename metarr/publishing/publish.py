@@ -162,7 +162,7 @@ def desired_of(data_dir: Path, inputs: plan_inputs.Inputs, with_actors: bool = T
     if inputs.entity_type == "movie":
         return want.desired_movie(data_dir, e, inputs.movie, with_actors, readers)
     if inputs.entity_type == "series":
-        return want.desired_series(data_dir, e, with_actors, readers)
+        return want.desired_series(data_dir, e, inputs.series, with_actors, readers)
     if inputs.entity_type == "album":   # one album on its own: its folder only, never the artist's files
         artist = Artist.get_or_none(Artist.id == e.artist_id)
         if artist is None or artist.deleted_at is not None:
