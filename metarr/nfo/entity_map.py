@@ -227,16 +227,14 @@ def episode_nfo(e, show_title: str | None, streams: dict | None, dateadded: str 
         unknown=tuple(e.nfo_unknown or ()))
 
 
-def artist_nfo(a) -> ArtistNfo:
-    lists = md.get_lists("artist", a.id)
+def artist_nfo(a, *, lists: dict[str, list[str]]) -> ArtistNfo:
     return ArtistNfo(name=a.name, musicbrainzartistid=a.musicbrainz_id, sortname=a.sort_name,
                      genres=lists.get("genres", ()), styles=lists.get("styles", ()), moods=lists.get("moods", ()),
                      biography=a.biography, formed=a.formed, unknown=tuple(a.nfo_unknown or ()))
 
 
-def album_nfo(al, artist) -> AlbumNfo:
+def album_nfo(al, artist, *, lists: dict[str, list[str]]) -> AlbumNfo:
     from metarr.nfo.model import AlbumArtist
-    lists = md.get_lists("album", al.id)
     return AlbumNfo(title=al.title, musicbrainzalbumid=al.musicbrainz_release_id,
                     musicbrainzreleasegroupid=al.musicbrainz_id, artistdesc=artist.name if artist else None,
                     artists=(AlbumArtist(name=artist.name, musicbrainzartistid=artist.musicbrainz_id),) if artist else (),

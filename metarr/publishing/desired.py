@@ -106,16 +106,6 @@ def _dateadded(ts: float | None) -> str | None:
 
 # ------------------------------------------------------------------ what an entity should have
 
-def _slots(entity_type: str, entity_id: int, fanart_count: int = 1) -> list[tuple[ArtworkSlot, CacheFile]]:
-    """The chosen artwork per slot; extra backdrops (fanart ranks 1…) up to `fanart_count` in all.
-    (A movie's are read with its page: plan_inputs.py.)"""
-    q = (ArtworkSlot.select(ArtworkSlot, CacheFile).join(CacheFile, on=(CacheFile.id == ArtworkSlot.cache_file_id))
-         .where((ArtworkSlot.entity_type == entity_type) & (ArtworkSlot.entity_id == entity_id)
-                & ((ArtworkSlot.rank == 0) | ((ArtworkSlot.slot == "fanart") & (ArtworkSlot.rank < fanart_count))))
-         .order_by(ArtworkSlot.slot, ArtworkSlot.season, ArtworkSlot.rank))
-    return [(s, s.cachefile) for s in q]
-
-
 def _art(data_dir: Path, rel: str, entity_type: str, entity_id: int, slot: str, cf: CacheFile,
          link_to: str | None = None) -> Desired:
     src = Path(cf.path) if Path(cf.path).is_absolute() else data_dir / cf.path
@@ -265,26 +255,38 @@ def desired_series(data_dir: Path, s: Series, parts: SeriesParts, with_actors: b
     return out
 
 
-def desired_artist(data_dir: Path, a: Artist) -> list[Desired]:
+@dataclass(frozen=True)
+class MusicParts:
+    """What an artist's or an album's files are made of besides its row (read a page of artists, or
+    of albums, at a time by plan_inputs.py)."""
+    artist: Artist | None                            # an album's artist (None: there is none); an artist itself
+    albums: list[Album]                              # an artist's live albums, by id (an album: itself)
+    art: dict[tuple[str, int], list[tuple[ArtworkSlot, CacheFile]]]   # the chosen (rank 0) artwork by slot
+    lists: dict[tuple[str, int], dict[str, list[str]]]                # genres, styles, moods, each by position
+
+
+def desired_artist(data_dir: Path, a: Artist, parts: MusicParts) -> list[Desired]:
     out = []
-    for slot, cf in _slots("artist", a.id):
+    for slot, cf in parts.art.get(("artist", a.id), ()):
         if slot.slot in naming.ARTIST_ART:
             out.append(_art(data_dir, rel_join(a.key, naming.artist_art(slot.slot, _fmt(cf))), "artist", a.id,
                             slot.slot, cf))
-    out.append(_nfo(rel_join(a.key, naming.artist_nfo()), "artist", a.id, nm.artist_nfo(a)))
-    for al in Album.select().where((Album.artist_id == a.id) & Album.deleted_at.is_null(True)):
-        out += desired_album(data_dir, al, a)
+    out.append(_nfo(rel_join(a.key, naming.artist_nfo()), "artist", a.id,
+                    nm.artist_nfo(a, lists=parts.lists.get(("artist", a.id), {}))))
+    for al in parts.albums:
+        out += desired_album(data_dir, al, a, parts)
     return out
 
 
-def desired_album(data_dir: Path, al: Album, a: Artist) -> list[Desired]:
+def desired_album(data_dir: Path, al: Album, a: Artist, parts: MusicParts) -> list[Desired]:
     """An album's own files (its folder's art and album.nfo): what its artist's publish writes for it."""
     out = []
-    for slot, cf in _slots("album", al.id):
+    for slot, cf in parts.art.get(("album", al.id), ()):
         if slot.slot in naming.ALBUM_ART:
             out.append(_art(data_dir, rel_join(al.key, naming.album_art(slot.slot, _fmt(cf))), "album", al.id,
                             slot.slot, cf))
-    out.append(_nfo(rel_join(al.key, naming.album_nfo()), "album", al.id, nm.album_nfo(al, a)))
+    out.append(_nfo(rel_join(al.key, naming.album_nfo()), "album", al.id,
+                    nm.album_nfo(al, a, lists=parts.lists.get(("album", al.id), {}))))
     return out
 
 

@@ -8,6 +8,8 @@ from pathlib import Path
 
 from metarr import metadata as md
 from metarr.db.media import (
+    Album,
+    Artist,
     ArtworkSlot,
     AssetCandidate,
     CastMember,
@@ -281,3 +283,88 @@ def test_a_page_of_varied_series_plans_each_as_it_is_published_alone(services, w
     assert "Foxtrot (1994)/season-specials-poster.jpg" in [a.rel for a in foxtrot.actions]
     assert "<displayorder>dvd</displayorder>" in nfo(foxtrot, "Foxtrot (1994)/tvshow.nfo")
     assert [a.rel for a in names["no episodes"].actions] == ["Charlie (1991)/tvshow.nfo"]
+
+
+def varied_music(services, world):
+    """Artists with albums, and albums on their own: (artists by case, albums by case)."""
+    now = time.time()
+    music = Library.create(name="Music", kind="music", path=str(world.root / "music"), created_at=now, updated_at=now,
+                           auto_sync=False)
+    root = Path(music.path)
+
+    def artist(name, **kw):
+        (root / name).mkdir(parents=True)
+        return Artist.create(library_id=music.id, key=name, name=name, musicbrainz_id=f"mb-{name}", date_added=now,
+                             created_at=now, updated_at=now, **kw)
+
+    def album(a, title, **kw):
+        (root / a.key / title).mkdir()
+        return Album.create(library_id=music.id, artist_id=a.id, key=f"{a.key}/{title}", title=title, year=1970,
+                            musicbrainz_id=f"rg-{title}", date_added=now, created_at=now, updated_at=now, **kw)
+    db, artists, albums = services.db, {}, {}
+    a = artists["art, lists, albums with art and lists, a deleted album"] = artist("Alpha Band")
+    world.art("artist", a.id, "thumb", pattern=20)
+    world.art("artist", a.id, "fanart", 1280, 720, pattern=21)
+    world.art("artist", a.id, "fanart", 1280, 720, pattern=22, rank=1)   # artists publish one backdrop
+    md.apply(db, "artist", a.id, md.Update("provider:musicbrainz", {}, {"genres": ["Rock", "Blues"], "moods": ["Loud"]}))
+    first = albums["art and lists"] = album(a, "First")
+    world.art("album", first.id, "thumb", 500, 500, pattern=23)
+    world.art("album", first.id, "discart", 500, 500, fmt=".png", pattern=24)
+    md.apply(db, "album", first.id, md.Update("provider:musicbrainz", {}, {"styles": ["Garage"]}))
+    album(a, "Second")
+    gone = album(a, "Gone")
+    Album.update(deleted_at=now).where(Album.id == gone.id).execute()
+    b = artists["published, then an album deleted and a slot cleared; a stray album NFO"] = artist("Bravo Trio")
+    logo = world.art("artist", b.id, "clearlogo", 400, 155, fmt=".png", pattern=25)
+    b1, b2 = album(b, "One"), album(b, "Two")
+    world.art("album", b2.id, "thumb", 500, 500, pattern=26)
+    publish.apply_plan(db, publish.make_plan(services.config.data_dir, "artist", b.id), services.config.recycle_dir)
+    Album.update(deleted_at=now).where(Album.id == b2.id).execute()
+    ArtworkSlot.delete().where(ArtworkSlot.cache_file_id == logo.id).execute()
+    (root / b1.key / "One.nfo").write_text("<album><title>old</title></album>")
+    world.file(music, f"{b1.key}/One.nfo", kind="nfo", entity=("album", b1.id))
+    albums["published with its artist, a stray NFO"] = b1
+    artists["no albums"] = artist("Charlie Solo")
+    u = artists["unidentified"] = artist("Delta")
+    Artist.update(musicbrainz_id=None, identify_reason="no_match").where(Artist.id == u.id).execute()
+    albums["its artist deleted"] = orphan = album(artist("Echo"), "Left")
+    Artist.update(deleted_at=now).where(Artist.id == orphan.artist_id).execute()
+    albums["of an unidentified artist"] = album(u, "Lone")
+    return artists, albums
+
+
+def test_a_page_of_varied_artists_or_albums_plans_each_as_it_is_published_alone(services, world):
+    artists, albums = varied_music(services, world)
+    data_dir = services.config.data_dir
+    for kind, items in (("artist", artists), ("album", albums)):
+        ids = [x.id for x in items.values()] + [999_999]
+        for kw in ({}, {"fanart_count": 2}, {"allow_unidentified": True}):
+            page = dict(publish.make_plans(data_dir, kind, ids, **kw))
+            assert list(page) == ids
+            for name, x in items.items():
+                assert fingerprint(page[x.id]) == fingerprint(alone(data_dir, x.id, kind=kind, **kw)), (name, kw)
+            backwards = dict(publish.make_plans(data_dir, kind, ids[::-1], **kw))
+            assert all(fingerprint(backwards[i]) == fingerprint(page[i]) for i in ids), kw
+
+    page = dict(publish.make_plans(data_dir, "artist", [x.id for x in artists.values()], fanart_count=2))
+    named = {name: page[x.id] for name, x in artists.items()}
+    assert isinstance(named["unidentified"], publish_errors().Unidentified)
+    alpha = {a.rel: a for a in named["art, lists, albums with art and lists, a deleted album"].actions}
+    assert sorted(alpha) == [   # one backdrop: artists have no extra fanart names
+        "Alpha Band/First/album.nfo", "Alpha Band/First/discart.png", "Alpha Band/First/folder.jpg",
+        "Alpha Band/Second/album.nfo", "Alpha Band/artist.nfo", "Alpha Band/fanart.jpg", "Alpha Band/folder.jpg"], sorted(alpha)
+    artist_nfo = alpha["Alpha Band/artist.nfo"].desired.data.decode()
+    assert artist_nfo.index("<genre>Rock</genre>") < artist_nfo.index("<genre>Blues</genre>") and "<mood>Loud</mood>" in artist_nfo
+    assert "<style>Garage</style>" in alpha["Alpha Band/First/album.nfo"].desired.data.decode()
+    bravo = {a.rel: a.op for a in named["published, then an album deleted and a slot cleared; a stray album NFO"].actions}
+    assert bravo["Bravo Trio/clearlogo.png"] == "remove" and bravo["Bravo Trio/Two/folder.jpg"] == "remove"
+    assert bravo["Bravo Trio/Two/album.nfo"] == "remove" and bravo["Bravo Trio/One/One.nfo"] == "remove"
+    assert bravo["Bravo Trio/One/album.nfo"] == "keep"
+    assert [a.rel for a in named["no albums"].actions] == ["Charlie Solo/artist.nfo"]
+    solo = dict(publish.make_plans(data_dir, "album", [x.id for x in albums.values()]))
+    assert isinstance(solo[albums["its artist deleted"].id], publish_errors().Gone)
+    # an album on its own writes its folder only, with its artist's name in its NFO
+    (nfo,) = [a for a in solo[albums["of an unidentified artist"].id].actions]
+    assert nfo.rel == "Delta/Lone/album.nfo" and "<artistdesc>Delta</artistdesc>" in nfo.desired.data.decode()
+    assert {a.rel: a.op for a in solo[albums["published with its artist, a stray NFO"].id].actions} == {
+        "Bravo Trio/One/album.nfo": "keep", "Bravo Trio/One/One.nfo": "remove"}
