@@ -9,7 +9,14 @@ cache; times the library dry run before the first publish (every item would chan
 them once, then times the dry run of the unchanged library and publishing all of them again
 (nothing to write) next to a bare os.scandir + stat walk. The resident memory is sampled during
 each dry run. Last line: one JSON object with the targets (the unchanged dry run takes no longer
-than the no-change republish; the dry runs' peak RSS ≤ 300 MB)."""
+than the no-change republish; the dry runs' peak RSS ≤ 300 MB).
+
+    python scripts/bench_publish.py --tv 200x5x10 [--database-url …]
+
+A TV library instead (S series x seasons x episodes, one video file each), seeded with bulk inserts
+(series, seasons, episodes, their video files, a poster for every series and season and a thumb for
+every episode, genres, cast and ratings on a few): only the library dry run before any publish, with
+the SQL statements it sends counted (per series). Last line: one JSON object with the figures."""
 from __future__ import annotations
 
 import argparse
@@ -68,7 +75,10 @@ def main() -> None:
     ap.add_argument("--database-url", default="", help="default: SQLite in the temporary data dir")
     ap.add_argument("--rounds", type=int, default=1, help="unchanged dry run and republish, alternated; best of")
     ap.add_argument("--dry-run-only", action="store_true", help="only the dry run before any publish (memory at scale)")
+    ap.add_argument("--tv", default="", metavar="SxNxE", help="a TV library of S series x N seasons x E episodes")
     args = ap.parse_args()
+    if args.tv:
+        return tv_dry_run(args)
     from metarr import metadata as md
     from metarr.assets import cache
     from metarr.config import load_config
@@ -194,6 +204,121 @@ def main() -> None:
                       "dry_run_first_sees_every_item": dry_first["changed"] == n,
                       "dry_run_after_publish_nothing_to_do": dry["nothing_to_do"] and dry["changed"] == 0}
     print(json.dumps(out))
+
+
+def counting(db) -> list[int]:
+    """Count the statements sent through `db` from now on (every query, prepared or not, goes
+    through execute_sql): the one-element list holds the count."""
+    n = [0]
+    send = db.execute_sql
+
+    def counted(sql, params=None, *a, **kw):
+        n[0] += 1
+        return send(sql, params, *a, **kw)
+    db.execute_sql = counted
+    return n
+
+
+def seed_tv(db, cfg, root: Path, shape: tuple[int, int, int]):
+    """A TV library of S series x N seasons x E episodes straight into the database (bulk inserts),
+    one small video file per episode on disk: (library, number of episodes)."""
+    from metarr import metadata as md
+    from metarr.assets import cache
+    from metarr.db.database import write_tx
+    from metarr.db.media import ArtworkSlot, Episode, MediaFile, Season, Series
+    from metarr.db.models import Library
+    from web.demo.media import make_image
+    n_series, n_seasons, n_eps = shape
+    now = time.time()
+    lib = Library.create(name="TV", kind="tv", path=str(root), created_at=now, updated_at=now)
+    cfs = {slot: cache.ingest_local(db, cache.open_store(cfg.data_dir), cfg.data_dir,
+                                    make_image(root.parent / f"{slot}.jpg", w, h, pattern=i))
+           for i, (slot, w, h) in enumerate((("poster", 400, 600), ("fanart", 640, 360), ("thumb", 320, 180)))}
+    base = dict(library_id=lib.id, date_added=now, created_at=now, updated_at=now)
+
+    def bulk(model, rows) -> None:
+        for i in range(0, len(rows), 400):
+            model.insert_many(rows[i:i + 400]).execute()
+
+    def slots(rows) -> list[dict]:
+        return [dict(entity_type=et, entity_id=eid, slot=slot, rank=0, cache_file_id=cfs[cf].id,
+                     source="provider:tvdb", updated_at=now) for et, eid, slot, cf in rows]
+    with write_tx(db):
+        bulk(Series, [dict(base, key=f"Show {i:05d}", title=f"Show {i}", year=1950 + i % 70, plot="A show.",
+                           tvdb_id=100000 + i) for i in range(n_series)])
+        series = {key: sid for sid, key in Series.select(Series.id, Series.key).where(Series.library_id == lib.id).tuples()}
+        bulk(Season, [dict(base, series_id=sid, number=n) for sid in series.values() for n in range(1, n_seasons + 1)])
+        seasons = list(Season.select(Season.id, Season.series_id).where(Season.library_id == lib.id).tuples())
+        files = []
+        for key, sid in series.items():
+            for n in range(1, n_seasons + 1):
+                (root / key / f"Season {n:02d}").mkdir(parents=True)
+                for e in range(1, n_eps + 1):
+                    rel = f"{key}/Season {n:02d}/{key} - S{n:02d}E{e:02d}.mkv"
+                    (root / rel).write_bytes(b"\0" * 64)
+                    files.append(dict(library_id=lib.id, path=rel, size=64, kind="video", entity_type="series",
+                                      entity_id=sid, first_seen=now, updated_at=now,
+                                      streams={"duration_s": 1500.0, "video": [{"codec": "h264", "width": 1280,
+                                                                                 "height": 720}], "audio": []}))
+        bulk(MediaFile, files)
+        by_path = dict(MediaFile.select(MediaFile.path, MediaFile.id).where(MediaFile.library_id == lib.id).tuples())
+        bulk(Episode, [dict(base, series_id=sid, season=n, episode=e, title=f"Episode {e}", plot="It happens.",
+                            tvdb_id=sid * 1000 + n * 100 + e,
+                            file_id=by_path[f"{key}/Season {n:02d}/{key} - S{n:02d}E{e:02d}.mkv"])
+                       for key, sid in series.items() for n in range(1, n_seasons + 1) for e in range(1, n_eps + 1)])
+        episodes = [i for (i,) in Episode.select(Episode.id).where(Episode.library_id == lib.id).tuples()]
+        bulk(ArtworkSlot, slots([("series", sid, s, s) for sid in series.values() for s in ("poster", "fanart")]
+                                + [("season", x, "poster", "poster") for x, _ in seasons]
+                                + [("episode", x, "thumb", "thumb") for x in episodes]))
+    for sid in list(series.values())[:: max(1, n_series // 20)]:
+        md.apply(db, "series", sid, md.Update("provider:tvdb", {}, {"genres": ["Drama"]},
+                                              cast=(md.CastEntry("Someone", "Role", 0),),
+                                              ratings=(md.RatingEntry("tvdb", 8.0, 100, 10, True),)))
+    for eid in episodes[:: max(1, len(episodes) // 50)]:
+        md.apply(db, "episode", eid, md.Update("provider:tvdb", {}, {"directors": ["Someone"]},
+                                               ratings=(md.RatingEntry("tvdb", 7.0, 10, 10, True),)))
+    return lib, len(episodes)
+
+
+def tv_dry_run(args) -> None:
+    """The library dry run of a never-published TV library, its statements counted."""
+    from metarr.config import load_config
+    from metarr.db.database import db_proxy, is_sqlite, open_database
+    from metarr.db.migrate import migrate
+    from metarr.publishing import library_plan
+    shape = tuple(int(x) for x in args.tv.lower().split("x"))
+    tmp = Path(tempfile.mkdtemp(prefix="metarr-bench-publish-tv-"))
+    atexit.register(shutil.rmtree, tmp, True)
+    cfg = load_config({"METARR_DATA_DIR": str(tmp / "data"),
+                       **({"METARR_DATABASE_URL": args.database_url} if args.database_url else {})})
+    cfg.data_dir.mkdir(parents=True)
+    db = open_database(cfg.database_url)
+    db_proxy.initialize(db)
+    migrate(db)
+    (tmp / "tv").mkdir()
+    t0 = time.perf_counter()
+    lib, episodes = seed_tv(db, cfg, tmp / "tv", shape)
+    if not is_sqlite(db):
+        db.execute_sql("ANALYZE")   # autovacuum may be off: plan the selects on the seeded tables' real sizes
+    print(f"built {shape[0]} series, {episodes} episodes in {time.perf_counter() - t0:.1f}s", file=sys.stderr, flush=True)
+    statements = counting(db)
+    opts = library_plan.Options()   # a real publish's defaults: actors, one backdrop
+    c0 = time.process_time()
+    summary, dry_s, base, peak = sampled(lambda: library_plan.plan_library(cfg.data_dir, lib.id, opts).to_json())
+    cpu = time.process_time() - c0
+    n_series = shape[0]
+    print(f"library dry run of {n_series} series, {episodes} episodes: {dry_s:.2f}s ({cpu:.1f} CPU s, "
+          f"{1000 * dry_s / episodes:.3f} ms an episode, {1000 * cpu / episodes:.3f} CPU ms); "
+          f"{statements[0] / n_series:.1f} statements a series; {summary['changed']} series would change "
+          f"({summary['totals']}); RSS {base:.0f} MB before, peak {peak:.0f} MB")
+    print(json.dumps({"series": n_series, "seasons_per_series": shape[1], "episodes_per_season": shape[2],
+                      "episodes": episodes, "db": "postgres" if args.database_url else "sqlite",
+                      "dry_run_s": round(dry_s, 3), "dry_run_cpu_s": round(cpu, 3),
+                      "ms_per_episode": round(1000 * dry_s / episodes, 4),
+                      "cpu_ms_per_episode": round(1000 * cpu / episodes, 4),
+                      "statements": statements[0], "statements_per_series": round(statements[0] / n_series, 2),
+                      "changed": summary["changed"], "files": summary["totals"],
+                      "dry_run_peak_rss_mb": round(peak, 1), "load_average": round(os.getloadavg()[0], 2)}))
 
 
 if __name__ == "__main__":

@@ -143,10 +143,6 @@ def _nfo_ratings(ratings) -> tuple[Rating, ...]:
                  for i, r in enumerate(rs))
 
 
-def _actors(kind: str, eid: int, thumbs: dict[str, str]) -> tuple[Actor, ...]:
-    return actors(md.get_cast(kind, eid), thumbs)
-
-
 def actors(cast, thumbs: dict[str, str]) -> tuple[Actor, ...]:
     """`cast`: the cast members in their order (md.get_cast's: position, then id)."""
     return tuple(Actor(name=c.name, role=c.role, order=c.position, thumb=thumbs.get(c.name)) for c in cast)
@@ -204,39 +200,41 @@ def movie_nfo(m, streams: dict | None, actor_thumbs: dict[str, str], dateadded: 
 
 
 def series_nfo(s, actor_thumbs: dict[str, str], dateadded: str | None, named_seasons=(),
-               players=("kodi",), display_order: str | None = None) -> TvShowNfo:
-    lists = md.get_lists("series", s.id)
+               players=("kodi",), display_order: str | None = None, *, lists: dict[str, list[str]], ratings, cast,
+               candidates, season_numbers: dict[int, int]) -> TvShowNfo:
+    """From what the database holds for the series, read by the caller (a publish reads a page of
+    series' at once): its lists, ratings, cast (md.get_cast's order), its own and its seasons'
+    artwork candidates that are not rejected as (entity type, candidate), every season's number by id."""
     return TvShowNfo(
         uniqueids=_ids(tvdb=s.tvdb_id, tmdb=s.tmdb_id, imdb=s.imdb_id), title=s.title, originaltitle=s.original_title,
-        sorttitle=s.sort_title, ratings=_nfo_ratings(md.get_ratings("series", s.id)), userrating=s.user_rating,
+        sorttitle=s.sort_title, ratings=_nfo_ratings(ratings), userrating=s.user_rating,
         outline=s.outline, plot=s.plot, runtime=s.runtime, mpaa=mpaa_for(s.content_rating, players),
-        genres=lists.get("genres", ()), studios=lists.get("studios", ()), year=s.year, actors=_actors("series", s.id, actor_thumbs),
+        genres=lists.get("genres", ()), studios=lists.get("studios", ()), year=s.year, actors=actors(cast, actor_thumbs),
         dateadded=dateadded, countries=lists.get("countries", ()), tags=lists.get("tags", ()), premiered=s.premiered,
         status=s.status, namedseasons=tuple(named_seasons), unknown=tuple(s.nfo_unknown or ()),
-        displayorder=display_order or None, **online_art("series", s.id))
+        displayorder=display_order or None, **online_links("series", candidates, season_numbers))
 
 
-def episode_nfo(e, show_title: str | None, streams: dict | None, dateadded: str | None) -> EpisodeNfo:
-    lists = md.get_lists("episode", e.id)
+def episode_nfo(e, show_title: str | None, streams: dict | None, dateadded: str | None, *,
+                lists: dict[str, list[str]], ratings, cast) -> EpisodeNfo:
+    """From the episode's lists, ratings and cast (md.get_cast's order), read by the caller."""
     return EpisodeNfo(
         uniqueids=_ids(tvdb=e.tvdb_id, tmdb=e.tmdb_id, imdb=e.imdb_id), title=e.title, showtitle=show_title,
         season=e.season, episode=e.episode, aired=e.aired, plot=e.plot, runtime=e.runtime,
-        ratings=_nfo_ratings(md.get_ratings("episode", e.id)), userrating=e.user_rating,
+        ratings=_nfo_ratings(ratings), userrating=e.user_rating,
         credits=lists.get("writers", ()), directors=lists.get("directors", ()),
-        actors=_actors("episode", e.id, {}), dateadded=dateadded, streamdetails=streamdetails(streams),
+        actors=actors(cast, {}), dateadded=dateadded, streamdetails=streamdetails(streams),
         unknown=tuple(e.nfo_unknown or ()))
 
 
-def artist_nfo(a) -> ArtistNfo:
-    lists = md.get_lists("artist", a.id)
+def artist_nfo(a, *, lists: dict[str, list[str]]) -> ArtistNfo:
     return ArtistNfo(name=a.name, musicbrainzartistid=a.musicbrainz_id, sortname=a.sort_name,
                      genres=lists.get("genres", ()), styles=lists.get("styles", ()), moods=lists.get("moods", ()),
                      biography=a.biography, formed=a.formed, unknown=tuple(a.nfo_unknown or ()))
 
 
-def album_nfo(al, artist) -> AlbumNfo:
+def album_nfo(al, artist, *, lists: dict[str, list[str]]) -> AlbumNfo:
     from metarr.nfo.model import AlbumArtist
-    lists = md.get_lists("album", al.id)
     return AlbumNfo(title=al.title, musicbrainzalbumid=al.musicbrainz_release_id,
                     musicbrainzreleasegroupid=al.musicbrainz_id, artistdesc=artist.name if artist else None,
                     artists=(AlbumArtist(name=artist.name, musicbrainzartistid=artist.musicbrainz_id),) if artist else (),
@@ -252,22 +250,6 @@ def candidate_columns():
     """The columns of an artwork candidate that `online_links` reads."""
     from metarr.db.media import AssetCandidate as C
     return (C.id, C.entity_type, C.entity_id, C.slot, C.url, C.score, C.selected, C.selected_by)
-
-
-def online_art(entity_type: str, entity_id: int) -> dict[str, tuple[ArtLink, ...]]:
-    """The good candidates (not rejected, the slot's choice first, then by score) as online
-    alternatives, so a user can switch art in Kodi's chooser without Metarr."""
-    from metarr.db.media import AssetCandidate, Season
-    rows = [(entity_type, c) for c in AssetCandidate.select(*candidate_columns()).where(
-        (AssetCandidate.entity_type == entity_type) & (AssetCandidate.entity_id == entity_id)
-        & (AssetCandidate.rejected == False))]  # noqa: E712
-    seasons = {}
-    if entity_type == "series":
-        seasons = {x.id: x.number for x in Season.select(Season.id, Season.number).where(Season.series_id == entity_id)}
-        rows += [("season", c) for c in AssetCandidate.select(*candidate_columns()).where(
-            (AssetCandidate.entity_type == "season") & AssetCandidate.entity_id.in_(list(seasons) or [0])
-            & (AssetCandidate.rejected == False))]  # noqa: E712
-    return online_links(entity_type, rows, seasons)
 
 
 def online_links(entity_type: str, rows: list[tuple[str, Any]], seasons: dict[int, int] | None = None

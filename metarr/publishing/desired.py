@@ -106,16 +106,6 @@ def _dateadded(ts: float | None) -> str | None:
 
 # ------------------------------------------------------------------ what an entity should have
 
-def _slots(entity_type: str, entity_id: int, fanart_count: int = 1) -> list[tuple[ArtworkSlot, CacheFile]]:
-    """The chosen artwork per slot; extra backdrops (fanart ranks 1…) up to `fanart_count` in all.
-    (A movie's are read with its page: plan_inputs.py.)"""
-    q = (ArtworkSlot.select(ArtworkSlot, CacheFile).join(CacheFile, on=(CacheFile.id == ArtworkSlot.cache_file_id))
-         .where((ArtworkSlot.entity_type == entity_type) & (ArtworkSlot.entity_id == entity_id)
-                & ((ArtworkSlot.rank == 0) | ((ArtworkSlot.slot == "fanart") & (ArtworkSlot.rank < fanart_count))))
-         .order_by(ArtworkSlot.slot, ArtworkSlot.season, ArtworkSlot.rank))
-    return [(s, s.cachefile) for s in q]
-
-
 def _art(data_dir: Path, rel: str, entity_type: str, entity_id: int, slot: str, cf: CacheFile,
          link_to: str | None = None) -> Desired:
     src = Path(cf.path) if Path(cf.path).is_absolute() else data_dir / cf.path
@@ -148,16 +138,6 @@ def _named(data_dir: Path, folder: str, spot: pn.Spot, players, entity_type: str
 def _nfo(rel: str, entity_type: str, entity_id: int, doc) -> Desired:
     data = render_nfo(doc)
     return Desired(rel, "nfo", entity_type, entity_id, hashlib.sha256(data).hexdigest(), data=data)
-
-
-def _actor_files(data_dir: Path, folder: str, entity_type: str, entity_id: int,
-                 with_actors: bool) -> tuple[list[Desired], dict[str, str]]:
-    """`.actors/First_Last.jpg` for cast members whose image is cached; NFO thumbs point there."""
-    if not with_actors:
-        return [], {}
-    q = (CastMember.select(CastMember, CacheFile).join(CacheFile, on=(CacheFile.id == CastMember.cache_file_id))
-         .where((CastMember.entity_type == entity_type) & (CastMember.entity_id == entity_id)))
-    return _actor_desired(data_dir, folder, entity_type, entity_id, [(c, c.cachefile) for c in q])
 
 
 def _actor_desired(data_dir: Path, folder: str, entity_type: str, entity_id: int,
@@ -209,71 +189,104 @@ def desired_movie(data_dir: Path, m: Movie, parts: MovieParts, with_actors: bool
     return out
 
 
-def desired_series(data_dir: Path, s: Series, with_actors: bool = True,
+@dataclass(frozen=True)
+class SeriesParts:
+    """A series' rows besides its own, and its seasons' and episodes' (read a page of series at a
+    time by plan_inputs.py), each list in the order the plan uses it."""
+    cast: list[CastMember]                           # by position, then id
+    actor_images: list[tuple[CastMember, CacheFile]]  # cast members whose image is cached, by id
+    art: list[tuple[ArtworkSlot, CacheFile]]         # the chosen artwork (rank 0, backdrops < fanart_count) by slot, season, rank
+    lists: dict[str, list[str]]                      # genres, studios, … each by position
+    ratings: list[Rating]
+    candidates: list[tuple[str, AssetCandidate]]     # its own and its seasons' not rejected (candidate_columns only)
+    season_numbers: dict[int, int]                   # every season's id → its number (deleted ones too)
+    seasons: list[Season]                            # live, by id
+    episodes: list[Episode]                          # live with a file, by file, part, season, episode
+    files: dict[int, MediaFile]                      # the episodes' files by id (deleted ones too)
+    art_of: dict[tuple[str, int], list[tuple[ArtworkSlot, CacheFile]]]  # a season's or episode's rank-0 art
+    episode_lists: dict[int, dict[str, list[str]]]
+    episode_ratings: dict[int, list[Rating]]
+    episode_cast: dict[int, list[CastMember]]        # by position, then id
+
+
+def desired_series(data_dir: Path, s: Series, parts: SeriesParts, with_actors: bool = True,
                    readers: Readers | None = None) -> list[Desired]:
+    """From the series' row and the rest of what it reads (SeriesParts): no query."""
     readers = readers or Readers()
     folder = s.key
     players = readers.players
-    out, thumbs = _actor_files(data_dir, folder, "series", s.id, with_actors and pn.actors_wanted(players))
-    for slot, cf in _slots("series", s.id, readers.fanart_count):
+    out, thumbs = _actor_desired(data_dir, folder, "series", s.id,
+                                 parts.actor_images if with_actors and pn.actors_wanted(players) else [])
+    for slot, cf in parts.art:
         if slot.slot in naming.TVSHOW_ART:
             out += _named(data_dir, folder, pn.Spot("show"), players, "series", s.id, slot, cf)
-    seasons = list(Season.select().where((Season.series_id == s.id) & Season.deleted_at.is_null(True)))
-    for season in seasons:
-        for slot, cf in _slots("season", season.id):
+    for season in parts.seasons:
+        for slot, cf in parts.art_of.get(("season", season.id), ()):
             if slot.slot in naming.SEASON_ART:
                 out += _named(data_dir, folder, pn.Spot("season", season=season.number), players, "season",
                               season.id, slot, cf)
     from metarr.enrichment.episode_match import jellyfin_display_order
     from metarr.nfo.model import NamedSeason
-    named = [NamedSeason(number=x.number, name=x.title) for x in seasons if x.title]
+    named = [NamedSeason(number=x.number, name=x.title) for x in parts.seasons if x.title]
     out.append(_nfo(rel_join(folder, naming.tvshow_nfo()), "series", s.id,
                     nm.series_nfo(s, thumbs, _dateadded(s.date_added), named, players,
-                                  jellyfin_display_order(s.episode_order or "aired"))))
-    eps = list(Episode.select().where((Episode.series_id == s.id) & Episode.deleted_at.is_null(True)
-                                      & Episode.file_id.is_null(False)).order_by(Episode.file_id, Episode.part,
-                                                                                 Episode.season, Episode.episode))
-    files = {f.id: f for f in MediaFile.select().where(MediaFile.id.in_({e.file_id for e in eps}))} if eps else {}
+                                  jellyfin_display_order(s.episode_order or "aired"), lists=parts.lists,
+                                  ratings=parts.ratings, cast=parts.cast, candidates=parts.candidates,
+                                  season_numbers=parts.season_numbers)))
     by_file: dict[int, list[Episode]] = {}
-    for e in eps:
+    for e in parts.episodes:
         by_file.setdefault(e.file_id, []).append(e)
     from metarr.nfo.model import EpisodesNfo
     for fid, group in sorted(by_file.items()):
-        f = files.get(fid)
+        f = parts.files.get(fid)
         if f is None or f.deleted_at is not None:
             continue
         p = PurePosixPath(f.path)
         ep_folder, video = str(p.parent), p.name
-        docs = tuple(nm.episode_nfo(e, s.title, f.streams, _dateadded(e.date_added)) for e in group)
+        docs = tuple(nm.episode_nfo(e, s.title, f.streams, _dateadded(e.date_added),
+                                    lists=parts.episode_lists.get(e.id, {}), ratings=parts.episode_ratings.get(e.id, []),
+                                    cast=parts.episode_cast.get(e.id, [])) for e in group)
         out.append(_nfo(rel_join(ep_folder, naming.episode_nfo(video)), "episode", group[0].id,
                         EpisodesNfo(episodes=docs)))
-        for slot, cf in _slots("episode", group[0].id):
+        for slot, cf in parts.art_of.get(("episode", group[0].id), ()):
             if slot.slot in naming.EPISODE_ART:
                 out += _named(data_dir, ep_folder, pn.Spot("episode", naming.video_base(video)), players, "episode",
                               group[0].id, slot, cf)
     return out
 
 
-def desired_artist(data_dir: Path, a: Artist) -> list[Desired]:
+@dataclass(frozen=True)
+class MusicParts:
+    """What an artist's or an album's files are made of besides its row (read a page of artists, or
+    of albums, at a time by plan_inputs.py)."""
+    artist: Artist | None                            # an album's artist (None: there is none); an artist itself
+    albums: list[Album]                              # an artist's live albums, by id (an album: itself)
+    art: dict[tuple[str, int], list[tuple[ArtworkSlot, CacheFile]]]   # the chosen (rank 0) artwork by slot
+    lists: dict[tuple[str, int], dict[str, list[str]]]                # genres, styles, moods, each by position
+
+
+def desired_artist(data_dir: Path, a: Artist, parts: MusicParts) -> list[Desired]:
     out = []
-    for slot, cf in _slots("artist", a.id):
+    for slot, cf in parts.art.get(("artist", a.id), ()):
         if slot.slot in naming.ARTIST_ART:
             out.append(_art(data_dir, rel_join(a.key, naming.artist_art(slot.slot, _fmt(cf))), "artist", a.id,
                             slot.slot, cf))
-    out.append(_nfo(rel_join(a.key, naming.artist_nfo()), "artist", a.id, nm.artist_nfo(a)))
-    for al in Album.select().where((Album.artist_id == a.id) & Album.deleted_at.is_null(True)):
-        out += desired_album(data_dir, al, a)
+    out.append(_nfo(rel_join(a.key, naming.artist_nfo()), "artist", a.id,
+                    nm.artist_nfo(a, lists=parts.lists.get(("artist", a.id), {}))))
+    for al in parts.albums:
+        out += desired_album(data_dir, al, a, parts)
     return out
 
 
-def desired_album(data_dir: Path, al: Album, a: Artist) -> list[Desired]:
+def desired_album(data_dir: Path, al: Album, a: Artist, parts: MusicParts) -> list[Desired]:
     """An album's own files (its folder's art and album.nfo): what its artist's publish writes for it."""
     out = []
-    for slot, cf in _slots("album", al.id):
+    for slot, cf in parts.art.get(("album", al.id), ()):
         if slot.slot in naming.ALBUM_ART:
             out.append(_art(data_dir, rel_join(al.key, naming.album_art(slot.slot, _fmt(cf))), "album", al.id,
                             slot.slot, cf))
-    out.append(_nfo(rel_join(al.key, naming.album_nfo()), "album", al.id, nm.album_nfo(al, a)))
+    out.append(_nfo(rel_join(al.key, naming.album_nfo()), "album", al.id,
+                    nm.album_nfo(al, a, lists=parts.lists.get(("album", al.id), {}))))
     return out
 
 

@@ -3,8 +3,9 @@
 Every item a `publish.library` would publish is planned exactly as its publish job plans it
 (`publish.make_plans`, same settings), nothing is applied, and only a summary is kept: items that
 would change, files to write / replace / recycle per kind, and the first few items' differences
-with their paths. Items are read a page of ids at a time (a page's movies in one select per table,
-plan_inputs.py) and each plan is dropped once counted, so memory stays flat at 166,667 movies.
+with their paths. Items are read a page of ids at a time (a page's items, with their seasons and
+episodes or their albums, in one select per table: plan_inputs.py) and each plan is dropped once
+counted, so memory stays flat at 166,667 movies or 50,000 episodes.
 """
 from __future__ import annotations
 

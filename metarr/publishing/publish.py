@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from metarr.db.database import write_tx
-from metarr.db.media import Artist, LibraryFile, RecycleEntry
+from metarr.db.media import LibraryFile, RecycleEntry
 from metarr.db.models import Library
 from metarr.library import naming
 from metarr.library.fsutil import (
@@ -160,15 +160,15 @@ def desired_of(data_dir: Path, inputs: plan_inputs.Inputs, with_actors: bool = T
     """The files of a root item (or an album on its own) from what plan_inputs.load read for it."""
     e, readers = inputs.entity, inputs.readers
     if inputs.entity_type == "movie":
-        return want.desired_movie(data_dir, e, inputs.movie, with_actors, readers)
+        return want.desired_movie(data_dir, e, inputs.parts, with_actors, readers)
     if inputs.entity_type == "series":
-        return want.desired_series(data_dir, e, with_actors, readers)
+        return want.desired_series(data_dir, e, inputs.parts, with_actors, readers)
     if inputs.entity_type == "album":   # one album on its own: its folder only, never the artist's files
-        artist = Artist.get_or_none(Artist.id == e.artist_id)
+        artist = inputs.parts.artist
         if artist is None or artist.deleted_at is not None:
             raise Gone(f"the artist of album {e.id} no longer exists")
-        return want.desired_album(data_dir, e, artist)
-    return want.desired_artist(data_dir, e)
+        return want.desired_album(data_dir, e, artist, inputs.parts)
+    return want.desired_artist(data_dir, e, inputs.parts)
 
 
 def relink(actions: list[Action]) -> list[Action]:
