@@ -73,12 +73,17 @@ def list_entities(kind: str, *, limit: int, offset: int, q: str | None = None, s
         if small is not None:
             rows, cursor, total = small
             return list_page.ListPage([summary(kind, r, r._poster) for r in rows], total, False, cursor)
-    rows, cursor = list_page.fetch(kind, query, sort=sort, limit=limit, offset=offset, after=after,
-                                   poster_sql=poster_sql)
+    # PostgreSQL, a list the planner expects a little above the count's limit: the bounded count
+    # goes with the page, in its statement (one round trip, not two)
+    count_sql = list_count.bounded_count(query, asked[0]) if asked is not None and known is None else None
+    rows, cursor, counted = list_page.fetch_counted(kind, query, sort=sort, limit=limit, offset=offset, after=after,
+                                                    poster_sql=poster_sql, count_sql=count_sql)
     if not after and cursor is None and (rows or not offset):
         total, estimated = offset + len(rows), False   # the last page by offset: its end is the count
     elif known is not None:
         total, estimated = known
+    elif counted is not None:
+        total, estimated = list_count.of_count(counted, *asked)
     else:
         total, estimated = list_count.total(kind, query, q, filters, reuse_estimate=bool(after), asked=asked)
     posters = {r.id: r._poster for r in rows} if poster_sql else _poster_map(kind, [r.id for r in rows])
@@ -92,8 +97,7 @@ def _small_list(kind: str, query, *, sort, limit: int, offset: int, after: str |
     (None, its (total, estimated) or None when it is to be counted, (cap, estimate)), the page to be
     read as usual. `searched`: the list has a `q`."""
     db = md.ENTITY_MODELS[kind]._meta.database
-    cap = list_count.exact_limit(db)
-    est = list_count.pg_estimate(db, query, reuse=bool(after))
+    cap, est = list_count.pg_plan(db, query, reuse=bool(after))
     if est > list_count.PG_TRUST * cap:
         return None, (est, True), (cap, est)   # list_count.total's answer, known already
     if est > cap and not searched:   # likely more rows than the cap: reading them all in the CTE would be wasted

@@ -25,6 +25,7 @@ from metarr.library import list_search
 from metarr.service import settings
 
 DEFAULT_LIMIT = 1000
+LIMIT_SETTING = "api.exact_total_limit"
 SAMPLE = 2000
 PG_TRUST = 3   # PostgreSQL: a planner's estimate this many times the limit is not counted
 # PostgreSQL: a walk by cursor asks the planner for the same list's estimate at every page, one
@@ -60,24 +61,55 @@ def total(kind: str, query, q: str | None, filters: dict, *, reuse_estimate: boo
         est = _sqlite_estimate(kind, model, query, q, filters)
         if est > 3 * limit:
             return est, True
+    sql, params = bounded_count(query, limit)
+    n = db.execute_sql(sql, params).fetchone()[0]
+    if n > limit and est is None:
+        est = _sqlite_estimate(kind, model, query, q, filters) if is_sqlite(db) else _pg_estimate(db, query)
+    return of_count(n, limit, est)
+
+
+def bounded_count(query, limit: int) -> tuple[str, list]:
+    """The SELECT counting `query`'s rows up to `limit` + 1 (never reading more), and its parameters."""
     bounded = query.select(pw.SQL("1")).order_by().limit(limit + 1)
-    n = pw.Select([bounded.alias("b")], [pw.fn.COUNT(pw.SQL("*"))]).bind(db).scalar()
+    sql, params = pw.Select([bounded.alias("b")], [pw.fn.COUNT(pw.SQL("*"))]).bind(query.model._meta.database).sql()
+    return sql, list(params)
+
+
+def of_count(n: int, limit: int, est: int | None) -> tuple[int, bool]:
+    """(total, estimated) from a bounded count `n` and, above the limit, the estimate `est`."""
     if n <= limit:
         return n, False
-    if est is None:
-        est = _sqlite_estimate(kind, model, query, q, filters) if is_sqlite(db) else _pg_estimate(db, query)
     return max(limit + 1, est), True
 
 
 def exact_limit(db) -> int:
     """Up to how many rows a list's total is counted (the setting `api.exact_total_limit`)."""
-    limit = settings.get(db, "api.exact_total_limit")
-    return DEFAULT_LIMIT if limit is None else int(limit)
+    # a fixed text, not settings.get's query built anew: a page after a cursor asks this every time
+    row = db.execute_sql(f"SELECT value FROM settings WHERE key = {db.param}", (LIMIT_SETTING,)).fetchone()
+    return int(settings.of_stored(LIMIT_SETTING, row[0] if row else None, DEFAULT_LIMIT))
 
 
 def pg_estimate(db, query, reuse: bool = False) -> int:
     """The planner's estimate of the rows of `query` (PostgreSQL)."""
     return _pg_estimate(db, query, reuse)
+
+
+def pg_plan(db, query, reuse: bool = False) -> tuple[int, int]:
+    """PostgreSQL: (the exact-count limit, the planner's estimate of `query`'s rows) from one
+    statement (`metarr_plan_rows`, migration 0044), where the setting and the EXPLAIN were a round
+    trip each. `reuse`: as `pg_estimate`'s."""
+    sql, params = query.select(pw.SQL("1")).order_by().sql()
+    key = (id(db), sql, tuple(params))
+    now = time.monotonic()
+    hit = _estimates.get(key)
+    if reuse and hit is not None and now - hit[0] < ESTIMATE_REUSE:
+        return exact_limit(db), hit[1]
+    text = db.cursor().mogrify(sql, params).decode()   # the text EXPLAIN plans: literals, as psycopg2 sends it
+    est, raw = db.execute_sql("SELECT metarr_plan_rows(%s), (SELECT value FROM settings WHERE key = %s)",
+                              (text, LIMIT_SETTING)).fetchone()
+    est = int(est)
+    _remember(key, now, est)
+    return int(settings.of_stored(LIMIT_SETTING, raw, DEFAULT_LIMIT)), est
 
 
 def _pg_estimate(db, query, reuse: bool = False) -> int:
@@ -91,10 +123,14 @@ def _pg_estimate(db, query, reuse: bool = False) -> int:
     if isinstance(plan, str):
         plan = json.loads(plan)
     est = int(plan[0]["Plan"]["Plan Rows"])
+    _remember(key, now, est)
+    return est
+
+
+def _remember(key: tuple, now: float, est: int) -> None:
     if len(_estimates) >= 512:
         _estimates.clear()
     _estimates[key] = (now, est)
-    return est
 
 
 def _spec(kind: str, filters: dict) -> item_filters.FilterSpec:

@@ -21,6 +21,7 @@ import peewee as pw
 from metarr import metadata as md
 from metarr.db import cursors
 from metarr.db.cursors import BadCursor, BadQuery, encode_cursor  # noqa: F401 (the lists' API)
+from metarr.db.database import is_sqlite
 
 # per kind: sort name -> (column names, value when NULL); several columns are COALESCEd in order
 SORT_COLUMNS: dict[str, dict[str, tuple[tuple[str, ...], Any]]] = {
@@ -79,11 +80,18 @@ def _value_ok(kind: str, sort: str, value: Any) -> bool:
     return isinstance(value, int) and abs(value) < 2**63
 
 
-def after_condition(kind: str, key: str, desc: bool, value: Any, row_id: int):
+def after_condition(kind: str, key: str, desc: bool, value: Any, row_id: int, *, row_value: bool = False):
+    """The rows after (value, row_id) in the list's order. `row_value` (PostgreSQL): as the row
+    comparison `(k, id) > (v, i)`, which its B-tree takes whole as the index range; the SQLite form
+    ranges on `k` alone and filters the ties one by one (5,000 movies without a year, 1,500 of one
+    year: 1-7 ms of a cursor page at 166,667 movies)."""
     model = md.ENTITY_MODELS[kind]
     k = sort_expr(kind, key)
     if key == "id":
         return model.id < row_id if desc else model.id > row_id
+    if row_value:
+        here, there = pw.Tuple(k, model.id), pw.Tuple(value, row_id)
+        return here < there if desc else here > there
     if desc:
         return (k <= value) & ((k < value) | (model.id < row_id))
     return (k >= value) & ((k > value) | (model.id > row_id))
@@ -116,6 +124,15 @@ def fetch(kind: str, query, *, sort: str | None, limit: int, offset: int, after:
     the end). One query: `limit + 1` rows are read to know whether there is a next page.
     `poster_sql` (an expression of `p.id`): each row also gets it as `_poster`, computed for the
     page's rows only (an outer select of the page; PostgreSQL keeps a subquery with LIMIT apart)."""
+    rows, cursor, _ = fetch_counted(kind, query, sort=sort, limit=limit, offset=offset, after=after,
+                                    poster_sql=poster_sql)
+    return rows, cursor
+
+
+def fetch_counted(kind: str, query, *, sort: str | None, limit: int, offset: int, after: str | None,
+                  poster_sql: str | None = None, count_sql: tuple[str, list] | None = None):
+    """`fetch`, and the value of `count_sql` (a scalar SELECT and its parameters, with `poster_sql`
+    only) sent in the same statement: (rows, cursor, that value, or None when the page is empty)."""
     key, desc = parse_sort(kind, sort)
     sort_name = ("-" if desc else "") + key
     model = md.ENTITY_MODELS[kind]
@@ -124,7 +141,8 @@ def fetch(kind: str, query, *, sort: str | None, limit: int, offset: int, after:
         if offset:
             raise BadQuery("give either 'after' (a cursor) or 'offset', not both")
         value, row_id = decode_cursor(after, kind, sort_name)
-        query = query.where(after_condition(kind, key, desc, value, row_id))
+        query = query.where(after_condition(kind, key, desc, value, row_id,
+                                            row_value=not is_sqlite(model._meta.database)))
     order = order_by(kind, sort)
     names = list(SUMMARY_FIELDS[kind])
     fields = [getattr(model, f) for f in names]
@@ -132,12 +150,20 @@ def fetch(kind: str, query, *, sort: str | None, limit: int, offset: int, after:
     sql, params = page.sql()
     if poster_sql is not None:
         cols = ", ".join(f'p."{model._meta.fields[n].column_name}"' for n in names)
-        sql = f"SELECT {cols}, p._sort_value, {poster_sql} FROM ({sql}) AS p"
-    rows = [row_of(model, names, r) for r in model._meta.database.execute_sql(sql, params).fetchall()]
+        extra = ""
+        if count_sql is not None:   # an uncorrelated subquery: run once, not per row
+            extra, params = f", ({count_sql[0]})", [*count_sql[1], *params]
+        sql = f"SELECT {cols}, p._sort_value, {poster_sql}{extra} FROM ({sql}) AS p"
+    found = model._meta.database.execute_sql(sql, params).fetchall()
+    counted = None
+    if count_sql is not None and found:
+        counted = found[0][-1]
+        found = [r[:-1] for r in found]
+    rows = [row_of(model, names, r) for r in found]
     more = len(rows) > limit
     rows = rows[:limit]
     cursor = encode_cursor(kind, sort_name, plain(rows[-1]._sort_value), rows[-1].id) if more and rows else None
-    return rows, cursor
+    return rows, cursor, counted
 
 
 def row_of(model, names: list[str], values) -> SimpleNamespace:

@@ -311,7 +311,9 @@ async def test_a_list_the_planner_thought_short_but_is_not_is_paged_and_estimate
     await run(api, set_limit, 20)
     truth = [m["id"] for m in (await (await api.get("/api/v1/movies?q=storm&sort=-title&limit=100")).json())["data"]]
     assert len(truth) == 30
-    monkeypatch.setattr(list_count, "pg_estimate", lambda db, query, reuse=False: 1)   # "one row, surely"
+    real_plan = list_count.pg_plan
+    monkeypatch.setattr(list_count, "pg_plan", lambda db, query, reuse=False:
+                        (real_plan(db, query, reuse)[0], 1))   # the limit as set; "one row, surely"
     body = await (await api.get("/api/v1/movies?q=storm&sort=-title&limit=10")).json()
     assert [m["id"] for m in body["data"]] == truth[:10]
     assert body["meta"]["total"] == 21 and body["meta"]["total_estimated"] is True
@@ -340,7 +342,7 @@ async def test_a_search_the_planner_overestimates_is_answered_in_one_statement(a
         return   # SQLite: no planner estimate; its search is the test above
     from metarr.library import list_count
     cap = list_count.exact_limit(db)
-    monkeypatch.setattr(list_count, "pg_estimate", lambda db, query, reuse=False: 2 * cap)
+    monkeypatch.setattr(list_count, "pg_plan", lambda db, query, reuse=False: (cap, 2 * cap))
     statements = []
     real = type(db).execute_sql
 
