@@ -33,6 +33,11 @@ PG_TRUST = 3   # PostgreSQL: a planner's estimate this many times the limit is n
 # the estimate made this many seconds ago at most (a first page, or one by offset, asks anew)
 ESTIMATE_REUSE = 30.0
 _estimates: dict[tuple[int, str, tuple], tuple[float, int]] = {}   # (db, sql, params) -> (when, estimate)
+# PostgreSQL: a list's last Plan says which statement to send first: the page with its plan (and
+# count) in one round trip, where the plan was a round trip of its own before it. Only a guess, kept
+# this long: a plan read with the page that calls for another statement gets that statement
+GUESS_FOR = 300.0
+_guesses: dict[tuple[int, str, tuple], tuple[float, Plan]] = {}
 
 
 def total(kind: str, query, q: str | None, filters: dict, *, reuse_estimate: bool = False,
@@ -94,6 +99,71 @@ def pg_estimate(db, query, reuse: bool = False) -> int:
     return _pg_estimate(db, query, reuse)
 
 
+@dataclasses.dataclass(frozen=True)
+class Plan:
+    """PostgreSQL: what decides how a list is read and counted: the exact-count limit (the setting)
+    and the planner's estimate of the list's rows."""
+    cap: int
+    est: int
+
+    def path(self, searched: bool) -> str:
+        """"estimate": the total is the estimate; "count": the page as usual and a bounded count;
+        "small": the page and its exact count from one scan (metarr/library/list_small.py)."""
+        if self.est > PG_TRUST * self.cap:
+            return "estimate"
+        return "count" if self.est > self.cap and not searched else "small"
+
+
+@dataclasses.dataclass(frozen=True)
+class Listed:
+    """A list's rows as the planner is asked about them (`SELECT 1 FROM … WHERE …`), built once
+    for a request: its text, parameters, and the key of its estimate and plan."""
+    key: tuple
+    sql: str
+    params: list
+
+
+def listed(db, query) -> Listed:
+    sql, params = query.select(pw.SQL("1")).order_by().sql()
+    return Listed((id(db), sql, tuple(params)), sql, list(params))
+
+
+def last_plan(lst: Listed) -> Plan | None:
+    """The plan this list had when last asked (within GUESS_FOR): which statement to send first,
+    never an answer (`plan_columns` reads the plan again with the page)."""
+    hit = _guesses.get(lst.key)
+    return hit[1] if hit is not None and time.monotonic() - hit[0] < GUESS_FOR else None
+
+
+def plan_columns(db, lst: Listed, reuse: bool = False) -> list[tuple[str, list]]:
+    """Two scalar SELECT expressions, with their parameters, for a page's statement: the estimate
+    (as `pg_plan` asks it; `reuse` as there) and the setting's stored value; `plan_of` reads them."""
+    key, sql, params = lst.key, lst.sql, lst.params
+    hit = _estimates.get(key)
+    if reuse and hit is not None and time.monotonic() - hit[0] < ESTIMATE_REUSE:
+        est = ("%s", [hit[1]])
+    else:
+        est = ("SELECT metarr_plan_rows(%s)", [db.cursor().mogrify(sql, params).decode()])
+    return [est, ("SELECT value FROM settings WHERE key = %s", [LIMIT_SETTING])]
+
+
+def plan_of(lst: Listed, columns: list[tuple[str, list]], values: list) -> Plan:
+    """The Plan from the values of `plan_columns`' expressions."""
+    key = lst.key
+    plan = Plan(int(settings.of_stored(LIMIT_SETTING, values[1], DEFAULT_LIMIT)), int(values[0]))
+    now = time.monotonic()
+    if columns[0][0] != "%s":   # asked anew, not the estimate reused
+        _remember(key, now, plan.est)
+    _guess(key, now, plan)
+    return plan
+
+
+def _guess(key: tuple, now: float, plan: Plan) -> None:
+    if len(_guesses) >= 512:
+        _guesses.clear()
+    _guesses[key] = (now, plan)
+
+
 def pg_plan(db, query, reuse: bool = False) -> tuple[int, int]:
     """PostgreSQL: (the exact-count limit, the planner's estimate of `query`'s rows) from one
     statement (`metarr_plan_rows`, migration 0044), where the setting and the EXPLAIN were a round
@@ -107,9 +177,10 @@ def pg_plan(db, query, reuse: bool = False) -> tuple[int, int]:
     text = db.cursor().mogrify(sql, params).decode()   # the text EXPLAIN plans: literals, as psycopg2 sends it
     est, raw = db.execute_sql("SELECT metarr_plan_rows(%s), (SELECT value FROM settings WHERE key = %s)",
                               (text, LIMIT_SETTING)).fetchone()
-    est = int(est)
-    _remember(key, now, est)
-    return int(settings.of_stored(LIMIT_SETTING, raw, DEFAULT_LIMIT)), est
+    plan = Plan(int(settings.of_stored(LIMIT_SETTING, raw, DEFAULT_LIMIT)), int(est))
+    _remember(key, now, plan.est)
+    _guess(key, now, plan)
+    return plan.cap, plan.est
 
 
 def _pg_estimate(db, query, reuse: bool = False) -> int:
