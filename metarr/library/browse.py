@@ -64,7 +64,7 @@ def list_entities(kind: str, *, limit: int, offset: int, q: str | None = None, s
     model = md.ENTITY_MODELS[kind]
     query = _filtered(model, kind, q, filters)
     known = None   # (total, estimated) when found before the page
-    poster_sql = asked = None
+    poster_sql = asked = lst = None
     if not is_sqlite(model._meta.database):
         # PostgreSQL: each round trip counts; the posters come with the page's rows
         poster_sql = detail_query.poster_sql(kind, "p.id")
@@ -82,7 +82,7 @@ def list_entities(kind: str, *, limit: int, offset: int, q: str | None = None, s
             return list_page.ListPage([summary(kind, r, r._poster) for r in rows], total, False, cursor)
     # PostgreSQL, a list the planner expects a little above the count's limit: the bounded count
     # goes with the page, in its statement (one round trip, not two)
-    count = [list_count.bounded_count(query, asked[0])] if asked is not None and known is None else []
+    count = [lst.bounded_count(asked[0])] if asked is not None and known is None else []
     rows, cursor, counted = list_page.fetch_with(kind, query, sort=sort, limit=limit, offset=offset, after=after,
                                                  poster_sql=poster_sql, extra=count)
     if not after and cursor is None and (rows or not offset):
@@ -106,7 +106,7 @@ def _pg_page(kind: str, query, lst: list_count.Listed, guess: list_count.Plan, *
     db = md.ENTITY_MODELS[kind]._meta.database
     searched = bool(q)
     columns = list_count.plan_columns(db, lst, reuse=bool(after))
-    count = [list_count.bounded_count(query, guess.cap)] if guess.path(searched) == "count" else []
+    count = [lst.bounded_count(guess.cap)] if guess.path(searched) == "count" else []
     rows, cursor, values = list_page.fetch_with(kind, query, sort=sort, limit=limit, offset=offset, after=after,
                                                 poster_sql=poster_sql, extra=columns + count)
     if values is None:

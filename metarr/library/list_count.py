@@ -122,6 +122,10 @@ class Listed:
     sql: str
     params: list
 
+    def bounded_count(self, limit: int) -> tuple[str, list]:
+        """`bounded_count` of the same rows, from this text (not rendered again)."""
+        return f'SELECT COUNT(*) FROM ({self.sql} LIMIT %s) AS "b"', [*self.params, limit + 1]
+
 
 def listed(db, query) -> Listed:
     sql, params = query.select(pw.SQL("1")).order_by().sql()
