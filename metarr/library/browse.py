@@ -97,8 +97,8 @@ def list_entities(kind: str, *, limit: int, offset: int, q: str | None = None, s
     return list_page.ListPage([summary(kind, r, posters.get(r.id)) for r in rows], total, estimated, cursor)
 
 
-def _pg_page(kind: str, query, lst: list_count.Listed, guess: list_count.Plan, *, q, filters: dict, sort, limit: int, offset: int,
-             after: str | None, poster_sql: str) -> list_page.ListPage | None:
+def _pg_page(kind: str, query, lst: list_count.Listed, guess: list_count.Plan, *, q, filters: dict, sort,
+             limit: int, offset: int, after: str | None, poster_sql: str) -> list_page.ListPage | None:
     """PostgreSQL, a list whose last plan (`guess`) read its page the usual way: the page, the plan
     read anew, and the bounded count the guess calls for, in one statement. None when the plan read
     now calls for the one-scan path, or the page is empty (its statement then told nothing): the

@@ -107,8 +107,8 @@ class Plan:
     est: int
 
     def path(self, searched: bool) -> str:
-        """"estimate": the total is the estimate; "count": the page as usual and a bounded count;
-        "small": the page and its exact count from one scan (metarr/library/list_small.py)."""
+        """How the list is read: "estimate" (the total is the estimate), "count" (the page as usual
+        and a bounded count) or "small" (the page and its exact count from one scan, list_small)."""
         if self.est > PG_TRUST * self.cap:
             return "estimate"
         return "count" if self.est > self.cap and not searched else "small"

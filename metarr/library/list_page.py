@@ -174,7 +174,7 @@ def fetch_with(kind: str, query, *, sort: str | None, limit: int, offset: int, a
         sql = f"SELECT {cols}, p._sort_value, {poster_sql}{more_sql} FROM ({sql}) AS p"
     found = model._meta.database.execute_sql(sql, params).fetchall()
     values = None
-    if extra and found:
+    if extra and found and poster_sql is not None:
         values = list(found[0][-len(extra):])
         found = [r[:-len(extra)] for r in found]
     spec = converters(model, names)
