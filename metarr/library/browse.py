@@ -64,25 +64,66 @@ def list_entities(kind: str, *, limit: int, offset: int, q: str | None = None, s
     model = md.ENTITY_MODELS[kind]
     query = _filtered(model, kind, q, filters)
     known = None   # (total, estimated) when found before the page
-    poster_sql = asked = None
+    poster_sql = asked = lst = None
     if not is_sqlite(model._meta.database):
         # PostgreSQL: each round trip counts; the posters come with the page's rows
         poster_sql = detail_query.poster_sql(kind, "p.id")
+        lst = list_count.listed(model._meta.database, query)
+        guess = list_count.last_plan(lst)
+        if guess is not None and guess.path(bool(q)) != "small":
+            page = _pg_page(kind, query, lst, guess, q=q, filters=filters, sort=sort, limit=limit, offset=offset,
+                            after=after, poster_sql=poster_sql)
+            if page is not None:
+                return page
         small, known, asked = _small_list(kind, query, sort=sort, limit=limit, offset=offset, after=after,
                                           poster_sql=poster_sql, searched=bool(q))
         if small is not None:
             rows, cursor, total = small
             return list_page.ListPage([summary(kind, r, r._poster) for r in rows], total, False, cursor)
-    rows, cursor = list_page.fetch(kind, query, sort=sort, limit=limit, offset=offset, after=after,
-                                   poster_sql=poster_sql)
+    # PostgreSQL, a list the planner expects a little above the count's limit: the bounded count
+    # goes with the page, in its statement (one round trip, not two)
+    count = [lst.bounded_count(asked[0])] if asked is not None and known is None else []
+    rows, cursor, counted = list_page.fetch_with(kind, query, sort=sort, limit=limit, offset=offset, after=after,
+                                                 poster_sql=poster_sql, extra=count)
     if not after and cursor is None and (rows or not offset):
         total, estimated = offset + len(rows), False   # the last page by offset: its end is the count
     elif known is not None:
         total, estimated = known
+    elif counted is not None:
+        total, estimated = list_count.of_count(counted[0], *asked)
     else:
         total, estimated = list_count.total(kind, query, q, filters, reuse_estimate=bool(after), asked=asked)
     posters = {r.id: r._poster for r in rows} if poster_sql else _poster_map(kind, [r.id for r in rows])
     return list_page.ListPage([summary(kind, r, posters.get(r.id)) for r in rows], total, estimated, cursor)
+
+
+def _pg_page(kind: str, query, lst: list_count.Listed, guess: list_count.Plan, *, q, filters: dict, sort,
+             limit: int, offset: int, after: str | None, poster_sql: str) -> list_page.ListPage | None:
+    """PostgreSQL, a list whose last plan (`guess`) read its page the usual way: the page, the plan
+    read anew, and the bounded count the guess calls for, in one statement. None when the plan read
+    now calls for the one-scan path, or the page is empty (its statement then told nothing): the
+    list is read as if there were no guess."""
+    db = md.ENTITY_MODELS[kind]._meta.database
+    searched = bool(q)
+    columns = list_count.plan_columns(db, lst, reuse=bool(after))
+    count = [lst.bounded_count(guess.cap)] if guess.path(searched) == "count" else []
+    rows, cursor, values = list_page.fetch_with(kind, query, sort=sort, limit=limit, offset=offset, after=after,
+                                                poster_sql=poster_sql, extra=columns + count)
+    if values is None:
+        return None
+    plan = list_count.plan_of(lst, columns, values)
+    path = plan.path(searched)
+    if path == "small":
+        return None   # the planner expects few rows now: counted exactly, from one scan
+    if not after and cursor is None:
+        total, estimated = offset + len(rows), False   # the last page by offset: its end is the count
+    elif path == "estimate":
+        total, estimated = plan.est, True
+    elif count and plan.cap == guess.cap:
+        total, estimated = list_count.of_count(values[2], plan.cap, plan.est)
+    else:   # the limit changed since the guess: counted up to the new one
+        total, estimated = list_count.total(kind, query, q, filters, asked=(plan.cap, plan.est))
+    return list_page.ListPage([summary(kind, r, r._poster) for r in rows], total, estimated, cursor)
 
 
 def _small_list(kind: str, query, *, sort, limit: int, offset: int, after: str | None, poster_sql: str,
@@ -92,8 +133,7 @@ def _small_list(kind: str, query, *, sort, limit: int, offset: int, after: str |
     (None, its (total, estimated) or None when it is to be counted, (cap, estimate)), the page to be
     read as usual. `searched`: the list has a `q`."""
     db = md.ENTITY_MODELS[kind]._meta.database
-    cap = list_count.exact_limit(db)
-    est = list_count.pg_estimate(db, query, reuse=bool(after))
+    cap, est = list_count.pg_plan(db, query, reuse=bool(after))
     if est > list_count.PG_TRUST * cap:
         return None, (est, True), (cap, est)   # list_count.total's answer, known already
     if est > cap and not searched:   # likely more rows than the cap: reading them all in the CTE would be wasted

@@ -25,6 +25,7 @@ from metarr.library import list_search
 from metarr.service import settings
 
 DEFAULT_LIMIT = 1000
+LIMIT_SETTING = "api.exact_total_limit"
 SAMPLE = 2000
 PG_TRUST = 3   # PostgreSQL: a planner's estimate this many times the limit is not counted
 # PostgreSQL: a walk by cursor asks the planner for the same list's estimate at every page, one
@@ -32,6 +33,11 @@ PG_TRUST = 3   # PostgreSQL: a planner's estimate this many times the limit is n
 # the estimate made this many seconds ago at most (a first page, or one by offset, asks anew)
 ESTIMATE_REUSE = 30.0
 _estimates: dict[tuple[int, str, tuple], tuple[float, int]] = {}   # (db, sql, params) -> (when, estimate)
+# PostgreSQL: a list's last Plan says which statement to send first: the page with its plan (and
+# count) in one round trip, where the plan was a round trip of its own before it. Only a guess, kept
+# this long: a plan read with the page that calls for another statement gets that statement
+GUESS_FOR = 300.0
+_guesses: dict[tuple[int, str, tuple], tuple[float, Plan]] = {}
 
 
 def total(kind: str, query, q: str | None, filters: dict, *, reuse_estimate: bool = False,
@@ -60,24 +66,125 @@ def total(kind: str, query, q: str | None, filters: dict, *, reuse_estimate: boo
         est = _sqlite_estimate(kind, model, query, q, filters)
         if est > 3 * limit:
             return est, True
+    sql, params = bounded_count(query, limit)
+    n = db.execute_sql(sql, params).fetchone()[0]
+    if n > limit and est is None:
+        est = _sqlite_estimate(kind, model, query, q, filters) if is_sqlite(db) else _pg_estimate(db, query)
+    return of_count(n, limit, est)
+
+
+def bounded_count(query, limit: int) -> tuple[str, list]:
+    """The SELECT counting `query`'s rows up to `limit` + 1 (never reading more), and its parameters."""
     bounded = query.select(pw.SQL("1")).order_by().limit(limit + 1)
-    n = pw.Select([bounded.alias("b")], [pw.fn.COUNT(pw.SQL("*"))]).bind(db).scalar()
+    sql, params = pw.Select([bounded.alias("b")], [pw.fn.COUNT(pw.SQL("*"))]).bind(query.model._meta.database).sql()
+    return sql, list(params)
+
+
+def of_count(n: int, limit: int, est: int | None) -> tuple[int, bool]:
+    """(total, estimated) from a bounded count `n` and, above the limit, the estimate `est`."""
     if n <= limit:
         return n, False
-    if est is None:
-        est = _sqlite_estimate(kind, model, query, q, filters) if is_sqlite(db) else _pg_estimate(db, query)
     return max(limit + 1, est), True
 
 
 def exact_limit(db) -> int:
     """Up to how many rows a list's total is counted (the setting `api.exact_total_limit`)."""
-    limit = settings.get(db, "api.exact_total_limit")
-    return DEFAULT_LIMIT if limit is None else int(limit)
+    # a fixed text, not settings.get's query built anew: a page after a cursor asks this every time
+    row = db.execute_sql(f"SELECT value FROM settings WHERE key = {db.param}", (LIMIT_SETTING,)).fetchone()
+    return int(settings.of_stored(LIMIT_SETTING, row[0] if row else None, DEFAULT_LIMIT))
 
 
 def pg_estimate(db, query, reuse: bool = False) -> int:
     """The planner's estimate of the rows of `query` (PostgreSQL)."""
     return _pg_estimate(db, query, reuse)
+
+
+@dataclasses.dataclass(frozen=True)
+class Plan:
+    """PostgreSQL: what decides how a list is read and counted: the exact-count limit (the setting)
+    and the planner's estimate of the list's rows."""
+    cap: int
+    est: int
+
+    def path(self, searched: bool) -> str:
+        """How the list is read: "estimate" (the total is the estimate), "count" (the page as usual
+        and a bounded count) or "small" (the page and its exact count from one scan, list_small)."""
+        if self.est > PG_TRUST * self.cap:
+            return "estimate"
+        return "count" if self.est > self.cap and not searched else "small"
+
+
+@dataclasses.dataclass(frozen=True)
+class Listed:
+    """A list's rows as the planner is asked about them (`SELECT 1 FROM … WHERE …`), built once
+    for a request: its text, parameters, and the key of its estimate and plan."""
+    key: tuple
+    sql: str
+    params: list
+
+    def bounded_count(self, limit: int) -> tuple[str, list]:
+        """`bounded_count` of the same rows, from this text (not rendered again)."""
+        return f'SELECT COUNT(*) FROM ({self.sql} LIMIT %s) AS "b"', [*self.params, limit + 1]
+
+
+def listed(db, query) -> Listed:
+    sql, params = query.select(pw.SQL("1")).order_by().sql()
+    return Listed((id(db), sql, tuple(params)), sql, list(params))
+
+
+def last_plan(lst: Listed) -> Plan | None:
+    """The plan this list had when last asked (within GUESS_FOR): which statement to send first,
+    never an answer (`plan_columns` reads the plan again with the page)."""
+    hit = _guesses.get(lst.key)
+    return hit[1] if hit is not None and time.monotonic() - hit[0] < GUESS_FOR else None
+
+
+def plan_columns(db, lst: Listed, reuse: bool = False) -> list[tuple[str, list]]:
+    """Two scalar SELECT expressions, with their parameters, for a page's statement: the estimate
+    (as `pg_plan` asks it; `reuse` as there) and the setting's stored value; `plan_of` reads them."""
+    key, sql, params = lst.key, lst.sql, lst.params
+    hit = _estimates.get(key)
+    if reuse and hit is not None and time.monotonic() - hit[0] < ESTIMATE_REUSE:
+        est = ("%s", [hit[1]])
+    else:
+        est = ("SELECT metarr_plan_rows(%s)", [db.cursor().mogrify(sql, params).decode()])
+    return [est, ("SELECT value FROM settings WHERE key = %s", [LIMIT_SETTING])]
+
+
+def plan_of(lst: Listed, columns: list[tuple[str, list]], values: list) -> Plan:
+    """The Plan from the values of `plan_columns`' expressions."""
+    key = lst.key
+    plan = Plan(int(settings.of_stored(LIMIT_SETTING, values[1], DEFAULT_LIMIT)), int(values[0]))
+    now = time.monotonic()
+    if columns[0][0] != "%s":   # asked anew, not the estimate reused
+        _remember(key, now, plan.est)
+    _guess(key, now, plan)
+    return plan
+
+
+def _guess(key: tuple, now: float, plan: Plan) -> None:
+    if len(_guesses) >= 512:
+        _guesses.clear()
+    _guesses[key] = (now, plan)
+
+
+def pg_plan(db, query, reuse: bool = False) -> tuple[int, int]:
+    """PostgreSQL: (the exact-count limit, the planner's estimate of `query`'s rows) from one
+    statement (`metarr_plan_rows`, migration 0044), where the setting and the EXPLAIN were a round
+    trip each. `reuse`: as `pg_estimate`'s."""
+    sql, params = query.select(pw.SQL("1")).order_by().sql()
+    key = (id(db), sql, tuple(params))
+    now = time.monotonic()
+    hit = _estimates.get(key)
+    if reuse and hit is not None and now - hit[0] < ESTIMATE_REUSE:
+        return exact_limit(db), hit[1]
+    text = db.cursor().mogrify(sql, params).decode()   # the text EXPLAIN plans: literals, as psycopg2 sends it
+    est, raw = db.execute_sql("SELECT metarr_plan_rows(%s), (SELECT value FROM settings WHERE key = %s)",
+                              (text, LIMIT_SETTING)).fetchone()
+    plan = Plan(int(settings.of_stored(LIMIT_SETTING, raw, DEFAULT_LIMIT)), int(est))
+    _remember(key, now, plan.est)
+    _guess(key, now, plan)
+    return plan.cap, plan.est
 
 
 def _pg_estimate(db, query, reuse: bool = False) -> int:
@@ -91,10 +198,14 @@ def _pg_estimate(db, query, reuse: bool = False) -> int:
     if isinstance(plan, str):
         plan = json.loads(plan)
     est = int(plan[0]["Plan"]["Plan Rows"])
+    _remember(key, now, est)
+    return est
+
+
+def _remember(key: tuple, now: float, est: int) -> None:
     if len(_estimates) >= 512:
         _estimates.clear()
     _estimates[key] = (now, est)
-    return est
 
 
 def _spec(kind: str, filters: dict) -> item_filters.FilterSpec:

@@ -49,7 +49,8 @@ def page_and_count(kind: str, query, *, sort: str | None, limit: int, offset: in
     n = found[0][0]
     if n > cap:
         return None
-    rows = [list_page.row_of(model, names, r[1:]) for r in found if r[1] is not None]
+    spec = list_page.converters(model, names)
+    rows = [list_page.row_of(model, names, r[1:], spec) for r in found if r[1] is not None]
     more = len(rows) > limit
     rows = rows[:limit]
     cursor = list_page.encode_cursor(kind, sort_name, list_page.plain(rows[-1]._sort_value), rows[-1].id) \

@@ -104,6 +104,15 @@ def get(db, key: str) -> Any:
     return _usable(key, row.value) if row is not None else DEFAULTS.get(key)
 
 
+def of_stored(key: str, raw: Any, default: Any) -> Any:
+    """A setting's value as `get` reads it, from its column's raw value (None: no row) read by a
+    statement of the caller's that also asked something else."""
+    if raw is None:
+        return default
+    value = _usable(key, Setting.value.python_value(raw))
+    return default if value is None else value
+
+
 def mapping_rules(db) -> dict[str, dict[str, str | None]]:
     """The genre / tag mapping rules per list name, as set now; empty ones left out."""
     from metarr.service.mappings import SETTINGS
