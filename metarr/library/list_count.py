@@ -172,13 +172,13 @@ def pg_plan(db, query, reuse: bool = False) -> tuple[int, int]:
     """PostgreSQL: (the exact-count limit, the planner's estimate of `query`'s rows) from one
     statement (`metarr_plan_rows`, migration 0044), where the setting and the EXPLAIN were a round
     trip each. `reuse`: as `pg_estimate`'s."""
-    sql, params = query.select(pw.SQL("1")).order_by().sql()
-    key = (id(db), sql, tuple(params))
+    lst = listed(db, query)
+    key = lst.key
     now = time.monotonic()
     hit = _estimates.get(key)
     if reuse and hit is not None and now - hit[0] < ESTIMATE_REUSE:
         return exact_limit(db), hit[1]
-    text = db.cursor().mogrify(sql, params).decode()   # the text EXPLAIN plans: literals, as psycopg2 sends it
+    text = db.cursor().mogrify(lst.sql, lst.params).decode()   # the text EXPLAIN plans: literals, as psycopg2 sends it
     est, raw = db.execute_sql("SELECT metarr_plan_rows(%s), (SELECT value FROM settings WHERE key = %s)",
                               (text, LIMIT_SETTING)).fetchone()
     plan = Plan(int(settings.of_stored(LIMIT_SETTING, raw, DEFAULT_LIMIT)), int(est))

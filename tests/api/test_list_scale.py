@@ -144,6 +144,18 @@ async def test_a_bad_cursor_is_a_400_in_words(api, services):
     assert r.status == 400 and "not both" in (await r.json())["error"]["message"]
 
 
+def _count_statements(db, monkeypatch) -> list[str]:
+    """Every SQL text the database runs from now on, in order (the list grows as it runs)."""
+    statements: list[str] = []
+    real = type(db).execute_sql
+
+    def counted(self, sql, *args, **kwargs):
+        statements.append(sql)
+        return real(self, sql, *args, **kwargs)
+    monkeypatch.setattr(type(db), "execute_sql", counted)
+    return statements
+
+
 def _like(titles: dict[int, str], q: str) -> set[int]:
     return {i for i, t in titles.items() if q.casefold() in t.casefold()}
 
@@ -343,13 +355,7 @@ async def test_a_search_the_planner_overestimates_is_answered_in_one_statement(a
     from metarr.library import list_count
     cap = list_count.exact_limit(db)
     monkeypatch.setattr(list_count, "pg_plan", lambda db, query, reuse=False: (cap, 2 * cap))
-    statements = []
-    real = type(db).execute_sql
-
-    def counted(self, sql, *args, **kwargs):
-        statements.append(sql)
-        return real(self, sql, *args, **kwargs)
-    monkeypatch.setattr(type(db), "execute_sql", counted)
+    statements = _count_statements(db, monkeypatch)
     body = await (await api.get("/api/v1/movies?q=golden%20city&sort=-title&limit=10&offset=5")).json()
     assert [m["id"] for m in body["data"]] == truth[5:15]
     assert body["meta"]["total"] == 30 and body["meta"]["total_estimated"] is False
@@ -404,13 +410,7 @@ async def test_a_list_read_again_is_one_statement_that_reads_its_plan_anew(api, 
         with write_tx(db):
             Setting.insert(key="api.exact_total_limit", value=n, updated_at=time.time()).on_conflict(
                 conflict_target=[Setting.key], update={Setting.value: n}).execute()
-    statements = []
-    real = type(db).execute_sql
-
-    def counted(self, sql, *args, **kwargs):
-        statements.append(sql)
-        return real(self, sql, *args, **kwargs)
-    monkeypatch.setattr(type(db), "execute_sql", counted)
+    statements = _count_statements(db, monkeypatch)
 
     async def page(url):
         statements.clear()
