@@ -111,6 +111,12 @@ def _enqueue_pg(db: pw.Database, specs: list[JobSpec], now: float, parent_id: in
         if new is not None:
             updates.append((jid, *new))
     if updates:
+        updates.sort()
+        if len(updates) > 1:
+            # the raised jobs' rows are locked in id order, for the reason the keys are taken in one
+            # order; an UPDATE … FROM VALUES locks them in the order its plan meets them
+            _exec(db, f"SELECT 1 FROM jobs WHERE id IN ({', '.join(['%s'] * len(updates))}) ORDER BY id FOR UPDATE",
+                  [u[0] for u in updates])
         rows = ", ".join(["(%s::bigint, %s::smallint, %s::double precision)"] * len(updates))
         _exec(db, f"UPDATE jobs SET priority = v.p, run_after = v.ra FROM (VALUES {rows}) AS v(id, p, ra) "
                   "WHERE jobs.id = v.id", [x for u in updates for x in u])
@@ -119,13 +125,25 @@ def _enqueue_pg(db: pw.Database, specs: list[JobSpec], now: float, parent_id: in
 
 def _insert_many(db: pw.Database, specs: list[JobSpec], idxs: list[int], out: list, now: float,
                  parent_id: int | None, parent_library: int | None) -> list[int]:
-    """Insert specs[idxs] a chunk a statement, filling `out` with (id, True) for each row made.
-    Returns the indices whose key an active job holds (nothing inserted for them)."""
+    """Insert specs[idxs] (in the specs' order) a chunk a statement, in enqueue_plan.insert_order
+    (keys in one global order: no deadlock between batches), filling `out` with (id, True) for each
+    row made. Returns the indices whose key an active job holds (nothing inserted for them)."""
+    rows = enqueue_plan.insert_order(specs, idxs)
+    # ids stay in the specs' order, as one insert after another gave them: the claim takes jobs of
+    # equal priority and run_after by id, so a scan's follow-ups run in the scan's order, not in
+    # their keys'. A multi-row INSERT takes its default ids in VALUES order; when that is not the
+    # specs' order they are drawn first (one statement), and given in the specs' order.
+    ids: dict[int, int] = {}
+    if rows != idxs:
+        drawn = _exec(db, "SELECT nextval(pg_get_serial_sequence('jobs', 'id')) FROM generate_series(1, %s)",
+                      (len(idxs),)).fetchall()
+        ids = dict(zip(idxs, sorted(r[0] for r in drawn), strict=True))
+    head, row = (_INSERT_HEAD_ID, _ROW_ID) if ids else (_INSERT_HEAD, _ROW)
     taken: list[int] = []
-    for c in range(0, len(idxs), ENQUEUE_CHUNK):
-        chunk = idxs[c:c + ENQUEUE_CHUNK]
-        params = [x for i in chunk for x in _params(specs[i], now, parent_id, parent_library)]
-        got = _exec(db, _INSERT_HEAD + ", ".join([_ROW] * len(chunk)) + _ON_ACTIVE_KEY + " RETURNING id, idem_key",
+    for c in range(0, len(rows), ENQUEUE_CHUNK):
+        chunk = rows[c:c + ENQUEUE_CHUNK]
+        params = [x for i in chunk for x in ((ids[i],) if ids else ()) + _params(specs[i], now, parent_id, parent_library)]
+        got = _exec(db, head + ", ".join([row] * len(chunk)) + _ON_ACTIVE_KEY + " RETURNING id, idem_key",
                     params).fetchall()
         made = {k: jid for jid, k in got if k is not None}
         # rows without a key are told apart by id: a multi-row INSERT takes its ids in VALUES order
@@ -133,12 +151,12 @@ def _insert_many(db: pw.Database, specs: list[JobSpec], idxs: list[int], out: li
         for i in chunk:
             key = specs[i].idem_key
             if key is None:
-                out[i] = (next(plain), True)
+                out[i] = (ids[i] if ids else next(plain), True)
             elif key in made:
                 out[i] = (made[key], True)
             else:
                 taken.append(i)
-    return taken
+    return sorted(taken)
 
 
 def _active_by_keys(db: pw.Database, keys: list[str]) -> dict[str, tuple]:
@@ -157,6 +175,8 @@ _INSERT_HEAD = ("INSERT INTO jobs (type, subject, idem_key, status, priority, pa
                 "parent_id, schedule, library_id) VALUES ")
 _ROW = "(%s, %s, %s, %s, %s, %s, 0, %s, %s, %s, 0, 0, 0, '', %s, %s, %s, %s)"
 _INSERT = _INSERT_HEAD + _ROW
+_INSERT_HEAD_ID = _INSERT_HEAD.replace("INSERT INTO jobs (", "INSERT INTO jobs (id, ")
+_ROW_ID = "(%s, " + _ROW[1:]
 # must match the predicate of the jobs_active_idem index (migration 0001)
 _ON_ACTIVE_KEY = (" ON CONFLICT (idem_key) WHERE status IN ('pending', 'running') AND idem_key IS NOT NULL "
                   "DO NOTHING")
