@@ -11,7 +11,7 @@ import pytest
 
 from metarr.db.database import open_database, write_tx
 from metarr.jobs import store
-from metarr.jobs.model import JobSpec
+from metarr.jobs.model import JobResult, JobSpec, Outcome
 from tests.conftest import PG_URL
 
 pytestmark = pytest.mark.skipif(not PG_URL, reason="PostgreSQL only (SQLite serialises its writers)")
@@ -163,3 +163,43 @@ def test_two_large_overlapping_batches_in_opposite_orders_both_finish(services, 
         assert a[0] == b[0] == jid and a[1] != b[1]
     for d in dbs:
         d.close()
+
+
+def test_two_completions_whose_next_jobs_overlap_in_opposite_orders_both_finish(services, db_url):
+    """Two workers each record 150 completions at once, each completion chaining one job; the
+    chained keys are the same for both, in opposite orders (a completion's next links were once
+    enqueued one completion after another, each holding the keys before it)."""
+    now = time.time()
+    store.enqueue(services.db, _specs([f"job:{i}" for i in range(300)]), now)
+    claimed = store.claim(services.db, "w", {"enrich.movie": 300}, now, 60)
+    halves = [claimed[:150], claimed[150:]]
+    keys = [f"next:{i:03d}" for i in range(150)]
+    dbs = [open_database(db_url), open_database(db_url)]
+    start = threading.Barrier(2)
+    changes: list[list] = [[], []]
+
+    def worker(n: int):
+        order = keys if n == 0 else keys[::-1]
+        outcomes = [Outcome(j.id, j.lease_token, True, result=JobResult(next=(JobSpec("t.next", k),)))
+                    for j, k in zip(halves[n], order, strict=True)]
+
+        def go():
+            start.wait(20)
+            changes[n] = store.finish(dbs[n], outcomes, now)
+        return go
+
+    try:
+        assert _run(worker(0), worker(1)) == []
+    finally:
+        for d in dbs:
+            d.close()
+    made = services.db.execute_sql("SELECT subject, id, parent_id FROM jobs WHERE type = 't.next'").fetchall()
+    assert sorted(s for s, _, _ in made) == keys   # each key once
+    by_key = {s: (jid, parent) for s, jid, parent in made}
+    nexts = [(c["id"], *c["next"][0]) for n in (0, 1) for c in changes[n]]
+    assert len(nexts) == 300
+    subject = {j.id: k for n in (0, 1) for j, k in zip(halves[n], keys if n == 0 else keys[::-1], strict=True)}
+    for parent, jid, jtype, created in nexts:
+        k_jid, k_parent = by_key[subject[parent]]
+        # both completions answer with the key's one job; the one that made it is its parent
+        assert (jid, jtype) == (k_jid, "t.next") and created == (k_parent == parent)
