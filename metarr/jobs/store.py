@@ -107,6 +107,8 @@ def _enqueue_pg(db: pw.Database, specs: list[JobSpec], parents: list[Parent], no
         found = _active_by_keys(db, [specs[i].idem_key for i in taken]) if taken else {}
         active.update(found)
         # a key taken at the INSERT but free at the SELECT: its job finished in between; once more
+        # (this second statement takes its keys after the first's: the one order, and so no
+        # deadlock, holds only within each; rare, as it needs that job to finish just then)
         todo = [i for i in taken if specs[i].idem_key not in found]
         if not todo:
             break
