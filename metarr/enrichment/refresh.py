@@ -87,8 +87,7 @@ def commit(db, run: FeedRun, now: float) -> int:
     lose the changed ids nor read them twice."""
     specs = [enrich_spec(et, eid, lib, [run.provider]) for et, eid, lib in run.items]
     with write_tx(db):
-        for i in range(0, len(specs), CHUNK):
-            store.enqueue_in_tx(db, specs[i:i + CHUNK], now)
+        store.enqueue_in_tx(db, specs, now)   # one batch: its keys locked in one order (no deadlock)
         _save(db, run.provider, cursor=run.window.end, last_run_at=now, last_ok_at=now, refreshed=len(specs),
               feed_ids=run.feed_ids, pages=run.pages, fallback_from=run.window.fallback_from, last_error=None)
     return len(specs)
@@ -117,8 +116,7 @@ def sweep(db, now: float, period_days: int, roots: tuple[str, ...]) -> int:
                 (model.id - (model.id / period) * period == b) & model.enriched_at.is_null(False) & model.deleted_at.is_null(True)).tuples()
             specs += [enrich_spec(et, eid, lib, ["*"]) for eid, lib in q]
     with write_tx(db):
-        for i in range(0, len(specs), CHUNK):
-            store.enqueue_in_tx(db, specs[i:i + CHUNK], now)
+        store.enqueue_in_tx(db, specs, now)
         _save(db, "sweep", cursor=float(today), last_run_at=now, last_ok_at=now, refreshed=len(specs),
               feed_ids=0, pages=0, fallback_from=None, last_error=None)
     return len(specs)

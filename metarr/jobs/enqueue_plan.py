@@ -34,6 +34,16 @@ def plan(specs: Sequence[JobSpec]) -> Plan:
     return p
 
 
+def insert_order(specs: Sequence[JobSpec], idxs: Sequence[int]) -> list[int]:
+    """The order to insert specs[idxs] in, across every statement of the batch: the unkeyed ones
+    first (no one waits on them), then by key. A batch waits for a key another transaction inserted
+    but has not committed while holding every key it inserted before; if every batch takes its keys
+    in one global order, none waits on a key while holding one after it, so no two batches (the
+    service and a `metarr` command enqueueing the same keys in opposite orders) wait on each other
+    in a cycle, which PostgreSQL breaks by aborting one ("deadlock detected")."""
+    return sorted(idxs, key=lambda i: (specs[i].idem_key is not None, specs[i].idem_key or ""))
+
+
 def raised(current: tuple[int, float], wants: Sequence[tuple[int, float]]) -> tuple[int, float] | None:
     """An active pending job's (priority, run_after) after duplicates asking for `wants`, each as
     they came: the highest priority (lowest number) and the earliest time asked; None if unchanged."""

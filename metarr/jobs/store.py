@@ -39,16 +39,34 @@ def new_worker_id() -> str:
 
 # ---------------------------------------------------------------- enqueue
 
+Parent = tuple[int | None, int | None]   # a job's parent job and the library it falls back to
+
+
 def enqueue_in_tx(db: pw.Database, specs: Iterable[JobSpec], now: float, parent_id: int | None = None,
                   parent_library: int | None = None) -> list[tuple[int, bool]]:
     """Insert jobs (caller holds a write transaction). Returns (id, created) per spec, in the specs'
     order; a duplicate of an active job (or of a spec before it in `specs`) returns the existing one,
     raised in priority and pulled earlier if asked."""
     specs = list(specs)
+    return _enqueue(db, specs, [(parent_id, parent_library)] * len(specs), now)
+
+
+def enqueue_children_in_tx(db: pw.Database, groups: list[tuple[int, int | None, list[JobSpec]]],
+                           now: float) -> list[list[tuple[int, bool]]]:
+    """The next jobs of several parents, (parent id, its library, specs) each, as one batch (one
+    enqueue after another would answer the same): on PostgreSQL its keys are then locked in one
+    order, where a call per parent held the keys of the parents before while waiting on the next
+    (two workers' completions chaining the same keys in opposite orders deadlocked)."""
+    specs = [s for _, _, g in groups for s in g]
+    got = iter(_enqueue(db, specs, [(pid, lib) for pid, lib, g in groups for _ in g], now))
+    return [[next(got) for _ in g] for _, _, g in groups]
+
+
+def _enqueue(db: pw.Database, specs: list[JobSpec], parents: list[Parent], now: float) -> list[tuple[int, bool]]:
     if not is_sqlite(db):
-        return _enqueue_pg(db, specs, now, parent_id, parent_library)
+        return _enqueue_pg(db, specs, parents, now)
     out: list[tuple[int, bool]] = []
-    for spec in specs:
+    for spec, parent in zip(specs, parents, strict=True):
         key = spec.idem_key
         if key is not None:
             # one writer (BEGIN IMMEDIATE): nobody can insert the key between this SELECT and the INSERT
@@ -56,8 +74,7 @@ def enqueue_in_tx(db: pw.Database, specs: Iterable[JobSpec], now: float, parent_
             if row:
                 out.append((_raise_existing(db, row, spec, _run_after(spec, now)), False))
                 continue
-        out.append((_exec(db, _INSERT + " RETURNING id", _params(spec, now, parent_id, parent_library)
-                          ).fetchone()[0], True))
+        out.append((_exec(db, _INSERT + " RETURNING id", _params(spec, now, parent)).fetchone()[0], True))
     return out
 
 
@@ -68,15 +85,15 @@ def _run_after(spec: JobSpec, now: float) -> float:
     return now + max(0.0, spec.delay)
 
 
-def _params(spec: JobSpec, now: float, parent_id: int | None, parent_library: int | None) -> tuple:
+def _params(spec: JobSpec, now: float, parent: Parent) -> tuple:
+    parent_id, parent_library = parent
     lib = spec.library_id if spec.library_id is not None else parent_library
     return (spec.type, spec.subject, spec.idem_key, "pending", spec.priority,
             json.dumps(spec.payload) if spec.payload is not None else None,
             spec.max_attempts, _run_after(spec, now), now, False, parent_id, spec.schedule, lib)
 
 
-def _enqueue_pg(db: pw.Database, specs: list[JobSpec], now: float, parent_id: int | None,
-                parent_library: int | None) -> list[tuple[int, bool]]:
+def _enqueue_pg(db: pw.Database, specs: list[JobSpec], parents: list[Parent], now: float) -> list[tuple[int, bool]]:
     """PostgreSQL: a statement per ENQUEUE_CHUNK specs, not a round trip per spec (#32: a page of
     500 follow-up jobs took 0.5-2.3 s). The partial unique index decides which keys are taken, also
     against a concurrent insert of the same key by another process (which makes this wait, then
@@ -86,10 +103,12 @@ def _enqueue_pg(db: pw.Database, specs: list[JobSpec], now: float, parent_id: in
     active: dict[str, tuple] = {}   # key -> (id, priority, run_after, status) of the job it already had
     todo = p.inserts
     for _ in range(2):
-        taken = _insert_many(db, specs, todo, out, now, parent_id, parent_library)
+        taken = _insert_many(db, specs, parents, todo, out, now)
         found = _active_by_keys(db, [specs[i].idem_key for i in taken]) if taken else {}
         active.update(found)
         # a key taken at the INSERT but free at the SELECT: its job finished in between; once more
+        # (this second statement takes its keys after the first's: the one order, and so no
+        # deadlock, holds only within each; rare, as it needs that job to finish just then)
         todo = [i for i in taken if specs[i].idem_key not in found]
         if not todo:
             break
@@ -111,21 +130,39 @@ def _enqueue_pg(db: pw.Database, specs: list[JobSpec], now: float, parent_id: in
         if new is not None:
             updates.append((jid, *new))
     if updates:
+        updates.sort()
+        if len(updates) > 1:
+            # the raised jobs' rows are locked in id order, for the reason the keys are taken in one
+            # order; an UPDATE … FROM VALUES locks them in the order its plan meets them
+            _exec(db, f"SELECT 1 FROM jobs WHERE id IN ({', '.join(['%s'] * len(updates))}) ORDER BY id FOR UPDATE",
+                  [u[0] for u in updates])
         rows = ", ".join(["(%s::bigint, %s::smallint, %s::double precision)"] * len(updates))
         _exec(db, f"UPDATE jobs SET priority = v.p, run_after = v.ra FROM (VALUES {rows}) AS v(id, p, ra) "
                   "WHERE jobs.id = v.id", [x for u in updates for x in u])
     return out
 
 
-def _insert_many(db: pw.Database, specs: list[JobSpec], idxs: list[int], out: list, now: float,
-                 parent_id: int | None, parent_library: int | None) -> list[int]:
-    """Insert specs[idxs] a chunk a statement, filling `out` with (id, True) for each row made.
-    Returns the indices whose key an active job holds (nothing inserted for them)."""
+def _insert_many(db: pw.Database, specs: list[JobSpec], parents: list[Parent], idxs: list[int], out: list,
+                 now: float) -> list[int]:
+    """Insert specs[idxs] (in the specs' order) a chunk a statement, in enqueue_plan.insert_order
+    (keys in one global order: no deadlock between batches), filling `out` with (id, True) for each
+    row made. Returns the indices whose key an active job holds (nothing inserted for them)."""
+    rows = enqueue_plan.insert_order(specs, idxs)
+    # ids stay in the specs' order, as one insert after another gave them: the claim takes jobs of
+    # equal priority and run_after by id, so a scan's follow-ups run in the scan's order, not in
+    # their keys'. A multi-row INSERT takes its default ids in VALUES order; when that is not the
+    # specs' order they are drawn first (one statement), and given in the specs' order.
+    ids: dict[int, int] = {}
+    if rows != idxs:
+        drawn = _exec(db, "SELECT nextval(pg_get_serial_sequence('jobs', 'id')) FROM generate_series(1, %s)",
+                      (len(idxs),)).fetchall()
+        ids = dict(zip(idxs, sorted(r[0] for r in drawn), strict=True))
+    head, row = (_INSERT_HEAD_ID, _ROW_ID) if ids else (_INSERT_HEAD, _ROW)
     taken: list[int] = []
-    for c in range(0, len(idxs), ENQUEUE_CHUNK):
-        chunk = idxs[c:c + ENQUEUE_CHUNK]
-        params = [x for i in chunk for x in _params(specs[i], now, parent_id, parent_library)]
-        got = _exec(db, _INSERT_HEAD + ", ".join([_ROW] * len(chunk)) + _ON_ACTIVE_KEY + " RETURNING id, idem_key",
+    for c in range(0, len(rows), ENQUEUE_CHUNK):
+        chunk = rows[c:c + ENQUEUE_CHUNK]
+        params = [x for i in chunk for x in ((ids[i],) if ids else ()) + _params(specs[i], now, parents[i])]
+        got = _exec(db, head + ", ".join([row] * len(chunk)) + _ON_ACTIVE_KEY + " RETURNING id, idem_key",
                     params).fetchall()
         made = {k: jid for jid, k in got if k is not None}
         # rows without a key are told apart by id: a multi-row INSERT takes its ids in VALUES order
@@ -133,12 +170,12 @@ def _insert_many(db: pw.Database, specs: list[JobSpec], idxs: list[int], out: li
         for i in chunk:
             key = specs[i].idem_key
             if key is None:
-                out[i] = (next(plain), True)
+                out[i] = (ids[i] if ids else next(plain), True)
             elif key in made:
                 out[i] = (made[key], True)
             else:
                 taken.append(i)
-    return taken
+    return sorted(taken)
 
 
 def _active_by_keys(db: pw.Database, keys: list[str]) -> dict[str, tuple]:
@@ -157,6 +194,8 @@ _INSERT_HEAD = ("INSERT INTO jobs (type, subject, idem_key, status, priority, pa
                 "parent_id, schedule, library_id) VALUES ")
 _ROW = "(%s, %s, %s, %s, %s, %s, 0, %s, %s, %s, 0, 0, 0, '', %s, %s, %s, %s)"
 _INSERT = _INSERT_HEAD + _ROW
+_INSERT_HEAD_ID = _INSERT_HEAD.replace("INSERT INTO jobs (", "INSERT INTO jobs (id, ")
+_ROW_ID = "(%s, " + _ROW[1:]
 # must match the predicate of the jobs_active_idem index (migration 0001)
 _ON_ACTIVE_KEY = (" ON CONFLICT (idem_key) WHERE status IN ('pending', 'running') AND idem_key IS NOT NULL "
                   "DO NOTHING")
@@ -230,6 +269,8 @@ def finish(db: pw.Database, outcomes: list[Outcome], now: float,
     changes: list[dict] = []
     if not outcomes:
         return changes
+    chained: list[tuple[dict, list[JobSpec]]] = []
+    groups: list[tuple[int, int | None, list[JobSpec]]] = []
     with write_tx(db):
         for o in outcomes:
             if o.ok:
@@ -252,9 +293,9 @@ def finish(db: pw.Database, outcomes: list[Outcome], now: float,
             if o.ok:
                 change["status"] = "succeeded"
                 nxt = list(o.result.next) if o.result else []
-                if nxt:
-                    ids = enqueue_in_tx(db, nxt, now, parent_id=o.job_id, parent_library=library_id)
-                    change["next"] = [(jid, spec.type, created) for (jid, created), spec in zip(ids, nxt, strict=True)]
+                if nxt:   # enqueued below, every outcome's in one batch
+                    chained.append((change, nxt))
+                    groups.append((o.job_id, library_id, nxt))
             elif o.blocked:
                 # the environment's failure, not the job's: the try is given back and the job waits
                 # (a probe of the place may let it run sooner: `release_blocked`)
@@ -286,6 +327,8 @@ def finish(db: pw.Database, outcomes: list[Outcome], now: float,
                 reschedule(db, schedule, now, change["status"],
                            (o.result.data if o.result else None) if o.ok else {"error": (o.error or "")[:500]})
             changes.append(change)
+        for (change, nxt), ids in zip(chained, enqueue_children_in_tx(db, groups, now), strict=True):
+            change["next"] = [(jid, spec.type, created) for (jid, created), spec in zip(ids, nxt, strict=True)]
     return changes
 
 
@@ -316,14 +359,17 @@ def ensure_schedules(db: pw.Database, now: float) -> None:
     with write_tx(db):
         rows = _exec(db, "SELECT name, job_type, subject, interval_s, payload, last_run FROM schedules "
                          "WHERE enabled = %s", (True,)).fetchall()
+        specs = []
         for name, jtype, subject, interval, payload, last_run in rows:
             active = _exec(db, "SELECT 1 FROM jobs WHERE schedule = %s AND status IN ('pending', 'running')",
                            (name,)).fetchone()
             if active:
                 continue
             due = chain.next_due(last_run, interval, now)
-            enqueue_in_tx(db, [chain.scheduled(name, jtype, subject, json.loads(payload) if payload else None,
-                                               max(0.0, due - now))], now)
+            specs.append(chain.scheduled(name, jtype, subject, json.loads(payload) if payload else None,
+                                         max(0.0, due - now)))
+        # one batch: its keys locked in one order (a serve and a worker start at once and both ensure)
+        enqueue_in_tx(db, specs, now)
 
 
 # ---------------------------------------------------------------- progress, user actions

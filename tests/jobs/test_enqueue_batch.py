@@ -101,3 +101,10 @@ def test_raised_takes_each_duplicate_as_it_came():
     assert enqueue_plan.raised((5, 100.0), [(5, 100.0), (6, 200.0)]) is None
     assert enqueue_plan.raised((5, 100.0), [(3, 150.0)]) == (3, 100.0)
     assert enqueue_plan.raised((5, 100.0), [(6, 50.0), (4, 80.0)]) == (4, 50.0)
+
+
+def test_a_batch_inserts_its_unkeyed_specs_first_then_its_keys_in_one_order():
+    specs = [JobSpec("e", "b"), JobSpec("n", "z", dedupe=False), JobSpec("e", "a"), JobSpec("n", "y", dedupe=False),
+             JobSpec("d", "c")]
+    assert enqueue_plan.insert_order(specs, [0, 1, 2, 3, 4]) == [1, 3, 4, 2, 0]   # d|c < e|a < e|b
+    assert enqueue_plan.insert_order(specs, [2, 0]) == [2, 0]
