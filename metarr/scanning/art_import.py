@@ -12,6 +12,7 @@ from metarr import metadata as md
 from metarr.assets import cache
 from metarr.db import statements
 from metarr.db.database import is_sqlite, write_tx
+from metarr.db.deferred import together_or_each
 from metarr.db.media import Album, Artist, ArtworkSlot, CastMember, Episode, MediaFile, Movie, Season, Series
 from metarr.db.models import Library
 from metarr.scanning.entities import new_entity
@@ -117,8 +118,9 @@ class AppliedUnit:
 def import_art(db, data_dir: Path, lib: Library, units: list[AppliedUnit], rep: ScanReport) -> None:
     """Copy the user's own artwork of a batch of units into the cache before anything could replace
     it (one flush to disk for the batch), and use it for the slot unless the slot is locked or
-    already holds a choice of the user's. The rows are written in one transaction, each unit in a
-    savepoint of its own (one broken folder must not cost the others their artwork)."""
+    already holds a choice of the user's. The rows are written in one transaction, together (or, if
+    that fails, each unit in a savepoint of its own: one broken folder must not cost the others
+    their artwork)."""
     wanted = []   # (unit, (entity type, id, slot, season, path))
     for u in units:
         with _unit_problems(lib, u, rep):
@@ -142,11 +144,19 @@ def import_art(db, data_dir: Path, lib: Library, units: list[AppliedUnit], rep: 
         stored.setdefault(u.unit, []).append((et, eid, slot, season, path, have, asset))
     if stored:
         now = time.time()
-        with write_tx(db):
+
+        def together() -> None:
+            for u in units:
+                if u.unit in stored:
+                    _record_art(db, data_dir, u.files, stored[u.unit], locked, now)
+
+        def each() -> None:
             for u in units:
                 if u.unit in stored:
                     with _unit_problems(lib, u, rep), write_tx(db):
                         _record_art(db, data_dir, u.files, stored[u.unit], locked, now)
+
+        together_or_each(db, together, each)
     for u in units:
         with _unit_problems(lib, u, rep):
             for item in u.items:
