@@ -279,7 +279,10 @@ def apply(db, entity_type: str, entity_id: int, update: Update, *, now: float | 
             statements.update(db, model, {**scalars, "updated_at": now}, id=entity_id)
         lists = {key[5:]: value for key, value in changes.items() if key.startswith("list:")}
         if lists:   # every changed list in one delete and one insert
-            statements.delete_in(db, EntityList, "name", sorted(lists), entity_type=entity_type, entity_id=entity_id)
+            # a row the caller just created (`known`) has no list rows to delete
+            statements.delete_in(db, EntityList, "name",
+                                 sorted(n for n in lists if known is None or current.get(f"list:{n}")),
+                                 entity_type=entity_type, entity_id=entity_id)
             statements.insert_many(db, EntityList, [
                 dict(entity_type=entity_type, entity_id=entity_id, name=name, value=v, position=i)
                 for name, value in lists.items() for i, v in enumerate(value or ())])
@@ -323,14 +326,20 @@ def set_states(entity_type: str, entity_id: int, keys: list[str], source: str, l
                now: float | None = None, origins: dict[str, str] | None = None) -> None:
     """Record who set these fields (and lock or unlock them, unless `locked` is None) in one statement;
     `origins`: the language or country each value came from (none recorded: no longer known)."""
-    if not keys:
+    set_states_of([(entity_type, entity_id, k) for k in keys], source, locked, now, origins)
+
+
+def set_states_of(fields: list[tuple[str, int, str]], source: str, locked: bool | None = None,
+                  now: float | None = None, origins: dict[str, str] | None = None) -> None:
+    """`set_states` for (entity type, id, key) of any number of items, in one statement."""
+    if not fields:
         return
     now = now or time.time()
     origins = origins or {}
     statements.insert_many(FieldState._meta.database, FieldState, [
-        dict(entity_type=entity_type, entity_id=entity_id, field=k, source=source, origin=origins.get(k),
+        dict(entity_type=et, entity_id=eid, field=k, source=source, origin=origins.get(k),
              locked=bool(locked), updated_at=now)
-        for k in keys], conflict=("entity_type", "entity_id", "field"),
+        for et, eid, k in fields], conflict=("entity_type", "entity_id", "field"),
         update=("source", "origin", "updated_at") + (("locked",) if locked is not None else ()))
 
 

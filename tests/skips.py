@@ -39,6 +39,8 @@ ALLOWED = (
     Allowed("tests/jobs/test_enqueue_batch.py::test_a_key_whose_job_finished_between_the_insert_and_the_lookup_is_"
             "inserted_again", "PostgreSQL only (its unique index decides a batch's keys), on SQLite",
             lambda: not _on_postgresql()),
+    Allowed("tests/domain/test_deferred.py::test_held_writes_reach_the_next_read_in_one_round_trip",
+            "PostgreSQL only (round trips), on SQLite", lambda: not _on_postgresql()),
     Allowed("tests/domain/test_pool_reuse.py", "PostgreSQL only (its connection pool), on SQLite",
             lambda: not _on_postgresql()),
     Allowed("tests/domain/test_prepared.py::test_postgresql_runs_a_prepared_select_prepared_on_the_server_and_"
