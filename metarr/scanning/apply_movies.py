@@ -50,8 +50,9 @@ def unit_movies(db, lib: Library, unit: str, files: dict[str, MediaFile]) -> Uni
 
 
 def apply_movie(db, lib: Library, m: MovieItem, files: dict[str, MediaFile], touched: set[str], ctx: ScanContext,
-                 rep: ScanReport, now: float, movies: UnitMovies) -> int:
-    """`movies`: the unit's movies (`unit_movies`), kept up to date here."""
+                 rep: ScanReport, now: float, movies: UnitMovies, shas: dict[str, str | None] | None = None) -> int:
+    """`movies`: the unit's movies (`unit_movies`), kept up to date here. `shas`: the sha256 of the
+    unit's files Metarr wrote (`file_rows.published`), to tell a hand-edited NFO without a lookup."""
     row = movies.by_key.get(m.key)
     if row is None and m.folder:
         # an upgrade or rename: a movie of this folder whose video is gone takes the new file, if it
@@ -75,7 +76,7 @@ def apply_movie(db, lib: Library, m: MovieItem, files: dict[str, MediaFile], tou
         # the NFO's fields go into the new row's INSERT (a row just made has no states: the plan needs
         # no read), and so does its `identified` state: two UPDATEs of the row fewer
         known = fresh("movie", {"title": m.title.title, "year": m.title.year}, "title")
-        got = read_nfo(db, "movie", m.nfo, lib, rep, nfo_map.movie_update) if m.nfo else None
+        got = read_nfo(db, "movie", m.nfo, lib, rep, nfo_map.movie_update, shas) if m.nfo else None
         changes = md.plan("movie", got.update, *known) if got is not None and got.update is not None else None
         if changes is not None:
             values.update({k: v for k, v in changes.items() if k in md.SCALARS["movie"]})
@@ -104,7 +105,7 @@ def apply_movie(db, lib: Library, m: MovieItem, files: dict[str, MediaFile], tou
         row.folder, row.disc = m.folder, m.disc
     link(db, files, m.files, "movie", row.id)
     if m.nfo and not nfo_done and (created or m.nfo in touched):
-        import_nfo(db, "movie", row.id, m.nfo, lib, rep, nfo_map.movie_update)
+        import_nfo(db, "movie", row.id, m.nfo, lib, rep, nfo_map.movie_update, shas=shas)
     fill("movie", row.id, ids_update(m.ids, "movie"), "name")
     if ctx.ids:
         fill("movie", row.id, ids_update(ctx.ids, "movie"), "webhook")

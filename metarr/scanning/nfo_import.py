@@ -14,11 +14,14 @@ from metarr.scanning.entities import fill, ids_update
 from metarr.scanning.report import ScanReport
 
 
-def _hand_edited(db, library_id: int, path: str, data: bytes) -> bool:
-    # the one column, as a tuple: asked for every NFO of a first scan (an ORM lookup was a tenth of it)
-    p = statements.mark(db)
-    ours = db.execute_sql(f"SELECT sha256 FROM library_files WHERE library_id = {p} AND path = {p}",
-                          (library_id, path)).fetchone()
+def _hand_edited(db, library_id: int, path: str, data: bytes, shas: dict[str, str | None] | None) -> bool:
+    """`shas`: path -> sha256 of the unit's files Metarr wrote, when the caller read them already."""
+    if shas is not None:
+        ours = (shas[path],) if path in shas else None
+    else:   # the one column, as a tuple: asked for every NFO of a first scan (an ORM lookup was a tenth of it)
+        p = statements.mark(db)
+        ours = db.execute_sql(f"SELECT sha256 FROM library_files WHERE library_id = {p} AND path = {p}",
+                              (library_id, path)).fetchone()
     return ours is not None and ours[0] != hashlib.sha256(data).hexdigest()
 
 
@@ -31,8 +34,10 @@ class NfoRead:
     ids: dict
 
 
-def read_nfo(db, entity_type: str, path: str, lib: Library, rep: ScanReport, converter) -> NfoRead | None:
-    """Read, parse and convert an NFO (its problems go to `rep`); None if it cannot be read."""
+def read_nfo(db, entity_type: str, path: str, lib: Library, rep: ScanReport, converter,
+             shas: dict[str, str | None] | None = None) -> NfoRead | None:
+    """Read, parse and convert an NFO (its problems go to `rep`); None if it cannot be read. `shas`:
+    see `_hand_edited`."""
     full = Path(lib.path) / path
     try:
         data = full.read_bytes()
@@ -48,7 +53,7 @@ def read_nfo(db, entity_type: str, path: str, lib: Library, rep: ScanReport, con
     if doc is None or (entity_type == "episode" and hasattr(doc, "episodes")):
         return NfoRead(doc, None, dict(res.ids or {}))
     update = converter(doc)
-    if _hand_edited(db, lib.id, path, data):
+    if _hand_edited(db, lib.id, path, data, shas):
         # an NFO Metarr wrote, changed since by hand: what the user changed there is theirs (locked);
         # everything they left as it was keeps its provenance
         update = dataclasses.replace(update, lock=True)
@@ -56,8 +61,8 @@ def read_nfo(db, entity_type: str, path: str, lib: Library, rep: ScanReport, con
 
 
 def import_nfo(db, entity_type: str, eid: int, path: str, lib: Library, rep: ScanReport, converter,
-                known: tuple[dict, dict] | None = None) -> Any:
-    got = read_nfo(db, entity_type, path, lib, rep, converter)
+                known: tuple[dict, dict] | None = None, shas: dict[str, str | None] | None = None) -> Any:
+    got = read_nfo(db, entity_type, path, lib, rep, converter, shas)
     if got is None:
         return None
     if got.doc is None:
