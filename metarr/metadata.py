@@ -273,35 +273,45 @@ def apply(db, entity_type: str, entity_id: int, update: Update, *, now: float | 
             set_states(entity_type, entity_id, relabel, update.source, now=now, origins=update.origins)
         if not changes:
             return []
-        model = ENTITY_MODELS[entity_type]
-        scalars = {k: v for k, v in changes.items() if k in SCALARS[entity_type]}
-        if scalars:
-            statements.update(db, model, {**scalars, "updated_at": now}, id=entity_id)
-        lists = {key[5:]: value for key, value in changes.items() if key.startswith("list:")}
-        if lists:   # every changed list in one delete and one insert
-            statements.delete_in(db, EntityList, "name", sorted(lists), entity_type=entity_type, entity_id=entity_id)
-            statements.insert_many(db, EntityList, [
-                dict(entity_type=entity_type, entity_id=entity_id, name=name, value=v, position=i)
-                for name, value in lists.items() for i, v in enumerate(value or ())])
-        for key, value in changes.items():
-            if key.startswith("list:"):
-                continue
-            elif key == "cast":
-                CastMember.delete().where((CastMember.entity_type == entity_type)
-                                          & (CastMember.entity_id == entity_id)).execute()
-                statements.insert_many(db, CastMember, [
-                    dict(entity_type=entity_type, entity_id=entity_id, name=c.name[:500], role=c.role,
-                         position=c.order if c.order is not None else i, thumb_url=c.thumb_url)
-                    for i, c in enumerate(value or ())])
-            elif key == "ratings" and value:
-                by_source = {r.source: r for r in value}   # one row per source, the last offer wins
-                statements.insert_many(db, Rating, [
-                    dict(entity_type=entity_type, entity_id=entity_id, source=r.source, value=r.value,
-                         votes=r.votes or 0, max=r.max or 10, is_default=r.default) for r in by_source.values()],
-                    conflict=("entity_type", "entity_id", "source"), update=("value", "votes", "max", "is_default"))
-        set_states(entity_type, entity_id, list(changes), update.source, locked=True if update.lock else None, now=now,
-                   origins=update.origins)
+        write_changes(db, entity_type, entity_id, update, changes, now, fresh=known is not None, current=current)
         return sorted(changes)
+
+
+def write_changes(db, entity_type: str, entity_id: int, update: Update, changes: dict[str, Any], now: float, *,
+                  current: dict[str, Any], fresh: bool = False, scalars: bool = True) -> None:
+    """Write what `plan` decided, with its provenance. `fresh`: `current` is a row the caller just
+    created (it has no list rows to delete); `scalars=False`: the caller wrote the scalar fields
+    itself (into the row it inserted)."""
+    model = ENTITY_MODELS[entity_type]
+    values = {k: v for k, v in changes.items() if k in SCALARS[entity_type]}
+    if values and scalars:
+        statements.update(db, model, {**values, "updated_at": now}, id=entity_id)
+    lists = {key[5:]: value for key, value in changes.items() if key.startswith("list:")}
+    if lists:   # every changed list in one delete and one insert
+        # a row the caller just created has no list rows to delete
+        statements.delete_in(db, EntityList, "name", sorted(n for n in lists if not fresh or current.get(f"list:{n}")),
+                             entity_type=entity_type, entity_id=entity_id)
+        statements.insert_many(db, EntityList, [
+            dict(entity_type=entity_type, entity_id=entity_id, name=name, value=v, position=i)
+            for name, value in lists.items() for i, v in enumerate(value or ())])
+    for key, value in changes.items():
+        if key.startswith("list:"):
+            continue
+        elif key == "cast":
+            CastMember.delete().where((CastMember.entity_type == entity_type)
+                                      & (CastMember.entity_id == entity_id)).execute()
+            statements.insert_many(db, CastMember, [
+                dict(entity_type=entity_type, entity_id=entity_id, name=c.name[:500], role=c.role,
+                     position=c.order if c.order is not None else i, thumb_url=c.thumb_url)
+                for i, c in enumerate(value or ())])
+        elif key == "ratings" and value:
+            by_source = {r.source: r for r in value}   # one row per source, the last offer wins
+            statements.insert_many(db, Rating, [
+                dict(entity_type=entity_type, entity_id=entity_id, source=r.source, value=r.value,
+                     votes=r.votes or 0, max=r.max or 10, is_default=r.default) for r in by_source.values()],
+                conflict=("entity_type", "entity_id", "source"), update=("value", "votes", "max", "is_default"))
+    set_states(entity_type, entity_id, list(changes), update.source, locked=True if update.lock else None, now=now,
+               origins=update.origins)
 
 
 def _origin_only(entity_type: str, update: Update, current: dict[str, Any], states: dict[str, State],
@@ -323,14 +333,20 @@ def set_states(entity_type: str, entity_id: int, keys: list[str], source: str, l
                now: float | None = None, origins: dict[str, str] | None = None) -> None:
     """Record who set these fields (and lock or unlock them, unless `locked` is None) in one statement;
     `origins`: the language or country each value came from (none recorded: no longer known)."""
-    if not keys:
+    set_states_of([(entity_type, entity_id, k) for k in keys], source, locked, now, origins)
+
+
+def set_states_of(fields: list[tuple[str, int, str]], source: str, locked: bool | None = None,
+                  now: float | None = None, origins: dict[str, str] | None = None) -> None:
+    """`set_states` for (entity type, id, key) of any number of items, in one statement."""
+    if not fields:
         return
     now = now or time.time()
     origins = origins or {}
     statements.insert_many(FieldState._meta.database, FieldState, [
-        dict(entity_type=entity_type, entity_id=entity_id, field=k, source=source, origin=origins.get(k),
+        dict(entity_type=et, entity_id=eid, field=k, source=source, origin=origins.get(k),
              locked=bool(locked), updated_at=now)
-        for k in keys], conflict=("entity_type", "entity_id", "field"),
+        for et, eid, k in fields], conflict=("entity_type", "entity_id", "field"),
         update=("source", "origin", "updated_at") + (("locked",) if locked is not None else ()))
 
 

@@ -41,6 +41,8 @@ ALLOWED = (
             lambda: not _on_postgresql()),
     Allowed("tests/jobs/test_enqueue_locks.py", "PostgreSQL only (writers in parallel), on SQLite",
             lambda: not _on_postgresql()),
+    Allowed("tests/domain/test_deferred.py::test_held_writes_reach_the_next_read_in_one_round_trip",
+            "PostgreSQL only (round trips), on SQLite", lambda: not _on_postgresql()),
     Allowed("tests/domain/test_pool_reuse.py", "PostgreSQL only (its connection pool), on SQLite",
             lambda: not _on_postgresql()),
     Allowed("tests/domain/test_prepared.py::test_postgresql_runs_a_prepared_select_prepared_on_the_server_and_"

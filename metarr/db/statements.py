@@ -37,21 +37,21 @@ def marks(db: pw.Database, count: int) -> str:
     return ", ".join([mark(db)] * count)
 
 
-# statements sent to PostgreSQL in one round trip by `_execute_many`
+# rows written by one multi-row statement on PostgreSQL (`insert_many`, `update_many`)
 BATCH_PAGE = 200
 
 
 def _execute_many(db: pw.Database, sql: str, params: list[tuple]) -> None:
+    """SQLite: one executemany (no round trips to save)."""
     if len(params) == 1:
         db.execute_sql(sql, params[0])
-    elif is_sqlite(db):
-        db.cursor().executemany(sql, params)
     else:
-        # psycopg2's executemany is a round trip per row (a first scan's field states, file links and
-        # artwork slots were 21 a folder); execute_batch sends the same statements, one after the
-        # other, joined in pages: the same effects and errors at a round trip per page
-        from psycopg2.extras import execute_batch
-        execute_batch(db.cursor(), sql, params, page_size=BATCH_PAGE)
+        db.cursor().executemany(sql, params)
+
+
+def _pages(rows: list, size: int = BATCH_PAGE):
+    for i in range(0, len(rows), size):
+        yield rows[i:i + size]
 
 
 @lru_cache(maxsize=512)
@@ -67,6 +67,52 @@ def _upsert_sql(table: str, columns: tuple[str, ...], conflict: tuple[str, ...],
     action = ("DO UPDATE SET " + ", ".join(f"{_q(c)} = EXCLUDED.{_q(c)}" for c in update)) if update else "DO NOTHING"
     return (_insert_sql(table, columns, sqlite, False)
             + f" ON CONFLICT ({', '.join(map(_q, conflict))}) {action}")
+
+
+@lru_cache(maxsize=512)
+def _values_sql(table: str, columns: tuple[str, ...], count: int, conflict: tuple[str, ...] | None,
+                update: tuple[str, ...]) -> str:
+    """PostgreSQL: one INSERT of `count` rows (a statement per row made a first scan's field states,
+    file links and artwork slots a third of its statements, each parsed and planned on its own)."""
+    row = "(" + ", ".join(["%s"] * len(columns)) + ")"
+    sql = f"INSERT INTO {_q(table)} ({', '.join(map(_q, columns))}) VALUES {', '.join([row] * count)}"
+    if conflict is None:
+        return sql
+    action = ("DO UPDATE SET " + ", ".join(f"{_q(c)} = EXCLUDED.{_q(c)}" for c in update)) if update else "DO NOTHING"
+    return sql + f" ON CONFLICT ({', '.join(map(_q, conflict))}) {action}"
+
+
+def merged_rows(rows: Sequence[Mapping[str, Any]], conflict: tuple[str, ...], update: tuple[str, ...]
+                ) -> list[dict[str, Any]]:
+    """Rows that share a conflict key as one: what inserting them one after the other leaves (the
+    first one's values, the `update` fields of the last). One statement may not touch a row twice."""
+    out: dict[tuple, dict[str, Any]] = {}
+    for r in rows:
+        key = tuple(r[c] for c in conflict)
+        have = out.get(key)
+        if have is None:
+            out[key] = dict(r)
+        else:
+            have.update({u: r[u] for u in update})
+    return list(out.values())
+
+
+def _pg_type(db: pw.Database, field: pw.Field) -> str:
+    ctx = db.get_sql_context()
+    sql = db.get_sql_context().sql(field.ddl_datatype(ctx)).query()[0]
+    return {"SERIAL": "INTEGER", "BIGSERIAL": "BIGINT"}.get(sql, sql)
+
+
+@lru_cache(maxsize=512)
+def _update_values_sql(table: str, columns: tuple[str, ...], types: tuple[str, ...], key: str, count: int) -> str:
+    """PostgreSQL: one UPDATE of `count` rows by key from a VALUES list (the first row's values cast
+    to the columns' types: a list of NULLs or numbers is not known to be text, say)."""
+    first = "(" + ", ".join(f"CAST(%s AS {t})" for t in types) + ")"
+    row = "(" + ", ".join(["%s"] * len(types)) + ")"
+    names = ", ".join(map(_q, (*columns, key)))
+    return (f"UPDATE {_q(table)} SET {', '.join(f'{_q(c)} = v.{_q(c)}' for c in columns)} "
+            f"FROM (VALUES {', '.join([first] + [row] * (count - 1))}) AS v ({names}) "
+            f"WHERE {_q(table)}.{_q(key)} = v.{_q(key)}")
 
 
 @lru_cache(maxsize=512)
@@ -119,9 +165,17 @@ def insert_many(db: pw.Database, model: type[pw.Model], rows: Sequence[Mapping[s
     fields = _fields(model, names)
     cols = tuple(f.column_name for f in fields)
     table, sqlite = model._meta.table_name, is_sqlite(db)
+    conflict_cols = tuple(c.column_name for c in _fields(model, conflict))
+    update_cols = tuple(c.column_name for c in _fields(model, update))
+    if not sqlite and len(full) > 1:
+        if conflict:
+            full = merged_rows(full, conflict, update)
+        for page in _pages(full):
+            db.execute_sql(_values_sql(table, cols, len(page), conflict_cols if conflict else None, update_cols),
+                           [v for r in page for v in _params(fields, r)])
+        return
     if conflict:
-        sql = _upsert_sql(table, cols, tuple(c.column_name for c in _fields(model, conflict)),
-                          tuple(c.column_name for c in _fields(model, update)), sqlite)
+        sql = _upsert_sql(table, cols, conflict_cols, update_cols, sqlite)
     else:
         sql = _insert_sql(table, cols, sqlite, False)
     _execute_many(db, sql, [_params(fields, r) for r in full])
@@ -142,10 +196,18 @@ def update_many(db: pw.Database, model: type[pw.Model], names: tuple[str, ...], 
     if not rows:
         return
     set_fields, (key_field,) = _fields(model, names), _fields(model, (key,))
+    params = [tuple(f.db_value(v) for f, v in zip((*set_fields, key_field), r, strict=True)) for r in rows]
+    if not is_sqlite(db) and len(params) > 1:
+        params = list({p[-1]: p for p in params}.values())   # a key given twice: the last row wins, as in turn
+        cols = tuple(f.column_name for f in set_fields)
+        types = tuple(_pg_type(db, f) for f in (*set_fields, key_field))
+        for page in _pages(params):
+            db.execute_sql(_update_values_sql(model._meta.table_name, cols, types, key_field.column_name, len(page)),
+                           [v for p in page for v in p])
+        return
     sql = _update_sql(model._meta.table_name, tuple(f.column_name for f in set_fields), (key_field.column_name,),
                       is_sqlite(db))
-    _execute_many(db, sql, [tuple(f.db_value(v) for f, v in zip((*set_fields, key_field), r, strict=True))
-                            for r in rows])
+    _execute_many(db, sql, params)
 
 
 @lru_cache(maxsize=512)

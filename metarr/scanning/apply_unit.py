@@ -9,7 +9,7 @@ from metarr.scanning.apply_music import apply_artist
 from metarr.scanning.apply_tv import apply_show
 from metarr.scanning.art_import import AppliedUnit
 from metarr.scanning.entities import retire, soft_delete
-from metarr.scanning.file_rows import our_own, unit_files
+from metarr.scanning.file_rows import own_files, published, unit_files
 from metarr.scanning.group import group_unit
 from metarr.scanning.report import ScanContext, ScanReport
 
@@ -21,7 +21,8 @@ def apply_unit(db, lib: Library, unit: str, touched: set[str], ctx: ScanContext,
     files = unit_files(db, lib, unit)
     # the unit's own share of the scan's touched paths: a copy of the whole set per unit made a first
     # scan quadratic (and a batch of units held a copy each)
-    touched = {p for p in files if p in touched} - our_own(lib, files)
+    ours = published(lib, files)
+    touched = {p for p in files if p in touched} - own_files(files, ours)
     plan = group_unit(lib.kind, list(files))
     rep.problems += plan.notes
     ids: dict[str, int] = {}   # movie key -> row id, for the artwork import
@@ -32,7 +33,8 @@ def apply_unit(db, lib: Library, unit: str, touched: set[str], ctx: ScanContext,
                     MediaFile.id == files[o.path].id).execute()
         if lib.kind == "movie":
             movies = unit_movies(db, lib, unit, files)
-            kept = [apply_movie(db, lib, m, files, touched, ctx, rep, now, movies) for m in plan.items]
+            shas = {p: sha for p, (*_, sha) in ours.items()}
+            kept = [apply_movie(db, lib, m, files, touched, ctx, rep, now, movies, shas) for m in plan.items]
             soft_delete(Movie, [r.id for r in movies.by_key.values() if r.deleted_at is None and r.id not in kept],
                          rep, now)
             ids = dict(zip((m.key for m in plan.items), kept, strict=True))

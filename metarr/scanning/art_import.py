@@ -12,6 +12,7 @@ from metarr import metadata as md
 from metarr.assets import cache
 from metarr.db import statements
 from metarr.db.database import is_sqlite, write_tx
+from metarr.db.deferred import together_or_each
 from metarr.db.media import Album, Artist, ArtworkSlot, CastMember, Episode, MediaFile, Movie, Season, Series
 from metarr.db.models import Library
 from metarr.scanning.entities import new_entity
@@ -117,8 +118,9 @@ class AppliedUnit:
 def import_art(db, data_dir: Path, lib: Library, units: list[AppliedUnit], rep: ScanReport) -> None:
     """Copy the user's own artwork of a batch of units into the cache before anything could replace
     it (one flush to disk for the batch), and use it for the slot unless the slot is locked or
-    already holds a choice of the user's. The rows are written in one transaction, each unit in a
-    savepoint of its own (one broken folder must not cost the others their artwork)."""
+    already holds a choice of the user's. The rows are written in one transaction, together (or, if
+    that fails, each unit in a savepoint of its own: one broken folder must not cost the others
+    their artwork)."""
     wanted = []   # (unit, (entity type, id, slot, season, path))
     for u in units:
         with _unit_problems(lib, u, rep):
@@ -142,11 +144,18 @@ def import_art(db, data_dir: Path, lib: Library, units: list[AppliedUnit], rep: 
         stored.setdefault(u.unit, []).append((et, eid, slot, season, path, have, asset))
     if stored:
         now = time.time()
-        with write_tx(db):
+
+        def together() -> None:   # the batch's rows as one unit's: a statement per kind of row
+            files = {p: f for u in units if u.unit in stored for p, f in u.files.items()}
+            _record_art(db, data_dir, files, [s for u in units for s in stored.get(u.unit, ())], locked, now)
+
+        def each() -> None:
             for u in units:
                 if u.unit in stored:
                     with _unit_problems(lib, u, rep), write_tx(db):
                         _record_art(db, data_dir, u.files, stored[u.unit], locked, now)
+
+        together_or_each(db, together, each)
     for u in units:
         with _unit_problems(lib, u, rep):
             for item in u.items:
@@ -164,8 +173,8 @@ def _unit_problems(lib: Library, u: AppliedUnit, rep: ScanReport):
 
 
 def _record_art(db, data_dir: Path, files: dict[str, MediaFile], stored: list, locked: set[tuple], now: float) -> None:
-    """A unit's stored artwork into its rows, a statement per kind of row."""
-    new_slots, states = [], {}
+    """Stored artwork (a unit's, or a batch's) into its rows, a statement per kind of row."""
+    new_slots, states = [], []
     rows = cache.record_rows(db, data_dir, [s[-1] for s in stored], "local")
     ingested = [(*s[:-1], cf) for s, cf in zip(stored, rows, strict=True)]
     shas = {files[path].id: cf.sha256 for *_, path, _, cf in ingested if path in files}
@@ -178,10 +187,9 @@ def _record_art(db, data_dir: Path, files: dict[str, MediaFile], stored: list, l
                                   cache_file_id=cf.id, source="local", updated_at=now))
         elif have.cache_file_id != cf.id and have.source == "local":
             statements.update(db, ArtworkSlot, {"cache_file_id": cf.id, "updated_at": now}, id=have.id)
-        states.setdefault((et, eid), []).append(f"art:{slot}")
+        states.append((et, eid, f"art:{slot}"))
     statements.insert_many(db, ArtworkSlot, new_slots)
-    for (et, eid), keys in states.items():
-        md.set_states(et, eid, keys, "local", now=now)
+    md.set_states_of(states, "local", now=now)
 
 
 def _import_actor_images(db, data_dir: Path, lib: Library, item, files, touched, rep: ScanReport) -> None:

@@ -88,12 +88,25 @@ def ids_update(ids: dict[str, Any], kind: str) -> dict:
     return out
 
 
+_ID_FIELDS = ("tmdb_id", "imdb_id", "tvdb_id", "musicbrainz_id")
+
+
+def _empty_id(model, f: str):
+    return 0 if isinstance(getattr(model, f), pw.IntegerField) else ""
+
+
+def has_id(model, values: dict[str, Any]) -> bool:
+    """Whether a row with these values counts as identified (what `identified` asks the database)."""
+    return any(values.get(f) is not None and values.get(f) != _empty_id(model, f)
+               for f in _ID_FIELDS if hasattr(model, f))
+
+
 @lru_cache(maxsize=16)
 def _identified_sql(model, sqlite: bool) -> str | None:
     has = []
-    for f in ("tmdb_id", "imdb_id", "tvdb_id", "musicbrainz_id"):
+    for f in _ID_FIELDS:
         if hasattr(model, f):
-            empty = "0" if isinstance(getattr(model, f), pw.IntegerField) else "''"
+            empty = "0" if _empty_id(model, f) == 0 else "''"
             has.append(f"({f} IS NOT NULL AND {f} <> {empty})")
     if not has:
         return None

@@ -166,20 +166,24 @@ def unit_files(db, lib: Library, unit: str) -> dict[str, MediaFile]:
     return {r.path: r for r in rows}
 
 
-def our_own(lib: Library, files: dict[str, MediaFile]) -> set[str]:
-    """Files exactly as Metarr published them: seeing them is not a change of the item (else every
-    publish into a watched library would set off another round of the chain)."""
+def own_files(files: dict[str, MediaFile], ours: dict[str, tuple[int, int, str | None]]) -> set[str]:
+    """Files exactly as Metarr published them (`ours`: what `published` read): seeing them is not a
+    change of the item (else every publish into a watched library would set off another round of
+    the chain)."""
+    return {p for p, (size, mtime_ns, _) in ours.items() if files[p].size == size and files[p].mtime_ns == mtime_ns}
+
+
+def published(lib: Library, files: dict[str, MediaFile]) -> dict[str, tuple[int, int, str | None]]:
+    """Path -> (size, mtime_ns, sha256) as Metarr last wrote it, for those of `files` it wrote."""
     paths = list(files)
-    out = set()
+    out = {}
     db = LibraryFile._meta.database
     for i in range(0, len(paths), 500):
         chunk = paths[i:i + 500]
-        for path, size, mtime_ns in db.execute_sql(
-                f"SELECT path, size, mtime_ns FROM library_files WHERE library_id = {statements.mark(db)} "
+        for path, size, mtime_ns, sha in db.execute_sql(
+                f"SELECT path, size, mtime_ns, sha256 FROM library_files WHERE library_id = {statements.mark(db)} "
                 f"AND path IN ({statements.marks(db, len(chunk))})", [lib.id, *chunk]).fetchall():
-            f = files[path]
-            if f.size == size and f.mtime_ns == mtime_ns:
-                out.add(path)
+            out[path] = (size, mtime_ns, sha)
     return out
 
 

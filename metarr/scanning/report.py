@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from array import array
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 Progress = Callable[[str, int, int, str], None]
@@ -70,6 +70,15 @@ class ScanReport:
     followups: int = 0
     walk_s: float = 0.0
     total_s: float = 0.0
+
+    def absorb(self, part: ScanReport) -> None:
+        """Add what `part` (a report of some of this scan's units, begun empty) counted and found."""
+        for f in fields(self):
+            if f.name != "library_id" and isinstance(getattr(part, f.name), int | float):
+                setattr(self, f.name, getattr(self, f.name) + getattr(part, f.name))
+        self.problems += part.problems
+        for t in part.targets:
+            self.targets.append(t)
 
     def to_json(self) -> dict:
         d = {k: v for k, v in self.__dict__.items() if k not in ("problems", "targets", "targets_stored", "followups")}

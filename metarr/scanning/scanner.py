@@ -18,7 +18,7 @@ from metarr.db.database import is_sqlite, write_tx
 from metarr.db.media import ScanBacklog
 from metarr.db.models import Library
 from metarr.scanning import availability, followups
-from metarr.scanning.apply_unit import apply_unit
+from metarr.scanning.apply_batch import apply_batch
 from metarr.scanning.art_import import import_art
 from metarr.scanning.file_rows import (
     backlog_counts,
@@ -190,20 +190,8 @@ def _apply_backlog(db, data_dir: Path, lib: Library, sub: str, context: ScanCont
     now = time.time()
     i = 0
     for batch in backlog_pages(db, lib.id, BATCH_UNITS, top):
-        touched_files = {p for _, _, paths in batch for p in paths}
-        applied = []
-        with write_tx(db):   # one transaction for the batch's items; each unit's a savepoint within
-            for unit, _, _ in batch:
-                progress("units", i, total, unit or "/")
-                i += 1
-                try:
-                    applied.append(apply_unit(db, lib, unit, touched_files, context, rep, now))
-                except Exception as e:  # one broken folder must not stop the library
-                    log.exception("scan of %s/%s failed", lib.path, unit)
-                    rep.problems.append((unit or "/", f"could not be processed: {type(e).__name__}: {e}"))
-            if job_id is not None and followups.overflows(len(rep.targets), rep.targets_stored):
-                # past the direct limit: the batch's targets are written with its items, not held (#32)
-                rep.targets_stored += followups.store(db, job_id, rep.targets.drain())
+        applied = apply_batch(db, lib, batch, context, rep, progress, i, total, job_id, now)
+        i += len(batch)
         # slower work outside the items' transaction: the batch's artwork into the cache
         import_art(db, data_dir, lib, applied, rep)
         # a kill before this line leaves the batch's backlog rows: the next scan applies it again

@@ -35,7 +35,8 @@ def test_upsert_updates_only_the_named_fields_and_do_nothing_keeps_the_first(ser
     with db.atomic():
         statements.insert_many(db, FieldState, rows, conflict=("entity_type", "entity_id", "field"),
                                update=("source",))
-        # the same key twice in one call is two statements, not an error on PostgreSQL
+        # the same key twice in one call: as two statements one after the other (PostgreSQL's one
+        # multi-row statement may not touch a row twice)
         statements.insert_many(db, FieldState, [
             dict(entity_type="movie", entity_id=1, field="title", source="user", locked=False, updated_at=2.0),
             dict(entity_type="movie", entity_id=1, field="title", source="provider:tmdb", locked=False,
@@ -72,3 +73,32 @@ def test_rows_of_different_shapes_are_refused(services):
         statements.insert_many(services.db, EntityList, [
             dict(entity_type="movie", entity_id=1, name="genres", value="a", position=0),
             dict(entity_type="movie", entity_id=1, name="genres", position=1)])
+
+
+def test_a_new_key_given_twice_keeps_the_first_row_with_the_last_ones_updated_fields(services):
+    db = services.db
+    key = dict(entity_type="movie", entity_id=2, field="title")
+    statements.insert_many(db, FieldState, [
+        dict(**key, source="name", origin="en", locked=True, updated_at=1.0),
+        dict(entity_type="movie", entity_id=2, field="plot", source="nfo", origin=None, locked=False, updated_at=1.0),
+        dict(**key, source="nfo", origin="de", locked=False, updated_at=2.0)],
+        conflict=("entity_type", "entity_id", "field"), update=("source", "updated_at"))
+    got = {r.field: (r.source, r.origin, r.locked, r.updated_at) for r in FieldState.select()}
+    assert got == {"title": ("nfo", "en", True, 2.0), "plot": ("nfo", None, False, 1.0)}
+
+
+def test_many_rows_in_pages_and_updates_of_nulls_and_repeated_keys(services, monkeypatch):
+    db = services.db
+    monkeypatch.setattr(statements, "BATCH_PAGE", 3)   # several pages, the last one short
+    statements.insert_many(db, MediaFile, [
+        dict(library_id=1, path=f"B/{i}.jpg", size=i, mtime_ns=1, inode=i, kind="unknown", first_seen=1.0,
+             updated_at=1.0, entity_type="movie", entity_id=i) for i in range(8)])
+    ids = {f.path: f.id for f in MediaFile.select()}
+    assert len(ids) == 8
+    statements.update_many(db, MediaFile, ("entity_type", "entity_id", "sha256"), "id",
+                           [(None, None, None, ids["B/0.jpg"]), ("movie", 70, "a%'b", ids["B/1.jpg"]),
+                            ("movie", 71, "x", ids["B/1.jpg"])] +   # the same key again: the last one wins
+                           [("series", i, None, ids[f"B/{i}.jpg"]) for i in range(2, 8)])
+    got = {f.path: (f.entity_type, f.entity_id, f.sha256) for f in MediaFile.select()}
+    assert got == {"B/0.jpg": (None, None, None), "B/1.jpg": ("movie", 71, "x"),
+                   **{f"B/{i}.jpg": ("series", i, None) for i in range(2, 8)}}

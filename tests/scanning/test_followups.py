@@ -8,7 +8,7 @@ from metarr.db.media import Movie, ScanTarget
 from metarr.db.models import Job, Library
 from metarr.jobs import chain, leases, store
 from metarr.jobs.model import Outcome
-from metarr.scanning import followups, scanner
+from metarr.scanning import apply_batch, followups, scanner
 from tests.conftest import API_KEY, drain
 from web.demo.media import make_clip
 
@@ -144,7 +144,7 @@ def test_finished_enrich_jobs_are_not_queued_again_by_a_page_run_twice(services,
 
 def test_a_scan_killed_after_writing_targets_chains_each_item_once_when_run_again(services, films, small,
                                                                                  monkeypatch):
-    real = scanner.apply_unit
+    real = apply_batch.apply_unit
     applied = []
 
     def dies_in_the_third_batch(db, lib_, unit, *a, **kw):
@@ -152,13 +152,13 @@ def test_a_scan_killed_after_writing_targets_chains_each_item_once_when_run_agai
             raise Killed()
         applied.append(unit)
         return real(db, lib_, unit, *a, **kw)
-    monkeypatch.setattr(scanner, "apply_unit", dies_in_the_third_batch)
+    monkeypatch.setattr(apply_batch, "apply_unit", dies_in_the_third_batch)
     (sid, _), = store.enqueue(services.db, [chain.library_job("scan", films.id)])
     job = claim_one(services, "scan.library")
     with pytest.raises(Killed):
         run_job(services, job)
     assert ScanTarget.select().count() == 4   # the first two batches' films were past the limit
-    monkeypatch.setattr(scanner, "apply_unit", real)
+    monkeypatch.setattr(apply_batch, "apply_unit", real)
     job = kill_and_reclaim(services, job)
     res = run_job(services, job)
     assert [s.payload["total"] for s in res.next] == [FILMS]

@@ -286,11 +286,11 @@ class Killed(BaseException):
 
 
 def test_a_scan_killed_half_way_creates_every_item_on_its_next_run(services, tmp_path, monkeypatch):
-    from metarr.scanning import scanner
+    from metarr.scanning import apply_batch, scanner
     lib, root = make_lib(tmp_path, "movie")
     for i in range(6):
         make_clip(root / f"Film {i} (200{i})" / f"Film {i} (200{i}).mkv")
-    real = scanner.apply_unit
+    real = apply_batch.apply_unit
     applied = []
 
     def dies_on_the_fourth(db, lib_, unit, *a, **kw):
@@ -298,12 +298,12 @@ def test_a_scan_killed_half_way_creates_every_item_on_its_next_run(services, tmp
             raise Killed()
         applied.append(unit)
         return real(db, lib_, unit, *a, **kw)
-    monkeypatch.setattr(scanner, "apply_unit", dies_on_the_fourth)
+    monkeypatch.setattr(apply_batch, "apply_unit", dies_on_the_fourth)
     monkeypatch.setattr(scanner, "BATCH_UNITS", 3)   # the kill falls in the second batch
     with pytest.raises(Killed):
         run(services, lib)
     assert len(titles(lib)) == 3   # the file rows of all six are recorded, the first batch's items exist
-    monkeypatch.setattr(scanner, "apply_unit", real)
+    monkeypatch.setattr(apply_batch, "apply_unit", real)
     rep = run(services, lib)
     # the files look unchanged now, yet the interrupted folders are applied and their items chained on
     assert rep.new == 0 and len(titles(lib)) == 6
@@ -400,3 +400,44 @@ def test_artwork_the_cache_holds_already_is_neither_copied_nor_decoded_again(ser
     assert [p.name for p in staged] == ["fanart.jpg"]
     assert CacheFile.select().count() == 2
     assert ArtworkSlot.select().where(ArtworkSlot.slot == "poster").count() == 6
+
+
+@pytest.mark.parametrize("failure", ["python", "database"])
+def test_a_broken_folder_costs_only_itself_in_its_batch(services, tmp_path, monkeypatch, failure):
+    """A batch of folders is written together; a folder whose apply fails (an error in the code, or
+    a write the database refuses, which it may report only later) still costs nothing but itself."""
+    from metarr.scanning import scanner
+    lib, root = make_lib(tmp_path, "movie")
+    for i in range(100):
+        d = root / f"Film {i:03d} (2000)"
+        d.mkdir()
+        (d / f"Film {i:03d} (2000).mkv").write_bytes(b"\0" * 64)
+        (d / f"Film {i:03d} (2000).nfo").write_text(
+            f"<movie><title>Film {i:03d}</title><year>2000</year><plot>Plot {i}.</plot>"
+            f'<uniqueid type="tmdb" default="true">{1000 + i}</uniqueid><genre>Drama</genre></movie>')
+    from metarr.scanning import apply_unit
+    real = apply_unit.apply_movie
+    calls = []
+
+    def broken_42(db, lib_, m, *a, **kw):
+        calls.append(m.key)
+        eid = real(db, lib_, m, *a, **kw)
+        if m.title.title == "Film 042":
+            if failure == "python":
+                raise ValueError("broken folder")
+            # a write the database refuses (a movie's key may not be NULL)
+            db.execute_sql(f"UPDATE movies SET key = NULL WHERE id = {eid}")
+        return eid
+    monkeypatch.setattr(apply_unit, "apply_movie", broken_42)
+    monkeypatch.setattr(scanner, "BATCH_UNITS", 100)
+    rep = run(services, lib, do_probe=False)
+    assert rep.units == 100 and rep.created == 99 and rep.nfo_imported == 99
+    assert [p for p, _ in rep.problems] == ["Film 042 (2000)"]
+    assert "could not be processed" in rep.problems[0][1]
+    films = titles(lib)
+    assert len(films) == 99 and ("Film 042", 2000) not in films
+    m = Movie.get(Movie.title == "Film 041")
+    assert (m.tmdb_id, m.plot, m.state) == (1041, "Plot 41.", "identified")
+    assert len(rep.targets) == 99
+    # applied together first, then (after the failure rolled the batch back) one folder at a time
+    assert calls.count("Film 000 (2000)/Film 000 (2000).mkv") in (1, 2)
