@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import logging
 
+from metarr.db.database import write_tx
 from metarr.db.deferred import together_or_each
 from metarr.db.models import Library
 from metarr.scanning import followups
 from metarr.scanning.apply_unit import apply_unit
 from metarr.scanning.art_import import AppliedUnit
 from metarr.scanning.report import Progress, ScanContext, ScanReport
+from metarr.scanning.unit_reads import read_units
 
 log = logging.getLogger(__name__)
 Batch = list[tuple[str, list[int], set[str]]]   # (unit, backlog row ids, touched paths)
@@ -24,13 +26,15 @@ def apply_batch(db, lib: Library, batch: Batch, context: ScanContext, rep: ScanR
                 start: int, total: int, job_id: int | None, now: float) -> list[AppliedUnit]:
     """The batch's units applied; `start`: how many units of the scan came before (for progress)."""
     touched = {p for _, _, paths in batch for p in paths}
+    units = [u for u, _, _ in batch]
 
     def together() -> tuple[list[AppliedUnit], ScanReport, int]:
         part = ScanReport(lib.id)
         applied = []
+        reads = read_units(db, lib, units)
         for i, (unit, _, _) in enumerate(batch, start):
             progress("units", i, total, unit or "/")
-            applied.append(apply_unit(db, lib, unit, touched, context, part, now))
+            applied.append(apply_unit(db, lib, unit, touched, context, part, now, reads.get(unit)))
         stored = 0
         if job_id is not None and followups.overflows(len(rep.targets) + len(part.targets), rep.targets_stored):
             # past the direct limit: the batch's targets are written with its items, not held (#32)
@@ -39,11 +43,20 @@ def apply_batch(db, lib: Library, batch: Batch, context: ScanContext, rep: ScanR
 
     def each() -> tuple[list[AppliedUnit], None, int]:
         applied = []
+        # read again, not taken from together(): a transaction committed beside it since may have
+        # changed the rows (read committed); a unit rolled back to its savepoint below leaves the
+        # others' rows as read, and writes no row of another unit
+        try:
+            with write_tx(db):   # a savepoint: a failed read must not end the transaction
+                reads = read_units(db, lib, units)
+        except Exception:   # e.g. a row that does not load: each unit reads its own, failing alone
+            log.exception("the reads of a batch of %s failed: each unit reads its own", lib.path)
+            reads = {}
         for i, (unit, _, _) in enumerate(batch, start):
             progress("units", i, total, unit or "/")
             part = ScanReport(lib.id)
             try:
-                applied.append(apply_unit(db, lib, unit, touched, context, part, now))
+                applied.append(apply_unit(db, lib, unit, touched, context, part, now, reads.get(unit)))
                 rep.absorb(part)
             except Exception as e:  # one broken folder must not stop the library
                 log.exception("scan of %s/%s failed", lib.path, unit)

@@ -115,7 +115,7 @@ def record_files(db, lib: Library, new_pages: Callable[[], Iterable[list[FileEnt
 
     def flush_backlog() -> None:
         if backlog:
-            ScanBacklog.insert_many(backlog).execute()
+            statements.insert_many(db, ScanBacklog, backlog)
             backlog.clear()
 
     with write_tx(db):
@@ -123,9 +123,10 @@ def record_files(db, lib: Library, new_pages: Callable[[], Iterable[list[FileEnt
         untouched = files_version(db, lib.id, lock=True) == read_version
         unit, paths = None, set()
         for page in new_pages():
-            MediaFile.insert_many([dict(library_id=lib.id, path=f.path, size=f.size, mtime_ns=f.mtime_ns,
-                                        inode=f.inode, kind=classify(f.path, lib.kind).kind, first_seen=now,
-                                        updated_at=now) for f in page]).execute()
+            # not peewee's insert_many: building its query cost ~10 µs a file (and read back every id)
+            statements.insert_many(db, MediaFile, [dict(library_id=lib.id, path=f.path, size=f.size, mtime_ns=f.mtime_ns,
+                                                        inode=f.inode, kind=classify(f.path, lib.kind).kind, first_seen=now,
+                                                        updated_at=now) for f in page])
             for f in page:
                 u = unit_of(f.path)
                 if u != unit:
