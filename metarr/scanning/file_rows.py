@@ -176,14 +176,22 @@ def own_files(files: dict[str, MediaFile], ours: dict[str, tuple[int, int, str |
 
 def published(lib: Library, files: dict[str, MediaFile]) -> dict[str, tuple[int, int, str | None]]:
     """Path -> (size, mtime_ns, sha256) as Metarr last wrote it, for those of `files` it wrote."""
-    paths = list(files)
+    return published_paths(LibraryFile._meta.database, lib.id, list(files))
+
+
+def published_paths(db, library_id: int, paths: list[str]) -> dict[str, tuple[int, int, str | None]]:
+    """`published` of a list of paths (a unit's, or a batch's: `unit_reads`): SQLite in chunks of 500
+    (its variables are limited), PostgreSQL in one statement (a round trip counts there)."""
     out = {}
-    db = LibraryFile._meta.database
-    for i in range(0, len(paths), 500):
-        chunk = paths[i:i + 500]
+    m = statements.mark(db)
+    if is_sqlite(db):
+        chunks = [(f"IN ({statements.marks(db, len(c))})", c) for c in (paths[i:i + 500] for i in range(0, len(paths), 500))]
+    else:
+        chunks = [(f"= ANY({m})", [paths])] if paths else []
+    for cond, args in chunks:
         for path, size, mtime_ns, sha in db.execute_sql(
-                f"SELECT path, size, mtime_ns, sha256 FROM library_files WHERE library_id = {statements.mark(db)} "
-                f"AND path IN ({statements.marks(db, len(chunk))})", [lib.id, *chunk]).fetchall():
+                f"SELECT path, size, mtime_ns, sha256 FROM library_files WHERE library_id = {m} AND path {cond}",
+                [library_id, *args]).fetchall():
             out[path] = (size, mtime_ns, sha)
     return out
 

@@ -18,6 +18,7 @@ from metarr.db.database import is_sqlite
 from metarr.db.media import MediaFile, Movie
 from metarr.db.models import Library
 from metarr.scanning.apply_movies import UnitMovies, _MovieRow
+from metarr.scanning.file_rows import published_paths
 
 T = TypeVar("T")
 
@@ -90,21 +91,6 @@ def _select(db, table: str, column: str, lib_id: int, units: list[str], live: bo
     return " UNION ALL ".join(f"SELECT * FROM ({p}) q{i}" for i, p in enumerate(parts)), args
 
 
-def _published(db, lib_id: int, paths: list[str]) -> dict[str, tuple[int, int, str | None]]:
-    out = {}
-    m = statements.mark(db)
-    if is_sqlite(db):   # no round trips to save; its variables are limited
-        chunks = [(f"IN ({statements.marks(db, len(c))})", c) for c in (paths[i:i + 500] for i in range(0, len(paths), 500))]
-    else:
-        chunks = [(f"= ANY({m})", [paths])] if paths else []
-    for cond, args in chunks:
-        for path, size, mtime_ns, sha in db.execute_sql(
-                f"SELECT path, size, mtime_ns, sha256 FROM library_files WHERE library_id = {m} AND path {cond}",
-                [lib_id, *args]).fetchall():
-            out[path] = (size, mtime_ns, sha)
-    return out
-
-
 def read_units(db, lib: Library, units: list[str]) -> dict[str, UnitReads]:
     """The reads of `units` (a batch, in its order), by unit; a unit missing from the answer reads
     its own at its turn (it shares a row with another unit of the batch)."""
@@ -118,7 +104,7 @@ def read_units(db, lib: Library, units: list[str]) -> dict[str, UnitReads]:
         sql = "SET LOCAL jit = off; " + sql
     rows = list({r.id: r for r in MediaFile.raw(sql, *args)}.values())
     files, shared = split(units, rows, lambda r: r.path)
-    ours = _published(db, lib.id, [r.path for r in rows])
+    ours = published_paths(db, lib.id, [r.path for r in rows])
     movies: dict[str, list[_MovieRow]] | None = None
     if lib.kind == "movie":
         sql, args = _select(db, "movies", "key", lib.id, units, live=False)
