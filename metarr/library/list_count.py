@@ -142,12 +142,11 @@ def last_plan(lst: Listed) -> Plan | None:
 def plan_columns(db, lst: Listed, reuse: bool = False) -> list[tuple[str, list]]:
     """Two scalar SELECT expressions, with their parameters, for a page's statement: the estimate
     (as `pg_plan` asks it; `reuse` as there) and the setting's stored value; `plan_of` reads them."""
-    key, sql, params = lst.key, lst.sql, lst.params
-    hit = _estimates.get(key)
-    if reuse and hit is not None and time.monotonic() - hit[0] < ESTIMATE_REUSE:
-        est = ("%s", [hit[1]])
+    recent = _recent_estimate(lst.key, time.monotonic()) if reuse else None
+    if recent is not None:
+        est = ("%s", [recent])
     else:
-        est = ("SELECT metarr_plan_rows(%s)", [db.cursor().mogrify(sql, params).decode()])
+        est = ("SELECT metarr_plan_rows(%s)", [db.cursor().mogrify(lst.sql, lst.params).decode()])
     return [est, ("SELECT value FROM settings WHERE key = %s", [LIMIT_SETTING])]
 
 
@@ -163,9 +162,7 @@ def plan_of(lst: Listed, columns: list[tuple[str, list]], values: list) -> Plan:
 
 
 def _guess(key: tuple, now: float, plan: Plan) -> None:
-    if len(_guesses) >= 512:
-        _guesses.clear()
-    _guesses[key] = (now, plan)
+    _bounded_put(_guesses, key, (now, plan))
 
 
 def pg_plan(db, query, reuse: bool = False) -> tuple[int, int]:
@@ -175,9 +172,9 @@ def pg_plan(db, query, reuse: bool = False) -> tuple[int, int]:
     lst = listed(db, query)
     key = lst.key
     now = time.monotonic()
-    hit = _estimates.get(key)
-    if reuse and hit is not None and now - hit[0] < ESTIMATE_REUSE:
-        return exact_limit(db), hit[1]
+    recent = _recent_estimate(key, now) if reuse else None
+    if recent is not None:
+        return exact_limit(db), recent
     text = db.cursor().mogrify(lst.sql, lst.params).decode()   # the text EXPLAIN plans: literals, as psycopg2 sends it
     est, raw = db.execute_sql("SELECT metarr_plan_rows(%s), (SELECT value FROM settings WHERE key = %s)",
                               (text, LIMIT_SETTING)).fetchone()
@@ -188,13 +185,13 @@ def pg_plan(db, query, reuse: bool = False) -> tuple[int, int]:
 
 
 def _pg_estimate(db, query, reuse: bool = False) -> int:
-    sql, params = query.select(pw.SQL("1")).order_by().sql()
-    key = (id(db), sql, tuple(params))
+    lst = listed(db, query)
+    key = lst.key
     now = time.monotonic()
-    hit = _estimates.get(key)
-    if reuse and hit is not None and now - hit[0] < ESTIMATE_REUSE:
-        return hit[1]
-    plan = db.execute_sql("EXPLAIN (FORMAT JSON) " + sql, params).fetchone()[0]
+    recent = _recent_estimate(key, now) if reuse else None
+    if recent is not None:
+        return recent
+    plan = db.execute_sql("EXPLAIN (FORMAT JSON) " + lst.sql, lst.params).fetchone()[0]
     if isinstance(plan, str):
         plan = json.loads(plan)
     est = int(plan[0]["Plan"]["Plan Rows"])
@@ -203,9 +200,19 @@ def _pg_estimate(db, query, reuse: bool = False) -> int:
 
 
 def _remember(key: tuple, now: float, est: int) -> None:
-    if len(_estimates) >= 512:
-        _estimates.clear()
-    _estimates[key] = (now, est)
+    _bounded_put(_estimates, key, (now, est))
+
+
+def _recent_estimate(key: tuple, now: float) -> int | None:
+    """The estimate of this list made within ESTIMATE_REUSE seconds, if any."""
+    hit = _estimates.get(key)
+    return hit[1] if hit is not None and now - hit[0] < ESTIMATE_REUSE else None
+
+
+def _bounded_put(cache: dict, key: tuple, value: tuple) -> None:
+    if len(cache) >= 512:   # a crude bound: lists asked again soon fill it anew at once
+        cache.clear()
+    cache[key] = value
 
 
 def _spec(kind: str, filters: dict) -> item_filters.FilterSpec:
