@@ -44,7 +44,10 @@ log = logging.getLogger(__name__)
 # units (top-level folders) applied in one write transaction, their artwork in one flush to disk:
 # a transaction and a sync per folder were most of a first scan's cost; a kill loses at most a batch
 BATCH_UNITS = 100
-ANALYZE_AFTER = 10_000   # new files after which PostgreSQL's statistics are renewed at once
+ANALYZE_AFTER = 10_000   # new files (or items) after which PostgreSQL's statistics are renewed at once
+# the tables a scan's items fill (by library kind), besides those of every kind
+ITEM_TABLES = {"movie": ("movies",), "tv": ("series", "seasons", "episodes"), "music": ("artists", "albums", "tracks")}
+SHARED_TABLES = ("media_files", "field_states", "artwork_slots", "entity_lists", "cast_members", "ratings", "cache_files")
 
 
 def _noop(*_a) -> None:
@@ -150,7 +153,9 @@ def _record(db, lib: Library, sub: str, table: WalkTable, context: ScanContext, 
         if taken:
             missing = [r for r in missing if r[0] not in taken]
     rep.new, rep.changed, rep.moved, rep.deleted = new_count - len(skip), len(changed), len(moves), len(missing)
-    if rep.new or changed:
+    if (rep.new or changed) and _has_published(db, lib.id):
+        # a library Metarr never wrote into (a first scan's) has none of its files: no second pass
+        # over every new file (a million at 1,000,002 files) to look for them
         own_new = sum(len(published_by_us(db, lib.id, page)) for page in table.new_pages(lib.id, skip))
         own_changed = len(published_by_us(db, lib.id, changed)) if changed else 0
         rep.own = own_new + own_changed
@@ -172,6 +177,11 @@ def _record(db, lib: Library, sub: str, table: WalkTable, context: ScanContext, 
     if version is not None and library_state(db, lib.id)[0] == version:
         return version   # tokens never repeat: no change was committed while the rows were read
     return None
+
+
+def _has_published(db, library_id: int) -> bool:
+    m = "?" if is_sqlite(db) else "%s"
+    return db.execute_sql(f"SELECT 1 FROM library_files WHERE library_id = {m} LIMIT 1", (library_id,)).fetchone() is not None
 
 
 def _has_deleted(db, library_id: int) -> bool:
@@ -200,4 +210,9 @@ def _apply_backlog(db, data_dir: Path, lib: Library, sub: str, context: ScanCont
             with write_tx(db):
                 ScanBacklog.delete().where(ScanBacklog.id.in_(done)).execute()
     rep.units = i
+    if rep.created >= ANALYZE_AFTER and not is_sqlite(db):
+        # the item tables a first scan filled from nothing have no statistics until autovacuum comes
+        # by (if it runs at all); what runs next (the probe pass, the scan's jobs) plans with them
+        for table in (*ITEM_TABLES.get(lib.kind, ()), *SHARED_TABLES):
+            db.execute_sql(f"ANALYZE {table}")
     return trusted

@@ -46,3 +46,24 @@ def test_a_page_of_new_files_seeks_each_path_while_a_first_scan_inserts_the_rows
                 plan = "\n".join(r[0] for r in db.execute_sql("EXPLAIN " + sql, params).fetchall())
                 assert "SubPlan" in plan and "Join" not in plan, plan
                 assert "(path = w.path)" in plan, plan   # an index condition, not a filter on a join
+
+
+def test_a_first_scan_does_not_look_for_metarrs_own_files_among_the_new(services, tmp_path, monkeypatch):
+    """Counting Metarr's own files among the new ones took a second pass over all of them (a
+    million at 1,000,002 files); a library Metarr never wrote into has none to count."""
+    from metarr.scanning import scanner
+    from web.demo.media import make_clip
+
+    from .test_scan import run
+    lib, root = make_lib(tmp_path, "movie")
+    for name in ("Aelita (1924)", "Greed (1924)"):
+        make_clip(root / name / f"{name}.mkv")
+    looked = []
+    real = scanner.published_by_us
+
+    def published_by_us(db, library_id, entries):
+        looked.append(len(entries))
+        return real(db, library_id, entries)
+    monkeypatch.setattr(scanner, "published_by_us", published_by_us)
+    rep = run(services, lib, do_probe=False)
+    assert (rep.new, rep.own, rep.created, looked) == (2, 0, 2, [])
