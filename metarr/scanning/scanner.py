@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TypeVar
 
 from metarr.db.database import is_sqlite, write_tx
 from metarr.db.media import ScanBacklog
@@ -30,6 +32,7 @@ from metarr.scanning.file_rows import (
 )
 from metarr.scanning.folder_sql import under
 from metarr.scanning.moves import pair_elsewhere, renames_in
+from metarr.scanning.prefetch import Prefetcher
 from metarr.scanning.probe_pool import ProbePool
 from metarr.scanning.probing import probe_pending
 from metarr.scanning.report import Progress, ScanContext, ScanReport
@@ -41,6 +44,7 @@ from metarr.scanning.walk_table import WalkTable
 
 __all__ = ["ScanContext", "ScanReport", "scan"]
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 # units (top-level folders) applied in one write transaction, their artwork in one flush to disk:
 # a transaction and a sync per folder were most of a first scan's cost; a kill loses at most a batch
 BATCH_UNITS = 100
@@ -199,16 +203,10 @@ def _apply_backlog(db, data_dir: Path, lib: Library, sub: str, context: ScanCont
     top, total = backlog_counts(db, lib.id)
     now = time.time()
     i = 0
-    for batch in backlog_pages(db, lib.id, BATCH_UNITS, top):
-        applied = apply_batch(db, lib, batch, context, rep, progress, i, total, job_id, now)
-        i += len(batch)
-        # slower work outside the items' transaction: the batch's artwork into the cache
-        import_art(db, data_dir, lib, applied, rep)
-        # a kill before this line leaves the batch's backlog rows: the next scan applies it again
-        done = [] if job_id is not None else [bid for _, ids, _ in batch for bid in ids]
-        if done:
-            with write_tx(db):
-                ScanBacklog.delete().where(ScanBacklog.id.in_(done)).execute()
+    with Prefetcher() as prefetch:
+        for batch in _ahead(backlog_pages(db, lib.id, BATCH_UNITS, top),
+                            lambda b: prefetch.ahead(lib.path, (p for _, _, paths in b for p in sorted(paths)))):
+            i = _apply_one(db, data_dir, lib, batch, context, rep, progress, job_id, now, i, total)
     rep.units = i
     if rep.created >= ANALYZE_AFTER and not is_sqlite(db):
         # the item tables a first scan filled from nothing have no statistics until autovacuum comes
@@ -216,3 +214,30 @@ def _apply_backlog(db, data_dir: Path, lib: Library, sub: str, context: ScanCont
         for table in (*ITEM_TABLES.get(lib.kind, ()), *SHARED_TABLES):
             db.execute_sql(f"ANALYZE {table}")
     return trusted
+
+
+def _ahead(pages: Iterator[T], before: Callable[[T], None]) -> Iterator[T]:
+    """`pages`, with `before` called on each page one page ahead (as the one before it is handed out)."""
+    page = next(pages, None)
+    if page is not None:
+        before(page)
+    while page is not None:
+        following = next(pages, None)
+        if following is not None:
+            before(following)
+        yield page
+        page = following
+
+
+def _apply_one(db, data_dir: Path, lib: Library, batch, context: ScanContext, rep: ScanReport, progress: Progress,
+               job_id: int | None, now: float, i: int, total: int) -> int:
+    """One batch of the backlog applied; returns how many units the scan has applied."""
+    applied = apply_batch(db, lib, batch, context, rep, progress, i, total, job_id, now)
+    # slower work outside the items' transaction: the batch's artwork into the cache
+    import_art(db, data_dir, lib, applied, rep)
+    # a kill before this line leaves the batch's backlog rows: the next scan applies it again
+    done = [] if job_id is not None else [bid for _, ids, _ in batch for bid in ids]
+    if done:
+        with write_tx(db):
+            ScanBacklog.delete().where(ScanBacklog.id.in_(done)).execute()
+    return i + len(batch)
