@@ -48,6 +48,8 @@ class _Held:
     def __init__(self) -> None:
         self.sql: list[bytes] = []
         self.rolled_back = False
+        self.ids: dict[str, list[int]] = {}   # table -> ids drawn from its sequence, not used yet
+        self.draw: dict[str, int] = {}        # table -> how many to draw next time
 
     def joined(self, last: bytes | None = None) -> bytes:
         text = b";\n".join([*self.sql, last] if last is not None else self.sql)
@@ -57,6 +59,8 @@ class _Held:
 
 def _deferring(base: type, held: _Held) -> type:
     class DeferringCursor(base):
+        deferred = held   # what `new_id` finds through the connection's cursor factory
+
         def execute(self, sql, args=None):
             text = self.mogrify(sql, args)   # the values rendered as the driver would send them
             if holds(text):
@@ -109,6 +113,31 @@ def deferred_writes(db):
     finally:
         conn.cursor_factory = base
         held.sql.clear()
+
+
+MAX_DRAW = 128
+
+
+def new_id(db, table: str) -> int | None:
+    """An id for a new row of `table` (its `id` a serial column) drawn ahead from its sequence, or
+    None outside `deferred_writes` (and on SQLite). With the id known, its INSERT needs no RETURNING
+    and is held like any write: a first scan's new movie was a round trip of its own each (#32).
+    Drawn 1, 2, 4, … at a time up to MAX_DRAW (a block that makes one row draws one); ids left over
+    when the block ends are a gap in the sequence, as a rolled-back INSERT leaves one."""
+    real = getattr(db, "obj", db)
+    if is_sqlite(real):
+        return None
+    held = getattr(real.connection().cursor_factory, "deferred", None)
+    if held is None:
+        return None
+    pool = held.ids.setdefault(table, [])
+    if not pool:
+        n = held.draw.get(table, 1)
+        held.draw[table] = min(2 * n, MAX_DRAW)
+        # a read: it goes with the writes held so far, in one round trip
+        pool += sorted(r[0] for r in real.execute_sql(
+            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)", (table, n)).fetchall())
+    return pool.pop(0)
 
 
 def together_or_each(db, together: Callable[[], T], each: Callable[[], T]) -> T:

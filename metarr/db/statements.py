@@ -16,6 +16,7 @@ from typing import Any
 
 import peewee as pw
 
+from metarr.db import deferred
 from metarr.db.database import is_sqlite
 
 
@@ -147,7 +148,15 @@ def insert(db: pw.Database, model: type[pw.Model], values: Mapping[str, Any]) ->
     names = tuple(row)
     fields = _fields(model, names)
     sqlite = is_sqlite(db)
-    sql = _insert_sql(model._meta.table_name, tuple(f.column_name for f in fields), sqlite, True)
+    table = model._meta.table_name
+    drawn = None if sqlite or "id" in row or not isinstance(model._meta.primary_key, pw.AutoField) \
+        else deferred.new_id(db, table)
+    if drawn is not None:   # inside deferred writes: the id drawn ahead, the INSERT held (no RETURNING)
+        row = {"id": drawn, **row}
+        fields = _fields(model, tuple(row))
+        db.execute_sql(_insert_sql(table, tuple(f.column_name for f in fields), sqlite, False), _params(fields, row))
+        return drawn
+    sql = _insert_sql(table, tuple(f.column_name for f in fields), sqlite, True)
     cur = db.execute_sql(sql, _params(fields, row))
     return cur.lastrowid if sqlite else cur.fetchone()[0]
 

@@ -82,27 +82,36 @@ class _Slot:
 
 def _slot_states(db, targets: list) -> tuple[dict[tuple, _Slot], set[tuple]]:
     """The current first-rank slots and the locked art fields of the entities in `targets`, read
-    with one query each per entity type instead of two per image."""
+    with one query each per entity type instead of two per image. PostgreSQL seeks each entity in
+    the (entity_type, entity_id, …) index: given the ids as an IN list it read every row of the
+    entity type, the ids only a filter, as long as the tables had no statistics (a first scan fills
+    them from none): 16-35 ms a batch of 100 movies at 20,000-40,000 movies, ever more (#32)."""
     slots: dict[tuple, _Slot] = {}
     locked: set[tuple] = set()
     by_type: dict[str, set[int]] = {}
     for et, eid, *_ in targets:
         by_type.setdefault(et, set()).add(eid)
-    sqlite = is_sqlite(db)
     # psycopg reads '%' as the start of a placeholder: a literal one is written twice there
-    p, art, true = statements.mark(db), *(("'art:%'", "1") if sqlite else ("'art:%%'", "TRUE"))
+    art, true = ("'art:%'", "1") if is_sqlite(db) else ("'art:%%'", "TRUE")
     for et, ids in by_type.items():
-        marks = statements.marks(db, len(ids))
-        args = [et, *sorted(ids)]
-        for sid, eid, slot, cid, source in db.execute_sql(
-                f"SELECT id, entity_id, slot, cache_file_id, source FROM artwork_slots WHERE entity_type = {p} "
-                f"AND entity_id IN ({marks}) AND rank = 0", args).fetchall():
+        for sid, eid, slot, cid, source in db.execute_sql(*_of_entities(
+                db, "id, entity_id, slot, cache_file_id, source", "artwork_slots", "rank = 0", et, ids)).fetchall():
             slots[(et, eid, slot)] = _Slot(sid, cid, source)
-        for eid, fld in db.execute_sql(
-                f"SELECT entity_id, field FROM field_states WHERE entity_type = {p} AND entity_id IN ({marks}) "
-                f"AND field LIKE {art} AND locked = {true}", args).fetchall():
+        for eid, fld in db.execute_sql(*_of_entities(
+                db, "entity_id, field", "field_states", f"field LIKE {art} AND locked = {true}", et, ids)).fetchall():
             locked.add((et, eid, fld[4:]))
     return slots, locked
+
+
+def _of_entities(db, columns: str, table: str, cond: str, et: str, ids: set[int]) -> tuple[str, list]:
+    """SQL and arguments for `columns` of the rows of `table` of these entities that meet `cond`."""
+    p = statements.mark(db)
+    if is_sqlite(db):
+        return (f"SELECT {columns} FROM {table} WHERE entity_type = ? AND entity_id IN ({statements.marks(db, len(ids))}) "
+                f"AND {cond}", [et, *sorted(ids)])
+    # an OFFSET 0 subquery is not pulled up into a join: a seek for each id
+    return (f"SELECT s.* FROM unnest({p}::int[]) AS e(id) CROSS JOIN LATERAL (SELECT {columns} FROM {table} "
+            f"WHERE entity_type = {p} AND entity_id = e.id AND {cond} OFFSET 0) s", [sorted(ids), et])
 
 
 @dataclass

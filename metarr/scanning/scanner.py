@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TypeVar
 
 from metarr.db.database import is_sqlite, write_tx
 from metarr.db.media import ScanBacklog
@@ -30,6 +32,7 @@ from metarr.scanning.file_rows import (
 )
 from metarr.scanning.folder_sql import under
 from metarr.scanning.moves import pair_elsewhere, renames_in
+from metarr.scanning.prefetch import Prefetcher
 from metarr.scanning.probe_pool import ProbePool
 from metarr.scanning.probing import probe_pending
 from metarr.scanning.report import Progress, ScanContext, ScanReport
@@ -41,10 +44,14 @@ from metarr.scanning.walk_table import WalkTable
 
 __all__ = ["ScanContext", "ScanReport", "scan"]
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 # units (top-level folders) applied in one write transaction, their artwork in one flush to disk:
 # a transaction and a sync per folder were most of a first scan's cost; a kill loses at most a batch
 BATCH_UNITS = 100
-ANALYZE_AFTER = 10_000   # new files after which PostgreSQL's statistics are renewed at once
+ANALYZE_AFTER = 10_000   # new files (or items) after which PostgreSQL's statistics are renewed at once
+# the tables a scan's items fill (by library kind), besides those of every kind
+ITEM_TABLES = {"movie": ("movies",), "tv": ("series", "seasons", "episodes"), "music": ("artists", "albums", "tracks")}
+SHARED_TABLES = ("media_files", "field_states", "artwork_slots", "entity_lists", "cast_members", "ratings", "cache_files")
 
 
 def _noop(*_a) -> None:
@@ -150,7 +157,9 @@ def _record(db, lib: Library, sub: str, table: WalkTable, context: ScanContext, 
         if taken:
             missing = [r for r in missing if r[0] not in taken]
     rep.new, rep.changed, rep.moved, rep.deleted = new_count - len(skip), len(changed), len(moves), len(missing)
-    if rep.new or changed:
+    if (rep.new or changed) and _has_published(db, lib.id):
+        # a library Metarr never wrote into (a first scan's) has none of its files: no second pass
+        # over every new file (a million at 1,000,002 files) to look for them
         own_new = sum(len(published_by_us(db, lib.id, page)) for page in table.new_pages(lib.id, skip))
         own_changed = len(published_by_us(db, lib.id, changed)) if changed else 0
         rep.own = own_new + own_changed
@@ -174,6 +183,11 @@ def _record(db, lib: Library, sub: str, table: WalkTable, context: ScanContext, 
     return None
 
 
+def _has_published(db, library_id: int) -> bool:
+    m = "?" if is_sqlite(db) else "%s"
+    return db.execute_sql(f"SELECT 1 FROM library_files WHERE library_id = {m} LIMIT 1", (library_id,)).fetchone() is not None
+
+
 def _has_deleted(db, library_id: int) -> bool:
     m = "?" if is_sqlite(db) else "%s"
     return db.execute_sql(f"SELECT 1 FROM media_files WHERE library_id = {m} AND deleted_at IS NOT NULL LIMIT 1",
@@ -189,15 +203,41 @@ def _apply_backlog(db, data_dir: Path, lib: Library, sub: str, context: ScanCont
     top, total = backlog_counts(db, lib.id)
     now = time.time()
     i = 0
-    for batch in backlog_pages(db, lib.id, BATCH_UNITS, top):
-        applied = apply_batch(db, lib, batch, context, rep, progress, i, total, job_id, now)
-        i += len(batch)
-        # slower work outside the items' transaction: the batch's artwork into the cache
-        import_art(db, data_dir, lib, applied, rep)
-        # a kill before this line leaves the batch's backlog rows: the next scan applies it again
-        done = [] if job_id is not None else [bid for _, ids, _ in batch for bid in ids]
-        if done:
-            with write_tx(db):
-                ScanBacklog.delete().where(ScanBacklog.id.in_(done)).execute()
+    with Prefetcher() as prefetch:
+        for batch in _ahead(backlog_pages(db, lib.id, BATCH_UNITS, top),
+                            lambda b: prefetch.ahead(lib.path, (p for _, _, paths in b for p in sorted(paths)))):
+            i = _apply_one(db, data_dir, lib, batch, context, rep, progress, job_id, now, i, total)
     rep.units = i
+    if rep.created >= ANALYZE_AFTER and not is_sqlite(db):
+        # the item tables a first scan filled from nothing have no statistics until autovacuum comes
+        # by (if it runs at all); what runs next (the probe pass, the scan's jobs) plans with them
+        for table in (*ITEM_TABLES.get(lib.kind, ()), *SHARED_TABLES):
+            db.execute_sql(f"ANALYZE {table}")
     return trusted
+
+
+def _ahead(pages: Iterator[T], before: Callable[[T], None]) -> Iterator[T]:
+    """`pages`, with `before` called on each page one page ahead (as the one before it is handed out)."""
+    page = next(pages, None)
+    if page is not None:
+        before(page)
+    while page is not None:
+        following = next(pages, None)
+        if following is not None:
+            before(following)
+        yield page
+        page = following
+
+
+def _apply_one(db, data_dir: Path, lib: Library, batch, context: ScanContext, rep: ScanReport, progress: Progress,
+               job_id: int | None, now: float, i: int, total: int) -> int:
+    """One batch of the backlog applied; returns how many units the scan has applied."""
+    applied = apply_batch(db, lib, batch, context, rep, progress, i, total, job_id, now)
+    # slower work outside the items' transaction: the batch's artwork into the cache
+    import_art(db, data_dir, lib, applied, rep)
+    # a kill before this line leaves the batch's backlog rows: the next scan applies it again
+    done = [] if job_id is not None else [bid for _, ids, _ in batch for bid in ids]
+    if done:
+        with write_tx(db):
+            ScanBacklog.delete().where(ScanBacklog.id.in_(done)).execute()
+    return i + len(batch)

@@ -80,3 +80,42 @@ def test_an_error_caught_inside_the_block_fails_it(services):
         assert _names() == []
         assert together_or_each(db, together, each) == "each"
         assert _names() == ["c"]
+
+
+def test_new_rows_get_ids_drawn_ahead_and_their_inserts_are_held(services):
+    """A new item (a first scan's movie) was a round trip of its own: its INSERT asked for its id
+    back. Inside the block the ids are drawn ahead (1, 2, 4, … at a time), the INSERTs held."""
+    from metarr.db import statements
+    from metarr.db.media import Movie
+    db = services.db
+    lib_id = _library(db)
+    conn = db.connection() if not is_sqlite(db) else None
+    sent = []
+    if conn is not None:
+        class Counting(type(conn.cursor())):
+            def execute(self, sql, args=None):
+                if sql not in ("BEGIN", "COMMIT"):
+                    sent.append(sql)
+                return super().execute(sql, args)
+        conn.cursor_factory = Counting
+    try:
+        with write_tx(db), deferred_writes(db):
+            ids = [statements.insert(db, Movie, dict(library_id=lib_id, key=f"M{i}/M{i}.mkv", folder=f"M{i}", title=f"M{i}",
+                                                     created_at=0, updated_at=0, date_added=0)) for i in range(7)]
+            if conn is not None:
+                assert len(sent) == 3 and all(b"nextval" in s for s in sent)   # 1 + 2 + 4 ids, no INSERT sent yet
+        if conn is not None:
+            assert len(sent) == 4 and sum(s.count(b"INSERT") for s in sent) == 7
+    finally:
+        if conn is not None:
+            conn.cursor_factory = None
+    assert len(set(ids)) == 7
+    assert {m.id: m.title for m in Movie.select()} == {i: f"M{n}" for n, i in enumerate(ids)}
+    later = statements.insert(db, Movie, dict(library_id=lib_id, key="X/X.mkv", folder="X", title="X",
+                                               created_at=0, updated_at=0, date_added=0))
+    assert later > max(ids)   # the sequence went past every id drawn
+
+
+def _library(db) -> int:
+    from metarr.db.models import Library
+    return Library.create(name="L", kind="movie", path="/nowhere", created_at=0, updated_at=0).id

@@ -134,3 +134,20 @@ def test_a_walk_table_left_by_a_killed_scan_is_removed_later(services, tmp_path)
     _library(root)
     run(services, lib)
     assert not old.exists() and recent.exists()
+
+
+def test_a_large_first_scan_leaves_statistics_on_the_tables_its_items_filled(services, tmp_path, tiny_bounds):
+    """PostgreSQL: the item tables a first scan fills from nothing have no statistics until
+    autovacuum comes by (if it runs at all); what runs after the scan must not plan blind (#32)."""
+    from metarr.db.database import is_sqlite
+    lib, root = make_lib(tmp_path, "movie")
+    _library(root)
+    rep = run(services, lib, do_probe=False)
+    assert rep.created == len(NAMES) + 1
+    if not is_sqlite(services.db):
+        known = dict(services.db.execute_sql(
+            "SELECT relname, reltuples FROM pg_class WHERE relnamespace = to_regnamespace(current_schema()) "
+            "AND relname IN ('movies', 'field_states', 'artwork_slots', 'media_files')").fetchall())
+        assert known == {"movies": len(NAMES) + 1, "field_states": known["field_states"],
+                         "artwork_slots": len(NAMES), "media_files": 3 * len(NAMES) + 1}
+        assert known["field_states"] > 0
