@@ -152,16 +152,9 @@ def floor(root: str) -> float:
 def evict(root: str) -> None:
     """Drop the tree's file contents from the page cache (POSIX_FADV_DONTNEED on every file), so that
     the first scan and the floor both read the NFOs and images from the disk alike."""
+    from metarr.scanning.prefetch import advise
     for d, _, files in os.walk(root):
-        for f in files:
-            try:
-                fd = os.open(os.path.join(d, f), os.O_RDONLY | os.O_NONBLOCK)
-            except OSError:
-                continue
-            try:
-                os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
-            finally:
-                os.close(fd)
+        advise(d, files, os.POSIX_FADV_DONTNEED)
 
 
 def seq_ffprobe(root: Path) -> tuple[float, int]:

@@ -23,16 +23,17 @@ def read_later(paths: Iterable[str]) -> list[str]:
     return [p for p in paths if split_name(p.rpartition("/")[2])[1] in READ_EXT]
 
 
-def advise(root: str, paths: Iterable[str]) -> None:
+def advise(root: str, paths: Iterable[str], advice: int | None = None) -> None:
     """Ask the kernel to fetch these files (best effort: a file gone or unreadable is skipped; a
-    FIFO is not waited on)."""
+    FIFO is not waited on). `advice`: another POSIX_FADV_* (a benchmark drops pages with DONTNEED)."""
+    advice = os.POSIX_FADV_WILLNEED if advice is None else advice
     for p in paths:
         try:
             fd = os.open(os.path.join(root, p), os.O_RDONLY | os.O_NONBLOCK)
         except OSError:
             continue
         try:
-            os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_WILLNEED)
+            os.posix_fadvise(fd, 0, 0, advice)
         except OSError:
             pass
         finally:
