@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TypeVar
 
+from metarr.db import statements
 from metarr.db.database import is_sqlite, write_tx
 from metarr.db.media import ScanBacklog
 from metarr.db.models import Library
@@ -184,12 +185,12 @@ def _record(db, lib: Library, sub: str, table: WalkTable, context: ScanContext, 
 
 
 def _has_published(db, library_id: int) -> bool:
-    m = "?" if is_sqlite(db) else "%s"
+    m = statements.mark(db)
     return db.execute_sql(f"SELECT 1 FROM library_files WHERE library_id = {m} LIMIT 1", (library_id,)).fetchone() is not None
 
 
 def _has_deleted(db, library_id: int) -> bool:
-    m = "?" if is_sqlite(db) else "%s"
+    m = statements.mark(db)
     return db.execute_sql(f"SELECT 1 FROM media_files WHERE library_id = {m} AND deleted_at IS NOT NULL LIMIT 1",
                           (library_id,)).fetchone() is not None
 
